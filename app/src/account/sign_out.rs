@@ -1,0 +1,37 @@
+//! "Sign out": a form post, so it works without the wasm and cannot be triggered by a link.
+
+use crate::error::AppError;
+use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
+
+/// Ends the session (removed from the store, not just forgotten by the browser).
+#[server(endpoint = "sign_out")]
+pub async fn sign_out() -> Result<(), AppError> {
+    use crate::server::access::{app_state, requester};
+    use crate::server::audit::{self, Action, AuditEvent, Outcome};
+    let state = app_state()?;
+    let asking = requester();
+    let session: tower_sessions::Session =
+        leptos_axum::extract().await.map_err(AppError::internal)?;
+    if let Some(user) = asking.user {
+        audit::record(
+            &state.db.pool,
+            &AuditEvent::new(Action::SignOut, Outcome::Success)
+                .actor(user.id)
+                .from_address(asking.ip),
+        )
+        .await?;
+    }
+    session.delete().await?;
+    leptos_axum::redirect("/sign-in");
+    Ok(())
+}
+
+#[component]
+pub fn SignOutForm() -> impl IntoView {
+    view! {
+        <form method="post" action=SignOut::PATH>
+            <button type="submit" class="usa-button usa-button--outline">"Sign out"</button>
+        </form>
+    }
+}

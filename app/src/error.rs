@@ -1,0 +1,110 @@
+//! The one error type of the app (STYLE.md habit 5).
+//!
+//! Each variant says what it means over HTTP. Server functions return it, so it crosses to
+//! the browser: it must never carry a database message, a stack trace or health information.
+//! Internal causes are logged on the server with a reference id; the person sees a plain
+//! sentence and that id.
+
+use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    /// 401: nobody is signed in (or the session ended).
+    #[error("Please sign in to continue.")]
+    Unauthenticated,
+    /// 403: signed in, but this is not theirs to do.
+    #[error("You don't have access to this page.")]
+    Forbidden,
+    /// 404: missing, or somebody else's: the two must look the same (DESIGN.md §3).
+    #[error("We couldn't find that.")]
+    NotFound,
+    /// 400/422: input broke a rule. Keys are field names; values are what the person sees.
+    #[error("Please correct the errors on this page.")]
+    Invalid { fields: BTreeMap<String, String> },
+    /// 401 on sign-in: the same words for an unknown email and a wrong password (ASVS 2.2.x).
+    #[error("The email address or password is incorrect.")]
+    SignInFailed,
+    /// 429: too many failed sign-ins for this account or address.
+    #[error("Too many failed attempts. Wait {minutes} minutes and try again.")]
+    TooManyAttempts { minutes: i64 },
+    /// 409: the change clashes with the current state.
+    #[error("{message}")]
+    Conflict { message: String },
+    /// 500: our fault. The reference ties this sentence to the server log.
+    #[error("Something went wrong on our side. If it keeps happening, contact support and give this reference: {reference}.")]
+    Internal { reference: String },
+    /// The server-function machinery itself failed (network, decoding).
+    #[error("We couldn't reach the server. Check your connection and try again.")]
+    Transport { detail: String },
+}
+
+impl AppError {
+    /// One field error, the usual shape of a rejected form.
+    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+        let mut fields = BTreeMap::new();
+        fields.insert(field.to_string(), message.into());
+        AppError::Invalid { fields }
+    }
+
+    /// The message for one field, if this error has one.
+    pub fn field(&self, name: &str) -> Option<String> {
+        match self {
+            AppError::Invalid { fields } => fields.get(name).cloned(),
+            _ => None,
+        }
+    }
+
+    /// The HTTP status this error answers with.
+    pub fn status(&self) -> u16 {
+        match self {
+            AppError::Unauthenticated | AppError::SignInFailed => 401,
+            AppError::Forbidden => 403,
+            AppError::NotFound => 404,
+            AppError::Invalid { .. } => 422,
+            AppError::TooManyAttempts { .. } => 429,
+            AppError::Conflict { .. } => 409,
+            AppError::Internal { .. } => 500,
+            AppError::Transport { .. } => 502,
+        }
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        AppError::Transport {
+            detail: value.to_string(),
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+mod ssr {
+    use super::AppError;
+
+    impl AppError {
+        /// Logs an internal cause under a fresh reference id and returns the error the
+        /// person sees. The cause never leaves the server.
+        pub fn internal(cause: impl std::fmt::Display) -> Self {
+            let reference = uuid::Uuid::new_v4().simple().to_string()[..12].to_uppercase();
+            tracing::error!(reference = %reference, cause = %cause, "internal error");
+            AppError::Internal { reference }
+        }
+    }
+
+    impl From<sqlx::Error> for AppError {
+        fn from(cause: sqlx::Error) -> Self {
+            AppError::internal(cause)
+        }
+    }
+
+    impl From<tower_sessions::session::Error> for AppError {
+        fn from(cause: tower_sessions::session::Error) -> Self {
+            AppError::internal(cause)
+        }
+    }
+}

@@ -1,0 +1,122 @@
+//! The frame around every page: skip link, demo banner, header with the signed-in person
+//! and their role's navigation, footer. Also marks `<body data-hydrated="true">` once the
+//! wasm has taken over (DESIGN.md §5; browser tests wait for it).
+
+mod context;
+mod nav;
+
+pub use context::{load_page_context, use_page_context, PageContext};
+
+use crate::account::SignOutForm;
+use leptos::prelude::*;
+
+#[component]
+pub fn Layout(children: Children) -> impl IntoView {
+    let context = Resource::new_blocking(|| (), |_| load_page_context());
+    provide_context(context);
+    mark_hydrated();
+    let frame = move || {
+        Suspend::new(async move {
+            let context = context.await.unwrap_or_default();
+            view! {
+                <a class="usa-skipnav" href="#main-content">"Skip to main content"</a>
+                {context.demo.then(DemoBanner)}
+                <Header context=context.clone() />
+            }
+        })
+    };
+    view! {
+        <Suspense>{frame}</Suspense>
+        <main id="main-content" class="sm-main" tabindex="-1">
+            {children()}
+        </main>
+        <footer class="sm-footer">
+            <p>
+                "Secure Messaging is for non-urgent needs. If you're in crisis, call the Veterans Crisis Line: dial 988 and press 1. In an emergency, call 911."
+            </p>
+        </footer>
+    }
+}
+
+#[component]
+fn DemoBanner() -> impl IntoView {
+    view! {
+        <section class="usa-site-alert usa-site-alert--info usa-site-alert--slim" aria-label="Demo site">
+            <div class="usa-alert">
+                <div class="usa-alert__body">
+                    <p class="usa-alert__text">
+                        <strong>"Demo"</strong>
+                        " — this site holds made-up people and messages for trying Secure Messaging."
+                    </p>
+                </div>
+            </div>
+        </section>
+    }
+}
+
+#[component]
+fn Header(context: PageContext) -> impl IntoView {
+    let home = context
+        .user
+        .as_ref()
+        .map(|user| user.role.home())
+        .unwrap_or("/sign-in");
+    let who = context.user.clone().map(|user| {
+        view! {
+            <p class="sm-header__who">
+                <span>"Signed in as " <strong>{user.name}</strong> " (" {user.role.label()} ")"</span>
+                <SignOutForm />
+            </p>
+        }
+    });
+    view! {
+        <header class="sm-header">
+            <div class="sm-header__bar">
+                <p class="sm-header__title">
+                    <a href=home>"Secure Messaging"</a>
+                </p>
+                {who}
+            </div>
+            {context.user.map(|user| view! { <nav::RoleNav role=user.role /> })}
+        </header>
+    }
+}
+
+/// Sets `data-hydrated="true"` on `<body>` once this runs in the browser.
+fn mark_hydrated() {
+    Effect::new(move |_| {
+        #[cfg(feature = "hydrate")]
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
+}
+
+/// The USWDS error summary: after a failed submit it takes focus and links to each field
+/// with a problem (STYLE.md habit 12). Errors without a field show their own sentence.
+#[component]
+pub fn ErrorSummary(error: Signal<Option<crate::error::AppError>>) -> impl IntoView {
+    use crate::error::AppError;
+    move || {
+        error.get().map(|error| {
+            let items = match &error {
+                AppError::Invalid { fields } => fields
+                    .iter()
+                    .map(|(field, message)| {
+                        view! { <li><a href=format!("#{field}")>{message.clone()}</a></li> }
+                    })
+                    .collect_view()
+                    .into_any(),
+                other => view! { <li>{other.to_string()}</li> }.into_any(),
+            };
+            view! {
+                <div class="usa-alert usa-alert--error" role="alert" tabindex="-1" autofocus>
+                    <div class="usa-alert__body">
+                        <h2 class="usa-alert__heading">"There is a problem"</h2>
+                        <ul class="usa-list usa-list--unstyled">{items}</ul>
+                    </div>
+                </div>
+            }
+        })
+    }
+}

@@ -1,0 +1,71 @@
+//! `/admin` for now: counts of what the system holds. Never message content.
+
+use super::{Gate, NotAvailableYet};
+use crate::auth::Area;
+use crate::error::AppError;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SystemCounts {
+    pub facilities: i64,
+    pub care_teams: i64,
+    pub active_users: i64,
+}
+
+#[server(endpoint = "admin_overview")]
+pub async fn admin_overview() -> Result<SystemCounts, AppError> {
+    use crate::server::access::{app_state, require_admin};
+    let capability = require_admin("api:admin_overview").await?;
+    let state = app_state()?;
+    Ok(ssr::counts(&state.db.pool, &capability).await?)
+}
+
+#[cfg(feature = "ssr")]
+pub mod ssr {
+    use super::*;
+    use crate::server::access::AdminCapability;
+    use sqlx::AnyPool;
+
+    pub async fn counts(
+        pool: &AnyPool,
+        _capability: &AdminCapability,
+    ) -> Result<SystemCounts, sqlx::Error> {
+        let count = |sql: &'static str| sqlx::query_scalar::<_, i64>(sql).fetch_one(pool);
+        Ok(SystemCounts {
+            facilities: count("SELECT COUNT(*) FROM facilities").await?,
+            care_teams: count("SELECT COUNT(*) FROM care_teams").await?,
+            active_users: count("SELECT COUNT(*) FROM users WHERE active = 1").await?,
+        })
+    }
+}
+
+#[component]
+pub fn AdminHome() -> impl IntoView {
+    let counts = Resource::new(|| (), |_| admin_overview());
+    view! {
+        <Gate area=Area::Admin>
+            <Title text="Administration" />
+            <h1>"Administration"</h1>
+            <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match counts.await {
+                        Ok(counts) => view! {
+                            <table class="usa-table">
+                                <caption>"What the system holds"</caption>
+                                <tbody>
+                                    <tr><th scope="row">"Facilities"</th><td>{counts.facilities}</td></tr>
+                                    <tr><th scope="row">"Care teams"</th><td>{counts.care_teams}</td></tr>
+                                    <tr><th scope="row">"Active users"</th><td>{counts.active_users}</td></tr>
+                                </tbody>
+                            </table>
+                        }.into_any(),
+                        Err(error) => view! { <p class="usa-error-message">{error.to_string()}</p> }.into_any(),
+                    }
+                })}
+            </Suspense>
+            <NotAvailableYet />
+        </Gate>
+    }
+}

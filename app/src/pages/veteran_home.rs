@@ -1,0 +1,157 @@
+//! `/inbox` for now: who the Veteran (or caregiver) can write to. Messages arrive with the
+//! messaging feature.
+
+use super::{Gate, NotAvailableYet};
+use crate::auth::Area;
+use crate::error::AppError;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CareTeamSummary {
+    pub name: String,
+    pub facility: String,
+    /// Whether a new message may be started now; `why_not` says why when not.
+    pub can_write: bool,
+    pub why_not: Option<String>,
+}
+
+/// The care teams of one Veteran: their own, or one a caregiver acts for.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VeteranTeams {
+    pub veteran_name: String,
+    pub teams: Vec<CareTeamSummary>,
+}
+
+#[server(endpoint = "messaging_overview")]
+pub async fn messaging_overview() -> Result<Vec<VeteranTeams>, AppError> {
+    use crate::server::access::{app_state, require_messaging};
+    let capability = require_messaging("api:messaging_overview").await?;
+    let state = app_state()?;
+    Ok(ssr::overview(&state.db.pool, &capability).await?)
+}
+
+#[cfg(feature = "ssr")]
+pub mod ssr {
+    use super::*;
+    use crate::auth::Role;
+    use crate::server::access::MessagingCapability;
+    use sqlx::{AnyPool, Row};
+
+    /// The Veterans this person may act for: themselves, or (for a caregiver) each Veteran
+    /// with a live grant. Checked on every call, so a revoked grant stops at once.
+    pub async fn veterans_for(
+        pool: &AnyPool,
+        capability: &MessagingCapability,
+    ) -> Result<Vec<(i64, String)>, sqlx::Error> {
+        let user = capability.user();
+        if user.role == Role::Veteran {
+            return Ok(vec![(user.id, user.name.clone())]);
+        }
+        let rows = sqlx::query(
+            "SELECT u.id, u.name FROM caregiver_grants g JOIN users u ON u.id = g.veteran_id \
+             WHERE g.caregiver_id = $1 AND g.revoked_at IS NULL AND u.active = 1 ORDER BY u.name",
+        )
+        .bind(user.id)
+        .fetch_all(pool)
+        .await?;
+        rows.iter()
+            .map(|row| Ok((row.try_get("id")?, row.try_get("name")?)))
+            .collect()
+    }
+
+    pub async fn overview(
+        pool: &AnyPool,
+        capability: &MessagingCapability,
+    ) -> Result<Vec<VeteranTeams>, sqlx::Error> {
+        let mut result = Vec::new();
+        for (veteran_id, veteran_name) in veterans_for(pool, capability).await? {
+            let rows = sqlx::query(
+                "SELECT t.name, f.name AS facility, t.accepting_messages, vt.blocked \
+                 FROM veteran_teams vt \
+                 JOIN care_teams t ON t.id = vt.team_id \
+                 JOIN facilities f ON f.id = t.facility_id \
+                 WHERE vt.veteran_id = $1 ORDER BY t.name",
+            )
+            .bind(veteran_id)
+            .fetch_all(pool)
+            .await?;
+            let mut teams = Vec::new();
+            for row in rows {
+                let accepting: i64 = row.try_get("accepting_messages")?;
+                let blocked: i64 = row.try_get("blocked")?;
+                let why_not = if blocked == 1 {
+                    Some("You can't send messages to this team. Call your facility for help.")
+                } else if accepting == 0 {
+                    Some("This team isn't accepting messages. Call your facility instead.")
+                } else {
+                    None
+                };
+                teams.push(CareTeamSummary {
+                    name: row.try_get("name")?,
+                    facility: row.try_get("facility")?,
+                    can_write: why_not.is_none(),
+                    why_not: why_not.map(str::to_string),
+                });
+            }
+            result.push(VeteranTeams {
+                veteran_name,
+                teams,
+            });
+        }
+        Ok(result)
+    }
+}
+
+#[component]
+pub fn VeteranHome() -> impl IntoView {
+    view! {
+        <Gate area=Area::Messages>
+            <Title text="Inbox" />
+            <h1>"Inbox"</h1>
+            <NotAvailableYet />
+            <CareTeams />
+        </Gate>
+    }
+}
+
+#[component]
+fn CareTeams() -> impl IntoView {
+    let overview = Resource::new(|| (), |_| messaging_overview());
+    view! {
+        <Suspense fallback=|| view! { <p>"Loading your care teams…"</p> }>
+            {move || Suspend::new(async move {
+                match overview.await {
+                    Ok(groups) => groups
+                        .into_iter()
+                        .map(|group| view! { <TeamList group /> })
+                        .collect_view()
+                        .into_any(),
+                    Err(error) => view! { <p class="usa-error-message">{error.to_string()}</p> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn TeamList(group: VeteranTeams) -> impl IntoView {
+    view! {
+        <h2>"Care teams for " {group.veteran_name}</h2>
+        <ul class="usa-list">
+            {group
+                .teams
+                .into_iter()
+                .map(|team| {
+                    view! {
+                        <li>
+                            <strong>{team.name}</strong>", "{team.facility}
+                            {team.why_not.map(|why| view! { <br /><span>{why}</span> })}
+                        </li>
+                    }
+                })
+                .collect_view()}
+        </ul>
+    }
+}

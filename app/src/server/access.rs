@@ -1,0 +1,133 @@
+//! Authorization as capabilities (STYLE.md habit 7, after lldap's access-control).
+//!
+//! A capability is a value that can only be made here, after the check has passed. Code that
+//! does team or admin work takes the capability as an argument, so it cannot be reached
+//! without the check. Every server function starts with one of the `require_*` calls.
+
+use super::audit::{self, Action, AuditEvent, Outcome};
+use super::state::AppState;
+use crate::auth::{Area, Role, SignedInUser};
+use crate::error::AppError;
+use leptos::prelude::use_context;
+
+/// The client address, put in the request's extensions by the server.
+#[derive(Clone, Debug)]
+pub struct ClientAddress(pub String);
+
+/// Who is asking and from where, read from the request a server function is answering.
+#[derive(Clone, Debug)]
+pub struct Requester {
+    pub user: Option<SignedInUser>,
+    pub ip: String,
+}
+
+pub fn requester() -> Requester {
+    let parts = use_context::<http::request::Parts>();
+    let user = parts
+        .as_ref()
+        .and_then(|p| p.extensions.get::<SignedInUser>().cloned());
+    let ip = parts
+        .as_ref()
+        .and_then(|p| p.extensions.get::<ClientAddress>().map(|a| a.0.clone()))
+        .unwrap_or_else(|| "unknown".to_string());
+    Requester { user, ip }
+}
+
+pub fn app_state() -> Result<AppState, AppError> {
+    use_context::<AppState>().ok_or_else(|| AppError::internal("AppState missing from context"))
+}
+
+/// Proof that a Veteran or a caregiver is asking: opens the messaging features.
+#[derive(Clone, Debug)]
+pub struct MessagingCapability {
+    user: SignedInUser,
+}
+impl MessagingCapability {
+    pub fn user(&self) -> &SignedInUser {
+        &self.user
+    }
+}
+
+/// Proof that a clinician is asking: opens the care team workspace. Which threads they may
+/// see is still scoped by their team memberships in every query.
+#[derive(Clone, Debug)]
+pub struct TeamCapability {
+    user: SignedInUser,
+}
+impl TeamCapability {
+    pub fn user(&self) -> &SignedInUser {
+        &self.user
+    }
+}
+
+/// Proof that an administrator is asking: opens the administration console, which never
+/// returns message content.
+#[derive(Clone, Debug)]
+pub struct AdminCapability {
+    user: SignedInUser,
+}
+impl AdminCapability {
+    pub fn user(&self) -> &SignedInUser {
+        &self.user
+    }
+}
+
+/// The signed-in person, or `Unauthenticated`.
+pub fn signed_in() -> Result<SignedInUser, AppError> {
+    requester().user.ok_or(AppError::Unauthenticated)
+}
+
+/// Checks that the person may use `area`; refusals are audited with `what` as the target.
+async fn require_area(area: Area, what: &str) -> Result<SignedInUser, AppError> {
+    let asking = requester();
+    let user = asking.user.ok_or(AppError::Unauthenticated)?;
+    if area.admits(user.role) {
+        return Ok(user);
+    }
+    let state = app_state()?;
+    audit::record(
+        &state.db.pool,
+        &AuditEvent::new(Action::AccessRefused, Outcome::Denied)
+            .actor(user.id)
+            .target(what.to_string())
+            .from_address(asking.ip),
+    )
+    .await?;
+    Err(AppError::Forbidden)
+}
+
+pub async fn require_messaging(what: &str) -> Result<MessagingCapability, AppError> {
+    require_area(Area::Messages, what)
+        .await
+        .map(|user| MessagingCapability { user })
+}
+
+pub async fn require_team(what: &str) -> Result<TeamCapability, AppError> {
+    require_area(Area::Team, what)
+        .await
+        .map(|user| TeamCapability { user })
+}
+
+pub async fn require_admin(what: &str) -> Result<AdminCapability, AppError> {
+    require_area(Area::Admin, what)
+        .await
+        .map(|user| AdminCapability { user })
+}
+
+/// For data-layer tests and server start-up jobs, which act without a request. Never used
+/// by a server function.
+pub mod trusted {
+    use super::*;
+
+    pub fn messaging(user: SignedInUser) -> Option<MessagingCapability> {
+        Area::Messages
+            .admits(user.role)
+            .then_some(MessagingCapability { user })
+    }
+    pub fn team(user: SignedInUser) -> Option<TeamCapability> {
+        (user.role == Role::Clinician).then_some(TeamCapability { user })
+    }
+    pub fn admin(user: SignedInUser) -> Option<AdminCapability> {
+        (user.role == Role::Administrator).then_some(AdminCapability { user })
+    }
+}

@@ -1,0 +1,165 @@
+//! The audit trail (DESIGN.md §3): one small writer every feature uses.
+//!
+//! `record` takes any executor, so a change and its audit event commit in the same
+//! transaction (`&mut *tx`), and a read can be audited on the pool. Events never hold
+//! message content or passwords: `target` names the thing, `detail` holds non-health JSON.
+
+use super::now_ms;
+use sqlx::{Any, Executor};
+
+/// What happened. The stored names are stable: reports and filters rely on them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    SignIn,
+    SignOut,
+    AccessRefused,
+}
+
+impl Action {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::SignIn => "sign_in",
+            Action::SignOut => "sign_out",
+            Action::AccessRefused => "access_refused",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Success,
+    Failure,
+    Denied,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Success => "success",
+            Outcome::Failure => "failure",
+            Outcome::Denied => "denied",
+        }
+    }
+}
+
+/// One event. Build it with `AuditEvent::new` and the `with_*` setters.
+#[derive(Clone, Debug)]
+pub struct AuditEvent {
+    pub action: Action,
+    pub outcome: Outcome,
+    pub actor_id: Option<i64>,
+    pub on_behalf_of_id: Option<i64>,
+    pub patient_id: Option<i64>,
+    pub target: Option<String>,
+    pub ip: Option<String>,
+    pub detail: Option<String>,
+}
+
+impl AuditEvent {
+    pub fn new(action: Action, outcome: Outcome) -> Self {
+        AuditEvent {
+            action,
+            outcome,
+            actor_id: None,
+            on_behalf_of_id: None,
+            patient_id: None,
+            target: None,
+            ip: None,
+            detail: None,
+        }
+    }
+    pub fn actor(mut self, user_id: i64) -> Self {
+        self.actor_id = Some(user_id);
+        self
+    }
+    pub fn on_behalf_of(mut self, veteran_id: i64) -> Self {
+        self.on_behalf_of_id = Some(veteran_id);
+        self
+    }
+    pub fn patient(mut self, veteran_id: i64) -> Self {
+        self.patient_id = Some(veteran_id);
+        self
+    }
+    pub fn target(mut self, target: impl Into<String>) -> Self {
+        self.target = Some(target.into());
+        self
+    }
+    pub fn from_address(mut self, ip: impl Into<String>) -> Self {
+        self.ip = Some(ip.into());
+        self
+    }
+    pub fn detail(mut self, detail: serde_json::Value) -> Self {
+        self.detail = Some(detail.to_string());
+        self
+    }
+}
+
+/// Appends one event.
+pub async fn record<'e, E>(executor: E, event: &AuditEvent) -> Result<(), sqlx::Error>
+where
+    E: Executor<'e, Database = Any>,
+{
+    sqlx::query(
+        "INSERT INTO audit_events \
+         (at, actor_id, on_behalf_of_id, patient_id, action, target, outcome, ip, detail) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(now_ms())
+    .bind(event.actor_id)
+    .bind(event.on_behalf_of_id)
+    .bind(event.patient_id)
+    .bind(event.action.as_str())
+    .bind(event.target.as_deref())
+    .bind(event.outcome.as_str())
+    .bind(event.ip.as_deref())
+    .bind(event.detail.as_deref())
+    .execute(executor)
+    .await?;
+    Ok(())
+}
+
+/// How many events with this action, target and outcome happened since `since_ms`.
+pub async fn count_since_for_target<'e, E>(
+    executor: E,
+    action: Action,
+    outcome: Outcome,
+    target: &str,
+    since_ms: i64,
+) -> Result<i64, sqlx::Error>
+where
+    E: Executor<'e, Database = Any>,
+{
+    sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_events \
+         WHERE action = $1 AND target = $2 AND outcome = $3 AND at >= $4",
+    )
+    .bind(action.as_str())
+    .bind(target)
+    .bind(outcome.as_str())
+    .bind(since_ms)
+    .fetch_one(executor)
+    .await
+}
+
+/// The same count, by the address the events came from.
+pub async fn count_since_from_address<'e, E>(
+    executor: E,
+    action: Action,
+    outcome: Outcome,
+    ip: &str,
+    since_ms: i64,
+) -> Result<i64, sqlx::Error>
+where
+    E: Executor<'e, Database = Any>,
+{
+    sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_events \
+         WHERE action = $1 AND ip = $2 AND outcome = $3 AND at >= $4",
+    )
+    .bind(action.as_str())
+    .bind(ip)
+    .bind(outcome.as_str())
+    .bind(since_ms)
+    .fetch_one(executor)
+    .await
+}

@@ -1,0 +1,22 @@
+//! The one application state (STYLE.md habit 4), handed to handlers by axum and to server
+//! functions through Leptos context.
+
+use super::db::Db;
+use axum::extract::FromRef;
+use leptos::config::LeptosOptions;
+use std::sync::Arc;
+
+/// Settings the app needs at request time. Built by the server from flags and `SM_*`
+/// variables.
+#[derive(Clone, Debug)]
+pub struct AppConfig {
+    /// Demo mode: demo data, the "Demo" banner, relaxed secrets (DESIGN.md §5).
+    pub demo: bool,
+}
+
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    pub db: Db,
+    pub config: Arc<AppConfig>,
+    pub leptos_options: LeptosOptions,
+}

@@ -1,0 +1,390 @@
+//! Data-layer tests: every scenario runs on SQLite and on PostgreSQL.
+
+mod common;
+
+use app::account::ssr::attempt;
+use app::auth::{Role, SignedInUser};
+use app::error::AppError;
+use app::pages::{admin_home, team_home, veteran_home};
+use app::server::access::trusted;
+use app::server::audit::{self, Action, AuditEvent, Outcome};
+use app::server::db::Db;
+use app::server::demo::{self, DEMO_PASSWORD};
+use app::server::session_store::{end_all_sessions_of, DbSessionStore};
+use app::server::sign_in_guard::{self, Gate, ACCOUNT_LIMIT, ADDRESS_LIMIT};
+use app::server::{now_ms, users};
+use tower_sessions::session::{Id, Record};
+use tower_sessions::SessionStore;
+
+async fn seeded(db: &Db) {
+    assert!(
+        demo::seed_if_empty(&db.pool).await.unwrap(),
+        "the first seeding seeds"
+    );
+}
+
+async fn user(db: &Db, email: &str) -> SignedInUser {
+    users::credentials_by_email(&db.pool, email)
+        .await
+        .unwrap()
+        .expect("demo user")
+        .user
+}
+
+async fn count(db: &Db, sql: &str) -> i64 {
+    sqlx::query_scalar(sql).fetch_one(&db.pool).await.unwrap()
+}
+
+async fn demo_data_is_seeded_once(db: &Db) {
+    seeded(db).await;
+    assert!(
+        !demo::seed_if_empty(&db.pool).await.unwrap(),
+        "a second seeding does nothing"
+    );
+    assert_eq!(count(db, "SELECT COUNT(*) FROM users").await, 6);
+    assert_eq!(count(db, "SELECT COUNT(*) FROM care_teams").await, 4);
+    assert_eq!(
+        count(
+            db,
+            "SELECT COUNT(*) FROM care_teams WHERE accepting_messages = 0 AND name = 'Cardiology'"
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        count(
+            db,
+            "SELECT COUNT(*) FROM facilities WHERE station_number = '999'"
+        )
+        .await,
+        1
+    );
+    for (email, name, role) in demo::PEOPLE {
+        let found = user(db, email).await;
+        assert_eq!(found.name, name);
+        assert_eq!(found.role.as_str(), role);
+    }
+}
+
+async fn sign_in_accepts_the_right_password_and_audits_it(db: &Db) {
+    seeded(db).await;
+    let alex = attempt(db, "  Veteran@Example.com ", DEMO_PASSWORD, "10.0.0.1")
+        .await
+        .unwrap();
+    assert_eq!(alex.name, "Alex Rivera");
+    assert_eq!(alex.role, Role::Veteran);
+    let successes = audit::count_since_for_target(
+        &db.pool,
+        Action::SignIn,
+        Outcome::Success,
+        "account:veteran@example.com",
+        0,
+    )
+    .await
+    .unwrap();
+    assert_eq!(successes, 1);
+    let from: String = sqlx::query_scalar(
+        "SELECT ip FROM audit_events WHERE action = 'sign_in' AND actor_id = $1",
+    )
+    .bind(alex.id)
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    assert_eq!(from, "10.0.0.1");
+}
+
+async fn wrong_password_and_unknown_email_look_the_same(db: &Db) {
+    seeded(db).await;
+    let wrong = attempt(db, "veteran@example.com", "not-the-password", "10.0.0.2")
+        .await
+        .unwrap_err();
+    let unknown = attempt(db, "nobody@example.com", DEMO_PASSWORD, "10.0.0.2")
+        .await
+        .unwrap_err();
+    assert_eq!(wrong, AppError::SignInFailed);
+    assert_eq!(unknown, AppError::SignInFailed);
+    assert_eq!(wrong.to_string(), unknown.to_string());
+    let failures =
+        audit::count_since_from_address(&db.pool, Action::SignIn, Outcome::Failure, "10.0.0.2", 0)
+            .await
+            .unwrap();
+    assert_eq!(failures, 2, "both failures are audited");
+}
+
+async fn empty_fields_are_named(db: &Db) {
+    let error = attempt(db, "", "", "10.0.0.3").await.unwrap_err();
+    assert_eq!(
+        error.field("email").as_deref(),
+        Some("Enter your email address.")
+    );
+    assert_eq!(
+        error.field("password").as_deref(),
+        Some("Enter your password.")
+    );
+}
+
+async fn a_deactivated_account_cannot_sign_in_and_its_sessions_stop(db: &Db) {
+    seeded(db).await;
+    let casey = user(db, "nurse@example.com").await;
+    sqlx::query("UPDATE users SET active = 0 WHERE id = $1")
+        .bind(casey.id)
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    let error = attempt(db, "nurse@example.com", DEMO_PASSWORD, "10.0.0.4")
+        .await
+        .unwrap_err();
+    assert_eq!(error, AppError::SignInFailed);
+    assert_eq!(users::active_user(&db.pool, casey.id).await.unwrap(), None);
+}
+
+async fn record_failures(db: &Db, email: &str, ip: &str, times: i64) {
+    for _ in 0..times {
+        audit::record(
+            &db.pool,
+            &AuditEvent::new(Action::SignIn, Outcome::Failure)
+                .target(sign_in_guard::account_target(email))
+                .from_address(ip),
+        )
+        .await
+        .unwrap();
+    }
+}
+
+async fn repeated_failures_slow_then_refuse_one_account(db: &Db) {
+    seeded(db).await;
+    assert_eq!(
+        sign_in_guard::check(&db.pool, "veteran@example.com", "10.0.1.1")
+            .await
+            .unwrap(),
+        Gate::Open
+    );
+    record_failures(db, "veteran@example.com", "10.0.1.1", 3).await;
+    assert!(matches!(
+        sign_in_guard::check(&db.pool, "veteran@example.com", "10.0.1.9")
+            .await
+            .unwrap(),
+        Gate::Slow(_)
+    ));
+    record_failures(db, "veteran@example.com", "10.0.1.1", ACCOUNT_LIMIT - 3).await;
+    // Even the right password, from another address, is refused for now.
+    let refused = attempt(db, "veteran@example.com", DEMO_PASSWORD, "10.0.1.9")
+        .await
+        .unwrap_err();
+    assert_eq!(refused, AppError::TooManyAttempts { minutes: 15 });
+    // Another account is not affected.
+    assert!(
+        attempt(db, "veteran2@example.com", DEMO_PASSWORD, "10.0.1.9")
+            .await
+            .is_ok()
+    );
+}
+
+async fn repeated_failures_refuse_one_address(db: &Db) {
+    seeded(db).await;
+    for n in 0..ADDRESS_LIMIT {
+        record_failures(db, &format!("guess{n}@example.com"), "10.0.2.1", 1).await;
+    }
+    let refused = attempt(db, "veteran@example.com", DEMO_PASSWORD, "10.0.2.1")
+        .await
+        .unwrap_err();
+    assert_eq!(refused, AppError::TooManyAttempts { minutes: 15 });
+    assert!(
+        attempt(db, "veteran@example.com", DEMO_PASSWORD, "10.0.2.2")
+            .await
+            .is_ok()
+    );
+}
+
+async fn old_failures_are_forgiven(db: &Db) {
+    seeded(db).await;
+    let long_ago = now_ms() - 16 * 60_000;
+    for _ in 0..ACCOUNT_LIMIT {
+        sqlx::query(
+            "INSERT INTO audit_events (at, action, target, outcome, ip) VALUES ($1, 'sign_in', $2, 'failure', '10.0.3.1')",
+        )
+        .bind(long_ago)
+        .bind(sign_in_guard::account_target("veteran@example.com"))
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    }
+    assert_eq!(
+        sign_in_guard::check(&db.pool, "veteran@example.com", "10.0.3.1")
+            .await
+            .unwrap(),
+        Gate::Open
+    );
+}
+
+async fn audit_events_cannot_be_changed_or_deleted(db: &Db) {
+    audit::record(
+        &db.pool,
+        &AuditEvent::new(Action::SignOut, Outcome::Success).actor(1),
+    )
+    .await
+    .unwrap();
+    assert!(sqlx::query("UPDATE audit_events SET outcome = 'failure'")
+        .execute(&db.pool)
+        .await
+        .is_err());
+    assert!(sqlx::query("DELETE FROM audit_events")
+        .execute(&db.pool)
+        .await
+        .is_err());
+    assert_eq!(
+        count(
+            db,
+            "SELECT COUNT(*) FROM audit_events WHERE outcome = 'success'"
+        )
+        .await,
+        1
+    );
+}
+
+fn record(expires_in_ms: i64, user_id: Option<i64>) -> Record {
+    let mut data = std::collections::HashMap::new();
+    if let Some(id) = user_id {
+        data.insert("user_id".to_string(), serde_json::json!(id));
+    }
+    Record {
+        id: Id::default(),
+        data,
+        expiry_date: time::OffsetDateTime::from_unix_timestamp_nanos(
+            i128::from(now_ms() + expires_in_ms) * 1_000_000,
+        )
+        .unwrap(),
+    }
+}
+
+async fn sessions_are_stored_expire_and_end_together(db: &Db) {
+    seeded(db).await;
+    let alex = user(db, "veteran@example.com").await;
+    let store = DbSessionStore::new(db.pool.clone());
+
+    let mut live = record(60_000, Some(alex.id));
+    store.create(&mut live).await.unwrap();
+    let loaded = store
+        .load(&live.id)
+        .await
+        .unwrap()
+        .expect("a live session loads");
+    assert_eq!(
+        loaded.data.get("user_id"),
+        Some(&serde_json::json!(alex.id))
+    );
+
+    let mut expired = record(-1_000, Some(alex.id));
+    store.create(&mut expired).await.unwrap();
+    assert!(
+        store.load(&expired.id).await.unwrap().is_none(),
+        "an idle-expired session is gone"
+    );
+    assert_eq!(store.delete_expired().await.unwrap(), 1);
+
+    let mut second = record(60_000, Some(alex.id));
+    store.create(&mut second).await.unwrap();
+    assert_eq!(end_all_sessions_of(&db.pool, alex.id).await.unwrap(), 2);
+    assert!(store.load(&live.id).await.unwrap().is_none());
+    assert!(store.load(&second.id).await.unwrap().is_none());
+}
+
+async fn a_session_can_be_deleted(db: &Db) {
+    let store = DbSessionStore::new(db.pool.clone());
+    let mut anonymous = record(60_000, None);
+    store.create(&mut anonymous).await.unwrap();
+    store.delete(&anonymous.id).await.unwrap();
+    assert!(store.load(&anonymous.id).await.unwrap().is_none());
+}
+
+async fn each_person_sees_only_their_own_care_teams(db: &Db) {
+    seeded(db).await;
+    let alex = trusted::messaging(user(db, "veteran@example.com").await).unwrap();
+    let groups = veteran_home::ssr::overview(&db.pool, &alex).await.unwrap();
+    assert_eq!(groups.len(), 1);
+    let names: Vec<_> = groups[0].teams.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "Cardiology",
+            "Mental Health",
+            "Pharmacy",
+            "Primary Care – Blue Team"
+        ]
+    );
+    let cardiology = &groups[0].teams[0];
+    assert!(!cardiology.can_write);
+    assert!(cardiology
+        .why_not
+        .as_deref()
+        .unwrap()
+        .contains("isn't accepting messages"));
+
+    let jordan = trusted::messaging(user(db, "veteran2@example.com").await).unwrap();
+    let groups = veteran_home::ssr::overview(&db.pool, &jordan)
+        .await
+        .unwrap();
+    let names: Vec<_> = groups[0].teams.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(names, ["Pharmacy"]);
+}
+
+async fn a_caregiver_acts_only_while_access_lasts(db: &Db) {
+    seeded(db).await;
+    let sam = trusted::messaging(user(db, "caregiver@example.com").await).unwrap();
+    let groups = veteran_home::ssr::overview(&db.pool, &sam).await.unwrap();
+    assert_eq!(groups.len(), 1);
+    assert_eq!(groups[0].veteran_name, "Alex Rivera");
+    assert_eq!(groups[0].teams.len(), 4);
+
+    sqlx::query("UPDATE caregiver_grants SET revoked_at = $1")
+        .bind(now_ms())
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    let groups = veteran_home::ssr::overview(&db.pool, &sam).await.unwrap();
+    assert!(groups.is_empty(), "a revoked caregiver sees nobody's teams");
+}
+
+async fn capabilities_follow_roles(db: &Db) {
+    seeded(db).await;
+    let alex = user(db, "veteran@example.com").await;
+    let morgan = user(db, "clinician@example.com").await;
+    let riley = user(db, "admin@example.com").await;
+    assert!(trusted::admin(alex.clone()).is_none());
+    assert!(trusted::team(alex.clone()).is_none());
+    assert!(trusted::messaging(morgan.clone()).is_none());
+    assert!(trusted::admin(morgan.clone()).is_none());
+    assert!(trusted::messaging(riley.clone()).is_none());
+
+    let team = trusted::team(morgan).unwrap();
+    let teams = team_home::ssr::teams_of(&db.pool, &team).await.unwrap();
+    assert_eq!(teams.len(), 1);
+    assert_eq!(teams[0].name, "Primary Care – Blue Team");
+    assert!(teams[0].lead);
+    let casey = trusted::team(user(db, "nurse@example.com").await).unwrap();
+    assert!(!team_home::ssr::teams_of(&db.pool, &casey).await.unwrap()[0].lead);
+
+    let admin = trusted::admin(riley).unwrap();
+    let counts = admin_home::ssr::counts(&db.pool, &admin).await.unwrap();
+    assert_eq!(
+        (counts.facilities, counts.care_teams, counts.active_users),
+        (1, 4, 6)
+    );
+}
+
+on_both_databases!(
+    demo_data_is_seeded_once,
+    sign_in_accepts_the_right_password_and_audits_it,
+    wrong_password_and_unknown_email_look_the_same,
+    empty_fields_are_named,
+    a_deactivated_account_cannot_sign_in_and_its_sessions_stop,
+    repeated_failures_slow_then_refuse_one_account,
+    repeated_failures_refuse_one_address,
+    old_failures_are_forgiven,
+    audit_events_cannot_be_changed_or_deleted,
+    sessions_are_stored_expire_and_end_together,
+    a_session_can_be_deleted,
+    each_person_sees_only_their_own_care_teams,
+    a_caregiver_acts_only_while_access_lasts,
+    capabilities_follow_roles,
+);

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Installs what building, running and testing the app needs, when it is missing.
+# Run it as often as you like: anything already there at the pinned version is left alone.
+# Why each step: ../shared/TOOLCHAIN.md (offline machine, no GitHub downloads).
+set -euo pipefail
+
+# Pinned versions. WASM_BINDGEN must equal the `wasm-bindgen = "=…"` pin in Cargo.toml.
+CARGO_LEPTOS_VERSION=0.3.11
+WASM_BINDGEN_VERSION=0.2.130
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+export PATH="$HOME/.cargo/bin:$root/node_modules/.bin:$PATH"
+
+say() { printf 'setup: %s\n' "$*"; }
+
+# 1. The wasm target of the machine's one toolchain.
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  say "adding the wasm32-unknown-unknown target"
+  rustup target add wasm32-unknown-unknown
+fi
+
+# 2. wasm-bindgen-cli, exactly the version the app links against.
+if ! wasm-bindgen --version 2>/dev/null | grep -q " $WASM_BINDGEN_VERSION\$"; then
+  say "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (about 5 minutes)"
+  cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
+fi
+
+# 3. cargo-leptos. Its locked dependencies want a newer rustc than this machine has, so we
+#    build it from its own source with one dependency stepped back (TOOLCHAIN.md), and with
+#    `no_downloads` so a missing helper is a clear error rather than a GitHub download.
+if ! cargo leptos --version 2>/dev/null | grep -q " $CARGO_LEPTOS_VERSION\$"; then
+  say "building cargo-leptos $CARGO_LEPTOS_VERSION (about 15 minutes)"
+  work=$(mktemp -d)
+  (
+    cd "$work"
+    # Fetch the crate's source through cargo itself (crates.io is reachable, GitHub is not).
+    cargo new --quiet fetcher && cd fetcher
+    # `cargo new` ends the manifest with an empty [dependencies] table.
+    printf 'cargo-leptos = "=%s"\n' "$CARGO_LEPTOS_VERSION" >> Cargo.toml
+    cargo fetch --quiet
+  )
+  src=$(ls -d "$HOME"/.cargo/registry/src/*/cargo-leptos-"$CARGO_LEPTOS_VERSION" | head -n 1)
+  cp -r "$src" "$work/cargo-leptos"
+  (
+    cd "$work/cargo-leptos"
+    cargo update --quiet -p cargo-util-schemas --precise 0.14.1 || true
+    cargo install --path . --locked --features no_downloads --force
+  )
+  rm -rf "$work"
+fi
+
+# 4. npm tools: sass (USWDS styles), wasm-opt from the npm `binaryen` (never Debian's, see
+#    TOOLCHAIN.md), Playwright and axe-core for the browser tests. No browser download.
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
+if [ ! -x node_modules/.bin/sass ] || [ ! -x node_modules/.bin/wasm-opt ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  say "installing npm packages"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+if [ ! -d end2end/node_modules/@playwright/test ] || [ end2end/package-lock.json -nt end2end/node_modules/.package-lock.json ]; then
+  say "installing the browser-test npm packages"
+  (cd end2end && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
+# 5. Debian's Chromium for the browser tests.
+if [ ! -x /usr/bin/chromium ]; then
+  say "installing Debian's chromium"
+  sudo_cmd=""
+  [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq chromium >/dev/null
+fi
+
+say "ready"

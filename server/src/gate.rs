@@ -1,0 +1,115 @@
+//! Who is asking, and may they open this page: runs before every route.
+//!
+//! Signed out: every page but the public ones redirects to `/sign-in?next=…`; server
+//! functions answer 401. Signed in: the person is loaded fresh from the database (a
+//! deactivated account stops at once) and put in the request for pages and server
+//! functions. Opening another role's page is audited here; the page itself answers 403.
+
+use app::auth::{area_for_path, Area, SignedInUser};
+use app::error::AppError;
+use app::server::access::ClientAddress;
+use app::server::audit::{self, Action, AuditEvent, Outcome};
+use app::server::session_store::USER_ID_KEY;
+use app::server::state::AppState;
+use app::server::users;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{header, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use std::net::SocketAddr;
+use tower_sessions::Session;
+
+pub async fn gate(
+    State(state): State<AppState>,
+    session: Session,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let path = request.uri().path().to_string();
+    let ip = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|info| info.0.ip().to_string())
+        .unwrap_or_else(|| "unknown".to_string());
+    request.extensions_mut().insert(ClientAddress(ip.clone()));
+
+    let user = match signed_in_user(&state, &session).await {
+        Ok(user) => user,
+        Err(error) => return error_response(error),
+    };
+    if let Some(user) = &user {
+        request.extensions_mut().insert(user.clone());
+    }
+
+    let area = area_for_path(&path);
+    match (&user, area) {
+        // Already signed in: the sign-in page and the bare address lead home.
+        (Some(user), _)
+            if request.method() == Method::GET && (path == "/sign-in" || path == "/") =>
+        {
+            Redirect::to(user.role.home()).into_response()
+        }
+        (_, Area::Public) => next.run(request).await,
+        (None, _) => sign_in_first(&request),
+        (Some(user), area) => {
+            if !area.admits(user.role) {
+                let event = AuditEvent::new(Action::AccessRefused, Outcome::Denied)
+                    .actor(user.id)
+                    .target(format!("path:{path}"))
+                    .from_address(ip);
+                if let Err(error) = audit::record(&state.db.pool, &event).await {
+                    return error_response(AppError::from(error));
+                }
+            }
+            next.run(request).await
+        }
+    }
+}
+
+/// The person this session belongs to, if it belongs to an active account. A session of a
+/// deactivated account is ended here.
+async fn signed_in_user(
+    state: &AppState,
+    session: &Session,
+) -> Result<Option<SignedInUser>, AppError> {
+    let Some(user_id) = session.get::<i64>(USER_ID_KEY).await? else {
+        return Ok(None);
+    };
+    let user = users::active_user(&state.db.pool, user_id).await?;
+    if user.is_none() {
+        session.flush().await?;
+    }
+    Ok(user)
+}
+
+fn sign_in_first(request: &Request) -> Response {
+    let wants_html = request
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/html"));
+    let path = request.uri().path();
+    if path.starts_with("/api/") && !wants_html {
+        return error_response(AppError::Unauthenticated);
+    }
+    // Only a page someone was looking at is worth returning to; a form post is not.
+    if path == "/" || request.method() != Method::GET {
+        return Redirect::to("/sign-in").into_response();
+    }
+    let next = request
+        .uri()
+        .path_and_query()
+        .map(|pq| pq.as_str())
+        .unwrap_or(path);
+    match serde_urlencoded::to_string([("next", next)]) {
+        Ok(query) => Redirect::to(&format!("/sign-in?{query}")).into_response(),
+        Err(_) => Redirect::to("/sign-in").into_response(),
+    }
+}
+
+/// An `AppError` as a JSON answer with its own status, the shape server functions use.
+pub fn error_response(error: AppError) -> Response {
+    let status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let body = serde_json::to_string(&error).unwrap_or_default();
+    (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
+}

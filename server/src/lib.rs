@@ -1,0 +1,192 @@
+//! The Secure Messaging server: configuration, the router with its security layers, and
+//! start-up. `main.rs` only parses flags and runs `serve`; tests build the same router.
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+pub mod config;
+pub mod gate;
+pub mod security;
+
+use app::server::db::Db;
+use app::server::session_store::DbSessionStore;
+use app::server::state::{AppConfig, AppState};
+use app::{shell, App};
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use config::Settings;
+use leptos::config::LeptosOptions;
+use leptos::prelude::provide_context;
+use leptos_axum::{file_and_error_handler_with_context, generate_route_list, LeptosRoutes};
+use std::sync::Arc;
+use std::time::Duration;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::request_id::{
+    MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
+};
+use tower_http::services::ServeDir;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use tower_sessions::cookie::{time::Duration as CookieDuration, Key, SameSite};
+use tower_sessions::{Expiry, SessionManagerLayer};
+
+/// Idle time after which a session ends (DESIGN.md §3).
+pub const SESSION_IDLE_MINUTES: i64 = 30;
+/// The session cookie's name.
+pub const SESSION_COOKIE: &str = "sm_session";
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Database(#[from] app::server::db::DbError),
+    #[error("could not seed the demo data: {0}")]
+    Demo(app::error::AppError),
+}
+
+/// Opens the database, brings its schema up to date and, in demo mode, seeds it.
+pub async fn build_state(
+    settings: &Settings,
+    leptos_options: LeptosOptions,
+) -> Result<AppState, StartError> {
+    let db = Db::connect(&settings.database_url, settings.database_max_connections).await?;
+    db.migrate().await?;
+    if settings.demo
+        && app::server::demo::seed_if_empty(&db.pool)
+            .await
+            .map_err(StartError::Demo)?
+    {
+        tracing::info!("seeded the demo data");
+    }
+    Ok(AppState {
+        db,
+        config: Arc::new(AppConfig {
+            demo: settings.demo,
+        }),
+        leptos_options,
+    })
+}
+
+/// Gives the Leptos renderer this response's CSP nonce, so the hydration scripts carry it.
+fn leptos_context() {
+    use leptos::prelude::use_context;
+    let nonce = use_context::<http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<security::CspNonce>().cloned());
+    if let Some(nonce) = nonce {
+        provide_context(leptos::nonce::Nonce::from_value(nonce.0));
+    }
+}
+
+/// The whole application: pages, server functions, static files and health checks, inside
+/// the security layers.
+pub fn router(state: AppState, settings: &Settings) -> Router {
+    let leptos_options = state.leptos_options.clone();
+    let routes = generate_route_list(App);
+    let store = DbSessionStore::new(state.db.pool.clone());
+    let key = Key::try_from(settings.session_key.as_slice()).unwrap_or_else(|_| Key::generate());
+    let sessions = SessionManagerLayer::new(store)
+        .with_name(SESSION_COOKIE)
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(settings.secure_cookies)
+        .with_expiry(Expiry::OnInactivity(CookieDuration::minutes(
+            SESSION_IDLE_MINUTES,
+        )))
+        // Save on every request so the idle clock restarts with each one.
+        .with_always_save(true)
+        .with_signed(key);
+
+    let shell_options = leptos_options.clone();
+    let pages = Router::new()
+        .leptos_routes_with_context(&state, routes, leptos_context, move || {
+            shell(shell_options.clone())
+        })
+        .fallback(file_and_error_handler_with_context::<AppState, _>(
+            leptos_context,
+            shell,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            gate::gate,
+        ))
+        .layer(sessions)
+        .with_state(state.clone());
+
+    let pkg_dir = format!(
+        "{}/{}",
+        leptos_options.site_root, leptos_options.site_pkg_dir
+    );
+    let open = Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .nest_service(
+            "/pkg",
+            ServeDir::new(pkg_dir)
+                .precompressed_br()
+                .precompressed_gzip(),
+        )
+        .with_state(state);
+
+    open.merge(pages)
+        .layer(axum::middleware::from_fn(security::refuse_cross_origin))
+        .layer(axum::middleware::from_fn(security::headers))
+        .layer(CatchPanicLayer::custom(panic_response))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(request_span)
+                .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
+        )
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+}
+
+/// The log span of a request: its id, method and path. Never the query string, headers or
+/// body, which may hold cookies, tokens or health information.
+fn request_span(request: &Request) -> tracing::Span {
+    let id = request
+        .extensions()
+        .get::<RequestId>()
+        .and_then(|id| id.header_value().to_str().ok())
+        .unwrap_or("-")
+        .to_string();
+    tracing::info_span!("request", id = %id, method = %request.method(), path = %request.uri().path())
+}
+
+/// A panic in a handler: a plain sentence and a reference, the cause only in the log.
+fn panic_response(_cause: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let error = app::error::AppError::internal("a request handler panicked");
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        Body::from(error.to_string()),
+    )
+        .into_response()
+}
+
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+async fn readyz(State(state): State<AppState>) -> Response {
+    if state.db.is_ready().await {
+        (StatusCode::OK, "ready").into_response()
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response()
+    }
+}
+
+/// Removes expired sessions now and then (tower-sessions leaves that to the store).
+pub fn spawn_session_cleanup(state: &AppState) {
+    let store = DbSessionStore::new(state.db.pool.clone());
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(600));
+        loop {
+            tick.tick().await;
+            match store.delete_expired().await {
+                Ok(removed) if removed > 0 => tracing::info!(removed, "removed expired sessions"),
+                Ok(_) => {}
+                Err(error) => tracing::warn!(%error, "could not remove expired sessions"),
+            }
+        }
+    });
+}

@@ -22,7 +22,8 @@ pub async fn sign_out() -> Result<(), AppError> {
         )
         .await?;
     }
-    session.delete().await?;
+    // `flush` clears the data too, so the session is not saved again on the way out.
+    session.flush().await?;
     leptos_axum::redirect("/sign-in");
     Ok(())
 }

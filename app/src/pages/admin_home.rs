@@ -43,11 +43,21 @@ pub mod ssr {
 
 #[component]
 pub fn AdminHome() -> impl IntoView {
-    let counts = Resource::new(|| (), |_| admin_overview());
     view! {
         <Gate area=Area::Admin>
             <Title text="Administration" />
             <h1>"Administration"</h1>
+            <Counts />
+            <NotAvailableYet />
+        </Gate>
+    }
+}
+
+/// Inside the gate, so nobody else's visit calls the server function.
+#[component]
+fn Counts() -> impl IntoView {
+    let counts = Resource::new(|| (), |_| admin_overview());
+    view! {
             <Suspense fallback=|| view! { <p>"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match counts.await {
@@ -65,7 +75,5 @@ pub fn AdminHome() -> impl IntoView {
                     }
                 })}
             </Suspense>
-            <NotAvailableYet />
-        </Gate>
     }
 }

@@ -55,13 +55,22 @@ pub mod ssr {
 
 #[component]
 pub fn TeamHome() -> impl IntoView {
-    let teams = Resource::new(|| (), |_| my_teams());
     view! {
         <Gate area=Area::Team>
             <Title text="Team inbox" />
             <h1>"Team inbox"</h1>
             <NotAvailableYet />
             <h2>"Your care teams"</h2>
+            <Teams />
+        </Gate>
+    }
+}
+
+/// Inside the gate, so nobody else's visit calls the server function.
+#[component]
+fn Teams() -> impl IntoView {
+    let teams = Resource::new(|| (), |_| my_teams());
+    view! {
             <Suspense fallback=|| view! { <p>"Loading your care teams…"</p> }>
                 {move || Suspend::new(async move {
                     match teams.await {
@@ -77,6 +86,5 @@ pub fn TeamHome() -> impl IntoView {
                     }
                 })}
             </Suspense>
-        </Gate>
     }
 }

@@ -1,0 +1,520 @@
+//! Route tests: the whole router, in process, without a socket (axum's `oneshot`), on a
+//! fresh SQLite database in demo mode.
+
+use app::server::state::AppState;
+use axum::body::Body;
+use axum::http::{header, HeaderMap, Request, StatusCode};
+use axum::Router;
+use http_body_util::BodyExt;
+use server::config::Config;
+use tower::ServiceExt;
+
+struct TestApp {
+    router: Router,
+    state: AppState,
+    _dir: tempfile::TempDir,
+}
+
+async fn demo_app() -> TestApp {
+    use clap::Parser;
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/routes.db?mode=rwc", dir.path().display());
+    let config = Config::parse_from(["secure-messaging", "--demo", "--database-url", &url]);
+    let settings = config.settings(([127, 0, 0, 1], 3000).into()).unwrap();
+    let options = leptos::config::LeptosOptions::builder()
+        .output_name("secure-messaging")
+        .build();
+    let state = server::build_state(&settings, options).await.unwrap();
+    let router = server::router(state.clone(), &settings);
+    TestApp {
+        router,
+        state,
+        _dir: dir,
+    }
+}
+
+struct Answer {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: String,
+}
+
+impl Answer {
+    fn location(&self) -> &str {
+        self.headers
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    }
+    /// The session cookie this answer sets, as `name=value`.
+    fn session_cookie(&self) -> Option<String> {
+        self.headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|c| c.starts_with("sm_session="))
+            .map(|c| c.split(';').next().unwrap_or("").to_string())
+    }
+}
+
+impl TestApp {
+    async fn send(&self, request: Request<Body>) -> Answer {
+        let response = self.router.clone().oneshot(request).await.unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        Answer {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).to_string(),
+        }
+    }
+
+    async fn get(&self, path: &str, cookie: Option<&str>) -> Answer {
+        let mut request = Request::get(path).header(header::ACCEPT, "text/html");
+        if let Some(cookie) = cookie {
+            request = request.header(header::COOKIE, cookie);
+        }
+        self.send(request.body(Body::empty()).unwrap()).await
+    }
+
+    /// A form post made by our own page, as a browser sends it.
+    async fn post_form(&self, path: &str, form: &str, cookie: Option<&str>) -> Answer {
+        let mut request = Request::post(path)
+            .header(header::ACCEPT, "text/html")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header("sec-fetch-site", "same-origin")
+            .header(header::ORIGIN, "http://localhost:3000")
+            .header(header::HOST, "localhost:3000")
+            .header(header::REFERER, "http://localhost:3000/sign-in");
+        if let Some(cookie) = cookie {
+            request = request.header(header::COOKIE, cookie);
+        }
+        self.send(request.body(Body::from(form.to_string())).unwrap())
+            .await
+    }
+
+    async fn sign_in(&self, email: &str) -> String {
+        let answer = self
+            .post_form(
+                "/api/sign_in",
+                &format!("email={email}&password=demo-password-2026"),
+                None,
+            )
+            .await;
+        assert_eq!(
+            answer.status,
+            StatusCode::FOUND,
+            "sign-in of {email} redirects"
+        );
+        answer.session_cookie().expect("a session cookie")
+    }
+
+    async fn count(&self, sql: &str) -> i64 {
+        sqlx::query_scalar(sql)
+            .fetch_one(&self.state.db.pool)
+            .await
+            .unwrap()
+    }
+}
+
+#[tokio::test]
+async fn signed_out_pages_redirect_to_sign_in_and_back() {
+    let app = demo_app().await;
+    for path in [
+        "/inbox",
+        "/team",
+        "/admin",
+        "/admin/users",
+        "/settings",
+        "/nowhere",
+    ] {
+        let answer = app.get(path, None).await;
+        assert_eq!(answer.status, StatusCode::SEE_OTHER, "{path}");
+        let encoded = path.replace('/', "%2F");
+        assert_eq!(
+            answer.location(),
+            format!("/sign-in?next={encoded}"),
+            "{path}"
+        );
+    }
+    assert_eq!(app.get("/", None).await.location(), "/sign-in");
+    // After signing in with that `next`, the person lands where they were going.
+    let answer = app
+        .post_form(
+            "/api/sign_in",
+            "email=veteran@example.com&password=demo-password-2026&next=%2Fsent",
+            None,
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::FOUND);
+    assert_eq!(answer.location(), "/sent");
+    // A `next` pointing off the site is ignored.
+    let answer = app
+        .post_form(
+            "/api/sign_in",
+            "email=veteran@example.com&password=demo-password-2026&next=%2F%2Fevil.example",
+            None,
+        )
+        .await;
+    assert_eq!(answer.location(), "/inbox");
+}
+
+#[tokio::test]
+async fn public_routes_answer_signed_out() {
+    let app = demo_app().await;
+    let sign_in = app.get("/sign-in", None).await;
+    assert_eq!(sign_in.status, StatusCode::OK);
+    assert!(sign_in.body.contains("Email address"));
+    assert!(sign_in.body.contains("Sign in"));
+    assert!(sign_in.body.contains("Demo"), "the demo banner shows");
+    assert_eq!(app.get("/healthz", None).await.status, StatusCode::OK);
+    let ready = app.get("/readyz", None).await;
+    assert_eq!(ready.status, StatusCode::OK);
+    app.state.db.pool.close().await;
+    assert_eq!(
+        app.get("/readyz", None).await.status,
+        StatusCode::SERVICE_UNAVAILABLE
+    );
+}
+
+#[tokio::test]
+async fn every_response_carries_the_security_headers() {
+    let app = demo_app().await;
+    let answer = app.get("/sign-in", None).await;
+    let header = |name: &str| {
+        answer
+            .headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string()
+    };
+    let csp = header("content-security-policy");
+    assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+    assert!(!csp.contains("unsafe-inline"), "{csp}");
+    let nonce = csp
+        .split("'nonce-")
+        .nth(1)
+        .and_then(|rest| rest.split('\'').next())
+        .expect("a nonce");
+    assert!(
+        answer.body.contains(&format!("nonce=\"{nonce}\"")),
+        "the hydration script carries the response's nonce"
+    );
+    assert_eq!(header("x-content-type-options"), "nosniff");
+    assert_eq!(header("referrer-policy"), "same-origin");
+    assert!(header("strict-transport-security").starts_with("max-age="));
+    assert_eq!(header("cache-control"), "no-store");
+    assert!(
+        header("x-request-id").len() >= 32,
+        "each response names its request"
+    );
+    // A second response gets another nonce.
+    let again = app.get("/sign-in", None).await;
+    assert!(!again.headers["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .contains(nonce));
+}
+
+#[tokio::test]
+async fn cross_origin_state_changes_are_refused() {
+    let app = demo_app().await;
+    let form = "email=veteran@example.com&password=demo-password-2026";
+    let attempts = [
+        vec![("sec-fetch-site", "cross-site")],
+        vec![("sec-fetch-site", "same-site")],
+        vec![
+            ("origin", "https://evil.example"),
+            ("host", "localhost:3000"),
+        ],
+        vec![],
+    ];
+    for headers in attempts {
+        let mut request = Request::post("/api/sign_in")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::ACCEPT, "text/html");
+        for (name, value) in &headers {
+            request = request.header(*name, *value);
+        }
+        let answer = app.send(request.body(Body::from(form)).unwrap()).await;
+        assert_eq!(answer.status, StatusCode::FORBIDDEN, "{headers:?}");
+        assert!(answer.session_cookie().is_none());
+    }
+    // Same origin by Origin and Host alone (older browsers) is accepted.
+    let request = Request::post("/api/sign_in")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::ACCEPT, "text/html")
+        .header(header::ORIGIN, "http://localhost:3000")
+        .header(header::HOST, "localhost:3000")
+        .body(Body::from(form))
+        .unwrap();
+    assert_eq!(app.send(request).await.status, StatusCode::FOUND);
+}
+
+#[tokio::test]
+async fn each_demo_account_lands_on_its_home() {
+    let app = demo_app().await;
+    for (email, name, home) in [
+        ("veteran@example.com", "Alex Rivera", "/inbox"),
+        ("caregiver@example.com", "Sam Rivera", "/inbox"),
+        ("clinician@example.com", "Dr. Morgan Patel", "/team"),
+        ("nurse@example.com", "Casey Nguyen", "/team"),
+        ("admin@example.com", "Riley Admin", "/admin"),
+    ] {
+        let answer = app
+            .post_form(
+                "/api/sign_in",
+                &format!("email={email}&password=demo-password-2026"),
+                None,
+            )
+            .await;
+        assert_eq!(answer.location(), home, "{email}");
+        let cookie = answer.session_cookie().unwrap();
+        let page = app.get(home, Some(&cookie)).await;
+        assert_eq!(page.status, StatusCode::OK, "{email}");
+        assert!(page.body.contains(name), "{email} sees their name");
+        assert!(page.body.contains("Sign out"));
+        assert_eq!(page.headers["cache-control"], "no-store");
+    }
+}
+
+#[tokio::test]
+async fn the_session_cookie_is_locked_down_and_renewed_at_sign_in() {
+    let app = demo_app().await;
+    let answer = app
+        .post_form(
+            "/api/sign_in",
+            "email=veteran@example.com&password=demo-password-2026",
+            None,
+        )
+        .await;
+    let set_cookie = answer.headers[header::SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(set_cookie.contains("HttpOnly"), "{set_cookie}");
+    assert!(set_cookie.contains("SameSite=Lax"), "{set_cookie}");
+    assert!(
+        set_cookie.contains("Max-Age=1800"),
+        "30 minutes idle: {set_cookie}"
+    );
+    let first = answer.session_cookie().unwrap();
+
+    // Signing in again from a signed-in browser gives a new id; the old one stops working.
+    let again = app
+        .post_form(
+            "/api/sign_in",
+            "email=veteran@example.com&password=demo-password-2026",
+            Some(&first),
+        )
+        .await;
+    let second = again.session_cookie().unwrap();
+    assert_ne!(first, second);
+    assert_eq!(
+        app.get("/inbox", Some(&first)).await.status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        app.get("/inbox", Some(&second)).await.status,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn a_forged_or_idle_session_is_not_honoured() {
+    let app = demo_app().await;
+    let cookie = app.sign_in("veteran@example.com").await;
+    // A made-up cookie value (not signed by our key) is ignored.
+    let forged = "sm_session=AAAAAAAAAAAAAAAAAAAAAA";
+    assert_eq!(
+        app.get("/inbox", Some(forged)).await.status,
+        StatusCode::SEE_OTHER
+    );
+    // 30 minutes without a request: the stored session has expired.
+    sqlx::query("UPDATE sessions SET expires_at = 0")
+        .execute(&app.state.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        app.get("/inbox", Some(&cookie)).await.status,
+        StatusCode::SEE_OTHER
+    );
+}
+
+#[tokio::test]
+async fn sign_out_ends_the_session_on_the_server() {
+    let app = demo_app().await;
+    let cookie = app.sign_in("clinician@example.com").await;
+    assert_eq!(app.get("/team", Some(&cookie)).await.status, StatusCode::OK);
+    let answer = app.post_form("/api/sign_out", "", Some(&cookie)).await;
+    assert_eq!(answer.status, StatusCode::FOUND);
+    assert_eq!(answer.location(), "/sign-in");
+    // Replaying the old cookie does not bring the session back.
+    assert_eq!(
+        app.get("/team", Some(&cookie)).await.status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM sessions").await, 0);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'sign_out'")
+            .await,
+        1
+    );
+}
+
+#[tokio::test]
+async fn another_roles_page_is_refused_with_403_and_audited() {
+    let app = demo_app().await;
+    let veteran = app.sign_in("veteran@example.com").await;
+    for path in ["/admin", "/admin/users", "/team"] {
+        let page = app.get(path, Some(&veteran)).await;
+        assert_eq!(page.status, StatusCode::FORBIDDEN, "{path}");
+        assert!(
+            page.body.contains("You don&#39;t have access to this page")
+                || page.body.contains("You don't have access to this page")
+        );
+    }
+    let clinician = app.sign_in("clinician@example.com").await;
+    assert_eq!(
+        app.get("/inbox", Some(&clinician)).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let admin = app.sign_in("admin@example.com").await;
+    assert_eq!(
+        app.get("/team", Some(&admin)).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'access_refused' AND outcome = 'denied'").await,
+        5
+    );
+}
+
+#[tokio::test]
+async fn server_functions_check_their_own_capability() {
+    let app = demo_app().await;
+    let call = |cookie: Option<String>| {
+        let mut request = Request::post("/api/admin_overview")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header("sec-fetch-site", "same-origin");
+        if let Some(cookie) = cookie {
+            request = request.header(header::COOKIE, cookie);
+        }
+        request.body(Body::empty()).unwrap()
+    };
+    let signed_out = app.send(call(None)).await;
+    assert_eq!(signed_out.status, StatusCode::UNAUTHORIZED);
+    assert!(signed_out.body.contains("Unauthenticated"));
+
+    let veteran = app.sign_in("veteran@example.com").await;
+    let refused = app.send(call(Some(veteran))).await;
+    assert!(refused.body.contains("Forbidden"), "{}", refused.body);
+    assert!(!refused.body.contains("active_users"));
+
+    let admin = app.sign_in("admin@example.com").await;
+    let allowed = app.send(call(Some(admin))).await;
+    assert_eq!(allowed.status, StatusCode::OK);
+    assert!(
+        allowed.body.contains("\"care_teams\":4"),
+        "{}",
+        allowed.body
+    );
+}
+
+#[tokio::test]
+async fn wrong_password_and_unknown_email_get_the_same_answer() {
+    let app = demo_app().await;
+    let wrong = app
+        .post_form(
+            "/api/sign_in",
+            "email=veteran@example.com&password=nope-nope-nope",
+            None,
+        )
+        .await;
+    let unknown = app
+        .post_form(
+            "/api/sign_in",
+            "email=nobody@example.com&password=nope-nope-nope",
+            None,
+        )
+        .await;
+    assert_eq!(wrong.status, StatusCode::FOUND);
+    assert_eq!(
+        wrong.location(),
+        unknown.location(),
+        "the same error, back on the sign-in page"
+    );
+    assert!(wrong
+        .location()
+        .starts_with("http://localhost:3000/sign-in?__path="));
+    assert!(wrong.session_cookie().is_none());
+    // The page the browser returns to shows the message.
+    let path = wrong.location().trim_start_matches("http://localhost:3000");
+    let page = app.get(path, None).await;
+    assert!(
+        page.body
+            .contains("The email address or password is incorrect."),
+        "{}",
+        page.body
+    );
+}
+
+#[tokio::test]
+async fn repeated_failures_are_refused_for_a_while() {
+    use app::server::audit::{self, Action, AuditEvent, Outcome};
+    let app = demo_app().await;
+    for _ in 0..app::server::sign_in_guard::ACCOUNT_LIMIT {
+        audit::record(
+            &app.state.db.pool,
+            &AuditEvent::new(Action::SignIn, Outcome::Failure).target("account:nurse@example.com"),
+        )
+        .await
+        .unwrap();
+    }
+    let refused = app
+        .post_form(
+            "/api/sign_in",
+            "email=nurse@example.com&password=demo-password-2026",
+            None,
+        )
+        .await;
+    assert!(
+        refused.session_cookie().is_none(),
+        "even the right password is refused for now"
+    );
+    let path = refused
+        .location()
+        .trim_start_matches("http://localhost:3000");
+    let page = app.get(path, None).await;
+    assert!(page
+        .body
+        .contains("Too many failed attempts. Wait 15 minutes and try again."));
+}
+
+#[tokio::test]
+async fn unknown_pages_say_not_found() {
+    let app = demo_app().await;
+    let cookie = app.sign_in("veteran@example.com").await;
+    let page = app.get("/no-such-page", Some(&cookie)).await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND);
+    assert!(page.body.contains("Page not found"));
+    let later = app.get("/sent", Some(&cookie)).await;
+    assert_eq!(later.status, StatusCode::OK);
+    assert!(later.body.contains("Not available yet"));
+}
+
+#[tokio::test]
+async fn a_deactivated_person_is_signed_out_on_their_next_request() {
+    let app = demo_app().await;
+    let cookie = app.sign_in("nurse@example.com").await;
+    sqlx::query("UPDATE users SET active = 0 WHERE email = 'nurse@example.com'")
+        .execute(&app.state.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        app.get("/team", Some(&cookie)).await.status,
+        StatusCode::SEE_OTHER
+    );
+}

@@ -1,0 +1,52 @@
+import { defineConfig } from "@playwright/test";
+
+// The real server (release build, made by scripts/test.sh) on a fresh SQLite database in
+// demo mode, driven by Debian's Chromium. Never a downloaded browser (TOOLCHAIN.md).
+const port = Number(process.env.E2E_PORT ?? 3100);
+const root = `${__dirname}/..`;
+const target = process.env.CARGO_TARGET_DIR ?? `${root}/target`;
+
+export default defineConfig({
+  testDir: "./tests",
+  timeout: 60_000,
+  expect: { timeout: 10_000 },
+  fullyParallel: false,
+  workers: 1,
+  retries: 0,
+  reporter: [["list"]],
+  use: {
+    baseURL: `http://127.0.0.1:${port}`,
+    trace: "off",
+    launchOptions: {
+      executablePath: "/usr/bin/chromium",
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
+    },
+  },
+  webServer: {
+    // A fresh database every run: the demo data is seeded into it at start.
+    command: `rm -rf "${target}/e2e-data" && exec "${target}/release/server" --demo`,
+    url: `http://127.0.0.1:${port}/readyz`,
+    reuseExistingServer: false,
+    timeout: 60_000,
+    stdout: "ignore",
+    stderr: "pipe",
+    env: {
+      LEPTOS_OUTPUT_NAME: "secure-messaging",
+      LEPTOS_SITE_ROOT: `${target}/site`,
+      LEPTOS_SITE_PKG_DIR: "pkg",
+      LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
+      LEPTOS_ENV: "PROD",
+      SM_DATABASE_URL: `sqlite://${target}/e2e-data/e2e.db?mode=rwc`,
+      RUST_LOG: "warn",
+    },
+  },
+});

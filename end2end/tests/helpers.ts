@@ -1,0 +1,49 @@
+import { expect, Page } from "@playwright/test";
+import AxeBuilder from "@axe-core/playwright";
+
+export const PASSWORD = "demo-password-2026";
+
+export const ACCOUNTS = [
+  { email: "veteran@example.com", name: "Alex Rivera", home: "/inbox", heading: "Inbox" },
+  { email: "veteran2@example.com", name: "Jordan Lee", home: "/inbox", heading: "Inbox" },
+  { email: "caregiver@example.com", name: "Sam Rivera", home: "/inbox", heading: "Inbox" },
+  { email: "clinician@example.com", name: "Dr. Morgan Patel", home: "/team", heading: "Team inbox" },
+  { email: "nurse@example.com", name: "Casey Nguyen", home: "/team", heading: "Team inbox" },
+  { email: "admin@example.com", name: "Riley Admin", home: "/admin", heading: "Administration" },
+];
+
+/** Fills the sign-in form the way a person does: by its labels. */
+export async function signIn(page: Page, email: string, password = PASSWORD) {
+  await page.getByLabel("Email address").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+}
+
+/** Waits until the wasm has hydrated the page (DESIGN.md §5). */
+export async function hydrated(page: Page) {
+  await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
+}
+
+/** axe-core with the WCAG 2.x A and AA rules: no violations allowed. */
+export async function expectNoAxeViolations(page: Page) {
+  const results = await new AxeBuilder({ page })
+    .withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"])
+    .analyze();
+  const summary = results.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target).join(", ")})`);
+  expect(summary, `axe violations on ${page.url()}`).toEqual([]);
+}
+
+/** True when the page scrolls sideways (it must not, even at 320 px). */
+export async function scrollsSideways(page: Page) {
+  return page.evaluate(() => document.documentElement.scrollWidth > document.documentElement.clientWidth);
+}
+
+/** Collects console errors (a CSP violation shows up here) for the page's lifetime. */
+export function collectConsoleErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on("console", (message) => {
+    if (message.type() === "error") errors.push(message.text());
+  });
+  page.on("pageerror", (error) => errors.push(error.message));
+  return errors;
+}

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Builds the app (release) and starts it on an embedded SQLite database with demo data.
+# Installs what the build needs first (scripts/setup.sh). Extra arguments go to the server.
+#   scripts/run.sh                      -> http://127.0.0.1:3000, data in ./data
+#   LEPTOS_SITE_ADDR=0.0.0.0:8080 scripts/run.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/env.sh
+scripts/setup.sh
+cargo leptos build --release
+target_dir=${CARGO_TARGET_DIR:-target}
+export LEPTOS_OUTPUT_NAME=secure-messaging
+export LEPTOS_SITE_ROOT="$target_dir/site"
+export LEPTOS_SITE_PKG_DIR=pkg
+export LEPTOS_SITE_ADDR=${LEPTOS_SITE_ADDR:-127.0.0.1:3000}
+export LEPTOS_ENV=PROD
+echo "Secure Messaging (demo) on http://$LEPTOS_SITE_ADDR — every demo account's password is demo-password-2026"
+exec "$target_dir/release/server" --demo "$@"

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Runs every test: formatting and lints (server and wasm builds), unit, data-layer (SQLite
+# and PostgreSQL), route and browser tests. Installs what they need first (scripts/setup.sh).
+# Needs PostgreSQL on 127.0.0.1:5432 with trust auth (SM_TEST_POSTGRES_URL to change it).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/env.sh
+scripts/setup.sh
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "formatting"
+cargo fmt --all -- --check
+
+step "lints: server build"
+cargo clippy -p app -p server --all-targets --features app/ssr -- -D warnings
+
+step "lints: wasm build (also proves no server-only crate reaches the wasm)"
+cargo clippy -p app -p frontend --target wasm32-unknown-unknown --features app/hydrate -- -D warnings
+
+step "PostgreSQL"
+pg_url=${SM_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}
+if ! psql "$pg_url" -qtAc 'SELECT 1' >/dev/null; then
+  echo "PostgreSQL is not reachable at $pg_url: the data-layer tests need it." >&2
+  exit 1
+fi
+# Databases left by interrupted earlier runs.
+for name in $(psql "$pg_url" -qtAc "SELECT datname FROM pg_database WHERE datname LIKE 'sm_test_%'"); do
+  psql "$pg_url" -qc "DROP DATABASE IF EXISTS $name" >/dev/null
+done
+
+step "unit, data-layer (SQLite and PostgreSQL) and route tests"
+cargo test -p app -p server --features app/ssr
+
+step "release build for the browser tests"
+cargo leptos build --release
+
+step "browser tests (Playwright + Debian Chromium)"
+(cd end2end && npx playwright test)
+
+step "all tests passed"

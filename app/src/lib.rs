@@ -7,6 +7,7 @@ pub mod account;
 pub mod auth;
 pub mod error;
 pub mod layout;
+pub mod messages;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod server;
@@ -14,7 +15,7 @@ pub mod server;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{path, SsrMode};
 
 /// The HTML document around every page, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -42,23 +43,26 @@ pub fn App() -> impl IntoView {
     view! {
         <Stylesheet id="leptos" href="/pkg/secure-messaging.css" />
         <Title formatter=|page: String| format!("{page} | Secure Messaging") />
+        // Every page renders fully on the server before it is sent (`SsrMode::Async`): the
+        // pages are small, and the title, the status code (403/404) and the content then
+        // arrive together, which phones without the wasm yet and screen readers need.
         <Router>
             <layout::Layout>
                 <Routes fallback=pages::NotFound>
-                    <Route path=path!("/sign-in") view=account::SignInPage />
-                    <Route path=path!("/inbox") view=pages::VeteranHome />
-                    <Route path=path!("/sent") view=|| pages::not_available(auth::Area::Messages, "Sent") />
-                    <Route path=path!("/drafts") view=|| pages::not_available(auth::Area::Messages, "Drafts") />
-                    <Route path=path!("/trash") view=|| pages::not_available(auth::Area::Messages, "Trash") />
-                    <Route path=path!("/folders") view=|| pages::not_available(auth::Area::Messages, "My folders") />
-                    <Route path=path!("/messages/new") view=|| pages::not_available(auth::Area::Messages, "Start a new message") />
-                    <Route path=path!("/team") view=pages::TeamHome />
-                    <Route path=path!("/admin") view=pages::AdminHome />
-                    <Route path=path!("/admin/facilities") view=|| pages::not_available(auth::Area::Admin, "Facilities") />
-                    <Route path=path!("/admin/teams") view=|| pages::not_available(auth::Area::Admin, "Care teams") />
-                    <Route path=path!("/admin/users") view=|| pages::not_available(auth::Area::Admin, "Users") />
-                    <Route path=path!("/admin/reports") view=|| pages::not_available(auth::Area::Admin, "Reports") />
-                    <Route path=path!("/admin/audit") view=|| pages::not_available(auth::Area::Admin, "Audit log") />
+                    <Route path=path!("/sign-in") view=account::SignInPage ssr=SsrMode::Async />
+                    <Route path=path!("/inbox") view=pages::VeteranHome ssr=SsrMode::Async />
+                    <Route path=path!("/sent") view=|| pages::not_available(auth::Area::Messages, "Sent") ssr=SsrMode::Async />
+                    <Route path=path!("/drafts") view=|| pages::not_available(auth::Area::Messages, "Drafts") ssr=SsrMode::Async />
+                    <Route path=path!("/trash") view=|| pages::not_available(auth::Area::Messages, "Trash") ssr=SsrMode::Async />
+                    <Route path=path!("/folders") view=|| pages::not_available(auth::Area::Messages, "My folders") ssr=SsrMode::Async />
+                    <Route path=path!("/messages/new") view=|| pages::not_available(auth::Area::Messages, "Start a new message") ssr=SsrMode::Async />
+                    <Route path=path!("/team") view=pages::TeamHome ssr=SsrMode::Async />
+                    <Route path=path!("/admin") view=pages::AdminHome ssr=SsrMode::Async />
+                    <Route path=path!("/admin/facilities") view=|| pages::not_available(auth::Area::Admin, "Facilities") ssr=SsrMode::Async />
+                    <Route path=path!("/admin/teams") view=|| pages::not_available(auth::Area::Admin, "Care teams") ssr=SsrMode::Async />
+                    <Route path=path!("/admin/users") view=|| pages::not_available(auth::Area::Admin, "Users") ssr=SsrMode::Async />
+                    <Route path=path!("/admin/reports") view=|| pages::not_available(auth::Area::Admin, "Reports") ssr=SsrMode::Async />
+                    <Route path=path!("/admin/audit") view=|| pages::not_available(auth::Area::Admin, "Audit log") ssr=SsrMode::Async />
                 </Routes>
             </layout::Layout>
         </Router>

@@ -13,6 +13,19 @@ pub enum Action {
     SignIn,
     SignOut,
     AccessRefused,
+    /// A Veteran's side or a care team member opened a thread (DESIGN.md §3: every read of
+    /// health information).
+    ThreadRead,
+    /// A message was sent, new thread or reply.
+    MessageSent,
+    /// A thread was moved to Inbox or a custom folder, by and for one person.
+    ThreadMoved,
+    /// A thread was moved to Trash ("Delete"); nothing is erased.
+    ThreadTrashed,
+    /// A thread was taken out of Trash.
+    ThreadRestored,
+    /// A draft was deleted for good.
+    DraftDeleted,
 }
 
 impl Action {
@@ -21,6 +34,12 @@ impl Action {
             Action::SignIn => "sign_in",
             Action::SignOut => "sign_out",
             Action::AccessRefused => "access_refused",
+            Action::ThreadRead => "thread_read",
+            Action::MessageSent => "message_sent",
+            Action::ThreadMoved => "thread_moved",
+            Action::ThreadTrashed => "thread_trashed",
+            Action::ThreadRestored => "thread_restored",
+            Action::DraftDeleted => "draft_deleted",
         }
     }
 }

@@ -2,6 +2,8 @@
 
 use super::{now_ms, passwords};
 use crate::error::AppError;
+use crate::messages::ssr::{seed_thread, DemoMessage};
+use crate::messages::Category;
 use sqlx::{Any, AnyPool, Transaction};
 
 /// Every demo account's password. Demo mode only: a real deployment has no demo accounts.
@@ -129,5 +131,138 @@ async fn seed(tx: &mut Transaction<'static, Any>, hash: &str) -> Result<(), sqlx
     .bind(now)
     .execute(&mut **tx)
     .await?;
+    seed_threads(
+        tx,
+        now,
+        DemoPeople {
+            alex,
+            sam,
+            morgan,
+            casey,
+        },
+        primary_care,
+        pharmacy,
+    )
+    .await
+}
+
+struct DemoPeople {
+    alex: i64,
+    sam: i64,
+    morgan: i64,
+    casey: i64,
+}
+
+const DAY_MS: i64 = 24 * 60 * 60 * 1000;
+
+/// A few threads for Alex (DESIGN.md §5): an unread team reply, one waiting on the team
+/// that Sam sent on Alex's behalf, a finished exchange, and one whose last message is 60
+/// days old, past the 45-day reply window.
+async fn seed_threads(
+    tx: &mut Transaction<'static, Any>,
+    now: i64,
+    people: DemoPeople,
+    primary_care: i64,
+    pharmacy: i64,
+) -> Result<(), sqlx::Error> {
+    let DemoPeople {
+        alex,
+        sam,
+        morgan,
+        casey,
+    } = people;
+    let days_ago = |days: i64| now - days * DAY_MS;
+    let from_alex = |body, days| DemoMessage {
+        author_id: alex,
+        on_behalf_of: None,
+        from_team: false,
+        body,
+        sent_at: days_ago(days),
+    };
+    let from_team = |author_id, body, days| DemoMessage {
+        author_id,
+        on_behalf_of: None,
+        from_team: true,
+        body,
+        sent_at: days_ago(days),
+    };
+
+    let old = seed_thread(
+        tx,
+        alex,
+        primary_care,
+        "Lab results from my checkup",
+        Category::TestResults,
+        &[
+            from_alex(
+                "Are my cholesterol results back from last week's blood draw?",
+                62,
+            ),
+            from_team(
+                casey,
+                "Yes. Your results are in range. Dr. Patel will go over them at your next visit.",
+                60,
+            ),
+        ],
+    )
+    .await?;
+    let finished = seed_thread(
+        tx,
+        alex,
+        primary_care,
+        "Rescheduling my visit",
+        Category::Appointment,
+        &[
+            from_alex(
+                "Can I move my appointment on the 14th to the afternoon?",
+                20,
+            ),
+            from_team(casey, "Done: you're now at 2:30 PM on the 14th.", 19),
+            from_alex("Thank you!", 18),
+        ],
+    )
+    .await?;
+    seed_thread(
+        tx,
+        alex,
+        pharmacy,
+        "Question about my new inhaler",
+        Category::Medication,
+        &[DemoMessage {
+            author_id: sam,
+            on_behalf_of: Some(alex),
+            from_team: false,
+            body: "Alex's new inhaler tastes different from the old one. Is it the same medicine?",
+            sent_at: days_ago(5),
+        }],
+    )
+    .await?;
+    seed_thread(
+        tx,
+        alex,
+        primary_care,
+        "Blood pressure medicine refill",
+        Category::Medication,
+        &[
+            from_alex(
+                "I'm almost out of my blood pressure medicine. Can you renew the prescription?",
+                3,
+            ),
+            from_team(
+                morgan,
+                "I've renewed it. The pharmacy will mail it within 5 business days.",
+                2,
+            ),
+        ],
+    )
+    .await?;
+    // The older exchanges have been read; the refill reply and Sam's message are new.
+    for thread in [old, finished] {
+        sqlx::query("UPDATE thread_views SET unread = 0, last_read_at = $1 WHERE thread_id = $2")
+            .bind(now)
+            .bind(thread)
+            .execute(&mut **tx)
+            .await?;
+    }
     Ok(())
 }

@@ -1,0 +1,215 @@
+//! Drafts: saved while typing, one reply draft per author and thread, deleted for good.
+//!
+//! A draft belongs to its author, for the Veteran they were acting for: a caregiver's
+//! drafts are not the Veteran's, and the reverse. Autosaves are not audited (one every few
+//! seconds would drown the trail); deleting a draft, which cannot be undone, is.
+
+use super::super::rules;
+use super::super::{Draft, DraftInput, Page, PageCursor, Sort};
+use super::{begin_write, category_from, into_page, mailbox, Mailbox, Sql};
+use crate::error::AppError;
+use crate::server::access::MessagingCapability;
+use crate::server::audit::{self, Action};
+use crate::server::db::Db;
+use crate::server::now_ms;
+use sqlx::any::AnyRow;
+use sqlx::Row;
+
+pub(super) const DRAFT_SELECT: &str = "SELECT d.id, d.thread_id, d.team_id, \
+     ct.name AS care_team, d.category, d.subject, d.body, d.updated_at \
+     FROM drafts d LEFT JOIN care_teams ct ON ct.id = d.team_id";
+
+pub(super) fn draft_from_row(row: &AnyRow) -> Result<Draft, sqlx::Error> {
+    let category: Option<String> = row.try_get("category")?;
+    Ok(Draft {
+        draft_id: row.try_get("id")?,
+        thread_id: row.try_get("thread_id")?,
+        care_team_id: row.try_get("team_id")?,
+        care_team: row.try_get("care_team")?,
+        category: category.as_deref().map(category_from).transpose()?,
+        subject: row.try_get("subject")?,
+        body: row.try_get("body")?,
+        updated_at: row.try_get("updated_at")?,
+    })
+}
+
+async fn draft_of(db: &Db, mailbox: &Mailbox, draft_id: i64) -> Result<Draft, AppError> {
+    let row = sqlx::query(&format!(
+        "{DRAFT_SELECT} WHERE d.id = $1 AND d.author_id = $2 AND d.veteran_id = $3"
+    ))
+    .bind(draft_id)
+    .bind(mailbox.viewer_id)
+    .bind(mailbox.veteran_id)
+    .fetch_optional(&db.pool)
+    .await?
+    .ok_or(AppError::NotFound)?;
+    Ok(draft_from_row(&row)?)
+}
+
+/// Saves a draft (autosave): the reply draft of `input.thread_id`, made or updated; or the
+/// draft `input.draft_id`, updated; or a new draft. A draft may be incomplete, but not
+/// longer than a message may be, and its team must be one of the Veteran's.
+pub async fn save_draft(
+    db: &Db,
+    capability: &MessagingCapability,
+    veteran_id: i64,
+    input: &DraftInput,
+) -> Result<Draft, AppError> {
+    let mailbox = mailbox(db, capability, veteran_id).await?;
+    rules::validate_draft(&input.subject, &input.body)?;
+    let now = now_ms();
+
+    if let Some(thread_id) = input.thread_id {
+        // The thread must be one this person sees; the draft copies its team and subject
+        // so the Drafts list can show them.
+        let thread = sqlx::query(
+            "SELECT t.team_id, t.category, t.subject FROM thread_views v \
+             JOIN threads t ON t.id = v.thread_id \
+             WHERE v.user_id = $1 AND v.thread_id = $2 AND v.veteran_id = $3",
+        )
+        .bind(mailbox.viewer_id)
+        .bind(thread_id)
+        .bind(mailbox.veteran_id)
+        .fetch_optional(&db.pool)
+        .await?
+        .ok_or(AppError::NotFound)?;
+        let draft_id: i64 = sqlx::query_scalar(
+            "INSERT INTO drafts (author_id, veteran_id, team_id, category, subject, body, \
+             thread_id, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) \
+             ON CONFLICT (author_id, thread_id) WHERE thread_id IS NOT NULL \
+             DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at RETURNING id",
+        )
+        .bind(mailbox.viewer_id)
+        .bind(mailbox.veteran_id)
+        .bind(thread.try_get::<i64, _>("team_id")?)
+        .bind(thread.try_get::<String, _>("category")?)
+        .bind(thread.try_get::<String, _>("subject")?)
+        .bind(input.body.as_str())
+        .bind(thread_id)
+        .bind(now)
+        .fetch_one(&db.pool)
+        .await?;
+        return draft_of(db, &mailbox, draft_id).await;
+    }
+
+    if let Some(team_id) = input.care_team_id {
+        let associated: Option<i64> = sqlx::query_scalar(
+            "SELECT team_id FROM veteran_teams WHERE veteran_id = $1 AND team_id = $2",
+        )
+        .bind(mailbox.veteran_id)
+        .bind(team_id)
+        .fetch_optional(&db.pool)
+        .await?;
+        if associated.is_none() {
+            return Err(AppError::invalid("care_team", rules::TEAM_NOT_YOURS));
+        }
+    }
+    let category = input.category.map(|c| c.as_str());
+    let subject = input.subject.trim();
+    let draft_id = match input.draft_id {
+        Some(draft_id) => {
+            let updated = sqlx::query(
+                "UPDATE drafts SET team_id = $1, category = $2, subject = $3, body = $4, \
+                 updated_at = $5 \
+                 WHERE id = $6 AND author_id = $7 AND veteran_id = $8 AND thread_id IS NULL",
+            )
+            .bind(input.care_team_id)
+            .bind(category)
+            .bind(subject)
+            .bind(input.body.as_str())
+            .bind(now)
+            .bind(draft_id)
+            .bind(mailbox.viewer_id)
+            .bind(mailbox.veteran_id)
+            .execute(&db.pool)
+            .await?;
+            if updated.rows_affected() == 0 {
+                return Err(AppError::NotFound);
+            }
+            draft_id
+        }
+        None => {
+            sqlx::query_scalar(
+                "INSERT INTO drafts (author_id, veteran_id, team_id, category, subject, body, \
+                 created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id",
+            )
+            .bind(mailbox.viewer_id)
+            .bind(mailbox.veteran_id)
+            .bind(input.care_team_id)
+            .bind(category)
+            .bind(subject)
+            .bind(input.body.as_str())
+            .bind(now)
+            .fetch_one(&db.pool)
+            .await?
+        }
+    };
+    draft_of(db, &mailbox, draft_id).await
+}
+
+/// One draft of the person asking, to continue writing it.
+pub async fn get_draft(
+    db: &Db,
+    capability: &MessagingCapability,
+    veteran_id: i64,
+    draft_id: i64,
+) -> Result<Draft, AppError> {
+    let mailbox = mailbox(db, capability, veteran_id).await?;
+    draft_of(db, &mailbox, draft_id).await
+}
+
+/// The Drafts folder: the asker's drafts for this Veteran, by last change, 10 a page.
+pub async fn list_drafts(
+    db: &Db,
+    capability: &MessagingCapability,
+    veteran_id: i64,
+    sort: Sort,
+    after: Option<PageCursor>,
+) -> Result<Page<Draft>, AppError> {
+    let mailbox = mailbox(db, capability, veteran_id).await?;
+    let mut sql = Sql::new(DRAFT_SELECT);
+    sql.push(" WHERE d.author_id = ")
+        .int(mailbox.viewer_id)
+        .push(" AND d.veteran_id = ")
+        .int(mailbox.veteran_id)
+        .page("d.updated_at", "d.id", sort, after);
+    let rows = sql.query().fetch_all(&db.pool).await?;
+    let drafts = rows
+        .iter()
+        .map(draft_from_row)
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(into_page(drafts, |draft| PageCursor {
+        at: draft.updated_at,
+        id: draft.draft_id,
+    }))
+}
+
+/// Deletes a draft for good (DESIGN.md §2; the page asks first).
+pub async fn delete_draft(
+    db: &Db,
+    capability: &MessagingCapability,
+    veteran_id: i64,
+    draft_id: i64,
+) -> Result<(), AppError> {
+    let mailbox = mailbox(db, capability, veteran_id).await?;
+    let mut tx = begin_write(db).await?;
+    let deleted =
+        sqlx::query("DELETE FROM drafts WHERE id = $1 AND author_id = $2 AND veteran_id = $3")
+            .bind(draft_id)
+            .bind(mailbox.viewer_id)
+            .bind(mailbox.veteran_id)
+            .execute(&mut *tx)
+            .await?;
+    if deleted.rows_affected() == 0 {
+        return Err(AppError::NotFound);
+    }
+    audit::record(
+        &mut *tx,
+        &mailbox
+            .audit(Action::DraftDeleted)
+            .target(format!("draft:{draft_id}")),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,783 @@
+//! Threads: folder pages and counts, reading a thread, sending, replying (the Veteran's side
+//! and the care team's).
+
+use super::super::rules;
+use super::super::{
+    CareTeamOption, Category, Draft, Folder, FolderSummary, MessageView, NewMessage, Page,
+    PageCursor, Reply, SentMessage, Sort, ThreadRow, ThreadView,
+};
+use super::drafts::{draft_from_row, DRAFT_SELECT};
+use super::signatures::signature_text;
+use super::{
+    append, begin_write, category_from, flag, folder_from, into_page, is_unique_violation, mailbox,
+    mark_opened_by_team, Mailbox, Outgoing, Sql, Tx,
+};
+use crate::error::AppError;
+use crate::server::access::{MessagingCapability, TeamCapability};
+use crate::server::audit::{self, Action, AuditEvent, Outcome};
+use crate::server::db::Db;
+use crate::server::now_ms;
+use sqlx::any::AnyRow;
+use sqlx::{Any, Executor, Row};
+
+/// The columns of a list row, from a person's views joined to threads and teams. Callers
+/// append the scope (`v.user_id`, `v.veteran_id`) and filters after `WHERE`.
+pub(super) const ROW_SELECT: &str = "SELECT v.thread_id, v.folder, v.folder_id, v.unread, \
+     v.last_message_at, t.subject, t.category, t.team_id, ct.name AS care_team \
+     FROM thread_views v JOIN threads t ON t.id = v.thread_id \
+     JOIN care_teams ct ON ct.id = t.team_id WHERE ";
+
+pub(super) fn row_from(row: &AnyRow) -> Result<ThreadRow, sqlx::Error> {
+    let folder: String = row.try_get("folder")?;
+    Ok(ThreadRow {
+        thread_id: row.try_get("thread_id")?,
+        care_team_id: row.try_get("team_id")?,
+        care_team: row.try_get("care_team")?,
+        subject: row.try_get("subject")?,
+        category: category_from(&row.try_get::<String, _>("category")?)?,
+        last_message_at: row.try_get("last_message_at")?,
+        unread: flag(row, "unread")?,
+        folder: folder_from(&folder, row.try_get("folder_id")?)?,
+    })
+}
+
+/// Scopes `sql` to the rows of one folder of the mailbox. A custom folder must be the
+/// viewer's own (`NotFound` otherwise); Drafts are listed by `list_drafts`.
+pub(super) async fn filter_folder(
+    db: &Db,
+    mailbox: &Mailbox,
+    folder: Folder,
+    sql: &mut Sql,
+) -> Result<(), AppError> {
+    // `folder_id IS NULL` is implied for system folders, but saying it lets both databases
+    // walk the paging index (user, veteran, folder, folder_id, time, id) in order.
+    match folder {
+        Folder::Inbox => sql.push(" AND v.folder = 'inbox' AND v.folder_id IS NULL"),
+        Folder::Sent => sql.push(" AND v.folder = 'sent' AND v.folder_id IS NULL"),
+        Folder::Trash => sql.push(" AND v.folder = 'trash' AND v.folder_id IS NULL"),
+        Folder::Custom(id) => {
+            super::organize::owned_folder(&db.pool, mailbox.viewer_id, id).await?;
+            sql.push(" AND v.folder = 'custom' AND v.folder_id = ")
+                .int(id)
+        }
+        Folder::Drafts => {
+            return Err(AppError::invalid(
+                "folder",
+                "Drafts are listed on their own page.",
+            ))
+        }
+    };
+    Ok(())
+}
+
+/// One page of a folder (10 threads), newest or oldest first, with unread marks.
+pub async fn list_folder(
+    db: &Db,
+    capability: &MessagingCapability,
+    veteran_id: i64,
+    folder: Folder,
+    sort: Sort,
+    after: Option<PageCursor>,
+) -> Result<Page<ThreadRow>, AppError> {
+    let mailbox = mailbox(db, capability, veteran_id).await?;
+    let mut sql = Sql::new(ROW_SELECT);
+    sql.push("v.user_id = ")
+        .int(mailbox.viewer_id)
+        .push(" AND v.veteran_id = ")
+        .int(mailbox.veteran_id);
+    filter_folder(db, &mailbox, folder, &mut sql).await?;
+    sql.page("v.last_message_at", "v.thread_id", sort, after);
+    let rows = sql.query().fetch_all(&db.pool).await?;
+    let rows = rows.iter().map(row_from).collect::<Result<Vec<_>, _>>()?;
+    Ok(into_page(rows, |row| PageCursor {
+        at: row.last_message_at,
+        id: row.thread_id,
+    }))
+}
+
+/// The navigation: Inbox, Sent, Drafts, Trash, then the viewer's own folders by name,
+/// each with its unread and total counts for this mailbox only.
+pub async fn folders(
+    db: &Db,
+    capability: &MessagingCapability,
+    veteran_id: i64,
+) -> Result<Vec<FolderSummary>, AppError> {
+    let mailbox = mailbox(db, capability, veteran_id).await?;
+    let counts = sqlx::query(
+        "SELECT folder, folder_id, COUNT(*) AS total, \
+         COUNT(CASE WHEN unread = 1 THEN 1 END) AS unread \
+         FROM thread_views WHERE user_id = $1 AND veteran_id = $2 GROUP BY folder, folder_id",
+    )
+    .bind(mailbox.viewer_id)
+    .bind(mailbox.veteran_id)
+    .fetch_all(&db.pool)
+    .await?;
+    let mut tallies = Vec::new();
+    for row in &counts {
+        let folder: String = row.try_get("folder")?;
+        tallies.push((
+            folder_from(&folder, row.try_get("folder_id")?)?,
+            row.try_get::<i64, _>("unread")?,
+            row.try_get::<i64, _>("total")?,
+        ));
+    }
+    let tally = |folder: Folder| {
+        tallies
+            .iter()
+            .find(|(f, _, _)| *f == folder)
+            .map_or((0, 0), |(_, unread, total)| (*unread, *total))
+    };
+    let drafts: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM drafts WHERE author_id = $1 AND veteran_id = $2")
+            .bind(mailbox.viewer_id)
+            .bind(mailbox.veteran_id)
+            .fetch_one(&db.pool)
+            .await?;
+    let custom =
+        sqlx::query("SELECT id, name FROM folders WHERE owner_id = $1 ORDER BY name_key, id")
+            .bind(mailbox.viewer_id)
+            .fetch_all(&db.pool)
+            .await?;
+
+    let mut summaries = Vec::new();
+    for folder in Folder::SYSTEM {
+        let (unread, total) = if folder == Folder::Drafts {
+            (0, drafts)
+        } else {
+            tally(folder)
+        };
+        summaries.push(FolderSummary {
+            folder,
+            name: folder.system_name().unwrap_or_default().to_string(),
+            unread,
+            total,
+        });
+    }
+    for row in &custom {
+        let folder = Folder::Custom(row.try_get("id")?);
+        let (unread, total) = tally(folder);
+        summaries.push(FolderSummary {
+            folder,
+            name: row.try_get("name")?,
+            unread,
+            total,
+        });
+    }
+    Ok(summaries)
+}
+
+/// The care teams a Veteran is associated with, for the "To" list. Teams that cannot be
+/// written to now are included with the reason (issue 3: explained, not missing).
+pub async fn care_teams(
+    db: &Db,
+    capability: &MessagingCapability,
+    veteran_id: i64,
+) -> Result<Vec<CareTeamOption>, AppError> {
+    let mailbox = mailbox(db, capability, veteran_id).await?;
+    let rows = sqlx::query(
+        "SELECT ct.id, ct.name, f.name AS facility, ct.accepting_messages, vt.blocked \
+         FROM veteran_teams vt JOIN care_teams ct ON ct.id = vt.team_id \
+         JOIN facilities f ON f.id = ct.facility_id \
+         WHERE vt.veteran_id = $1 ORDER BY ct.name, ct.id",
+    )
+    .bind(mailbox.veteran_id)
+    .fetch_all(&db.pool)
+    .await?;
+    let mut teams = Vec::new();
+    for row in &rows {
+        let why_not = rules::team_problem(flag(row, "accepting_messages")?, flag(row, "blocked")?);
+        teams.push(CareTeamOption {
+            care_team_id: row.try_get("id")?,
+            name: row.try_get("name")?,
+            facility: row.try_get("facility")?,
+            can_write: why_not.is_none(),
+            why_not: why_not.map(str::to_string),
+        });
+    }
+    Ok(teams)
+}
+
+/// What the thread page needs to know about a thread before its messages.
+struct ThreadHead {
+    thread_id: i64,
+    veteran_id: i64,
+    veteran_name: String,
+    team_id: i64,
+    care_team: String,
+    accepting_messages: bool,
+    /// `None` when the Veteran is no longer associated with the team (e.g. the team
+    /// reassigned the thread): replies are then still allowed.
+    blocked: Option<bool>,
+    subject: String,
+    category: Category,
+    created_at: i64,
+    last_message_at: i64,
+    folder: Option<Folder>,
+}
+
+impl ThreadHead {
+    /// Why the Veteran's side may not reply now, in the page's words.
+    fn reply_problem(&self, now: i64) -> Option<&'static str> {
+        if !rules::can_reply(self.last_message_at, now) {
+            Some(rules::REPLY_WINDOW_CLOSED)
+        } else {
+            rules::team_problem(self.accepting_messages, self.blocked.unwrap_or(false))
+        }
+    }
+}
+
+const HEAD_COLUMNS: &str = "SELECT t.id, t.veteran_id, u.name AS veteran_name, t.team_id, \
+     ct.name AS care_team, ct.accepting_messages, \
+     (SELECT vt.blocked FROM veteran_teams vt \
+      WHERE vt.veteran_id = t.veteran_id AND vt.team_id = t.team_id) AS blocked, \
+     t.subject, t.category, t.created_at, t.last_message_at";
+
+fn head_from(row: &AnyRow, with_folder: bool) -> Result<ThreadHead, sqlx::Error> {
+    let folder = if with_folder {
+        let folder: String = row.try_get("folder")?;
+        Some(folder_from(&folder, row.try_get("folder_id")?)?)
+    } else {
+        None
+    };
+    Ok(ThreadHead {
+        thread_id: row.try_get("id")?,
+        veteran_id: row.try_get("veteran_id")?,
+        veteran_name: row.try_get("veteran_name")?,
+        team_id: row.try_get("team_id")?,
+        care_team: row.try_get("care_team")?,
+        accepting_messages: flag(row, "accepting_messages")?,
+        blocked: row.try_get::<Option<i64>, _>("blocked")?.map(|b| b == 1),
+        subject: row.try_get("subject")?,
+        category: category_from(&row.try_get::<String, _>("category")?)?,
+        created_at: row.try_get("created_at")?,
+        last_message_at: row.try_get("last_message_at")?,
+        folder,
+    })
+}
+
+/// A thread of the mailbox, as its viewer sees it, or `NotFound`.
+async fn head_for_viewer<'e, E>(
+    executor: E,
+    mailbox: &Mailbox,
+    thread_id: i64,
+) -> Result<ThreadHead, AppError>
+where
+    E: Executor<'e, Database = Any>,
+{
+    let row = sqlx::query(&format!(
+        "{HEAD_COLUMNS}, v.folder, v.folder_id \
+         FROM thread_views v JOIN threads t ON t.id = v.thread_id \
+         JOIN care_teams ct ON ct.id = t.team_id JOIN users u ON u.id = t.veteran_id \
+         WHERE v.user_id = $1 AND v.thread_id = $2 AND v.veteran_id = $3"
+    ))
+    .bind(mailbox.viewer_id)
+    .bind(thread_id)
+    .bind(mailbox.veteran_id)
+    .fetch_optional(executor)
+    .await?
+    .ok_or(AppError::NotFound)?;
+    Ok(head_from(&row, true)?)
+}
+
+/// A thread of one of the clinician's teams, or `NotFound`.
+async fn head_for_team_member<'e, E>(
+    executor: E,
+    capability: &TeamCapability,
+    thread_id: i64,
+) -> Result<ThreadHead, AppError>
+where
+    E: Executor<'e, Database = Any>,
+{
+    let row = sqlx::query(&format!(
+        "{HEAD_COLUMNS} FROM threads t \
+         JOIN team_members tm ON tm.team_id = t.team_id AND tm.user_id = $1 \
+         JOIN care_teams ct ON ct.id = t.team_id JOIN users u ON u.id = t.veteran_id \
+         WHERE t.id = $2"
+    ))
+    .bind(capability.user().id)
+    .bind(thread_id)
+    .fetch_optional(executor)
+    .await?
+    .ok_or(AppError::NotFound)?;
+    Ok(head_from(&row, false)?)
+}
+
+/// The messages of a thread, oldest first; internal notes only when asked for (team).
+async fn messages_of(
+    tx: &mut Tx,
+    thread_id: i64,
+    with_notes: bool,
+) -> Result<Vec<MessageView>, sqlx::Error> {
+    let notes = if with_notes {
+        ""
+    } else {
+        " AND m.is_internal_note = 0"
+    };
+    let rows = sqlx::query(&format!(
+        "SELECT m.id, a.name AS sender_name, b.name AS on_behalf_of_name, m.sent_by_team, \
+         m.is_internal_note, m.body, m.signature, m.sent_at, m.opened_by_team_at \
+         FROM messages m JOIN users a ON a.id = m.author_id \
+         LEFT JOIN users b ON b.id = m.on_behalf_of_id \
+         WHERE m.thread_id = $1{notes} ORDER BY m.sent_at, m.id"
+    ))
+    .bind(thread_id)
+    .fetch_all(&mut **tx)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            let from_team = flag(row, "sent_by_team")?;
+            let opened_at: Option<i64> = row.try_get("opened_by_team_at")?;
+            Ok(MessageView {
+                message_id: row.try_get("id")?,
+                sender_name: row.try_get("sender_name")?,
+                on_behalf_of_name: row.try_get("on_behalf_of_name")?,
+                from_team,
+                internal_note: flag(row, "is_internal_note")?,
+                body: row.try_get("body")?,
+                signature: row.try_get("signature")?,
+                sent_at: row.try_get("sent_at")?,
+                opened_by_team: (!from_team).then_some(opened_at.is_some()),
+            })
+        })
+        .collect()
+}
+
+fn view_from(
+    head: ThreadHead,
+    messages: Vec<MessageView>,
+    reply_problem: Option<&str>,
+    reply_draft: Option<Draft>,
+) -> ThreadView {
+    ThreadView {
+        thread_id: head.thread_id,
+        veteran_id: head.veteran_id,
+        veteran_name: head.veteran_name,
+        care_team_id: head.team_id,
+        care_team: head.care_team,
+        subject: head.subject,
+        category: head.category,
+        folder: head.folder,
+        created_at: head.created_at,
+        last_message_at: head.last_message_at,
+        can_reply: reply_problem.is_none(),
+        reply_closed_reason: reply_problem.map(str::to_string),
+        messages,
+        reply_draft,
+    }
+}
+
+/// Opens a thread for the Veteran's side: its messages in order (no internal notes), each
+/// Veteran-side message with its opened-by-team status, whether a reply is allowed, and the
+/// viewer's reply draft. Marks it read for this viewer and audits `thread_read`, in one
+/// transaction.
+pub async fn open_thread(
+    db: &Db,
+    capability: &MessagingCapability,
+    veteran_id: i64,
+    thread_id: i64,
+) -> Result<ThreadView, AppError> {
+    let mailbox = mailbox(db, capability, veteran_id).await?;
+    let now = now_ms();
+    let mut tx = begin_write(db).await?;
+    let head = head_for_viewer(&mut *tx, &mailbox, thread_id).await?;
+    sqlx::query(
+        "UPDATE thread_views SET unread = 0, last_read_at = $1 WHERE user_id = $2 AND thread_id = $3",
+    )
+    .bind(now)
+    .bind(mailbox.viewer_id)
+    .bind(thread_id)
+    .execute(&mut *tx)
+    .await?;
+    let messages = messages_of(&mut tx, thread_id, false).await?;
+    let reply_draft = sqlx::query(&format!(
+        "{DRAFT_SELECT} WHERE d.author_id = $1 AND d.thread_id = $2"
+    ))
+    .bind(mailbox.viewer_id)
+    .bind(thread_id)
+    .fetch_optional(&mut *tx)
+    .await?
+    .map(|row| draft_from_row(&row))
+    .transpose()?;
+    audit::record(
+        &mut *tx,
+        &mailbox
+            .audit(Action::ThreadRead)
+            .target(format!("thread:{thread_id}")),
+    )
+    .await?;
+    tx.commit().await?;
+    let problem = head.reply_problem(now);
+    Ok(view_from(head, messages, problem, reply_draft))
+}
+
+/// The message this author already sent with this client key, if any.
+async fn already_sent(
+    db: &Db,
+    author_id: i64,
+    client_key: &str,
+) -> Result<Option<(SentMessage, i64)>, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT m.id, m.thread_id, t.urgent_language, t.veteran_id \
+         FROM messages m JOIN threads t ON t.id = m.thread_id \
+         WHERE m.author_id = $1 AND m.client_key = $2",
+    )
+    .bind(author_id)
+    .bind(client_key)
+    .fetch_optional(&db.pool)
+    .await?;
+    row.map(|row| {
+        Ok((
+            SentMessage {
+                thread_id: row.try_get("thread_id")?,
+                message_id: row.try_get("id")?,
+                urgent_language: flag(&row, "urgent_language")?,
+                already_sent: true,
+            },
+            row.try_get("veteran_id")?,
+        ))
+    })
+    .transpose()
+}
+
+/// A retry from the Veteran's side: the first message, when it belongs to this mailbox.
+async fn retried_send(
+    db: &Db,
+    mailbox: &Mailbox,
+    client_key: &str,
+) -> Result<Option<SentMessage>, AppError> {
+    match already_sent(db, mailbox.viewer_id, client_key).await? {
+        Some((sent, veteran_id)) if veteran_id == mailbox.veteran_id => Ok(Some(sent)),
+        Some(_) => Err(AppError::Conflict {
+            message: "This form was already used to send a message. Reload the page and try again."
+                .to_string(),
+        }),
+        None => Ok(None),
+    }
+}
+
+/// Sends a new message: a new thread to one of the Veteran's care teams.
+///
+/// Checks the fields, then that the team may be written to now (associated, accepting
+/// messages, not blocked; otherwise a "care_team" field error saying why). Crisis language
+/// in the subject or body marks the thread for the team. The thread, the message, every
+/// viewer's state, the draft's removal and the `message_sent` audit event commit together.
+/// A retry with the same client key returns the first message and makes nothing new.
+pub async fn send_message(
+    db: &Db,
+    capability: &MessagingCapability,
+    veteran_id: i64,
+    message: &NewMessage,
+) -> Result<SentMessage, AppError> {
+    let mailbox = mailbox(db, capability, veteran_id).await?;
+    rules::validate_client_key(&message.client_key)?;
+    if let Some(sent) = retried_send(db, &mailbox, &message.client_key).await? {
+        return Ok(sent);
+    }
+    rules::validate_new_message(
+        message.care_team_id,
+        message.category,
+        &message.subject,
+        &message.body,
+    )?;
+    let (Some(team_id), Some(category)) = (message.care_team_id, message.category) else {
+        return Err(AppError::internal(
+            "validated message lost its team or category",
+        ));
+    };
+    check_team_accepts(db, mailbox.veteran_id, team_id).await?;
+    let subject = message.subject.trim();
+    let urgent_language =
+        rules::has_crisis_language(subject) || rules::has_crisis_language(&message.body);
+    let signature = signature_text(&db.pool, mailbox.viewer_id).await?;
+
+    let now = now_ms();
+    let mut tx = begin_write(db).await?;
+    let thread_id: i64 = sqlx::query_scalar(
+        "INSERT INTO threads (veteran_id, team_id, subject, category, created_at, last_message_at) \
+         VALUES ($1, $2, $3, $4, $5, $5) RETURNING id",
+    )
+    .bind(mailbox.veteran_id)
+    .bind(team_id)
+    .bind(subject)
+    .bind(category.as_str())
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await?;
+    let outgoing = Outgoing {
+        thread_id,
+        veteran_id: mailbox.veteran_id,
+        author_id: mailbox.viewer_id,
+        on_behalf_of: mailbox.is_caregiver().then_some(mailbox.veteran_id),
+        from_team: false,
+        body: &message.body,
+        signature,
+        client_key: Some(&message.client_key),
+        urgent_language,
+        at: now,
+    };
+    let message_id = match append(&mut tx, &outgoing).await {
+        Ok(id) => id,
+        Err(error) if is_unique_violation(&error) => {
+            // The same send raced itself: the other one won. Undo this one, answer with it.
+            tx.rollback().await?;
+            return retried_send(db, &mailbox, &message.client_key)
+                .await?
+                .ok_or_else(|| AppError::internal(error));
+        }
+        Err(error) => return Err(error.into()),
+    };
+    if let Some(draft_id) = message.draft_id {
+        sqlx::query("DELETE FROM drafts WHERE id = $1 AND author_id = $2 AND veteran_id = $3")
+            .bind(draft_id)
+            .bind(mailbox.viewer_id)
+            .bind(mailbox.veteran_id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    audit::record(
+        &mut *tx,
+        &mailbox
+            .audit(Action::MessageSent)
+            .target(format!("thread:{thread_id}"))
+            .detail(serde_json::json!({ "message_id": message_id, "new_thread": true })),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(SentMessage {
+        thread_id,
+        message_id,
+        urgent_language,
+        already_sent: false,
+    })
+}
+
+/// Refuses, on the "care_team" field, a team the Veteran may not write to now.
+async fn check_team_accepts(db: &Db, veteran_id: i64, team_id: i64) -> Result<(), AppError> {
+    let row = sqlx::query(
+        "SELECT ct.accepting_messages, vt.blocked FROM veteran_teams vt \
+         JOIN care_teams ct ON ct.id = vt.team_id WHERE vt.veteran_id = $1 AND vt.team_id = $2",
+    )
+    .bind(veteran_id)
+    .bind(team_id)
+    .fetch_optional(&db.pool)
+    .await?;
+    let Some(row) = row else {
+        return Err(AppError::invalid("care_team", rules::TEAM_NOT_YOURS));
+    };
+    match rules::team_problem(flag(&row, "accepting_messages")?, flag(&row, "blocked")?) {
+        Some(problem) => Err(AppError::invalid("care_team", problem)),
+        None => Ok(()),
+    }
+}
+
+/// Replies in a thread for the Veteran's side. Refused on the "body" field (the reply
+/// form's only field) past the 45-day window, or when the team no longer accepts messages
+/// or the association is blocked. The viewer's reply draft is removed with the send.
+pub async fn reply(
+    db: &Db,
+    capability: &MessagingCapability,
+    veteran_id: i64,
+    thread_id: i64,
+    reply: &Reply,
+) -> Result<SentMessage, AppError> {
+    let mailbox = mailbox(db, capability, veteran_id).await?;
+    rules::validate_client_key(&reply.client_key)?;
+    if let Some(sent) = retried_send(db, &mailbox, &reply.client_key).await? {
+        return Ok(sent);
+    }
+    let head = head_for_viewer(&db.pool, &mailbox, thread_id).await?;
+    rules::validate_reply(&reply.body)?;
+    let now = now_ms();
+    if let Some(problem) = head.reply_problem(now) {
+        return Err(AppError::invalid("body", problem));
+    }
+    let urgent_language = rules::has_crisis_language(&reply.body);
+    let signature = signature_text(&db.pool, mailbox.viewer_id).await?;
+
+    let mut tx = begin_write(db).await?;
+    let outgoing = Outgoing {
+        thread_id,
+        veteran_id: mailbox.veteran_id,
+        author_id: mailbox.viewer_id,
+        on_behalf_of: mailbox.is_caregiver().then_some(mailbox.veteran_id),
+        from_team: false,
+        body: &reply.body,
+        signature,
+        client_key: Some(&reply.client_key),
+        urgent_language,
+        at: now,
+    };
+    let message_id = match append(&mut tx, &outgoing).await {
+        Ok(id) => id,
+        Err(error) if is_unique_violation(&error) => {
+            tx.rollback().await?;
+            return retried_send(db, &mailbox, &reply.client_key)
+                .await?
+                .ok_or_else(|| AppError::internal(error));
+        }
+        Err(error) => return Err(error.into()),
+    };
+    sqlx::query("DELETE FROM drafts WHERE author_id = $1 AND thread_id = $2")
+        .bind(mailbox.viewer_id)
+        .bind(thread_id)
+        .execute(&mut *tx)
+        .await?;
+    audit::record(
+        &mut *tx,
+        &mailbox
+            .audit(Action::MessageSent)
+            .target(format!("thread:{thread_id}"))
+            .detail(serde_json::json!({ "message_id": message_id, "new_thread": false })),
+    )
+    .await?;
+    let urgent: i64 = sqlx::query_scalar("SELECT urgent_language FROM threads WHERE id = $1")
+        .bind(thread_id)
+        .fetch_one(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(SentMessage {
+        thread_id,
+        message_id,
+        urgent_language: urgent == 1,
+        already_sent: false,
+    })
+}
+
+/// A care team member's reply (the team workspace comes in its own issue; this is what it
+/// and the tests use). The clinician must be on the thread's team (`NotFound` otherwise).
+/// The message carries their signature, marks the Veteran's messages opened, stops the
+/// team's clock, and is unread for the Veteran and their caregivers.
+pub async fn team_reply(
+    db: &Db,
+    capability: &TeamCapability,
+    thread_id: i64,
+    reply: &Reply,
+) -> Result<SentMessage, AppError> {
+    let clinician = capability.user();
+    rules::validate_client_key(&reply.client_key)?;
+    let head = head_for_team_member(&db.pool, capability, thread_id).await?;
+    if let Some((sent, _)) = already_sent(db, clinician.id, &reply.client_key).await? {
+        return Ok(sent);
+    }
+    rules::validate_reply(&reply.body)?;
+    let signature = signature_text(&db.pool, clinician.id).await?;
+    let now = now_ms();
+    let mut tx = begin_write(db).await?;
+    let outgoing = Outgoing {
+        thread_id,
+        veteran_id: head.veteran_id,
+        author_id: clinician.id,
+        on_behalf_of: None,
+        from_team: true,
+        body: &reply.body,
+        signature,
+        client_key: Some(&reply.client_key),
+        urgent_language: false,
+        at: now,
+    };
+    let message_id = match append(&mut tx, &outgoing).await {
+        Ok(id) => id,
+        Err(error) if is_unique_violation(&error) => {
+            tx.rollback().await?;
+            return already_sent(db, clinician.id, &reply.client_key)
+                .await?
+                .map(|(sent, _)| sent)
+                .ok_or_else(|| AppError::internal(error));
+        }
+        Err(error) => return Err(error.into()),
+    };
+    audit::record(
+        &mut *tx,
+        &AuditEvent::new(Action::MessageSent, Outcome::Success)
+            .actor(clinician.id)
+            .patient(head.veteran_id)
+            .target(format!("thread:{thread_id}"))
+            .detail(serde_json::json!({ "message_id": message_id, "new_thread": false })),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(SentMessage {
+        thread_id,
+        message_id,
+        urgent_language: false,
+        already_sent: false,
+    })
+}
+
+/// A care team member opens a thread of one of their teams: every message including
+/// internal notes; the Veteran's messages become "Opened by your care team"; audited as
+/// `thread_read`. A minimal view until the team workspace issue extends it.
+pub async fn team_open_thread(
+    db: &Db,
+    capability: &TeamCapability,
+    thread_id: i64,
+) -> Result<ThreadView, AppError> {
+    let clinician = capability.user();
+    let now = now_ms();
+    let mut tx = begin_write(db).await?;
+    let head = head_for_team_member(&mut *tx, capability, thread_id).await?;
+    mark_opened_by_team(&mut tx, thread_id, now).await?;
+    let messages = messages_of(&mut tx, thread_id, true).await?;
+    audit::record(
+        &mut *tx,
+        &AuditEvent::new(Action::ThreadRead, Outcome::Success)
+            .actor(clinician.id)
+            .patient(head.veteran_id)
+            .target(format!("thread:{thread_id}")),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(view_from(head, messages, None, None))
+}
+
+/// One message of a demo thread.
+pub(crate) struct DemoMessage<'a> {
+    pub author_id: i64,
+    pub on_behalf_of: Option<i64>,
+    pub from_team: bool,
+    pub body: &'a str,
+    pub sent_at: i64,
+}
+
+/// Seeds one thread with backdated messages through the same bookkeeping as real sends
+/// (demo mode only). Returns the thread id.
+pub(crate) async fn seed_thread(
+    tx: &mut Tx,
+    veteran_id: i64,
+    team_id: i64,
+    subject: &str,
+    category: Category,
+    messages: &[DemoMessage<'_>],
+) -> Result<i64, sqlx::Error> {
+    let created_at = messages.first().map_or(0, |m| m.sent_at);
+    let thread_id: i64 = sqlx::query_scalar(
+        "INSERT INTO threads (veteran_id, team_id, subject, category, created_at, last_message_at) \
+         VALUES ($1, $2, $3, $4, $5, $5) RETURNING id",
+    )
+    .bind(veteran_id)
+    .bind(team_id)
+    .bind(subject)
+    .bind(category.as_str())
+    .bind(created_at)
+    .fetch_one(&mut **tx)
+    .await?;
+    for message in messages {
+        append(
+            tx,
+            &Outgoing {
+                thread_id,
+                veteran_id,
+                author_id: message.author_id,
+                on_behalf_of: message.on_behalf_of,
+                from_team: message.from_team,
+                body: message.body,
+                signature: None,
+                client_key: None,
+                urgent_language: rules::has_crisis_language(message.body),
+                at: message.sent_at,
+            },
+        )
+        .await?;
+    }
+    Ok(thread_id)
+}

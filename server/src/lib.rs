@@ -116,6 +116,7 @@ pub fn router(state: AppState, settings: &Settings) -> Router {
         "{}/{}",
         leptos_options.site_root, leptos_options.site_pkg_dir
     );
+    let assets_dir = format!("{}/assets", leptos_options.site_root);
     let open = Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
@@ -125,6 +126,7 @@ pub fn router(state: AppState, settings: &Settings) -> Router {
                 .precompressed_br()
                 .precompressed_gzip(),
         )
+        .nest_service("/assets", ServeDir::new(assets_dir))
         .with_state(state);
 
     open.merge(pages)

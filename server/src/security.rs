@@ -14,7 +14,8 @@ pub struct CspNonce(pub String);
 pub async fn headers(mut request: Request, next: Next) -> Response {
     let nonce = leptos::nonce::Nonce::new().to_string();
     request.extensions_mut().insert(CspNonce(nonce.clone()));
-    let static_file = request.uri().path().starts_with("/pkg/");
+    let path = request.uri().path();
+    let static_file = path.starts_with("/pkg/") || path.starts_with("/assets/");
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
 

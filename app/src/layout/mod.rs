@@ -63,10 +63,12 @@ fn Header(context: PageContext) -> impl IntoView {
         .unwrap_or("/sign-in");
     let who = context.user.clone().map(|user| {
         view! {
-            <p class="sm-header__who">
+            // A <div>, not a <p>: a <form> inside a <p> is closed early by the HTML parser,
+            // and the page would then not hydrate.
+            <div class="sm-header__who">
                 <span>"Signed in as " <strong>{user.name}</strong> " (" {user.role.label()} ")"</span>
                 <SignOutForm />
-            </p>
+            </div>
         }
     });
     view! {

@@ -117,7 +117,7 @@ pub fn area_for_path(path: &str) -> Area {
     {
         return Area::Public;
     }
-    const MESSAGE_PATHS: [&str; 7] = [
+    const MESSAGE_PATHS: [&str; 8] = [
         "/inbox",
         "/sent",
         "/drafts",
@@ -125,6 +125,7 @@ pub fn area_for_path(path: &str) -> Area {
         "/folders",
         "/messages",
         "/compose",
+        "/search",
     ];
     if MESSAGE_PATHS.iter().any(|prefix| under(path, prefix)) {
         return Area::Messages;

@@ -16,6 +16,13 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
+use messages::pages::compose::ComposePage;
+use messages::pages::drafts_page::DraftsPage;
+use messages::pages::folder_page::FolderPage;
+use messages::pages::my_folders::MyFoldersPage;
+use messages::pages::search_page::SearchPage;
+use messages::pages::settings::SettingsPage;
+use messages::pages::thread_page::{PrintThreadPage, ThreadPage};
 
 /// The HTML document around every page, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -50,12 +57,17 @@ pub fn App() -> impl IntoView {
             <layout::Layout>
                 <Routes fallback=pages::NotFound>
                     <Route path=path!("/sign-in") view=account::SignInPage ssr=SsrMode::Async />
-                    <Route path=path!("/inbox") view=pages::VeteranHome ssr=SsrMode::Async />
-                    <Route path=path!("/sent") view=|| pages::not_available(auth::Area::Messages, "Sent") ssr=SsrMode::Async />
-                    <Route path=path!("/drafts") view=|| pages::not_available(auth::Area::Messages, "Drafts") ssr=SsrMode::Async />
-                    <Route path=path!("/trash") view=|| pages::not_available(auth::Area::Messages, "Trash") ssr=SsrMode::Async />
-                    <Route path=path!("/folders") view=|| pages::not_available(auth::Area::Messages, "My folders") ssr=SsrMode::Async />
-                    <Route path=path!("/messages/new") view=|| pages::not_available(auth::Area::Messages, "Start a new message") ssr=SsrMode::Async />
+                    <Route path=path!("/inbox") view=FolderPage ssr=SsrMode::Async />
+                    <Route path=path!("/sent") view=FolderPage ssr=SsrMode::Async />
+                    <Route path=path!("/trash") view=FolderPage ssr=SsrMode::Async />
+                    <Route path=path!("/folders/:folder_id") view=FolderPage ssr=SsrMode::Async />
+                    <Route path=path!("/folders") view=MyFoldersPage ssr=SsrMode::Async />
+                    <Route path=path!("/drafts") view=DraftsPage ssr=SsrMode::Async />
+                    <Route path=path!("/search") view=SearchPage ssr=SsrMode::Async />
+                    <Route path=path!("/messages/new") view=ComposePage ssr=SsrMode::Async />
+                    <Route path=path!("/messages/:thread_id") view=ThreadPage ssr=SsrMode::Async />
+                    <Route path=path!("/messages/:thread_id/print") view=PrintThreadPage ssr=SsrMode::Async />
+                    <Route path=path!("/settings") view=SettingsPage ssr=SsrMode::Async />
                     <Route path=path!("/team") view=pages::TeamHome ssr=SsrMode::Async />
                     <Route path=path!("/admin") view=pages::AdminHome ssr=SsrMode::Async />
                     <Route path=path!("/admin/facilities") view=|| pages::not_available(auth::Area::Admin, "Facilities") ssr=SsrMode::Async />

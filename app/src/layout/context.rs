@@ -2,6 +2,7 @@
 
 use crate::auth::SignedInUser;
 use crate::error::AppError;
+use crate::messages::FolderSummary;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -9,6 +10,18 @@ use serde::{Deserialize, Serialize};
 pub struct PageContext {
     pub user: Option<SignedInUser>,
     pub demo: bool,
+    /// For Veterans and caregivers: whose messages these are and the folder counts.
+    pub mailbox: Option<MailboxContext>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct MailboxContext {
+    /// (id, name) of the Veteran acted for.
+    pub veteran: (i64, String),
+    /// For a caregiver: every Veteran they may act for (to switch between).
+    pub choices: Vec<(i64, String)>,
+    /// Inbox, Sent, Drafts, Trash and custom folders with unread counts.
+    pub folders: Vec<FolderSummary>,
 }
 
 /// Answers about the person asking only: nothing here needs a capability.
@@ -16,10 +29,48 @@ pub struct PageContext {
 pub async fn load_page_context() -> Result<PageContext, AppError> {
     use crate::server::access::{app_state, requester};
     let state = app_state()?;
+    let user = requester().user;
+    let mailbox = match &user {
+        Some(user) if crate::auth::Area::Messages.admits(user.role) => mailbox_context().await?,
+        _ => None,
+    };
     Ok(PageContext {
-        user: requester().user,
+        user,
         demo: state.config.demo,
+        mailbox,
     })
+}
+
+/// The mailbox part of the page context; `None` for a caregiver with no live access.
+#[cfg(feature = "ssr")]
+async fn mailbox_context() -> Result<Option<MailboxContext>, AppError> {
+    use crate::auth::Role;
+    use crate::messages::acting::ssr::{acting_for, ACTING_FOR_KEY};
+    use crate::pages::veteran_home::ssr::veterans_for;
+    use crate::server::access::{app_state, require_messaging};
+    let capability = require_messaging("api:load_page_context").await?;
+    let state = app_state()?;
+    let chosen = if capability.user().role == Role::Caregiver {
+        let session: tower_sessions::Session =
+            leptos_axum::extract().await.map_err(AppError::internal)?;
+        session.get::<i64>(ACTING_FOR_KEY).await?
+    } else {
+        None
+    };
+    let Some(veteran) = acting_for(&state, &capability, chosen).await? else {
+        return Ok(None);
+    };
+    let choices = if capability.user().role == Role::Caregiver {
+        veterans_for(&state.db.pool, &capability).await?
+    } else {
+        Vec::new()
+    };
+    let folders = crate::messages::ssr::folders(&state.db, &capability, veteran.0).await?;
+    Ok(Some(MailboxContext {
+        veteran,
+        choices,
+        folders,
+    }))
 }
 
 /// The page context resource provided by `Layout`.

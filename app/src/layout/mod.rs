@@ -5,14 +5,17 @@
 mod context;
 mod nav;
 
-pub use context::{load_page_context, use_page_context, PageContext};
+pub use context::{load_page_context, use_page_context, MailboxContext, PageContext};
 
 use crate::account::SignOutForm;
 use leptos::prelude::*;
 
 #[component]
 pub fn Layout(children: Children) -> impl IntoView {
-    let context = Resource::new_blocking(|| (), |_| load_page_context());
+    // Fetched again on every navigation, so the unread counts in the navigation and the
+    // person acted for stay true as people move around without reloading.
+    let location = leptos_router::hooks::use_location();
+    let context = Resource::new_blocking(move || location.pathname.get(), |_| load_page_context());
     provide_context(context);
     mark_hydrated();
     let frame = move || {
@@ -79,7 +82,15 @@ fn Header(context: PageContext) -> impl IntoView {
                 </p>
                 {who}
             </div>
-            {context.user.map(|user| view! { <nav::RoleNav role=user.role /> })}
+            {context.mailbox.clone().filter(|m| !m.choices.is_empty()).map(|mailbox| view! {
+                <div class="sm-header__bar">
+                    <crate::messages::acting::ChooseVeteranForm choices=mailbox.choices current=mailbox.veteran.0 />
+                </div>
+            })}
+            {context.user.map(|user| {
+                let folders = context.mailbox.map(|m| m.folders).unwrap_or_default();
+                view! { <nav::RoleNav role=user.role folders /> }
+            })}
         </header>
     }
 }

@@ -1,6 +1,7 @@
 //! Each role's navigation (DESIGN.md §5).
 
 use crate::auth::Role;
+use crate::messages::FolderSummary;
 use leptos::prelude::*;
 use leptos_router::components::A;
 
@@ -14,8 +15,9 @@ pub fn links(role: Role) -> &'static [(&'static str, &'static str)] {
             ("Trash", "/trash"),
             ("My folders", "/folders"),
             ("Start a new message", "/messages/new"),
+            ("Settings", "/settings"),
         ],
-        Role::Clinician => &[("Team inbox", "/team")],
+        Role::Clinician => &[("Team inbox", "/team"), ("Settings", "/settings")],
         Role::Administrator => &[
             ("Overview", "/admin"),
             ("Facilities", "/admin/facilities"),
@@ -27,14 +29,27 @@ pub fn links(role: Role) -> &'static [(&'static str, &'static str)] {
     }
 }
 
+/// The navigation; for Veterans and caregivers each system folder shows its unread count.
 #[component]
-pub fn RoleNav(role: Role) -> impl IntoView {
+pub fn RoleNav(role: Role, folders: Vec<FolderSummary>) -> impl IntoView {
+    let unread = move |path: &str| {
+        folders
+            .iter()
+            .find(|f| f.folder.path() == path)
+            .map(|f| f.unread)
+            .filter(|n| *n > 0)
+    };
     view! {
         <nav class="sm-nav" aria-label="Main">
             <ul>
                 {links(role)
                     .iter()
-                    .map(|(label, path)| view! { <li><A href=*path exact=true>{*label}</A></li> })
+                    .map(|(label, path)| {
+                        let count = unread(path).map(|n| view! {
+                            " " <span class="sm-count">{n}<span class="usa-sr-only">" unread"</span></span>
+                        });
+                        view! { <li><A href=*path exact=true>{*label}{count}</A></li> }
+                    })
                     .collect_view()}
             </ul>
         </nav>

@@ -10,6 +10,8 @@
 //! and the Veteran they act for; another person's thread, draft or folder answers
 //! `AppError::NotFound`.
 
+pub mod acting;
+pub mod pages;
 pub mod rules;
 #[cfg(feature = "ssr")]
 pub mod ssr;

@@ -372,7 +372,66 @@ async fn capabilities_follow_roles(db: &Db) {
     );
 }
 
+async fn a_veteran_revokes_a_caregiver_who_then_loses_access(db: &Db) {
+    use app::messages::pages::settings_caregivers::ssr::{grants_of, revoke};
+    seeded(db).await;
+    let alex = trusted::messaging(user(db, "veteran@example.com").await).unwrap();
+    let jordan = trusted::messaging(user(db, "veteran2@example.com").await).unwrap();
+    let sam = trusted::messaging(user(db, "caregiver@example.com").await).unwrap();
+
+    let grants = grants_of(db, &alex).await.unwrap();
+    assert_eq!(grants.len(), 1);
+    assert_eq!(grants[0].name, "Sam Rivera");
+    assert!(grants_of(db, &jordan).await.unwrap().is_empty());
+    // Only the Veteran manages access: not the caregiver, not another Veteran.
+    assert_eq!(grants_of(db, &sam).await.unwrap_err(), AppError::Forbidden);
+    assert_eq!(
+        revoke(db, &jordan, grants[0].grant_id, "10.0.9.1")
+            .await
+            .unwrap_err(),
+        AppError::NotFound
+    );
+    assert_eq!(
+        revoke(db, &sam, grants[0].grant_id, "10.0.9.1")
+            .await
+            .unwrap_err(),
+        AppError::Forbidden
+    );
+
+    assert_eq!(
+        veteran_home::ssr::veterans_for(&db.pool, &sam)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    revoke(db, &alex, grants[0].grant_id, "10.0.9.1")
+        .await
+        .unwrap();
+    assert!(veteran_home::ssr::veterans_for(&db.pool, &sam)
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(grants_of(db, &alex).await.unwrap().is_empty());
+    assert_eq!(
+        revoke(db, &alex, grants[0].grant_id, "10.0.9.1")
+            .await
+            .unwrap_err(),
+        AppError::NotFound,
+        "a revoked grant cannot be revoked twice"
+    );
+    assert_eq!(
+        count(
+            db,
+            "SELECT COUNT(*) FROM audit_events WHERE action = 'caregiver_access_revoked'"
+        )
+        .await,
+        1
+    );
+}
+
 on_both_databases!(
+    a_veteran_revokes_a_caregiver_who_then_loses_access,
     demo_data_is_seeded_once,
     sign_in_accepts_the_right_password_and_audits_it,
     wrong_password_and_unknown_email_look_the_same,

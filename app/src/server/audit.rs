@@ -26,6 +26,8 @@ pub enum Action {
     ThreadRestored,
     /// A draft was deleted for good.
     DraftDeleted,
+    /// A Veteran ended a caregiver's access to their messages.
+    CaregiverAccessRevoked,
 }
 
 impl Action {
@@ -40,6 +42,7 @@ impl Action {
             Action::ThreadTrashed => "thread_trashed",
             Action::ThreadRestored => "thread_restored",
             Action::DraftDeleted => "draft_deleted",
+            Action::CaregiverAccessRevoked => "caregiver_access_revoked",
         }
     }
 }

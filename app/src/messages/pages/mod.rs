@@ -9,3 +9,4 @@ pub mod settings;
 pub mod settings_caregivers;
 pub mod settings_signature;
 pub mod thread_page;
+pub mod urgent_notice;

@@ -1,9 +1,186 @@
-//! Caregiver access (being built).
+//! "Who can see my messages": a Veteran sees each caregiver with access and can revoke it.
+//! A revoked caregiver loses access on their very next request, because every messaging
+//! call checks the grant afresh (`veterans_for`).
 
-use crate::auth::Area;
+use crate::error::AppError;
 use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaregiverGrant {
+    pub grant_id: i64,
+    pub name: String,
+    pub email: String,
+    /// When access was given, as people read it.
+    pub since: String,
+}
+
+#[server(endpoint = "list_caregivers")]
+pub async fn list_caregivers() -> Result<Vec<CaregiverGrant>, AppError> {
+    use crate::server::access::{app_state, require_messaging};
+    let capability = require_messaging("api:list_caregivers").await?;
+    let state = app_state()?;
+    Ok(ssr::grants_of(&state.db, &capability).await?)
+}
+
+#[server(endpoint = "revoke_caregiver")]
+pub async fn revoke_caregiver(grant_id: i64) -> Result<(), AppError> {
+    use crate::server::access::{app_state, requester, require_messaging};
+    let capability = require_messaging("api:revoke_caregiver").await?;
+    let state = app_state()?;
+    ssr::revoke(&state.db, &capability, grant_id, &requester().ip).await?;
+    leptos_axum::redirect("/settings");
+    Ok(())
+}
+
+#[cfg(feature = "ssr")]
+pub mod ssr {
+    use super::CaregiverGrant;
+    use crate::auth::Role;
+    use crate::error::AppError;
+    use crate::server::access::MessagingCapability;
+    use crate::server::audit::{self, Action, AuditEvent, Outcome};
+    use crate::server::clock::{self, DEFAULT_TIME_ZONE};
+    use crate::server::db::Db;
+    use crate::server::now_ms;
+    use sqlx::Row;
+
+    /// The live grants on the asking Veteran's messages. A caregiver has none to show: only
+    /// the Veteran decides who sees their messages.
+    pub async fn grants_of(
+        db: &Db,
+        capability: &MessagingCapability,
+    ) -> Result<Vec<CaregiverGrant>, AppError> {
+        let veteran = capability.user();
+        if veteran.role != Role::Veteran {
+            return Err(AppError::Forbidden);
+        }
+        let rows = sqlx::query(
+            "SELECT g.id, u.name, u.email, g.granted_at FROM caregiver_grants g \
+             JOIN users u ON u.id = g.caregiver_id \
+             WHERE g.veteran_id = $1 AND g.revoked_at IS NULL ORDER BY u.name",
+        )
+        .bind(veteran.id)
+        .fetch_all(&db.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(CaregiverGrant {
+                    grant_id: row.try_get("id")?,
+                    name: row.try_get("name")?,
+                    email: row.try_get("email")?,
+                    since: clock::date(row.try_get("granted_at")?, DEFAULT_TIME_ZONE),
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(AppError::from)
+    }
+
+    /// Ends one grant on the asking Veteran's messages, audited in the same transaction.
+    /// Anyone else's grant answers `NotFound`.
+    pub async fn revoke(
+        db: &Db,
+        capability: &MessagingCapability,
+        grant_id: i64,
+        ip: &str,
+    ) -> Result<(), AppError> {
+        let veteran = capability.user();
+        if veteran.role != Role::Veteran {
+            return Err(AppError::Forbidden);
+        }
+        let mut tx = db.pool.begin().await?;
+        let caregiver: Option<i64> = sqlx::query_scalar(
+            "UPDATE caregiver_grants SET revoked_at = $1 \
+             WHERE id = $2 AND veteran_id = $3 AND revoked_at IS NULL RETURNING caregiver_id",
+        )
+        .bind(now_ms())
+        .bind(grant_id)
+        .bind(veteran.id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let caregiver = caregiver.ok_or(AppError::NotFound)?;
+        audit::record(
+            &mut *tx,
+            &AuditEvent::new(Action::CaregiverAccessRevoked, Outcome::Success)
+                .actor(veteran.id)
+                .patient(veteran.id)
+                .target(format!("user:{caregiver}"))
+                .from_address(ip),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
 
 #[component]
 pub fn CaregiverAccess() -> impl IntoView {
-    crate::pages::not_available(Area::Messages, "Caregiver access")
+    let revoke = ServerAction::<RevokeCaregiver>::new();
+    let grants = Resource::new(move || revoke.version().get(), |_| list_caregivers());
+    // The grant a "Revoke access" button was pressed for, waiting for "Yes, revoke".
+    let confirming = RwSignal::new(None::<i64>);
+    view! {
+        <section aria-labelledby="caregivers-heading">
+            <h2 id="caregivers-heading">"Who can see my messages"</h2>
+            <p>"A caregiver with access can read and send messages for you. Every message they send says so."</p>
+            <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match grants.await {
+                        Ok(list) if list.is_empty() => view! { <p>"Nobody else has access to your messages."</p> }.into_any(),
+                        Ok(list) => view! {
+                            <ul class="usa-list usa-list--unstyled sm-grants">
+                                {list.into_iter().map(|grant| view! { <GrantRow grant revoke confirming /> }).collect_view()}
+                            </ul>
+                        }.into_any(),
+                        Err(error) => view! { <p class="usa-error-message">{error.to_string()}</p> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+#[component]
+fn GrantRow(
+    grant: CaregiverGrant,
+    revoke: ServerAction<RevokeCaregiver>,
+    confirming: RwSignal<Option<i64>>,
+) -> impl IntoView {
+    let id = grant.grant_id;
+    let name = grant.name.clone();
+    let asking = move || confirming.get() == Some(id);
+    view! {
+        <li class="sm-grant">
+            <p><strong>{grant.name}</strong>" ("{grant.email}"), since "{grant.since}</p>
+            // Without JavaScript the form posts at once; with it, we ask first.
+            <ActionForm action=revoke>
+                <input type="hidden" name="grant_id" value=id.to_string() />
+                <Show
+                    when=asking
+                    fallback=move || view! {
+                        <button
+                            type="submit"
+                            class="usa-button usa-button--secondary"
+                            on:click=move |ev| {
+                                ev.prevent_default();
+                                confirming.set(Some(id));
+                            }
+                        >
+                            "Revoke access"
+                        </button>
+                    }
+                >
+                    <div class="usa-alert usa-alert--warning" role="alert">
+                        <div class="usa-alert__body">
+                            <p class="usa-alert__text">
+                                {format!("Revoke {name}'s access? They will no longer see or send your messages.")}
+                            </p>
+                            <button type="submit" class="usa-button usa-button--secondary">"Yes, revoke access"</button>
+                            <button type="button" class="usa-button usa-button--outline" on:click=move |_| confirming.set(None)>"Cancel"</button>
+                        </div>
+                    </div>
+                </Show>
+            </ActionForm>
+        </li>
+    }
 }

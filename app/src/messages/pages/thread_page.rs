@@ -1,14 +1,305 @@
-//! Message (being built).
+//! `/messages/:thread_id`: one conversation, oldest message first, with the reply form or,
+//! past the 45-day window, the reason and "Start a new message" to the same team.
+//! `/messages/:thread_id/print`: the same conversation laid out for paper.
 
 use crate::auth::Area;
+use crate::error::AppError;
+use crate::layout::ErrorSummary;
+use crate::messages::{MessageView, ThreadView};
+use crate::pages::{Gate, NotFound};
 use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+use serde::{Deserialize, Serialize};
+
+/// What the crisis check says when a reply mentions a crisis (DESIGN.md §2): the line once
+/// more; sending stays allowed.
+pub const CRISIS_CHECK: &str = "If you're in crisis or thinking about hurting yourself, call the Veterans Crisis Line now: dial 988 and press 1, text 838255, or chat online. In an emergency, call 911. Your care team may take up to 3 business days to read this message. To send it anyway, select Send again.";
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ThreadPageData {
+    pub thread: ThreadView,
+    /// When each message was sent, as people read it, in message order.
+    pub sent_at: Vec<String>,
+    /// A fresh key for the next reply: a retried send with it never makes a second message.
+    pub reply_key: String,
+}
+
+/// Opens a thread for the Veteran's side (marks it read; audited by the data layer).
+#[server(endpoint = "load_thread")]
+pub async fn load_thread(thread_id: i64) -> Result<ThreadPageData, AppError> {
+    use crate::messages::acting::ssr::asking;
+    use crate::server::clock::{date_time, DEFAULT_TIME_ZONE};
+    let asking = asking("api:load_thread").await?;
+    let thread = crate::messages::ssr::open_thread(
+        &asking.state.db,
+        &asking.capability,
+        asking.veteran_id,
+        thread_id,
+    )
+    .await?;
+    let sent_at = thread
+        .messages
+        .iter()
+        .map(|m| date_time(m.sent_at, DEFAULT_TIME_ZONE))
+        .collect();
+    Ok(ThreadPageData {
+        thread,
+        sent_at,
+        reply_key: uuid::Uuid::new_v4().to_string(),
+    })
+}
+
+/// Sends a reply. Crisis words without `crisis_confirmed` answer with the crisis check
+/// first (on the `crisis` field); the next Send carries the confirmation.
+#[server(endpoint = "send_reply")]
+pub async fn send_reply(
+    thread_id: i64,
+    body: String,
+    reply_key: String,
+    crisis_confirmed: Option<String>,
+) -> Result<(), AppError> {
+    use crate::messages::acting::ssr::asking;
+    use crate::messages::{rules, Reply};
+    let asking = asking("api:send_reply").await?;
+    rules::validate_reply(&body)?;
+    if crisis_confirmed.is_none() && rules::has_crisis_language(&body) {
+        return Err(AppError::invalid("crisis", CRISIS_CHECK));
+    }
+    crate::messages::ssr::reply(
+        &asking.state.db,
+        &asking.capability,
+        asking.veteran_id,
+        thread_id,
+        &Reply {
+            body,
+            client_key: reply_key,
+        },
+    )
+    .await?;
+    leptos_axum::redirect(&format!("/messages/{thread_id}"));
+    Ok(())
+}
+
+fn thread_id_param() -> impl Fn() -> Option<i64> + Copy + Send + Sync + 'static {
+    let params = use_params_map();
+    move || {
+        params
+            .read()
+            .get("thread_id")
+            .and_then(|id| id.parse().ok())
+    }
+}
 
 #[component]
 pub fn ThreadPage() -> impl IntoView {
-    crate::pages::not_available(Area::Messages, "Message")
+    view! {
+        <Gate area=Area::Messages>
+            <Thread />
+        </Gate>
+    }
+}
+
+#[component]
+fn Thread() -> impl IntoView {
+    let thread_id = thread_id_param();
+    let reply = ServerAction::<SendReply>::new();
+    // Loaded again after each reply, which also brings a fresh reply key.
+    let data = Resource::new(
+        move || (thread_id(), reply.version().get()),
+        |(id, _)| async move {
+            match id {
+                Some(id) => load_thread(id).await,
+                None => Err(AppError::NotFound),
+            }
+        },
+    );
+    view! {
+        <Suspense fallback=|| view! { <p>"Loading the conversation…"</p> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Ok(page) => view! { <Conversation page reply /> }.into_any(),
+                    Err(AppError::NotFound) => view! { <NotFound /> }.into_any(),
+                    Err(error) => view! { <p class="usa-error-message">{error.to_string()}</p> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Conversation(page: ThreadPageData, reply: ServerAction<SendReply>) -> impl IntoView {
+    let ThreadPageData {
+        thread,
+        sent_at,
+        reply_key,
+    } = page;
+    let print_link = format!("/messages/{}/print", thread.thread_id);
+    let after = if thread.can_reply {
+        view! { <ReplyForm thread=thread.clone() reply_key reply /> }.into_any()
+    } else {
+        let reason = thread.reply_closed_reason.clone().unwrap_or_default();
+        let new_message = format!("/messages/new?team={}", thread.care_team_id);
+        view! {
+            <div class="usa-alert usa-alert--info sm-no-print">
+                <div class="usa-alert__body">
+                    <p class="usa-alert__text">{reason}</p>
+                    <p class="usa-alert__text">
+                        <a class="usa-button" href=new_message>"Start a new message"</a>
+                    </p>
+                </div>
+            </div>
+        }
+        .into_any()
+    };
+    view! {
+        <Title text=thread.subject.clone() />
+        <MessageList thread=thread.clone() sent_at />
+        <p class="sm-no-print"><a href=print_link>"Print this conversation"</a></p>
+        {after}
+    }
+}
+
+/// The heading and every message: shared by the thread page and its print layout.
+#[component]
+fn MessageList(thread: ThreadView, sent_at: Vec<String>) -> impl IntoView {
+    view! {
+        <h1>{thread.subject}</h1>
+        <p class="sm-thread-facts">
+            "Care team: " <strong>{thread.care_team}</strong>
+            " · Category: " {thread.category.label()}
+        </p>
+        <ol class="sm-messages" aria-label="Messages">
+            {thread
+                .messages
+                .into_iter()
+                .zip(sent_at)
+                .map(|(message, when)| view! { <Message message when /> })
+                .collect_view()}
+        </ol>
+    }
+}
+
+#[component]
+fn Message(message: MessageView, when: String) -> impl IntoView {
+    let from = message.sent_by_line();
+    let status = message.opened_status();
+    view! {
+        <li class="sm-message" class:sm-message--team=message.from_team>
+            <p class="sm-message__from"><strong>{from}</strong></p>
+            <p class="sm-message__date">{when}</p>
+            // Plain text, escaped by the renderer; CSS keeps the line breaks as typed.
+            <div class="sm-message__body">{message.body}</div>
+            {message.signature.map(|signature| view! { <p class="sm-message__signature">{signature}</p> })}
+            {status.map(|status| view! { <p class="sm-message__status">{status}</p> })}
+        </li>
+    }
+}
+
+#[component]
+fn ReplyForm(
+    thread: ThreadView,
+    reply_key: String,
+    reply: ServerAction<SendReply>,
+) -> impl IntoView {
+    let error = move || reply.value().get().and_then(Result::err);
+    let crisis = move || error().and_then(|e| e.field("crisis"));
+    let body_error = move || error().and_then(|e| e.field("body"));
+    let other_error = move || error().filter(|e| e.field("crisis").is_none());
+    let draft = thread.reply_draft.map(|d| d.body).unwrap_or_default();
+    let textarea = NodeRef::<leptos::html::Textarea>::new();
+    view! {
+        <section class="sm-reply sm-no-print" aria-labelledby="reply-heading">
+            <h2 id="reply-heading">"Reply"</h2>
+            <button
+                type="button"
+                class="usa-button usa-button--outline"
+                on:click=move |_| {
+                    if let Some(area) = textarea.get() {
+                        let _ = area.focus();
+                    }
+                }
+            >
+                "Reply"
+            </button>
+            <super::urgent_notice::UrgentNotice />
+            <ErrorSummary error=Signal::derive(other_error) />
+            {move || crisis().map(|message| view! {
+                <div class="usa-alert usa-alert--warning" role="alert" tabindex="-1" autofocus>
+                    <div class="usa-alert__body">
+                        <h3 class="usa-alert__heading">"Are you in crisis?"</h3>
+                        <p class="usa-alert__text">{message}</p>
+                    </div>
+                </div>
+            })}
+            <ActionForm action=reply attr:class="usa-form usa-form--large" attr:novalidate="true">
+                <input type="hidden" name="thread_id" value=thread.thread_id.to_string() />
+                <input type="hidden" name="reply_key" value=reply_key />
+                {move || crisis().map(|_| view! { <input type="hidden" name="crisis_confirmed" value="yes" /> })}
+                <div class="usa-form-group" class:usa-form-group--error=move || body_error().is_some()>
+                    <label class="usa-label" for="body">"Message"</label>
+                    {move || body_error().map(|message| view! {
+                        <span class="usa-error-message" id="body-error" role="alert">
+                            <span class="usa-sr-only">"Error: "</span>{message}
+                        </span>
+                    })}
+                    <textarea
+                        class="usa-textarea"
+                        id="body"
+                        name="body"
+                        rows="8"
+                        node_ref=textarea
+                        aria-describedby=move || body_error().map(|_| "body-error")
+                        aria-invalid=move || body_error().is_some().to_string()
+                    >
+                        {draft}
+                    </textarea>
+                </div>
+                <button type="submit" class="usa-button">"Send"</button>
+            </ActionForm>
+        </section>
+    }
 }
 
 #[component]
 pub fn PrintThreadPage() -> impl IntoView {
-    crate::pages::not_available(Area::Messages, "Print")
+    view! {
+        <Gate area=Area::Messages>
+            <PrintThread />
+        </Gate>
+    }
+}
+
+#[component]
+fn PrintThread() -> impl IntoView {
+    let thread_id = thread_id_param();
+    let data = Resource::new(thread_id, |id| async move {
+        match id {
+            Some(id) => load_thread(id).await,
+            None => Err(AppError::NotFound),
+        }
+    });
+    view! {
+        <Suspense fallback=|| view! { <p>"Loading the conversation…"</p> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Ok(page) => {
+                        let back = format!("/messages/{}", page.thread.thread_id);
+                        view! {
+                            <Title text=format!("Print: {}", page.thread.subject) />
+                            <div class="sm-print">
+                                <p class="sm-no-print">
+                                    "Use your browser's Print command to print this page. "
+                                    <a href=back>"Back to the conversation"</a>
+                                </p>
+                                <MessageList thread=page.thread sent_at=page.sent_at />
+                            </div>
+                        }.into_any()
+                    }
+                    Err(AppError::NotFound) => view! { <NotFound /> }.into_any(),
+                    Err(error) => view! { <p class="usa-error-message">{error.to_string()}</p> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
 }

@@ -32,8 +32,9 @@ pub fn CrisisLineContacts() -> impl IntoView {
 #[component]
 pub fn UrgentNotice(#[prop(optional, into)] id: Option<String>) -> impl IntoView {
     let heading_id = id.unwrap_or_else(|| "urgent-needs-heading".to_string());
+    let labelled_by = heading_id.clone();
     view! {
-        <section class="usa-summary-box sm-urgent" aria-labelledby=heading_id.clone()>
+        <section class="usa-summary-box sm-urgent" aria-labelledby=labelled_by>
             <div class="usa-summary-box__body">
                 <h2 class="usa-summary-box__heading" id=heading_id>
                     "Only use messages for non-urgent needs"

@@ -27,7 +27,7 @@ pub use threads::{
     care_teams, folders, list_folder, open_thread, reply, send_message, team_open_thread,
     team_reply,
 };
-pub(crate) use threads::{seed_thread, DemoMessage};
+pub use threads::{seed_thread, DemoMessage};
 
 use super::{Category, Folder, Page, PageCursor, Sort, PAGE_SIZE};
 use crate::error::AppError;

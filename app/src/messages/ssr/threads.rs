@@ -731,7 +731,7 @@ pub async fn team_open_thread(
 }
 
 /// One message of a demo thread.
-pub(crate) struct DemoMessage<'a> {
+pub struct DemoMessage<'a> {
     pub author_id: i64,
     pub on_behalf_of: Option<i64>,
     pub from_team: bool,
@@ -741,7 +741,7 @@ pub(crate) struct DemoMessage<'a> {
 
 /// Seeds one thread with backdated messages through the same bookkeeping as real sends
 /// (demo mode only). Returns the thread id.
-pub(crate) async fn seed_thread(
+pub async fn seed_thread(
     tx: &mut Tx,
     veteran_id: i64,
     team_id: i64,

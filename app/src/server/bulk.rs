@@ -1,0 +1,80 @@
+//! A large database for measuring speed (issue 3's figures): many Veterans, each with
+//! threads to Primary Care, through the same bookkeeping as real sends. Never run in
+//! production; `seed-bulk` refuses a database that has no demo data.
+
+use super::now_ms;
+use crate::error::AppError;
+use crate::messages::ssr::{seed_thread, DemoMessage};
+use crate::messages::Category;
+use crate::server::db::Db;
+
+/// Threads per transaction: big enough to be quick, small enough to keep memory flat.
+const BATCH: usize = 500;
+
+/// Adds `threads` threads. `for_alex` of them go to the demo Veteran (so one inbox is
+/// large); the rest are spread over new Veterans with ten threads each.
+pub async fn seed_bulk(db: &Db, threads: usize, for_alex: usize) -> Result<(), AppError> {
+    let id = |sql: &'static str| sqlx::query_scalar::<_, i64>(sql).fetch_optional(&db.pool);
+    let alex = id("SELECT id FROM users WHERE email = 'veteran@example.com'").await?;
+    let team = id("SELECT id FROM care_teams WHERE name = 'Pharmacy'").await?;
+    let clinician = id("SELECT id FROM users WHERE email = 'nurse@example.com'").await?;
+    let (Some(alex), Some(team), Some(clinician)) = (alex, team, clinician) else {
+        return Err(AppError::Conflict {
+            message: "seed the demo data first (start the server once with --demo)".into(),
+        });
+    };
+    let categories = Category::ALL;
+    let start = now_ms() - 400 * 86_400_000;
+    let mut made = 0;
+    let mut veteran = alex;
+    while made < threads {
+        let mut tx = db.pool.begin().await?;
+        for _ in 0..BATCH.min(threads - made) {
+            if made >= for_alex && (made - for_alex) % 10 == 0 {
+                veteran = sqlx::query_scalar(
+                    "INSERT INTO users (email, name, role, created_at, updated_at) \
+                     VALUES ($1, $2, 'veteran', $3, $3) RETURNING id",
+                )
+                .bind(format!("bulk-veteran-{made}@example.test"))
+                .bind(format!("Bulk Veteran {made}"))
+                .bind(now_ms())
+                .fetch_one(&mut *tx)
+                .await?;
+            }
+            // Spread over the last 400 days, a minute apart per thread.
+            let at = start + (made as i64) * 60_000 % (400 * 86_400_000);
+            let subject = format!("Question number {made} about my care");
+            let question = format!(
+                "Message {made}: I have a question about my medication schedule and refills."
+            );
+            let answer = format!("Reply {made}: thank you for writing; here is what to do next.");
+            seed_thread(
+                &mut tx,
+                veteran,
+                team,
+                &subject,
+                categories[made % categories.len()],
+                &[
+                    DemoMessage {
+                        author_id: veteran,
+                        on_behalf_of: None,
+                        from_team: false,
+                        body: &question,
+                        sent_at: at,
+                    },
+                    DemoMessage {
+                        author_id: clinician,
+                        on_behalf_of: None,
+                        from_team: true,
+                        body: &answer,
+                        sent_at: at + 3_600_000,
+                    },
+                ],
+            )
+            .await?;
+            made += 1;
+        }
+        tx.commit().await?;
+    }
+    Ok(())
+}

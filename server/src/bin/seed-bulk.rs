@@ -1,0 +1,53 @@
+//! Fills a database with many threads for speed measurements (issue 3 figures):
+//!   cargo run --release -p server --bin seed-bulk -- --database-url sqlite://data/bulk.db?mode=rwc --threads 100000
+//! Migrates and seeds the demo data first when the database is empty.
+
+use clap::Parser;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+struct Args {
+    #[arg(long, env = "SM_DATABASE_URL")]
+    database_url: String,
+    /// How many threads to add.
+    #[arg(long, default_value_t = 100_000)]
+    threads: usize,
+    /// How many of them belong to the demo Veteran, Alex Rivera.
+    #[arg(long, default_value_t = 2_000)]
+    for_alex: usize,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args = Args::parse();
+    let started = std::time::Instant::now();
+    let result = async {
+        let db = app::server::db::Db::connect(&args.database_url, 2)
+            .await
+            .map_err(|e| e.to_string())?;
+        db.migrate().await.map_err(|e| e.to_string())?;
+        app::server::demo::seed_if_empty(&db.pool)
+            .await
+            .map_err(|e| e.to_string())?;
+        app::server::bulk::seed_bulk(&db, args.threads, args.for_alex)
+            .await
+            .map_err(|e| e.to_string())?;
+        db.pool.close().await;
+        Ok::<_, String>(())
+    }
+    .await;
+    match result {
+        Ok(()) => {
+            println!(
+                "added {} threads in {:.1} s",
+                args.threads,
+                started.elapsed().as_secs_f64()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(reason) => {
+            eprintln!("seed-bulk: {reason}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -30,7 +30,7 @@ pub async fn seed_bulk(db: &Db, threads: usize, for_alex: usize) -> Result<(), A
     while made < threads {
         let mut tx = db.pool.begin().await?;
         for _ in 0..BATCH.min(threads - made) {
-            if made >= for_alex && (made - for_alex) % 10 == 0 {
+            if made >= for_alex && (made - for_alex).is_multiple_of(10) {
                 veteran = sqlx::query_scalar(
                     "INSERT INTO users (email, name, role, created_at, updated_at) \
                      VALUES ($1, $2, 'veteran', $3, $3) RETURNING id",

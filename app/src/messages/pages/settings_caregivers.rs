@@ -20,7 +20,7 @@ pub async fn list_caregivers() -> Result<Vec<CaregiverGrant>, AppError> {
     use crate::server::access::{app_state, require_messaging};
     let capability = require_messaging("api:list_caregivers").await?;
     let state = app_state()?;
-    Ok(ssr::grants_of(&state.db, &capability).await?)
+    ssr::grants_of(&state.db, &capability).await
 }
 
 #[server(endpoint = "revoke_caregiver")]

@@ -36,6 +36,8 @@ step "release build for the browser tests"
 cargo leptos build --release
 
 step "browser tests (Playwright + Debian Chromium)"
+# A free port of our own, so another server on the machine cannot get in the way.
+export E2E_PORT=${E2E_PORT:-$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}
 (cd end2end && npx playwright test)
 
 step "all tests passed"

@@ -33,7 +33,7 @@ test("the Veteran replies; the reply shows as not yet opened, typed text shown a
   await openThread(page, "/inbox", "Blood pressure medicine refill");
   await hydrated(page);
   const typed = "Thanks!\n<b>not bold</b> <script>window.hacked = 1</script>";
-  await page.getByLabel("Message").fill(typed);
+  await page.getByRole("textbox", { name: "Message" }).fill(typed);
   await page.getByRole("button", { name: "Send", exact: true }).click();
   const last = page.locator(".sm-message").last();
   await expect(last).toContainText("<b>not bold</b>");
@@ -42,7 +42,7 @@ test("the Veteran replies; the reply shows as not yet opened, typed text shown a
   expect(await page.evaluate(() => (window as unknown as { hacked?: number }).hacked)).toBeUndefined();
   // The line break is kept.
   expect(await last.locator(".sm-message__body").innerText()).toContain("Thanks!\n");
-  await expect(page.getByLabel("Message")).toHaveValue("");
+  await expect(page.getByRole("textbox", { name: "Message" })).toHaveValue("");
 });
 
 test("crisis words in a reply bring up the Veterans Crisis Line before sending", async ({ page }) => {
@@ -50,11 +50,11 @@ test("crisis words in a reply bring up the Veterans Crisis Line before sending",
   await signIn(page, "veteran@example.com");
   await openThread(page, "/inbox", "Blood pressure medicine refill");
   await hydrated(page);
-  await page.getByLabel("Message").fill("Since the new dose I have chest pain at night.");
+  await page.getByRole("textbox", { name: "Message" }).fill("Since the new dose I have chest pain at night.");
   await page.getByRole("button", { name: "Send", exact: true }).click();
   const prompt = page.getByRole("alert").filter({ hasText: "Are you in crisis?" });
   await expect(prompt).toContainText("988");
-  await expect(page.getByLabel("Message")).toHaveValue("Since the new dose I have chest pain at night.");
+  await expect(page.getByRole("textbox", { name: "Message" })).toHaveValue("Since the new dose I have chest pain at night.");
   await expectNoAxeViolations(page);
   await page.getByRole("button", { name: "Send", exact: true }).click();
   await expect(page.locator(".sm-message").last()).toContainText("chest pain at night");
@@ -67,7 +67,7 @@ test("an empty reply is refused next to the field", async ({ page }) => {
   await hydrated(page);
   await page.getByRole("button", { name: "Send", exact: true }).click();
   await expect(page.locator("#body-error")).toBeVisible();
-  await expect(page.getByLabel("Message")).toHaveAttribute("aria-invalid", "true");
+  await expect(page.getByRole("textbox", { name: "Message" })).toHaveAttribute("aria-invalid", "true");
 });
 
 test("a conversation past 45 days offers no reply, but a new message to the team", async ({ page }) => {
@@ -77,7 +77,7 @@ test("a conversation past 45 days offers no reply, but a new message to the team
   await expect(
     page.getByText("You can't reply to this conversation because it's more than 45 days old."),
   ).toBeVisible();
-  await expect(page.getByLabel("Message")).toHaveCount(0);
+  await expect(page.getByRole("textbox", { name: "Message" })).toHaveCount(0);
   await expect(page.getByRole("link", { name: "Start a new message" }).last()).toHaveAttribute(
     "href",
     /\/messages\/new\?team=\d+/,

@@ -208,6 +208,14 @@ fn ReplyForm(
     let other_error = move || error().filter(|e| e.field("crisis").is_none());
     let draft = thread.reply_draft.map(|d| d.body).unwrap_or_default();
     let textarea = NodeRef::<leptos::html::Textarea>::new();
+    // After a reply is sent, the box is emptied for the next one.
+    Effect::new(move |_| {
+        if let Some(Ok(())) = reply.value().get() {
+            if let Some(area) = textarea.get_untracked() {
+                area.set_value("");
+            }
+        }
+    });
     view! {
         <section class="sm-reply sm-no-print" aria-labelledby="reply-heading">
             <h2 id="reply-heading">"Reply"</h2>

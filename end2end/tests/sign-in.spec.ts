@@ -49,7 +49,7 @@ test("each role sees its own navigation", async ({ page }) => {
   await hydrated(page);
   await nav.getByRole("link", { name: "Sent" }).click();
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("Sent");
-  await expect(page.getByText("Not available yet")).toBeVisible();
+  await expect(page.getByRole("link", { name: "Question about my new inhaler" })).toBeVisible();
 });
 
 test("a wrong password and an unknown email get the same message", async ({ page }) => {
@@ -132,7 +132,10 @@ test.describe("at 200% zoom", () => {
     expect(await scrollsSideways(page)).toBe(false);
     await signIn(page, "caregiver@example.com");
     await expect(page).toHaveURL("/inbox");
+    // The caregiver sees Alex's inbox: the thread list with its row forms fits the width.
+    await expect(page.getByRole("heading", { level: 1 })).toHaveText("Inbox");
+    await expect(page.getByRole("link", { name: "Blood pressure medicine refill" })).toBeVisible();
+    await expect(page.getByRole("button", { name: /^Delete/ }).first()).toBeVisible();
     expect(await scrollsSideways(page)).toBe(false);
-    await expect(page.getByRole("heading", { name: "Care teams for Alex Rivera" })).toBeVisible();
   });
 });

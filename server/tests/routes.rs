@@ -500,9 +500,10 @@ async fn unknown_pages_say_not_found() {
     let page = app.get("/no-such-page", Some(&cookie)).await;
     assert_eq!(page.status, StatusCode::NOT_FOUND);
     assert!(page.body.contains("Page not found"));
-    let later = app.get("/sent", Some(&cookie)).await;
-    assert_eq!(later.status, StatusCode::OK);
-    assert!(later.body.contains("Not available yet"));
+    // A real folder page, for contrast: Alex's Sent lists the thread Sam sent for Alex.
+    let sent = app.get("/sent", Some(&cookie)).await;
+    assert_eq!(sent.status, StatusCode::OK);
+    assert!(sent.body.contains("Question about my new inhaler"));
 }
 
 #[tokio::test]

@@ -6,7 +6,7 @@ pub mod veteran_home;
 
 pub use admin_home::{AdminHome, AdminOverview, SystemCounts};
 pub use team_home::{MyTeam, MyTeams, TeamHome};
-pub use veteran_home::{CareTeamSummary, MessagingOverview, VeteranHome, VeteranTeams};
+pub use veteran_home::{CareTeamSummary, MessagingOverview, VeteranTeams};
 
 use crate::auth::Area;
 use crate::layout::use_page_context;

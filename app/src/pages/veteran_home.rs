@@ -1,11 +1,8 @@
-//! `/inbox` for now: who the Veteran (or caregiver) can write to. Messages arrive with the
-//! messaging feature.
+//! Who a Veteran (or caregiver) can write to, and whom a caregiver acts for. The inbox
+//! itself is `messages::pages::folder_page`.
 
-use super::{Gate, NotAvailableYet};
-use crate::auth::Area;
 use crate::error::AppError;
 use leptos::prelude::*;
-use leptos_meta::Title;
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -101,57 +98,5 @@ pub mod ssr {
             });
         }
         Ok(result)
-    }
-}
-
-#[component]
-pub fn VeteranHome() -> impl IntoView {
-    view! {
-        <Gate area=Area::Messages>
-            <Title text="Inbox" />
-            <h1>"Inbox"</h1>
-            <NotAvailableYet />
-            <CareTeams />
-        </Gate>
-    }
-}
-
-#[component]
-fn CareTeams() -> impl IntoView {
-    let overview = Resource::new(|| (), |_| messaging_overview());
-    view! {
-        <Suspense fallback=|| view! { <p>"Loading your care teams…"</p> }>
-            {move || Suspend::new(async move {
-                match overview.await {
-                    Ok(groups) => groups
-                        .into_iter()
-                        .map(|group| view! { <TeamList group /> })
-                        .collect_view()
-                        .into_any(),
-                    Err(error) => view! { <p class="usa-error-message">{error.to_string()}</p> }.into_any(),
-                }
-            })}
-        </Suspense>
-    }
-}
-
-#[component]
-fn TeamList(group: VeteranTeams) -> impl IntoView {
-    view! {
-        <h2>"Care teams for " {group.veteran_name}</h2>
-        <ul class="usa-list">
-            {group
-                .teams
-                .into_iter()
-                .map(|team| {
-                    view! {
-                        <li>
-                            <strong>{team.name}</strong>", "{team.facility}
-                            {team.why_not.map(|why| view! { <br /><span>{why}</span> })}
-                        </li>
-                    }
-                })
-                .collect_view()}
-        </ul>
     }
 }

@@ -8,5 +8,6 @@ pub mod search_page;
 pub mod settings;
 pub mod settings_caregivers;
 pub mod settings_signature;
+pub mod thread_list;
 pub mod thread_page;
 pub mod urgent_notice;

@@ -173,8 +173,8 @@ mod ssr {
                 "Enter a start date, an end date, or both.".to_string(),
             );
         }
-        let from_ms = from.map(|(y, m, d)| dates::start_of_day_ms(y, m, d));
-        let to_ms = to.map(|(y, m, d)| dates::end_of_day_ms(y, m, d));
+        let from_ms = from.and_then(dates::start_of_day_ms);
+        let to_ms = to.and_then(dates::end_of_day_ms);
         if let (Some(start), Some(end)) = (from_ms, to_ms) {
             if start > end {
                 fields.insert(

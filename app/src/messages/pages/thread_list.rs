@@ -272,178 +272,92 @@ pub mod ssr {
     }
 }
 
-/// Dates as people read them, in one fixed zone so every page agrees: the demo facility's
-/// America/New_York (DESIGN.md §5), with the U.S. daylight-saving rule in force since 2007
-/// (second Sunday of March to first Sunday of November, at 2 a.m. local). Pure arithmetic
-/// on days, so it needs no time-zone database.
+/// Dates as people read them, in the zone of the shared clock (`server::clock`, the demo
+/// facility's America/New_York until a person's facility is known), so list dates read
+/// like the thread page's. Formatted on the server: the wasm carries no time-zone data.
 #[cfg(feature = "ssr")]
 pub mod dates {
-    const HOUR_MS: i64 = 60 * 60 * 1000;
-    const DAY_MS: i64 = 24 * HOUR_MS;
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
+    use crate::server::clock::{self, DEFAULT_TIME_ZONE};
+    use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+    use chrono_tz::Tz;
 
-    /// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's `days_from_civil`).
-    pub fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
-        let year = if month <= 2 { year - 1 } else { year };
-        let era = year.div_euclid(400);
-        let year_of_era = year - era * 400;
-        let month = i64::from(month);
-        let day_of_year =
-            (153 * (if month > 2 { month - 3 } else { month + 9 }) + 2) / 5 + i64::from(day) - 1;
-        let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-        era * 146_097 + day_of_era - 719_468
-    }
-
-    /// The date of a day count (the inverse of `days_from_civil`).
-    pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
-        let days = days + 719_468;
-        let era = days.div_euclid(146_097);
-        let day_of_era = days - era * 146_097;
-        let year_of_era =
-            (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-        let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-        let mp = (5 * day_of_year + 2) / 153;
-        let day = day_of_year - (153 * mp + 2) / 5 + 1;
-        let month = if mp < 10 { mp + 3 } else { mp - 9 };
-        let year = year_of_era + era * 400 + i64::from(month <= 2);
-        // Both fit: 1 ≤ day ≤ 31 and 1 ≤ month ≤ 12 by construction.
-        (year, month as u32, day as u32)
-    }
-
-    /// The day count of the `nth` Sunday of a month.
-    fn nth_sunday(year: i64, month: u32, nth: i64) -> i64 {
-        let first = days_from_civil(year, month, 1);
-        // 1970-01-01 was a Thursday: weekday 4 when Sunday is 0.
-        let weekday = (first + 4).rem_euclid(7);
-        first + (7 - weekday) % 7 + 7 * (nth - 1)
-    }
-
-    /// New York's offset from UTC at `utc_ms`: -4 hours in daylight time, else -5.
-    fn offset_ms(utc_ms: i64) -> i64 {
-        let (year, _, _) = civil_from_days(utc_ms.div_euclid(DAY_MS));
-        // 2 a.m. EST is 07:00 UTC; 2 a.m. EDT is 06:00 UTC.
-        let starts = nth_sunday(year, 3, 2) * DAY_MS + 7 * HOUR_MS;
-        let ends = nth_sunday(year, 11, 1) * DAY_MS + 6 * HOUR_MS;
-        if (starts..ends).contains(&utc_ms) {
-            -4 * HOUR_MS
-        } else {
-            -5 * HOUR_MS
-        }
-    }
-
-    /// The local date at `utc_ms`.
-    pub fn local_date(utc_ms: i64) -> (i64, u32, u32) {
-        civil_from_days((utc_ms + offset_ms(utc_ms)).div_euclid(DAY_MS))
+    fn zone() -> Tz {
+        DEFAULT_TIME_ZONE
+            .parse()
+            .unwrap_or(chrono_tz::America::New_York)
     }
 
     /// "Nov 27, 2026".
     pub fn plain_date(utc_ms: i64) -> String {
-        let (year, month, day) = local_date(utc_ms);
-        let name = MONTHS.get(month as usize - 1).copied().unwrap_or_default();
-        format!("{name} {day}, {year}")
+        clock::date(utc_ms, DEFAULT_TIME_ZONE)
     }
 
-    /// "2026-11-27".
+    /// "2026-11-27", for `<time datetime>`.
     pub fn iso_date(utc_ms: i64) -> String {
-        let (year, month, day) = local_date(utc_ms);
-        format!("{year:04}-{month:02}-{day:02}")
+        DateTime::<Utc>::from_timestamp_millis(utc_ms)
+            .map(|utc| utc.with_timezone(&zone()).format("%Y-%m-%d").to_string())
+            .unwrap_or_default()
     }
 
     /// Reads "2026-11-27" (what a date field sends); `None` for anything else, including
     /// days that do not exist.
-    pub fn parse_iso_date(text: &str) -> Option<(i64, u32, u32)> {
-        let mut parts = text.trim().splitn(3, '-');
-        let year: i64 = parts.next()?.parse().ok()?;
-        let month: u32 = parts.next()?.parse().ok()?;
-        let day: u32 = parts.next()?.parse().ok()?;
-        if !(1..=9999).contains(&year) || !(1..=12).contains(&month) || day == 0 {
-            return None;
-        }
-        // A real day: it survives the round trip through a day count.
-        (civil_from_days(days_from_civil(year, month, day)) == (year, month, day))
-            .then_some((year, month, day))
+    pub fn parse_iso_date(text: &str) -> Option<NaiveDate> {
+        NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").ok()
     }
 
-    /// The first millisecond of a local day, in UTC. Midnight is never inside a
-    /// daylight-saving change (those happen at 2 a.m.), so the offset five hours later
-    /// in UTC is the offset at midnight.
-    pub fn start_of_day_ms(year: i64, month: u32, day: u32) -> i64 {
-        let local_midnight = days_from_civil(year, month, day) * DAY_MS;
-        local_midnight - offset_ms(local_midnight + 5 * HOUR_MS)
+    /// The first millisecond of a local day, in UTC.
+    pub fn start_of_day_ms(day: NaiveDate) -> Option<i64> {
+        zone()
+            .from_local_datetime(&day.and_hms_opt(0, 0, 0)?)
+            .earliest()
+            .map(|start| start.timestamp_millis())
     }
 
     /// The last millisecond of a local day, in UTC.
-    pub fn end_of_day_ms(year: i64, month: u32, day: u32) -> i64 {
-        let (year, month, day) = civil_from_days(days_from_civil(year, month, day) + 1);
-        start_of_day_ms(year, month, day) - 1
+    pub fn end_of_day_ms(day: NaiveDate) -> Option<i64> {
+        start_of_day_ms(day.succ_opt()?).map(|next| next - 1)
     }
 
     #[cfg(test)]
     mod tests {
         use super::*;
 
-        #[test]
-        fn day_counts_round_trip() {
-            assert_eq!(days_from_civil(1970, 1, 1), 0);
-            assert_eq!(days_from_civil(2000, 3, 1), 11_017);
-            assert_eq!(civil_from_days(-1), (1969, 12, 31));
-            for days in (-800_000..800_000).step_by(997) {
-                let (y, m, d) = civil_from_days(days);
-                assert_eq!(days_from_civil(y, m, d), days);
-            }
+        const HOUR_MS: i64 = 60 * 60 * 1000;
+
+        fn day(text: &str) -> NaiveDate {
+            parse_iso_date(text).unwrap()
         }
 
         #[test]
-        fn dates_follow_new_york_time_across_daylight_saving() {
+        fn dates_are_new_york_days() {
             // 2026-07-01 03:30 UTC is still June 30 in New York (EDT, -4).
             assert_eq!(plain_date(1_782_876_600_000), "Jun 30, 2026");
-            // 2026-12-01 04:30 UTC is still November 30 (EST, -5).
-            assert_eq!(plain_date(1_796_099_400_000), "Nov 30, 2026");
+            // 2026-12-01 04:30 UTC is still November 30 (EST, -5); 05:00 UTC is midnight.
             assert_eq!(iso_date(1_796_099_400_000), "2026-11-30");
-            // 2026-12-01 05:00 UTC is midnight in New York.
             assert_eq!(plain_date(1_796_101_200_000), "Dec 1, 2026");
-            // Daylight time in 2026 runs from March 8 07:00 UTC to November 1 06:00 UTC.
-            let march_8 = days_from_civil(2026, 3, 8) * DAY_MS;
-            assert_eq!(offset_ms(march_8 + 7 * HOUR_MS - 1), -5 * HOUR_MS);
-            assert_eq!(offset_ms(march_8 + 7 * HOUR_MS), -4 * HOUR_MS);
-            let november_1 = days_from_civil(2026, 11, 1) * DAY_MS;
-            assert_eq!(offset_ms(november_1 + 6 * HOUR_MS - 1), -4 * HOUR_MS);
-            assert_eq!(offset_ms(november_1 + 6 * HOUR_MS), -5 * HOUR_MS);
         }
 
         #[test]
-        fn local_days_begin_at_local_midnight() {
-            // Summer: midnight EDT is 04:00 UTC; winter: midnight EST is 05:00 UTC.
-            let july_1 = start_of_day_ms(2026, 7, 1);
-            assert_eq!(july_1, days_from_civil(2026, 7, 1) * DAY_MS + 4 * HOUR_MS);
+        fn local_days_run_midnight_to_midnight_across_daylight_saving() {
+            let july_1 = start_of_day_ms(day("2026-07-01")).unwrap();
             assert_eq!(iso_date(july_1), "2026-07-01");
             assert_eq!(iso_date(july_1 - 1), "2026-06-30");
-            let december_1 = start_of_day_ms(2026, 12, 1);
-            assert_eq!(
-                december_1,
-                days_from_civil(2026, 12, 1) * DAY_MS + 5 * HOUR_MS
-            );
-            // The day daylight time starts is 23 hours long; the day it ends, 25.
-            assert_eq!(
-                end_of_day_ms(2026, 3, 8) + 1 - start_of_day_ms(2026, 3, 8),
-                23 * HOUR_MS
-            );
-            assert_eq!(
-                end_of_day_ms(2026, 11, 1) + 1 - start_of_day_ms(2026, 11, 1),
-                25 * HOUR_MS
-            );
+            let length = |text: &str| {
+                end_of_day_ms(day(text)).unwrap() + 1 - start_of_day_ms(day(text)).unwrap()
+            };
+            assert_eq!(length("2026-07-01"), 24 * HOUR_MS);
+            // Daylight time starts on March 8, 2026 (23 hours) and ends November 1 (25).
+            assert_eq!(length("2026-03-08"), 23 * HOUR_MS);
+            assert_eq!(length("2026-11-01"), 25 * HOUR_MS);
         }
 
         #[test]
         fn only_real_days_parse() {
-            assert_eq!(parse_iso_date("2026-11-27"), Some((2026, 11, 27)));
-            assert_eq!(parse_iso_date("2028-02-29"), Some((2028, 2, 29)));
-            assert_eq!(parse_iso_date("2026-02-29"), None);
-            assert_eq!(parse_iso_date("2026-13-01"), None);
-            assert_eq!(parse_iso_date("11/27/2026"), None);
-            assert_eq!(parse_iso_date(""), None);
+            assert!(parse_iso_date("2028-02-29").is_some());
+            assert!(parse_iso_date("2026-02-29").is_none());
+            assert!(parse_iso_date("2026-13-01").is_none());
+            assert!(parse_iso_date("11/27/2026").is_none());
+            assert!(parse_iso_date("").is_none());
         }
     }
 }

@@ -132,7 +132,7 @@ test("a Veteran revokes caregiver access and the caregiver loses it at once", as
   await veteran.goto("/settings");
   await hydrated(veteran);
   await expectNoAxeViolations(veteran);
-  await veteran.getByRole("button", { name: "Revoke access" }).click();
+  await veteran.getByRole("link", { name: "Revoke access" }).click();
   await expect(veteran.getByRole("alert")).toContainText("Revoke Sam Rivera's access?");
   await veteran.getByRole("button", { name: "Yes, revoke access" }).click();
   await expect(veteran.getByText("Nobody else has access to your messages.")).toBeVisible();

@@ -4,6 +4,7 @@
 
 use crate::error::AppError;
 use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -117,8 +118,6 @@ pub mod ssr {
 pub fn CaregiverAccess() -> impl IntoView {
     let revoke = ServerAction::<RevokeCaregiver>::new();
     let grants = Resource::new(move || revoke.version().get(), |_| list_caregivers());
-    // The grant a "Revoke access" button was pressed for, waiting for "Yes, revoke".
-    let confirming = RwSignal::new(None::<i64>);
     view! {
         <section aria-labelledby="caregivers-heading">
             <h2 id="caregivers-heading">"Who can see my messages"</h2>
@@ -129,7 +128,7 @@ pub fn CaregiverAccess() -> impl IntoView {
                         Ok(list) if list.is_empty() => view! { <p>"Nobody else has access to your messages."</p> }.into_any(),
                         Ok(list) => view! {
                             <ul class="usa-list usa-list--unstyled sm-grants">
-                                {list.into_iter().map(|grant| view! { <GrantRow grant revoke confirming /> }).collect_view()}
+                                {list.into_iter().map(|grant| view! { <GrantRow grant revoke /> }).collect_view()}
                             </ul>
                         }.into_any(),
                         Err(error) => view! { <p class="usa-error-message">{error.to_string()}</p> }.into_any(),
@@ -140,47 +139,43 @@ pub fn CaregiverAccess() -> impl IntoView {
     }
 }
 
+/// One caregiver. "Revoke access" asks first: the question is a page state
+/// (`/settings?revoke=<grant>`), so it works the same with or without JavaScript.
 #[component]
-fn GrantRow(
-    grant: CaregiverGrant,
-    revoke: ServerAction<RevokeCaregiver>,
-    confirming: RwSignal<Option<i64>>,
-) -> impl IntoView {
+fn GrantRow(grant: CaregiverGrant, revoke: ServerAction<RevokeCaregiver>) -> impl IntoView {
+    let query = use_query_map();
     let id = grant.grant_id;
-    let name = grant.name.clone();
-    let asking = move || confirming.get() == Some(id);
+    let asking = move || {
+        query
+            .read()
+            .get("revoke")
+            .and_then(|v| v.parse::<i64>().ok())
+            == Some(id)
+    };
+    let question = format!(
+        "Revoke {}'s access? They will no longer see or send your messages.",
+        grant.name
+    );
     view! {
         <li class="sm-grant">
             <p><strong>{grant.name}</strong>" ("{grant.email}"), since "{grant.since}</p>
-            // Without JavaScript the form posts at once; with it, we ask first.
-            <ActionForm action=revoke>
-                <input type="hidden" name="grant_id" value=id.to_string() />
-                <Show
-                    when=asking
-                    fallback=move || view! {
-                        <button
-                            type="submit"
-                            class="usa-button usa-button--secondary"
-                            on:click=move |ev| {
-                                ev.prevent_default();
-                                confirming.set(Some(id));
-                            }
-                        >
-                            "Revoke access"
-                        </button>
-                    }
-                >
-                    <div class="usa-alert usa-alert--warning" role="alert">
-                        <div class="usa-alert__body">
-                            <p class="usa-alert__text">
-                                {format!("Revoke {name}'s access? They will no longer see or send your messages.")}
-                            </p>
+            <Show
+                when=asking
+                fallback=move || view! {
+                    <a class="usa-button usa-button--secondary" href=format!("/settings?revoke={id}") rel="external">"Revoke access"</a>
+                }
+            >
+                <div class="usa-alert usa-alert--warning" role="alert">
+                    <div class="usa-alert__body">
+                        <p class="usa-alert__text">{question.clone()}</p>
+                        <ActionForm action=revoke>
+                            <input type="hidden" name="grant_id" value=id.to_string() />
                             <button type="submit" class="usa-button usa-button--secondary">"Yes, revoke access"</button>
-                            <button type="button" class="usa-button usa-button--outline" on:click=move |_| confirming.set(None)>"Cancel"</button>
-                        </div>
+                            <a class="usa-button usa-button--outline" href="/settings">"Cancel"</a>
+                        </ActionForm>
                     </div>
-                </Show>
-            </ActionForm>
+                </div>
+            </Show>
         </li>
     }
 }

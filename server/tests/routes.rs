@@ -118,7 +118,7 @@ impl TestApp {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn signed_out_pages_redirect_to_sign_in_and_back() {
     let app = demo_app().await;
     for path in [
@@ -160,7 +160,7 @@ async fn signed_out_pages_redirect_to_sign_in_and_back() {
     assert_eq!(answer.location(), "/inbox");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn public_routes_answer_signed_out() {
     let app = demo_app().await;
     let sign_in = app.get("/sign-in", None).await;
@@ -178,7 +178,7 @@ async fn public_routes_answer_signed_out() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_response_carries_the_security_headers() {
     let app = demo_app().await;
     let answer = app.get("/sign-in", None).await;
@@ -218,7 +218,7 @@ async fn every_response_carries_the_security_headers() {
         .contains(nonce));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cross_origin_state_changes_are_refused() {
     let app = demo_app().await;
     let form = "email=veteran@example.com&password=demo-password-2026";
@@ -253,7 +253,7 @@ async fn cross_origin_state_changes_are_refused() {
     assert_eq!(app.send(request).await.status, StatusCode::FOUND);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_demo_account_lands_on_its_home() {
     let app = demo_app().await;
     for (email, name, home) in [
@@ -280,7 +280,7 @@ async fn each_demo_account_lands_on_its_home() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_session_cookie_is_locked_down_and_renewed_at_sign_in() {
     let app = demo_app().await;
     let answer = app
@@ -322,7 +322,7 @@ async fn the_session_cookie_is_locked_down_and_renewed_at_sign_in() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_forged_or_idle_session_is_not_honoured() {
     let app = demo_app().await;
     let cookie = app.sign_in("veteran@example.com").await;
@@ -343,7 +343,7 @@ async fn a_forged_or_idle_session_is_not_honoured() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sign_out_ends_the_session_on_the_server() {
     let app = demo_app().await;
     let cookie = app.sign_in("clinician@example.com").await;
@@ -364,7 +364,7 @@ async fn sign_out_ends_the_session_on_the_server() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn another_roles_page_is_refused_with_403_and_audited() {
     let app = demo_app().await;
     let veteran = app.sign_in("veteran@example.com").await;
@@ -392,7 +392,7 @@ async fn another_roles_page_is_refused_with_403_and_audited() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn server_functions_check_their_own_capability() {
     let app = demo_app().await;
     let call = |cookie: Option<String>| {
@@ -423,7 +423,7 @@ async fn server_functions_check_their_own_capability() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wrong_password_and_unknown_email_get_the_same_answer() {
     let app = demo_app().await;
     let wrong = app
@@ -461,7 +461,7 @@ async fn wrong_password_and_unknown_email_get_the_same_answer() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn repeated_failures_are_refused_for_a_while() {
     use app::server::audit::{self, Action, AuditEvent, Outcome};
     let app = demo_app().await;
@@ -493,7 +493,7 @@ async fn repeated_failures_are_refused_for_a_while() {
         .contains("Too many failed attempts. Wait 15 minutes and try again."));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unknown_pages_say_not_found() {
     let app = demo_app().await;
     let cookie = app.sign_in("veteran@example.com").await;
@@ -506,7 +506,7 @@ async fn unknown_pages_say_not_found() {
     assert!(sent.body.contains("Question about my new inhaler"));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_deactivated_person_is_signed_out_on_their_next_request() {
     let app = demo_app().await;
     let cookie = app.sign_in("nurse@example.com").await;

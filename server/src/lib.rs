@@ -130,6 +130,7 @@ pub fn router(state: AppState, settings: &Settings) -> Router {
         .with_state(state);
 
     open.merge(pages)
+        .layer(axum::middleware::from_fn(security::server_function_status))
         .layer(axum::middleware::from_fn(security::refuse_cross_origin))
         .layer(axum::middleware::from_fn(security::headers))
         .layer(CatchPanicLayer::custom(panic_response))

@@ -106,3 +106,32 @@ fn same_origin(request: &Request) -> bool {
         .split_once("://")
         .is_some_and(|(_, authority)| authority.eq_ignore_ascii_case(host))
 }
+
+/// The most an error answer from a server function can hold: they are a sentence or a
+/// few field messages.
+const ERROR_BODY_LIMIT: usize = 64 * 1024;
+
+/// Server functions answer every error with status 500, whatever it was. This gives each
+/// error its own status (`AppError::status`: 401, 403, 404, 422, 429…), so a refused form
+/// is not logged by the browser as a server failure and clients can tell the cases apart.
+/// A plain form post is answered with a redirect by leptos_axum and is left as it is.
+pub async fn server_function_status(request: Request, next: Next) -> Response {
+    if !request.uri().path().starts_with("/api/") {
+        return next.run(request).await;
+    }
+    let response = next.run(request).await;
+    if response.status() != StatusCode::INTERNAL_SERVER_ERROR {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let bytes = match axum::body::to_bytes(body, ERROR_BODY_LIMIT).await {
+        Ok(bytes) => bytes,
+        Err(_) => return (parts.status, "").into_response(),
+    };
+    if let Ok(error) = serde_json::from_slice::<app::error::AppError>(&bytes) {
+        if let Ok(status) = StatusCode::from_u16(error.status()) {
+            parts.status = status;
+        }
+    }
+    Response::from_parts(parts, Body::from(bytes))
+}

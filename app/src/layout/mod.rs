@@ -123,7 +123,7 @@ pub fn ErrorSummary(error: Signal<Option<crate::error::AppError>>) -> impl IntoV
                 other => view! { <li>{other.to_string()}</li> }.into_any(),
             };
             view! {
-                <div class="usa-alert usa-alert--error" role="alert" tabindex="-1" autofocus>
+                <div class="usa-alert usa-alert--error sm-error-summary" role="alert" tabindex="-1" autofocus>
                     <div class="usa-alert__body">
                         <h2 class="usa-alert__heading">"There is a problem"</h2>
                         <ul class="usa-list usa-list--unstyled">{items}</ul>

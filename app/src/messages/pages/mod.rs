@@ -4,6 +4,7 @@ pub mod compose;
 pub mod drafts_page;
 pub mod folder_page;
 pub mod my_folders;
+pub mod posted;
 pub mod search_page;
 pub mod settings;
 pub mod settings_caregivers;

@@ -1,0 +1,335 @@
+//! The compose form's draft, saved by itself: about 3 seconds after typing stops, on
+//! "Save draft", and when the person leaves the page (DESIGN.md §2). Browser only; on the
+//! server these types exist so the form renders the same.
+
+#[cfg(feature = "hydrate")]
+use super::SaveComposeDraft;
+use super::SavedDraft;
+use crate::error::AppError;
+use leptos::prelude::*;
+#[cfg(feature = "hydrate")]
+use leptos::server_fn::ServerFn;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+/// How long after the last keystroke a draft is saved (DESIGN.md §2: "a few seconds").
+const AUTOSAVE_DELAY: Duration = Duration::from_secs(3);
+
+/// The form's fields as they stand, as a draft save sends them.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(super) struct Fields {
+    pub(super) draft_id: Option<i64>,
+    pub(super) care_team: String,
+    pub(super) category: String,
+    pub(super) subject: String,
+    pub(super) body: String,
+}
+
+impl Fields {
+    /// An untouched new form is not worth a draft.
+    fn worth_saving(&self) -> bool {
+        self.draft_id.is_some() || !self.subject.trim().is_empty() || !self.body.trim().is_empty()
+    }
+
+    #[cfg(any(feature = "hydrate", test))]
+    fn draft_id_text(&self) -> String {
+        self.draft_id.map(|id| id.to_string()).unwrap_or_default()
+    }
+}
+
+/// What autosave knows. Plain data behind a lock, not signals: a timer, a page-leave event
+/// or the form's own clean-up may run when the reactive values are already gone.
+#[derive(Debug, Default)]
+struct AutosaveState {
+    fields: Fields,
+    /// Bumped on every change; `saved_version` is the version last saved.
+    version: u64,
+    saved_version: u64,
+    saving: bool,
+    /// A save was asked for while one was running: save again when it ends.
+    again: bool,
+    /// A send is on its way or done: no draft may be saved now, or it would outlive the
+    /// message it became.
+    sending: bool,
+    timer: Option<TimeoutHandle>,
+}
+
+/// Saves the form as a draft about 3 seconds after typing stops, on "Save draft", and when
+/// the person leaves. `status` is the line people see ("Draft saved at 10:42 AM").
+#[derive(Clone)]
+pub(super) struct Autosave {
+    state: Arc<Mutex<AutosaveState>>,
+    pub(super) status: RwSignal<Option<String>>,
+    /// The draft's id for the form's hidden field, so a send deletes the draft that
+    /// autosave made after the page loaded.
+    pub(super) draft_id: RwSignal<Option<i64>>,
+}
+
+impl Autosave {
+    pub(super) fn new(fields: Fields, status: Option<String>) -> Autosave {
+        Autosave {
+            draft_id: RwSignal::new(fields.draft_id),
+            state: Arc::new(Mutex::new(AutosaveState {
+                fields,
+                ..AutosaveState::default()
+            })),
+            status: RwSignal::new(status),
+        }
+    }
+
+    fn with<R>(&self, f: impl FnOnce(&mut AutosaveState) -> R) -> R {
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        f(&mut state)
+    }
+
+    pub(super) fn cancel_timer(&self) {
+        if let Some(handle) = self.with(|s| s.timer.take()) {
+            handle.clear();
+        }
+    }
+
+    /// A field changed: remember it, and save about 3 seconds after the typing stops.
+    pub(super) fn edit(&self, change: impl FnOnce(&mut Fields)) {
+        self.cancel_timer();
+        let autosave = self.clone();
+        let handle = set_timeout_with_handle(move || autosave.save_now(false), AUTOSAVE_DELAY).ok();
+        self.with(|s| {
+            change(&mut s.fields);
+            s.version += 1;
+            s.timer = handle;
+        });
+    }
+
+    /// The form is being sent: no draft may be saved from now on.
+    pub(super) fn set_sending(&self) {
+        self.cancel_timer();
+        self.with(|s| s.sending = true);
+    }
+
+    /// Saves now: when something changed, or always when `forced` ("Save draft").
+    pub(super) fn save_now(&self, forced: bool) {
+        self.cancel_timer();
+        enum Next {
+            Nothing,
+            NothingToSave,
+            Save(Fields, u64),
+        }
+        let next = self.with(|s| {
+            if s.sending || !(forced || s.version != s.saved_version) {
+                Next::Nothing
+            } else if !s.fields.worth_saving() {
+                Next::NothingToSave
+            } else if s.saving {
+                s.again = true;
+                Next::Nothing
+            } else {
+                s.saving = true;
+                Next::Save(s.fields.clone(), s.version)
+            }
+        });
+        let (fields, version) = match next {
+            Next::Nothing => return,
+            Next::NothingToSave => {
+                if forced {
+                    self.status
+                        .try_set(Some("There's nothing to save yet.".to_string()));
+                }
+                return;
+            }
+            Next::Save(fields, version) => (fields, version),
+        };
+        // The request starts now, not in a later task: when this runs because the page is
+        // closing, a later task would be too late.
+        let request = start_draft_post(&fields);
+        let autosave = self.clone();
+        leptos::task::spawn_local(async move {
+            let result = finish_draft_post(request).await;
+            let again = autosave.with(|s| {
+                s.saving = false;
+                if let Ok(saved) = &result {
+                    s.fields.draft_id = Some(saved.draft_id);
+                    s.saved_version = version;
+                }
+                std::mem::take(&mut s.again)
+            });
+            let status = match result {
+                Ok(saved) => {
+                    autosave.draft_id.try_set(Some(saved.draft_id));
+                    format!("Draft saved at {}", time_now())
+                }
+                Err(error) => format!("Draft not saved. {}", describe(&error)),
+            };
+            autosave.status.try_set(Some(status));
+            if again {
+                autosave.save_now(false);
+            }
+        });
+    }
+}
+
+/// Every field message of an error in one sentence (for the draft status line).
+pub(super) fn describe(error: &AppError) -> String {
+    match error {
+        AppError::Invalid { fields } => fields.values().cloned().collect::<Vec<_>>().join(" "),
+        other => other.to_string(),
+    }
+}
+
+/// The browser's clock as people read it: "10:42 AM".
+#[cfg(feature = "hydrate")]
+fn time_now() -> String {
+    let now = leptos::web_sys::js_sys::Date::new_0();
+    let (hours, minutes) = (now.get_hours(), now.get_minutes());
+    let (hour, half) = match hours {
+        0 => (12, "AM"),
+        1..=11 => (hours, "AM"),
+        12 => (12, "PM"),
+        _ => (hours - 12, "PM"),
+    };
+    format!("{hour}:{minutes:02} {half}")
+}
+
+/// Autosave only runs in the browser.
+#[cfg(not(feature = "hydrate"))]
+fn time_now() -> String {
+    String::new()
+}
+
+/// A draft save on its way: the `fetch` promise, or why it could not start.
+#[cfg(feature = "hydrate")]
+type DraftRequest = Result<leptos::web_sys::js_sys::Promise, AppError>;
+#[cfg(not(feature = "hydrate"))]
+type DraftRequest = Result<(), AppError>;
+
+/// Starts posting the draft to `save_compose_draft`, in the form encoding server functions
+/// take, with `keepalive` (like `navigator.sendBeacon`): the browser finishes the request
+/// even when the page is being closed. The server function's own client cannot ask for
+/// that, hence this small `fetch`.
+#[cfg(feature = "hydrate")]
+fn start_draft_post(fields: &Fields) -> DraftRequest {
+    use leptos::wasm_bindgen::JsValue;
+    use leptos::web_sys::{js_sys, Headers, Request, RequestInit, UrlSearchParams};
+    // keepalive requests may carry 64 KiB in all; a longer draft goes as a plain request.
+    const KEEPALIVE_MAX_BYTES: usize = 60_000;
+    let failed = |_| AppError::Transport {
+        detail: "could not start the draft request".to_string(),
+    };
+    let params = UrlSearchParams::new().map_err(failed)?;
+    params.append("draft_id", &fields.draft_id_text());
+    params.append("care_team", &fields.care_team);
+    params.append("category", &fields.category);
+    params.append("subject", &fields.subject);
+    params.append("body", &fields.body);
+    let body = String::from(params.to_string());
+    let headers = Headers::new().map_err(failed)?;
+    headers
+        .set("Content-Type", "application/x-www-form-urlencoded")
+        .map_err(failed)?;
+    headers.set("Accept", "application/json").map_err(failed)?;
+    let init = RequestInit::new();
+    init.set_method("POST");
+    init.set_headers(&headers);
+    init.set_body(&JsValue::from_str(&body));
+    if body.len() <= KEEPALIVE_MAX_BYTES {
+        // web-sys has no setter for `keepalive`; it is a plain property of the init object.
+        js_sys::Reflect::set(&init, &JsValue::from_str("keepalive"), &JsValue::TRUE)
+            .map_err(failed)?;
+    }
+    let request = Request::new_with_str_and_init(SaveComposeDraft::PATH, &init).map_err(failed)?;
+    Ok(window().fetch_with_request(&request))
+}
+
+/// Reads the server function's answer: the saved draft, or its error (JSON either way).
+#[cfg(feature = "hydrate")]
+async fn finish_draft_post(request: DraftRequest) -> Result<SavedDraft, AppError> {
+    use leptos::wasm_bindgen::JsCast;
+    use leptos::web_sys::Response;
+    use wasm_bindgen_futures::JsFuture;
+    let unreachable = |_| AppError::Transport {
+        detail: "the draft request failed".to_string(),
+    };
+    let response: Response = JsFuture::from(request?)
+        .await
+        .map_err(unreachable)?
+        .dyn_into()
+        .map_err(unreachable)?;
+    let text = JsFuture::from(response.text().map_err(unreachable)?)
+        .await
+        .map_err(unreachable)?
+        .as_string()
+        .unwrap_or_default();
+    let undecodable = |error: serde_json::Error| AppError::Transport {
+        detail: error.to_string(),
+    };
+    if response.ok() {
+        serde_json::from_str(&text).map_err(undecodable)
+    } else {
+        Err(serde_json::from_str(&text).unwrap_or_else(undecodable))
+    }
+}
+
+/// Autosave only runs in the browser.
+#[cfg(not(feature = "hydrate"))]
+fn start_draft_post(_fields: &Fields) -> DraftRequest {
+    Ok(())
+}
+
+#[cfg(not(feature = "hydrate"))]
+async fn finish_draft_post(request: DraftRequest) -> Result<SavedDraft, AppError> {
+    request.and(Err(AppError::Transport {
+        detail: "drafts are saved from the browser".to_string(),
+    }))
+}
+
+/// Saves the draft when the person leaves: another tab or app (`visibilitychange`), closing
+/// or reloading the page (`pagehide`), or a link inside the site (the form is cleaned up).
+/// The save posts with keepalive, so it arrives even when the page is going away. Browser
+/// only: on the server there is nobody to leave, and the clean-up runs on another thread.
+#[cfg(feature = "hydrate")]
+pub(super) fn save_when_leaving(autosave: Autosave) {
+    let on_hidden = autosave.clone();
+    let hidden = window_event_listener_untyped("visibilitychange", move |_| {
+        if document().hidden() {
+            on_hidden.save_now(false);
+        }
+    });
+    let on_hide = autosave.clone();
+    let hide = window_event_listener_untyped("pagehide", move |_| on_hide.save_now(false));
+    let listeners = StoredValue::new_local(Some((hidden, hide)));
+    on_cleanup(move || {
+        autosave.save_now(false);
+        autosave.cancel_timer();
+        if let Some(Some((hidden, hide))) = listeners.try_update_value(Option::take) {
+            hidden.remove();
+            hide.remove();
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::messages::rules;
+
+    #[test]
+    fn an_untouched_form_is_not_worth_a_draft() {
+        assert!(!Fields::default().worth_saving());
+        let typed = Fields {
+            body: "Hello".into(),
+            ..Fields::default()
+        };
+        assert!(typed.worth_saving());
+        let continued = Fields {
+            draft_id: Some(3),
+            ..Fields::default()
+        };
+        assert!(continued.worth_saving());
+        assert_eq!(continued.draft_id_text(), "3");
+    }
+
+    #[test]
+    fn errors_read_as_one_sentence() {
+        let error = rules::validate_draft(&"s".repeat(51), "").unwrap_err();
+        assert_eq!(describe(&error), "Subject must be 50 characters or fewer.");
+    }
+}

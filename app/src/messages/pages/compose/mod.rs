@@ -1,0 +1,394 @@
+//! `/messages/new`: "Start a new message" (issue 3, DESIGN.md §2 and §5).
+//!
+//! The form is a real form: "Send" and "Save draft" post to their server functions and the
+//! server answers with a redirect, with or without the wasm (DESIGN.md §4: forms work before
+//! hydration). A send that fails (a field error, or the crisis check) comes back to the form
+//! with the errors and everything typed, kept for one page load in the server-side session:
+//! nothing typed is lost. The wasm adds what only a browser can do:
+//! - a draft saved about 3 seconds after typing stops and when the person leaves the page;
+//! - the Veterans Crisis Line shown at once, before the message goes, when it holds crisis
+//!   language (without the wasm the server asks the same question).
+//!
+//! Keeping the sending itself a plain post also keeps this page's share of the wasm small
+//! (DESIGN.md §6 budget).
+//!
+//! `?team=<id>` chooses a team (the thread page links here past the 45-day window);
+//! `?draft=<id>` continues a draft. Each page render makes a client key, so a retried send
+//! returns the first message instead of making a second.
+
+mod autosave;
+mod form;
+
+use super::urgent_notice::UrgentNotice;
+use crate::auth::Area;
+use crate::error::AppError;
+use crate::messages::{CareTeamOption, Category, SentMessage};
+use crate::pages::Gate;
+use form::ComposeForm;
+use leptos::prelude::*;
+#[cfg(feature = "ssr")]
+use leptos::server_fn::ServerFn;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+use serde::{Deserialize, Serialize};
+
+/// The error field the server answers with when crisis language was not yet confirmed.
+pub const CRISIS_FIELD: &str = "crisis";
+
+/// Everything the form needs, loaded once per visit.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ComposeData {
+    /// Every team the Veteran is associated with; those that cannot be written to now say
+    /// why (issue 3: explained, not missing).
+    pub teams: Vec<CareTeamOption>,
+    /// The team chosen when the form opens (from the draft, or `?team=`).
+    pub team: Option<i64>,
+    /// Set when `?team=` named a team that cannot be written to now: why, and what to do.
+    pub team_notice: Option<String>,
+    pub category: Option<Category>,
+    pub subject: String,
+    pub body: String,
+    /// The draft being continued.
+    pub draft_id: Option<i64>,
+    /// "Draft last saved Nov 27, 2026, 3:42 PM EST", for a draft being continued.
+    pub draft_saved: Option<String>,
+    /// The sender's signature, which the server adds to the message.
+    pub signature: Option<String>,
+    /// For a caregiver: "Sam Rivera on behalf of Alex Rivera".
+    pub on_behalf: Option<String>,
+    /// Made for this page: a retried send with the same key never makes a second message.
+    pub client_key: String,
+    /// The fields came back from a failed post and may hold more than the draft: autosave
+    /// them.
+    pub unsaved: bool,
+}
+
+/// Loads the form: the care teams, the draft being continued, the signature, a client key.
+#[server(endpoint = "compose_form")]
+pub async fn compose_form(
+    team: Option<i64>,
+    draft: Option<i64>,
+    kept: bool,
+) -> Result<ComposeData, AppError> {
+    let asking = crate::messages::acting::ssr::asking("api:compose_form").await?;
+    ssr::load(&asking, team, draft, kept).await
+}
+
+/// Sends a new message, then goes to its conversation. Crisis language without
+/// `crisis_confirmed` answers first with the crisis prompt (on the `crisis` field), once
+/// everything else is in order. Fields arrive as typed (text): the form posts here.
+#[server(endpoint = "send_new_message")]
+pub async fn send_new_message(
+    care_team: String,
+    category: String,
+    subject: String,
+    body: String,
+    client_key: String,
+    draft_id: String,
+    crisis_confirmed: Option<String>,
+) -> Result<SentMessage, AppError> {
+    let asking = crate::messages::acting::ssr::asking("api:send_new_message").await?;
+    let message = crate::messages::NewMessage {
+        care_team_id: care_team.trim().parse().ok(),
+        category: Category::parse(category.trim()),
+        subject,
+        body,
+        client_key,
+        draft_id: draft_id.trim().parse().ok(),
+    };
+    match ssr::send(&asking, &message, crisis_confirmed.is_some()).await {
+        Ok(sent) => {
+            leptos_axum::redirect(&format!("/messages/{}", sent.thread_id));
+            Ok(sent)
+        }
+        Err(error) => {
+            ssr::keep_typed(&message, &error, SendNewMessage::PATH).await;
+            Err(error)
+        }
+    }
+}
+
+/// What a draft save answers: the draft's id and, for the page, when it was saved.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SavedDraft {
+    pub draft_id: i64,
+    pub saved: String,
+}
+
+/// Saves the form as a draft (autosave, "Save draft", leaving the page). An empty
+/// `draft_id` makes a new draft. A form post comes back to the draft.
+#[server(endpoint = "save_compose_draft")]
+pub async fn save_compose_draft(
+    draft_id: String,
+    care_team: String,
+    category: String,
+    subject: String,
+    body: String,
+) -> Result<SavedDraft, AppError> {
+    let asking = crate::messages::acting::ssr::asking("api:save_compose_draft").await?;
+    let input = crate::messages::DraftInput {
+        draft_id: draft_id.trim().parse().ok(),
+        thread_id: None,
+        care_team_id: care_team.trim().parse().ok(),
+        category: Category::parse(category.trim()),
+        subject,
+        body,
+    };
+    let saved = crate::messages::ssr::save_draft(
+        &asking.state.db,
+        &asking.capability,
+        asking.veteran_id,
+        &input,
+    )
+    .await;
+    let draft = match saved {
+        Ok(draft) => draft,
+        Err(error) => {
+            let typed = crate::messages::NewMessage {
+                care_team_id: input.care_team_id,
+                category: input.category,
+                subject: input.subject,
+                body: input.body,
+                client_key: String::new(),
+                draft_id: input.draft_id,
+            };
+            ssr::keep_typed(&typed, &error, SaveComposeDraft::PATH).await;
+            return Err(error);
+        }
+    };
+    if plain_form_post() {
+        leptos_axum::redirect(&format!("/messages/new?draft={}", draft.draft_id));
+    }
+    Ok(SavedDraft {
+        draft_id: draft.draft_id,
+        saved: crate::server::clock::date_time(
+            draft.updated_at,
+            crate::server::clock::DEFAULT_TIME_ZONE,
+        ),
+    })
+}
+
+/// A plain form post (no wasm): the browser asked for a page, not for data. Such a post is
+/// answered with a redirect (Leptos does the same for errors).
+#[cfg(feature = "ssr")]
+pub(crate) fn plain_form_post() -> bool {
+    leptos::prelude::use_context::<http::request::Parts>().is_some_and(|parts| {
+        parts
+            .headers
+            .get(http::header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("text/html"))
+    })
+}
+
+#[cfg(feature = "ssr")]
+mod ssr {
+    use super::{plain_form_post, ComposeData, CRISIS_FIELD};
+    use crate::error::AppError;
+    use crate::messages::acting::ssr::Asking;
+    use crate::messages::ssr as data;
+    use crate::messages::{rules, NewMessage, SentMessage};
+    use crate::server::clock::{date_time, DEFAULT_TIME_ZONE};
+    use leptos::server_fn::error::ServerFnUrlError;
+
+    /// What the crisis prompt says (DESIGN.md §2 "Urgent needs"); the page shows the
+    /// crisis line's numbers with it.
+    pub const CRISIS_PROMPT: &str =
+        "Your message mentions something that may need help right away. Your care team may take up to 3 business days to read it.";
+
+    pub async fn load(
+        asking: &Asking,
+        team: Option<i64>,
+        draft: Option<i64>,
+        kept: bool,
+    ) -> Result<ComposeData, AppError> {
+        let db = &asking.state.db;
+        let teams = data::care_teams(db, &asking.capability, asking.veteran_id).await?;
+        let draft = match draft {
+            Some(id) => Some(data::get_draft(db, &asking.capability, asking.veteran_id, id).await?),
+            None => None,
+        };
+        // A reply draft belongs to its conversation, not to a new message.
+        if draft.as_ref().is_some_and(|d| d.thread_id.is_some()) {
+            return Err(AppError::NotFound);
+        }
+        let signature = data::signature(db, &asking.capability).await?.text();
+        let mailbox = data::mailbox(db, &asking.capability, asking.veteran_id).await?;
+        let on_behalf = mailbox.is_caregiver().then(|| {
+            format!(
+                "{} on behalf of {}",
+                mailbox.viewer_name, mailbox.veteran_name
+            )
+        });
+
+        // `?team=` chooses a team only when it can be written to; otherwise the page says
+        // why instead of choosing a team the send would refuse.
+        let requested = team.and_then(|id| teams.iter().find(|t| t.care_team_id == id));
+        let team_notice =
+            requested.and_then(|t| t.why_not.as_ref().map(|why| format!("{}: {}", t.name, why)));
+        let team = match &draft {
+            Some(draft) => draft.care_team_id,
+            None => requested.filter(|t| t.can_write).map(|t| t.care_team_id),
+        };
+        let mut data = ComposeData {
+            teams,
+            team,
+            team_notice,
+            category: draft.as_ref().and_then(|d| d.category),
+            subject: draft
+                .as_ref()
+                .map(|d| d.subject.clone())
+                .unwrap_or_default(),
+            body: draft.as_ref().map(|d| d.body.clone()).unwrap_or_default(),
+            draft_id: draft.as_ref().map(|d| d.draft_id),
+            draft_saved: draft.as_ref().map(|d| {
+                format!(
+                    "Draft last saved {}",
+                    date_time(d.updated_at, DEFAULT_TIME_ZONE)
+                )
+            }),
+            signature,
+            on_behalf,
+            client_key: uuid::Uuid::new_v4().to_string(),
+            unsaved: false,
+        };
+        // Back from a failed send without the wasm: what was typed, exactly.
+        if kept {
+            if let Some(message) = take_kept().await? {
+                data.team = message.care_team_id;
+                data.team_notice = None;
+                data.category = message.category;
+                data.subject = message.subject;
+                data.body = message.body;
+                data.unsaved = true;
+            }
+        }
+        Ok(data)
+    }
+
+    /// Sends, after the crisis check. The check runs only when the message would otherwise
+    /// go (every field valid, the team open), so the prompt never hides a field error and
+    /// is shown at most once per send.
+    pub async fn send(
+        asking: &Asking,
+        message: &NewMessage,
+        crisis_confirmed: bool,
+    ) -> Result<SentMessage, AppError> {
+        let db = &asking.state.db;
+        let crisis = rules::has_crisis_language(&message.subject)
+            || rules::has_crisis_language(&message.body);
+        if crisis && !crisis_confirmed {
+            rules::validate_client_key(&message.client_key)?;
+            rules::validate_new_message(
+                message.care_team_id,
+                message.category,
+                &message.subject,
+                &message.body,
+            )?;
+            let teams = data::care_teams(db, &asking.capability, asking.veteran_id).await?;
+            match teams
+                .iter()
+                .find(|t| Some(t.care_team_id) == message.care_team_id)
+            {
+                None => return Err(AppError::invalid("care_team", rules::TEAM_NOT_YOURS)),
+                Some(team) => {
+                    if let Some(why) = &team.why_not {
+                        return Err(AppError::invalid("care_team", why.clone()));
+                    }
+                }
+            }
+            return Err(AppError::invalid(CRISIS_FIELD, CRISIS_PROMPT));
+        }
+        data::send_message(db, &asking.capability, asking.veteran_id, message).await
+    }
+
+    /// The session key holding a failed send's fields for one page load (no wasm only).
+    const KEPT_KEY: &str = "compose_kept";
+
+    /// A failed form post would come back to an empty form: the browser posts, and Leptos
+    /// answers with a redirect back that carries only the error. So the fields are kept in
+    /// the (server-side) session for the next load of the form, which takes them out again,
+    /// and the redirect says so with `kept=1`. A session rather than a draft, because a
+    /// draft refuses the very fields that failed (a 51-character subject) and a refused
+    /// send should not quietly add a draft. `path` names the server function whose error
+    /// the page shows.
+    pub async fn keep_typed(message: &NewMessage, error: &AppError, path: &str) {
+        if !plain_form_post() || !matches!(error, AppError::Invalid { .. }) {
+            return;
+        }
+        let Ok(session) = leptos_axum::extract::<tower_sessions::Session>().await else {
+            return;
+        };
+        if let Err(cause) = session.insert(KEPT_KEY, message).await {
+            tracing::warn!(cause = %cause, "could not keep a failed post's fields");
+            return;
+        }
+        let mut back = "http://localhost/messages/new?kept=1".to_string();
+        if let Some(draft_id) = message.draft_id {
+            back.push_str(&format!("&draft={draft_id}"));
+        }
+        if let Ok(url) = ServerFnUrlError::new(path, error.clone()).to_url(&back) {
+            let query = url.query().map(|q| format!("?{q}")).unwrap_or_default();
+            leptos_axum::redirect(&format!("{}{query}", url.path()));
+        }
+    }
+
+    /// The fields a failed send kept, taken out of the session (once).
+    pub async fn take_kept() -> Result<Option<NewMessage>, AppError> {
+        let session: tower_sessions::Session =
+            leptos_axum::extract().await.map_err(AppError::internal)?;
+        Ok(session.remove::<NewMessage>(KEPT_KEY).await?)
+    }
+}
+
+#[component]
+pub fn ComposePage() -> impl IntoView {
+    view! {
+        <Gate area=Area::Messages>
+            <Title text="Start a new message" />
+            <h1>"Start a new message"</h1>
+            <UrgentNotice />
+            <ComposeLoader />
+        </Gate>
+    }
+}
+
+/// Inside the gate, so a visitor who may not write never calls the server function.
+#[component]
+fn ComposeLoader() -> impl IntoView {
+    let query = use_query_map();
+    let wanted = move || {
+        let query = query.read();
+        let number = |key: &str| query.get(key).and_then(|v| v.trim().parse::<i64>().ok());
+        (number("team"), number("draft"), query.get("kept").is_some())
+    };
+    let wanted_draft = move || wanted().1.is_some();
+    let data = Resource::new(wanted, |(team, draft, kept)| {
+        compose_form(team, draft, kept)
+    });
+    view! {
+        <Suspense fallback=|| view! { <p>"Loading the form…"</p> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Ok(data) => view! { <ComposeForm data /> }.into_any(),
+                    Err(AppError::NotFound) if wanted_draft() => view! {
+                        <div class="usa-alert usa-alert--error" role="alert">
+                            <div class="usa-alert__body">
+                                <h2 class="usa-alert__heading">"We can't find that draft"</h2>
+                                <p class="usa-alert__text">
+                                    "It may have been sent or deleted. "
+                                    <a href="/drafts">"Go to your drafts"</a>
+                                    " or "
+                                    <a href="/messages/new">"start a new message"</a>
+                                    "."
+                                </p>
+                            </div>
+                        </div>
+                    }
+                    .into_any(),
+                    Err(error) => view! { <p class="usa-error-message">{error.to_string()}</p> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}

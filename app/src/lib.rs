@@ -11,6 +11,7 @@ pub mod messages;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod server;
+pub mod team;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};

@@ -5,6 +5,7 @@
 pub mod config;
 pub mod gate;
 pub mod security;
+pub mod stalled_pages;
 
 use app::server::db::Db;
 use app::server::session_store::DbSessionStore;
@@ -97,7 +98,7 @@ pub fn router(state: AppState, settings: &Settings) -> Router {
         .with_signed(key);
 
     let shell_options = leptos_options.clone();
-    let pages = Router::new()
+    let renderer = Router::new()
         .leptos_routes_with_context(&state, routes, leptos_context, move || {
             shell(shell_options.clone())
         })
@@ -105,12 +106,15 @@ pub fn router(state: AppState, settings: &Settings) -> Router {
             leptos_context,
             shell,
         ))
+        .with_state(state.clone());
+    let pages = Router::new()
+        .fallback(stalled_pages::render)
+        .with_state(renderer)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             gate::gate,
         ))
-        .layer(sessions)
-        .with_state(state.clone());
+        .layer(sessions);
 
     let pkg_dir = format!(
         "{}/{}",

@@ -18,6 +18,11 @@ struct TestApp {
 
 async fn demo_app() -> TestApp {
     use clap::Parser;
+    // Logs (RUST_LOG) go with each test's output, shown when it fails.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_test_writer()
+        .try_init();
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}/routes.db?mode=rwc", dir.path().display());
     let config = Config::parse_from(["secure-messaging", "--demo", "--database-url", &url]);
@@ -59,7 +64,7 @@ impl Answer {
 }
 
 impl TestApp {
-    /// Sends one request. A request that has not been answered in 30 s fails the test
+    /// Sends one request. A request that has not been answered in 60 s fails the test
     /// with its method and path, rather than holding the whole run.
     async fn send(&self, request: Request<Body>) -> Answer {
         let what = format!("{} {}", request.method(), request.uri());
@@ -70,9 +75,9 @@ impl TestApp {
             let bytes = response.into_body().collect().await.unwrap().to_bytes();
             (status, headers, bytes)
         };
-        let (status, headers, bytes) = tokio::time::timeout(Duration::from_secs(30), answer)
+        let (status, headers, bytes) = tokio::time::timeout(Duration::from_secs(60), answer)
             .await
-            .unwrap_or_else(|_| panic!("no answer to {what} within 30 s"));
+            .unwrap_or_else(|_| panic!("no answer to {what} within 60 s"));
         Answer {
             status,
             headers,

@@ -311,13 +311,16 @@ async fn append(tx: &mut Tx, message: &Outgoing<'_>) -> Result<i64, sqlx::Error>
     .await?;
 
     if message.from_team {
-        // The team spoke: nothing is waiting for it, and replying means it read what the
-        // Veteran's side wrote.
-        sqlx::query("UPDATE threads SET last_message_at = $1, waiting_since = NULL WHERE id = $2")
-            .bind(message.at)
-            .bind(message.thread_id)
-            .execute(&mut **tx)
-            .await?;
+        // The team spoke: nothing is waiting for it (no due time, nothing left to report as
+        // overdue), and replying means it read what the Veteran's side wrote.
+        sqlx::query(
+            "UPDATE threads SET last_message_at = $1, waiting_since = NULL, due_at = NULL, \
+             overdue_notified_at = NULL WHERE id = $2",
+        )
+        .bind(message.at)
+        .bind(message.thread_id)
+        .execute(&mut **tx)
+        .await?;
         mark_opened_by_team(tx, message.thread_id, message.at).await?;
     } else {
         // A Veteran message starts (or keeps) the team's clock and reopens a completed
@@ -332,6 +335,8 @@ async fn append(tx: &mut Tx, message: &Outgoing<'_>) -> Result<i64, sqlx::Error>
         .bind(message.thread_id)
         .execute(&mut **tx)
         .await?;
+        // When waiting has just started, the due time in business days (issue 4).
+        crate::team::ssr::start_due_clock(tx, message.thread_id).await?;
     }
 
     let home: String = sqlx::query_scalar(&format!("SELECT {}", home_folder_sql("$1")))

@@ -28,6 +28,14 @@ pub enum Action {
     DraftDeleted,
     /// A Veteran ended a caregiver's access to their messages.
     CaregiverAccessRevoked,
+    /// A care team member assigned a thread (to themself or a colleague) or unassigned it.
+    ThreadAssigned,
+    /// A care team member moved a thread to another care team.
+    ThreadReassigned,
+    /// A care team member marked a thread complete.
+    ThreadCompleted,
+    /// A care team member added an internal note (team only) to a thread.
+    InternalNoteAdded,
 }
 
 impl Action {
@@ -43,6 +51,10 @@ impl Action {
             Action::ThreadRestored => "thread_restored",
             Action::DraftDeleted => "draft_deleted",
             Action::CaregiverAccessRevoked => "caregiver_access_revoked",
+            Action::ThreadAssigned => "thread_assigned",
+            Action::ThreadReassigned => "thread_reassigned",
+            Action::ThreadCompleted => "thread_completed",
+            Action::InternalNoteAdded => "internal_note_added",
         }
     }
 }

@@ -3,3 +3,6 @@
 // Server-only: chrono and chrono-tz are `ssr` dependencies, so the wasm carries no zone data.
 #[cfg(feature = "ssr")]
 pub mod business_days;
+#[cfg(feature = "ssr")]
+pub mod ssr;
+pub mod types;

@@ -1,0 +1,302 @@
+//! The care team workspace's data layer (issue 4): server only (STYLE.md habit 3).
+//!
+//! Every public function but the overdue job starts from a `TeamCapability` and scopes
+//! every query to the care teams the capability's person belongs to (`team_members`): a
+//! thread, template or team they do not serve answers `AppError::NotFound`, exactly like one
+//! that does not exist (DESIGN.md §3). Team leads alone manage templates (`Forbidden` for
+//! other members).
+//!
+//! Changes and their audit events commit in one transaction; reads of a thread are audited
+//! too. Concurrent changes are decided by the database, not by what a page showed: an
+//! assignment is a conditional `UPDATE` (the row it expects, or nothing), and completion
+//! locks the thread row (PostgreSQL `FOR UPDATE`; SQLite's `BEGIN IMMEDIATE` serializes
+//! writers) before it looks for unopened Veteran messages.
+//!
+//! Due times are stored on the thread (`threads.due_at`) when waiting starts, computed with
+//! `business_days::due_time_ms` from the team's target and the facility's zone, so "Overdue"
+//! and the default order are plain index work.
+
+mod assignment;
+mod inbox;
+mod members;
+mod overdue;
+mod templates;
+mod thread;
+
+pub use assignment::{assign_to_me, assign_to_member, reassign_team, unassign};
+pub use inbox::{inbox_counts, list_inbox};
+pub use members::{
+    clear_coverage, my_coverage, my_teams, reassign_choices, set_coverage, team_members,
+};
+pub use overdue::{backfill_due_times, mark_notification_read, mark_overdue, notifications};
+pub use templates::{create_template, delete_template, templates, update_template};
+pub use thread::{add_internal_note, mark_complete, open_thread, reply, UNOPENED_MESSAGE};
+
+use super::business_days::due_time_ms;
+use super::types::{Coverage, Person};
+use crate::error::AppError;
+use crate::server::access::TeamCapability;
+use crate::server::audit::{Action, AuditEvent, Outcome};
+use crate::server::clock::DEFAULT_TIME_ZONE;
+use crate::server::db::{Backend, Db};
+use sqlx::any::{AnyArguments, AnyRow};
+use sqlx::{Any, Row, Transaction};
+use std::fmt::Write as _;
+
+type Tx = Transaction<'static, Any>;
+
+/// SQL naming the teams the person `$n` belongs to, for `team_id IN (…)`.
+fn my_teams_sql(person: &str) -> String {
+    format!("SELECT tm.team_id FROM team_members tm WHERE tm.user_id = {person}")
+}
+
+/// Begins a transaction that will write. On SQLite it takes the write lock at once
+/// (`BEGIN IMMEDIATE`), so a transaction that reads then writes waits its turn
+/// (`busy_timeout`) instead of failing with SQLITE_BUSY, and writers are serialized.
+async fn begin_write(db: &Db) -> Result<Tx, sqlx::Error> {
+    match db.backend {
+        Backend::Sqlite => db.pool.begin_with("BEGIN IMMEDIATE").await,
+        Backend::Postgres => db.pool.begin().await,
+    }
+}
+
+/// The row lock clause a read-then-write needs on PostgreSQL. SQLite has none and needs
+/// none: `begin_write` already holds the database's write lock.
+fn lock_clause(db: &Db) -> &'static str {
+    match db.backend {
+        Backend::Sqlite => "",
+        Backend::Postgres => " FOR UPDATE",
+    }
+}
+
+/// What the changes below need to know about a thread.
+struct Head {
+    thread_id: i64,
+    veteran_id: i64,
+    team_id: i64,
+    assigned_to: Option<i64>,
+    completed_at: Option<i64>,
+}
+
+/// A thread of one of the person's teams, or `NotFound`; locked for this transaction when
+/// `lock` (on PostgreSQL; on SQLite the transaction already excludes other writers).
+async fn head(
+    db: &Db,
+    tx: &mut Tx,
+    capability: &TeamCapability,
+    thread_id: i64,
+    lock: bool,
+) -> Result<Head, AppError> {
+    let row = sqlx::query(&format!(
+        "SELECT t.id, t.veteran_id, t.team_id, t.assigned_to, t.completed_at FROM threads t \
+         WHERE t.id = $1 AND t.team_id IN ({}){}",
+        my_teams_sql("$2"),
+        if lock { lock_clause(db) } else { "" },
+    ))
+    .bind(thread_id)
+    .bind(capability.user().id)
+    .fetch_optional(&mut **tx)
+    .await?
+    .ok_or(AppError::NotFound)?;
+    Ok(Head {
+        thread_id: row.try_get("id")?,
+        veteran_id: row.try_get("veteran_id")?,
+        team_id: row.try_get("team_id")?,
+        assigned_to: row.try_get("assigned_to")?,
+        completed_at: row.try_get("completed_at")?,
+    })
+}
+
+/// Whether the person belongs to the team; `NotFound` when not (or no such team), so a
+/// team's existence is not given away either. Returns whether they lead it.
+async fn membership(
+    executor: &mut Tx,
+    capability: &TeamCapability,
+    team_id: i64,
+) -> Result<bool, AppError> {
+    let role: Option<String> = sqlx::query_scalar(
+        "SELECT team_role FROM team_members WHERE team_id = $1 AND user_id = $2",
+    )
+    .bind(team_id)
+    .bind(capability.user().id)
+    .fetch_optional(&mut **executor)
+    .await?;
+    role.map(|role| role == "lead").ok_or(AppError::NotFound)
+}
+
+/// An audit event by the clinician about one thread of a Veteran, from where they asked.
+fn audit_event(
+    capability: &TeamCapability,
+    action: Action,
+    veteran_id: i64,
+    thread_id: i64,
+    from: Option<&str>,
+) -> AuditEvent {
+    let event = AuditEvent::new(action, Outcome::Success)
+        .actor(capability.user().id)
+        .patient(veteran_id)
+        .target(format!("thread:{thread_id}"));
+    match from {
+        Some(address) => event.from_address(address),
+        None => event,
+    }
+}
+
+/// Starts the team's clock: when the thread waits on the team and has no due time yet,
+/// stores one. Called in the same transaction as each message from the Veteran's side
+/// (`messages::ssr::append`).
+pub(crate) async fn start_due_clock(tx: &mut Tx, thread_id: i64) -> Result<(), sqlx::Error> {
+    set_due_at(tx, thread_id, true).await
+}
+
+/// Stores `due_at` for a waiting thread from its team's target and its facility's zone:
+/// only when missing, or always (after the thread moved to another team).
+async fn set_due_at(tx: &mut Tx, thread_id: i64, only_if_missing: bool) -> Result<(), sqlx::Error> {
+    let missing = if only_if_missing {
+        " AND t.due_at IS NULL"
+    } else {
+        ""
+    };
+    let row = sqlx::query(&format!(
+        "SELECT t.waiting_since, ct.response_target_days, f.time_zone FROM threads t \
+         JOIN care_teams ct ON ct.id = t.team_id JOIN facilities f ON f.id = ct.facility_id \
+         WHERE t.id = $1 AND t.waiting_since IS NOT NULL{missing}"
+    ))
+    .bind(thread_id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let Some(row) = row else {
+        return Ok(());
+    };
+    let waiting_since: i64 = row.try_get("waiting_since")?;
+    let target: i64 = row.try_get("response_target_days")?;
+    let zone: String = row.try_get("time_zone")?;
+    let due_at = due_time_ms(
+        waiting_since,
+        u32::try_from(target).unwrap_or(super::business_days::DEFAULT_RESPONSE_TARGET_DAYS),
+        time_zone(&zone),
+    );
+    sqlx::query("UPDATE threads SET due_at = $1 WHERE id = $2")
+        .bind(due_at)
+        .bind(thread_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// A facility's zone. Zones are checked when a facility is saved; should a stored one not
+/// parse, business days are counted in the default zone and the fault is logged.
+fn time_zone(name: &str) -> chrono_tz::Tz {
+    name.parse().unwrap_or_else(|_| {
+        tracing::warn!(zone = %name, "unknown facility time zone; using the default");
+        DEFAULT_TIME_ZONE
+            .parse()
+            .unwrap_or(chrono_tz::America::New_York)
+    })
+}
+
+fn flag(row: &AnyRow, column: &str) -> Result<bool, sqlx::Error> {
+    Ok(row.try_get::<i64, _>(column)? == 1)
+}
+
+fn decode_error(what: &str) -> sqlx::Error {
+    sqlx::Error::Decode(format!("unexpected {what} in the database").into())
+}
+
+/// A person from an id column and a name column, both NULL when there is nobody.
+fn person(row: &AnyRow, id: &str, name: &str) -> Result<Option<Person>, sqlx::Error> {
+    let id: Option<i64> = row.try_get(id)?;
+    let name: Option<String> = row.try_get(name)?;
+    Ok(id.zip(name).map(|(id, name)| Person { id, name }))
+}
+
+/// The columns `coverage_from` reads, for a coverage row joined as `alias` and the covering
+/// person as `alias_u`.
+fn coverage_columns(alias: &str) -> String {
+    format!(
+        "{alias}.away_until AS {alias}_away_until, {alias}.covering_user_id AS {alias}_covering_id, \
+         {alias}_u.name AS {alias}_covering_name"
+    )
+}
+
+/// Joins the coverage in force at `now` (SQL) of the person in `user` (SQL) as `alias`.
+fn coverage_join(alias: &str, user: &str, now: &str) -> String {
+    format!(
+        " LEFT JOIN coverage {alias} ON {alias}.user_id = {user} AND {alias}.away_until > {now} \
+         LEFT JOIN users {alias}_u ON {alias}_u.id = {alias}.covering_user_id"
+    )
+}
+
+fn coverage_from(row: &AnyRow, alias: &str) -> Result<Option<Coverage>, sqlx::Error> {
+    let away_until: Option<i64> = row.try_get(format!("{alias}_away_until").as_str())?;
+    let covered_by = person(
+        row,
+        &format!("{alias}_covering_id"),
+        &format!("{alias}_covering_name"),
+    )?;
+    Ok(away_until
+        .zip(covered_by)
+        .map(|(away_until, covered_by)| Coverage {
+            away_until,
+            covered_by,
+        }))
+}
+
+/// A value bound into an `Sql` query.
+enum Value {
+    Int(i64),
+    Text(String),
+}
+
+/// A query assembled from optional parts, numbering `$n` placeholders as values are bound
+/// (sqlx's `QueryBuilder` writes `?` for the `Any` driver, which PostgreSQL refuses). Each
+/// bind returns its placeholder, so one value can be used in several places. Only fixed
+/// SQL is pushed as text; everything from a person is bound.
+struct Sql {
+    text: String,
+    values: Vec<Value>,
+}
+
+impl Sql {
+    fn new() -> Sql {
+        Sql {
+            text: String::new(),
+            values: Vec::new(),
+        }
+    }
+
+    fn push(&mut self, text: &str) -> &mut Sql {
+        self.text.push_str(text);
+        self
+    }
+
+    fn bind(&mut self, value: Value) -> String {
+        self.values.push(value);
+        let mut placeholder = String::new();
+        let _ = write!(placeholder, "${}", self.values.len());
+        placeholder
+    }
+
+    fn int(&mut self, value: i64) -> String {
+        self.bind(Value::Int(value))
+    }
+
+    fn text(&mut self, value: impl Into<String>) -> String {
+        self.bind(Value::Text(value.into()))
+    }
+
+    fn query(&self) -> sqlx::query::Query<'_, Any, AnyArguments<'_>> {
+        let mut query = sqlx::query(&self.text);
+        for value in &self.values {
+            query = match value {
+                Value::Int(value) => query.bind(*value),
+                Value::Text(value) => query.bind(value.as_str()),
+            };
+        }
+        query
+    }
+}
+
+fn is_unique_violation(error: &sqlx::Error) -> bool {
+    matches!(error, sqlx::Error::Database(e) if e.is_unique_violation())
+}

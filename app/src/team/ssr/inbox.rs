@@ -1,0 +1,243 @@
+//! The team inbox (DESIGN.md §2 "Team inbox"): the threads of every team the person belongs
+//! to, filtered and ordered for triage, 25 a page, and the count behind each filter.
+//!
+//! Order: threads waiting on the team come first, those with urgent language pinned on top,
+//! then the earliest due; then threads the team has answered (nothing due), oldest activity
+//! first. "Completed" lists the most recently completed first. Keyset paging on
+//! (rank, key, id), so a page costs the same however deep.
+//!
+//! Keywords reuse the Veteran search's full-text machinery (FTS5 on SQLite, tsvector on
+//! PostgreSQL, the same stemming and the same word cleaning, `rules::search_terms`), over
+//! subject, message bodies (internal notes included: the team may see them) and team name;
+//! a thread also matches when every word is in the Veteran's name.
+
+use super::super::types::{
+    InboxCounts, InboxCursor, InboxFilter, InboxPage, InboxQuery, InboxRow, TEAM_PAGE_SIZE,
+};
+use super::{coverage_columns, coverage_from, coverage_join, decode_error, flag, my_teams_sql};
+use super::{person, Sql};
+use crate::error::AppError;
+use crate::messages::{rules, Category};
+use crate::server::access::TeamCapability;
+use crate::server::db::{Backend, Db};
+use crate::server::now_ms;
+use sqlx::any::AnyRow;
+use sqlx::Row;
+
+/// Sort rank: 0 urgent and waiting, 1 waiting, 2 nothing waiting. Completed threads all
+/// rank 0 and sort by the time of completion, newest first (hence the negated key).
+const OPEN_RANK: &str = "CAST(CASE WHEN t.waiting_since IS NULL THEN 2 \
+     WHEN t.urgent_language = 1 THEN 0 ELSE 1 END AS BIGINT)";
+const OPEN_KEY: &str = "CASE WHEN t.waiting_since IS NULL THEN t.last_message_at \
+     ELSE COALESCE(t.due_at, t.waiting_since) END";
+const COMPLETED_RANK: &str = "CAST(0 AS BIGINT)";
+const COMPLETED_KEY: &str = "-t.completed_at";
+
+/// One page of the team inbox. `query.team_id` must be one of the person's teams
+/// (`NotFound` otherwise).
+pub async fn list_inbox(
+    db: &Db,
+    capability: &TeamCapability,
+    query: &InboxQuery,
+    after: Option<InboxCursor>,
+) -> Result<InboxPage, AppError> {
+    let now = now_ms();
+    check_team(db, capability, query.team_id).await?;
+    let (rank, key) = match query.filter {
+        InboxFilter::Completed => (COMPLETED_RANK, COMPLETED_KEY),
+        _ => (OPEN_RANK, OPEN_KEY),
+    };
+    let mut sql = Sql::new();
+    let me = sql.int(capability.user().id);
+    let now_p = sql.int(now);
+    sql.push(&format!(
+        "SELECT t.id, t.veteran_id, u.name AS veteran_name, t.subject, t.category, t.team_id, \
+         ct.name AS team_name, t.assigned_to, a.name AS assignee_name, {coverage}, \
+         t.waiting_since, t.due_at, t.completed_at, t.last_message_at, t.urgent_language, \
+         CAST(CASE WHEN EXISTS (SELECT 1 FROM messages m WHERE m.thread_id = t.id \
+              AND m.sent_by_team = 0 AND m.opened_by_team_at IS NULL) THEN 1 ELSE 0 END AS BIGINT) \
+              AS unread, \
+         {rank} AS sort_rank, {key} AS sort_key \
+         FROM threads t JOIN users u ON u.id = t.veteran_id \
+         JOIN care_teams ct ON ct.id = t.team_id LEFT JOIN users a ON a.id = t.assigned_to\
+         {coverage_join} \
+         WHERE t.team_id IN ({teams})",
+        coverage = coverage_columns("cv"),
+        coverage_join = coverage_join("cv", "t.assigned_to", &now_p),
+        teams = my_teams_sql(&me),
+    ));
+    filter(&mut sql, query, &me, &now_p, db);
+    if let Some(cursor) = after {
+        let (r, k, i) = (
+            sql.int(cursor.rank),
+            sql.int(cursor.key),
+            sql.int(cursor.id),
+        );
+        sql.push(&format!(" AND ({rank}, {key}, t.id) > ({r}, {k}, {i})"));
+    }
+    sql.push(&format!(
+        " ORDER BY sort_rank, sort_key, t.id LIMIT {}",
+        TEAM_PAGE_SIZE + 1
+    ));
+    let rows = sql.query().fetch_all(&db.pool).await?;
+    let mut rows = rows
+        .iter()
+        .map(|row| row_from(row, now))
+        .collect::<Result<Vec<_>, _>>()?;
+    let next = if rows.len() > TEAM_PAGE_SIZE {
+        rows.truncate(TEAM_PAGE_SIZE);
+        rows.last().map(|row| row.cursor)
+    } else {
+        None
+    };
+    Ok(InboxPage { rows, next })
+}
+
+/// How many threads each filter holds, over the person's teams or `team_id` alone (one of
+/// theirs, `NotFound` otherwise). Someone on no team sees zeros.
+pub async fn inbox_counts(
+    db: &Db,
+    capability: &TeamCapability,
+    team_id: Option<i64>,
+) -> Result<InboxCounts, AppError> {
+    check_team(db, capability, team_id).await?;
+    let mut sql = Sql::new();
+    let me = sql.int(capability.user().id);
+    let now = sql.int(now_ms());
+    sql.push(&format!(
+        "SELECT COUNT(CASE WHEN t.completed_at IS NULL THEN 1 END) AS open, \
+         COUNT(CASE WHEN t.completed_at IS NULL AND t.assigned_to IS NULL THEN 1 END) AS unassigned, \
+         COUNT(CASE WHEN t.completed_at IS NULL AND t.assigned_to = {me} THEN 1 END) AS mine, \
+         COUNT(CASE WHEN t.completed_at IS NULL AND t.due_at <= {now} THEN 1 END) AS overdue, \
+         COUNT(CASE WHEN t.completed_at IS NOT NULL THEN 1 END) AS completed \
+         FROM threads t WHERE t.team_id IN ({teams})",
+        teams = my_teams_sql(&me),
+    ));
+    if let Some(team_id) = team_id {
+        let team = sql.int(team_id);
+        sql.push(&format!(" AND t.team_id = {team}"));
+    }
+    let row = sql.query().fetch_one(&db.pool).await?;
+    Ok(InboxCounts {
+        open: row.try_get("open")?,
+        unassigned: row.try_get("unassigned")?,
+        assigned_to_me: row.try_get("mine")?,
+        overdue: row.try_get("overdue")?,
+        completed: row.try_get("completed")?,
+    })
+}
+
+/// A chosen team must be one of the person's.
+async fn check_team(
+    db: &Db,
+    capability: &TeamCapability,
+    team_id: Option<i64>,
+) -> Result<(), AppError> {
+    let Some(team_id) = team_id else {
+        return Ok(());
+    };
+    let member: Option<i64> =
+        sqlx::query_scalar("SELECT team_id FROM team_members WHERE team_id = $1 AND user_id = $2")
+            .bind(team_id)
+            .bind(capability.user().id)
+            .fetch_optional(&db.pool)
+            .await?;
+    member.map(|_| ()).ok_or(AppError::NotFound)
+}
+
+/// Appends the filter, team, category and keyword conditions.
+fn filter(sql: &mut Sql, query: &InboxQuery, me: &str, now: &str, db: &Db) {
+    let condition = match query.filter {
+        InboxFilter::Open => " AND t.completed_at IS NULL".to_string(),
+        InboxFilter::Unassigned => " AND t.completed_at IS NULL AND t.assigned_to IS NULL".into(),
+        InboxFilter::AssignedToMe => {
+            format!(" AND t.completed_at IS NULL AND t.assigned_to = {me}")
+        }
+        // `due_at` is set only while the thread waits on the team.
+        InboxFilter::Overdue => format!(" AND t.completed_at IS NULL AND t.due_at <= {now}"),
+        InboxFilter::Completed => " AND t.completed_at IS NOT NULL".into(),
+    };
+    sql.push(&condition);
+    if let Some(team_id) = query.team_id {
+        let team = sql.int(team_id);
+        sql.push(&format!(" AND t.team_id = {team}"));
+    }
+    if let Some(category) = query.category {
+        let category = sql.text(category.as_str());
+        sql.push(&format!(" AND t.category = {category}"));
+    }
+    keywords(sql, &query.keywords, db);
+}
+
+/// Every keyword in one message with the subject and team name (full-text, stemmed), or
+/// every keyword in the Veteran's name.
+fn keywords(sql: &mut Sql, keywords: &str, db: &Db) {
+    let terms = rules::search_terms(keywords);
+    if terms.is_empty() {
+        return;
+    }
+    let text_match = match db.backend {
+        Backend::Sqlite => {
+            // Each term quoted: an FTS5 phrase of one word, all of them required. Terms are
+            // letters and digits only (rules::search_terms), so no operator reaches FTS5.
+            let fts_query = terms
+                .iter()
+                .map(|term| format!("\"{term}\""))
+                .collect::<Vec<_>>()
+                .join(" ");
+            let q = sql.text(fts_query);
+            format!(
+                "t.id IN (SELECT m.thread_id FROM message_search \
+                 JOIN messages m ON m.id = message_search.rowid WHERE message_search MATCH {q})"
+            )
+        }
+        Backend::Postgres => {
+            let q = sql.text(terms.join(" "));
+            format!(
+                "EXISTS (SELECT 1 FROM messages m WHERE m.thread_id = t.id \
+                 AND (m.body_search || t.subject_search || to_tsvector('english', ct.name)) \
+                 @@ plainto_tsquery('english', {q}))"
+            )
+        }
+    };
+    // Terms hold letters and digits only, so they need no LIKE escaping.
+    let name_match = terms
+        .iter()
+        .map(|term| {
+            let pattern = sql.text(format!("%{term}%"));
+            format!("LOWER(u.name) LIKE {pattern}")
+        })
+        .collect::<Vec<_>>()
+        .join(" AND ");
+    sql.push(&format!(" AND ({text_match} OR ({name_match}))"));
+}
+
+fn row_from(row: &AnyRow, now: i64) -> Result<InboxRow, sqlx::Error> {
+    let due_at: Option<i64> = row.try_get("due_at")?;
+    let completed_at: Option<i64> = row.try_get("completed_at")?;
+    let thread_id: i64 = row.try_get("id")?;
+    Ok(InboxRow {
+        thread_id,
+        veteran_id: row.try_get("veteran_id")?,
+        veteran_name: row.try_get("veteran_name")?,
+        subject: row.try_get("subject")?,
+        category: Category::parse(&row.try_get::<String, _>("category")?)
+            .ok_or_else(|| decode_error("category"))?,
+        team_id: row.try_get("team_id")?,
+        team_name: row.try_get("team_name")?,
+        assignee: person(row, "assigned_to", "assignee_name")?,
+        assignee_coverage: coverage_from(row, "cv")?,
+        waiting_since: row.try_get("waiting_since")?,
+        due_at,
+        overdue: completed_at.is_none() && due_at.is_some_and(|due| due <= now),
+        completed_at,
+        last_message_at: row.try_get("last_message_at")?,
+        unread: flag(row, "unread")?,
+        urgent_language: flag(row, "urgent_language")?,
+        cursor: InboxCursor {
+            rank: row.try_get("sort_rank")?,
+            key: row.try_get("sort_key")?,
+            id: thread_id,
+        },
+    })
+}

@@ -1,0 +1,361 @@
+//! One thread for the care team: reading it, replying, internal notes, completing it.
+
+use super::super::types::{NoteInput, OtherThread, TeamThread, ThreadEvent, ThreadEventKind};
+use super::{
+    audit_event, begin_write, coverage_columns, coverage_from, coverage_join, decode_error, flag,
+    head, is_unique_violation, my_teams_sql, person, Tx,
+};
+use crate::error::AppError;
+use crate::messages::{rules, Category, MessageView, Reply, SentMessage};
+use crate::server::access::TeamCapability;
+use crate::server::audit::{self, Action};
+use crate::server::db::Db;
+use crate::server::now_ms;
+use sqlx::Row;
+
+/// How many of the Veteran's other threads with the team are shown beside a thread.
+const OTHER_THREADS: i64 = 5;
+
+/// Says why "Mark complete" did nothing: the Veteran's side wrote something nobody on the
+/// team has opened (it may have arrived while the page was open).
+pub const UNOPENED_MESSAGE: &str =
+    "A new message arrived in this conversation. Read it before you mark the conversation complete.";
+
+/// Opens a thread of one of the person's teams (`NotFound` otherwise): every message in
+/// order, internal notes included and flagged; the thread's status, history and the
+/// Veteran's other recent threads with this team. The Veteran-side messages not yet opened
+/// become "Opened by your care team" (first opening only), and the read is audited as
+/// `thread_read` (who, which patient, which thread, from `from`), in one transaction.
+pub async fn open_thread(
+    db: &Db,
+    capability: &TeamCapability,
+    thread_id: i64,
+    from: Option<&str>,
+) -> Result<TeamThread, AppError> {
+    let now = now_ms();
+    let mut tx = begin_write(db).await?;
+    let row = sqlx::query(&format!(
+        "SELECT t.id, t.veteran_id, u.name AS veteran_name, t.team_id, ct.name AS team_name, \
+         f.time_zone, t.subject, t.category, t.created_at, t.last_message_at, t.waiting_since, \
+         t.due_at, t.completed_at, t.urgent_language, t.assigned_to, a.name AS assignee_name, \
+         {coverage} \
+         FROM threads t JOIN users u ON u.id = t.veteran_id \
+         JOIN care_teams ct ON ct.id = t.team_id JOIN facilities f ON f.id = ct.facility_id \
+         LEFT JOIN users a ON a.id = t.assigned_to{coverage_join} \
+         WHERE t.id = $1 AND t.team_id IN ({teams})",
+        coverage = coverage_columns("cv"),
+        coverage_join = coverage_join("cv", "t.assigned_to", "$3"),
+        teams = my_teams_sql("$2"),
+    ))
+    .bind(thread_id)
+    .bind(capability.user().id)
+    .bind(now)
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or(AppError::NotFound)?;
+    let veteran_id: i64 = row.try_get("veteran_id")?;
+    let team_id: i64 = row.try_get("team_id")?;
+
+    sqlx::query(
+        "UPDATE messages SET opened_by_team_at = $1 \
+         WHERE thread_id = $2 AND sent_by_team = 0 AND opened_by_team_at IS NULL",
+    )
+    .bind(now)
+    .bind(thread_id)
+    .execute(&mut *tx)
+    .await?;
+    let messages = messages_of(&mut tx, thread_id).await?;
+    let history = history_of(&mut tx, thread_id).await?;
+    let other_threads = other_threads(&mut tx, veteran_id, team_id, thread_id).await?;
+    audit::record(
+        &mut *tx,
+        &audit_event(capability, Action::ThreadRead, veteran_id, thread_id, from),
+    )
+    .await?;
+    tx.commit().await?;
+
+    let due_at: Option<i64> = row.try_get("due_at")?;
+    let completed_at: Option<i64> = row.try_get("completed_at")?;
+    Ok(TeamThread {
+        thread_id,
+        veteran_id,
+        veteran_name: row.try_get("veteran_name")?,
+        team_id,
+        team_name: row.try_get("team_name")?,
+        facility_time_zone: row.try_get("time_zone")?,
+        subject: row.try_get("subject")?,
+        category: category(&row.try_get::<String, _>("category")?)?,
+        created_at: row.try_get("created_at")?,
+        last_message_at: row.try_get("last_message_at")?,
+        waiting_since: row.try_get("waiting_since")?,
+        due_at,
+        overdue: completed_at.is_none() && due_at.is_some_and(|due| due <= now),
+        completed_at,
+        urgent_language: flag(&row, "urgent_language")?,
+        assignee: person(&row, "assigned_to", "assignee_name")?,
+        assignee_coverage: coverage_from(&row, "cv")?,
+        messages,
+        history,
+        other_threads,
+    })
+}
+
+fn category(value: &str) -> Result<Category, sqlx::Error> {
+    Category::parse(value).ok_or_else(|| decode_error("category"))
+}
+
+/// Every message of the thread, internal notes included, oldest first.
+async fn messages_of(tx: &mut Tx, thread_id: i64) -> Result<Vec<MessageView>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT m.id, a.name AS sender_name, b.name AS on_behalf_of_name, m.sent_by_team, \
+         m.is_internal_note, m.body, m.signature, m.sent_at, m.opened_by_team_at \
+         FROM messages m JOIN users a ON a.id = m.author_id \
+         LEFT JOIN users b ON b.id = m.on_behalf_of_id \
+         WHERE m.thread_id = $1 ORDER BY m.sent_at, m.id",
+    )
+    .bind(thread_id)
+    .fetch_all(&mut **tx)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            let from_team = flag(row, "sent_by_team")?;
+            let opened_at: Option<i64> = row.try_get("opened_by_team_at")?;
+            Ok(MessageView {
+                message_id: row.try_get("id")?,
+                sender_name: row.try_get("sender_name")?,
+                on_behalf_of_name: row.try_get("on_behalf_of_name")?,
+                from_team,
+                internal_note: flag(row, "is_internal_note")?,
+                body: row.try_get("body")?,
+                signature: row.try_get("signature")?,
+                sent_at: row.try_get("sent_at")?,
+                opened_by_team: (!from_team).then_some(opened_at.is_some()),
+            })
+        })
+        .collect()
+}
+
+/// What the team did with the thread, oldest first.
+async fn history_of(tx: &mut Tx, thread_id: i64) -> Result<Vec<ThreadEvent>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT e.at, e.kind, e.actor_id, actor.name AS actor_name, \
+         e.assignee_id, assignee.name AS assignee_name, \
+         e.covering_for_id, away.name AS covering_for_name, \
+         from_team.name AS from_team, to_team.name AS to_team, e.reason \
+         FROM thread_events e JOIN users actor ON actor.id = e.actor_id \
+         LEFT JOIN users assignee ON assignee.id = e.assignee_id \
+         LEFT JOIN users away ON away.id = e.covering_for_id \
+         LEFT JOIN care_teams from_team ON from_team.id = e.from_team_id \
+         LEFT JOIN care_teams to_team ON to_team.id = e.to_team_id \
+         WHERE e.thread_id = $1 ORDER BY e.at, e.id",
+    )
+    .bind(thread_id)
+    .fetch_all(&mut **tx)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            let kind: String = row.try_get("kind")?;
+            Ok(ThreadEvent {
+                at: row.try_get("at")?,
+                actor: person(row, "actor_id", "actor_name")?
+                    .ok_or_else(|| decode_error("event actor"))?,
+                kind: ThreadEventKind::parse(&kind).ok_or_else(|| decode_error("event kind"))?,
+                assignee: person(row, "assignee_id", "assignee_name")?,
+                covering_for: person(row, "covering_for_id", "covering_for_name")?,
+                from_team: row.try_get("from_team")?,
+                to_team: row.try_get("to_team")?,
+                reason: row.try_get("reason")?,
+            })
+        })
+        .collect()
+}
+
+/// The Veteran's most recent other threads with this team.
+async fn other_threads(
+    tx: &mut Tx,
+    veteran_id: i64,
+    team_id: i64,
+    thread_id: i64,
+) -> Result<Vec<OtherThread>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT id, subject, category, last_message_at, completed_at FROM threads \
+         WHERE veteran_id = $1 AND team_id = $2 AND id <> $3 \
+         ORDER BY last_message_at DESC, id DESC LIMIT $4",
+    )
+    .bind(veteran_id)
+    .bind(team_id)
+    .bind(thread_id)
+    .bind(OTHER_THREADS)
+    .fetch_all(&mut **tx)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(OtherThread {
+                thread_id: row.try_get("id")?,
+                subject: row.try_get("subject")?,
+                category: category(&row.try_get::<String, _>("category")?)?,
+                last_message_at: row.try_get("last_message_at")?,
+                completed: row.try_get::<Option<i64>, _>("completed_at")?.is_some(),
+            })
+        })
+        .collect()
+}
+
+/// "Reply": the care team's answer, through the messaging data layer's
+/// `messages::ssr::team_reply` (one bookkeeping for every message). It carries the
+/// clinician's signature, marks the Veteran's messages opened, stops the team's clock
+/// (`waiting_since` and `due_at` cleared), is unread for the Veteran and their caregivers,
+/// and is audited as `message_sent`. `NotFound` for a thread of another team.
+pub async fn reply(
+    db: &Db,
+    capability: &TeamCapability,
+    thread_id: i64,
+    reply: &Reply,
+) -> Result<SentMessage, AppError> {
+    crate::messages::ssr::team_reply(db, capability, thread_id, reply).await
+}
+
+/// "Add internal note": a message for the team only (`is_internal_note = 1`). The Veteran's
+/// side never sees it: their thread view, lists, search and "last message" leave notes out,
+/// and it neither stops nor starts the team's clock. Audited as `internal_note_added`.
+/// A retry with the same client key returns the first note's id. Returns the message id.
+pub async fn add_internal_note(
+    db: &Db,
+    capability: &TeamCapability,
+    thread_id: i64,
+    note: &NoteInput,
+    from: Option<&str>,
+) -> Result<i64, AppError> {
+    rules::validate_client_key(&note.client_key)?;
+    rules::validate_reply(&note.body)?;
+    let author = capability.user().id;
+    let now = now_ms();
+    let mut tx = begin_write(db).await?;
+    let head = head(db, &mut tx, capability, thread_id, false).await?;
+    if let Some(id) = retried_note(&mut tx, author, &note.client_key, thread_id).await? {
+        return Ok(id);
+    }
+    let inserted = sqlx::query_scalar::<_, i64>(
+        "INSERT INTO messages (thread_id, author_id, sent_by_team, is_internal_note, body, \
+         sent_at, client_key) VALUES ($1, $2, 1, 1, $3, $4, $5) RETURNING id",
+    )
+    .bind(thread_id)
+    .bind(author)
+    .bind(note.body.as_str())
+    .bind(now)
+    .bind(note.client_key.as_str())
+    .fetch_one(&mut *tx)
+    .await;
+    let message_id = match inserted {
+        Ok(id) => id,
+        Err(error) if is_unique_violation(&error) => {
+            // The same key was used for a message elsewhere.
+            return Err(AppError::Conflict {
+                message: "This form was already used. Reload the page and try again.".into(),
+            });
+        }
+        Err(error) => return Err(error.into()),
+    };
+    audit::record(
+        &mut *tx,
+        &audit_event(
+            capability,
+            Action::InternalNoteAdded,
+            head.veteran_id,
+            thread_id,
+            from,
+        )
+        .detail(serde_json::json!({ "message_id": message_id })),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(message_id)
+}
+
+/// The note this author already added with this client key, when it is in this thread.
+async fn retried_note(
+    tx: &mut Tx,
+    author_id: i64,
+    client_key: &str,
+    thread_id: i64,
+) -> Result<Option<i64>, AppError> {
+    let row =
+        sqlx::query("SELECT id, thread_id FROM messages WHERE author_id = $1 AND client_key = $2")
+            .bind(author_id)
+            .bind(client_key)
+            .fetch_optional(&mut **tx)
+            .await?;
+    match row {
+        None => Ok(None),
+        Some(row) if row.try_get::<i64, _>("thread_id")? == thread_id => {
+            Ok(Some(row.try_get("id")?))
+        }
+        Some(_) => Err(AppError::Conflict {
+            message: "This form was already used. Reload the page and try again.".into(),
+        }),
+    }
+}
+
+/// "Mark complete": the team is done with the thread; nothing waits any more (no due time,
+/// no overdue report). A new message from the Veteran's side reopens it
+/// (`messages::ssr::append`). Already complete: nothing changes.
+///
+/// Refused with `Conflict` (`UNOPENED_MESSAGE`) while a Veteran-side message nobody on the
+/// team has opened is in the thread, so a message that arrives as the button is pressed
+/// leaves the thread open whichever commits first: the thread row is locked before the
+/// check, and a message committed after it reopens the thread.
+pub async fn mark_complete(
+    db: &Db,
+    capability: &TeamCapability,
+    thread_id: i64,
+    from: Option<&str>,
+) -> Result<(), AppError> {
+    let now = now_ms();
+    let mut tx = begin_write(db).await?;
+    let head = head(db, &mut tx, capability, thread_id, true).await?;
+    if head.completed_at.is_some() {
+        return Ok(());
+    }
+    let unopened: Option<i64> = sqlx::query_scalar(
+        "SELECT id FROM messages WHERE thread_id = $1 AND sent_by_team = 0 \
+         AND opened_by_team_at IS NULL LIMIT 1",
+    )
+    .bind(thread_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    if unopened.is_some() {
+        return Err(AppError::Conflict {
+            message: UNOPENED_MESSAGE.to_string(),
+        });
+    }
+    sqlx::query(
+        "UPDATE threads SET completed_at = $1, waiting_since = NULL, due_at = NULL, \
+         overdue_notified_at = NULL WHERE id = $2",
+    )
+    .bind(now)
+    .bind(thread_id)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(
+        "INSERT INTO thread_events (thread_id, at, actor_id, kind) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(thread_id)
+    .bind(now)
+    .bind(capability.user().id)
+    .bind(ThreadEventKind::Completed.as_str())
+    .execute(&mut *tx)
+    .await?;
+    audit::record(
+        &mut *tx,
+        &audit_event(
+            capability,
+            Action::ThreadCompleted,
+            head.veteran_id,
+            head.thread_id,
+            from,
+        ),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}

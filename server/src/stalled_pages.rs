@@ -22,7 +22,7 @@ use std::time::Duration;
 use tower::ServiceExt;
 
 /// Far beyond a normal render (milliseconds; seconds on a machine at full load).
-const RENDER_DEADLINE: Duration = Duration::from_secs(8);
+const RENDER_DEADLINE: Duration = Duration::from_secs(4);
 
 /// Renders of one page before giving up.
 const ATTEMPTS: u32 = 3;

@@ -3,7 +3,7 @@
 //! The form is a real form: "Send" and "Save draft" post to their server functions and the
 //! server answers with a redirect, with or without the wasm (DESIGN.md §4: forms work before
 //! hydration). A send that fails (a field error, or the crisis check) comes back to the form
-//! with the errors and everything typed, kept for one page load in the server-side session:
+//! with the errors and everything typed, kept in the server-side session:
 //! nothing typed is lost. The wasm adds what only a browser can do:
 //! - a draft saved about 3 seconds after typing stops and when the person leaves the page;
 //! - the Veterans Crisis Line shown at once, before the message goes, when it holds crisis
@@ -68,7 +68,7 @@ pub struct ComposeData {
 pub async fn compose_form(
     team: Option<i64>,
     draft: Option<i64>,
-    kept: bool,
+    kept: Option<String>,
 ) -> Result<ComposeData, AppError> {
     let asking = crate::messages::acting::ssr::asking("api:compose_form").await?;
     ssr::load(&asking, team, draft, kept).await
@@ -98,6 +98,7 @@ pub async fn send_new_message(
     };
     match ssr::send(&asking, &message, crisis_confirmed.is_some()).await {
         Ok(sent) => {
+            ssr::forget_kept().await;
             leptos_axum::redirect(&format!("/messages/{}", sent.thread_id));
             Ok(sent)
         }
@@ -200,7 +201,7 @@ mod ssr {
         asking: &Asking,
         team: Option<i64>,
         draft: Option<i64>,
-        kept: bool,
+        kept: Option<String>,
     ) -> Result<ComposeData, AppError> {
         let db = &asking.state.db;
         let teams = data::care_teams(db, &asking.capability, asking.veteran_id).await?;
@@ -253,8 +254,8 @@ mod ssr {
             unsaved: false,
         };
         // Back from a failed send without the wasm: what was typed, exactly.
-        if kept {
-            if let Some(message) = take_kept().await? {
+        if let Some(token) = kept {
+            if let Some(message) = kept_fields(&token).await? {
                 data.team = message.care_team_id;
                 data.team_notice = None;
                 data.category = message.category;
@@ -302,16 +303,25 @@ mod ssr {
         data::send_message(db, &asking.capability, asking.veteran_id, message).await
     }
 
-    /// The session key holding a failed send's fields for one page load (no wasm only).
+    /// The session key holding the latest failed post's fields.
     const KEPT_KEY: &str = "compose_kept";
+
+    /// A failed post's fields and the token its redirect carries.
+    #[derive(serde::Serialize, serde::Deserialize)]
+    struct Kept {
+        token: String,
+        message: NewMessage,
+    }
 
     /// A failed form post would come back to an empty form: the browser posts, and Leptos
     /// answers with a redirect back that carries only the error. So the fields are kept in
-    /// the (server-side) session for the next load of the form, which takes them out again,
-    /// and the redirect says so with `kept=1`. A session rather than a draft, because a
-    /// draft refuses the very fields that failed (a 51-character subject) and a refused
-    /// send should not quietly add a draft. `path` names the server function whose error
-    /// the page shows.
+    /// the (server-side) session, and the redirect names them with `kept=<token>`. Reading
+    /// them leaves them there: a page may be rendered more than once (Leptos re-runs
+    /// components inside `<Suspense>`; a stalled render is rendered again), and each render
+    /// must show the same text. Only the latest failure is kept; a successful send forgets
+    /// it. A session rather than a draft, because a draft refuses the very fields that
+    /// failed (a 51-character subject) and a refused send should not quietly add a draft.
+    /// `path` names the server function whose error the page shows.
     pub async fn keep_typed(message: &NewMessage, error: &AppError, path: &str) {
         if !plain_form_post() || !matches!(error, AppError::Invalid { .. }) {
             return;
@@ -319,11 +329,16 @@ mod ssr {
         let Ok(session) = leptos_axum::extract::<tower_sessions::Session>().await else {
             return;
         };
-        if let Err(cause) = session.insert(KEPT_KEY, message).await {
+        let token = uuid::Uuid::new_v4().simple().to_string();
+        let kept = Kept {
+            token: token.clone(),
+            message: message.clone(),
+        };
+        if let Err(cause) = session.insert(KEPT_KEY, kept).await {
             tracing::warn!(cause = %cause, "could not keep a failed post's fields");
             return;
         }
-        let mut back = "http://localhost/messages/new?kept=1".to_string();
+        let mut back = format!("http://localhost/messages/new?kept={token}");
         if let Some(draft_id) = message.draft_id {
             back.push_str(&format!("&draft={draft_id}"));
         }
@@ -333,11 +348,21 @@ mod ssr {
         }
     }
 
-    /// The fields a failed send kept, taken out of the session (once).
-    pub async fn take_kept() -> Result<Option<NewMessage>, AppError> {
+    /// The fields a failed post kept under `token`, if they are still there.
+    pub async fn kept_fields(token: &str) -> Result<Option<NewMessage>, AppError> {
         let session: tower_sessions::Session =
             leptos_axum::extract().await.map_err(AppError::internal)?;
-        Ok(session.remove::<NewMessage>(KEPT_KEY).await?)
+        let kept = session.get::<Kept>(KEPT_KEY).await?;
+        Ok(kept.filter(|k| k.token == token).map(|k| k.message))
+    }
+
+    /// A message went: what an earlier failure kept is of no use any more.
+    pub async fn forget_kept() {
+        if let Ok(session) = leptos_axum::extract::<tower_sessions::Session>().await {
+            if let Err(cause) = session.remove_value(KEPT_KEY).await {
+                tracing::warn!(cause = %cause, "could not forget a failed post's fields");
+            }
+        }
     }
 }
 
@@ -360,7 +385,7 @@ fn ComposeLoader() -> impl IntoView {
     let wanted = move || {
         let query = query.read();
         let number = |key: &str| query.get(key).and_then(|v| v.trim().parse::<i64>().ok());
-        (number("team"), number("draft"), query.get("kept").is_some())
+        (number("team"), number("draft"), query.get("kept"))
     };
     let wanted_draft = move || wanted().1.is_some();
     let data = Resource::new(wanted, |(team, draft, kept)| {

@@ -7,6 +7,7 @@ pub mod account;
 pub mod auth;
 pub mod error;
 pub mod layout;
+pub mod live;
 pub mod messages;
 pub mod pages;
 #[cfg(feature = "ssr")]

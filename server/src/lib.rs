@@ -4,6 +4,7 @@
 
 pub mod config;
 pub mod gate;
+pub mod live_events;
 pub mod security;
 pub mod stalled_pages;
 
@@ -59,12 +60,15 @@ pub async fn build_state(
     {
         tracing::info!("seeded the demo data");
     }
+    let events = app::server::events::EventHub::new(db.clone());
+    events.listen(&settings.database_url);
     Ok(AppState {
         db,
         config: Arc::new(AppConfig {
             demo: settings.demo,
         }),
         leptos_options,
+        events,
     })
 }
 
@@ -107,9 +111,13 @@ pub fn router(state: AppState, settings: &Settings) -> Router {
             shell,
         ))
         .with_state(state.clone());
+    let live = Router::new()
+        .route("/events", get(live_events::events))
+        .with_state(state.clone());
     let pages = Router::new()
         .fallback(stalled_pages::render)
         .with_state(renderer)
+        .merge(live)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             gate::gate,

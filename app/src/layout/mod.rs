@@ -17,6 +17,14 @@ pub fn Layout(children: Children) -> impl IntoView {
     let location = leptos_router::hooks::use_location();
     let context = Resource::new_blocking(move || location.pathname.get(), |_| load_page_context());
     provide_context(context);
+    // Live updates, once someone is signed in (a browser-only effect).
+    let signed_in = RwSignal::new(false);
+    crate::live::provide_live(signed_in.into());
+    Effect::new(move |_| {
+        if let Some(Ok(context)) = context.get() {
+            signed_in.set(context.user.is_some());
+        }
+    });
     mark_hydrated();
     let frame = move || {
         Suspend::new(async move {

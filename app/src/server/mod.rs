@@ -7,6 +7,7 @@ pub mod bulk;
 pub mod clock;
 pub mod db;
 pub mod demo;
+pub mod events;
 pub mod passwords;
 pub mod session_store;
 pub mod sign_in_guard;

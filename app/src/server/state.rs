@@ -2,6 +2,7 @@
 //! functions through Leptos context.
 
 use super::db::Db;
+use super::events::EventHub;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use std::sync::Arc;
@@ -19,4 +20,6 @@ pub struct AppState {
     pub db: Db,
     pub config: Arc<AppConfig>,
     pub leptos_options: LeptosOptions,
+    /// Live updates (server-sent events) for every open page.
+    pub events: EventHub,
 }

@@ -10,6 +10,8 @@ use sqlx::{AnyConnection, Connection, Executor};
 
 pub struct TestDb {
     pub db: Db,
+    /// Where `db` points, for tests that open connections of their own.
+    pub url: String,
     cleanup: Cleanup,
 }
 
@@ -30,6 +32,7 @@ pub async fn fresh_sqlite() -> TestDb {
     db.migrate().await.expect("migrate SQLite");
     TestDb {
         db,
+        url,
         cleanup: Cleanup::Sqlite(dir),
     }
 }
@@ -49,12 +52,12 @@ pub async fn fresh_postgres() -> TestDb {
     let (base, _) = admin_url
         .rsplit_once('/')
         .expect("database URL with a database name");
-    let db = Db::connect(&format!("{base}/{name}"), 5)
-        .await
-        .expect("open PostgreSQL");
+    let url = format!("{base}/{name}");
+    let db = Db::connect(&url, 5).await.expect("open PostgreSQL");
     db.migrate().await.expect("migrate PostgreSQL");
     TestDb {
         db,
+        url,
         cleanup: Cleanup::Postgres { admin_url, name },
     }
 }

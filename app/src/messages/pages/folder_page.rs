@@ -87,12 +87,19 @@ fn FolderContent() -> impl IntoView {
             .get("folder_id")
             .filter(|id| id.parse::<i64>().is_ok()),
     };
+    // Live: a new message or a change by the care team reloads the list by itself.
+    let live = crate::live::use_live_tick();
     let page = Resource::new(
         move || {
             let query = query.read();
-            (folder(), query.get("after"), query.get("before"))
+            (
+                folder(),
+                query.get("after"),
+                query.get("before"),
+                live.get(),
+            )
         },
-        |(folder, after, before)| async move {
+        |(folder, after, before, _)| async move {
             match folder {
                 Some(folder) => folder_listing(folder, after, before).await,
                 None => Err(AppError::NotFound),

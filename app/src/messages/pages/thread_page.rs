@@ -77,6 +77,7 @@ pub async fn send_reply(
         },
     )
     .await?;
+    crate::live::ssr::thread_changed(&asking.state, thread_id).await;
     leptos_axum::redirect(&format!("/messages/{thread_id}"));
     Ok(())
 }

@@ -98,6 +98,7 @@ pub async fn send_new_message(
     };
     match ssr::send(&asking, &message, crisis_confirmed.is_some()).await {
         Ok(sent) => {
+            crate::live::ssr::thread_changed(&asking.state, sent.thread_id).await;
             ssr::forget_kept().await;
             leptos_axum::redirect(&format!("/messages/{}", sent.thread_id));
             Ok(sent)

@@ -1,0 +1,156 @@
+//! Live updates (issue 4): lists and conversations change while people look at them.
+//!
+//! The server sends a small event on `/events` (server-sent events) whenever a thread a
+//! signed-in person may see changes: a new message, an assignment, a completion. The event
+//! names the thread only, never its content (no health information leaves through it);
+//! the page then loads what changed through its own server functions, which authorize as
+//! always. Every page that shows threads puts `use_live_tick()` in its resources' keys, so
+//! they reload by themselves. One `EventSource` per page, opened by `Layout` once someone is
+//! signed in; the browser reconnects by itself when the connection drops.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// What `/events` sends, as JSON in each event's data.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum LiveEvent {
+    /// Something in this thread changed: reload what shows it.
+    ThreadChanged { thread_id: i64 },
+    /// A care team member is writing a reply in this thread (team members only).
+    Replying { thread_id: i64, name: String },
+}
+
+/// How long "… is replying" stays up after the last sign of typing.
+pub const REPLYING_SHOWN_FOR_MS: f64 = 10_000.0;
+
+/// The live state of one page: a counter bumped by every relevant event, and who is
+/// replying where (name, thread, when last seen in browser milliseconds).
+#[derive(Clone, Copy)]
+pub struct Live {
+    tick: RwSignal<u64>,
+    replying: RwSignal<Vec<(i64, String, f64)>>,
+}
+
+/// Made once per page by `Layout`. `signed_in` says when to connect.
+pub fn provide_live(signed_in: Signal<bool>) {
+    let live = Live {
+        tick: RwSignal::new(0),
+        replying: RwSignal::new(Vec::new()),
+    };
+    provide_context(live);
+    #[cfg(feature = "hydrate")]
+    browser::connect_when(signed_in, live);
+    #[cfg(not(feature = "hydrate"))]
+    let _ = signed_in;
+}
+
+/// Bumped whenever a thread this person may see changes. Put it in a resource's key so the
+/// resource reloads. Zero on the server and until the first event.
+pub fn use_live_tick() -> Signal<u64> {
+    match use_context::<Live>() {
+        Some(live) => live.tick.into(),
+        None => Signal::stored(0),
+    }
+}
+
+/// Who else is writing a reply in `thread_id` right now, as "Casey Nguyen is replying".
+#[component]
+pub fn ReplyingNotice(thread_id: i64) -> impl IntoView {
+    let live = use_context::<Live>();
+    let text = move || {
+        let live = live?;
+        let names: Vec<String> = live.replying.with(|all| {
+            all.iter()
+                .filter(|(thread, _, _)| *thread == thread_id)
+                .map(|(_, name, _)| name.clone())
+                .collect()
+        });
+        match names.as_slice() {
+            [] => None,
+            [one] => Some(format!("{one} is replying")),
+            many => Some(format!("{} are replying", many.join(" and "))),
+        }
+    };
+    view! { <p class="sm-replying" role="status">{text}</p> }
+}
+
+/// For server functions: say what changed, after the change is committed.
+#[cfg(feature = "ssr")]
+pub mod ssr {
+    use crate::server::events;
+    use crate::server::state::AppState;
+
+    /// `thread_id` changed: its team and its Veteran's side hear of it.
+    pub async fn thread_changed(state: &AppState, thread_id: i64) {
+        events::thread_changed(&state.events, &state.db, thread_id).await;
+    }
+
+    /// `thread_id` was moved away from `previous_team_id`: that team hears of it too.
+    pub async fn thread_moved(state: &AppState, thread_id: i64, previous_team_id: i64) {
+        events::thread_moved(&state.events, &state.db, thread_id, Some(previous_team_id)).await;
+    }
+}
+
+#[cfg(feature = "hydrate")]
+mod browser {
+    use super::{Live, LiveEvent, REPLYING_SHOWN_FOR_MS};
+    use leptos::prelude::*;
+    use leptos::wasm_bindgen::closure::Closure;
+    use leptos::wasm_bindgen::JsCast;
+    use std::time::Duration;
+    use web_sys::{EventSource, MessageEvent};
+
+    /// Opens the event stream once `signed_in` is true; closes it when the page goes.
+    pub fn connect_when(signed_in: Signal<bool>, live: Live) {
+        let source = StoredValue::new_local(None::<EventSource>);
+        Effect::new(move |_| {
+            if !signed_in.get() || source.with_value(Option::is_some) {
+                return;
+            }
+            let Ok(events) = EventSource::new("/events") else {
+                return;
+            };
+            let on_message =
+                Closure::<dyn FnMut(MessageEvent)>::new(move |message: MessageEvent| {
+                    let Some(data) = message.data().as_string() else {
+                        return;
+                    };
+                    match serde_json::from_str::<LiveEvent>(&data) {
+                        Ok(LiveEvent::ThreadChanged { .. }) => live.tick.update(|n| *n += 1),
+                        Ok(LiveEvent::Replying { thread_id, name }) => {
+                            seen_replying(live, thread_id, name)
+                        }
+                        Err(_) => {}
+                    }
+                });
+            events.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+            // Lives as long as the page: the source calls it until it is closed.
+            on_message.forget();
+            source.set_value(Some(events));
+        });
+        on_cleanup(move || {
+            if let Some(Some(events)) = source.try_update_value(Option::take) {
+                events.close();
+            }
+        });
+    }
+
+    fn seen_replying(live: Live, thread_id: i64, name: String) {
+        let now = web_sys::js_sys::Date::now();
+        live.replying.update(|all| {
+            all.retain(|(thread, who, _)| !(*thread == thread_id && *who == name));
+            all.push((thread_id, name, now));
+        });
+        // Take it down again when no new sign of typing comes.
+        set_timeout(
+            move || {
+                let now = web_sys::js_sys::Date::now();
+                live.replying.try_update(|all| {
+                    all.retain(|(_, _, seen)| now - seen < REPLYING_SHOWN_FOR_MS)
+                });
+            },
+            Duration::from_millis(REPLYING_SHOWN_FOR_MS as u64 + 100),
+        );
+    }
+}

@@ -205,3 +205,27 @@ pub fn spawn_session_cleanup(state: &AppState) {
         }
     });
 }
+
+/// The response-target job (issue 4): gives due times to threads that waited before due
+/// times were stored, then every minute marks threads waiting past their due time as
+/// overdue and notifies their team's leads once. On PostgreSQL several processes may run
+/// it at once: each claims its threads with `FOR UPDATE SKIP LOCKED`.
+pub fn spawn_overdue_job(state: &AppState) {
+    let db = state.db.clone();
+    tokio::spawn(async move {
+        match app::team::ssr::backfill_due_times(&db).await {
+            Ok(filled) if filled > 0 => tracing::info!(filled, "gave due times to waiting threads"),
+            Ok(_) => {}
+            Err(error) => tracing::warn!(%error, "could not fill in due times"),
+        }
+        let mut tick = tokio::time::interval(Duration::from_secs(60));
+        loop {
+            tick.tick().await;
+            match app::team::ssr::mark_overdue(&db, app::server::now_ms()).await {
+                Ok(marked) if marked > 0 => tracing::info!(marked, "threads became overdue"),
+                Ok(_) => {}
+                Err(error) => tracing::warn!(%error, "could not mark overdue threads"),
+            }
+        }
+    });
+}

@@ -33,6 +33,7 @@ async fn run(config: Config) -> Result<(), String> {
         .await
         .map_err(|e| e.to_string())?;
     server::spawn_session_cleanup(&state);
+    server::spawn_overdue_job(&state);
     let app = server::router(state.clone(), &settings);
 
     let listener = tokio::net::TcpListener::bind(addr)

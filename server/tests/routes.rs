@@ -536,3 +536,80 @@ async fn a_deactivated_person_is_signed_out_on_their_next_request() {
         StatusCode::SEE_OTHER
     );
 }
+
+/// The next `data:` line of an event stream, or `None` when nothing comes within `wait`.
+async fn next_event(body: &mut Body, wait: Duration) -> Option<String> {
+    loop {
+        let frame = tokio::time::timeout(wait, body.frame()).await.ok()??.ok()?;
+        if let Ok(bytes) = frame.into_data() {
+            let text = String::from_utf8_lossy(&bytes).to_string();
+            if let Some(data) = text.lines().find_map(|l| l.strip_prefix("data: ")) {
+                return Some(data.to_string());
+            }
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn live_events_reach_only_those_who_may_see_the_thread() {
+    use app::server::events::HubEvent;
+    let app = demo_app().await;
+    // Signed out: no stream.
+    let signed_out = app.get("/events", None).await;
+    assert_ne!(signed_out.status, StatusCode::OK);
+
+    let id_of = |email: &'static str| {
+        let pool = app.state.db.pool.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>("SELECT id FROM users WHERE email = $1")
+                .bind(email)
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+        }
+    };
+    let alex = id_of("veteran@example.com").await;
+    let jordan = id_of("veteran2@example.com").await;
+    let cookie = app.sign_in("veteran2@example.com").await;
+    let request = Request::get("/events")
+        .header(header::ACCEPT, "text/event-stream")
+        .header(header::COOKIE, cookie)
+        .body(Body::empty())
+        .unwrap();
+    let response = app.router.clone().oneshot(request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(
+        response.headers()[header::CONTENT_TYPE],
+        "text/event-stream"
+    );
+    let mut body = response.into_body();
+
+    let changed = |thread_id, veteran_id| HubEvent::ThreadChanged {
+        thread_id,
+        team_id: 1,
+        veteran_id,
+        previous_team_id: None,
+    };
+    // Alex's thread, then a team member typing, then Jordan's own thread.
+    app.state.events.publish(changed(101, alex)).await;
+    app.state
+        .events
+        .publish(HubEvent::Replying {
+            thread_id: 102,
+            team_id: 1,
+            user_id: 1,
+            name: "Casey Nguyen".into(),
+        })
+        .await;
+    app.state.events.publish(changed(103, jordan)).await;
+    let first = next_event(&mut body, Duration::from_secs(10)).await;
+    assert_eq!(
+        first.as_deref(),
+        Some(r#"{"kind":"thread_changed","thread_id":103}"#),
+        "Jordan hears of his own thread only"
+    );
+    assert_eq!(
+        next_event(&mut body, Duration::from_millis(300)).await,
+        None
+    );
+}

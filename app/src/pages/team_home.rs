@@ -1,11 +1,8 @@
-//! `/team` for now: the clinician's care teams. The shared team inbox comes with the care
-//! team workspace.
+//! `/team`: the team inbox (`team::pages::inbox`). The clinician's care teams, as the
+//! server function `my_teams` lists them, stay here for the pages and tests that use them.
 
-use super::{Gate, NotAvailableYet};
-use crate::auth::Area;
 use crate::error::AppError;
 use leptos::prelude::*;
-use leptos_meta::Title;
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -53,38 +50,5 @@ pub mod ssr {
     }
 }
 
-#[component]
-pub fn TeamHome() -> impl IntoView {
-    view! {
-        <Gate area=Area::Team>
-            <Title text="Team inbox" />
-            <h1>"Team inbox"</h1>
-            <NotAvailableYet />
-            <h2>"Your care teams"</h2>
-            <Teams />
-        </Gate>
-    }
-}
-
-/// Inside the gate, so nobody else's visit calls the server function.
-#[component]
-fn Teams() -> impl IntoView {
-    let teams = Resource::new(|| (), |_| my_teams());
-    view! {
-            <Suspense fallback=|| view! { <p>"Loading your care teams…"</p> }>
-                {move || Suspend::new(async move {
-                    match teams.await {
-                        Ok(teams) if teams.is_empty() => view! { <p>"You aren't on a care team yet. Ask an administrator to add you."</p> }.into_any(),
-                        Ok(teams) => view! {
-                            <ul class="usa-list">
-                                {teams.into_iter().map(|team| view! {
-                                    <li><strong>{team.name}</strong>", "{team.facility}{team.lead.then_some(" (team lead)")}</li>
-                                }).collect_view()}
-                            </ul>
-                        }.into_any(),
-                        Err(error) => view! { <p class="usa-error-message">{error.to_string()}</p> }.into_any(),
-                    }
-                })}
-            </Suspense>
-    }
-}
+/// `/team` is the team inbox (issue 4).
+pub use crate::team::pages::inbox::TeamInboxPage as TeamHome;

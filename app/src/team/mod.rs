@@ -1,8 +1,10 @@
 //! The care team's side: the shared team inbox, assignment and response targets (issue 4).
 
+pub mod api;
 // Server-only: chrono and chrono-tz are `ssr` dependencies, so the wasm carries no zone data.
 #[cfg(feature = "ssr")]
 pub mod business_days;
+pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod ssr;
 pub mod types;

@@ -17,6 +17,7 @@ pub fn SettingsPage() -> impl IntoView {
             <Title text="Settings" />
             <h1>"Settings"</h1>
             <SignatureSettings />
+            <crate::team::pages::coverage::CoverageSettings />
             <Suspense>
                 {move || Suspend::new(async move {
                     let role = context.await.ok().and_then(|c| c.user).map(|u| u.role);

@@ -75,6 +75,62 @@ pub fn ReplyingNotice(thread_id: i64) -> impl IntoView {
     view! { <p class="sm-replying" role="status">{text}</p> }
 }
 
+/// A care team member is typing a reply in `thread_id`: the other members with the thread
+/// open see "… is replying". Only a member of the thread's team may say so.
+#[server(endpoint = "announce_replying")]
+pub async fn announce_replying(thread_id: i64) -> Result<(), crate::error::AppError> {
+    use crate::error::AppError;
+    use crate::server::access::{app_state, require_team};
+    use crate::server::events::HubEvent;
+    let capability = require_team("api:announce_replying").await?;
+    let state = app_state()?;
+    let person = capability.user();
+    let team_id: Option<i64> = sqlx::query_scalar(
+        "SELECT t.team_id FROM threads t \
+         JOIN team_members m ON m.team_id = t.team_id AND m.user_id = $2 WHERE t.id = $1",
+    )
+    .bind(thread_id)
+    .bind(person.id)
+    .fetch_optional(&state.db.pool)
+    .await?;
+    let team_id = team_id.ok_or(AppError::NotFound)?;
+    state
+        .events
+        .publish(HubEvent::Replying {
+            thread_id,
+            team_id,
+            user_id: person.id,
+            name: person.name.clone(),
+        })
+        .await;
+    Ok(())
+}
+
+/// Returns what a reply box calls on each keystroke: it tells the team at most every few
+/// seconds that this person is replying. Does nothing on the server.
+pub fn replying_announcer(thread_id: i64) -> impl Fn() + Clone + 'static {
+    #[cfg(feature = "hydrate")]
+    {
+        let last = std::rc::Rc::new(std::cell::Cell::new(0.0_f64));
+        move || {
+            let now = web_sys::js_sys::Date::now();
+            if now - last.get() < REPLYING_SHOWN_FOR_MS / 2.0 {
+                return;
+            }
+            last.set(now);
+            leptos::task::spawn_local(async move {
+                // Best effort: a missed notice only means colleagues see it a little later.
+                let _ = announce_replying(thread_id).await;
+            });
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = thread_id;
+        || {}
+    }
+}
+
 /// For server functions: say what changed, after the change is committed.
 #[cfg(feature = "ssr")]
 pub mod ssr {

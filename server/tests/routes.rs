@@ -613,3 +613,52 @@ async fn live_events_reach_only_those_who_may_see_the_thread() {
         None
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_a_member_of_the_threads_team_can_say_they_are_replying() {
+    use app::server::events::HubEvent;
+    let app = demo_app().await;
+    let (thread_on_her_team, thread_elsewhere): (i64, i64) = {
+        let pool = &app.state.db.pool;
+        let mine = "SELECT t.id FROM threads t JOIN team_members m ON m.team_id = t.team_id \
+                    JOIN users u ON u.id = m.user_id WHERE u.email = 'nurse@example.com' \
+                    ORDER BY t.id LIMIT 1";
+        let other = "SELECT t.id FROM threads t WHERE t.team_id NOT IN (SELECT m.team_id \
+                     FROM team_members m JOIN users u ON u.id = m.user_id \
+                     WHERE u.email = 'nurse@example.com') ORDER BY t.id LIMIT 1";
+        (
+            sqlx::query_scalar(mine).fetch_one(pool).await.unwrap(),
+            sqlx::query_scalar(other).fetch_one(pool).await.unwrap(),
+        )
+    };
+    let announce = |thread_id: i64, cookie: String| {
+        Request::post("/api/announce_replying")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header("sec-fetch-site", "same-origin")
+            .header(header::COOKIE, cookie)
+            .body(Body::from(format!("thread_id={thread_id}")))
+            .unwrap()
+    };
+    let mut heard = app.state.events.subscribe();
+
+    let veteran = app.sign_in("veteran@example.com").await;
+    let refused = app.send(announce(thread_on_her_team, veteran)).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+
+    let nurse = app.sign_in("nurse@example.com").await;
+    let elsewhere = app.send(announce(thread_elsewhere, nurse.clone())).await;
+    assert_eq!(elsewhere.status, StatusCode::NOT_FOUND);
+    assert!(heard.try_recv().is_err(), "nothing said for a refused call");
+
+    let allowed = app.send(announce(thread_on_her_team, nurse)).await;
+    assert_eq!(allowed.status, StatusCode::OK, "{}", allowed.body);
+    match heard.try_recv() {
+        Ok(HubEvent::Replying {
+            thread_id, name, ..
+        }) => {
+            assert_eq!(thread_id, thread_on_her_team);
+            assert_eq!(name, "Casey Nguyen");
+        }
+        other => panic!("expected a replying event, got {other:?}"),
+    }
+}

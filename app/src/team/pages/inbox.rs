@@ -98,10 +98,12 @@ fn InboxView(data: TeamInboxData, query: ListQuery) -> impl IntoView {
         } else {
             view! { <InboxTable items=data.items query=query.clone() /> }.into_any()
         }}
-        <nav class="sm-list-pager" aria-label="Pages">
-            {first_link.map(|href| view! { <a class="sm-list-pager__previous" href=href>"First page"</a> })}
-            {next_link.map(|href| view! { <a class="sm-list-pager__next" href=href>"Next page"</a> })}
-        </nav>
+        {(first_link.is_some() || next_link.is_some()).then(|| view! {
+            <nav class="sm-list-pager" aria-label="Pages">
+                {first_link.map(|href| view! { <a class="sm-list-pager__previous" href=href>"First page"</a> })}
+                {next_link.map(|href| view! { <a class="sm-list-pager__next" href=href>"Next page"</a> })}
+            </nav>
+        })}
     }
 }
 
@@ -209,7 +211,12 @@ fn InboxTable(items: Vec<InboxItem>, query: ListQuery) -> impl IntoView {
     let location = use_location();
     let back = Signal::derive(move || {
         let search = location.search.get();
-        format!("{}{}", location.pathname.get(), search)
+        let search = search.trim_start_matches('?');
+        if search.is_empty() {
+            location.pathname.get()
+        } else {
+            format!("{}?{search}", location.pathname.get())
+        }
     });
     let rows = items
         .into_iter()

@@ -362,6 +362,8 @@ fn ThreadForms(tools: ThreadTools, error: Option<AppError>) -> impl IntoView {
     );
     let here = format!("/team/threads/{thread_id}");
     let reply_box = NodeRef::<leptos::html::Textarea>::new();
+    // Colleagues with this thread open see "… is replying" while this box is typed in.
+    let announce = crate::live::replying_announcer(thread_id);
     let bodies = StoredValue::new(
         templates
             .iter()
@@ -427,6 +429,7 @@ fn ThreadForms(tools: ThreadTools, error: Option<AppError>) -> impl IntoView {
                         name="body"
                         rows="8"
                         node_ref=reply_box
+                        on:input=move |_| announce()
                         inner_html=escape_text(&reply_text)
                         aria-invalid=invalid(&body_error)
                         aria-describedby=described("body", &body_error)

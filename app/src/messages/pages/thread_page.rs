@@ -153,9 +153,29 @@ fn Conversation(page: ThreadPageData, reply: ServerAction<SendReply>) -> impl In
         }
         .into_any()
     };
+    // Live: a reply from the care team, or "Opened by your care team", appears by itself.
+    // Only the messages are loaded again; the reply box, and whatever is being typed in
+    // it, stays as it is.
+    let thread_id = thread.thread_id;
+    let shown = RwSignal::new((thread.clone(), sent_at));
+    let live = crate::live::use_live_tick();
+    Effect::new(move |previous: Option<u64>| {
+        let tick = live.get();
+        if previous.is_some_and(|seen| seen != tick) {
+            leptos::task::spawn_local(async move {
+                if let Ok(page) = load_thread(thread_id).await {
+                    shown.set((page.thread, page.sent_at));
+                }
+            });
+        }
+        tick
+    });
     view! {
         <Title text=thread.subject.clone() />
-        <MessageList thread=thread.clone() sent_at />
+        {move || {
+            let (thread, sent_at) = shown.get();
+            view! { <MessageList thread sent_at /> }
+        }}
         <p class="sm-no-print"><a href=print_link>"Print this conversation"</a></p>
         {after}
     }

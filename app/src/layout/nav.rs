@@ -32,12 +32,31 @@ pub fn links(role: Role) -> &'static [(&'static str, &'static str)] {
 /// The navigation; for Veterans and caregivers each system folder shows its unread count.
 #[component]
 pub fn RoleNav(role: Role, folders: Vec<FolderSummary>) -> impl IntoView {
+    // Live: the unread counts follow new messages without a reload (browser only; the
+    // server renders the counts it was given).
+    let folders = RwSignal::new(folders);
+    let live = crate::live::use_live_tick();
+    Effect::new(move |previous: Option<u64>| {
+        let tick = live.get();
+        if previous.is_some_and(|seen| seen != tick) {
+            leptos::task::spawn_local(async move {
+                if let Ok(context) = super::load_page_context().await {
+                    if let Some(mailbox) = context.mailbox {
+                        folders.set(mailbox.folders);
+                    }
+                }
+            });
+        }
+        tick
+    });
     let unread = move |path: &str| {
-        folders
-            .iter()
-            .find(|f| f.folder.path() == path)
-            .map(|f| f.unread)
-            .filter(|n| *n > 0)
+        folders.with(|folders| {
+            folders
+                .iter()
+                .find(|f| f.folder.path() == path)
+                .map(|f| f.unread)
+                .filter(|n| *n > 0)
+        })
     };
     view! {
         <nav class="sm-nav" aria-label="Main">
@@ -45,7 +64,7 @@ pub fn RoleNav(role: Role, folders: Vec<FolderSummary>) -> impl IntoView {
                 {links(role)
                     .iter()
                     .map(|(label, path)| {
-                        let count = unread(path).map(|n| view! {
+                        let count = move || unread(path).map(|n| view! {
                             " " <span class="sm-count">{n}<span class="usa-sr-only">" unread"</span></span>
                         });
                         view! { <li><A href=*path exact=true>{*label}{count}</A></li> }

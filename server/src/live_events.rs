@@ -2,9 +2,9 @@
 //!
 //! The gate has already checked who is asking. Each event from the hub is passed on only
 //! to those allowed to see its thread: the members of its team (and of the team it left),
-//! the Veteran, and caregivers with live access. Whether the person may still see it is
-//! checked again for each event, so a deactivated account or a revoked caregiver hears
-//! nothing more. What goes out is an id (`LiveEvent`), never content.
+//! the Veteran, and caregivers with live access. A caregiver's access is checked again for
+//! each event, so a revoked caregiver hears nothing more; whether the account is still
+//! active, and a clinician's teams, are checked again every `STANDING_FOR`. What goes out is an id (`LiveEvent`), never content.
 
 use app::auth::{Role, SignedInUser};
 use app::live::LiveEvent;
@@ -17,7 +17,7 @@ use axum::Extension;
 use futures_util::stream::{self, Stream};
 use sqlx::AnyPool;
 use std::convert::Infallible;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tokio::sync::broadcast::error::RecvError;
 
 pub async fn events(
@@ -25,23 +25,28 @@ pub async fn events(
     Extension(person): Extension<SignedInUser>,
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
     let receiver = state.events.subscribe();
+    let listener = Listener {
+        person,
+        teams: Vec::new(),
+        checked: None,
+    };
     let stream = stream::unfold(
-        (receiver, state, person),
-        |(mut receiver, state, person)| async move {
+        (receiver, state, listener),
+        |(mut receiver, state, mut listener)| async move {
             loop {
                 let event = match receiver.recv().await {
                     Ok(event) => event,
                     // Fell behind: say "something changed" so the page reloads what it shows.
                     Err(RecvError::Lagged(_)) => {
                         let reload = LiveEvent::ThreadChanged { thread_id: 0 };
-                        return Some((Ok(sse(&reload)), (receiver, state, person)));
+                        return Some((Ok(sse(&reload)), (receiver, state, listener)));
                     }
                     Err(RecvError::Closed) => return None,
                 };
-                match for_person(&state.db.pool, &person, event).await {
-                    Ok(Some(live)) => return Some((Ok(sse(&live)), (receiver, state, person))),
+                match listener.hears(&state.db.pool, event).await {
+                    Ok(Some(live)) => return Some((Ok(sse(&live)), (receiver, state, listener))),
                     Ok(None) => continue,
-                    // Signed out, deactivated or the database is gone: end the stream.
+                    // Deactivated or the database is gone: end the stream.
                     Err(()) => return None,
                 }
             }
@@ -55,76 +60,90 @@ fn sse(event: &LiveEvent) -> Event {
     Event::default().data(serde_json::to_string(event).unwrap_or_default())
 }
 
-/// What `person` may hear of `event`: `Ok(None)` when it is not theirs, `Err` when they
-/// may hear nothing at all any more.
-async fn for_person(
-    pool: &AnyPool,
-    person: &SignedInUser,
-    event: HubEvent,
-) -> Result<Option<LiveEvent>, ()> {
-    let (thread_id, teams, veteran_id, replying) = match event {
-        HubEvent::ThreadChanged {
-            thread_id,
-            team_id,
-            veteran_id,
-            previous_team_id,
-        } => (
-            thread_id,
-            [Some(team_id), previous_team_id],
-            Some(veteran_id),
-            None,
-        ),
-        HubEvent::Replying {
-            thread_id,
-            team_id,
-            user_id,
-            name,
-        } => {
-            // Not to the person typing, and never to the Veteran's side.
-            if user_id == person.id {
-                return Ok(None);
-            }
-            (thread_id, [Some(team_id), None], None, Some(name))
-        }
-    };
-    let allowed = match person.role {
-        Role::Clinician => {
-            let mut member = false;
-            for team_id in teams.into_iter().flatten() {
-                member |= is_member(pool, person.id, team_id).await?;
-            }
-            member
-        }
-        Role::Veteran => veteran_id == Some(person.id),
-        Role::Caregiver => match veteran_id {
-            Some(veteran_id) => has_live_grant(pool, person.id, veteran_id).await?,
-            None => false,
-        },
-        Role::Administrator => false,
-    };
-    if !allowed {
-        return Ok(None);
-    }
-    // Still an active account (deactivation ends everything at once).
-    if !matches!(users::active_user(pool, person.id).await, Ok(Some(_))) {
-        return Err(());
-    }
-    Ok(Some(match replying {
-        Some(name) => LiveEvent::Replying { thread_id, name },
-        None => LiveEvent::ThreadChanged { thread_id },
-    }))
+/// How long a stream trusts what it last learned about its person (still active, which
+/// teams): a thousand open streams then cost a few queries per event, not thousands.
+/// Caregiver access is checked on every event all the same (revocation is immediate).
+const STANDING_FOR: Duration = Duration::from_secs(10);
+
+/// One open stream's person, and what it last learned about them.
+struct Listener {
+    person: SignedInUser,
+    /// For a clinician: the teams they belong to.
+    teams: Vec<i64>,
+    checked: Option<Instant>,
 }
 
-async fn is_member(pool: &AnyPool, user_id: i64, team_id: i64) -> Result<bool, ()> {
-    sqlx::query_scalar::<_, i64>(
-        "SELECT COUNT(*) FROM team_members WHERE user_id = $1 AND team_id = $2",
-    )
-    .bind(user_id)
-    .bind(team_id)
-    .fetch_one(pool)
-    .await
-    .map(|n| n > 0)
-    .map_err(|cause| tracing::warn!(%cause, "live events: membership check failed"))
+impl Listener {
+    /// Whether the person is still active, and their teams, when last learned too long ago.
+    async fn refresh(&mut self, pool: &AnyPool) -> Result<(), ()> {
+        if self.checked.is_some_and(|at| at.elapsed() < STANDING_FOR) {
+            return Ok(());
+        }
+        // Still an active account (deactivation ends everything).
+        if !matches!(users::active_user(pool, self.person.id).await, Ok(Some(_))) {
+            return Err(());
+        }
+        if self.person.role == Role::Clinician {
+            self.teams = teams_of(pool, self.person.id).await?;
+        }
+        self.checked = Some(Instant::now());
+        Ok(())
+    }
+
+    /// What this person may hear of `event`: `Ok(None)` when it is not theirs, `Err` when
+    /// they may hear nothing at all any more.
+    async fn hears(&mut self, pool: &AnyPool, event: HubEvent) -> Result<Option<LiveEvent>, ()> {
+        let (thread_id, teams, veteran_id, replying) = match event {
+            HubEvent::ThreadChanged {
+                thread_id,
+                team_id,
+                veteran_id,
+                previous_team_id,
+            } => (
+                thread_id,
+                [Some(team_id), previous_team_id],
+                Some(veteran_id),
+                None,
+            ),
+            HubEvent::Replying {
+                thread_id,
+                team_id,
+                user_id,
+                name,
+            } => {
+                // Not to the person typing, and never to the Veteran's side.
+                if user_id == self.person.id {
+                    return Ok(None);
+                }
+                (thread_id, [Some(team_id), None], None, Some(name))
+            }
+        };
+        self.refresh(pool).await?;
+        let allowed = match self.person.role {
+            Role::Clinician => teams.into_iter().flatten().any(|t| self.teams.contains(&t)),
+            Role::Veteran => veteran_id == Some(self.person.id),
+            Role::Caregiver => match veteran_id {
+                Some(veteran_id) => has_live_grant(pool, self.person.id, veteran_id).await?,
+                None => false,
+            },
+            Role::Administrator => false,
+        };
+        if !allowed {
+            return Ok(None);
+        }
+        Ok(Some(match replying {
+            Some(name) => LiveEvent::Replying { thread_id, name },
+            None => LiveEvent::ThreadChanged { thread_id },
+        }))
+    }
+}
+
+async fn teams_of(pool: &AnyPool, user_id: i64) -> Result<Vec<i64>, ()> {
+    sqlx::query_scalar::<_, i64>("SELECT team_id FROM team_members WHERE user_id = $1")
+        .bind(user_id)
+        .fetch_all(pool)
+        .await
+        .map_err(|cause| tracing::warn!(%cause, "live events: team lookup failed"))
 }
 
 async fn has_live_grant(pool: &AnyPool, caregiver_id: i64, veteran_id: i64) -> Result<bool, ()> {

@@ -662,3 +662,58 @@ async fn only_a_member_of_the_threads_team_can_say_they_are_replying() {
         other => panic!("expected a replying event, got {other:?}"),
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_clinician_hears_of_her_teams_threads_only() {
+    use app::server::events::HubEvent;
+    let app = demo_app().await;
+    let (her_team, other_team): (i64, i64) = {
+        let pool = &app.state.db.pool;
+        let mine = "SELECT m.team_id FROM team_members m JOIN users u ON u.id = m.user_id \
+                    WHERE u.email = 'nurse@example.com' ORDER BY m.team_id LIMIT 1";
+        let other = "SELECT id FROM care_teams WHERE id NOT IN (SELECT m.team_id \
+                     FROM team_members m JOIN users u ON u.id = m.user_id \
+                     WHERE u.email = 'nurse@example.com') ORDER BY id LIMIT 1";
+        (
+            sqlx::query_scalar(mine).fetch_one(pool).await.unwrap(),
+            sqlx::query_scalar(other).fetch_one(pool).await.unwrap(),
+        )
+    };
+    let cookie = app.sign_in("nurse@example.com").await;
+    let request = Request::get("/events")
+        .header(header::COOKIE, cookie)
+        .body(Body::empty())
+        .unwrap();
+    let mut body = app
+        .router
+        .clone()
+        .oneshot(request)
+        .await
+        .unwrap()
+        .into_body();
+    let changed = |thread_id, team_id, previous_team_id| HubEvent::ThreadChanged {
+        thread_id,
+        team_id,
+        veteran_id: 1,
+        previous_team_id,
+    };
+    app.state
+        .events
+        .publish(changed(201, other_team, None))
+        .await;
+    app.state.events.publish(changed(202, her_team, None)).await;
+    // Moved from her team to another: her list must lose it, so she hears of it too.
+    app.state
+        .events
+        .publish(changed(203, other_team, Some(her_team)))
+        .await;
+    let wait = Duration::from_secs(10);
+    assert_eq!(
+        next_event(&mut body, wait).await.as_deref(),
+        Some(r#"{"kind":"thread_changed","thread_id":202}"#)
+    );
+    assert_eq!(
+        next_event(&mut body, wait).await.as_deref(),
+        Some(r#"{"kind":"thread_changed","thread_id":203}"#)
+    );
+}

@@ -163,3 +163,30 @@ test("the team pages fit a 320 px screen", async ({ page }) => {
   await expect(page.getByRole("link", { name: "Back to team inbox" })).toBeVisible();
   expect(await scrollsSideways(page)).toBe(false);
 });
+
+test("a clinician marks herself away with a colleague covering, then back", async ({ page }) => {
+  await signInAs(page, "nurse@example.com");
+  await page.goto("/settings");
+  await expect(page.getByRole("heading", { name: "Away" })).toBeVisible();
+  const away = page.getByRole("region", { name: "Away" });
+  await away.getByLabel("I'm away until").fill("2030-01-15");
+  await away.getByLabel("Covered by").selectOption({ label: "Dr. Morgan Patel" });
+  await away.getByRole("button", { name: /^Save/ }).click();
+  await expect(page.getByRole("status").filter({ hasText: "You're marked away." })).toBeVisible();
+  await expect(page.getByText(/You're away until Jan 15, 2030.*Dr\. Morgan Patel covers for you/)).toBeVisible();
+  await expectNoAxeViolations(page);
+  await page.getByRole("button", { name: "I'm back" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "Welcome back." })).toBeVisible();
+  await expect(page.getByRole("button", { name: "I'm back" })).toHaveCount(0);
+});
+
+test("a team lead deletes a template after confirming", async ({ page }) => {
+  await signInAs(page, "clinician@example.com");
+  await page.goto("/team/templates");
+  await page.getByRole("link", { name: `Delete ${TEMPLATE_TITLE}` }).click();
+  await expect(page.getByRole("heading", { name: `Delete the template “${TEMPLATE_TITLE}”?` })).toBeVisible();
+  await expectNoAxeViolations(page);
+  await page.getByRole("button", { name: "Yes, delete it" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "The template was deleted." })).toBeVisible();
+  await expect(page.getByRole("heading", { name: TEMPLATE_TITLE })).toHaveCount(0);
+});

@@ -11,39 +11,42 @@ use crate::team::api::{team_coverage, CoverageData, TeamClearCoverage, TeamSetCo
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 
-/// Shown only to clinicians; nobody else's visit calls the server function.
+/// Shown only to clinicians; nobody else's visit calls the server function. The resource
+/// is made here, at the top of the component (never inside a `Suspend` that may run again),
+/// and asks the page context who is visiting before it loads anything.
 #[component]
 pub fn CoverageSettings() -> impl IntoView {
     let context = use_page_context();
+    let data = Resource::new(
+        || (),
+        move |_| async move {
+            let role = context.await.ok().and_then(|c| c.user).map(|u| u.role);
+            if role == Some(Role::Clinician) {
+                team_coverage().await.map(Some)
+            } else {
+                Ok(None)
+            }
+        },
+    );
+    let error = posted_error(&[TeamSetCoverage::PATH, TeamClearCoverage::PATH]);
+    let errors = StoredValue::new(error);
     view! {
         <Suspense>
             {move || Suspend::new(async move {
-                let role = context.await.ok().and_then(|c| c.user).map(|u| u.role);
-                (role == Some(Role::Clinician)).then(|| view! { <Coverage /> })
+                match data.await {
+                    Ok(Some(data)) => view! {
+                        <section class="sm-settings-section" aria-labelledby="away-heading">
+                            <h2 id="away-heading">"Away"</h2>
+                            <ErrorSummary error=Signal::stored(errors.get_value()) />
+                            <DoneNotice />
+                            <CoverageForm data error=errors.get_value() />
+                        </section>
+                    }.into_any(),
+                    Ok(None) => ().into_any(),
+                    Err(error) => view! { <p class="usa-error-message">{error.to_string()}</p> }.into_any(),
+                }
             })}
         </Suspense>
-    }
-}
-
-#[component]
-fn Coverage() -> impl IntoView {
-    let data = Resource::new(|| (), |_| team_coverage());
-    let error = posted_error(&[TeamSetCoverage::PATH, TeamClearCoverage::PATH]);
-    let errors = StoredValue::new(error.clone());
-    view! {
-        <section class="sm-settings-section" aria-labelledby="away-heading">
-            <h2 id="away-heading">"Away"</h2>
-            <ErrorSummary error=Signal::stored(error) />
-            <DoneNotice />
-            <Suspense fallback=|| view! { <p>"Loading…"</p> }>
-                {move || Suspend::new(async move {
-                    match data.await {
-                        Ok(data) => view! { <CoverageForm data error=errors.get_value() /> }.into_any(),
-                        Err(error) => view! { <p class="usa-error-message">{error.to_string()}</p> }.into_any(),
-                    }
-                })}
-            </Suspense>
-        </section>
     }
 }
 
@@ -91,7 +94,7 @@ fn CoverageForm(data: CoverageData, error: Option<AppError>) -> impl IntoView {
                     {options}
                 </select>
             </div>
-            <button type="submit" class="usa-button usa-button--outline">"Save"</button>
+            <button type="submit" class="usa-button usa-button--outline">"Save away status"</button>
         </form>
     }
 }

@@ -6,11 +6,16 @@ Usage: python3 scripts/sse_load.py http://127.0.0.1:3199 SERVER_PID [CONNECTIONS
 Signs in as the demo nurse, opens CONNECTIONS (default 1000) server-sent-event streams
 with that session, checks each answered 200 with text/event-stream, holds them all open,
 and prints the server process's resident memory before and with them (from /proc). Then
-publishes nothing and closes them. Standard library only.
+measures fan-out: Dr. Morgan Patel (same team) starts a reply five times, and the time from
+her request to the moment the last of the streams has the event is printed. Standard
+library only.
 """
 
 import asyncio
+import re
+import statistics
 import sys
+import time
 import urllib.parse
 import urllib.request
 
@@ -23,9 +28,9 @@ def rss_kib(pid: int) -> int:
     raise RuntimeError("no VmRSS")
 
 
-def sign_in(base: str) -> str:
+def sign_in(base: str, email: str = "nurse@example.com") -> str:
     form = urllib.parse.urlencode(
-        {"email": "nurse@example.com", "password": "demo-password-2026"}
+        {"email": email, "password": "demo-password-2026"}
     ).encode()
     request = urllib.request.Request(
         f"{base}/api/sign_in",
@@ -69,6 +74,34 @@ async def open_stream(host: str, port: int, cookie: str):
     return reader, writer
 
 
+def same_origin(base: str, cookie: str) -> dict:
+    return {"Cookie": cookie, "Sec-Fetch-Site": "same-origin", "Origin": base}
+
+
+def a_team_thread(base: str, cookie: str) -> str:
+    request = urllib.request.Request(f"{base}/team", headers={"Cookie": cookie})
+    page = urllib.request.urlopen(request).read().decode()
+    return re.search(r"/team/threads/(\d+)", page).group(1)
+
+
+async def until_heard(reader, name: bytes):
+    while name not in await reader.readline():
+        pass
+
+
+async def fan_out(base: str, streams, thread_id: str, cookie: str) -> float:
+    """Seconds from Dr. Patel's announcement to the last stream hearing it."""
+    form = urllib.parse.urlencode({"thread_id": thread_id}).encode()
+    request = urllib.request.Request(
+        f"{base}/api/announce_replying", data=form, headers=same_origin(base, cookie)
+    )
+    started = time.perf_counter()
+    waiting = [until_heard(reader, b"Dr. Morgan Patel") for reader, _ in streams]
+    await asyncio.get_running_loop().run_in_executor(None, urllib.request.urlopen, request)
+    await asyncio.wait_for(asyncio.gather(*waiting), timeout=30)
+    return time.perf_counter() - started
+
+
 async def main():
     base, pid = sys.argv[1], int(sys.argv[2])
     count = int(sys.argv[3]) if len(sys.argv) > 3 else 1000
@@ -85,6 +118,16 @@ async def main():
     print(f"server RSS before: {before / 1024:.1f} MiB")
     print(f"server RSS with {len(streams)} streams: {held / 1024:.1f} MiB")
     print(f"per stream: {(held - before) / len(streams):.1f} KiB")
+    thread_id = a_team_thread(base, cookie)
+    morgan = sign_in(base, "clinician@example.com")
+    times = []
+    for _ in range(5):
+        times.append(await fan_out(base, streams, thread_id, morgan))
+        await asyncio.sleep(1)
+    print(
+        f"fan-out to all {len(streams)} streams: median {statistics.median(times) * 1000:.0f} ms, "
+        f"max {max(times) * 1000:.0f} ms (5 events)"
+    )
     for _, writer in streams:
         writer.close()
 

@@ -73,6 +73,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/team") view=pages::TeamHome ssr=SsrMode::Async />
                     <Route path=path!("/team/threads/:thread_id") view=team::pages::thread::TeamThreadPage ssr=SsrMode::Async />
                     <Route path=path!("/team/templates") view=team::pages::templates::TemplatesPage ssr=SsrMode::Async />
+                    <Route path=path!("/team/notifications") view=team::pages::notifications::NotificationsPage ssr=SsrMode::Async />
                     <Route path=path!("/admin") view=pages::AdminHome ssr=SsrMode::Async />
                     <Route path=path!("/admin/facilities") view=|| pages::not_available(auth::Area::Admin, "Facilities") ssr=SsrMode::Async />
                     <Route path=path!("/admin/teams") view=|| pages::not_available(auth::Area::Admin, "Care teams") ssr=SsrMode::Async />

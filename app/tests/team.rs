@@ -1073,7 +1073,12 @@ async fn overdue_threads_are_reported_to_leads_once(db: &Db) {
     .await;
     assert_eq!(rows_for_thread, 1);
 
-    // Read; someone else's cannot be touched.
+    assert_eq!(late[0].team_id, w.primary_care);
+
+    // Read; someone else's cannot be touched. The navigation's count follows.
+    let unread_before = team::unread_notifications(db, &w.morgan).await.unwrap();
+    assert_eq!(unread_before, morgans.len() as i64, "all new");
+    assert_eq!(team::unread_notifications(db, &w.casey).await.unwrap(), 0);
     let id = late[0].notification_id;
     assert!(is_not_found(
         team::mark_notification_read(db, &w.casey, id).await
@@ -1081,6 +1086,10 @@ async fn overdue_threads_are_reported_to_leads_once(db: &Db) {
     team::mark_notification_read(db, &w.morgan, id)
         .await
         .unwrap();
+    assert_eq!(
+        team::unread_notifications(db, &w.morgan).await.unwrap(),
+        unread_before - 1
+    );
 
     // The team answers; a later wait that runs late is reported again, on the same row.
     team::reply(db, &w.casey, thread, &reply("Looking into it."))
@@ -1105,6 +1114,10 @@ async fn overdue_threads_are_reported_to_leads_once(db: &Db) {
     assert_eq!(again.len(), 1);
     assert_eq!(again[0].read_at, None, "raised again");
     assert_eq!(again[0].notification_id, id);
+    assert_eq!(
+        team::unread_notifications(db, &w.morgan).await.unwrap(),
+        unread_before
+    );
 }
 
 async fn opening_marks_veteran_messages_opened_once_and_audits(db: &Db) {
@@ -1140,6 +1153,7 @@ async fn opening_marks_veteran_messages_opened_once_and_audits(db: &Db) {
     assert_eq!(seen.veteran_name, "Alex Rivera");
     assert_eq!(seen.facility_time_zone, "America/New_York");
     assert_eq!(seen.messages[0].opened_by_team, Some(true));
+    assert!(seen.opened_now, "the Veteran's pages are told");
     assert_eq!(status(thread).await, Some("Opened by your care team"));
     let first = scalar(
         db,
@@ -1148,9 +1162,10 @@ async fn opening_marks_veteran_messages_opened_once_and_audits(db: &Db) {
     )
     .await;
     tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-    team::open_thread(db, &w.morgan, thread, FROM)
+    let again = team::open_thread(db, &w.morgan, thread, FROM)
         .await
         .unwrap();
+    assert!(!again.opened_now, "nothing new to tell");
     let second = scalar(
         db,
         "SELECT opened_by_team_at FROM messages WHERE thread_id = $1",

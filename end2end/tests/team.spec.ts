@@ -1,5 +1,5 @@
-import { expect, Page, test } from "@playwright/test";
-import { expectNoAxeViolations, hydrated, scrollsSideways, signIn } from "./helpers";
+import { Browser, expect, Page, test } from "@playwright/test";
+import { collectConsoleErrors, expectNoAxeViolations, hydrated, scrollsSideways, signIn } from "./helpers";
 
 // The care team workspace (issue 4). Demo data (app/src/server/demo.rs): Dr. Morgan Patel
 // leads "Primary Care – Blue Team", Casey Nguyen is a member; Alex Rivera's "Rescheduling my
@@ -14,6 +14,23 @@ async function signInAs(page: Page, email: string) {
   await page.goto("/sign-in");
   await signIn(page, email);
 }
+
+/** A second person at their own screen: a fresh browser context, signed in. */
+async function person(browser: Browser, email: string): Promise<Page> {
+  const page = await (await browser.newContext()).newPage();
+  await signInAs(page, email);
+  return page;
+}
+
+/** Marks the page; `stayed` is then true only if the page was never reloaded. */
+async function markPage(page: Page) {
+  await page.evaluate(() => ((window as unknown as { stayed: boolean }).stayed = true));
+}
+async function stayed(page: Page) {
+  return page.evaluate(() => (window as unknown as { stayed?: boolean }).stayed === true);
+}
+
+const unique = () => `${Date.now().toString(36)}${Math.floor(Math.random() * 1000)}`;
 
 async function openTeamThread(page: Page, subject: string) {
   await page.goto("/team");
@@ -39,6 +56,34 @@ test("a team lead adds a reply template", async ({ page }) => {
   await expect(page.getByRole("status").filter({ hasText: "The template was added." })).toBeVisible();
   await expect(page.getByRole("heading", { name: TEMPLATE_TITLE })).toBeVisible();
   await expectNoAxeViolations(page);
+});
+
+test("a team lead sees an overdue conversation under Notifications and marks it read", async ({ page }) => {
+  // The demo's "Rescheduling my visit" has waited on the team for 18 days: the overdue job
+  // told the team's lead when the server started.
+  await signInAs(page, "clinician@example.com");
+  const nav = page.getByRole("navigation", { name: "Main" });
+  await expect(nav.getByRole("link", { name: /^Notifications\s*\d+ new$/ })).toBeVisible();
+  await nav.getByRole("link", { name: /^Notifications/ }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Notifications");
+  const item = page.locator(".sm-notification").filter({ hasText: SUBJECT });
+  await expect(item).toContainText("New");
+  await expect(item).toContainText("Overdue:");
+  await expect(item).toContainText("Alex Rivera · Primary Care – Blue Team");
+  await expectNoAxeViolations(page);
+  const before = Number((await nav.locator(".sm-count").innerText()).match(/\d+/)?.[0]);
+  await item.getByRole("button", { name: `Mark as read: ${SUBJECT}` }).click();
+  await expect(page.getByRole("status").filter({ hasText: "The notification is marked as read." })).toBeVisible();
+  await expect(page.locator(".sm-notification").filter({ hasText: SUBJECT })).not.toContainText("New");
+  if (before > 1) {
+    await expect(nav.locator(".sm-count")).toContainText(`${before - 1}`);
+  } else {
+    await expect(nav.locator(".sm-count")).toHaveCount(0);
+  }
+  // The nurse is no lead: nothing for her.
+  const nurse = await person(page.context().browser()!, "nurse@example.com");
+  await nurse.goto("/team/notifications");
+  await expect(nurse.getByText("You have no notifications.")).toBeVisible();
 });
 
 test("the nurse works a thread: assign, reply from a template, internal note", async ({ page }) => {
@@ -105,29 +150,130 @@ test("the nurse marks the thread complete", async ({ page }) => {
   await expect(page.getByRole("link", { name: SUBJECT })).toBeVisible();
 });
 
-test("keyboard only: j/k move, a assigns, Enter opens, ? helps, r replies, e completes", async ({ page }) => {
-  await signInAs(page, "nurse@example.com");
-  await page.goto("/team?filter=unassigned");
+test("live, two people: the Veteran writes, the nurse sees it arrive, answers from a template; the Veteran sees the answer", async ({ browser }) => {
+  const nurse = await person(browser, "nurse@example.com");
+  const nurseErrors = collectConsoleErrors(nurse);
+  await nurse.goto("/team");
+  await hydrated(nurse);
+  await markPage(nurse);
+
+  const alex = await person(browser, "veteran@example.com");
+  const subject = `Dizzy ${unique()}`;
+  await alex.goto("/messages/new");
+  await hydrated(alex);
+  await alex.getByLabel("To", { exact: true }).selectOption({ label: "Primary Care – Blue Team" });
+  await alex.getByLabel("Category", { exact: true }).selectOption({ label: "Medication" });
+  await alex.getByLabel("Subject", { exact: true }).fill(subject);
+  await alex.getByLabel("Message", { exact: true }).fill("I feel dizzy since the new dose.");
+  await alex.getByRole("button", { name: "Send", exact: true }).click();
+  await expect(alex).toHaveURL(/\/messages\/\d+$/);
+  await hydrated(alex);
+  await markPage(alex);
+  await expect(alex.getByText("Not yet opened by your care team")).toBeVisible();
+
+  // It arrives in the nurse's open list by itself.
+  const row = nurse.getByRole("link", { name: subject, exact: true });
+  await expect(row).toBeVisible({ timeout: 5_000 });
+  expect(await stayed(nurse)).toBe(true);
+
+  await row.click();
+  await expect(nurse.getByRole("heading", { level: 1 })).toContainText(subject);
+  await hydrated(nurse);
+  // Opening it shows on the Veteran's open page, without a reload.
+  await expect(alex.getByText("Opened by your care team")).toBeVisible({ timeout: 5_000 });
+
+  await nurse.getByRole("button", { name: "Assign to me" }).click();
+  await expect(nurse.getByRole("status").filter({ hasText: "The conversation is assigned." })).toBeVisible();
+  await nurse.getByLabel("Reply template").selectOption({ label: TEMPLATE_TITLE });
+  await nurse.getByRole("button", { name: "Use template" }).click();
+  const box = nurse.getByRole("textbox", { name: "Message" });
+  await expect(box).toHaveValue(TEMPLATE_BODY);
+  const answer = `Please sit down when you feel it; we will call you today. ${unique()}`;
+  await box.fill(answer);
+  await nurse.getByRole("button", { name: "Reply", exact: true }).click();
+  await expect(nurse.getByRole("status").filter({ hasText: "Your reply was sent." })).toBeVisible();
+
+  await expect(alex.getByText(answer)).toBeVisible({ timeout: 5_000 });
+  expect(await stayed(alex)).toBe(true);
+
+  // An internal note stays with the team: not for the Veteran, not for the caregiver.
+  const note = `Checked the chart: dose doubled last week. ${unique()}`;
+  await nurse.getByRole("textbox", { name: "Note for the care team" }).fill(note);
+  await nurse.getByRole("button", { name: "Add internal note" }).click();
+  await expect(nurse.getByRole("status").filter({ hasText: "Your internal note was added." })).toBeVisible();
+  await nurse.getByRole("button", { name: "Mark complete" }).click();
+  await expect(nurse.getByRole("status").filter({ hasText: "The conversation is marked complete." })).toBeVisible();
+
+  await alex.reload();
+  await expect(alex.getByText(answer)).toBeVisible();
+  await expect(alex.getByText(note)).toHaveCount(0);
+  await expect(alex.getByText("Internal note")).toHaveCount(0);
+  const sam = await person(browser, "caregiver@example.com");
+  await sam.goto(alex.url());
+  await expect(sam.getByText(answer)).toBeVisible();
+  await expect(sam.getByText(note)).toHaveCount(0);
+  expect(nurseErrors).toEqual([]);
+});
+
+test("two clinicians with the same thread open each see the other replying", async ({ browser }) => {
+  const casey = await person(browser, "nurse@example.com");
+  const morgan = await person(browser, "clinician@example.com");
+  for (const page of [casey, morgan]) {
+    await page.goto("/team?filter=completed");
+    await page.getByRole("link", { name: SUBJECT }).first().click();
+    await expect(page.getByRole("heading", { level: 1 })).toContainText(SUBJECT);
+    await hydrated(page);
+  }
+  await casey.getByRole("textbox", { name: "Message" }).pressSequentially("Checking the sched");
+  await expect(morgan.getByRole("status").filter({ hasText: "Casey Nguyen is replying" })).toBeVisible({ timeout: 5_000 });
+  // Nobody is told they are replying themselves.
+  await expect(casey.getByText("Casey Nguyen is replying")).toHaveCount(0);
+  await morgan.getByRole("textbox", { name: "Message" }).pressSequentially("I'll take it");
+  await expect(casey.getByRole("status").filter({ hasText: "Dr. Morgan Patel is replying" })).toBeVisible({ timeout: 5_000 });
+});
+
+test("keyboard only: three new threads triaged with j/k, a, Enter, ?, r and e", async ({ browser }) => {
+  // Three new messages from Alex, found by one keyword so other threads don't interfere.
+  const tag = `triage${unique()}`;
+  const alex = await person(browser, "veteran@example.com");
+  const subjects = ["Knee", "Sleep", "Diet"].map((word) => `${word} ${tag}`);
+  for (const subject of subjects) {
+    await alex.goto("/messages/new");
+    await alex.getByLabel("To", { exact: true }).selectOption({ label: "Primary Care – Blue Team" });
+    await alex.getByLabel("Category", { exact: true }).selectOption({ label: "General" });
+    await alex.getByLabel("Subject", { exact: true }).fill(subject);
+    await alex.getByLabel("Message", { exact: true }).fill(`A question about ${subject}.`);
+    await alex.getByRole("button", { name: "Send", exact: true }).click();
+    await expect(alex).toHaveURL(/\/messages\/\d+$/);
+  }
+
+  const page = await person(browser, "nurse@example.com");
+  await page.goto(`/team?filter=unassigned&q=${tag}`);
   await hydrated(page);
   const rows = page.locator(".sm-team-row__open");
-  await expect(rows.first()).toBeVisible();
-  const count = await rows.count();
+  await expect(rows).toHaveCount(3);
   await page.keyboard.press("j");
   await expect(rows.first()).toBeFocused();
-  if (count > 1) {
-    await page.keyboard.press("j");
-    await expect(rows.nth(1)).toBeFocused();
-    await page.keyboard.press("k");
-    await expect(rows.first()).toBeFocused();
-  }
-  const subject = (await rows.first().innerText()).trim();
-  await page.keyboard.press("a");
-  await expect(page.getByRole("status").filter({ hasText: "The conversation is assigned." })).toBeVisible();
-
-  await page.goto("/team?filter=mine");
-  await hydrated(page);
   await page.keyboard.press("j");
-  await expect(page.locator(".sm-team-row__open").first()).toBeFocused();
+  await expect(rows.nth(1)).toBeFocused();
+  await page.keyboard.press("k");
+  await expect(rows.first()).toBeFocused();
+  // "a" on each in turn: the assigned one leaves the Unassigned list.
+  for (const left of [2, 1, 0]) {
+    await page.keyboard.press("j");
+    await expect(rows.first()).toBeFocused();
+    await page.keyboard.press("a");
+    await expect(page.getByRole("status").filter({ hasText: "The conversation is assigned." })).toBeVisible();
+    await expect(rows).toHaveCount(left);
+    await hydrated(page);
+  }
+
+  await page.goto(`/team?filter=mine&q=${tag}`);
+  await hydrated(page);
+  await expect(rows).toHaveCount(3);
+  await page.keyboard.press("j");
+  await expect(rows.first()).toBeFocused();
+  const subject = (await rows.first().innerText()).trim();
   await page.keyboard.press("Enter");
   await expect(page).toHaveURL(/\/team\/threads\/\d+/);
   await expect(page.getByRole("heading", { level: 1 })).toContainText(subject);
@@ -141,14 +287,18 @@ test("keyboard only: j/k move, a assigns, Enter opens, ? helps, r replies, e com
   await expect(help).toHaveCount(0);
 
   await page.keyboard.press("r");
-  await expect(page.getByRole("textbox", { name: "Message" })).toBeFocused();
+  const box = page.getByRole("textbox", { name: "Message" });
+  await expect(box).toBeFocused();
   // Typing in the box is typing, not shortcuts.
   await page.keyboard.type("ejk");
-  await expect(page.getByRole("textbox", { name: "Message" })).toHaveValue("ejk");
-  await page.getByRole("textbox", { name: "Message" }).blur();
+  await expect(box).toHaveValue("ejk");
+  await page.keyboard.press("Escape");
+  await box.blur();
 
   await page.keyboard.press("e");
   await expect(page.getByRole("status").filter({ hasText: "The conversation is marked complete." })).toBeVisible();
+  await page.goto(`/team?filter=mine&q=${tag}`);
+  await expect(rows).toHaveCount(2);
 });
 
 test("the team pages fit a 320 px screen", async ({ page }) => {

@@ -12,6 +12,9 @@ pub struct PageContext {
     pub demo: bool,
     /// For Veterans and caregivers: whose messages these are and the folder counts.
     pub mailbox: Option<MailboxContext>,
+    /// For care team members: how many of their notifications are new (the navigation's
+    /// count beside "Notifications").
+    pub new_notifications: i64,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -34,10 +37,19 @@ pub async fn load_page_context() -> Result<PageContext, AppError> {
         Some(user) if crate::auth::Area::Messages.admits(user.role) => mailbox_context().await?,
         _ => None,
     };
+    let new_notifications = match &user {
+        Some(user) if crate::auth::Area::Team.admits(user.role) => {
+            use crate::server::access::require_team;
+            let capability = require_team("api:load_page_context").await?;
+            crate::team::ssr::unread_notifications(&state.db, &capability).await?
+        }
+        _ => 0,
+    };
     Ok(PageContext {
         user,
         demo: state.config.demo,
         mailbox,
+        new_notifications,
     })
 }
 

@@ -97,7 +97,8 @@ fn Header(context: PageContext) -> impl IntoView {
             })}
             {context.user.map(|user| {
                 let folders = context.mailbox.map(|m| m.folders).unwrap_or_default();
-                view! { <nav::RoleNav role=user.role folders /> }
+                let notifications = context.new_notifications;
+                view! { <nav::RoleNav role=user.role folders notifications /> }
             })}
         </header>
     }

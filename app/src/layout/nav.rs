@@ -17,7 +17,11 @@ pub fn links(role: Role) -> &'static [(&'static str, &'static str)] {
             ("Start a new message", "/messages/new"),
             ("Settings", "/settings"),
         ],
-        Role::Clinician => &[("Team inbox", "/team"), ("Settings", "/settings")],
+        Role::Clinician => &[
+            ("Team inbox", "/team"),
+            ("Notifications", "/team/notifications"),
+            ("Settings", "/settings"),
+        ],
         Role::Administrator => &[
             ("Overview", "/admin"),
             ("Facilities", "/admin/facilities"),
@@ -29,12 +33,14 @@ pub fn links(role: Role) -> &'static [(&'static str, &'static str)] {
     }
 }
 
-/// The navigation; for Veterans and caregivers each system folder shows its unread count.
+/// The navigation; for Veterans and caregivers each system folder shows its unread count,
+/// for care team members "Notifications" shows how many are new.
 #[component]
-pub fn RoleNav(role: Role, folders: Vec<FolderSummary>) -> impl IntoView {
+pub fn RoleNav(role: Role, folders: Vec<FolderSummary>, notifications: i64) -> impl IntoView {
     // Live: the unread counts follow new messages without a reload (browser only; the
     // server renders the counts it was given).
     let folders = RwSignal::new(folders);
+    let notifications = RwSignal::new(notifications);
     let live = crate::live::use_live_tick();
     Effect::new(move |previous: Option<u64>| {
         let tick = live.get();
@@ -44,12 +50,16 @@ pub fn RoleNav(role: Role, folders: Vec<FolderSummary>) -> impl IntoView {
                     if let Some(mailbox) = context.mailbox {
                         folders.set(mailbox.folders);
                     }
+                    notifications.set(context.new_notifications);
                 }
             });
         }
         tick
     });
     let unread = move |path: &str| {
+        if path == "/team/notifications" {
+            return Some(notifications.get()).filter(|n| *n > 0);
+        }
         folders.with(|folders| {
             folders
                 .iter()
@@ -65,7 +75,7 @@ pub fn RoleNav(role: Role, folders: Vec<FolderSummary>) -> impl IntoView {
                     .iter()
                     .map(|(label, path)| {
                         let count = move || unread(path).map(|n| view! {
-                            " " <span class="sm-count">{n}<span class="usa-sr-only">" unread"</span></span>
+                            " " <span class="sm-count">{n}<span class="usa-sr-only">{if *path == "/team/notifications" { " new" } else { " unread" }}</span></span>
                         });
                         view! { <li><A href=*path exact=true>{*label}{count}</A></li> }
                     })

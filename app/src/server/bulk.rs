@@ -12,8 +12,16 @@ use crate::server::db::Db;
 const BATCH: usize = 500;
 
 /// Adds `threads` threads. `for_alex` of them go to the demo Veteran (so one inbox is
-/// large); the rest are spread over new Veterans with ten threads each.
-pub async fn seed_bulk(db: &Db, threads: usize, for_alex: usize) -> Result<(), AppError> {
+/// large); the rest are spread over new Veterans with ten threads each. With `teams`, they
+/// go round-robin to that many new care teams of the demo facility, each with the demo
+/// nurse as a member (so her team inbox spans them all), and every third one still waits on
+/// the team; otherwise all go to "Pharmacy", answered.
+pub async fn seed_bulk(
+    db: &Db,
+    threads: usize,
+    for_alex: usize,
+    teams: Option<usize>,
+) -> Result<(), AppError> {
     let id = |sql: &'static str| sqlx::query_scalar::<_, i64>(sql).fetch_optional(&db.pool);
     let alex = id("SELECT id FROM users WHERE email = 'veteran@example.com'").await?;
     let team = id("SELECT id FROM care_teams WHERE name = 'Pharmacy'").await?;
@@ -23,6 +31,11 @@ pub async fn seed_bulk(db: &Db, threads: usize, for_alex: usize) -> Result<(), A
             message: "seed the demo data first (start the server once with --demo)".into(),
         });
     };
+    let teams = match teams {
+        Some(count) => new_teams(db, count.max(1), clinician).await?,
+        None => vec![team],
+    };
+    let waiting_share = if teams.len() > 1 { 3 } else { 0 };
     let categories = Category::ALL;
     let start = now_ms() - 400 * 86_400_000;
     let mut made = 0;
@@ -48,28 +61,30 @@ pub async fn seed_bulk(db: &Db, threads: usize, for_alex: usize) -> Result<(), A
                 "Message {made}: I have a question about my medication schedule and refills."
             );
             let answer = format!("Reply {made}: thank you for writing; here is what to do next.");
+            let messages = [
+                DemoMessage {
+                    author_id: veteran,
+                    on_behalf_of: None,
+                    from_team: false,
+                    body: &question,
+                    sent_at: at,
+                },
+                DemoMessage {
+                    author_id: clinician,
+                    on_behalf_of: None,
+                    from_team: true,
+                    body: &answer,
+                    sent_at: at + 3_600_000,
+                },
+            ];
+            let waiting = waiting_share > 0 && made.is_multiple_of(waiting_share);
             seed_thread(
                 &mut tx,
                 veteran,
-                team,
+                teams[made % teams.len()],
                 &subject,
                 categories[made % categories.len()],
-                &[
-                    DemoMessage {
-                        author_id: veteran,
-                        on_behalf_of: None,
-                        from_team: false,
-                        body: &question,
-                        sent_at: at,
-                    },
-                    DemoMessage {
-                        author_id: clinician,
-                        on_behalf_of: None,
-                        from_team: true,
-                        body: &answer,
-                        sent_at: at + 3_600_000,
-                    },
-                ],
+                if waiting { &messages[..1] } else { &messages },
             )
             .await?;
             made += 1;
@@ -77,4 +92,37 @@ pub async fn seed_bulk(db: &Db, threads: usize, for_alex: usize) -> Result<(), A
         tx.commit().await?;
     }
     Ok(())
+}
+
+/// `count` new care teams ("Bulk team 1", …) at the demo facility, with `member` in each.
+async fn new_teams(db: &Db, count: usize, member: i64) -> Result<Vec<i64>, AppError> {
+    let facility: i64 =
+        sqlx::query_scalar("SELECT id FROM facilities WHERE station_number = '999'")
+            .fetch_one(&db.pool)
+            .await?;
+    let mut tx = db.pool.begin().await?;
+    let mut ids = Vec::with_capacity(count);
+    for n in 1..=count {
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO care_teams (facility_id, name, description, accepting_messages, \
+             created_at) VALUES ($1, $2, '', 1, $3) RETURNING id",
+        )
+        .bind(facility)
+        .bind(format!("Bulk team {n} {}", now_ms()))
+        .bind(now_ms())
+        .fetch_one(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO team_members (team_id, user_id, team_role, created_at) \
+             VALUES ($1, $2, 'member', $3)",
+        )
+        .bind(id)
+        .bind(member)
+        .bind(now_ms())
+        .execute(&mut *tx)
+        .await?;
+        ids.push(id);
+    }
+    tx.commit().await?;
+    Ok(ids)
 }

@@ -125,6 +125,11 @@ pub async fn load_team_thread(thread_id: i64) -> Result<TeamThreadData, AppError
     let db = &state.db;
     let from = ssr::client_address();
     let thread = super::ssr::open_thread(db, &capability, thread_id, from.as_deref()).await?;
+    if thread.opened_now {
+        // The Veteran's open pages show "Opened by your care team" without a reload. Only
+        // the first opening tells: the team's own reloads on this event open nothing new.
+        ssr::changed(&state, thread_id).await;
+    }
     let members = super::ssr::team_members(db, &capability, thread.team_id).await?;
     let zone = thread.facility_time_zone.clone();
     let now = crate::server::now_ms();

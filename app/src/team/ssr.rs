@@ -28,7 +28,9 @@ pub use inbox::{inbox_counts, list_inbox};
 pub use members::{
     clear_coverage, my_coverage, my_teams, reassign_choices, set_coverage, team_members,
 };
-pub use overdue::{backfill_due_times, mark_notification_read, mark_overdue, notifications};
+pub use overdue::{
+    backfill_due_times, mark_notification_read, mark_overdue, notifications, unread_notifications,
+};
 pub use templates::{create_template, delete_template, templates, update_template};
 pub use thread::{add_internal_note, mark_complete, open_thread, reply, UNOPENED_MESSAGE};
 

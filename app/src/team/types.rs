@@ -285,6 +285,9 @@ pub struct TeamThread {
     pub messages: Vec<MessageView>,
     pub history: Vec<ThreadEvent>,
     pub other_threads: Vec<OtherThread>,
+    /// This opening was the first to see some of the Veteran's messages (they just became
+    /// "Opened by your care team"), so the Veteran's open pages should hear of it.
+    pub opened_now: bool,
 }
 
 /// A reply template of a team.
@@ -327,6 +330,7 @@ pub struct Notification {
     pub thread_id: i64,
     pub subject: String,
     pub veteran_name: String,
+    pub team_id: i64,
     pub team_name: String,
     pub created_at: i64,
     pub read_at: Option<i64>,

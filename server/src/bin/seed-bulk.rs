@@ -1,5 +1,6 @@
 //! Fills a database with many threads for speed measurements (issue 3 figures):
 //!   cargo run --release -p server --bin seed-bulk -- --database-url sqlite://data/bulk.db?mode=rwc --threads 100000
+//! and, for the team inbox (issue 4), `--teams 50` spreads them over 50 care teams.
 //! Migrates and seeds the demo data first when the database is empty.
 
 use clap::Parser;
@@ -15,6 +16,11 @@ struct Args {
     /// How many of them belong to the demo Veteran, Alex Rivera.
     #[arg(long, default_value_t = 2_000)]
     for_alex: usize,
+    /// Spread the threads over this many new care teams, all with the demo nurse as a
+    /// member, a third of them waiting on the team (issue 4's team inbox figure). Without
+    /// it, they all go to "Pharmacy", answered (issue 3's figure).
+    #[arg(long)]
+    teams: Option<usize>,
 }
 
 #[tokio::main]
@@ -29,7 +35,7 @@ async fn main() -> ExitCode {
         app::server::demo::seed_if_empty(&db.pool)
             .await
             .map_err(|e| e.to_string())?;
-        app::server::bulk::seed_bulk(&db, args.threads, args.for_alex)
+        app::server::bulk::seed_bulk(&db, args.threads, args.for_alex, args.teams)
             .await
             .map_err(|e| e.to_string())?;
         db.pool.close().await;

@@ -1,12 +1,13 @@
 //! The care team's pages (issue 4): the team inbox (`/team`), a thread beside the list
-//! (`/team/threads/:thread_id`), reply templates (`/team/templates`) and the "Away" section
-//! of the settings page. Forms are plain form posts to `team::api` (they work without the
-//! wasm); the wasm adds the keyboard shortcuts, filling a reply from a template in place,
+//! (`/team/threads/:thread_id`), reply templates (`/team/templates`), notifications
+//! (`/team/notifications`) and the "Away" section of the settings page. Forms are plain form
+//! posts to `team::api` (they work without the wasm); the wasm adds the keyboard shortcuts, filling a reply from a template in place,
 //! and live reloads (`crate::live::use_live_tick` in every resource's key).
 
 pub mod coverage;
 pub mod inbox;
 pub mod keys;
+pub mod notifications;
 pub mod templates;
 pub mod thread;
 
@@ -98,6 +99,7 @@ pub(crate) fn DoneNotice() -> impl IntoView {
             "template_deleted" => "The template was deleted.",
             "away" => "You're marked away. New assignments go to the member covering for you.",
             "back" => "Welcome back. New assignments come to you again.",
+            "notification_read" => "The notification is marked as read.",
             _ => return None,
         })
     };

@@ -104,7 +104,7 @@ pub async fn notifications(
 ) -> Result<Vec<Notification>, AppError> {
     let rows = sqlx::query(&format!(
         "SELECT n.id, n.kind, n.thread_id, t.subject, u.name AS veteran_name, \
-         ct.name AS team_name, n.created_at, n.read_at \
+         t.team_id, ct.name AS team_name, n.created_at, n.read_at \
          FROM notifications n JOIN threads t ON t.id = n.thread_id \
          JOIN users u ON u.id = t.veteran_id JOIN care_teams ct ON ct.id = t.team_id \
          WHERE n.user_id = $1 AND t.team_id IN ({}) \
@@ -126,6 +126,7 @@ pub async fn notifications(
                 thread_id: row.try_get("thread_id")?,
                 subject: row.try_get("subject")?,
                 veteran_name: row.try_get("veteran_name")?,
+                team_id: row.try_get("team_id")?,
                 team_name: row.try_get("team_name")?,
                 created_at: row.try_get("created_at")?,
                 read_at: row.try_get("read_at")?,
@@ -133,6 +134,20 @@ pub async fn notifications(
         })
         .collect::<Result<_, sqlx::Error>>()
         .map_err(AppError::from)
+}
+
+/// How many of the person's notifications (about threads still on one of their teams) are
+/// unread, for the navigation's count.
+pub async fn unread_notifications(db: &Db, capability: &TeamCapability) -> Result<i64, AppError> {
+    let count = sqlx::query_scalar(&format!(
+        "SELECT COUNT(*) FROM notifications n JOIN threads t ON t.id = n.thread_id \
+         WHERE n.user_id = $1 AND n.read_at IS NULL AND t.team_id IN ({})",
+        my_teams_sql("$1")
+    ))
+    .bind(capability.user().id)
+    .fetch_one(&db.pool)
+    .await?;
+    Ok(count)
 }
 
 /// Marks one of the person's notifications read (`NotFound` for anyone else's).

@@ -56,7 +56,7 @@ pub async fn open_thread(
     let veteran_id: i64 = row.try_get("veteran_id")?;
     let team_id: i64 = row.try_get("team_id")?;
 
-    sqlx::query(
+    let opened = sqlx::query(
         "UPDATE messages SET opened_by_team_at = $1 \
          WHERE thread_id = $2 AND sent_by_team = 0 AND opened_by_team_at IS NULL",
     )
@@ -97,6 +97,7 @@ pub async fn open_thread(
         messages,
         history,
         other_threads,
+        opened_now: opened.rows_affected() > 0,
     })
 }
 

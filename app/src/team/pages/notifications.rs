@@ -1,0 +1,118 @@
+//! `/team/notifications`: what the overdue job told the person (issue 4: a team's leads hear
+//! once per thread when it goes past its response target; in-app now, email later). Newest
+//! first, each linking to its conversation; "Mark as read" is a plain form post, so it works
+//! without the wasm. The navigation shows how many are new.
+
+use super::DoneNotice;
+use crate::auth::Area;
+use crate::error::AppError;
+use crate::messages::pages::thread_list::LoadError;
+use crate::pages::Gate;
+use crate::team::types::{Notification, NotificationKind};
+use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
+use leptos_meta::Title;
+use serde::{Deserialize, Serialize};
+
+/// A notification with its time in words, in its team's facility zone.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NotificationItem {
+    pub notification: Notification,
+    /// "Nov 27, 2026, 3:42 PM EST".
+    pub when: String,
+}
+
+#[server(endpoint = "team_notifications")]
+pub async fn team_notifications() -> Result<Vec<NotificationItem>, AppError> {
+    use crate::server::access::{app_state, require_team};
+    use crate::server::clock::date_time;
+    let capability = require_team("api:team_notifications").await?;
+    let state = app_state()?;
+    let teams = crate::team::ssr::my_teams(&state.db, &capability).await?;
+    let notifications = crate::team::ssr::notifications(&state.db, &capability).await?;
+    Ok(notifications
+        .into_iter()
+        .map(|notification| NotificationItem {
+            when: date_time(
+                notification.created_at,
+                &crate::team::api::ssr::zone_of(&teams, notification.team_id),
+            ),
+            notification,
+        })
+        .collect())
+}
+
+#[server(endpoint = "team_mark_notification_read")]
+pub async fn team_mark_notification_read(notification: i64) -> Result<(), AppError> {
+    use crate::server::access::{app_state, require_team};
+    let capability = require_team("api:team_mark_notification_read").await?;
+    let state = app_state()?;
+    crate::team::ssr::mark_notification_read(&state.db, &capability, notification).await?;
+    crate::team::api::ssr::go_back("/team/notifications", "notification_read");
+    Ok(())
+}
+
+#[component]
+pub fn NotificationsPage() -> impl IntoView {
+    view! {
+        <Gate area=Area::Team>
+            <Title text="Notifications" />
+            <Notifications />
+        </Gate>
+    }
+}
+
+#[component]
+fn Notifications() -> impl IntoView {
+    let live = crate::live::use_live_tick();
+    let data = Resource::new(move || live.get(), |_| team_notifications());
+    view! {
+        <h1>"Notifications"</h1>
+        <DoneNotice />
+        <p>"When a conversation of a team you lead goes past its response target, you hear of it here, once."</p>
+        <Suspense fallback=|| view! { <p>"Loading notifications…"</p> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Ok(items) if items.is_empty() => view! { <p>"You have no notifications."</p> }.into_any(),
+                    Ok(items) => view! {
+                        <ul class="sm-notifications">
+                            {items.into_iter().map(|item| view! { <NotificationRow item /> }).collect_view()}
+                        </ul>
+                    }
+                    .into_any(),
+                    Err(error) => view! { <LoadError error /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn NotificationRow(item: NotificationItem) -> impl IntoView {
+    let NotificationItem { notification, when } = item;
+    let unread = notification.read_at.is_none();
+    let what = match notification.kind {
+        NotificationKind::Overdue => "Overdue: ",
+    };
+    let subject = notification.subject.clone();
+    view! {
+        <li class="sm-notification" class:sm-notification--new=unread>
+            <p class="sm-notification__what">
+                {unread.then(|| view! { <span class="sm-tag">"New"</span> " " })}
+                {what}
+                <a href=format!("/team/threads/{}", notification.thread_id)>{notification.subject}</a>
+            </p>
+            <p class="sm-notification__detail">
+                {format!("{} · {} · {when}", notification.veteran_name, notification.team_name)}
+            </p>
+            {unread.then(|| view! {
+                <form method="post" action=TeamMarkNotificationRead::PATH class="sm-inline-form">
+                    <input type="hidden" name="notification" value=notification.notification_id.to_string() />
+                    <button type="submit" class="usa-button usa-button--unstyled">
+                        "Mark as read"<span class="usa-sr-only">{format!(": {subject}")}</span>
+                    </button>
+                </form>
+            })}
+        </li>
+    }
+}

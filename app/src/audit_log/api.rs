@@ -21,6 +21,8 @@ pub struct AuditLogPage {
     pub error: Option<AppError>,
 }
 
+/// The filter from the form's fields, as typed (server only: the server functions' bodies).
+#[cfg(feature = "ssr")]
 fn filter_of(
     person: Option<String>,
     patient: Option<String>,

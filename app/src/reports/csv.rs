@@ -24,6 +24,11 @@ pub fn attachment(file_name: &str) {
         options.insert_header(CONTENT_DISPOSITION, value);
     }
     options.insert_header(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    // A browser's form submission accepts HTML, and server_fn answers those with a redirect
+    // back to the page (its "form-redirects" feature). A download must be answered, not
+    // redirected: the status set here replaces the redirect's, and a browser ignores the
+    // leftover `Location` of a 200. Errors are not downloads: they keep the redirect.
+    options.set_status(http::StatusCode::OK);
 }
 
 /// A cell a spreadsheet would otherwise run as a formula (`=`, `+`, `-`, `@`, tab, carriage

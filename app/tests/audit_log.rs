@@ -326,7 +326,39 @@ async fn audit_events_hold_no_message_content(db: &Db) {
     assert_eq!(reads[0].ip.as_deref(), Some("198.51.100.4"));
 }
 
+/// `seed-bulk --audit-events` (the figures' data) works on both databases and spreads the
+/// events over actions, outcomes and people.
+async fn bulk_audit_events_fill_every_filter(db: &Db) {
+    world(db).await;
+    let before: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_events")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    app::audit_log::bulk::seed_audit_events(db, 1_200)
+        .await
+        .unwrap();
+    let after: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_events")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(after - before, 1_200);
+    let denied = all(db, &filter(|f| f.outcome = "denied".into())).await;
+    assert_eq!(denied.len(), 200 + 1, "every sixth, and the world's one");
+    let reads = events(
+        db,
+        &admin(),
+        &filter(|f| f.action = "thread_read".into()),
+        None,
+        50,
+    )
+    .await
+    .unwrap();
+    assert_eq!(reads.0.len(), 50);
+    assert!(reads.1.is_some());
+}
+
 on_both_databases!(
+    bulk_audit_events_fill_every_filter,
     filters_find_events_by_person_patient_action_outcome_and_day,
     a_filter_that_needs_correcting_says_which_field,
     pages_and_the_csv_export_cover_every_event_once,

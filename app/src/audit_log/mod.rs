@@ -3,6 +3,8 @@
 //! CSV export. It shows the events' own columns and people's names, never message content.
 
 pub mod api;
+#[cfg(feature = "ssr")]
+pub mod bulk;
 pub mod page;
 #[cfg(feature = "ssr")]
 pub mod ssr;

@@ -1,5 +1,7 @@
 //! Fills a database with many threads for speed measurements (issue 3 figures):
 //!   cargo run --release -p server --bin seed-bulk -- --database-url sqlite://data/bulk.db?mode=rwc --threads 100000
+//! With `--audit-events 1000000` it adds audit events too (issue 6 figures); `--threads 0`
+//! adds only those.
 //! Migrates and seeds the demo data first when the database is empty.
 
 use clap::Parser;
@@ -15,6 +17,9 @@ struct Args {
     /// How many of them belong to the demo Veteran, Alex Rivera.
     #[arg(long, default_value_t = 2_000)]
     for_alex: usize,
+    /// How many audit events to add (issue 6 figures: the audit log viewer).
+    #[arg(long, default_value_t = 0)]
+    audit_events: i64,
 }
 
 #[tokio::main]
@@ -32,6 +37,9 @@ async fn main() -> ExitCode {
         app::server::bulk::seed_bulk(&db, args.threads, args.for_alex)
             .await
             .map_err(|e| e.to_string())?;
+        app::audit_log::bulk::seed_audit_events(&db, args.audit_events)
+            .await
+            .map_err(|e| e.to_string())?;
         db.pool.close().await;
         Ok::<_, String>(())
     }
@@ -39,8 +47,9 @@ async fn main() -> ExitCode {
     match result {
         Ok(()) => {
             println!(
-                "added {} threads in {:.1} s",
+                "added {} threads and {} audit events in {:.1} s",
                 args.threads,
+                args.audit_events,
                 started.elapsed().as_secs_f64()
             );
             ExitCode::SUCCESS

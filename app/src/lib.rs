@@ -4,12 +4,14 @@
 #![recursion_limit = "256"]
 
 pub mod account;
+pub mod audit_log;
 pub mod auth;
 pub mod error;
 pub mod layout;
 pub mod live;
 pub mod messages;
 pub mod pages;
+pub mod reports;
 #[cfg(feature = "ssr")]
 pub mod server;
 pub mod team;
@@ -78,8 +80,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/facilities") view=|| pages::not_available(auth::Area::Admin, "Facilities") ssr=SsrMode::Async />
                     <Route path=path!("/admin/teams") view=|| pages::not_available(auth::Area::Admin, "Care teams") ssr=SsrMode::Async />
                     <Route path=path!("/admin/users") view=|| pages::not_available(auth::Area::Admin, "Users") ssr=SsrMode::Async />
-                    <Route path=path!("/admin/reports") view=|| pages::not_available(auth::Area::Admin, "Reports") ssr=SsrMode::Async />
-                    <Route path=path!("/admin/audit") view=|| pages::not_available(auth::Area::Admin, "Audit log") ssr=SsrMode::Async />
+                    <Route path=path!("/admin/reports") view=reports::page::ReportsPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/audit") view=audit_log::page::AuditLogPage ssr=SsrMode::Async />
                 </Routes>
             </layout::Layout>
         </Router>

@@ -245,7 +245,7 @@ fn coverage_from(row: &AnyRow, alias: &str) -> Result<Option<Coverage>, sqlx::Er
 }
 
 /// A value bound into an `Sql` query.
-enum Value {
+pub(crate) enum Value {
     Int(i64),
     Text(String),
 }
@@ -253,41 +253,42 @@ enum Value {
 /// A query assembled from optional parts, numbering `$n` placeholders as values are bound
 /// (sqlx's `QueryBuilder` writes `?` for the `Any` driver, which PostgreSQL refuses). Each
 /// bind returns its placeholder, so one value can be used in several places. Only fixed
-/// SQL is pushed as text; everything from a person is bound.
-struct Sql {
+/// SQL is pushed as text; everything from a person is bound. Also used by the audit log
+/// viewer's filters (`audit_log::ssr`).
+pub(crate) struct Sql {
     text: String,
     values: Vec<Value>,
 }
 
 impl Sql {
-    fn new() -> Sql {
+    pub(crate) fn new() -> Sql {
         Sql {
             text: String::new(),
             values: Vec::new(),
         }
     }
 
-    fn push(&mut self, text: &str) -> &mut Sql {
+    pub(crate) fn push(&mut self, text: &str) -> &mut Sql {
         self.text.push_str(text);
         self
     }
 
-    fn bind(&mut self, value: Value) -> String {
+    pub(crate) fn bind(&mut self, value: Value) -> String {
         self.values.push(value);
         let mut placeholder = String::new();
         let _ = write!(placeholder, "${}", self.values.len());
         placeholder
     }
 
-    fn int(&mut self, value: i64) -> String {
+    pub(crate) fn int(&mut self, value: i64) -> String {
         self.bind(Value::Int(value))
     }
 
-    fn text(&mut self, value: impl Into<String>) -> String {
+    pub(crate) fn text(&mut self, value: impl Into<String>) -> String {
         self.bind(Value::Text(value.into()))
     }
 
-    fn query(&self) -> sqlx::query::Query<'_, Any, AnyArguments<'_>> {
+    pub(crate) fn query(&self) -> sqlx::query::Query<'_, Any, AnyArguments<'_>> {
         let mut query = sqlx::query(&self.text);
         for value in &self.values {
             query = match value {

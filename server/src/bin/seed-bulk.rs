@@ -1,6 +1,8 @@
 //! Fills a database with many threads for speed measurements (issue 3 figures):
 //!   cargo run --release -p server --bin seed-bulk -- --database-url sqlite://data/bulk.db?mode=rwc --threads 100000
 //! and, for the team inbox (issue 4), `--teams 50` spreads them over 50 care teams.
+//! With `--audit-events 1000000` it adds audit events too (issue 6 figures); `--threads 0`
+//! adds only those.
 //! Migrates and seeds the demo data first when the database is empty.
 
 use clap::Parser;
@@ -21,6 +23,9 @@ struct Args {
     /// it, they all go to "Pharmacy", answered (issue 3's figure).
     #[arg(long)]
     teams: Option<usize>,
+    /// How many audit events to add (issue 6 figures: the audit log viewer).
+    #[arg(long, default_value_t = 0)]
+    audit_events: i64,
 }
 
 #[tokio::main]
@@ -38,6 +43,9 @@ async fn main() -> ExitCode {
         app::server::bulk::seed_bulk(&db, args.threads, args.for_alex, args.teams)
             .await
             .map_err(|e| e.to_string())?;
+        app::audit_log::bulk::seed_audit_events(&db, args.audit_events)
+            .await
+            .map_err(|e| e.to_string())?;
         db.pool.close().await;
         Ok::<_, String>(())
     }
@@ -45,8 +53,9 @@ async fn main() -> ExitCode {
     match result {
         Ok(()) => {
             println!(
-                "added {} threads in {:.1} s",
+                "added {} threads and {} audit events in {:.1} s",
                 args.threads,
+                args.audit_events,
                 started.elapsed().as_secs_f64()
             );
             ExitCode::SUCCESS

@@ -1,0 +1,103 @@
+//! The audit log viewer's server functions (issue 6): each starts with `require_admin` and
+//! makes one call into `audit_log::ssr`. A clinician or a Veteran calling one gets 403.
+
+use super::types::{AuditEntry, AuditFilter};
+use crate::error::AppError;
+use leptos::prelude::*;
+use leptos::server_fn::codec::{GetUrl, StreamingText, TextStream};
+use serde::{Deserialize, Serialize};
+
+/// One page of the viewer: the filter as typed, the events, and where the next page
+/// starts. A filter that needs correcting gives `error` (a message at each field) and no
+/// events.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditLogPage {
+    pub filter: AuditFilter,
+    pub entries: Vec<AuditEntry>,
+    /// The `before` token of the next (older) page.
+    pub next: Option<String>,
+    /// Whether this page is a later one (shows "Newest events").
+    pub paged: bool,
+    pub error: Option<AppError>,
+}
+
+/// The filter from the form's fields, as typed (server only: the server functions' bodies).
+#[cfg(feature = "ssr")]
+fn filter_of(
+    person: Option<String>,
+    patient: Option<String>,
+    action: Option<String>,
+    outcome: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+) -> AuditFilter {
+    AuditFilter {
+        person: person.unwrap_or_default(),
+        patient: patient.unwrap_or_default(),
+        action: action.unwrap_or_default(),
+        outcome: outcome.unwrap_or_default(),
+        from: from.unwrap_or_default(),
+        to: to.unwrap_or_default(),
+    }
+}
+
+#[server(endpoint = "admin_audit_log")]
+pub async fn admin_audit_log(
+    person: Option<String>,
+    patient: Option<String>,
+    action: Option<String>,
+    outcome: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    before: Option<String>,
+) -> Result<AuditLogPage, AppError> {
+    use super::types::{AuditCursor, AUDIT_PAGE_SIZE};
+    use crate::server::access::{app_state, require_admin};
+    let capability = require_admin("api:admin_audit_log").await?;
+    let state = app_state()?;
+    let filter = filter_of(person, patient, action, outcome, from, to);
+    let before = before.as_deref().and_then(AuditCursor::from_token);
+    let mut page = AuditLogPage {
+        filter,
+        entries: Vec::new(),
+        next: None,
+        paged: before.is_some(),
+        error: None,
+    };
+    match super::ssr::check(&page.filter) {
+        Ok(checked) => {
+            let (entries, next) =
+                super::ssr::events(&state.db, &capability, &checked, before, AUDIT_PAGE_SIZE)
+                    .await?;
+            page.entries = entries;
+            page.next = next.map(AuditCursor::to_token);
+        }
+        Err(error) => page.error = Some(error),
+    }
+    Ok(page)
+}
+
+/// Every event the filter selects, newest first, as a CSV file
+/// (`Content-Disposition: attachment`), sent in chunks as it is read.
+#[server(endpoint = "admin_audit_csv", input = GetUrl, output = StreamingText)]
+pub async fn admin_audit_csv(
+    person: Option<String>,
+    patient: Option<String>,
+    action: Option<String>,
+    outcome: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+) -> Result<TextStream<AppError>, AppError> {
+    use crate::server::access::{app_state, require_admin};
+    let capability = require_admin("api:admin_audit_csv").await?;
+    let state = app_state()?;
+    let filter = filter_of(person, patient, action, outcome, from, to);
+    let checked = super::ssr::check(&filter)?;
+    crate::reports::csv::attachment("audit-log.csv");
+    Ok(TextStream::new(super::ssr::csv_export(
+        state.db.clone(),
+        capability,
+        checked,
+        1000,
+    )))
+}

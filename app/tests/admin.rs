@@ -831,9 +831,10 @@ async fn two_administrators_racing_to_deactivate_each_other_leave_one(db: &Db) {
     .user_id;
     let quinn = trusted::admin(user(db, "quinn@example.com").await).unwrap();
     let riley_id = riley.user().id;
+    let origin = from();
     let (first, second) = tokio::join!(
-        admin::deactivate(db, &riley, &from(), quinn_id),
-        admin::deactivate(db, &quinn, &from(), riley_id),
+        admin::deactivate(db, &riley, &origin, quinn_id),
+        admin::deactivate(db, &quinn, &origin, riley_id),
     );
     let refused = [&first, &second]
         .iter()
@@ -865,8 +866,8 @@ async fn two_administrators_racing_to_deactivate_each_other_leave_one(db: &Db) {
         trusted::admin(users::active_user(&db.pool, loser).await.unwrap().unwrap()).unwrap();
     let winner_id = winner.user().id;
     let (a, b) = tokio::join!(
-        admin::change_role(db, &winner, &from(), loser, "clinician"),
-        admin::change_role(db, &loser_cap, &from(), winner_id, "clinician"),
+        admin::change_role(db, &winner, &origin, loser, "clinician"),
+        admin::change_role(db, &loser_cap, &origin, winner_id, "clinician"),
     );
     assert_eq!(a.is_ok() as u8 + b.is_ok() as u8, 1, "{a:?} {b:?}");
     assert_eq!(

@@ -73,8 +73,12 @@ pub fn station_number_problem(station: &str) -> Option<String> {
         return Some("Enter a station number.".to_string());
     }
     let bytes = station.as_bytes();
-    let digits = bytes.len() >= 3 && bytes[..3].iter().all(u8::is_ascii_digit);
-    let suffix = bytes.len() <= 5 && bytes[3..].iter().all(u8::is_ascii_alphanumeric);
+    let digits = bytes
+        .get(..3)
+        .is_some_and(|d| d.iter().all(u8::is_ascii_digit));
+    let suffix = bytes
+        .get(3..)
+        .is_some_and(|s| s.len() <= 2 && s.iter().all(u8::is_ascii_alphanumeric));
     if digits && suffix {
         None
     } else {

@@ -13,6 +13,8 @@ use super::types::{
 };
 use crate::error::AppError;
 use leptos::prelude::*;
+// Used by the server-only bodies (`PATH`, for failed-post redirects).
+#[cfg(feature = "ssr")]
 use leptos::server_fn::ServerFn;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -57,6 +59,7 @@ pub struct UserPage {
 }
 
 /// `Some(id)` for a number, `None` for an empty or other value (an "any" filter).
+#[cfg(feature = "ssr")]
 fn number(value: Option<&str>) -> Option<i64> {
     value.and_then(|v| v.trim().parse().ok())
 }

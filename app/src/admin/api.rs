@@ -20,14 +20,14 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FacilitiesPage {
+pub struct FacilitiesData {
     pub facilities: Vec<Facility>,
     /// What a refused form post kept, by field name.
     pub kept: BTreeMap<String, String>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TeamsPage {
+pub struct TeamsData {
     pub teams: Vec<TeamSummary>,
     pub facilities: Vec<Facility>,
     pub filter: TeamFilter,
@@ -37,20 +37,20 @@ pub struct TeamsPage {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TeamPage {
+pub struct TeamData {
     pub detail: TeamDetail,
     pub facilities: Vec<Facility>,
     pub kept: BTreeMap<String, String>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct UsersPage {
+pub struct UsersData {
     pub users: Vec<UserRow>,
     pub kept: BTreeMap<String, String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct UserPage {
+pub struct UserData {
     pub detail: UserDetail,
     /// The set-password link just made for this person, shown once after "Invite" or
     /// "Reset password".
@@ -65,11 +65,11 @@ fn number(value: Option<&str>) -> Option<i64> {
 }
 
 #[server(endpoint = "admin_facilities")]
-pub async fn admin_facilities(kept: Option<String>) -> Result<FacilitiesPage, AppError> {
+pub async fn admin_facilities(kept: Option<String>) -> Result<FacilitiesData, AppError> {
     use crate::server::access::{app_state, require_admin};
     let capability = require_admin("api:admin_facilities").await?;
     let state = app_state()?;
-    Ok(FacilitiesPage {
+    Ok(FacilitiesData {
         facilities: super::ssr::facilities(&state.db, &capability).await?,
         kept: ssr::kept(kept).await?,
     })
@@ -127,7 +127,7 @@ pub async fn admin_teams(
     accepting: Option<String>,
     preview: Option<String>,
     kept: Option<String>,
-) -> Result<TeamsPage, AppError> {
+) -> Result<TeamsData, AppError> {
     use crate::server::access::{app_state, require_admin};
     let capability = require_admin("api:admin_teams").await?;
     let state = app_state()?;
@@ -150,7 +150,7 @@ pub async fn admin_teams(
         },
         None => None,
     };
-    Ok(TeamsPage {
+    Ok(TeamsData {
         teams: super::ssr::teams(&state.db, &capability, &filter).await?,
         facilities: super::ssr::facilities(&state.db, &capability).await?,
         filter,
@@ -160,11 +160,11 @@ pub async fn admin_teams(
 }
 
 #[server(endpoint = "admin_team")]
-pub async fn admin_team(team: i64, kept: Option<String>) -> Result<TeamPage, AppError> {
+pub async fn admin_team(team: i64, kept: Option<String>) -> Result<TeamData, AppError> {
     use crate::server::access::{app_state, require_admin};
     let capability = require_admin("api:admin_team").await?;
     let state = app_state()?;
-    Ok(TeamPage {
+    Ok(TeamData {
         detail: super::ssr::team_detail(&state.db, &capability, team).await?,
         facilities: super::ssr::facilities(&state.db, &capability).await?,
         kept: ssr::kept(kept).await?,
@@ -378,11 +378,11 @@ pub async fn admin_import(preview: String) -> Result<(), AppError> {
 }
 
 #[server(endpoint = "admin_users")]
-pub async fn admin_users(q: Option<String>, kept: Option<String>) -> Result<UsersPage, AppError> {
+pub async fn admin_users(q: Option<String>, kept: Option<String>) -> Result<UsersData, AppError> {
     use crate::server::access::{app_state, require_admin};
     let capability = require_admin("api:admin_users").await?;
     let state = app_state()?;
-    Ok(UsersPage {
+    Ok(UsersData {
         users: super::ssr::find_users(&state.db, &capability, q.as_deref().unwrap_or("")).await?,
         kept: ssr::kept(kept).await?,
     })
@@ -393,11 +393,11 @@ pub async fn admin_user(
     user: i64,
     done: Option<String>,
     kept: Option<String>,
-) -> Result<UserPage, AppError> {
+) -> Result<UserData, AppError> {
     use crate::server::access::{app_state, require_admin};
     let capability = require_admin("api:admin_user").await?;
     let state = app_state()?;
-    Ok(UserPage {
+    Ok(UserData {
         detail: super::ssr::user_detail(&state.db, &capability, user).await?,
         // Only on the page the invitation or reset leads to, not on every later visit.
         link: match done.as_deref() {

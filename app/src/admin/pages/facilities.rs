@@ -1,7 +1,7 @@
 //! `/admin/facilities`: the list, "Add a facility", and "Edit" (`?edit=<id>`).
 
 use super::{kept_or, AdminDone, BackTo, TextField};
-use crate::admin::api::{admin_facilities, AdminSaveFacility, FacilitiesPage};
+use crate::admin::api::{admin_facilities, AdminSaveFacility, FacilitiesData};
 use crate::auth::Area;
 use crate::error::AppError;
 use crate::layout::ErrorSummary;
@@ -48,7 +48,7 @@ fn Facilities() -> impl IntoView {
 
 #[component]
 fn FacilityList(
-    page: FacilitiesPage,
+    page: FacilitiesData,
     editing: Option<i64>,
     error: Option<AppError>,
 ) -> impl IntoView {

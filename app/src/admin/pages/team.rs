@@ -5,7 +5,7 @@ use super::teams::TeamFields;
 use super::{kept_or, AdminDone, BackTo, FieldError, TextField};
 use crate::admin::api::{
     admin_team, AdminAddAssociation, AdminAddMember, AdminRemoveMember, AdminSaveTeam,
-    AdminSetBlocked, TeamPage,
+    AdminSetBlocked, TeamData,
 };
 use crate::admin::types::{AssociationRow, TeamMemberRow, TeamRole};
 use crate::auth::Area;
@@ -72,8 +72,8 @@ fn Team() -> impl IntoView {
 }
 
 #[component]
-fn TeamView(page: TeamPage, error: Option<AppError>, path: String) -> impl IntoView {
-    let TeamPage {
+fn TeamView(page: TeamData, error: Option<AppError>, path: String) -> impl IntoView {
+    let TeamData {
         detail,
         facilities,
         kept,

@@ -3,7 +3,7 @@
 //! with its preview (`?preview=<token>`).
 
 use super::{kept_or, textarea_text, AdminDone, BackTo, FieldError, TextField};
-use crate::admin::api::{admin_teams, AdminImport, AdminPreviewImport, AdminSaveTeam, TeamsPage};
+use crate::admin::api::{admin_teams, AdminImport, AdminPreviewImport, AdminSaveTeam, TeamsData};
 use crate::admin::types::{
     Facility, ImportPreview, ImportVerdict, TeamSummary, IMPORT_HEADER, RESPONSE_TARGET_MAX_DAYS,
     RESPONSE_TARGET_MIN_DAYS,
@@ -71,11 +71,11 @@ fn Teams() -> impl IntoView {
 
 #[component]
 fn TeamsView(
-    page: TeamsPage,
+    page: TeamsData,
     save_error: Option<AppError>,
     import_error: Option<AppError>,
 ) -> impl IntoView {
-    let TeamsPage {
+    let TeamsData {
         teams,
         facilities,
         filter,

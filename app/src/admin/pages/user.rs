@@ -6,7 +6,7 @@ use super::users::{status, ROLES};
 use super::{kept_or, AdminDone, BackTo, TextField};
 use crate::admin::api::{
     admin_user, AdminChangeRole, AdminGrantCaregiver, AdminResetPassword, AdminRevokeCaregiver,
-    AdminSetActive, UserPage,
+    AdminSetActive, UserData,
 };
 use crate::admin::types::{PasswordLink, PASSWORD_LINK_HOURS};
 use crate::auth::{Area, Role};
@@ -72,8 +72,8 @@ fn User() -> impl IntoView {
 }
 
 #[component]
-fn UserView(page: UserPage, error: Option<AppError>) -> impl IntoView {
-    let UserPage { detail, link, kept } = page;
+fn UserView(page: UserData, error: Option<AppError>) -> impl IntoView {
+    let UserData { detail, link, kept } = page;
     let user = detail.user;
     let id = user.user_id.to_string();
     let role_error = error.as_ref().and_then(|e| e.field("role"));

@@ -1,7 +1,7 @@
 //! `/admin/users`: find people by name or email, and "Invite a person".
 
 use super::{kept_or, AdminDone, BackTo, FieldError, TextField};
-use crate::admin::api::{admin_users, AdminInvite, UsersPage};
+use crate::admin::api::{admin_users, AdminInvite, UsersData};
 use crate::admin::types::UserRow;
 use crate::auth::{Area, Role};
 use crate::error::AppError;
@@ -73,7 +73,7 @@ pub(crate) fn status(user: &UserRow) -> &'static str {
 }
 
 #[component]
-fn UsersView(page: UsersPage, error: Option<AppError>) -> impl IntoView {
+fn UsersView(page: UsersData, error: Option<AppError>) -> impl IntoView {
     let count = page.users.len();
     let rows = page
         .users

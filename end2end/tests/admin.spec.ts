@@ -51,7 +51,7 @@ async function invite(page: Page, email: string, name: string, role: string): Pr
 async function setPassword(page: Page, link: string) {
   await page.goto(link);
   await expect(heading(page)).toHaveText("Set your password");
-  await page.getByLabel("New password").fill(NEW_PASSWORD);
+  await page.getByLabel("New password", { exact: true }).fill(NEW_PASSWORD);
   await page.getByLabel("Confirm new password").fill(NEW_PASSWORD);
   await page.getByRole("button", { name: "Set password" }).click();
   await expect(page).toHaveURL(/\/sign-in/);

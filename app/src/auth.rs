@@ -104,10 +104,17 @@ fn under(path: &str, prefix: &str) -> bool {
 /// authorize themselves, each with its own capability (STYLE.md habit 2).
 pub fn area_for_path(path: &str) -> Area {
     const PUBLIC_FILES: [&str; 3] = ["/favicon.ico", "/robots.txt", "/favicon.svg"];
-    // Server functions that must answer before sign-in: signing in itself, and the page
-    // frame, which says "nobody" to a signed-out visitor.
-    const PUBLIC_API: [&str; 2] = ["/api/sign_in", "/api/load_page_context"];
+    // Server functions that must answer before sign-in: signing in itself, the page
+    // frame, which says "nobody" to a signed-out visitor, and setting a password through
+    // a one-time link (the link's token is the proof; the person has no password yet).
+    const PUBLIC_API: [&str; 4] = [
+        "/api/sign_in",
+        "/api/load_page_context",
+        "/api/password_link_check",
+        "/api/set_password",
+    ];
     if under(path, "/sign-in")
+        || path == "/set-password"
         || PUBLIC_API.contains(&path)
         || path == "/healthz"
         || path == "/readyz"

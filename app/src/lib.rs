@@ -4,6 +4,7 @@
 #![recursion_limit = "256"]
 
 pub mod account;
+pub mod admin;
 pub mod audit_log;
 pub mod auth;
 pub mod error;
@@ -77,9 +78,12 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/team/templates") view=team::pages::templates::TemplatesPage ssr=SsrMode::Async />
                     <Route path=path!("/team/notifications") view=team::pages::notifications::NotificationsPage ssr=SsrMode::Async />
                     <Route path=path!("/admin") view=pages::AdminHome ssr=SsrMode::Async />
-                    <Route path=path!("/admin/facilities") view=|| pages::not_available(auth::Area::Admin, "Facilities") ssr=SsrMode::Async />
-                    <Route path=path!("/admin/teams") view=|| pages::not_available(auth::Area::Admin, "Care teams") ssr=SsrMode::Async />
-                    <Route path=path!("/admin/users") view=|| pages::not_available(auth::Area::Admin, "Users") ssr=SsrMode::Async />
+                    <Route path=path!("/admin/facilities") view=admin::pages::facilities::FacilitiesPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/teams") view=admin::pages::teams::TeamsPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/teams/:id") view=admin::pages::team::TeamPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/users") view=admin::pages::users::UsersPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/users/:id") view=admin::pages::user::UserPage ssr=SsrMode::Async />
+                    <Route path=path!("/set-password") view=admin::pages::set_password::SetPasswordPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/reports") view=reports::page::ReportsPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/audit") view=audit_log::page::AuditLogPage ssr=SsrMode::Async />
                 </Routes>

@@ -44,7 +44,7 @@ pub struct AuditEntry {
 }
 
 /// The stored action names the filter offers, with the words people see.
-pub const ACTIONS: [(&str, &str); 14] = [
+pub const ACTIONS: [(&str, &str); 30] = [
     ("sign_in", "Signed in"),
     ("sign_out", "Signed out"),
     ("access_refused", "Was refused access"),
@@ -59,6 +59,31 @@ pub const ACTIONS: [(&str, &str); 14] = [
     ("thread_reassigned", "Moved a thread to another care team"),
     ("thread_completed", "Marked a thread complete"),
     ("internal_note_added", "Added an internal note"),
+    ("facility_added", "Added a facility"),
+    ("facility_changed", "Changed a facility"),
+    ("care_team_added", "Added a care team"),
+    ("care_team_changed", "Changed a care team"),
+    ("team_member_added", "Added a care team member"),
+    ("team_member_removed", "Removed a care team member"),
+    (
+        "veteran_team_associated",
+        "Let a Veteran write to a care team",
+    ),
+    (
+        "veteran_team_blocked",
+        "Blocked a Veteran from writing to a care team",
+    ),
+    (
+        "veteran_team_unblocked",
+        "Unblocked a Veteran for a care team",
+    ),
+    ("user_invited", "Invited a person"),
+    ("user_role_changed", "Changed a person's role"),
+    ("user_deactivated", "Deactivated a person"),
+    ("user_reactivated", "Reactivated a person"),
+    ("password_reset_issued", "Issued a password reset link"),
+    ("password_set", "Set a password through a link"),
+    ("caregiver_access_granted", "Gave a caregiver access"),
 ];
 
 /// The outcomes, with their words.

@@ -1,6 +1,7 @@
-//! `/admin` for now: counts of what the system holds. Never message content.
+//! `/admin`: the five sections of the administration console (DESIGN.md §5) and counts of
+//! what the system holds. Never message content.
 
-use super::{Gate, NotAvailableYet};
+use super::Gate;
 use crate::auth::Area;
 use crate::error::AppError;
 use leptos::prelude::*;
@@ -47,8 +48,16 @@ pub fn AdminHome() -> impl IntoView {
         <Gate area=Area::Admin>
             <Title text="Administration" />
             <h1>"Administration"</h1>
+            <nav aria-label="Administration sections">
+                <ul class="usa-list sm-admin-sections">
+                    <li><a href="/admin/facilities">"Facilities"</a></li>
+                    <li><a href="/admin/teams">"Care teams"</a></li>
+                    <li><a href="/admin/users">"Users"</a></li>
+                    <li><a href="/admin/reports">"Reports"</a></li>
+                    <li><a href="/admin/audit">"Audit log"</a></li>
+                </ul>
+            </nav>
             <Counts />
-            <NotAvailableYet />
         </Gate>
     }
 }

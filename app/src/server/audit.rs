@@ -36,6 +36,26 @@ pub enum Action {
     ThreadCompleted,
     /// A care team member added an internal note (team only) to a thread.
     InternalNoteAdded,
+    // Administration (issue 6): each holds the values before and after in `detail`.
+    FacilityAdded,
+    FacilityChanged,
+    CareTeamAdded,
+    CareTeamChanged,
+    TeamMemberAdded,
+    TeamMemberRemoved,
+    /// A Veteran may now write to a care team (one at a time or by CSV import).
+    VeteranTeamAssociated,
+    VeteranTeamBlocked,
+    VeteranTeamUnblocked,
+    UserInvited,
+    UserRoleChanged,
+    UserDeactivated,
+    UserReactivated,
+    /// An administrator issued a one-time set-password link for an existing account.
+    PasswordResetIssued,
+    /// A person set their password through a one-time link.
+    PasswordSet,
+    CaregiverAccessGranted,
 }
 
 impl Action {
@@ -55,6 +75,22 @@ impl Action {
             Action::ThreadReassigned => "thread_reassigned",
             Action::ThreadCompleted => "thread_completed",
             Action::InternalNoteAdded => "internal_note_added",
+            Action::FacilityAdded => "facility_added",
+            Action::FacilityChanged => "facility_changed",
+            Action::CareTeamAdded => "care_team_added",
+            Action::CareTeamChanged => "care_team_changed",
+            Action::TeamMemberAdded => "team_member_added",
+            Action::TeamMemberRemoved => "team_member_removed",
+            Action::VeteranTeamAssociated => "veteran_team_associated",
+            Action::VeteranTeamBlocked => "veteran_team_blocked",
+            Action::VeteranTeamUnblocked => "veteran_team_unblocked",
+            Action::UserInvited => "user_invited",
+            Action::UserRoleChanged => "user_role_changed",
+            Action::UserDeactivated => "user_deactivated",
+            Action::UserReactivated => "user_reactivated",
+            Action::PasswordResetIssued => "password_reset_issued",
+            Action::PasswordSet => "password_set",
+            Action::CaregiverAccessGranted => "caregiver_access_granted",
         }
     }
 }

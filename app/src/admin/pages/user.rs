@@ -1,0 +1,201 @@
+//! `/admin/users/:id`: one person: the one-time set-password link just made for them, their
+//! role, deactivate or reactivate, reset password, their care teams, and caregiver access.
+//! MFA is not built yet (DESIGN.md §3 plans TOTP), so the page says there is none to reset.
+
+use super::users::{status, ROLES};
+use super::{kept_or, AdminDone, BackTo, TextField};
+use crate::admin::api::{
+    admin_user, AdminChangeRole, AdminGrantCaregiver, AdminResetPassword, AdminRevokeCaregiver,
+    AdminSetActive, UserData,
+};
+use crate::admin::types::{PasswordLink, PASSWORD_LINK_HOURS};
+use crate::auth::{Area, Role};
+use crate::error::AppError;
+use crate::layout::ErrorSummary;
+use crate::messages::pages::posted::posted_error;
+use crate::messages::pages::thread_list::LoadError;
+use crate::pages::Gate;
+use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+#[component]
+pub fn UserPage() -> impl IntoView {
+    view! {
+        <Gate area=Area::Admin>
+            <User />
+        </Gate>
+    }
+}
+
+#[component]
+fn User() -> impl IntoView {
+    let params = use_params_map();
+    let query = use_query_map();
+    let key = move || {
+        (
+            params.read().get("id").and_then(|v| v.parse::<i64>().ok()),
+            query.read().get("done"),
+            query.read().get("kept"),
+        )
+    };
+    let data = Resource::new(key, |(user, done, kept)| async move {
+        match user {
+            Some(user) => admin_user(user, done, kept).await,
+            None => Err(AppError::NotFound),
+        }
+    });
+    let error = posted_error(&[
+        AdminChangeRole::PATH,
+        AdminSetActive::PATH,
+        AdminResetPassword::PATH,
+        AdminGrantCaregiver::PATH,
+        AdminRevokeCaregiver::PATH,
+    ]);
+    let errors = StoredValue::new(error);
+    view! {
+        <BackTo href="/admin/users" label="Users" />
+        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Ok(page) => view! { <UserView page error=errors.get_value() /> }.into_any(),
+                    Err(error) => view! {
+                        <Title text="User" />
+                        <h1>"User"</h1>
+                        <LoadError error />
+                    }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn UserView(page: UserData, error: Option<AppError>) -> impl IntoView {
+    let UserData { detail, link, kept } = page;
+    let user = detail.user;
+    let id = user.user_id.to_string();
+    let role_error = error.as_ref().and_then(|e| e.field("role"));
+    let status = status(&user);
+    let caregiver = user.role == Role::Caregiver;
+    let veteran_email = if error.is_some() {
+        kept_or(&kept, "veteran_email", "")
+    } else {
+        String::new()
+    };
+    let no_grants = detail.grants.is_empty();
+    let grants = detail
+        .grants
+        .into_iter()
+        .map(|g| {
+            let id = id.clone();
+            view! {
+                <li>
+                    {format!("{} ({}) acts for {} ({}). ", g.caregiver_name, g.caregiver_email, g.veteran_name, g.veteran_email)}
+                    <form method="post" action=AdminRevokeCaregiver::PATH class="sm-inline-form">
+                        <input type="hidden" name="user" value=id />
+                        <input type="hidden" name="grant" value=g.grant_id.to_string() />
+                        <button type="submit" class="usa-button usa-button--outline sm-button--small">
+                            "Revoke access"<span class="usa-sr-only">{format!(" of {} to {}", g.caregiver_name, g.veteran_name)}</span>
+                        </button>
+                    </form>
+                </li>
+            }
+        })
+        .collect_view();
+    let no_teams = detail.teams.is_empty();
+    let teams = detail
+        .teams
+        .into_iter()
+        .map(|(team_id, name, role)| {
+            view! { <li><a href=format!("/admin/teams/{team_id}")>{name}</a>{format!(" ({})", role.label())}</li> }
+        })
+        .collect_view();
+    view! {
+        <Title text=user.name.clone() />
+        <h1>{user.name.clone()}</h1>
+        <ErrorSummary error=Signal::stored(error.clone()) />
+        <AdminDone />
+        {link.map(|link| view! { <LinkPanel link /> })}
+        <ul class="usa-list usa-list--unstyled sm-admin-facts">
+            <li>{format!("Email: {}", user.email)}</li>
+            <li>{format!("Role: {}", user.role.label())}</li>
+            <li>{format!("Status: {status}")}</li>
+            <li>"Multi-factor authentication: not available yet, so there is nothing to reset."</li>
+        </ul>
+        <section aria-labelledby="role-heading" class="sm-admin-form">
+            <h2 id="role-heading">"Role"</h2>
+            <form method="post" action=AdminChangeRole::PATH class="usa-form" novalidate>
+                <input type="hidden" name="user" value=id.clone() />
+                <div class="usa-form-group" class:usa-form-group--error=role_error.is_some()>
+                    <label class="usa-label" for="role">"Role"</label>
+                    {role_error.clone().map(|m| view! { <span class="usa-error-message" id="role-error"><span class="usa-sr-only">"Error: "</span>{m}</span> })}
+                    <select class="usa-select" id="role" name="role" aria-invalid=role_error.is_some().to_string()
+                        aria-describedby=role_error.as_ref().map(|_| "role-error")>
+                        {ROLES.into_iter().map(|r| view! {
+                            <option value=r.as_str() selected=user.role == r>{r.label()}</option>
+                        }).collect_view()}
+                    </select>
+                </div>
+                <button type="submit" class="usa-button">"Change role"</button>
+            </form>
+        </section>
+        <section aria-labelledby="account-heading" class="sm-admin-form">
+            <h2 id="account-heading">"Account"</h2>
+            <form method="post" action=AdminSetActive::PATH class="sm-inline-form">
+                <input type="hidden" name="user" value=id.clone() />
+                <input type="hidden" name="active" value=if user.active { "no" } else { "yes" } />
+                <button type="submit" class=if user.active { "usa-button usa-button--secondary" } else { "usa-button" }>
+                    {if user.active { "Deactivate" } else { "Reactivate" }}
+                </button>
+            </form>
+            <form method="post" action=AdminResetPassword::PATH class="sm-inline-form">
+                <input type="hidden" name="user" value=id.clone() />
+                <button type="submit" class="usa-button usa-button--outline">"Reset password"</button>
+            </form>
+            <p class="usa-hint">"Deactivating signs the person out everywhere at once. Resetting the password also signs them out, and their old password stops working."</p>
+        </section>
+        <section aria-labelledby="teams-heading" class="sm-admin-form">
+            <h2 id="teams-heading">"Care teams"</h2>
+            {if no_teams {
+                view! { <p>"Not on any care team."</p> }.into_any()
+            } else {
+                view! { <ul class="usa-list">{teams}</ul> }.into_any()
+            }}
+        </section>
+        <section aria-labelledby="caregiver-heading" class="sm-admin-form">
+            <h2 id="caregiver-heading">"Caregiver access"</h2>
+            {if no_grants {
+                view! { <p>"No caregiver access."</p> }.into_any()
+            } else {
+                view! { <ul class="usa-list">{grants}</ul> }.into_any()
+            }}
+            {caregiver.then(|| view! {
+                <form method="post" action=AdminGrantCaregiver::PATH class="usa-form" novalidate>
+                    <input type="hidden" name="user" value=id.clone() />
+                    <TextField id="veteran_email" label="Veteran's email address" input_type="email"
+                        hint="The caregiver can act for this Veteran from their next page.".to_string()
+                        value=veteran_email error=error.clone() />
+                    <button type="submit" class="usa-button">"Give access"</button>
+                </form>
+            })}
+        </section>
+    }
+}
+
+/// The link just made, shown once: the administrator passes it on to the person.
+#[component]
+fn LinkPanel(link: PasswordLink) -> impl IntoView {
+    view! {
+        <div class="usa-alert usa-alert--info" role="region" aria-labelledby="password-link">
+            <div class="usa-alert__body">
+                <h2 class="usa-alert__heading" id="password-link">"One-time set-password link"</h2>
+                <p class="usa-alert__text">
+                    {format!("Give this address on this site to the person. It works once, for {PASSWORD_LINK_HOURS} hours. It won't be shown again.")}
+                </p>
+                <p class="usa-alert__text"><code class="sm-link-path" data-testid="password-link">{link.path}</code></p>
+            </div>
+        </div>
+    }
+}

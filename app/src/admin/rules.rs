@@ -1,0 +1,115 @@
+//! Rules the administration forms and the set-password page check, free of the database so
+//! they can be unit tested and shown in hints.
+
+/// DESIGN.md §3: passwords of at least 12 characters; a list of common passwords refused.
+pub const PASSWORD_MIN_CHARS: usize = 12;
+/// Long enough for any passphrase, short enough that hashing cannot be made to cost a lot.
+pub const PASSWORD_MAX_CHARS: usize = 128;
+
+/// Passwords that meet the length rule but are among the most used, hence guessed first
+/// (ASVS 2.1.7). Compared lower-case, ignoring spaces.
+const COMMON_PASSWORDS: [&str; 24] = [
+    "123456789012",
+    "1234567890123",
+    "12345678901234",
+    "qwertyuiopas",
+    "qwertyuiop123",
+    "passwordpassword",
+    "password1234",
+    "password12345",
+    "password123456",
+    "iloveyou1234",
+    "letmein12345",
+    "welcome12345",
+    "administrator",
+    "administrator1",
+    "changeme1234",
+    "abcdefghijkl",
+    "aaaaaaaaaaaa",
+    "111111111111",
+    "000000000000",
+    "trustno11234",
+    "football1234",
+    "baseball1234",
+    "sunshine1234",
+    "veteransaffairs",
+];
+
+/// What is wrong with a new password, in the words the form shows, or `None`.
+pub fn password_problem(password: &str, email: &str) -> Option<String> {
+    let length = password.chars().count();
+    if password.is_empty() {
+        return Some("Enter a password.".to_string());
+    }
+    if length < PASSWORD_MIN_CHARS {
+        return Some(format!(
+            "Your password must be at least {PASSWORD_MIN_CHARS} characters."
+        ));
+    }
+    if length > PASSWORD_MAX_CHARS {
+        return Some(format!(
+            "Your password must be {PASSWORD_MAX_CHARS} characters or fewer."
+        ));
+    }
+    let folded: String = password
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .to_lowercase();
+    let local_part = email.split('@').next().unwrap_or("").to_lowercase();
+    if COMMON_PASSWORDS.contains(&folded.as_str())
+        || (local_part.len() >= 4 && folded.contains(&local_part))
+    {
+        return Some("This password is too easy to guess. Choose a different one.".to_string());
+    }
+    None
+}
+
+/// A station number: 3 digits, optionally followed by up to 2 letters or digits (e.g. 999,
+/// 402, 402GA), as VA writes them.
+pub fn station_number_problem(station: &str) -> Option<String> {
+    let station = station.trim();
+    if station.is_empty() {
+        return Some("Enter a station number.".to_string());
+    }
+    let bytes = station.as_bytes();
+    let digits = bytes
+        .get(..3)
+        .is_some_and(|d| d.iter().all(u8::is_ascii_digit));
+    let suffix = bytes
+        .get(3..)
+        .is_some_and(|s| s.len() <= 2 && s.iter().all(u8::is_ascii_alphanumeric));
+    if digits && suffix {
+        None
+    } else {
+        Some("Enter a station number of 3 digits, optionally followed by up to 2 letters or digits, like 999 or 402GA.".to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_password_needs_twelve_characters_and_must_not_be_common() {
+        assert!(password_problem("", "a@example.com").is_some());
+        assert!(password_problem("short pass1", "a@example.com").is_some());
+        assert_eq!(
+            password_problem("a long unusual phrase", "a@example.com"),
+            None
+        );
+        assert!(password_problem("Password 1234", "a@example.com").is_some());
+        assert!(password_problem("casey.nguyen-2026!", "casey.nguyen@example.com").is_some());
+        assert!(password_problem(&"x".repeat(129), "a@example.com").is_some());
+    }
+
+    #[test]
+    fn station_numbers_are_three_digits_and_an_optional_suffix() {
+        assert_eq!(station_number_problem("999"), None);
+        assert_eq!(station_number_problem("402GA"), None);
+        assert!(station_number_problem("").is_some());
+        assert!(station_number_problem("99").is_some());
+        assert!(station_number_problem("ABC").is_some());
+        assert!(station_number_problem("402GAXX").is_some());
+    }
+}

@@ -1,0 +1,90 @@
+//! The administration console's data layer (issue 6 part A): server only (STYLE.md habit 3).
+//!
+//! Every public function takes an `AdminCapability`, so it cannot run before `require_admin`
+//! has passed. Every change writes its audit event, with the values before and after, in
+//! the same transaction as the change (DESIGN.md §3). Nothing here reads message subjects,
+//! bodies or attachments: the team counts are counts of thread rows.
+//!
+//! Changes that read before they write begin with `begin_write`: on SQLite that takes the
+//! database's write lock at once, on PostgreSQL the rows read are locked with `FOR UPDATE`
+//! where a concurrent change could break a rule (the last active administrator).
+
+mod associations;
+mod facilities;
+mod import;
+mod teams;
+mod users;
+
+pub use associations::{add_association, block_association, unblock_association};
+pub use facilities::{add_facility, edit_facility, facilities};
+pub use import::{import_associations, preview_import};
+pub use teams::{add_member, add_team, edit_team, remove_member, team_detail, teams};
+pub use users::{
+    change_role, deactivate, find_users, grant_caregiver_access, invite, password_link_holder,
+    reactivate, reset_password, revoke_caregiver_access, set_password_with_link, user_detail,
+};
+
+use crate::server::access::AdminCapability;
+use crate::server::audit::{self, Action, AuditEvent, Outcome};
+use crate::server::db::{Backend, Db};
+use sqlx::{Any, Transaction};
+
+type Tx = Transaction<'static, Any>;
+
+/// Begins a transaction that will write. On SQLite it takes the write lock at once
+/// (`BEGIN IMMEDIATE`), so a read-then-write waits its turn instead of failing with
+/// SQLITE_BUSY, and writers are serialized.
+async fn begin_write(db: &Db) -> Result<Tx, sqlx::Error> {
+    match db.backend {
+        Backend::Sqlite => db.pool.begin_with("BEGIN IMMEDIATE").await,
+        Backend::Postgres => db.pool.begin().await,
+    }
+}
+
+/// The row lock a read-then-write needs on PostgreSQL; SQLite's `begin_write` already holds
+/// the write lock.
+fn lock_clause(db: &Db) -> &'static str {
+    match db.backend {
+        Backend::Sqlite => "",
+        Backend::Postgres => " FOR UPDATE",
+    }
+}
+
+fn is_unique_violation(error: &sqlx::Error) -> bool {
+    matches!(error, sqlx::Error::Database(e) if e.is_unique_violation())
+}
+
+/// Where a change came from, for the audit trail.
+#[derive(Clone, Debug, Default)]
+pub struct Origin(pub Option<String>);
+
+/// Writes the audit event of an administrative change inside its transaction: who, what,
+/// from where, and the values before and after (`null` when there was none).
+async fn audit_change(
+    tx: &mut Tx,
+    capability: &AdminCapability,
+    from: &Origin,
+    change: Change,
+) -> Result<(), sqlx::Error> {
+    let mut event = AuditEvent::new(change.action, Outcome::Success)
+        .actor(capability.user().id)
+        .target(change.target)
+        .detail(serde_json::json!({ "before": change.before, "after": change.after }));
+    if let Some(patient) = change.patient {
+        event = event.patient(patient);
+    }
+    if let Some(address) = &from.0 {
+        event = event.from_address(address.clone());
+    }
+    audit::record(&mut **tx, &event).await
+}
+
+/// One administrative change, for `audit_change`.
+struct Change {
+    action: Action,
+    target: String,
+    /// The Veteran whose access changed, when the change is about one.
+    patient: Option<i64>,
+    before: serde_json::Value,
+    after: serde_json::Value,
+}

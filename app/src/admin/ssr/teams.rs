@@ -1,0 +1,439 @@
+//! "Care teams": the list with filters and each team's open, overdue and unassigned counts
+//! (counted as the team inbox counts them), add and edit, and members with their role.
+
+use super::{audit_change, begin_write, is_unique_violation, lock_clause, Change, Origin};
+use crate::admin::types::{
+    AssociationRow, TeamDetail, TeamFilter, TeamInput, TeamMemberRow, TeamRole, TeamSummary,
+    RESPONSE_TARGET_MAX_DAYS, RESPONSE_TARGET_MIN_DAYS,
+};
+use crate::error::AppError;
+use crate::server::access::AdminCapability;
+use crate::server::audit::Action;
+use crate::server::db::Db;
+use crate::server::{now_ms, users::normalize_email};
+use sqlx::any::AnyRow;
+use sqlx::Row;
+use std::collections::BTreeMap;
+
+const NAME_MAX_CHARS: usize = 100;
+const DESCRIPTION_MAX_CHARS: usize = 500;
+
+/// Counts of thread rows only, never their subjects: `$1` is now.
+const TEAM_SELECT: &str = "SELECT ct.id, ct.facility_id, f.name AS facility_name, \
+     f.station_number, ct.name, ct.description, ct.accepting_messages, ct.response_target_days, \
+     (SELECT COUNT(*) FROM threads t WHERE t.team_id = ct.id AND t.completed_at IS NULL) AS open, \
+     (SELECT COUNT(*) FROM threads t WHERE t.team_id = ct.id AND t.completed_at IS NULL \
+        AND t.due_at <= $1) AS overdue, \
+     (SELECT COUNT(*) FROM threads t WHERE t.team_id = ct.id AND t.completed_at IS NULL \
+        AND t.assigned_to IS NULL) AS unassigned \
+     FROM care_teams ct JOIN facilities f ON f.id = ct.facility_id";
+
+/// Care teams matching the filters, by facility and name. The name filter matches any part
+/// of the name, ignoring case (ASCII; enough for team names).
+pub async fn teams(
+    db: &Db,
+    _capability: &AdminCapability,
+    filter: &TeamFilter,
+) -> Result<Vec<TeamSummary>, AppError> {
+    let name = filter
+        .name
+        .as_deref()
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .map(|n| format!("%{}%", n.to_lowercase().replace(['%', '_'], "")));
+    let rows = sqlx::query(&format!(
+        "{TEAM_SELECT} WHERE ($2 IS NULL OR ct.facility_id = $2) \
+         AND ($3 IS NULL OR LOWER(ct.name) LIKE $3) \
+         AND ($4 IS NULL OR ct.accepting_messages = $4) \
+         ORDER BY f.name, ct.name, ct.id"
+    ))
+    .bind(now_ms())
+    .bind(filter.facility_id)
+    .bind(name)
+    .bind(filter.accepting.map(i64::from))
+    .fetch_all(&db.pool)
+    .await?;
+    rows.iter()
+        .map(summary_from)
+        .collect::<Result<_, _>>()
+        .map_err(AppError::from)
+}
+
+/// One team with its members and the Veterans who may write to it.
+pub async fn team_detail(
+    db: &Db,
+    _capability: &AdminCapability,
+    team_id: i64,
+) -> Result<TeamDetail, AppError> {
+    let team = sqlx::query(&format!("{TEAM_SELECT} WHERE ct.id = $2"))
+        .bind(now_ms())
+        .bind(team_id)
+        .fetch_optional(&db.pool)
+        .await?
+        .map(|row| summary_from(&row))
+        .transpose()?
+        .ok_or(AppError::NotFound)?;
+    let members = sqlx::query(
+        "SELECT u.id, u.name, u.email, u.active, tm.team_role FROM team_members tm \
+         JOIN users u ON u.id = tm.user_id WHERE tm.team_id = $1 \
+         ORDER BY CASE WHEN tm.team_role = 'lead' THEN 0 ELSE 1 END, u.name, u.id",
+    )
+    .bind(team_id)
+    .fetch_all(&db.pool)
+    .await?
+    .iter()
+    .map(|row| {
+        let role: String = row.try_get("team_role")?;
+        Ok(TeamMemberRow {
+            user_id: row.try_get("id")?,
+            name: row.try_get("name")?,
+            email: row.try_get("email")?,
+            team_role: TeamRole::parse(&role).unwrap_or(TeamRole::Member),
+            active: row.try_get::<i64, _>("active")? == 1,
+        })
+    })
+    .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    let associations = sqlx::query(
+        "SELECT u.id, u.name, u.email, vt.blocked FROM veteran_teams vt \
+         JOIN users u ON u.id = vt.veteran_id WHERE vt.team_id = $1 ORDER BY u.name, u.id",
+    )
+    .bind(team_id)
+    .fetch_all(&db.pool)
+    .await?
+    .iter()
+    .map(|row| {
+        Ok(AssociationRow {
+            veteran_id: row.try_get("id")?,
+            name: row.try_get("name")?,
+            email: row.try_get("email")?,
+            blocked: row.try_get::<i64, _>("blocked")? == 1,
+        })
+    })
+    .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    Ok(TeamDetail {
+        team,
+        members,
+        associations,
+    })
+}
+
+/// The checked fields of a team form.
+struct Checked {
+    facility_id: i64,
+    name: String,
+    description: String,
+    accepting_messages: bool,
+    response_target_days: i64,
+}
+
+impl Checked {
+    fn json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "facility_id": self.facility_id,
+            "name": self.name,
+            "description": self.description,
+            "accepting_messages": self.accepting_messages,
+            "response_target_days": self.response_target_days,
+        })
+    }
+}
+
+pub async fn add_team(
+    db: &Db,
+    capability: &AdminCapability,
+    from: &Origin,
+    input: &TeamInput,
+) -> Result<i64, AppError> {
+    let checked = validate(input)?;
+    let mut tx = begin_write(db).await?;
+    require_facility(&mut tx, checked.facility_id).await?;
+    let team_id: i64 = sqlx::query_scalar(
+        "INSERT INTO care_teams \
+         (facility_id, name, description, accepting_messages, response_target_days, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+    )
+    .bind(checked.facility_id)
+    .bind(&checked.name)
+    .bind(&checked.description)
+    .bind(i64::from(checked.accepting_messages))
+    .bind(checked.response_target_days)
+    .bind(now_ms())
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(name_taken)?;
+    audit_change(
+        &mut tx,
+        capability,
+        from,
+        Change {
+            action: Action::CareTeamAdded,
+            target: format!("care_team:{team_id}"),
+            patient: None,
+            before: serde_json::Value::Null,
+            after: checked.json(),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(team_id)
+}
+
+/// Changes a team. A new response target applies to waits that start from now on; threads
+/// already waiting keep the due time they were given.
+pub async fn edit_team(
+    db: &Db,
+    capability: &AdminCapability,
+    from: &Origin,
+    team_id: i64,
+    input: &TeamInput,
+) -> Result<(), AppError> {
+    let checked = validate(input)?;
+    let mut tx = begin_write(db).await?;
+    let row = sqlx::query(&format!(
+        "SELECT facility_id, name, description, accepting_messages, response_target_days \
+         FROM care_teams WHERE id = $1{}",
+        lock_clause(db)
+    ))
+    .bind(team_id)
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or(AppError::NotFound)?;
+    let before = Checked {
+        facility_id: row.try_get("facility_id")?,
+        name: row.try_get("name")?,
+        description: row.try_get("description")?,
+        accepting_messages: row.try_get::<i64, _>("accepting_messages")? == 1,
+        response_target_days: row.try_get("response_target_days")?,
+    };
+    require_facility(&mut tx, checked.facility_id).await?;
+    sqlx::query(
+        "UPDATE care_teams SET facility_id = $1, name = $2, description = $3, \
+         accepting_messages = $4, response_target_days = $5 WHERE id = $6",
+    )
+    .bind(checked.facility_id)
+    .bind(&checked.name)
+    .bind(&checked.description)
+    .bind(i64::from(checked.accepting_messages))
+    .bind(checked.response_target_days)
+    .bind(team_id)
+    .execute(&mut *tx)
+    .await
+    .map_err(name_taken)?;
+    audit_change(
+        &mut tx,
+        capability,
+        from,
+        Change {
+            action: Action::CareTeamChanged,
+            target: format!("care_team:{team_id}"),
+            patient: None,
+            before: before.json(),
+            after: checked.json(),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Puts an active clinician (found by email) on the team as member or lead.
+pub async fn add_member(
+    db: &Db,
+    capability: &AdminCapability,
+    from: &Origin,
+    team_id: i64,
+    email: &str,
+    team_role: TeamRole,
+) -> Result<(), AppError> {
+    let email = normalize_email(email);
+    if email.is_empty() {
+        return Err(AppError::invalid(
+            "member_email",
+            "Enter the email address of a clinician.",
+        ));
+    }
+    let mut tx = begin_write(db).await?;
+    require_team(&mut tx, team_id).await?;
+    let person = sqlx::query("SELECT id, role, active FROM users WHERE email = $1")
+        .bind(&email)
+        .fetch_optional(&mut *tx)
+        .await?;
+    let Some(person) = person else {
+        return Err(AppError::invalid(
+            "member_email",
+            "No one has this email address. Invite them on the Users page first.",
+        ));
+    };
+    let user_id: i64 = person.try_get("id")?;
+    let role: String = person.try_get("role")?;
+    if role != "clinician" || person.try_get::<i64, _>("active")? != 1 {
+        return Err(AppError::invalid(
+            "member_email",
+            "Only active care team accounts (clinicians) can be team members.",
+        ));
+    }
+    sqlx::query(
+        "INSERT INTO team_members (team_id, user_id, team_role, created_at) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(team_id)
+    .bind(user_id)
+    .bind(team_role.as_str())
+    .bind(now_ms())
+    .execute(&mut *tx)
+    .await
+    .map_err(|error| {
+        if is_unique_violation(&error) {
+            AppError::invalid("member_email", "This person is already on the team.")
+        } else {
+            AppError::from(error)
+        }
+    })?;
+    audit_change(
+        &mut tx,
+        capability,
+        from,
+        Change {
+            action: Action::TeamMemberAdded,
+            target: format!("care_team:{team_id}:user:{user_id}"),
+            patient: None,
+            before: serde_json::Value::Null,
+            after: serde_json::json!({ "team_role": team_role.as_str() }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Takes a person off the team. Threads assigned to them stay assigned, so nothing is lost;
+/// the team sees who has them and can reassign.
+pub async fn remove_member(
+    db: &Db,
+    capability: &AdminCapability,
+    from: &Origin,
+    team_id: i64,
+    user_id: i64,
+) -> Result<(), AppError> {
+    let mut tx = begin_write(db).await?;
+    let team_role: Option<String> = sqlx::query_scalar(&format!(
+        "SELECT team_role FROM team_members WHERE team_id = $1 AND user_id = $2{}",
+        lock_clause(db)
+    ))
+    .bind(team_id)
+    .bind(user_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let team_role = team_role.ok_or(AppError::NotFound)?;
+    sqlx::query("DELETE FROM team_members WHERE team_id = $1 AND user_id = $2")
+        .bind(team_id)
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+    audit_change(
+        &mut tx,
+        capability,
+        from,
+        Change {
+            action: Action::TeamMemberRemoved,
+            target: format!("care_team:{team_id}:user:{user_id}"),
+            patient: None,
+            before: serde_json::json!({ "team_role": team_role }),
+            after: serde_json::Value::Null,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+async fn require_team(tx: &mut super::Tx, team_id: i64) -> Result<(), AppError> {
+    let found: Option<i64> = sqlx::query_scalar("SELECT id FROM care_teams WHERE id = $1")
+        .bind(team_id)
+        .fetch_optional(&mut **tx)
+        .await?;
+    found.map(|_| ()).ok_or(AppError::NotFound)
+}
+
+async fn require_facility(tx: &mut super::Tx, facility_id: i64) -> Result<(), AppError> {
+    let found: Option<i64> = sqlx::query_scalar("SELECT id FROM facilities WHERE id = $1")
+        .bind(facility_id)
+        .fetch_optional(&mut **tx)
+        .await?;
+    found
+        .map(|_| ())
+        .ok_or_else(|| AppError::invalid("facility", "Choose a facility."))
+}
+
+fn validate(input: &TeamInput) -> Result<Checked, AppError> {
+    let mut fields = BTreeMap::new();
+    if input.facility_id.is_none() {
+        fields.insert("facility".to_string(), "Choose a facility.".to_string());
+    }
+    let name = input.name.trim();
+    if name.is_empty() {
+        fields.insert(
+            "name".to_string(),
+            "Enter the care team's name.".to_string(),
+        );
+    } else if name.chars().count() > NAME_MAX_CHARS {
+        fields.insert(
+            "name".to_string(),
+            format!("Name must be {NAME_MAX_CHARS} characters or fewer."),
+        );
+    }
+    let description = input.description.trim();
+    if description.chars().count() > DESCRIPTION_MAX_CHARS {
+        fields.insert(
+            "description".to_string(),
+            format!("Description must be {DESCRIPTION_MAX_CHARS} characters or fewer."),
+        );
+    }
+    let target = input.response_target_days.trim().parse::<i64>().ok();
+    let target =
+        target.filter(|d| (RESPONSE_TARGET_MIN_DAYS..=RESPONSE_TARGET_MAX_DAYS).contains(d));
+    if target.is_none() {
+        fields.insert(
+            "response_target_days".to_string(),
+            format!(
+                "Enter a whole number of business days from {RESPONSE_TARGET_MIN_DAYS} to {RESPONSE_TARGET_MAX_DAYS}."
+            ),
+        );
+    }
+    match (input.facility_id, target) {
+        (Some(facility_id), Some(response_target_days)) if fields.is_empty() => Ok(Checked {
+            facility_id,
+            name: name.to_string(),
+            description: description.to_string(),
+            accepting_messages: input.accepting_messages,
+            response_target_days,
+        }),
+        _ => Err(AppError::Invalid { fields }),
+    }
+}
+
+fn name_taken(error: sqlx::Error) -> AppError {
+    if is_unique_violation(&error) {
+        AppError::invalid(
+            "name",
+            "This facility already has a care team with this name.",
+        )
+    } else {
+        AppError::from(error)
+    }
+}
+
+fn summary_from(row: &AnyRow) -> Result<TeamSummary, sqlx::Error> {
+    Ok(TeamSummary {
+        team_id: row.try_get("id")?,
+        facility_id: row.try_get("facility_id")?,
+        facility_name: row.try_get("facility_name")?,
+        station_number: row.try_get("station_number")?,
+        name: row.try_get("name")?,
+        description: row.try_get("description")?,
+        accepting_messages: row.try_get::<i64, _>("accepting_messages")? == 1,
+        response_target_days: row.try_get("response_target_days")?,
+        open: row.try_get("open")?,
+        overdue: row.try_get("overdue")?,
+        unassigned: row.try_get("unassigned")?,
+    })
+}

@@ -1,0 +1,647 @@
+//! "Users": find, invite, change roles, deactivate, reactivate, reset password, and
+//! caregiver access; and the one-time set-password links invitations and resets hand out.
+//!
+//! The last active administrator can be neither deactivated nor demoted. Two
+//! administrators acting at once cannot both pass that check: on PostgreSQL every active
+//! administrator row is locked (`FOR UPDATE`, in id order so two changes cannot deadlock)
+//! before counting; on SQLite `begin_write` already serializes writers.
+//!
+//! MFA is not built yet (DESIGN.md §3 plans TOTP), so there is no "reset MFA" here.
+
+use super::{audit_change, begin_write, is_unique_violation, lock_clause, Change, Origin, Tx};
+use crate::admin::rules::password_problem;
+use crate::admin::types::{
+    CaregiverGrantRow, InviteInput, PasswordLink, PasswordLinkHolder, TeamRole, UserDetail,
+    UserRow, PASSWORD_LINK_HOURS,
+};
+use crate::auth::Role;
+use crate::error::AppError;
+use crate::server::access::AdminCapability;
+use crate::server::audit::{self, Action, AuditEvent, Outcome};
+use crate::server::db::Db;
+use crate::server::{now_ms, passwords, users::normalize_email};
+use sha2::{Digest, Sha256};
+use sqlx::any::AnyRow;
+use sqlx::Row;
+use std::collections::BTreeMap;
+
+const NAME_MAX_CHARS: usize = 100;
+/// At most this many people answer one search: the administrator narrows it down.
+pub const FIND_LIMIT: i64 = 50;
+const USER_SELECT: &str = "SELECT id, name, email, role, active, \
+     CASE WHEN password_hash IS NULL THEN 0 ELSE 1 END AS has_password FROM users";
+
+/// People whose name or email contains `words` (ignoring case), by name; everyone (the first
+/// `FIND_LIMIT`) when `words` is empty.
+pub async fn find_users(
+    db: &Db,
+    _capability: &AdminCapability,
+    words: &str,
+) -> Result<Vec<UserRow>, AppError> {
+    let words = words.trim().to_lowercase().replace(['%', '_'], "");
+    let pattern = format!("%{words}%");
+    let rows = sqlx::query(&format!(
+        "{USER_SELECT} WHERE LOWER(name) LIKE $1 OR email LIKE $1 ORDER BY name, id LIMIT $2"
+    ))
+    .bind(pattern)
+    .bind(FIND_LIMIT)
+    .fetch_all(&db.pool)
+    .await?;
+    rows.iter()
+        .map(user_from)
+        .collect::<Result<_, _>>()
+        .map_err(AppError::from)
+}
+
+/// One person, their care teams and their live caregiver grants (either side).
+pub async fn user_detail(
+    db: &Db,
+    _capability: &AdminCapability,
+    user_id: i64,
+) -> Result<UserDetail, AppError> {
+    let user = sqlx::query(&format!("{USER_SELECT} WHERE id = $1"))
+        .bind(user_id)
+        .fetch_optional(&db.pool)
+        .await?
+        .map(|row| user_from(&row))
+        .transpose()?
+        .ok_or(AppError::NotFound)?;
+    let teams = sqlx::query(
+        "SELECT ct.id, ct.name, tm.team_role FROM team_members tm \
+         JOIN care_teams ct ON ct.id = tm.team_id WHERE tm.user_id = $1 ORDER BY ct.name, ct.id",
+    )
+    .bind(user_id)
+    .fetch_all(&db.pool)
+    .await?
+    .iter()
+    .map(|row| {
+        let role: String = row.try_get("team_role")?;
+        Ok((
+            row.try_get("id")?,
+            row.try_get("name")?,
+            TeamRole::parse(&role).unwrap_or(TeamRole::Member),
+        ))
+    })
+    .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    let grants = sqlx::query(
+        "SELECT g.id, g.granted_at, c.name AS c_name, c.email AS c_email, \
+         v.name AS v_name, v.email AS v_email FROM caregiver_grants g \
+         JOIN users c ON c.id = g.caregiver_id JOIN users v ON v.id = g.veteran_id \
+         WHERE g.revoked_at IS NULL AND (g.caregiver_id = $1 OR g.veteran_id = $1) \
+         ORDER BY g.granted_at, g.id",
+    )
+    .bind(user_id)
+    .fetch_all(&db.pool)
+    .await?
+    .iter()
+    .map(|row| {
+        Ok(CaregiverGrantRow {
+            grant_id: row.try_get("id")?,
+            caregiver_name: row.try_get("c_name")?,
+            caregiver_email: row.try_get("c_email")?,
+            veteran_name: row.try_get("v_name")?,
+            veteran_email: row.try_get("v_email")?,
+            granted_at: row.try_get("granted_at")?,
+        })
+    })
+    .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    Ok(UserDetail {
+        user,
+        teams,
+        grants,
+    })
+}
+
+/// Makes an account without a password and a one-time link (72 hours) to set one.
+pub async fn invite(
+    db: &Db,
+    capability: &AdminCapability,
+    from: &Origin,
+    input: &InviteInput,
+) -> Result<PasswordLink, AppError> {
+    let mut fields = BTreeMap::new();
+    let email = normalize_email(&input.email);
+    if email.is_empty() {
+        fields.insert("email".to_string(), "Enter an email address.".to_string());
+    } else if !email.contains('@') || email.contains(char::is_whitespace) {
+        fields.insert(
+            "email".to_string(),
+            "Enter an email address in the right format, like name@example.com.".to_string(),
+        );
+    }
+    let name = input.name.trim();
+    if name.is_empty() {
+        fields.insert(
+            "name".to_string(),
+            "Enter the person's full name.".to_string(),
+        );
+    } else if name.chars().count() > NAME_MAX_CHARS {
+        fields.insert(
+            "name".to_string(),
+            format!("Name must be {NAME_MAX_CHARS} characters or fewer."),
+        );
+    }
+    let role = Role::parse(input.role.trim());
+    if role.is_none() {
+        fields.insert("role".to_string(), "Choose a role.".to_string());
+    }
+    let Some(role) = role.filter(|_| fields.is_empty()) else {
+        return Err(AppError::Invalid { fields });
+    };
+    let now = now_ms();
+    let mut tx = begin_write(db).await?;
+    let user_id: i64 = sqlx::query_scalar(
+        "INSERT INTO users (email, name, role, active, created_at, updated_at) \
+         VALUES ($1, $2, $3, 1, $4, $4) RETURNING id",
+    )
+    .bind(&email)
+    .bind(name)
+    .bind(role.as_str())
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(|error| {
+        if is_unique_violation(&error) {
+            AppError::invalid("email", "Someone already has this email address.")
+        } else {
+            AppError::from(error)
+        }
+    })?;
+    let link = new_link(&mut tx, capability, user_id, "invite").await?;
+    audit_change(
+        &mut tx,
+        capability,
+        from,
+        Change {
+            action: Action::UserInvited,
+            target: format!("user:{user_id}"),
+            patient: None,
+            before: serde_json::Value::Null,
+            after: serde_json::json!({
+                "email": email, "name": name, "role": role.as_str(), "active": true,
+                "password_link_expires_at": link.expires_at,
+            }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(link)
+}
+
+/// Gives the person another role. Demoting the last active administrator is refused.
+pub async fn change_role(
+    db: &Db,
+    capability: &AdminCapability,
+    from: &Origin,
+    user_id: i64,
+    role: &str,
+) -> Result<(), AppError> {
+    let role =
+        Role::parse(role.trim()).ok_or_else(|| AppError::invalid("role", "Choose a role."))?;
+    let mut tx = begin_write(db).await?;
+    let admins = lock_active_administrators(db, &mut tx).await?;
+    let (before, active) = role_of(db, &mut tx, user_id).await?;
+    if before == role {
+        return Ok(());
+    }
+    if before == Role::Administrator && active && admins == [user_id] {
+        return Err(last_administrator("role"));
+    }
+    sqlx::query("UPDATE users SET role = $1, updated_at = $2 WHERE id = $3")
+        .bind(role.as_str())
+        .bind(now_ms())
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+    audit_change(
+        &mut tx,
+        capability,
+        from,
+        Change {
+            action: Action::UserRoleChanged,
+            target: format!("user:{user_id}"),
+            patient: None,
+            before: serde_json::json!({ "role": before.as_str() }),
+            after: serde_json::json!({ "role": role.as_str() }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Deactivates an account and ends every one of its sessions in the same transaction, so
+/// an open page stops working on its next request. Unused set-password links die too.
+pub async fn deactivate(
+    db: &Db,
+    capability: &AdminCapability,
+    from: &Origin,
+    user_id: i64,
+) -> Result<(), AppError> {
+    let mut tx = begin_write(db).await?;
+    let admins = lock_active_administrators(db, &mut tx).await?;
+    let (role, active) = role_of(db, &mut tx, user_id).await?;
+    if !active {
+        return Ok(());
+    }
+    if role == Role::Administrator && admins == [user_id] {
+        return Err(last_administrator("user"));
+    }
+    let now = now_ms();
+    sqlx::query("UPDATE users SET active = 0, updated_at = $1 WHERE id = $2")
+        .bind(now)
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+    let sessions = sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    void_links(&mut tx, user_id, now).await?;
+    audit_change(
+        &mut tx,
+        capability,
+        from,
+        Change {
+            action: Action::UserDeactivated,
+            target: format!("user:{user_id}"),
+            patient: None,
+            before: serde_json::json!({ "active": true }),
+            after: serde_json::json!({ "active": false, "sessions_ended": sessions }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn reactivate(
+    db: &Db,
+    capability: &AdminCapability,
+    from: &Origin,
+    user_id: i64,
+) -> Result<(), AppError> {
+    let mut tx = begin_write(db).await?;
+    let (_, active) = role_of(db, &mut tx, user_id).await?;
+    if active {
+        return Ok(());
+    }
+    sqlx::query("UPDATE users SET active = 1, updated_at = $1 WHERE id = $2")
+        .bind(now_ms())
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+    audit_change(
+        &mut tx,
+        capability,
+        from,
+        Change {
+            action: Action::UserReactivated,
+            target: format!("user:{user_id}"),
+            patient: None,
+            before: serde_json::json!({ "active": false }),
+            after: serde_json::json!({ "active": true }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Resets a password: the old one stops working, every session ends, earlier links die,
+/// and a new one-time link (72 hours) is made for the person to choose a new password.
+pub async fn reset_password(
+    db: &Db,
+    capability: &AdminCapability,
+    from: &Origin,
+    user_id: i64,
+) -> Result<PasswordLink, AppError> {
+    let mut tx = begin_write(db).await?;
+    let had_password: Option<bool> = sqlx::query_scalar::<_, i64>(&format!(
+        "SELECT CASE WHEN password_hash IS NULL THEN 0 ELSE 1 END FROM users WHERE id = $1{}",
+        lock_clause(db)
+    ))
+    .bind(user_id)
+    .fetch_optional(&mut *tx)
+    .await?
+    .map(|n| n == 1);
+    let had_password = had_password.ok_or(AppError::NotFound)?;
+    let now = now_ms();
+    sqlx::query("UPDATE users SET password_hash = NULL, updated_at = $1 WHERE id = $2")
+        .bind(now)
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+    void_links(&mut tx, user_id, now).await?;
+    let link = new_link(&mut tx, capability, user_id, "reset").await?;
+    audit_change(
+        &mut tx,
+        capability,
+        from,
+        Change {
+            action: Action::PasswordResetIssued,
+            target: format!("user:{user_id}"),
+            patient: None,
+            before: serde_json::json!({ "has_password": had_password }),
+            after: serde_json::json!({
+                "has_password": false, "password_link_expires_at": link.expires_at,
+            }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(link)
+}
+
+/// Lets a caregiver act for the Veteran with this email, from their very next request.
+pub async fn grant_caregiver_access(
+    db: &Db,
+    capability: &AdminCapability,
+    from: &Origin,
+    caregiver_id: i64,
+    veteran_email: &str,
+) -> Result<(), AppError> {
+    let mut tx = begin_write(db).await?;
+    let (role, _) = role_of(db, &mut tx, caregiver_id).await?;
+    if role != Role::Caregiver {
+        return Err(AppError::invalid(
+            "veteran_email",
+            "Only caregiver accounts can be given access to a Veteran's messages.",
+        ));
+    }
+    let veteran: Option<(i64, String)> =
+        sqlx::query_as("SELECT id, role FROM users WHERE email = $1")
+            .bind(normalize_email(veteran_email))
+            .fetch_optional(&mut *tx)
+            .await?;
+    let veteran_id = match veteran {
+        Some((id, role)) if role == Role::Veteran.as_str() => id,
+        Some(_) => {
+            return Err(AppError::invalid(
+                "veteran_email",
+                "This person is not a Veteran.",
+            ))
+        }
+        None => {
+            return Err(AppError::invalid(
+                "veteran_email",
+                "No Veteran has this email address.",
+            ))
+        }
+    };
+    let grant_id: i64 = sqlx::query_scalar(
+        "INSERT INTO caregiver_grants (caregiver_id, veteran_id, granted_at) \
+         VALUES ($1, $2, $3) RETURNING id",
+    )
+    .bind(caregiver_id)
+    .bind(veteran_id)
+    .bind(now_ms())
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(|error| {
+        if is_unique_violation(&error) {
+            AppError::invalid(
+                "veteran_email",
+                "This caregiver already has access to this Veteran's messages.",
+            )
+        } else {
+            AppError::from(error)
+        }
+    })?;
+    audit_change(
+        &mut tx,
+        capability,
+        from,
+        Change {
+            action: Action::CaregiverAccessGranted,
+            target: format!("caregiver_grant:{grant_id}:caregiver:{caregiver_id}"),
+            patient: Some(veteran_id),
+            before: serde_json::Value::Null,
+            after: serde_json::json!({ "caregiver_id": caregiver_id, "veteran_id": veteran_id }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Ends a live grant. Messaging checks grants on every request, so the caregiver's next
+/// page or server call for that Veteran is refused.
+pub async fn revoke_caregiver_access(
+    db: &Db,
+    capability: &AdminCapability,
+    from: &Origin,
+    grant_id: i64,
+) -> Result<(), AppError> {
+    let mut tx = begin_write(db).await?;
+    let grant: Option<(i64, i64)> = sqlx::query_as(&format!(
+        "SELECT caregiver_id, veteran_id FROM caregiver_grants \
+         WHERE id = $1 AND revoked_at IS NULL{}",
+        lock_clause(db)
+    ))
+    .bind(grant_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let (caregiver_id, veteran_id) = grant.ok_or(AppError::NotFound)?;
+    let now = now_ms();
+    sqlx::query("UPDATE caregiver_grants SET revoked_at = $1 WHERE id = $2")
+        .bind(now)
+        .bind(grant_id)
+        .execute(&mut *tx)
+        .await?;
+    audit_change(
+        &mut tx,
+        capability,
+        from,
+        Change {
+            action: Action::CaregiverAccessRevoked,
+            target: format!("caregiver_grant:{grant_id}:caregiver:{caregiver_id}"),
+            patient: Some(veteran_id),
+            before: serde_json::json!({ "revoked_at": null }),
+            after: serde_json::json!({ "revoked_at": now }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Who a set-password link belongs to, while it still works (unused, unexpired, account
+/// active); `None` otherwise. Needs no capability: the token is the proof.
+pub async fn password_link_holder(
+    db: &Db,
+    token: &str,
+) -> Result<Option<PasswordLinkHolder>, AppError> {
+    let row: Option<(String, String)> = sqlx::query_as(
+        "SELECT u.name, u.email FROM password_links l JOIN users u ON u.id = l.user_id \
+         WHERE l.token_hash = $1 AND l.used_at IS NULL AND l.expires_at > $2 AND u.active = 1",
+    )
+    .bind(token_hash(token))
+    .bind(now_ms())
+    .fetch_optional(&db.pool)
+    .await?;
+    Ok(row.map(|(name, email)| PasswordLinkHolder { name, email }))
+}
+
+/// Sets a password through a one-time link, which then stops working, as do the person's
+/// other links and sessions. A dead or unknown link answers `NotFound`.
+pub async fn set_password_with_link(
+    db: &Db,
+    token: &str,
+    password: &str,
+    confirm: &str,
+    ip: &str,
+) -> Result<(), AppError> {
+    let Some(holder) = password_link_holder(db, token).await? else {
+        return Err(AppError::NotFound);
+    };
+    let mut fields = BTreeMap::new();
+    if let Some(problem) = password_problem(password, &holder.email) {
+        fields.insert("password".to_string(), problem);
+    } else if password != confirm {
+        fields.insert(
+            "confirm".to_string(),
+            "The passwords don't match. Type the same password twice.".to_string(),
+        );
+    }
+    if !fields.is_empty() {
+        return Err(AppError::Invalid { fields });
+    }
+    // Hashing takes a while on purpose; do it before holding the write lock.
+    let hash = passwords::hash(password).map_err(AppError::internal)?;
+    let now = now_ms();
+    let mut tx = begin_write(db).await?;
+    // Claims the link: of two submissions racing, one finds it already used.
+    let user_id: Option<i64> = sqlx::query_scalar(
+        "UPDATE password_links SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL \
+         AND expires_at > $1 RETURNING user_id",
+    )
+    .bind(now)
+    .bind(token_hash(token))
+    .fetch_optional(&mut *tx)
+    .await?;
+    let user_id = user_id.ok_or(AppError::NotFound)?;
+    let updated = sqlx::query(
+        "UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3 AND active = 1",
+    )
+    .bind(hash)
+    .bind(now)
+    .bind(user_id)
+    .execute(&mut *tx)
+    .await?;
+    if updated.rows_affected() != 1 {
+        return Err(AppError::NotFound);
+    }
+    void_links(&mut tx, user_id, now).await?;
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+    audit::record(
+        &mut *tx,
+        &AuditEvent::new(Action::PasswordSet, Outcome::Success)
+            .actor(user_id)
+            .target(format!("user:{user_id}"))
+            .from_address(ip),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Every active administrator, locked for this transaction (see the module documentation).
+async fn lock_active_administrators(db: &Db, tx: &mut Tx) -> Result<Vec<i64>, AppError> {
+    let ids: Vec<i64> = sqlx::query_scalar(&format!(
+        "SELECT id FROM users WHERE role = 'administrator' AND active = 1 ORDER BY id{}",
+        lock_clause(db)
+    ))
+    .fetch_all(&mut **tx)
+    .await?;
+    Ok(ids)
+}
+
+async fn role_of(db: &Db, tx: &mut Tx, user_id: i64) -> Result<(Role, bool), AppError> {
+    let row: Option<(String, i64)> = sqlx::query_as(&format!(
+        "SELECT role, active FROM users WHERE id = $1{}",
+        lock_clause(db)
+    ))
+    .bind(user_id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let (role, active) = row.ok_or(AppError::NotFound)?;
+    let role = Role::parse(&role).ok_or_else(|| AppError::internal("unknown role in users"))?;
+    Ok((role, active == 1))
+}
+
+fn last_administrator(field: &str) -> AppError {
+    AppError::invalid(
+        field,
+        "This is the last active administrator. Make someone else an administrator first.",
+    )
+}
+
+/// Makes a link: 256 random bits, shown once; only their SHA-256 digest is kept.
+async fn new_link(
+    tx: &mut Tx,
+    capability: &AdminCapability,
+    user_id: i64,
+    purpose: &str,
+) -> Result<PasswordLink, sqlx::Error> {
+    use rand::RngCore;
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    let token: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let now = now_ms();
+    let expires_at = now + PASSWORD_LINK_HOURS * 60 * 60 * 1000;
+    sqlx::query(
+        "INSERT INTO password_links \
+         (user_id, token_hash, purpose, created_by, created_at, expires_at) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(user_id)
+    .bind(token_hash(&token))
+    .bind(purpose)
+    .bind(capability.user().id)
+    .bind(now)
+    .bind(expires_at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(PasswordLink {
+        user_id,
+        path: format!("/set-password?token={token}"),
+        expires_at,
+    })
+}
+
+async fn void_links(tx: &mut Tx, user_id: i64, now: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE password_links SET used_at = $1 WHERE user_id = $2 AND used_at IS NULL")
+        .bind(now)
+        .bind(user_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+fn token_hash(token: &str) -> String {
+    Sha256::digest(token.trim().as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn user_from(row: &AnyRow) -> Result<UserRow, sqlx::Error> {
+    let role: String = row.try_get("role")?;
+    Ok(UserRow {
+        user_id: row.try_get("id")?,
+        name: row.try_get("name")?,
+        email: row.try_get("email")?,
+        role: Role::parse(&role).ok_or_else(|| sqlx::Error::Decode("unknown role".into()))?,
+        active: row.try_get::<i64, _>("active")? == 1,
+        has_password: row.try_get::<i64, _>("has_password")? == 1,
+    })
+}

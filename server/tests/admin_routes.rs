@@ -1,0 +1,275 @@
+//! Route tests for the administration console (issue 6 part A): every admin server function
+//! checks the admin capability itself, whoever calls it and however. Same harness as
+//! routes.rs: the whole router in process (`oneshot`), a fresh demo SQLite database.
+
+use app::server::state::AppState;
+use axum::body::Body;
+use axum::http::{header, HeaderMap, Request, StatusCode};
+use axum::Router;
+use http_body_util::BodyExt;
+use server::config::Config;
+use std::time::Duration;
+use tower::ServiceExt;
+
+struct TestApp {
+    router: Router,
+    state: AppState,
+    _dir: tempfile::TempDir,
+}
+
+async fn demo_app() -> TestApp {
+    use clap::Parser;
+    // Logs (RUST_LOG) go with each test's output, shown when it fails.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_test_writer()
+        .try_init();
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/routes.db?mode=rwc", dir.path().display());
+    let config = Config::parse_from(["secure-messaging", "--demo", "--database-url", &url]);
+    let settings = config.settings(([127, 0, 0, 1], 3000).into()).unwrap();
+    let options = leptos::config::LeptosOptions::builder()
+        .output_name("secure-messaging")
+        .build();
+    let state = server::build_state(&settings, options).await.unwrap();
+    let router = server::router(state.clone(), &settings);
+    TestApp {
+        router,
+        state,
+        _dir: dir,
+    }
+}
+
+struct Answer {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: String,
+}
+
+impl Answer {
+    fn location(&self) -> &str {
+        self.headers
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    }
+    /// The session cookie this answer sets, as `name=value`.
+    fn session_cookie(&self) -> Option<String> {
+        self.headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|c| c.starts_with("sm_session="))
+            .map(|c| c.split(';').next().unwrap_or("").to_string())
+    }
+}
+
+impl TestApp {
+    /// Sends one request. A request that has not been answered in 60 s fails the test
+    /// with its method and path, rather than holding the whole run.
+    async fn send(&self, request: Request<Body>) -> Answer {
+        let what = format!("{} {}", request.method(), request.uri());
+        let answer = async {
+            let response = self.router.clone().oneshot(request).await.unwrap();
+            let status = response.status();
+            let headers = response.headers().clone();
+            let bytes = response.into_body().collect().await.unwrap().to_bytes();
+            (status, headers, bytes)
+        };
+        let (status, headers, bytes) = tokio::time::timeout(Duration::from_secs(60), answer)
+            .await
+            .unwrap_or_else(|_| panic!("no answer to {what} within 60 s"));
+        Answer {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).to_string(),
+        }
+    }
+
+    async fn get(&self, path: &str, cookie: Option<&str>) -> Answer {
+        let mut request = Request::get(path).header(header::ACCEPT, "text/html");
+        if let Some(cookie) = cookie {
+            request = request.header(header::COOKIE, cookie);
+        }
+        self.send(request.body(Body::empty()).unwrap()).await
+    }
+
+    /// A form post made by our own page, as a browser sends it.
+    async fn post_form(&self, path: &str, form: &str, cookie: Option<&str>) -> Answer {
+        let mut request = Request::post(path)
+            .header(header::ACCEPT, "text/html")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header("sec-fetch-site", "same-origin")
+            .header(header::ORIGIN, "http://localhost:3000")
+            .header(header::HOST, "localhost:3000")
+            .header(header::REFERER, "http://localhost:3000/sign-in");
+        if let Some(cookie) = cookie {
+            request = request.header(header::COOKIE, cookie);
+        }
+        self.send(request.body(Body::from(form.to_string())).unwrap())
+            .await
+    }
+
+    async fn sign_in(&self, email: &str) -> String {
+        let answer = self
+            .post_form(
+                "/api/sign_in",
+                &format!("email={email}&password=demo-password-2026"),
+                None,
+            )
+            .await;
+        assert_eq!(
+            answer.status,
+            StatusCode::FOUND,
+            "sign-in of {email} redirects"
+        );
+        answer.session_cookie().expect("a session cookie")
+    }
+
+    async fn count(&self, sql: &str) -> i64 {
+        sqlx::query_scalar(sql)
+            .fetch_one(&self.state.db.pool)
+            .await
+            .unwrap()
+    }
+}
+
+/// Every administration server function, with arguments it accepts: a refusal must come
+/// from the capability check, not from a malformed request.
+const ADMIN_CALLS: [(&str, &str); 20] = [
+    ("/api/admin_facilities", ""),
+    ("/api/admin_save_facility", "facility=&station_number=777&name=Test&time_zone=UTC"),
+    ("/api/admin_teams", ""),
+    ("/api/admin_team", "team=1"),
+    (
+        "/api/admin_save_team",
+        "team=&facility=1&name=Test&description=&accepting_messages=on&response_target_days=3",
+    ),
+    ("/api/admin_add_member", "team=1&member_email=nurse%40example.com&team_role=member"),
+    ("/api/admin_remove_member", "team=1&user=1"),
+    ("/api/admin_add_association", "team=1&veteran_email=veteran2%40example.com"),
+    ("/api/admin_set_blocked", "team=1&veteran=1&blocked=yes"),
+    (
+        "/api/admin_preview_import",
+        "csv=veteran_email%2Cteam_name%2Cfacility_station%0Aveteran2%40example.com%2CPharmacy%2C999",
+    ),
+    ("/api/admin_import", "preview=x"),
+    ("/api/admin_users", ""),
+    ("/api/admin_user", "user=1"),
+    ("/api/admin_invite", "email=new%40example.com&name=New+Person&role=clinician"),
+    ("/api/admin_change_role", "user=1&role=administrator"),
+    ("/api/admin_set_active", "user=1&active=no"),
+    ("/api/admin_reset_password", "user=1"),
+    ("/api/admin_grant_caregiver", "user=1&veteran_email=veteran2%40example.com"),
+    ("/api/admin_revoke_caregiver", "user=1&grant=1"),
+    ("/api/admin_overview", ""),
+];
+
+/// A server function called directly, as a script would (no page, no `Accept: text/html`).
+fn call(path: &str, form: &str, cookie: Option<&str>) -> Request<Body> {
+    let mut request = Request::post(path)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header("sec-fetch-site", "same-origin");
+    if let Some(cookie) = cookie {
+        request = request.header(header::COOKIE, cookie);
+    }
+    request.body(Body::from(form.to_string())).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn clinicians_and_veterans_calling_admin_server_functions_get_403() {
+    let app = demo_app().await;
+    let snapshot = "SELECT (SELECT COUNT(*) FROM facilities) + (SELECT COUNT(*) FROM care_teams) \
+         + (SELECT COUNT(*) FROM users) + (SELECT COUNT(*) FROM team_members) \
+         + (SELECT COUNT(*) FROM veteran_teams) + (SELECT COUNT(*) FROM caregiver_grants) \
+         + (SELECT COUNT(*) FROM users WHERE active = 1)";
+    let before = app.count(snapshot).await;
+    for email in [
+        "clinician@example.com",
+        "veteran@example.com",
+        "caregiver@example.com",
+    ] {
+        let cookie = app.sign_in(email).await;
+        for (path, form) in ADMIN_CALLS {
+            let answer = app.send(call(path, form, Some(&cookie))).await;
+            assert_eq!(
+                answer.status,
+                StatusCode::FORBIDDEN,
+                "{email} {path}: {}",
+                answer.body
+            );
+            assert!(answer.body.contains("Forbidden"), "{path}: {}", answer.body);
+        }
+    }
+    for (path, form) in ADMIN_CALLS {
+        let answer = app.send(call(path, form, None)).await;
+        assert_eq!(answer.status, StatusCode::UNAUTHORIZED, "signed out {path}");
+    }
+    assert_eq!(app.count(snapshot).await, before, "nothing changed");
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'access_refused' AND target LIKE 'api:admin%'").await,
+        3 * ADMIN_CALLS.len() as i64,
+        "every refusal is audited"
+    );
+
+    let admin = app.sign_in("admin@example.com").await;
+    let users = app
+        .send(call("/api/admin_users", "q=jordan", Some(&admin)))
+        .await;
+    assert_eq!(users.status, StatusCode::OK, "{}", users.body);
+    assert!(
+        users.body.contains("veteran2@example.com"),
+        "{}",
+        users.body
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deactivating_a_clinician_ends_their_open_session_at_once() {
+    let app = demo_app().await;
+    let nurse = app.sign_in("nurse@example.com").await;
+    assert_eq!(app.get("/team", Some(&nurse)).await.status, StatusCode::OK);
+    let casey: i64 = app
+        .count("SELECT id FROM users WHERE email = 'nurse@example.com'")
+        .await;
+    let admin = app.sign_in("admin@example.com").await;
+    let done = app
+        .send(call(
+            "/api/admin_set_active",
+            &format!("user={casey}&active=no"),
+            Some(&admin),
+        ))
+        .await;
+    assert!(
+        done.status.is_success() || done.status.is_redirection(),
+        "{}",
+        done.body
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM sessions WHERE user_id = (SELECT id FROM users WHERE email = 'nurse@example.com')").await,
+        0
+    );
+    let after = app.get("/team", Some(&nurse)).await;
+    assert_eq!(after.status, StatusCode::SEE_OTHER);
+    assert!(
+        after.location().starts_with("/sign-in"),
+        "{}",
+        after.location()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_set_password_page_and_its_server_function_are_open_before_sign_in() {
+    let app = demo_app().await;
+    let page = app.get("/set-password?token=nonsense", None).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("This link doesn"), "{}", page.body);
+    let answer = app
+        .send(call(
+            "/api/set_password",
+            "token=nonsense&password=a+long+enough+phrase&confirm=a+long+enough+phrase",
+            None,
+        ))
+        .await;
+    assert_eq!(answer.status, StatusCode::NOT_FOUND, "{}", answer.body);
+}

@@ -4,6 +4,7 @@
 #![recursion_limit = "256"]
 
 pub mod account;
+pub mod attachments;
 pub mod auth;
 pub mod error;
 pub mod layout;

@@ -36,6 +36,8 @@ pub enum Action {
     ThreadCompleted,
     /// A care team member added an internal note (team only) to a thread.
     InternalNoteAdded,
+    /// Someone downloaded an attachment (or was refused one: outcome `denied`).
+    AttachmentDownloaded,
 }
 
 impl Action {
@@ -55,6 +57,7 @@ impl Action {
             Action::ThreadReassigned => "thread_reassigned",
             Action::ThreadCompleted => "thread_completed",
             Action::InternalNoteAdded => "internal_note_added",
+            Action::AttachmentDownloaded => "attachment_downloaded",
         }
     }
 }

@@ -527,6 +527,14 @@ pub async fn send_message(
         Err(error) => return Err(error.into()),
     };
     if let Some(draft_id) = message.draft_id {
+        // The draft's files travel with the message (issue 5).
+        crate::attachments::ssr::records::link_to_message(
+            &mut tx,
+            draft_id,
+            mailbox.viewer_id,
+            message_id,
+        )
+        .await?;
         sqlx::query("DELETE FROM drafts WHERE id = $1 AND author_id = $2 AND veteran_id = $3")
             .bind(draft_id)
             .bind(mailbox.viewer_id)
@@ -617,6 +625,13 @@ pub async fn reply(
         }
         Err(error) => return Err(error.into()),
     };
+    crate::attachments::ssr::records::link_reply_draft(
+        &mut tx,
+        thread_id,
+        mailbox.viewer_id,
+        message_id,
+    )
+    .await?;
     sqlx::query("DELETE FROM drafts WHERE author_id = $1 AND thread_id = $2")
         .bind(mailbox.viewer_id)
         .bind(thread_id)

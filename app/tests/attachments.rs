@@ -135,7 +135,7 @@ async fn audited(db: &Db, outcome: &str) -> i64 {
     .unwrap()
 }
 
-common::on_both_databases!(
+on_both_databases!(
     a_drafts_files_are_its_authors_alone_until_sent,
     sent_files_reach_the_threads_participants_only,
     limits_hold_for_each_draft,

@@ -33,7 +33,7 @@ where
     E: sqlx::Executor<'e, Database = Any>,
 {
     let row = sqlx::query(
-        "SELECT COUNT(*) AS files, COALESCE(SUM(size_bytes), 0) AS bytes \
+        "SELECT COUNT(*) AS files, CAST(COALESCE(SUM(size_bytes), 0) AS BIGINT) AS bytes \
          FROM attachments WHERE draft_id = $1",
     )
     .bind(draft_id)

@@ -105,6 +105,7 @@ impl TestApp {
 
     async fn sign_in(&self, email: &str) -> String {
         let request = Request::post("/api/sign_in")
+            .header(header::ACCEPT, "text/html")
             .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
             .header("sec-fetch-site", "same-origin")
             .body(Body::from(format!(

@@ -250,7 +250,7 @@ fn megabytes_rounded_up(bytes: u64) -> String {
 }
 
 fn tenths_to_text(tenths: u64) -> String {
-    if tenths % 10 == 0 {
+    if tenths.is_multiple_of(10) {
         format!("{} MB", tenths / 10)
     } else {
         format!("{}.{} MB", tenths / 10, tenths % 10)

@@ -158,11 +158,11 @@ impl Incoming {
         match records::attach_to_draft(&state.db, mailbox, draft_id, &upload).await {
             Ok(Ok(attachment)) => Ok(Received::Accepted(attachment)),
             Ok(Err(refusal)) => {
-                records::delete_files(&state.attachments, &[sealed.id.clone()]).await;
+                records::delete_files(&state.attachments, std::slice::from_ref(&sealed.id)).await;
                 Ok(Received::Refused(refusal))
             }
             Err(error) => {
-                records::delete_files(&state.attachments, &[sealed.id.clone()]).await;
+                records::delete_files(&state.attachments, std::slice::from_ref(&sealed.id)).await;
                 Err(error)
             }
         }

@@ -291,6 +291,47 @@ async fn a_participant_downloads_the_same_bytes_and_another_veteran_gets_404() {
     assert_eq!(image.body, png);
     assert_eq!(image.header("content-type"), "image/png");
 
+    // The thread shows each file with its type and size, linking to the download, to the
+    // Veteran and to the team.
+    let thread_id: i64 = sqlx::query_scalar(
+        "SELECT m.thread_id FROM attachments a JOIN messages m ON m.id = a.message_id LIMIT 1",
+    )
+    .fetch_one(&app.state.db.pool)
+    .await
+    .unwrap();
+    for (cookie, page) in [
+        (&alex, format!("/messages/{thread_id}")),
+        (&morgan, format!("/team/threads/{thread_id}")),
+    ] {
+        let request = Request::get(&page)
+            .header(header::ACCEPT, "text/html")
+            .header(header::COOKIE, cookie.as_str())
+            .body(Body::empty())
+            .unwrap();
+        let html = app.send(request).await.text();
+        assert!(
+            html.contains(&format!("href=\"/attachments/{}\"", uploaded[0])),
+            "{page}: link"
+        );
+        assert!(html.contains(">Lab results.pdf</a>"), "{page}: name");
+        assert!(html.contains("(PDF, 196 KB)"), "{page}: type and size");
+        assert!(html.contains("(PNG image, 5 KB)"), "{page}: image");
+        assert!(
+            html.contains(&format!("src=\"/attachments/{}\"", uploaded[1])),
+            "{page}: image preview"
+        );
+    }
+    let morgan_reads: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_events WHERE action = 'attachment_downloaded'",
+    )
+    .fetch_one(&app.state.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        morgan_reads, 4,
+        "rendering the page downloads nothing by itself"
+    );
+
     let jordan = app.sign_in("veteran2@example.com").await;
     let refused = app.download(&jordan, &uploaded[0]).await;
     assert_eq!(refused.status, StatusCode::NOT_FOUND);

@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+pub mod list;
 pub mod rules;
 #[cfg(feature = "ssr")]
 pub mod ssr;

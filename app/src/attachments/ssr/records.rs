@@ -11,6 +11,7 @@ use crate::attachments::Attachment;
 use crate::auth::SignedInUser;
 use crate::error::AppError;
 use crate::messages::ssr::Mailbox;
+use crate::messages::MessageView;
 use crate::server::audit::{self, Action, AuditEvent, Outcome};
 use crate::server::db::{Backend, Db};
 use crate::server::now_ms;
@@ -131,7 +132,7 @@ pub async fn draft_attachments(
     .bind(draft_id)
     .fetch_all(&db.pool)
     .await?;
-    rows.iter().map(summary).collect()
+    Ok(rows.iter().map(summary).collect::<Result<_, _>>()?)
 }
 
 /// The files sent with each of these messages, for a thread page the person may already
@@ -139,7 +140,7 @@ pub async fn draft_attachments(
 pub async fn message_attachments<'e, E>(
     executor: E,
     message_ids: &[i64],
-) -> Result<Vec<(i64, Attachment)>, AppError>
+) -> Result<Vec<(i64, Attachment)>, sqlx::Error>
 where
     E: sqlx::Executor<'e, Database = Any>,
 {
@@ -162,9 +163,23 @@ where
         .collect()
 }
 
+/// Puts each message's files on it: for the thread pages, after their own checks.
+pub async fn fill_attachments(
+    tx: &mut Transaction<'static, Any>,
+    messages: &mut [MessageView],
+) -> Result<(), sqlx::Error> {
+    let ids: Vec<i64> = messages.iter().map(|m| m.message_id).collect();
+    for (message_id, attachment) in message_attachments(&mut **tx, &ids).await? {
+        if let Some(message) = messages.iter_mut().find(|m| m.message_id == message_id) {
+            message.attachments.push(attachment);
+        }
+    }
+    Ok(())
+}
+
 const SUMMARY: &str = "id, display_name, content_type, size_bytes";
 
-fn summary(row: &AnyRow) -> Result<Attachment, AppError> {
+fn summary(row: &AnyRow) -> Result<Attachment, sqlx::Error> {
     let name: String = row.try_get("display_name")?;
     let file_type = FileType::from_name(&name);
     Ok(Attachment {

@@ -36,9 +36,12 @@ pub fn routes(state: AppState) -> Router {
     Router::new()
         .route(
             "/attachments/drafts/{draft_id}",
-            post(upload).layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
+            post(upload)
+                .layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT))
+                .get(draft_files),
         )
         .route("/attachments/{id}", get(download))
+        .route("/attachments/{id}/remove", post(remove))
         .with_state(state)
 }
 
@@ -192,6 +195,45 @@ async fn broke_off(
             "attachments",
             "The upload broke off before it finished. Please try again.",
         ))
+    }
+}
+
+/// `GET /attachments/drafts/{draft_id}`: the files saved with one of the person's drafts
+/// (a page coming back to a draft lists them again). 404 for anyone else's draft.
+pub async fn draft_files(
+    State(state): State<AppState>,
+    Extension(person): Extension<SignedInUser>,
+    Extension(ClientAddress(ip)): Extension<ClientAddress>,
+    session: Session,
+    Path(draft_id): Path<i64>,
+) -> Response {
+    let listed = async {
+        let mailbox = working_mailbox(&state, person, &ip, &session).await?;
+        records::draft_attachments(&state.db, &mailbox, draft_id).await
+    };
+    match listed.await {
+        Ok(files) => Json(files).into_response(),
+        Err(error) => error_response(error),
+    }
+}
+
+/// `POST /attachments/{id}/remove`: "Remove" on a draft's file; the row and the stored file
+/// go. 204, or 404 for a file that is not on one of the person's drafts (sent files are
+/// medical records and are never removed).
+pub async fn remove(
+    State(state): State<AppState>,
+    Extension(person): Extension<SignedInUser>,
+    Extension(ClientAddress(ip)): Extension<ClientAddress>,
+    session: Session,
+    Path(id): Path<String>,
+) -> Response {
+    let removed = async {
+        let mailbox = working_mailbox(&state, person, &ip, &session).await?;
+        records::remove_from_draft(&state.db, &state.attachments, &mailbox, &id).await
+    };
+    match removed.await {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(error) => error_response(error),
     }
 }
 

@@ -506,3 +506,61 @@ async fn with_a_scanner_configured_only_clean_files_are_kept() {
     );
     assert_eq!(app.rows().await, 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_drafts_files_are_listed_and_removed_by_their_author_only() {
+    let app = demo_app(&[]).await;
+    let alex = app.sign_in("veteran@example.com").await;
+    let jordan = app.sign_in("veteran2@example.com").await;
+    let draft = app.alex_draft().await;
+    let answer = app
+        .upload(&alex, draft, &[("a.pdf", &pdf()), ("b.png", &png())])
+        .await;
+    let uploaded = ids(&answer);
+    let list = |cookie: String| {
+        Request::get(format!("/attachments/drafts/{draft}"))
+            .header(header::COOKIE, cookie)
+            .body(Body::empty())
+            .unwrap()
+    };
+    let listed = app.send(list(alex.clone())).await;
+    assert_eq!(listed.status, StatusCode::OK);
+    let names: Vec<String> = serde_json::from_slice::<Vec<serde_json::Value>>(&listed.body)
+        .unwrap()
+        .iter()
+        .map(|file| file["name"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(names, vec!["a.pdf", "b.png"]);
+    assert_eq!(
+        app.send(list(jordan.clone())).await.status,
+        StatusCode::NOT_FOUND
+    );
+
+    let remove = |cookie: &str, id: &str| {
+        Request::post(format!("/attachments/{id}/remove"))
+            .header("sec-fetch-site", "same-origin")
+            .header(header::COOKIE, cookie)
+            .body(Body::empty())
+            .unwrap()
+    };
+    assert_eq!(
+        app.send(remove(&jordan, &uploaded[0])).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.send(remove(&alex, &uploaded[0])).await.status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(app.rows().await, 1);
+    assert_eq!(
+        app.state.attachments.stored_ids().await.unwrap(),
+        vec![uploaded[1].clone()]
+    );
+    // A sent file is part of the record: it cannot be removed.
+    app.send_draft(draft).await;
+    assert_eq!(
+        app.send(remove(&alex, &uploaded[1])).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(app.rows().await, 1);
+}

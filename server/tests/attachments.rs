@@ -465,7 +465,11 @@ async fn with_a_scanner_configured_only_clean_files_are_kept() {
     let script = dir.path().join("scan.sh");
     std::fs::write(
         &script,
-        "#!/bin/sh\ngrep -q BROKEN \"$1\" && exit 2\ngrep -q EICAR \"$1\" && exit 1\nexit 0\n",
+        format!(
+            "#!/bin/sh\necho \"$1\" >> {}/scanned\n\
+             grep -q BROKEN \"$1\" && exit 2\ngrep -q EICAR \"$1\" && exit 1\nexit 0\n",
+            dir.path().display()
+        ),
     )
     .unwrap();
     use std::os::unix::fs::PermissionsExt;
@@ -493,6 +497,12 @@ async fn with_a_scanner_configured_only_clean_files_are_kept() {
         ]
     );
     assert_eq!(ids(&answer).len(), 1);
+    // The scanner saw a plain copy of each file; none is left behind.
+    let scanned = std::fs::read_to_string(dir.path().join("scanned")).unwrap();
+    assert_eq!(scanned.lines().count(), 3);
+    for path in scanned.lines() {
+        assert!(!std::path::Path::new(path).exists(), "{path} left behind");
+    }
     // A scanner that cannot even start refuses everything (fail closed).
     let app = demo_app(&["--scan-command", "/nonexistent/scanner"]).await;
     let alex = app.sign_in("veteran@example.com").await;

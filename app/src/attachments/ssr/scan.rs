@@ -71,7 +71,7 @@ impl ScanFile {
             },
             None => Verdict::Unavailable,
         };
-        self.remove().await;
+        drop(self);
         match verdict {
             Verdict::Clean => Ok(()),
             Verdict::Infected => Err(Refusal::ScanFailed {
@@ -84,10 +84,21 @@ impl ScanFile {
     }
 
     /// Deletes the file without scanning it (an upload refused for another reason).
-    pub async fn remove(mut self) {
+    pub async fn remove(self) {
+        drop(self);
+    }
+}
+
+/// The plain copy never outlives its upload, however the upload ends — also when the
+/// request is dropped half-way (the client went away). One unlink: cheap enough to do
+/// synchronously here.
+impl Drop for ScanFile {
+    fn drop(&mut self) {
         self.file = None;
-        if let Err(error) = tokio::fs::remove_file(&self.path).await {
-            tracing::warn!(%error, "could not remove a scan file");
+        if let Err(error) = std::fs::remove_file(&self.path) {
+            if error.kind() != std::io::ErrorKind::NotFound {
+                tracing::warn!(%error, "could not remove a scan file");
+            }
         }
     }
 }

@@ -11,7 +11,7 @@ use app::attachments::ssr::storage::{AttachmentStore, SealedFile, StorageConfig}
 use app::auth::SignedInUser;
 use app::error::AppError;
 use app::messages::ssr as messaging;
-use app::messages::{Category, DraftInput, NewMessage};
+use app::messages::{Category, DraftInput, NewMessage, Reply};
 use app::server::access::{trusted, MessagingCapability};
 use app::server::db::Db;
 use app::server::{demo, users};
@@ -140,6 +140,7 @@ on_both_databases!(
     sent_files_reach_the_threads_participants_only,
     limits_hold_for_each_draft,
     deleting_a_draft_deletes_its_rows_and_orphans_are_reported,
+    a_reply_drafts_files_travel_with_the_reply,
 );
 
 async fn a_drafts_files_are_its_authors_alone_until_sent(db: &Db) {
@@ -363,4 +364,60 @@ async fn deleting_a_draft_deletes_its_rows_and_orphans_are_reported(db: &Db) {
     w.store.delete(&lost.id).await.unwrap();
     let report = records::find_orphans(db, &w.store).await.unwrap();
     assert_eq!(report.rows_without_file, vec![lost.id]);
+}
+
+async fn a_reply_drafts_files_travel_with_the_reply(db: &Db) {
+    let w = world(db).await;
+    // Alex's thread with Primary Care that is still inside the reply window.
+    let thread_id: i64 = sqlx::query_scalar(
+        "SELECT id FROM threads WHERE veteran_id = $1 AND team_id = $2 \
+         ORDER BY last_message_at DESC LIMIT 1",
+    )
+    .bind(w.alex.id)
+    .bind(w.primary_care)
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    let draft = messaging::save_draft(
+        db,
+        &w.alex_can,
+        w.alex.id,
+        &DraftInput {
+            draft_id: None,
+            thread_id: Some(thread_id),
+            care_team_id: None,
+            category: None,
+            subject: String::new(),
+            body: "Photo attached.".to_string(),
+        },
+    )
+    .await
+    .unwrap()
+    .draft_id;
+    let photo = attach(db, &w, draft, "photo.jpg", b"\xff\xd8\xff\xe0 jpeg")
+        .await
+        .unwrap();
+    let sent = messaging::reply(
+        db,
+        &w.alex_can,
+        w.alex.id,
+        thread_id,
+        &Reply {
+            body: "Photo attached.".to_string(),
+            client_key: uuid::Uuid::new_v4().to_string(),
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        records::message_attachments(&db.pool, &[sent.message_id])
+            .await
+            .unwrap(),
+        vec![(sent.message_id, photo.clone())]
+    );
+    // Now the team sees it; before the reply it was Alex's alone.
+    assert_eq!(
+        downloads(db, &w.morgan, &photo.id).await.unwrap(),
+        "photo.jpg"
+    );
 }

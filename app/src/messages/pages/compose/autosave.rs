@@ -167,6 +167,27 @@ impl Autosave {
     }
 }
 
+#[cfg(feature = "hydrate")]
+impl Autosave {
+    /// The draft's id, saving the form as a draft first when there is none yet: files are
+    /// uploaded onto a draft, so they are kept with it and travel with the message.
+    pub(super) async fn ensure_draft(&self) -> Result<i64, AppError> {
+        self.cancel_timer();
+        let fields = self.with(|s| s.fields.clone());
+        if let Some(id) = fields.draft_id {
+            return Ok(id);
+        }
+        let saved = finish_draft_post(start_draft_post(&fields)).await?;
+        self.with(|s| {
+            s.fields.draft_id.get_or_insert(saved.draft_id);
+        });
+        self.draft_id.try_set(Some(saved.draft_id));
+        self.status
+            .try_set(Some(format!("Draft saved at {}", time_now())));
+        Ok(saved.draft_id)
+    }
+}
+
 /// Every field message of an error in one sentence (for the draft status line).
 pub(super) fn describe(error: &AppError) -> String {
     match error {

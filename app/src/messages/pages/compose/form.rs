@@ -2,6 +2,7 @@
 //! draft", the signature it will carry, and the crisis prompt.
 
 use super::autosave::{Autosave, Fields};
+use super::files::AttachFiles;
 use super::{ComposeData, SaveComposeDraft, SendNewMessage, CRISIS_FIELD};
 use crate::layout::ErrorSummary;
 use crate::messages::pages::posted::posted_error;
@@ -26,6 +27,7 @@ pub(super) fn ComposeForm(data: ComposeData) -> impl IntoView {
         on_behalf,
         client_key,
         unsaved,
+        attachments,
     } = data;
 
     let error = posted_error(&[SendNewMessage::PATH, SaveComposeDraft::PATH]);
@@ -175,6 +177,8 @@ pub(super) fn ComposeForm(data: ComposeData) -> impl IntoView {
                     }
                 ></textarea>
             </FieldGroup>
+
+            <AttachFiles attachments autosave=autosave.clone() />
 
             {signature.map(|signature| view! {
                 <div class="sm-signature-preview">

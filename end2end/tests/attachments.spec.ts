@@ -125,6 +125,7 @@ test("a Veteran attaches files, refusals name the file and the rule, the team do
   await expect(page).toHaveURL(/\/messages\/\d+$/);
   const files = page.getByRole("list", { name: "Attachments" });
   await expect(files.getByRole("link", { name: "lab report.pdf" })).toBeVisible();
+  await expect(page.getByRole("button", { name: /^Remove/ })).toHaveCount(0);
   await expect(files.getByRole("link", { name: "rash.png" })).toBeVisible();
   await expect(files).toContainText("PDF");
   await expect(files).toContainText("PNG image");
@@ -134,6 +135,19 @@ test("a Veteran attaches files, refusals name the file and the rule, the team do
   const pngHref = await files.getByRole("link", { name: "rash.png" }).getAttribute("href");
   expect(pdfHref).toMatch(/^\/attachments\//);
   expect(pngHref).toMatch(/^\/attachments\//);
+
+  // A reply carries files too, and its draft keeps them across a reload.
+  const replyText = "One more photo from today.";
+  await message(page).fill(replyText);
+  await attachInput(page).setInputFiles([file("today.png", "image/png", PNG)]);
+  await expect(page.getByRole("button", { name: "Remove today.png" })).toBeVisible();
+  await page.reload();
+  await hydrated(page);
+  await expect(page.getByRole("button", { name: "Remove today.png" })).toBeVisible();
+  await expect(message(page)).toHaveValue(replyText);
+  await page.getByRole("button", { name: "Send", exact: true }).click();
+  await expect(page.getByRole("link", { name: "today.png", exact: true })).toBeVisible();
+  await expect(page.getByRole("button", { name: "Remove today.png" })).toHaveCount(0);
 
   // The sent draft is gone from Drafts: nothing left behind.
   await page.goto("/drafts");
@@ -154,14 +168,14 @@ test("a Veteran attaches files, refusals name the file and the rule, the team do
   await signInAs(nurse, "nurse@example.com", "/team");
   await nurse.getByRole("link", { name: subject }).first().click();
   await expect(nurse.getByRole("heading", { level: 1 })).toContainText(subject);
-  const teamFiles = nurse.getByRole("list", { name: "Attachments" });
   for (const [name, bytes] of [
     ["lab report.pdf", PDF],
     ["rash.png", PNG],
+    ["today.png", PNG],
   ] as const) {
     const [download] = await Promise.all([
       nurse.waitForEvent("download"),
-      teamFiles.getByRole("link", { name }).click(),
+      nurse.getByRole("link", { name, exact: true }).click(),
     ]);
     expect(download.suggestedFilename()).toBe(name);
     const path = await download.path();

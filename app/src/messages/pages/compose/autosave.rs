@@ -57,7 +57,7 @@ struct AutosaveState {
 /// Saves the form as a draft about 3 seconds after typing stops, on "Save draft", and when
 /// the person leaves. `status` is the line people see ("Draft saved at 10:42 AM").
 #[derive(Clone)]
-pub(super) struct Autosave {
+pub(in crate::messages::pages) struct Autosave {
     state: Arc<Mutex<AutosaveState>>,
     pub(super) status: RwSignal<Option<String>>,
     /// The draft's id for the form's hidden field, so a send deletes the draft that
@@ -171,7 +171,7 @@ impl Autosave {
 impl Autosave {
     /// The draft's id, saving the form as a draft first when there is none yet: files are
     /// uploaded onto a draft, so they are kept with it and travel with the message.
-    pub(super) async fn ensure_draft(&self) -> Result<i64, AppError> {
+    pub(in crate::messages::pages) async fn ensure_draft(&self) -> Result<i64, AppError> {
         self.cancel_timer();
         let fields = self.with(|s| s.fields.clone());
         if let Some(id) = fields.draft_id {
@@ -189,7 +189,7 @@ impl Autosave {
 }
 
 /// Every field message of an error in one sentence (for the draft status line).
-pub(super) fn describe(error: &AppError) -> String {
+pub(in crate::messages::pages) fn describe(error: &AppError) -> String {
     match error {
         AppError::Invalid { fields } => fields.values().cloned().collect::<Vec<_>>().join(" "),
         other => other.to_string(),

@@ -2,9 +2,9 @@
 //! draft", the signature it will carry, and the crisis prompt.
 
 use super::autosave::{Autosave, Fields};
-use super::files::AttachFiles;
 use super::{ComposeData, SaveComposeDraft, SendNewMessage, CRISIS_FIELD};
 use crate::layout::ErrorSummary;
+use crate::messages::pages::attach_files::{AttachFiles, DraftFor};
 use crate::messages::pages::posted::posted_error;
 use crate::messages::pages::urgent_notice::CrisisLineContacts;
 use crate::messages::{rules, CareTeamOption, Category};
@@ -178,7 +178,7 @@ pub(super) fn ComposeForm(data: ComposeData) -> impl IntoView {
                 ></textarea>
             </FieldGroup>
 
-            <AttachFiles attachments autosave=autosave.clone() />
+            <AttachFiles attachments draft=DraftFor::Compose(autosave.clone()) />
 
             {signature.map(|signature| view! {
                 <div class="sm-signature-preview">

@@ -16,8 +16,7 @@
 //! `?draft=<id>` continues a draft. Each page render makes a client key, so a retried send
 //! returns the first message instead of making a second.
 
-mod autosave;
-mod files;
+pub(super) mod autosave;
 mod form;
 
 use super::urgent_notice::UrgentNotice;

@@ -1,26 +1,72 @@
-//! "Attach file" on the compose form (issue 5): the files saved with the draft, each with
-//! "Remove", and a real file input. With the wasm, chosen files are checked here against
+//! "Attach file" on the compose form and the reply form (issue 5): the files saved with the
+//! draft, each with "Remove", and a real file input. With the wasm, chosen files are checked here against
 //! the rules the browser can judge (type by name, size, count, total; the same
 //! `attachments::rules` the server applies), and the rest upload at once onto the draft
 //! (saved first when there is none yet), so they are kept with it and go with the message.
 //! Refusals, the browser's or the server's, show at the field; nothing typed is touched.
 
-use super::autosave::Autosave;
+use super::compose::autosave::Autosave;
 use crate::attachments::rules::{format_size, ACCEPT, LIMITS_HINT};
 use crate::attachments::Attachment;
 use leptos::prelude::*;
 
+/// The draft the files are uploaded onto. (Read only in the browser, which uploads.)
+#[derive(Clone)]
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+pub(super) enum DraftFor {
+    /// "Start a new message": its autosave saves the draft first when there is none.
+    Compose(Autosave),
+    /// A reply: the thread's reply draft, saved first (with the reply box's text) when
+    /// there is none.
+    Reply {
+        thread_id: i64,
+        draft_id: RwSignal<Option<i64>>,
+        body: NodeRef<leptos::html::Textarea>,
+    },
+}
+
+impl DraftFor {
+    /// The draft's id, saving the draft first when there is none yet.
+    #[cfg(feature = "hydrate")]
+    async fn ensure(&self) -> Result<i64, String> {
+        let saved = match self {
+            DraftFor::Compose(autosave) => autosave.ensure_draft().await,
+            DraftFor::Reply {
+                thread_id,
+                draft_id,
+                body,
+            } => match draft_id.get_untracked() {
+                Some(id) => Ok(id),
+                None => {
+                    let text = body.get_untracked().map(|b| b.value()).unwrap_or_default();
+                    let saved = super::thread_page::save_reply_draft(*thread_id, text).await;
+                    if let Ok(id) = saved {
+                        draft_id.set(Some(id));
+                    }
+                    saved
+                }
+            },
+        };
+        saved.map_err(|error| {
+            format!(
+                "Your files weren't attached because the draft couldn't be saved. {}",
+                super::compose::autosave::describe(&error)
+            )
+        })
+    }
+}
+
 #[component]
-pub(super) fn AttachFiles(attachments: Vec<Attachment>, autosave: Autosave) -> impl IntoView {
+pub(super) fn AttachFiles(attachments: Vec<Attachment>, draft: DraftFor) -> impl IntoView {
     let files = RwSignal::new(attachments);
     let errors = RwSignal::new(Vec::<String>::new());
     let uploading = RwSignal::new(false);
 
     let on_change = move |ev: leptos::ev::Event| {
         #[cfg(feature = "hydrate")]
-        browser::chosen(ev, files, errors, uploading, autosave.clone());
+        browser::chosen(ev, files, errors, uploading, draft.clone());
         #[cfg(not(feature = "hydrate"))]
-        let _ = (ev, &autosave);
+        let _ = (ev, &draft);
     };
     let has_error = move || !errors.read().is_empty();
 
@@ -93,7 +139,7 @@ fn AttachedFile(
 
 #[cfg(feature = "hydrate")]
 mod browser {
-    use super::super::autosave::{describe, Autosave};
+    use super::DraftFor;
     use crate::attachments::rules::{check_file, check_fits};
     use crate::attachments::Attachment;
     use leptos::prelude::*;
@@ -117,7 +163,7 @@ mod browser {
         files: RwSignal<Vec<Attachment>>,
         errors: RwSignal<Vec<String>>,
         uploading: RwSignal<bool>,
-        autosave: Autosave,
+        draft: DraftFor,
     ) {
         let Some(input) = ev
             .target()
@@ -153,7 +199,7 @@ mod browser {
         }
         uploading.set(true);
         leptos::task::spawn_local(async move {
-            match upload(&autosave, &sending).await {
+            match upload(&draft, &sending).await {
                 Ok(answer) => {
                     files.update(|kept| kept.extend(answer.accepted));
                     errors.update(|shown| shown.extend(answer.refused));
@@ -164,13 +210,8 @@ mod browser {
         });
     }
 
-    async fn upload(autosave: &Autosave, sending: &[File]) -> Result<UploadAnswer, String> {
-        let draft_id = autosave.ensure_draft().await.map_err(|error| {
-            format!(
-                "Your files weren't attached because the draft couldn't be saved. {}",
-                describe(&error)
-            )
-        })?;
+    async fn upload(draft: &DraftFor, sending: &[File]) -> Result<UploadAnswer, String> {
+        let draft_id = draft.ensure().await?;
         let failed = |_: JsValue| NOT_ATTACHED.to_string();
         let form = FormData::new().map_err(failed)?;
         for file in sending {

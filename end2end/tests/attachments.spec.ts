@@ -46,7 +46,8 @@ const fieldErrors = (page: Page) => page.locator("#attachments-error");
 const message = (page: Page) => page.getByLabel("Message", { exact: true });
 
 async function newPage(browser: Browser) {
-  const context = await browser.newContext({ acceptDownloads: true });
+  // A context made here does not take the config's `use`: give it the server's address.
+  const context = await browser.newContext({ acceptDownloads: true, baseURL: test.info().project.use.baseURL });
   return context.newPage();
 }
 

@@ -69,6 +69,10 @@ pub(super) fn AttachFiles(attachments: Vec<Attachment>, draft: DraftFor) -> impl
         let _ = (ev, &draft);
     };
     let has_error = move || !errors.read().is_empty();
+    // Files upload from the browser: until the wasm runs, a chosen file would go nowhere,
+    // so the input waits, disabled, rather than quietly dropping it.
+    let ready = RwSignal::new(false);
+    Effect::new(move |_| ready.set(true));
 
     view! {
         <div class="usa-form-group sm-attach" class:usa-form-group--error=has_error>
@@ -94,6 +98,7 @@ pub(super) fn AttachFiles(attachments: Vec<Attachment>, draft: DraftFor) -> impl
                 type="file"
                 multiple
                 accept=ACCEPT
+                disabled=move || !ready.get()
                 aria-describedby="attachments-hint attachments-error"
                 on:change=on_change
             />

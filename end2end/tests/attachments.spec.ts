@@ -186,3 +186,42 @@ test("a Veteran attaches files, refusals name the file and the rule, the team do
   await expectNoAxeViolations(nurse);
   await nurse.context().close();
 });
+
+test("without JavaScript, files post with the form; a refused file comes back with everything typed", async ({
+  browser,
+}) => {
+  const context = await browser.newContext({ javaScriptEnabled: false, baseURL: test.info().project.use.baseURL });
+  const page = await context.newPage();
+  await signInAs(page, "veteran@example.com", "/inbox");
+  await page.goto("/messages/new");
+  const subject = `No script files ${unique()}`;
+  const body = "My discharge papers are attached.";
+  await page.getByLabel("To", { exact: true }).selectOption({ label: "Primary Care – Blue Team" });
+  await page.getByLabel("Category", { exact: true }).selectOption({ label: "General" });
+  await page.getByLabel("Subject", { exact: true }).fill(subject);
+  await message(page).fill(body);
+  await attachInput(page).setInputFiles([
+    file("discharge.pdf", "application/pdf", PDF),
+    file("invoice.pdf", "application/pdf", EXE),
+  ]);
+  await page.getByRole("button", { name: "Send", exact: true }).click();
+
+  // The same page: the refusal at the field and in the summary, the kept file listed,
+  // nothing typed lost, nothing sent.
+  await expect(page).toHaveURL(/\/messages\/new\?kept=[0-9a-f]{32}&draft=\d+/);
+  await expect(fieldErrors(page)).toHaveText("Error: invoice.pdf: the content isn't a PDF file");
+  await expect(page.getByRole("alert").filter({ hasText: "There is a problem" })).toContainText(
+    "invoice.pdf: the content isn't a PDF file",
+  );
+  await expect(page.getByLabel("Subject", { exact: true })).toHaveValue(subject);
+  await expect(message(page)).toHaveValue(body);
+  await expect(attached(page).getByRole("listitem")).toHaveCount(1);
+  await expect(attached(page)).toContainText("discharge.pdf");
+
+  // Sent again without choosing anything: the draft's file goes with the message.
+  await page.getByRole("button", { name: "Send", exact: true }).click();
+  await expect(page).toHaveURL(/\/messages\/\d+$/);
+  await expect(page.getByRole("list", { name: "Attachments" }).getByRole("link", { name: "discharge.pdf" })).toBeVisible();
+  await expect(page.getByRole("link", { name: "invoice.pdf" })).toHaveCount(0);
+  await context.close();
+});

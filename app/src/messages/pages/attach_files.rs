@@ -57,9 +57,17 @@ impl DraftFor {
 }
 
 #[component]
-pub(super) fn AttachFiles(attachments: Vec<Attachment>, draft: DraftFor) -> impl IntoView {
+pub(super) fn AttachFiles(
+    attachments: Vec<Attachment>,
+    draft: DraftFor,
+    /// The server's refusals from a post without the wasm.
+    error: Option<String>,
+    /// The form posts the files itself without the wasm (compose). Otherwise the input
+    /// waits, disabled, for the wasm: a chosen file would go nowhere.
+    posts_without_wasm: bool,
+) -> impl IntoView {
     let files = RwSignal::new(attachments);
-    let errors = RwSignal::new(Vec::<String>::new());
+    let errors = RwSignal::new(error.into_iter().collect::<Vec<_>>());
     let uploading = RwSignal::new(false);
 
     let on_change = move |ev: leptos::ev::Event| {
@@ -69,8 +77,8 @@ pub(super) fn AttachFiles(attachments: Vec<Attachment>, draft: DraftFor) -> impl
         let _ = (ev, &draft);
     };
     let has_error = move || !errors.read().is_empty();
-    // Files upload from the browser: until the wasm runs, a chosen file would go nowhere,
-    // so the input waits, disabled, rather than quietly dropping it.
+    // With the wasm, files upload as they are chosen and the input is unnamed, so the
+    // form's own post never carries them.
     let ready = RwSignal::new(false);
     Effect::new(move |_| ready.set(true));
 
@@ -98,7 +106,8 @@ pub(super) fn AttachFiles(attachments: Vec<Attachment>, draft: DraftFor) -> impl
                 type="file"
                 multiple
                 accept=ACCEPT
-                disabled=move || !ready.get()
+                name=move || (posts_without_wasm && !ready.get()).then_some("file")
+                disabled=move || !posts_without_wasm && !ready.get()
                 aria-describedby="attachments-hint attachments-error"
                 on:change=on_change
             />

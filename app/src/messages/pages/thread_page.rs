@@ -328,6 +328,8 @@ fn ReplyForm(
                 <AttachFiles
                     attachments=reply_files
                     draft=DraftFor::Reply { thread_id: thread.thread_id, draft_id, body: textarea }
+                    error=None
+                    posts_without_wasm=false
                 />
                 <button type="submit" class="usa-button">"Send"</button>
             </ActionForm>

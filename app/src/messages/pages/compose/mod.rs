@@ -18,6 +18,9 @@
 
 pub(super) mod autosave;
 mod form;
+mod with_files;
+
+pub use with_files::{send_new_message_with_files, SendNewMessageWithFiles};
 
 use super::urgent_notice::UrgentNotice;
 use crate::auth::Area;

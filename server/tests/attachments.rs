@@ -574,3 +574,167 @@ async fn a_drafts_files_are_listed_and_removed_by_their_author_only() {
     );
     assert_eq!(app.rows().await, 1);
 }
+
+/// A multipart form as the compose form posts it without the wasm: text fields, then the
+/// files (an empty, nameless part when none was chosen), then the button pressed.
+fn compose_form(fields: &[(&str, &str)], files: &[(&str, &[u8])], button: Option<&str>) -> Vec<u8> {
+    let mut body = Vec::new();
+    let text = |body: &mut Vec<u8>, name: &str, value: &str| {
+        body.extend_from_slice(
+            format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
+                .as_bytes(),
+        );
+    };
+    for (name, value) in fields {
+        text(&mut body, name, value);
+    }
+    let none: [(&str, &[u8]); 1] = [("", b"")];
+    for (name, bytes) in if files.is_empty() { &none[..] } else { files } {
+        body.extend_from_slice(
+            format!(
+                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n\
+                 Content-Type: application/octet-stream\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    if let Some(button) = button {
+        text(&mut body, button, "yes");
+    }
+    body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
+    body
+}
+
+fn pairs<'a>(fields: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+    fields.iter().map(|(k, v)| (*k, v.as_str())).collect()
+}
+
+impl TestApp {
+    async fn post_compose(&self, cookie: &str, body: Vec<u8>) -> Answer {
+        let request = Request::post("/api/send_new_message_with_files")
+            .header(header::ACCEPT, "text/html")
+            .header(
+                header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={BOUNDARY}"),
+            )
+            .header("sec-fetch-site", "same-origin")
+            .header(header::COOKIE, cookie)
+            .body(Body::from(body))
+            .unwrap();
+        self.send(request).await
+    }
+
+    async fn messages_with_subject(&self, subject: &str) -> i64 {
+        sqlx::query_scalar("SELECT COUNT(*) FROM threads WHERE subject = $1")
+            .bind(subject)
+            .fetch_one(&self.state.db.pool)
+            .await
+            .unwrap()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_the_wasm_compose_posts_files_with_the_text_and_a_refusal_sends_nothing() {
+    let app = demo_app(&[]).await;
+    let alex = app.sign_in("veteran@example.com").await;
+    let team = app.primary_care().await.to_string();
+    let exe = b"MZ\x90\0\x03\0\0\0\x04\0\0\0\xff\xffThis program cannot be run".to_vec();
+    let key = uuid::Uuid::new_v4().to_string();
+    let fields = |draft: &str| {
+        vec![
+            ("client_key", key.clone()),
+            ("draft_id", draft.to_string()),
+            ("care_team", team.clone()),
+            ("category", Category::TestResults.as_str().to_string()),
+            ("subject", "Discharge papers".to_string()),
+            ("body", "Attached, as asked.".to_string()),
+        ]
+    };
+    let as_refs =
+        |fields: &[(&'static str, String)]| -> Vec<(&'static str, String)> { fields.to_vec() };
+    let first = as_refs(&fields(""));
+    let first: Vec<(&str, &str)> = first.iter().map(|(k, v)| (*k, v.as_str())).collect();
+
+    // A refused file: back to the form (the typed fields kept under `kept=`, the draft
+    // named), the good file kept on a new draft, nothing sent.
+    let answer = app
+        .post_compose(
+            &alex,
+            compose_form(
+                &first,
+                &[("discharge.pdf", &pdf()), ("invoice.pdf", &exe)],
+                None,
+            ),
+        )
+        .await;
+    assert!(answer.status.is_redirection(), "{}", answer.status);
+    let back = answer.header("location").to_string();
+    assert!(back.starts_with("/messages/new?kept="), "{back}");
+    // The refusal travels with the redirect, for the page to show at "Attach file".
+    let error = back.split("__err=").nth(1).expect("an error");
+    let error = percent_encoding::percent_decode_str(error)
+        .decode_utf8()
+        .unwrap();
+    let error = base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE, &*error)
+        .or_else(|_| base64::Engine::decode(&base64::engine::general_purpose::STANDARD, &*error))
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&error).contains("invoice.pdf: the content isn't a PDF file"),
+        "{back}"
+    );
+    let draft: i64 = back
+        .split("draft=")
+        .nth(1)
+        .and_then(|rest| rest.split('&').next())
+        .and_then(|id| id.parse().ok())
+        .expect("the draft is named");
+    assert_eq!(app.messages_with_subject("Discharge papers").await, 0);
+    assert_eq!(app.rows().await, 1);
+
+    // Sent again with nothing chosen: the draft's file goes with the message.
+    let again = fields(&draft.to_string());
+    let again = pairs(&again);
+    let answer = app
+        .post_compose(&alex, compose_form(&again, &[], None))
+        .await;
+    assert!(answer.status.is_redirection(), "{}", answer.status);
+    assert!(answer.header("location").starts_with("/messages/"));
+    assert!(
+        !answer.header("location").contains("new"),
+        "{}",
+        answer.header("location")
+    );
+    assert_eq!(app.messages_with_subject("Discharge papers").await, 1);
+    let linked: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM attachments WHERE message_id IS NOT NULL AND draft_id IS NULL",
+    )
+    .fetch_one(&app.state.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(linked, 1);
+
+    // "Save draft" with a file: the draft page comes back with the file on the draft.
+    let saving = fields("");
+    let saving = pairs(&saving);
+    let answer = app
+        .post_compose(
+            &alex,
+            compose_form(&saving, &[("rash.png", &png())], Some("save_draft")),
+        )
+        .await;
+    let location = answer.header("location").to_string();
+    assert!(location.starts_with("/messages/new?draft="), "{location}");
+    let on_draft: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM attachments WHERE draft_id = $1")
+        .bind(
+            location
+                .trim_start_matches("/messages/new?draft=")
+                .parse::<i64>()
+                .unwrap(),
+        )
+        .fetch_one(&app.state.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(on_draft, 1);
+}

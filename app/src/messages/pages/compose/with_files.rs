@@ -52,22 +52,79 @@ mod ssr {
         asking: &Asking,
         data: MultipartData,
     ) -> Result<SentMessageOrDraft, AppError> {
-        let mut multipart = data
-            .into_inner()
-            .ok_or_else(|| AppError::invalid(ATTACHMENTS_FIELD, TOO_LARGE))?;
-        let db = &asking.state.db;
-        let mailbox =
-            crate::messages::ssr::mailbox(db, &asking.capability, asking.veteran_id).await?;
         let mut fields: HashMap<String, String> = HashMap::new();
         let mut draft_id: Option<i64> = None;
-        let mut refused: Vec<String> = Vec::new();
-        let mut received: u64 = 0;
+        let received = receive(asking, data, &mut fields, &mut draft_id).await;
+        let mut message = typed(&fields);
+        if draft_id.is_some() {
+            message.draft_id = draft_id;
+        }
+        let path = SendNewMessageWithFiles::PATH;
+        let refused = match received {
+            Ok(refused) => refused,
+            Err(error) => {
+                // A post cut off still comes back with what was typed.
+                compose::keep_typed(&message, &error, path).await;
+                return Err(error);
+            }
+        };
+        if !refused.is_empty() {
+            let error = AppError::invalid(ATTACHMENTS_FIELD, refused.join(" "));
+            compose::keep_typed(&message, &error, path).await;
+            return Err(error);
+        }
+        if fields.contains_key("save_draft") {
+            // With files, the draft was saved as they arrived, after every text field.
+            let id = match draft_id {
+                Some(id) => id,
+                None => match save_draft(asking, &message).await {
+                    Ok(id) => id,
+                    Err(error) => {
+                        // A field a draft refuses (a 51-character subject) comes back
+                        // with what was typed.
+                        compose::keep_typed(&message, &error, path).await;
+                        return Err(error);
+                    }
+                },
+            };
+            leptos_axum::redirect(&format!("/messages/new?draft={id}"));
+            return Ok(SentMessageOrDraft::Draft(id));
+        }
+        match compose::send(asking, &message, fields.contains_key("crisis_confirmed")).await {
+            Ok(sent) => {
+                crate::live::ssr::thread_changed(&asking.state, sent.thread_id).await;
+                compose::forget_kept().await;
+                leptos_axum::redirect(&format!("/messages/{}", sent.thread_id));
+                Ok(SentMessageOrDraft::Sent(sent))
+            }
+            Err(error) => {
+                compose::keep_typed(&message, &error, path).await;
+                Err(error)
+            }
+        }
+    }
+
+    /// Reads the post: the text fields into `fields`, and each file onto the draft (made
+    /// with the text when the first file comes; the form puts the fields first). Answers
+    /// the refusals.
+    async fn receive(
+        asking: &Asking,
+        data: MultipartData,
+        fields: &mut HashMap<String, String>,
+        draft_id: &mut Option<i64>,
+    ) -> Result<Vec<String>, AppError> {
         let broke_off = || {
             AppError::invalid(
                 ATTACHMENTS_FIELD,
                 "The upload broke off before it finished. Please try again.",
             )
         };
+        let mut multipart = data.into_inner().ok_or_else(broke_off)?;
+        let db = &asking.state.db;
+        let mailbox =
+            crate::messages::ssr::mailbox(db, &asking.capability, asking.veteran_id).await?;
+        let mut refused: Vec<String> = Vec::new();
+        let mut received: u64 = 0;
 
         while let Some(mut field) = multipart.next_field().await.map_err(|_| broke_off())? {
             let name = field.name().unwrap_or_default().to_string();
@@ -86,11 +143,11 @@ mod ssr {
                 continue;
             }
             // The fields come before the files in the form: the draft can be made now.
-            let draft = match draft_id {
+            let draft = match *draft_id {
                 Some(id) => id,
                 None => {
-                    let id = save_draft(asking, &typed(&fields)).await?;
-                    draft_id = Some(id);
+                    let id = save_draft(asking, &typed(fields)).await?;
+                    *draft_id = Some(id);
                     id
                 }
             };
@@ -127,38 +184,7 @@ mod ssr {
                 refused.push(refusal.to_string());
             }
         }
-
-        let mut message = typed(&fields);
-        if draft_id.is_some() {
-            message.draft_id = draft_id;
-        }
-        let path = SendNewMessageWithFiles::PATH;
-        if !refused.is_empty() {
-            let error = AppError::invalid(ATTACHMENTS_FIELD, refused.join(" "));
-            compose::keep_typed(&message, &error, path).await;
-            return Err(error);
-        }
-        if fields.contains_key("save_draft") {
-            // With files, the draft was saved as they arrived, after every text field.
-            let id = match draft_id {
-                Some(id) => id,
-                None => save_draft(asking, &message).await?,
-            };
-            leptos_axum::redirect(&format!("/messages/new?draft={id}"));
-            return Ok(SentMessageOrDraft::Draft(id));
-        }
-        match compose::send(asking, &message, fields.contains_key("crisis_confirmed")).await {
-            Ok(sent) => {
-                crate::live::ssr::thread_changed(&asking.state, sent.thread_id).await;
-                compose::forget_kept().await;
-                leptos_axum::redirect(&format!("/messages/{}", sent.thread_id));
-                Ok(SentMessageOrDraft::Sent(sent))
-            }
-            Err(error) => {
-                compose::keep_typed(&message, &error, path).await;
-                Err(error)
-            }
-        }
+        Ok(refused)
     }
 
     /// The message as typed, from the post's text fields.
@@ -175,7 +201,6 @@ mod ssr {
     }
 
     /// Saves the typed fields as the draft (the one named, or a new one) and answers its id.
-    /// A field a draft refuses (a 51-character subject) comes back with what was typed.
     async fn save_draft(asking: &Asking, message: &NewMessage) -> Result<i64, AppError> {
         let input = DraftInput {
             draft_id: message.draft_id,
@@ -185,19 +210,13 @@ mod ssr {
             subject: message.subject.clone(),
             body: message.body.clone(),
         };
-        match crate::messages::ssr::save_draft(
+        let draft = crate::messages::ssr::save_draft(
             &asking.state.db,
             &asking.capability,
             asking.veteran_id,
             &input,
         )
-        .await
-        {
-            Ok(draft) => Ok(draft.draft_id),
-            Err(error) => {
-                compose::keep_typed(message, &error, SendNewMessageWithFiles::PATH).await;
-                Err(error)
-            }
-        }
+        .await?;
+        Ok(draft.draft_id)
     }
 }

@@ -71,4 +71,11 @@ if [ ! -x /usr/bin/chromium ]; then
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq chromium >/dev/null
 fi
 
+# 6. moto's S3-compatible server, which the attachment storage tests start on a free port
+#    (app/tests/attachment_storage.rs). From PyPI; the tests fail, not skip, without it.
+if ! python3 -c 'import moto.server, flask, flask_cors' 2>/dev/null; then
+  say "installing moto[server] (S3 server for the attachment tests)"
+  python3 -m pip install --quiet --disable-pip-version-check 'moto[server]'
+fi
+
 say "ready"

@@ -5,6 +5,7 @@
 
 pub mod account;
 pub mod admin;
+pub mod attachments;
 pub mod audit_log;
 pub mod auth;
 pub mod error;

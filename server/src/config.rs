@@ -3,6 +3,9 @@
 //! No secret has a default outside demo mode: the server refuses to start without them and
 //! says which one is missing, in one line.
 
+use app::attachments::ssr::scan::Scanner;
+use app::attachments::ssr::sealing::MasterKey;
+use app::attachments::ssr::storage::StorageConfig;
 use base64::Engine;
 use clap::Parser;
 use std::net::SocketAddr;
@@ -39,6 +42,46 @@ pub struct Config {
     /// Log lines as JSON (for log collectors) instead of text.
     #[arg(long, env = "SM_LOG_JSON")]
     pub log_json: bool,
+
+    /// Key that wraps every attachment's own key: 32 random bytes, base64 or hex
+    /// (`openssl rand -base64 32`). Required outside demo mode. Losing it loses the files.
+    #[arg(long, env = "SM_ATTACHMENT_KEY", hide_env_values = true)]
+    pub attachment_key: Option<String>,
+
+    /// Where attachments are stored: `local` (a directory) or `s3` (S3-compatible storage).
+    #[arg(long, env = "SM_ATTACHMENT_STORE", value_enum, default_value_t = StoreKind::Local)]
+    pub attachment_store: StoreKind,
+
+    /// The local directory; files go in its `attachments/` folder.
+    #[arg(long, env = "SM_ATTACHMENT_DIR", default_value = "data")]
+    pub attachment_dir: std::path::PathBuf,
+
+    /// The S3 bucket (with `--attachment-store s3`). Credentials come from the usual
+    /// `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY` variables.
+    #[arg(long, env = "SM_ATTACHMENT_S3_BUCKET")]
+    pub attachment_s3_bucket: Option<String>,
+
+    /// The endpoint of an S3-compatible server (MinIO, Ceph, …); leave out for AWS.
+    #[arg(long, env = "SM_ATTACHMENT_S3_ENDPOINT")]
+    pub attachment_s3_endpoint: Option<String>,
+
+    #[arg(long, env = "SM_ATTACHMENT_S3_REGION", default_value = "us-east-1")]
+    pub attachment_s3_region: String,
+
+    /// A virus scanner command, given the file's path; exit status 0 means clean. When set
+    /// (or `--clamd-address`), a file that fails or cannot be scanned is refused.
+    #[arg(long, env = "SM_SCAN_COMMAND")]
+    pub scan_command: Option<String>,
+
+    /// A clamd daemon to scan uploads with, `host:port`.
+    #[arg(long, env = "SM_CLAMD_ADDRESS")]
+    pub clamd_address: Option<String>,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StoreKind {
+    Local,
+    S3,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -47,6 +90,12 @@ pub enum ConfigError {
     MissingSessionKey,
     #[error("SM_SESSION_KEY must be base64 of at least 64 bytes")]
     BadSessionKey,
+    #[error("SM_ATTACHMENT_KEY is required outside demo mode (32 random bytes, base64 or hex; e.g. `openssl rand -base64 32`)")]
+    MissingAttachmentKey,
+    #[error("{0}")]
+    BadAttachmentKey(app::attachments::ssr::sealing::MasterKeyError),
+    #[error("SM_ATTACHMENT_S3_BUCKET is required with SM_ATTACHMENT_STORE=s3")]
+    MissingBucket,
 }
 
 /// The settings after checking, ready to use.
@@ -61,6 +110,15 @@ pub struct Settings {
     /// browser talks plain http to itself.
     pub secure_cookies: bool,
     pub log_json: bool,
+    pub attachments: AttachmentSettings,
+}
+
+/// Where attachments go and the key that seals them.
+#[derive(Clone, Debug)]
+pub struct AttachmentSettings {
+    pub storage: StorageConfig,
+    pub master_key: MasterKey,
+    pub scanner: Option<Scanner>,
 }
 
 impl Config {
@@ -84,13 +142,51 @@ impl Config {
             }
             (None, false) => return Err(ConfigError::MissingSessionKey),
         };
+        let attachments = self.attachment_settings()?;
         Ok(Settings {
+            attachments,
             demo: self.demo,
             database_url: self.database_url.clone(),
             database_max_connections: self.database_max_connections,
             session_key,
             secure_cookies: !(self.demo && site_addr.ip().is_loopback()),
             log_json: self.log_json,
+        })
+    }
+}
+
+impl Config {
+    fn attachment_settings(&self) -> Result<AttachmentSettings, ConfigError> {
+        let master_key = match (&self.attachment_key, self.demo) {
+            (Some(text), _) => MasterKey::parse(text).map_err(ConfigError::BadAttachmentKey)?,
+            // Demo only: files uploaded before a restart can no longer be opened.
+            (None, true) => MasterKey::generate(),
+            (None, false) => return Err(ConfigError::MissingAttachmentKey),
+        };
+        let storage = match self.attachment_store {
+            StoreKind::Local => StorageConfig::Local {
+                directory: self.attachment_dir.clone(),
+            },
+            StoreKind::S3 => StorageConfig::S3 {
+                bucket: self
+                    .attachment_s3_bucket
+                    .clone()
+                    .ok_or(ConfigError::MissingBucket)?,
+                endpoint: self.attachment_s3_endpoint.clone(),
+                region: self.attachment_s3_region.clone(),
+                access_key_id: None,
+                secret_access_key: None,
+            },
+        };
+        let scanner = match (&self.scan_command, &self.clamd_address) {
+            (Some(command), _) => Some(Scanner::Command(command.clone())),
+            (None, Some(address)) => Some(Scanner::Clamd(address.clone())),
+            (None, None) => None,
+        };
+        Ok(AttachmentSettings {
+            storage,
+            master_key,
+            scanner,
         })
     }
 }
@@ -139,7 +235,29 @@ mod tests {
     #[test]
     fn production_cookies_are_always_secure() {
         let key = base64::engine::general_purpose::STANDARD.encode([7u8; 64]);
-        let settings = config(&["--session-key", &key]).settings(local()).unwrap();
+        let attachment_key = base64::engine::general_purpose::STANDARD.encode([9u8; 32]);
+        let settings = config(&["--session-key", &key, "--attachment-key", &attachment_key])
+            .settings(local())
+            .unwrap();
         assert!(settings.secure_cookies);
+    }
+
+    #[test]
+    fn outside_demo_mode_the_attachment_key_is_required_and_checked() {
+        let key = base64::engine::general_purpose::STANDARD.encode([7u8; 64]);
+        let error = config(&["--session-key", &key])
+            .settings(local())
+            .unwrap_err();
+        assert_eq!(error, ConfigError::MissingAttachmentKey);
+        assert!(error.to_string().contains("SM_ATTACHMENT_KEY"));
+        let error = config(&["--session-key", &key, "--attachment-key", "change-me"])
+            .settings(local())
+            .unwrap_err();
+        assert!(error.to_string().contains("SM_ATTACHMENT_KEY"), "{error}");
+        // S3 needs its bucket.
+        let error = config(&["--demo", "--attachment-store", "s3"])
+            .settings(local())
+            .unwrap_err();
+        assert_eq!(error, ConfigError::MissingBucket);
     }
 }

@@ -2,12 +2,14 @@
 //! start-up. `main.rs` only parses flags and runs `serve`; tests build the same router.
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod attachments;
 pub mod config;
 pub mod gate;
 pub mod live_events;
 pub mod security;
 pub mod stalled_pages;
 
+use app::attachments::ssr::storage::AttachmentStore;
 use app::server::db::Db;
 use app::server::session_store::DbSessionStore;
 use app::server::state::{AppConfig, AppState};
@@ -44,6 +46,8 @@ pub enum StartError {
     Database(#[from] app::server::db::DbError),
     #[error("could not seed the demo data: {0}")]
     Demo(app::error::AppError),
+    #[error(transparent)]
+    Attachments(#[from] app::attachments::ssr::storage::StorageError),
 }
 
 /// Opens the database, brings its schema up to date and, in demo mode, seeds it.
@@ -62,7 +66,13 @@ pub async fn build_state(
     }
     let events = app::server::events::EventHub::new(db.clone());
     events.listen(&settings.database_url);
+    let attachments = AttachmentStore::open(
+        &settings.attachments.storage,
+        settings.attachments.master_key.clone(),
+    )?;
     Ok(AppState {
+        attachments,
+        scanner: settings.attachments.scanner.clone(),
         db,
         config: Arc::new(AppConfig {
             demo: settings.demo,
@@ -114,10 +124,12 @@ pub fn router(state: AppState, settings: &Settings) -> Router {
     let live = Router::new()
         .route("/events", get(live_events::events))
         .with_state(state.clone());
+    let files = attachments::routes(state.clone());
     let pages = Router::new()
         .fallback(stalled_pages::render)
         .with_state(renderer)
         .merge(live)
+        .merge(files)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             gate::gate,
@@ -188,6 +200,30 @@ async fn readyz(State(state): State<AppState>) -> Response {
     } else {
         (StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response()
     }
+}
+
+/// The start-up check of attachments: logs stored files that no row names and rows whose
+/// file is missing (issue 5). It only reports; see `find_orphans`.
+pub fn spawn_attachment_check(state: &AppState) {
+    let state = state.clone();
+    tokio::spawn(async move {
+        match app::attachments::ssr::records::find_orphans(&state.db, &state.attachments).await {
+            Ok(report) => {
+                for id in &report.files_without_row {
+                    tracing::warn!(attachment = %id, "stored attachment file has no database row");
+                }
+                for id in &report.rows_without_file {
+                    tracing::error!(attachment = %id, "attachment row has no stored file");
+                }
+                tracing::info!(
+                    files_without_row = report.files_without_row.len(),
+                    rows_without_file = report.rows_without_file.len(),
+                    "checked attachment storage"
+                );
+            }
+            Err(error) => tracing::warn!(%error, "could not check attachment storage"),
+        }
+    });
 }
 
 /// Removes expired sessions now and then (tower-sessions leaves that to the store).

@@ -25,7 +25,15 @@ async fn demo_app() -> TestApp {
         .try_init();
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}/routes.db?mode=rwc", dir.path().display());
-    let config = Config::parse_from(["secure-messaging", "--demo", "--database-url", &url]);
+    let files = dir.path().join("files");
+    let config = Config::parse_from([
+        "secure-messaging",
+        "--demo",
+        "--database-url",
+        &url,
+        "--attachment-dir",
+        files.to_str().unwrap(),
+    ]);
     let settings = config.settings(([127, 0, 0, 1], 3000).into()).unwrap();
     let options = leptos::config::LeptosOptions::builder()
         .output_name("secure-messaging")

@@ -188,6 +188,9 @@ pub struct MessageView {
     /// For messages from the Veteran's side: whether the care team has opened it.
     /// `None` for messages from the team.
     pub opened_by_team: Option<bool>,
+    /// The files sent with it (issue 5).
+    #[serde(default)]
+    pub attachments: Vec<crate::attachments::Attachment>,
 }
 
 impl MessageView {
@@ -416,6 +419,7 @@ mod tests {
             signature: None,
             sent_at: 0,
             opened_by_team: Some(false),
+            attachments: Vec::new(),
         };
         assert_eq!(
             message.sent_by_line(),

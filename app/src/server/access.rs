@@ -114,6 +114,29 @@ pub async fn require_admin(what: &str) -> Result<AdminCapability, AppError> {
         .map(|user| AdminCapability { user })
 }
 
+/// For plain axum routes (attachment upload and download), which answer outside the
+/// Leptos server-function machinery: the gate has already put the signed-in person in the
+/// request. The same check and refusal audit as `require_messaging`.
+pub async fn messaging_for_route(
+    db: &super::db::Db,
+    user: SignedInUser,
+    ip: &str,
+    what: &str,
+) -> Result<MessagingCapability, AppError> {
+    if Area::Messages.admits(user.role) {
+        return Ok(MessagingCapability { user });
+    }
+    audit::record(
+        &db.pool,
+        &AuditEvent::new(Action::AccessRefused, Outcome::Denied)
+            .actor(user.id)
+            .target(what.to_string())
+            .from_address(ip.to_string()),
+    )
+    .await?;
+    Err(AppError::Forbidden)
+}
+
 /// For data-layer tests and server start-up jobs, which act without a request. Never used
 /// by a server function.
 pub mod trusted {

@@ -56,6 +56,8 @@ pub enum Action {
     /// A person set their password through a one-time link.
     PasswordSet,
     CaregiverAccessGranted,
+    /// Someone downloaded an attachment (or was refused one: outcome `denied`).
+    AttachmentDownloaded,
 }
 
 impl Action {
@@ -91,6 +93,7 @@ impl Action {
             Action::PasswordResetIssued => "password_reset_issued",
             Action::PasswordSet => "password_set",
             Action::CaregiverAccessGranted => "caregiver_access_granted",
+            Action::AttachmentDownloaded => "attachment_downloaded",
         }
     }
 }

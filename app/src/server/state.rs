@@ -3,6 +3,8 @@
 
 use super::db::Db;
 use super::events::EventHub;
+use crate::attachments::ssr::scan::Scanner;
+use crate::attachments::ssr::storage::AttachmentStore;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use std::sync::Arc;
@@ -22,4 +24,8 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     /// Live updates (server-sent events) for every open page.
     pub events: EventHub,
+    /// Where attachment files are stored, sealed (issue 5).
+    pub attachments: AttachmentStore,
+    /// The virus scanner uploads must pass, when one is configured.
+    pub scanner: Option<Scanner>,
 }

@@ -87,13 +87,15 @@ pub async fn list_my_drafts(after: Option<String>) -> Result<DraftsData, AppErro
 #[server(endpoint = "delete_my_draft")]
 pub async fn delete_my_draft(draft_id: i64) -> Result<(), AppError> {
     let asking = crate::messages::acting::ssr::asking("api:delete_my_draft").await?;
-    crate::messages::ssr::delete_draft(
+    let attachment_ids = crate::messages::ssr::delete_draft(
         &asking.state.db,
         &asking.capability,
         asking.veteran_id,
         draft_id,
     )
     .await?;
+    crate::attachments::ssr::records::delete_files(&asking.state.attachments, &attachment_ids)
+        .await;
     leptos_axum::redirect("/drafts?deleted=1");
     Ok(())
 }

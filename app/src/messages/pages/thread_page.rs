@@ -2,6 +2,7 @@
 //! past the 45-day window, the reason and "Start a new message" to the same team.
 //! `/messages/:thread_id/print`: the same conversation laid out for paper.
 
+use super::attach_files::{AttachFiles, DraftFor};
 use crate::auth::Area;
 use crate::error::AppError;
 use crate::layout::ErrorSummary;
@@ -23,6 +24,8 @@ pub struct ThreadPageData {
     pub sent_at: Vec<String>,
     /// A fresh key for the next reply: a retried send with it never makes a second message.
     pub reply_key: String,
+    /// The files saved with the reply draft, listed again under the reply box.
+    pub reply_files: Vec<crate::attachments::Attachment>,
 }
 
 /// Opens a thread for the Veteran's side (marks it read; audited by the data layer).
@@ -43,11 +46,45 @@ pub async fn load_thread(thread_id: i64) -> Result<ThreadPageData, AppError> {
         .iter()
         .map(|m| date_time(m.sent_at, DEFAULT_TIME_ZONE))
         .collect();
+    let reply_files = match &thread.reply_draft {
+        Some(draft) => {
+            let db = &asking.state.db;
+            let mailbox =
+                crate::messages::ssr::mailbox(db, &asking.capability, asking.veteran_id).await?;
+            crate::attachments::ssr::records::draft_attachments(db, &mailbox, draft.draft_id)
+                .await?
+        }
+        None => Vec::new(),
+    };
     Ok(ThreadPageData {
         thread,
         sent_at,
         reply_key: uuid::Uuid::new_v4().to_string(),
+        reply_files,
     })
+}
+
+/// Saves the reply box as the thread's reply draft and answers its id. Attaching a file
+/// to a reply makes the draft: the files are kept with it and go with the reply.
+#[server(endpoint = "save_reply_draft")]
+pub async fn save_reply_draft(thread_id: i64, body: String) -> Result<i64, AppError> {
+    let asking = crate::messages::acting::ssr::asking("api:save_reply_draft").await?;
+    let input = crate::messages::DraftInput {
+        draft_id: None,
+        thread_id: Some(thread_id),
+        care_team_id: None,
+        category: None,
+        subject: String::new(),
+        body,
+    };
+    let draft = crate::messages::ssr::save_draft(
+        &asking.state.db,
+        &asking.capability,
+        asking.veteran_id,
+        &input,
+    )
+    .await?;
+    Ok(draft.draft_id)
 }
 
 /// Sends a reply. Crisis words without `crisis_confirmed` answer with the crisis check
@@ -134,10 +171,11 @@ fn Conversation(page: ThreadPageData, reply: ServerAction<SendReply>) -> impl In
         thread,
         sent_at,
         reply_key,
+        reply_files,
     } = page;
     let print_link = format!("/messages/{}/print", thread.thread_id);
     let after = if thread.can_reply {
-        view! { <ReplyForm thread=thread.clone() reply_key reply /> }.into_any()
+        view! { <ReplyForm thread=thread.clone() reply_key reply_files reply /> }.into_any()
     } else {
         let reason = thread.reply_closed_reason.clone().unwrap_or_default();
         let new_message = format!("/messages/new?team={}", thread.care_team_id);
@@ -212,6 +250,7 @@ fn Message(message: MessageView, when: String) -> impl IntoView {
             // Plain text, escaped by the renderer; CSS keeps the line breaks as typed.
             <div class="sm-message__body">{message.body}</div>
             {message.signature.map(|signature| view! { <p class="sm-message__signature">{signature}</p> })}
+            <crate::attachments::list::AttachmentList attachments=message.attachments />
             {status.map(|status| view! { <p class="sm-message__status">{status}</p> })}
         </li>
     }
@@ -221,12 +260,14 @@ fn Message(message: MessageView, when: String) -> impl IntoView {
 fn ReplyForm(
     thread: ThreadView,
     reply_key: String,
+    reply_files: Vec<crate::attachments::Attachment>,
     reply: ServerAction<SendReply>,
 ) -> impl IntoView {
     let error = move || reply.value().get().and_then(Result::err);
     let crisis = move || error().and_then(|e| e.field("crisis"));
     let body_error = move || error().and_then(|e| e.field("body"));
     let other_error = move || error().filter(|e| e.field("crisis").is_none());
+    let draft_id = RwSignal::new(thread.reply_draft.as_ref().map(|d| d.draft_id));
     let draft = thread.reply_draft.map(|d| d.body).unwrap_or_default();
     let textarea = NodeRef::<leptos::html::Textarea>::new();
     // After a reply is sent, the box is emptied for the next one.
@@ -284,6 +325,12 @@ fn ReplyForm(
                         {draft}
                     </textarea>
                 </div>
+                <AttachFiles
+                    attachments=reply_files
+                    draft=DraftFor::Reply { thread_id: thread.thread_id, draft_id, body: textarea }
+                    error=None
+                    posts_without_wasm=false
+                />
                 <button type="submit" class="usa-button">"Send"</button>
             </ActionForm>
         </section>

@@ -184,15 +184,20 @@ pub async fn list_drafts(
     }))
 }
 
-/// Deletes a draft for good (DESIGN.md §2; the page asks first).
+/// Deletes a draft for good (DESIGN.md §2; the page asks first), with its attachments'
+/// rows. Returns the ids of those attachments: the caller removes the stored files once
+/// this has committed (`attachments::ssr::records::delete_files`).
 pub async fn delete_draft(
     db: &Db,
     capability: &MessagingCapability,
     veteran_id: i64,
     draft_id: i64,
-) -> Result<(), AppError> {
+) -> Result<Vec<String>, AppError> {
     let mailbox = mailbox(db, capability, veteran_id).await?;
     let mut tx = begin_write(db).await?;
+    let attachment_ids =
+        crate::attachments::ssr::records::detach_draft(&mut tx, draft_id, mailbox.viewer_id)
+            .await?;
     let deleted =
         sqlx::query("DELETE FROM drafts WHERE id = $1 AND author_id = $2 AND veteran_id = $3")
             .bind(draft_id)
@@ -211,5 +216,5 @@ pub async fn delete_draft(
     )
     .await?;
     tx.commit().await?;
-    Ok(())
+    Ok(attachment_ids)
 }

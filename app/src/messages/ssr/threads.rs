@@ -323,7 +323,8 @@ async fn messages_of(
     .bind(thread_id)
     .fetch_all(&mut **tx)
     .await?;
-    rows.iter()
+    let mut messages = rows
+        .iter()
         .map(|row| {
             let from_team = flag(row, "sent_by_team")?;
             let opened_at: Option<i64> = row.try_get("opened_by_team_at")?;
@@ -337,9 +338,12 @@ async fn messages_of(
                 signature: row.try_get("signature")?,
                 sent_at: row.try_get("sent_at")?,
                 opened_by_team: (!from_team).then_some(opened_at.is_some()),
+                attachments: Vec::new(),
             })
         })
-        .collect()
+        .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    crate::attachments::ssr::records::fill_attachments(tx, &mut messages).await?;
+    Ok(messages)
 }
 
 fn view_from(
@@ -527,6 +531,14 @@ pub async fn send_message(
         Err(error) => return Err(error.into()),
     };
     if let Some(draft_id) = message.draft_id {
+        // The draft's files travel with the message (issue 5).
+        crate::attachments::ssr::records::link_to_message(
+            &mut tx,
+            draft_id,
+            mailbox.viewer_id,
+            message_id,
+        )
+        .await?;
         sqlx::query("DELETE FROM drafts WHERE id = $1 AND author_id = $2 AND veteran_id = $3")
             .bind(draft_id)
             .bind(mailbox.viewer_id)
@@ -617,6 +629,13 @@ pub async fn reply(
         }
         Err(error) => return Err(error.into()),
     };
+    crate::attachments::ssr::records::link_reply_draft(
+        &mut tx,
+        thread_id,
+        mailbox.viewer_id,
+        message_id,
+    )
+    .await?;
     sqlx::query("DELETE FROM drafts WHERE author_id = $1 AND thread_id = $2")
         .bind(mailbox.viewer_id)
         .bind(thread_id)

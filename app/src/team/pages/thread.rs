@@ -306,6 +306,7 @@ fn TeamMessage(message: MessageView, when: String) -> impl IntoView {
             // Plain text, escaped by the renderer; CSS keeps the line breaks as typed.
             <div class="sm-message__body">{message.body}</div>
             {message.signature.map(|signature| view! { <p class="sm-message__signature">{signature}</p> })}
+            <crate::attachments::list::AttachmentList attachments=message.attachments />
             {status.map(|status| view! { <p class="sm-message__status">{status}</p> })}
         </li>
     }

@@ -117,7 +117,8 @@ async fn messages_of(tx: &mut Tx, thread_id: i64) -> Result<Vec<MessageView>, sq
     .bind(thread_id)
     .fetch_all(&mut **tx)
     .await?;
-    rows.iter()
+    let mut messages = rows
+        .iter()
         .map(|row| {
             let from_team = flag(row, "sent_by_team")?;
             let opened_at: Option<i64> = row.try_get("opened_by_team_at")?;
@@ -131,9 +132,12 @@ async fn messages_of(tx: &mut Tx, thread_id: i64) -> Result<Vec<MessageView>, sq
                 signature: row.try_get("signature")?,
                 sent_at: row.try_get("sent_at")?,
                 opened_by_team: (!from_team).then_some(opened_at.is_some()),
+                attachments: Vec::new(),
             })
         })
-        .collect()
+        .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    crate::attachments::ssr::records::fill_attachments(tx, &mut messages).await?;
+    Ok(messages)
 }
 
 /// What the team did with the thread, oldest first.

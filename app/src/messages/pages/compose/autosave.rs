@@ -57,7 +57,7 @@ struct AutosaveState {
 /// Saves the form as a draft about 3 seconds after typing stops, on "Save draft", and when
 /// the person leaves. `status` is the line people see ("Draft saved at 10:42 AM").
 #[derive(Clone)]
-pub(super) struct Autosave {
+pub(in crate::messages::pages) struct Autosave {
     state: Arc<Mutex<AutosaveState>>,
     pub(super) status: RwSignal<Option<String>>,
     /// The draft's id for the form's hidden field, so a send deletes the draft that
@@ -167,8 +167,29 @@ impl Autosave {
     }
 }
 
+#[cfg(feature = "hydrate")]
+impl Autosave {
+    /// The draft's id, saving the form as a draft first when there is none yet: files are
+    /// uploaded onto a draft, so they are kept with it and travel with the message.
+    pub(in crate::messages::pages) async fn ensure_draft(&self) -> Result<i64, AppError> {
+        self.cancel_timer();
+        let fields = self.with(|s| s.fields.clone());
+        if let Some(id) = fields.draft_id {
+            return Ok(id);
+        }
+        let saved = finish_draft_post(start_draft_post(&fields)).await?;
+        self.with(|s| {
+            s.fields.draft_id.get_or_insert(saved.draft_id);
+        });
+        self.draft_id.try_set(Some(saved.draft_id));
+        self.status
+            .try_set(Some(format!("Draft saved at {}", time_now())));
+        Ok(saved.draft_id)
+    }
+}
+
 /// Every field message of an error in one sentence (for the draft status line).
-pub(super) fn describe(error: &AppError) -> String {
+pub(in crate::messages::pages) fn describe(error: &AppError) -> String {
     match error {
         AppError::Invalid { fields } => fields.values().cloned().collect::<Vec<_>>().join(" "),
         other => other.to_string(),

@@ -2,8 +2,9 @@
 //! draft", the signature it will carry, and the crisis prompt.
 
 use super::autosave::{Autosave, Fields};
-use super::{ComposeData, SaveComposeDraft, SendNewMessage, CRISIS_FIELD};
+use super::{ComposeData, SaveComposeDraft, SendNewMessage, SendNewMessageWithFiles, CRISIS_FIELD};
 use crate::layout::ErrorSummary;
+use crate::messages::pages::attach_files::{AttachFiles, DraftFor};
 use crate::messages::pages::posted::posted_error;
 use crate::messages::pages::urgent_notice::CrisisLineContacts;
 use crate::messages::{rules, CareTeamOption, Category};
@@ -26,9 +27,14 @@ pub(super) fn ComposeForm(data: ComposeData) -> impl IntoView {
         on_behalf,
         client_key,
         unsaved,
+        attachments,
     } = data;
 
-    let error = posted_error(&[SendNewMessage::PATH, SaveComposeDraft::PATH]);
+    let error = posted_error(&[
+        SendNewMessage::PATH,
+        SaveComposeDraft::PATH,
+        SendNewMessageWithFiles::PATH,
+    ]);
     let field_error = |name: &str| error.as_ref().and_then(|e| e.field(name));
     let crisis_asked = error
         .as_ref()
@@ -104,7 +110,14 @@ pub(super) fn ComposeForm(data: ComposeData) -> impl IntoView {
         <form
             class="usa-form usa-form--large sm-compose"
             method="post"
-            action=SendNewMessage::PATH
+            // Without the wasm the files go with the text, as multipart; with it they are
+            // already on the draft and the text posts as before.
+            action=move || {
+                if enhanced.get() { SendNewMessage::PATH } else { SendNewMessageWithFiles::PATH }
+            }
+            enctype=move || {
+                if enhanced.get() { "application/x-www-form-urlencoded" } else { "multipart/form-data" }
+            }
             novalidate
             data-enhanced=move || enhanced.get().then_some("true")
             on:submit=on_submit
@@ -176,6 +189,13 @@ pub(super) fn ComposeForm(data: ComposeData) -> impl IntoView {
                 ></textarea>
             </FieldGroup>
 
+            <AttachFiles
+                attachments
+                draft=DraftFor::Compose(autosave.clone())
+                error=field_error(super::with_files::ATTACHMENTS_FIELD)
+                posts_without_wasm=true
+            />
+
             {signature.map(|signature| view! {
                 <div class="sm-signature-preview">
                     <p>"Your signature will be added:"</p>
@@ -189,7 +209,11 @@ pub(super) fn ComposeForm(data: ComposeData) -> impl IntoView {
                 <button
                     type="submit"
                     class="usa-button usa-button--outline"
-                    formaction=SaveComposeDraft::PATH
+                    formaction=move || {
+                        if enhanced.get() { SaveComposeDraft::PATH } else { SendNewMessageWithFiles::PATH }
+                    }
+                    name="save_draft"
+                    value="yes"
                     on:click=move |ev| {
                         // With the wasm, save in place: the page and its focus stay put.
                         ev.prevent_default();

@@ -16,8 +16,11 @@
 //! `?draft=<id>` continues a draft. Each page render makes a client key, so a retried send
 //! returns the first message instead of making a second.
 
-mod autosave;
+pub(super) mod autosave;
 mod form;
+mod with_files;
+
+pub use with_files::{send_new_message_with_files, SendNewMessageWithFiles};
 
 use super::urgent_notice::UrgentNotice;
 use crate::auth::Area;
@@ -61,6 +64,8 @@ pub struct ComposeData {
     /// The fields came back from a failed post and may hold more than the draft: autosave
     /// them.
     pub unsaved: bool,
+    /// The files saved with the draft being continued, listed again.
+    pub attachments: Vec<crate::attachments::Attachment>,
 }
 
 /// Loads the form: the care teams, the draft being continued, the signature, a client key.
@@ -216,6 +221,13 @@ mod ssr {
         }
         let signature = data::signature(db, &asking.capability).await?.text();
         let mailbox = data::mailbox(db, &asking.capability, asking.veteran_id).await?;
+        let attachments = match &draft {
+            Some(draft) => {
+                crate::attachments::ssr::records::draft_attachments(db, &mailbox, draft.draft_id)
+                    .await?
+            }
+            None => Vec::new(),
+        };
         let on_behalf = mailbox.is_caregiver().then(|| {
             format!(
                 "{} on behalf of {}",
@@ -253,6 +265,7 @@ mod ssr {
             on_behalf,
             client_key: uuid::Uuid::new_v4().to_string(),
             unsaved: false,
+            attachments,
         };
         // Back from a failed send without the wasm: what was typed, exactly.
         if let Some(token) = kept {

@@ -1,0 +1,9 @@
+//! Server-only attachment code: content checks, name cleaning, sealing and storage.
+
+pub mod content;
+pub mod names;
+pub mod records;
+pub mod scan;
+pub mod sealing;
+pub mod storage;
+pub mod upload;

@@ -1,0 +1,291 @@
+//! "Attach file" on the compose form and the reply form (issue 5): the files saved with the
+//! draft, each with "Remove", and a real file input. With the wasm, chosen files are checked here against
+//! the rules the browser can judge (type by name, size, count, total; the same
+//! `attachments::rules` the server applies), and the rest upload at once onto the draft
+//! (saved first when there is none yet), so they are kept with it and go with the message.
+//! Refusals, the browser's or the server's, show at the field; nothing typed is touched.
+
+use super::compose::autosave::Autosave;
+use crate::attachments::rules::{format_size, ACCEPT, LIMITS_HINT};
+use crate::attachments::Attachment;
+use leptos::prelude::*;
+
+/// The draft the files are uploaded onto. (Read only in the browser, which uploads.)
+#[derive(Clone)]
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+pub(super) enum DraftFor {
+    /// "Start a new message": its autosave saves the draft first when there is none.
+    Compose(Autosave),
+    /// A reply: the thread's reply draft, saved first (with the reply box's text) when
+    /// there is none.
+    Reply {
+        thread_id: i64,
+        draft_id: RwSignal<Option<i64>>,
+        body: NodeRef<leptos::html::Textarea>,
+    },
+}
+
+impl DraftFor {
+    /// The draft's id, saving the draft first when there is none yet.
+    #[cfg(feature = "hydrate")]
+    async fn ensure(&self) -> Result<i64, String> {
+        let saved = match self {
+            DraftFor::Compose(autosave) => autosave.ensure_draft().await,
+            DraftFor::Reply {
+                thread_id,
+                draft_id,
+                body,
+            } => match draft_id.get_untracked() {
+                Some(id) => Ok(id),
+                None => {
+                    let text = body.get_untracked().map(|b| b.value()).unwrap_or_default();
+                    let saved = super::thread_page::save_reply_draft(*thread_id, text).await;
+                    if let Ok(id) = saved {
+                        draft_id.set(Some(id));
+                    }
+                    saved
+                }
+            },
+        };
+        saved.map_err(|error| {
+            format!(
+                "Your files weren't attached because the draft couldn't be saved. {}",
+                super::compose::autosave::describe(&error)
+            )
+        })
+    }
+}
+
+#[component]
+pub(super) fn AttachFiles(
+    attachments: Vec<Attachment>,
+    draft: DraftFor,
+    /// The server's refusals from a post without the wasm.
+    error: Option<String>,
+    /// The form posts the files itself without the wasm (compose). Otherwise the input
+    /// waits, disabled, for the wasm: a chosen file would go nowhere.
+    posts_without_wasm: bool,
+) -> impl IntoView {
+    let files = RwSignal::new(attachments);
+    let errors = RwSignal::new(error.into_iter().collect::<Vec<_>>());
+    let uploading = RwSignal::new(false);
+
+    let on_change = move |ev: leptos::ev::Event| {
+        #[cfg(feature = "hydrate")]
+        browser::chosen(ev, files, errors, uploading, draft.clone());
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (ev, &draft);
+    };
+    let has_error = move || !errors.read().is_empty();
+    // With the wasm, files upload as they are chosen and the input is unnamed, so the
+    // form's own post never carries them.
+    let ready = RwSignal::new(false);
+    Effect::new(move |_| ready.set(true));
+
+    view! {
+        <div class="usa-form-group sm-attach" class:usa-form-group--error=has_error>
+            <label class="usa-label" class:usa-label--error=has_error for="attachments">"Attach file"</label>
+            <span class="usa-hint" id="attachments-hint">{LIMITS_HINT}</span>
+            <div id="attachments-error" role="alert">
+                {move || {
+                    errors
+                        .get()
+                        .into_iter()
+                        .map(|message| view! {
+                            <span class="usa-error-message">
+                                <span class="usa-sr-only">"Error: "</span>{message}
+                            </span>
+                        })
+                        .collect_view()
+                }}
+            </div>
+            <input
+                class="sm-attach__input"
+                class:usa-input--error=has_error
+                id="attachments"
+                type="file"
+                multiple
+                accept=ACCEPT
+                name=move || (posts_without_wasm && !ready.get()).then_some("file")
+                disabled=move || !posts_without_wasm && !ready.get()
+                aria-describedby="attachments-hint attachments-error"
+                on:change=on_change
+            />
+            <p class="sm-attach__status" role="status">
+                {move || uploading.get().then_some("Uploading your files…")}
+            </p>
+            <ul class="sm-attachments" aria-label="Attached files" hidden=move || files.read().is_empty()>
+                <For each=move || files.get() key=|file| file.id.clone() let:file>
+                    <AttachedFile file files errors />
+                </For>
+            </ul>
+        </div>
+    }
+}
+
+/// One attached file: its name and size, and "Remove" (its accessible name says which).
+#[component]
+fn AttachedFile(
+    file: Attachment,
+    files: RwSignal<Vec<Attachment>>,
+    errors: RwSignal<Vec<String>>,
+) -> impl IntoView {
+    let remove_label = format!("Remove {}", file.name);
+    let id = file.id.clone();
+    let on_remove = move |_| {
+        #[cfg(feature = "hydrate")]
+        browser::remove(id.clone(), files, errors);
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (&id, files, errors);
+    };
+    view! {
+        <li class="sm-attachments__file">
+            {file.name.clone()}
+            " "
+            <span class="sm-attachments__facts">{format!("({})", format_size(file.size_bytes))}</span>
+            " "
+            <button type="button" class="usa-button usa-button--unstyled" aria-label=remove_label on:click=on_remove>
+                "Remove"
+            </button>
+        </li>
+    }
+}
+
+#[cfg(feature = "hydrate")]
+mod browser {
+    use super::DraftFor;
+    use crate::attachments::rules::{check_file, check_fits};
+    use crate::attachments::Attachment;
+    use leptos::prelude::*;
+    use leptos::wasm_bindgen::{JsCast, JsValue};
+    use leptos::web_sys::{File, FormData, HtmlInputElement, Request, RequestInit, Response};
+    use serde::Deserialize;
+    use wasm_bindgen_futures::JsFuture;
+
+    /// The upload route's answer (`server::attachments::UploadAnswer`).
+    #[derive(Deserialize)]
+    struct UploadAnswer {
+        accepted: Vec<Attachment>,
+        refused: Vec<String>,
+    }
+
+    const NOT_ATTACHED: &str = "Your files weren't attached. Please try again.";
+
+    /// Files were chosen (or dropped on the input): refuse what breaks a rule, upload the rest.
+    pub(super) fn chosen(
+        ev: leptos::ev::Event,
+        files: RwSignal<Vec<Attachment>>,
+        errors: RwSignal<Vec<String>>,
+        uploading: RwSignal<bool>,
+        draft: DraftFor,
+    ) {
+        let Some(input) = ev
+            .target()
+            .and_then(|t| t.dyn_into::<HtmlInputElement>().ok())
+        else {
+            return;
+        };
+        let chosen: Vec<File> = input
+            .files()
+            .map(|list| (0..list.length()).filter_map(|i| list.get(i)).collect())
+            .unwrap_or_default();
+        // The list below the input shows what is attached; the input itself starts empty
+        // again, so choosing the same file after a refusal is a change.
+        input.set_value("");
+        let (mut count, mut total) = files
+            .with_untracked(|kept| (kept.len(), kept.iter().map(|f| f.size_bytes).sum::<u64>()));
+        let mut refusals = Vec::new();
+        let mut sending = Vec::new();
+        for file in chosen {
+            let (name, bytes) = (file.name(), file.size() as u64);
+            match check_file(&name, bytes).and_then(|_| check_fits(&name, bytes, count, total)) {
+                Ok(()) => {
+                    count += 1;
+                    total += bytes;
+                    sending.push(file);
+                }
+                Err(refusal) => refusals.push(refusal.to_string()),
+            }
+        }
+        errors.set(refusals);
+        if sending.is_empty() {
+            return;
+        }
+        uploading.set(true);
+        leptos::task::spawn_local(async move {
+            match upload(&draft, &sending).await {
+                Ok(answer) => {
+                    files.update(|kept| kept.extend(answer.accepted));
+                    errors.update(|shown| shown.extend(answer.refused));
+                }
+                Err(message) => errors.update(|shown| shown.push(message)),
+            }
+            uploading.set(false);
+        });
+    }
+
+    async fn upload(draft: &DraftFor, sending: &[File]) -> Result<UploadAnswer, String> {
+        let draft_id = draft.ensure().await?;
+        let failed = |_: JsValue| NOT_ATTACHED.to_string();
+        let form = FormData::new().map_err(failed)?;
+        for file in sending {
+            form.append_with_blob_and_filename("file", file, &file.name())
+                .map_err(failed)?;
+        }
+        let init = RequestInit::new();
+        init.set_method("POST");
+        init.set_body(&form);
+        let response = fetch(&format!("/attachments/drafts/{draft_id}"), &init).await?;
+        let text = response_text(&response).await?;
+        match response.status() {
+            200 | 422 => serde_json::from_str(&text).map_err(|_| NOT_ATTACHED.to_string()),
+            // 413: the server's own sentence ("… more than 10 MB together …").
+            413 => Err(text),
+            _ => Err(NOT_ATTACHED.to_string()),
+        }
+    }
+
+    /// "Remove": the file leaves the draft on the server, then the list.
+    pub(super) fn remove(
+        id: String,
+        files: RwSignal<Vec<Attachment>>,
+        errors: RwSignal<Vec<String>>,
+    ) {
+        leptos::task::spawn_local(async move {
+            let init = RequestInit::new();
+            init.set_method("POST");
+            match fetch(&format!("/attachments/{id}/remove"), &init).await {
+                Ok(response) if response.ok() => {
+                    files.update(|kept| kept.retain(|f| f.id != id));
+                    errors.set(Vec::new());
+                }
+                _ => errors.set(vec![
+                    "The file couldn't be removed. Please try again.".to_string()
+                ]),
+            }
+        });
+    }
+
+    async fn fetch(path: &str, init: &RequestInit) -> Result<Response, String> {
+        let failed = |_: JsValue| NOT_ATTACHED.to_string();
+        let request = Request::new_with_str_and_init(path, init).map_err(failed)?;
+        request
+            .headers()
+            .set("Accept", "application/json")
+            .map_err(failed)?;
+        JsFuture::from(window().fetch_with_request(&request))
+            .await
+            .map_err(failed)?
+            .dyn_into()
+            .map_err(failed)
+    }
+
+    async fn response_text(response: &Response) -> Result<String, String> {
+        let failed = |_: JsValue| NOT_ATTACHED.to_string();
+        Ok(JsFuture::from(response.text().map_err(failed)?)
+            .await
+            .map_err(failed)?
+            .as_string()
+            .unwrap_or_default())
+    }
+}

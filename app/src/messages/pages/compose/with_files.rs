@@ -1,0 +1,222 @@
+//! The compose form without the wasm: one `multipart/form-data` post carries the fields and
+//! the chosen files. The files are kept on the draft (made first when there is none), then
+//! the message is sent as `send_new_message` would send it, or, for "Save draft", the
+//! draft page comes back. A refused file stops the send: the page comes back with each
+//! refusal at "Attach file", the files that were kept listed, and everything typed.
+
+use crate::error::AppError;
+use crate::messages::SentMessage;
+use leptos::prelude::*;
+use leptos::server_fn::codec::{MultipartData, MultipartFormData};
+use serde::{Deserialize, Serialize};
+
+/// What the post did: sent the message, or saved the draft ("Save draft").
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum SentMessageOrDraft {
+    Sent(SentMessage),
+    Draft(i64),
+}
+
+/// The field error a refused file is reported on (the file input's id).
+pub const ATTACHMENTS_FIELD: &str = "attachments";
+
+#[server(input = MultipartFormData, endpoint = "send_new_message_with_files")]
+pub async fn send_new_message_with_files(
+    data: MultipartData,
+) -> Result<SentMessageOrDraft, AppError> {
+    let asking = crate::messages::acting::ssr::asking("api:send_new_message_with_files").await?;
+    ssr::post(&asking, data).await
+}
+
+#[cfg(feature = "ssr")]
+mod ssr {
+    use super::{SendNewMessageWithFiles, SentMessageOrDraft, ATTACHMENTS_FIELD};
+    use crate::attachments::rules::MAX_TOTAL_BYTES;
+    use crate::attachments::ssr::upload::{self, Received};
+    use crate::error::AppError;
+    use crate::messages::acting::ssr::Asking;
+    use crate::messages::pages::compose::ssr as compose;
+    use crate::messages::{Category, DraftInput, NewMessage};
+    use leptos::server_fn::codec::MultipartData;
+    use leptos::server_fn::ServerFn;
+    use std::collections::HashMap;
+
+    /// The most a post may carry: the 10 MB of files a message may have, and room for the
+    /// text. A longer post is cut off, as the upload route does.
+    const POST_LIMIT: u64 = MAX_TOTAL_BYTES + 256 * 1024;
+
+    const TOO_LARGE: &str =
+        "These files are more than 10 MB together; the limit is 10 MB. Nothing was sent.";
+
+    pub async fn post(
+        asking: &Asking,
+        data: MultipartData,
+    ) -> Result<SentMessageOrDraft, AppError> {
+        let mut fields: HashMap<String, String> = HashMap::new();
+        let mut draft_id: Option<i64> = None;
+        let received = receive(asking, data, &mut fields, &mut draft_id).await;
+        let mut message = typed(&fields);
+        if draft_id.is_some() {
+            message.draft_id = draft_id;
+        }
+        let path = SendNewMessageWithFiles::PATH;
+        let refused = match received {
+            Ok(refused) => refused,
+            Err(error) => {
+                // A post cut off still comes back with what was typed.
+                compose::keep_typed(&message, &error, path).await;
+                return Err(error);
+            }
+        };
+        if !refused.is_empty() {
+            let error = AppError::invalid(ATTACHMENTS_FIELD, refused.join(" "));
+            compose::keep_typed(&message, &error, path).await;
+            return Err(error);
+        }
+        if fields.contains_key("save_draft") {
+            // With files, the draft was saved as they arrived, after every text field.
+            let id = match draft_id {
+                Some(id) => id,
+                None => match save_draft(asking, &message).await {
+                    Ok(id) => id,
+                    Err(error) => {
+                        // A field a draft refuses (a 51-character subject) comes back
+                        // with what was typed.
+                        compose::keep_typed(&message, &error, path).await;
+                        return Err(error);
+                    }
+                },
+            };
+            leptos_axum::redirect(&format!("/messages/new?draft={id}"));
+            return Ok(SentMessageOrDraft::Draft(id));
+        }
+        match compose::send(asking, &message, fields.contains_key("crisis_confirmed")).await {
+            Ok(sent) => {
+                crate::live::ssr::thread_changed(&asking.state, sent.thread_id).await;
+                compose::forget_kept().await;
+                leptos_axum::redirect(&format!("/messages/{}", sent.thread_id));
+                Ok(SentMessageOrDraft::Sent(sent))
+            }
+            Err(error) => {
+                compose::keep_typed(&message, &error, path).await;
+                Err(error)
+            }
+        }
+    }
+
+    /// Reads the post: the text fields into `fields`, and each file onto the draft (made
+    /// with the text when the first file comes; the form puts the fields first). Answers
+    /// the refusals.
+    async fn receive(
+        asking: &Asking,
+        data: MultipartData,
+        fields: &mut HashMap<String, String>,
+        draft_id: &mut Option<i64>,
+    ) -> Result<Vec<String>, AppError> {
+        let broke_off = || {
+            AppError::invalid(
+                ATTACHMENTS_FIELD,
+                "The upload broke off before it finished. Please try again.",
+            )
+        };
+        let mut multipart = data.into_inner().ok_or_else(broke_off)?;
+        let db = &asking.state.db;
+        let mailbox =
+            crate::messages::ssr::mailbox(db, &asking.capability, asking.veteran_id).await?;
+        let mut refused: Vec<String> = Vec::new();
+        let mut received: u64 = 0;
+
+        while let Some(mut field) = multipart.next_field().await.map_err(|_| broke_off())? {
+            let name = field.name().unwrap_or_default().to_string();
+            if name != "file" {
+                let text = field.text().await.map_err(|_| broke_off())?;
+                received += text.len() as u64;
+                if received > POST_LIMIT {
+                    return Err(AppError::invalid(ATTACHMENTS_FIELD, TOO_LARGE));
+                }
+                fields.insert(name, text);
+                continue;
+            }
+            // A form sent with no file chosen has one empty, nameless part.
+            let file_name = field.file_name().unwrap_or_default().to_string();
+            if file_name.is_empty() {
+                continue;
+            }
+            // The fields come before the files in the form: the draft can be made now.
+            let draft = match *draft_id {
+                Some(id) => id,
+                None => {
+                    let id = save_draft(asking, &typed(fields)).await?;
+                    *draft_id = Some(id);
+                    id
+                }
+            };
+            let mut incoming =
+                match upload::start(&asking.state, &mailbox, draft, &file_name).await? {
+                    Ok(incoming) => incoming,
+                    Err(refusal) => {
+                        refused.push(refusal.to_string());
+                        continue;
+                    }
+                };
+            loop {
+                let chunk = match field.chunk().await {
+                    Ok(chunk) => chunk,
+                    Err(_) => {
+                        incoming.abort().await;
+                        return Err(broke_off());
+                    }
+                };
+                let Some(bytes) = chunk else { break };
+                received += bytes.len() as u64;
+                if received > POST_LIMIT {
+                    incoming.abort().await;
+                    return Err(AppError::invalid(ATTACHMENTS_FIELD, TOO_LARGE));
+                }
+                if let Err(error) = incoming.feed(&bytes).await {
+                    incoming.abort().await;
+                    return Err(error);
+                }
+            }
+            if let Received::Refused(refusal) =
+                incoming.finish(&asking.state, &mailbox, draft).await?
+            {
+                refused.push(refusal.to_string());
+            }
+        }
+        Ok(refused)
+    }
+
+    /// The message as typed, from the post's text fields.
+    fn typed(fields: &HashMap<String, String>) -> NewMessage {
+        let text = |key: &str| fields.get(key).cloned().unwrap_or_default();
+        NewMessage {
+            care_team_id: text("care_team").trim().parse().ok(),
+            category: Category::parse(text("category").trim()),
+            subject: text("subject"),
+            body: text("body"),
+            client_key: text("client_key"),
+            draft_id: text("draft_id").trim().parse().ok(),
+        }
+    }
+
+    /// Saves the typed fields as the draft (the one named, or a new one) and answers its id.
+    async fn save_draft(asking: &Asking, message: &NewMessage) -> Result<i64, AppError> {
+        let input = DraftInput {
+            draft_id: message.draft_id,
+            thread_id: None,
+            care_team_id: message.care_team_id,
+            category: message.category,
+            subject: message.subject.clone(),
+            body: message.body.clone(),
+        };
+        let draft = crate::messages::ssr::save_draft(
+            &asking.state.db,
+            &asking.capability,
+            asking.veteran_id,
+            &input,
+        )
+        .await?;
+        Ok(draft.draft_id)
+    }
+}

@@ -1,0 +1,423 @@
+//! Attachments data layer (issue 5): who may download what, the limits under concurrent
+//! uploads, files travelling from draft to message, and the start-up orphan check. Every
+//! scenario runs on SQLite and on PostgreSQL, with real sealed files in a local store.
+
+mod common;
+
+use app::attachments::rules::{FileType, Refusal};
+use app::attachments::ssr::records::{self, StoredUpload};
+use app::attachments::ssr::sealing::MasterKey;
+use app::attachments::ssr::storage::{AttachmentStore, SealedFile, StorageConfig};
+use app::auth::SignedInUser;
+use app::error::AppError;
+use app::messages::ssr as messaging;
+use app::messages::{Category, DraftInput, NewMessage, Reply};
+use app::server::access::{trusted, MessagingCapability};
+use app::server::db::Db;
+use app::server::{demo, users};
+
+async fn user(db: &Db, email: &str) -> SignedInUser {
+    users::credentials_by_email(&db.pool, email)
+        .await
+        .unwrap()
+        .expect("demo user")
+        .user
+}
+
+struct World {
+    alex: SignedInUser,
+    alex_can: MessagingCapability,
+    sam: SignedInUser,
+    jordan: SignedInUser,
+    morgan: SignedInUser,
+    primary_care: i64,
+    store: AttachmentStore,
+    _dir: tempfile::TempDir,
+}
+
+async fn world(db: &Db) -> World {
+    assert!(demo::seed_if_empty(&db.pool).await.unwrap());
+    let alex = user(db, "veteran@example.com").await;
+    let dir = tempfile::tempdir().unwrap();
+    let store = AttachmentStore::open(
+        &StorageConfig::Local {
+            directory: dir.path().to_path_buf(),
+        },
+        MasterKey::generate(),
+    )
+    .unwrap();
+    World {
+        alex_can: trusted::messaging(alex.clone()).unwrap(),
+        alex,
+        sam: user(db, "caregiver@example.com").await,
+        jordan: user(db, "veteran2@example.com").await,
+        morgan: user(db, "clinician@example.com").await,
+        primary_care: sqlx::query_scalar("SELECT id FROM care_teams WHERE name = $1")
+            .bind("Primary Care – Blue Team")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap(),
+        store,
+        _dir: dir,
+    }
+}
+
+async fn new_draft(db: &Db, w: &World) -> i64 {
+    messaging::save_draft(
+        db,
+        &w.alex_can,
+        w.alex.id,
+        &DraftInput {
+            draft_id: None,
+            thread_id: None,
+            care_team_id: Some(w.primary_care),
+            category: Some(Category::TestResults),
+            subject: "Lab results".to_string(),
+            body: "Here are my results.".to_string(),
+        },
+    )
+    .await
+    .unwrap()
+    .draft_id
+}
+
+/// Seals and stores `plain`, then records it on the draft.
+async fn attach(
+    db: &Db,
+    w: &World,
+    draft_id: i64,
+    name: &str,
+    plain: &[u8],
+) -> Result<app::attachments::Attachment, Refusal> {
+    let mut writer = w.store.begin().unwrap();
+    writer.write(plain).await.unwrap();
+    let sealed = writer.finish().await.unwrap();
+    record(db, w, draft_id, name, &sealed).await
+}
+
+async fn record(
+    db: &Db,
+    w: &World,
+    draft_id: i64,
+    name: &str,
+    sealed: &SealedFile,
+) -> Result<app::attachments::Attachment, Refusal> {
+    let mailbox = messaging::mailbox(db, &w.alex_can, w.alex.id)
+        .await
+        .unwrap();
+    records::attach_to_draft(
+        db,
+        &mailbox,
+        draft_id,
+        &StoredUpload {
+            display_name: name,
+            file_type: FileType::from_name(name).unwrap(),
+            sealed,
+        },
+    )
+    .await
+    .unwrap()
+}
+
+async fn downloads(db: &Db, person: &SignedInUser, id: &str) -> Result<String, AppError> {
+    records::for_download(db, person, "127.0.0.1", id)
+        .await
+        .map(|file| file.display_name)
+}
+
+async fn audited(db: &Db, outcome: &str) -> i64 {
+    sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_events WHERE action = 'attachment_downloaded' AND outcome = $1",
+    )
+    .bind(outcome)
+    .fetch_one(&db.pool)
+    .await
+    .unwrap()
+}
+
+on_both_databases!(
+    a_drafts_files_are_its_authors_alone_until_sent,
+    sent_files_reach_the_threads_participants_only,
+    limits_hold_for_each_draft,
+    deleting_a_draft_deletes_its_rows_and_orphans_are_reported,
+    a_reply_drafts_files_travel_with_the_reply,
+);
+
+async fn a_drafts_files_are_its_authors_alone_until_sent(db: &Db) {
+    let w = world(db).await;
+    let draft = new_draft(db, &w).await;
+    let pdf = attach(db, &w, draft, "results.pdf", b"%PDF-1.7 results")
+        .await
+        .unwrap();
+    assert_eq!(pdf.name, "results.pdf");
+    assert_eq!(pdf.type_label, "PDF");
+    assert_eq!(
+        downloads(db, &w.alex, &pdf.id).await.unwrap(),
+        "results.pdf"
+    );
+    for other in [&w.sam, &w.jordan, &w.morgan] {
+        assert_eq!(
+            downloads(db, other, &pdf.id).await.unwrap_err(),
+            AppError::NotFound,
+            "{} must not see a draft's file",
+            other.email
+        );
+    }
+    assert_eq!(audited(db, "success").await, 1);
+    assert_eq!(audited(db, "denied").await, 3);
+    // The draft lists it, and only its author can list it.
+    let mailbox = messaging::mailbox(db, &w.alex_can, w.alex.id)
+        .await
+        .unwrap();
+    assert_eq!(
+        records::draft_attachments(db, &mailbox, draft)
+            .await
+            .unwrap(),
+        vec![pdf.clone()]
+    );
+    let jordan_can = trusted::messaging(w.jordan.clone()).unwrap();
+    let jordans = messaging::mailbox(db, &jordan_can, w.jordan.id)
+        .await
+        .unwrap();
+    assert_eq!(
+        records::draft_attachments(db, &jordans, draft)
+            .await
+            .unwrap_err(),
+        AppError::NotFound
+    );
+    // Nor may anyone else attach to it or remove its files.
+    assert_eq!(
+        records::remove_from_draft(db, &w.store, &jordans, &pdf.id)
+            .await
+            .unwrap_err(),
+        AppError::NotFound
+    );
+    records::remove_from_draft(db, &w.store, &mailbox, &pdf.id)
+        .await
+        .unwrap();
+    assert_eq!(
+        downloads(db, &w.alex, &pdf.id).await.unwrap_err(),
+        AppError::NotFound
+    );
+    assert!(
+        w.store.stored_ids().await.unwrap().is_empty(),
+        "the file is gone too"
+    );
+}
+
+async fn sent_files_reach_the_threads_participants_only(db: &Db) {
+    let w = world(db).await;
+    let draft = new_draft(db, &w).await;
+    let pdf = attach(db, &w, draft, "results.pdf", b"%PDF-1.7 results")
+        .await
+        .unwrap();
+    let png = attach(db, &w, draft, "rash.png", b"\x89PNG\r\n\x1a\n....")
+        .await
+        .unwrap();
+    assert!(png.is_image);
+    let sent = messaging::send_message(
+        db,
+        &w.alex_can,
+        w.alex.id,
+        &NewMessage {
+            care_team_id: Some(w.primary_care),
+            category: Some(Category::TestResults),
+            subject: "Lab results".to_string(),
+            body: "Here are my results.".to_string(),
+            client_key: uuid::Uuid::new_v4().to_string(),
+            draft_id: Some(draft),
+        },
+    )
+    .await
+    .unwrap();
+    let mut on_message = records::message_attachments(&db.pool, &[sent.message_id])
+        .await
+        .unwrap();
+    on_message.sort_by(|a, b| a.1.name.cmp(&b.1.name));
+    assert_eq!(
+        on_message,
+        vec![
+            (sent.message_id, png.clone()),
+            (sent.message_id, pdf.clone())
+        ]
+    );
+    // The draft is gone; its files are the message's now.
+    assert_eq!(
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM attachments WHERE draft_id IS NOT NULL")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap(),
+        0
+    );
+    // The Veteran, their caregiver and the team's clinicians; not another Veteran.
+    for participant in [&w.alex, &w.sam, &w.morgan] {
+        assert_eq!(
+            downloads(db, participant, &png.id).await.unwrap(),
+            "rash.png"
+        );
+    }
+    assert_eq!(
+        downloads(db, &w.jordan, &pdf.id).await.unwrap_err(),
+        AppError::NotFound
+    );
+    // A clinician of another team, once the thread moves away from hers, loses access.
+    sqlx::query("UPDATE threads SET team_id = (SELECT id FROM care_teams WHERE name = 'Pharmacy') WHERE id = $1")
+        .bind(sent.thread_id)
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        downloads(db, &w.morgan, &pdf.id).await.unwrap_err(),
+        AppError::NotFound
+    );
+    // A revoked caregiver loses access at once.
+    sqlx::query("UPDATE caregiver_grants SET revoked_at = 1 WHERE caregiver_id = $1")
+        .bind(w.sam.id)
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        downloads(db, &w.sam, &pdf.id).await.unwrap_err(),
+        AppError::NotFound
+    );
+    // The audit names the patient on each successful download.
+    let patients: Vec<Option<i64>> = sqlx::query_scalar(
+        "SELECT patient_id FROM audit_events WHERE action = 'attachment_downloaded' AND outcome = 'success'",
+    )
+    .fetch_all(&db.pool)
+    .await
+    .unwrap();
+    assert_eq!(patients, vec![Some(w.alex.id); 3]);
+}
+
+async fn limits_hold_for_each_draft(db: &Db) {
+    let w = world(db).await;
+    let draft = new_draft(db, &w).await;
+    let sized = |bytes: u64| SealedFile {
+        id: uuid::Uuid::new_v4().simple().to_string(),
+        keys: app::attachments::ssr::sealing::SealingKeys {
+            wrapped_key: "unused".to_string(),
+            nonce: "unused".to_string(),
+        },
+        size_bytes: bytes,
+        sha256: "0".repeat(64),
+    };
+    const MIB: u64 = 1024 * 1024;
+    record(db, &w, draft, "a.pdf", &sized(6 * MIB))
+        .await
+        .unwrap();
+    assert_eq!(
+        record(db, &w, draft, "b.pdf", &sized(4 * MIB + 1))
+            .await
+            .unwrap_err()
+            .to_string(),
+        "b.pdf: the files would be 10.1 MB together; the limit is 10 MB"
+    );
+    record(db, &w, draft, "b.pdf", &sized(4 * MIB - 2))
+        .await
+        .unwrap();
+    record(db, &w, draft, "c.txt", &sized(1)).await.unwrap();
+    record(db, &w, draft, "d.txt", &sized(1)).await.unwrap();
+    assert_eq!(
+        record(db, &w, draft, "e.txt", &sized(1)).await.unwrap_err(),
+        Refusal::TooManyFiles {
+            name: "e.txt".to_string()
+        }
+    );
+    // Another draft has limits of its own.
+    let other = new_draft(db, &w).await;
+    record(db, &w, other, "a.pdf", &sized(6 * MIB))
+        .await
+        .unwrap();
+}
+
+async fn deleting_a_draft_deletes_its_rows_and_orphans_are_reported(db: &Db) {
+    let w = world(db).await;
+    let draft = new_draft(db, &w).await;
+    let kept = attach(db, &w, draft, "notes.txt", b"notes").await.unwrap();
+    assert_eq!(
+        records::find_orphans(db, &w.store).await.unwrap(),
+        records::OrphanReport::default()
+    );
+    // Another person cannot delete it, and nothing is detached.
+    let jordan_can = trusted::messaging(w.jordan.clone()).unwrap();
+    assert!(messaging::delete_draft(db, &jordan_can, w.jordan.id, draft)
+        .await
+        .is_err());
+    assert_eq!(downloads(db, &w.alex, &kept.id).await.unwrap(), "notes.txt");
+
+    let ids = messaging::delete_draft(db, &w.alex_can, w.alex.id, draft)
+        .await
+        .unwrap();
+    assert_eq!(ids, vec![kept.id.clone()]);
+    // Before the caller removes the file, the check sees a file without a row.
+    let report = records::find_orphans(db, &w.store).await.unwrap();
+    assert_eq!(report.files_without_row, vec![kept.id.clone()]);
+    records::delete_files(&w.store, &ids).await;
+    assert_eq!(
+        records::find_orphans(db, &w.store).await.unwrap(),
+        records::OrphanReport::default()
+    );
+    // A row whose file vanished is reported too.
+    let other = new_draft(db, &w).await;
+    let lost = attach(db, &w, other, "lost.txt", b"lost").await.unwrap();
+    w.store.delete(&lost.id).await.unwrap();
+    let report = records::find_orphans(db, &w.store).await.unwrap();
+    assert_eq!(report.rows_without_file, vec![lost.id]);
+}
+
+async fn a_reply_drafts_files_travel_with_the_reply(db: &Db) {
+    let w = world(db).await;
+    // Alex's thread with Primary Care that is still inside the reply window.
+    let thread_id: i64 = sqlx::query_scalar(
+        "SELECT id FROM threads WHERE veteran_id = $1 AND team_id = $2 \
+         ORDER BY last_message_at DESC LIMIT 1",
+    )
+    .bind(w.alex.id)
+    .bind(w.primary_care)
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    let draft = messaging::save_draft(
+        db,
+        &w.alex_can,
+        w.alex.id,
+        &DraftInput {
+            draft_id: None,
+            thread_id: Some(thread_id),
+            care_team_id: None,
+            category: None,
+            subject: String::new(),
+            body: "Photo attached.".to_string(),
+        },
+    )
+    .await
+    .unwrap()
+    .draft_id;
+    let photo = attach(db, &w, draft, "photo.jpg", b"\xff\xd8\xff\xe0 jpeg")
+        .await
+        .unwrap();
+    let sent = messaging::reply(
+        db,
+        &w.alex_can,
+        w.alex.id,
+        thread_id,
+        &Reply {
+            body: "Photo attached.".to_string(),
+            client_key: uuid::Uuid::new_v4().to_string(),
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        records::message_attachments(&db.pool, &[sent.message_id])
+            .await
+            .unwrap(),
+        vec![(sent.message_id, photo.clone())]
+    );
+    // Now the team sees it; before the reply it was Alex's alone.
+    assert_eq!(
+        downloads(db, &w.morgan, &photo.id).await.unwrap(),
+        "photo.jpg"
+    );
+}

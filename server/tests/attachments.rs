@@ -1,0 +1,740 @@
+//! Attachment routes (issue 5), through the whole router with `oneshot`: uploads onto a
+//! draft (multipart), downloads by thread participants only, the content and size rules,
+//! the 413 cut-off, tampering and the virus-scanner hook. Demo mode on a fresh SQLite file,
+//! with the files in a temporary directory.
+
+use app::messages::ssr as messaging;
+use app::messages::{Category, DraftInput, NewMessage};
+use app::server::access::trusted;
+use app::server::state::AppState;
+use app::server::users;
+use axum::body::Body;
+use axum::http::{header, HeaderMap, Request, StatusCode};
+use axum::Router;
+use http_body_util::BodyExt;
+use server::config::Config;
+use tower::ServiceExt;
+
+struct TestApp {
+    router: Router,
+    state: AppState,
+    dir: tempfile::TempDir,
+}
+
+async fn demo_app(extra: &[&str]) -> TestApp {
+    use clap::Parser;
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/attach.db?mode=rwc", dir.path().display());
+    let files = dir.path().join("files");
+    let mut args = vec![
+        "secure-messaging",
+        "--demo",
+        "--database-url",
+        &url,
+        "--attachment-dir",
+        files.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    let settings = Config::parse_from(args)
+        .settings(([127, 0, 0, 1], 3000).into())
+        .unwrap();
+    let options = leptos::config::LeptosOptions::builder()
+        .output_name("secure-messaging")
+        .build();
+    let state = server::build_state(&settings, options).await.unwrap();
+    let router = server::router(state.clone(), &settings);
+    TestApp { router, state, dir }
+}
+
+struct Answer {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: Vec<u8>,
+}
+
+impl Answer {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).to_string()
+    }
+    fn header(&self, name: &str) -> &str {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    }
+}
+
+const BOUNDARY: &str = "----sm-test-boundary-7MA4YWxkTrZu0gW";
+
+/// A multipart body with one `file` part per (name, bytes).
+fn multipart(files: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut body = Vec::new();
+    for (name, bytes) in files {
+        body.extend_from_slice(
+            format!(
+                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n\
+                 Content-Type: application/octet-stream\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
+    body
+}
+
+impl TestApp {
+    async fn send(&self, request: Request<Body>) -> Answer {
+        let response = self.router.clone().oneshot(request).await.unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = response
+            .into_body()
+            .collect()
+            .await
+            .unwrap()
+            .to_bytes()
+            .to_vec();
+        Answer {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    async fn sign_in(&self, email: &str) -> String {
+        let request = Request::post("/api/sign_in")
+            .header(header::ACCEPT, "text/html")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header("sec-fetch-site", "same-origin")
+            .body(Body::from(format!(
+                "email={email}&password=demo-password-2026"
+            )))
+            .unwrap();
+        let answer = self.send(request).await;
+        assert_eq!(answer.status, StatusCode::FOUND, "sign-in of {email}");
+        answer
+            .headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|c| c.starts_with("sm_session="))
+            .map(|c| c.split(';').next().unwrap_or("").to_string())
+            .expect("a session cookie")
+    }
+
+    async fn upload(&self, cookie: &str, draft_id: i64, files: &[(&str, &[u8])]) -> Answer {
+        let request = Request::post(format!("/attachments/drafts/{draft_id}"))
+            .header(
+                header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={BOUNDARY}"),
+            )
+            .header("sec-fetch-site", "same-origin")
+            .header(header::COOKIE, cookie)
+            .body(Body::from(multipart(files)))
+            .unwrap();
+        self.send(request).await
+    }
+
+    async fn download(&self, cookie: &str, id: &str) -> Answer {
+        let request = Request::get(format!("/attachments/{id}"))
+            .header(header::COOKIE, cookie)
+            .body(Body::empty())
+            .unwrap();
+        self.send(request).await
+    }
+
+    /// A new compose draft of Alex's to Primary Care.
+    async fn alex_draft(&self) -> i64 {
+        let alex = self.person("veteran@example.com").await;
+        let can = trusted::messaging(alex.clone()).unwrap();
+        messaging::save_draft(
+            &self.state.db,
+            &can,
+            alex.id,
+            &DraftInput {
+                draft_id: None,
+                thread_id: None,
+                care_team_id: Some(self.primary_care().await),
+                category: Some(Category::TestResults),
+                subject: "Lab results".to_string(),
+                body: "My results are attached.".to_string(),
+            },
+        )
+        .await
+        .unwrap()
+        .draft_id
+    }
+
+    async fn send_draft(&self, draft_id: i64) {
+        let alex = self.person("veteran@example.com").await;
+        let can = trusted::messaging(alex.clone()).unwrap();
+        messaging::send_message(
+            &self.state.db,
+            &can,
+            alex.id,
+            &NewMessage {
+                care_team_id: Some(self.primary_care().await),
+                category: Some(Category::TestResults),
+                subject: "Lab results".to_string(),
+                body: "My results are attached.".to_string(),
+                client_key: uuid::Uuid::new_v4().to_string(),
+                draft_id: Some(draft_id),
+            },
+        )
+        .await
+        .unwrap();
+    }
+
+    async fn person(&self, email: &str) -> app::auth::SignedInUser {
+        users::credentials_by_email(&self.state.db.pool, email)
+            .await
+            .unwrap()
+            .unwrap()
+            .user
+    }
+
+    async fn primary_care(&self) -> i64 {
+        sqlx::query_scalar("SELECT id FROM care_teams WHERE name = 'Primary Care – Blue Team'")
+            .fetch_one(&self.state.db.pool)
+            .await
+            .unwrap()
+    }
+
+    async fn rows(&self) -> i64 {
+        sqlx::query_scalar("SELECT COUNT(*) FROM attachments")
+            .fetch_one(&self.state.db.pool)
+            .await
+            .unwrap()
+    }
+}
+
+fn ids(answer: &Answer) -> Vec<String> {
+    let json: serde_json::Value = serde_json::from_slice(&answer.body).unwrap();
+    json["accepted"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+fn refused(answer: &Answer) -> Vec<String> {
+    let json: serde_json::Value = serde_json::from_slice(&answer.body).unwrap();
+    json["refused"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap().to_string())
+        .collect()
+}
+
+fn pdf() -> Vec<u8> {
+    let mut pdf = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n".to_vec();
+    pdf.extend((0..200_000u32).map(|i| (i % 251) as u8));
+    pdf
+}
+
+fn png() -> Vec<u8> {
+    let mut png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
+    png.extend((0..5_000u32).map(|i| (i % 13) as u8));
+    png
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_participant_downloads_the_same_bytes_and_another_veteran_gets_404() {
+    let app = demo_app(&[]).await;
+    let alex = app.sign_in("veteran@example.com").await;
+    let draft = app.alex_draft().await;
+    let (pdf, png) = (pdf(), png());
+    let answer = app
+        .upload(
+            &alex,
+            draft,
+            &[("../../Lab results.pdf", &pdf), ("rash.png", &png)],
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text());
+    let uploaded = ids(&answer);
+    assert_eq!(uploaded.len(), 2);
+    assert!(
+        answer.text().contains("\"name\":\"Lab results.pdf\""),
+        "{}",
+        answer.text()
+    );
+    // Storage keys are the server's ids, never the name.
+    assert!(uploaded
+        .iter()
+        .all(|id| id.len() == 32 && !id.contains("Lab")));
+
+    // While a draft, only Alex can fetch them.
+    let morgan = app.sign_in("clinician@example.com").await;
+    assert_eq!(
+        app.download(&morgan, &uploaded[0]).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(app.download(&alex, &uploaded[0]).await.body, pdf);
+
+    app.send_draft(draft).await;
+    let got = app.download(&morgan, &uploaded[0]).await;
+    assert_eq!(got.status, StatusCode::OK);
+    assert_eq!(got.body, pdf, "the clinician gets the same bytes");
+    assert_eq!(got.header("content-type"), "application/pdf");
+    assert_eq!(
+        got.header("content-disposition"),
+        "attachment; filename=\"Lab results.pdf\"; filename*=UTF-8''Lab%20results.pdf"
+    );
+    assert_eq!(got.header("x-content-type-options"), "nosniff");
+    assert_eq!(got.header("cache-control"), "no-store");
+    let image = app.download(&morgan, &uploaded[1]).await;
+    assert_eq!(image.body, png);
+    assert_eq!(image.header("content-type"), "image/png");
+
+    // The thread shows each file with its type and size, linking to the download, to the
+    // Veteran and to the team.
+    let thread_id: i64 = sqlx::query_scalar(
+        "SELECT m.thread_id FROM attachments a JOIN messages m ON m.id = a.message_id LIMIT 1",
+    )
+    .fetch_one(&app.state.db.pool)
+    .await
+    .unwrap();
+    for (cookie, page) in [
+        (&alex, format!("/messages/{thread_id}")),
+        (&morgan, format!("/team/threads/{thread_id}")),
+    ] {
+        let request = Request::get(&page)
+            .header(header::ACCEPT, "text/html")
+            .header(header::COOKIE, cookie.as_str())
+            .body(Body::empty())
+            .unwrap();
+        let html = app.send(request).await.text();
+        assert!(
+            html.contains(&format!("href=\"/attachments/{}\"", uploaded[0])),
+            "{page}: link"
+        );
+        assert!(html.contains(">Lab results.pdf</a>"), "{page}: name");
+        assert!(html.contains("(PDF, 196 KB)"), "{page}: type and size");
+        assert!(html.contains("(PNG image, 5 KB)"), "{page}: image");
+        assert!(
+            html.contains(&format!("src=\"/attachments/{}\"", uploaded[1])),
+            "{page}: image preview"
+        );
+    }
+    let morgan_reads: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_events WHERE action = 'attachment_downloaded'",
+    )
+    .fetch_one(&app.state.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        morgan_reads, 4,
+        "rendering the page downloads nothing by itself"
+    );
+
+    let jordan = app.sign_in("veteran2@example.com").await;
+    let refused = app.download(&jordan, &uploaded[0]).await;
+    assert_eq!(refused.status, StatusCode::NOT_FOUND);
+    assert!(!refused.text().contains("Lab results"));
+    // Not signed in: sent to sign in, never the file.
+    let anonymous = app
+        .send(
+            Request::get(format!("/attachments/{}", uploaded[0]))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_ne!(anonymous.status, StatusCode::OK);
+    assert_ne!(anonymous.body, pdf);
+
+    let audited: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_events WHERE action = 'attachment_downloaded'",
+    )
+    .fetch_one(&app.state.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(audited, 5, "every download and refusal is audited");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_renamed_program_and_a_wrong_type_are_refused_and_nothing_is_kept() {
+    let app = demo_app(&[]).await;
+    let alex = app.sign_in("veteran@example.com").await;
+    let draft = app.alex_draft().await;
+    let exe =
+        b"MZ\x90\0\x03\0\0\0\x04\0\0\0\xff\xffThis program cannot be run in DOS mode".to_vec();
+    let answer = app
+        .upload(
+            &alex,
+            draft,
+            &[
+                ("scan.exe", &exe),
+                ("scan.pdf", &exe),
+                ("notes.txt", b"caf\xe9"),
+            ],
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        refused(&answer),
+        vec![
+            "scan.exe: this file type isn't allowed",
+            "scan.pdf: the content isn't a PDF file",
+            "notes.txt: this isn't a plain text file",
+        ]
+    );
+    assert_eq!(app.rows().await, 0);
+    assert!(app.state.attachments.stored_ids().await.unwrap().is_empty());
+    // The good file in the same upload is kept.
+    let answer = app
+        .upload(&alex, draft, &[("scan.exe", &exe), ("good.pdf", &pdf())])
+        .await;
+    assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(ids(&answer).len(), 1);
+    assert_eq!(app.rows().await, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn files_over_the_limits_are_refused_and_a_huge_request_is_cut_off_with_413() {
+    let app = demo_app(&[]).await;
+    let alex = app.sign_in("veteran@example.com").await;
+    let draft = app.alex_draft().await;
+    let mut big = pdf();
+    big.resize(7 * 1024 * 1024, b'x');
+    let answer = app.upload(&alex, draft, &[("big.pdf", &big)]).await;
+    assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(refused(&answer), vec!["big.pdf is 7 MB; the limit is 6 MB"]);
+
+    let small = pdf();
+    let five: Vec<(&str, &[u8])> = ["1.pdf", "2.pdf", "3.pdf", "4.pdf", "5.pdf"]
+        .iter()
+        .map(|name| (*name, small.as_slice()))
+        .collect();
+    let answer = app.upload(&alex, draft, &five).await;
+    assert_eq!(
+        refused(&answer),
+        vec!["5.pdf: a message can have at most 4 files"]
+    );
+    assert_eq!(app.rows().await, 4);
+
+    // Past the 10 MiB request limit: 413 with a clear message, nothing from it kept.
+    let other = app.alex_draft().await;
+    let mut six = pdf();
+    six.resize(6 * 1024 * 1024 - 10, b'y');
+    let answer = app
+        .upload(&alex, other, &[("a.pdf", &six), ("b.pdf", &six)])
+        .await;
+    assert_eq!(answer.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(
+        answer.text().contains("the limit is 10 MB"),
+        "{}",
+        answer.text()
+    );
+    assert_eq!(app.rows().await, 4, "nothing from the cut-off request");
+    assert_eq!(app.state.attachments.stored_ids().await.unwrap().len(), 4);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn another_persons_draft_and_a_tampered_file_are_refused() {
+    let app = demo_app(&[]).await;
+    let draft = app.alex_draft().await;
+    let jordan = app.sign_in("veteran2@example.com").await;
+    let answer = app.upload(&jordan, draft, &[("x.pdf", &pdf())]).await;
+    assert_eq!(answer.status, StatusCode::NOT_FOUND);
+    assert_eq!(app.rows().await, 0);
+
+    let alex = app.sign_in("veteran@example.com").await;
+    let answer = app.upload(&alex, draft, &[("x.pdf", &pdf())]).await;
+    let id = ids(&answer).remove(0);
+    // Flip one byte of the stored file on disk.
+    let path = app.dir.path().join("files").join("attachments").join(&id);
+    let mut stored = std::fs::read(&path).unwrap();
+    stored[100] ^= 1;
+    std::fs::write(&path, stored).unwrap();
+    let answer = app.download(&alex, &id).await;
+    assert_eq!(answer.status, StatusCode::CONFLICT);
+    assert!(answer.text().contains("failed its integrity check"));
+    assert!(!answer.body.windows(8).any(|w| w == b"%PDF-1.7"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_a_scanner_configured_only_clean_files_are_kept() {
+    // A real scanner process: refuses files holding the EICAR marker (exit 1), and fails
+    // (exit 2) on files named in its "broken" list.
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("scan.sh");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\necho \"$1\" >> {}/scanned\n\
+             grep -q BROKEN \"$1\" && exit 2\ngrep -q EICAR \"$1\" && exit 1\nexit 0\n",
+            dir.path().display()
+        ),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let command = script.to_str().unwrap().to_string();
+    let app = demo_app(&["--scan-command", &command]).await;
+    let alex = app.sign_in("veteran@example.com").await;
+    let draft = app.alex_draft().await;
+    let answer = app
+        .upload(
+            &alex,
+            draft,
+            &[
+                ("clean.txt", b"all good"),
+                ("virus.txt", b"X5O!P%@AP EICAR test"),
+                ("odd.txt", b"BROKEN scanner"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        refused(&answer),
+        vec![
+            "virus.txt: this file didn't pass the virus check",
+            "odd.txt: we couldn't check this file for viruses right now; try again later",
+        ]
+    );
+    assert_eq!(ids(&answer).len(), 1);
+    // The scanner saw a plain copy of each file; none is left behind.
+    let scanned = std::fs::read_to_string(dir.path().join("scanned")).unwrap();
+    assert_eq!(scanned.lines().count(), 3);
+    for path in scanned.lines() {
+        assert!(!std::path::Path::new(path).exists(), "{path} left behind");
+    }
+    // A scanner that cannot even start refuses everything (fail closed).
+    let app = demo_app(&["--scan-command", "/nonexistent/scanner"]).await;
+    let alex = app.sign_in("veteran@example.com").await;
+    let draft = app.alex_draft().await;
+    let answer = app
+        .upload(&alex, draft, &[("clean.txt", b"all good")])
+        .await;
+    assert_eq!(
+        refused(&answer),
+        vec!["clean.txt: we couldn't check this file for viruses right now; try again later"]
+    );
+    assert_eq!(app.rows().await, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_drafts_files_are_listed_and_removed_by_their_author_only() {
+    let app = demo_app(&[]).await;
+    let alex = app.sign_in("veteran@example.com").await;
+    let jordan = app.sign_in("veteran2@example.com").await;
+    let draft = app.alex_draft().await;
+    let answer = app
+        .upload(&alex, draft, &[("a.pdf", &pdf()), ("b.png", &png())])
+        .await;
+    let uploaded = ids(&answer);
+    let list = |cookie: String| {
+        Request::get(format!("/attachments/drafts/{draft}"))
+            .header(header::COOKIE, cookie)
+            .body(Body::empty())
+            .unwrap()
+    };
+    let listed = app.send(list(alex.clone())).await;
+    assert_eq!(listed.status, StatusCode::OK);
+    let names: Vec<String> = serde_json::from_slice::<Vec<serde_json::Value>>(&listed.body)
+        .unwrap()
+        .iter()
+        .map(|file| file["name"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(names, vec!["a.pdf", "b.png"]);
+    assert_eq!(
+        app.send(list(jordan.clone())).await.status,
+        StatusCode::NOT_FOUND
+    );
+
+    let remove = |cookie: &str, id: &str| {
+        Request::post(format!("/attachments/{id}/remove"))
+            .header("sec-fetch-site", "same-origin")
+            .header(header::COOKIE, cookie)
+            .body(Body::empty())
+            .unwrap()
+    };
+    assert_eq!(
+        app.send(remove(&jordan, &uploaded[0])).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.send(remove(&alex, &uploaded[0])).await.status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(app.rows().await, 1);
+    assert_eq!(
+        app.state.attachments.stored_ids().await.unwrap(),
+        vec![uploaded[1].clone()]
+    );
+    // A sent file is part of the record: it cannot be removed.
+    app.send_draft(draft).await;
+    assert_eq!(
+        app.send(remove(&alex, &uploaded[1])).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(app.rows().await, 1);
+}
+
+/// A multipart form as the compose form posts it without the wasm: text fields, then the
+/// files (an empty, nameless part when none was chosen), then the button pressed.
+fn compose_form(fields: &[(&str, &str)], files: &[(&str, &[u8])], button: Option<&str>) -> Vec<u8> {
+    let mut body = Vec::new();
+    let text = |body: &mut Vec<u8>, name: &str, value: &str| {
+        body.extend_from_slice(
+            format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
+                .as_bytes(),
+        );
+    };
+    for (name, value) in fields {
+        text(&mut body, name, value);
+    }
+    let none: [(&str, &[u8]); 1] = [("", b"")];
+    for (name, bytes) in if files.is_empty() { &none[..] } else { files } {
+        body.extend_from_slice(
+            format!(
+                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n\
+                 Content-Type: application/octet-stream\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    if let Some(button) = button {
+        text(&mut body, button, "yes");
+    }
+    body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
+    body
+}
+
+fn pairs<'a>(fields: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+    fields.iter().map(|(k, v)| (*k, v.as_str())).collect()
+}
+
+impl TestApp {
+    async fn post_compose(&self, cookie: &str, body: Vec<u8>) -> Answer {
+        let request = Request::post("/api/send_new_message_with_files")
+            .header(header::ACCEPT, "text/html")
+            .header(
+                header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={BOUNDARY}"),
+            )
+            .header("sec-fetch-site", "same-origin")
+            .header(header::COOKIE, cookie)
+            .body(Body::from(body))
+            .unwrap();
+        self.send(request).await
+    }
+
+    async fn messages_with_subject(&self, subject: &str) -> i64 {
+        sqlx::query_scalar("SELECT COUNT(*) FROM threads WHERE subject = $1")
+            .bind(subject)
+            .fetch_one(&self.state.db.pool)
+            .await
+            .unwrap()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_the_wasm_compose_posts_files_with_the_text_and_a_refusal_sends_nothing() {
+    let app = demo_app(&[]).await;
+    let alex = app.sign_in("veteran@example.com").await;
+    let team = app.primary_care().await.to_string();
+    let exe = b"MZ\x90\0\x03\0\0\0\x04\0\0\0\xff\xffThis program cannot be run".to_vec();
+    let key = uuid::Uuid::new_v4().to_string();
+    let fields = |draft: &str| {
+        vec![
+            ("client_key", key.clone()),
+            ("draft_id", draft.to_string()),
+            ("care_team", team.clone()),
+            ("category", Category::TestResults.as_str().to_string()),
+            ("subject", "Discharge papers".to_string()),
+            ("body", "Attached, as asked.".to_string()),
+        ]
+    };
+    let as_refs =
+        |fields: &[(&'static str, String)]| -> Vec<(&'static str, String)> { fields.to_vec() };
+    let first = as_refs(&fields(""));
+    let first: Vec<(&str, &str)> = first.iter().map(|(k, v)| (*k, v.as_str())).collect();
+
+    // A refused file: back to the form (the typed fields kept under `kept=`, the draft
+    // named), the good file kept on a new draft, nothing sent.
+    let answer = app
+        .post_compose(
+            &alex,
+            compose_form(
+                &first,
+                &[("discharge.pdf", &pdf()), ("invoice.pdf", &exe)],
+                None,
+            ),
+        )
+        .await;
+    assert!(answer.status.is_redirection(), "{}", answer.status);
+    let back = answer.header("location").to_string();
+    assert!(back.starts_with("/messages/new?kept="), "{back}");
+    // The refusal travels with the redirect, for the page to show at "Attach file".
+    let error = back.split("__err=").nth(1).expect("an error");
+    let error = percent_encoding::percent_decode_str(error)
+        .decode_utf8()
+        .unwrap();
+    let error = base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE, &*error)
+        .or_else(|_| base64::Engine::decode(&base64::engine::general_purpose::STANDARD, &*error))
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&error).contains("invoice.pdf: the content isn't a PDF file"),
+        "{back}"
+    );
+    let draft: i64 = back
+        .split("draft=")
+        .nth(1)
+        .and_then(|rest| rest.split('&').next())
+        .and_then(|id| id.parse().ok())
+        .expect("the draft is named");
+    assert_eq!(app.messages_with_subject("Discharge papers").await, 0);
+    assert_eq!(app.rows().await, 1);
+
+    // Sent again with nothing chosen: the draft's file goes with the message.
+    let again = fields(&draft.to_string());
+    let again = pairs(&again);
+    let answer = app
+        .post_compose(&alex, compose_form(&again, &[], None))
+        .await;
+    assert!(answer.status.is_redirection(), "{}", answer.status);
+    assert!(answer.header("location").starts_with("/messages/"));
+    assert!(
+        !answer.header("location").contains("new"),
+        "{}",
+        answer.header("location")
+    );
+    assert_eq!(app.messages_with_subject("Discharge papers").await, 1);
+    let linked: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM attachments WHERE message_id IS NOT NULL AND draft_id IS NULL",
+    )
+    .fetch_one(&app.state.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(linked, 1);
+
+    // "Save draft" with a file: the draft page comes back with the file on the draft.
+    let saving = fields("");
+    let saving = pairs(&saving);
+    let answer = app
+        .post_compose(
+            &alex,
+            compose_form(&saving, &[("rash.png", &png())], Some("save_draft")),
+        )
+        .await;
+    let location = answer.header("location").to_string();
+    assert!(location.starts_with("/messages/new?draft="), "{location}");
+    let on_draft: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM attachments WHERE draft_id = $1")
+        .bind(
+            location
+                .trim_start_matches("/messages/new?draft=")
+                .parse::<i64>()
+                .unwrap(),
+        )
+        .fetch_one(&app.state.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(on_draft, 1);
+}

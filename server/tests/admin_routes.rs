@@ -384,3 +384,77 @@ async fn an_import_file_over_1_mib_or_not_utf8_is_refused_by_name_and_nothing_is
         "a preview imports nothing"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reading_the_audit_log_or_a_report_is_itself_audited() {
+    let app = demo_app().await;
+    let admin = app.sign_in("admin@example.com").await;
+    let get = |path: &str| {
+        Request::get(path)
+            .header(header::COOKIE, &admin)
+            .body(Body::empty())
+            .unwrap()
+    };
+    let details = |action: &str| {
+        let sql = format!(
+            "SELECT COALESCE(detail, '') FROM audit_events WHERE action = '{action}' \
+             AND actor_id = (SELECT id FROM users WHERE email = 'admin@example.com') ORDER BY id"
+        );
+        let pool = app.state.db.pool.clone();
+        async move {
+            sqlx::query_scalar::<_, String>(&sql)
+                .fetch_all(&pool)
+                .await
+                .unwrap()
+        }
+    };
+
+    let page = app
+        .send(call(
+            "/api/admin_audit_log",
+            "patient=alex&outcome=denied",
+            Some(&admin),
+        ))
+        .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let viewed = details("audit_log_viewed").await;
+    assert_eq!(viewed.len(), 1, "{viewed:?}");
+    assert!(viewed[0].contains(r#""patient":"alex""#), "{}", viewed[0]);
+    assert!(viewed[0].contains(r#""outcome":"denied""#), "{}", viewed[0]);
+
+    let csv = app.send(get("/api/admin_audit_csv?person=casey")).await;
+    assert_eq!(csv.status, StatusCode::OK, "{}", csv.body);
+    let exported = details("audit_log_exported").await;
+    assert_eq!(exported.len(), 1, "{exported:?}");
+    assert!(
+        exported[0].contains(r#""person":"casey""#),
+        "{}",
+        exported[0]
+    );
+
+    let facility = app.count("SELECT MIN(id) FROM facilities").await;
+    let range = format!("report_on=facility%3A{facility}&from=2026-11-01&to=2026-11-27");
+    let report = app
+        .send(call("/api/admin_report", &range, Some(&admin)))
+        .await;
+    assert_eq!(report.status, StatusCode::OK, "{}", report.body);
+    let report_csv = app
+        .send(get(&format!("/api/admin_report_csv?{range}")))
+        .await;
+    assert_eq!(report_csv.status, StatusCode::OK, "{}", report_csv.body);
+    let reports = details("report_viewed").await;
+    assert_eq!(reports.len(), 2, "{reports:?}");
+    assert!(reports[0].contains(r#""as":"page""#), "{}", reports[0]);
+    assert!(reports[1].contains(r#""as":"csv""#), "{}", reports[1]);
+    for detail in &reports {
+        assert!(detail.contains(r#""from":"2026-11-01""#), "{detail}");
+        assert!(detail.contains(r#""to":"2026-11-27""#), "{detail}");
+    }
+
+    // A filter that needs correcting shows no events, so nothing was read.
+    let refused = app
+        .send(call("/api/admin_audit_log", "from=not-a-day", Some(&admin)))
+        .await;
+    assert_eq!(refused.status, StatusCode::OK, "{}", refused.body);
+    assert_eq!(details("audit_log_viewed").await.len(), 1);
+}

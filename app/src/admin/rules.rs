@@ -88,8 +88,9 @@ pub fn station_number_problem(station: &str) -> Option<String> {
     }
 }
 
-/// The largest CSV file the import reads: 1 MiB holds the 5,000 lines a file may have
-/// with long names; anything larger is not an association list.
+/// The largest CSV file the import reads: 1 MiB holds the 10,000 lines a file may have
+/// (`IMPORT_MAX_LINES`) at about 100 characters each, and a post that large is read no
+/// further, so nobody can make the server hold more.
 pub const IMPORT_MAX_BYTES: usize = 1024 * 1024;
 
 /// Why a chosen file is refused for being larger than [`IMPORT_MAX_BYTES`].

@@ -368,6 +368,11 @@ async fn an_import_file_over_1_mib_or_not_utf8_is_refused_by_name_and_nothing_is
         "{page}"
     );
 
+    // "Preview import" with no file chosen: the browser sends an empty, nameless part.
+    let (location, page) = import_file(&app, &admin, "", b"").await;
+    assert!(!location.contains("preview="), "{location}");
+    assert!(page.contains("Choose a CSV file."), "{page}");
+
     // Exactly 1 MiB, UTF-8 with the mark "CSV UTF-8" files start with, is previewed.
     let mut full = "\u{feff}".as_bytes().to_vec();
     full.extend_from_slice(GOOD_CSV);

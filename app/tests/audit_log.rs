@@ -5,13 +5,15 @@
 
 mod common;
 
-use app::audit_log::ssr::{check, csv_export, events, CheckedFilter};
+use app::admin::ssr::Origin;
+use app::audit_log::ssr::{check, csv_export, events, record_read, CheckedFilter};
 use app::audit_log::types::{AuditEntry, AuditFilter};
 use app::auth::{Role, SignedInUser};
 use app::error::AppError;
 use app::messages::ssr as messaging;
 use app::messages::{Category, NewMessage, Reply};
 use app::server::access::{trusted, AdminCapability};
+use app::server::audit::Action;
 use app::server::db::Db;
 use app::server::{demo, users};
 use app::team::ssr as team;
@@ -357,7 +359,62 @@ async fn bulk_audit_events_fill_every_filter(db: &Db) {
     assert!(reads.1.is_some());
 }
 
+/// Reading the log names patients, so each read is itself an event: who read it, from
+/// where, and with which filter; the viewer finds it like any other.
+async fn reading_the_log_is_itself_recorded_with_the_filter(db: &Db) {
+    world(db).await;
+    let typed = AuditFilter {
+        patient: "alex".into(),
+        from: "2026-11-01".into(),
+        ..AuditFilter::default()
+    };
+    let from = Origin(Some("198.51.100.9".into()));
+    // The demo administrator, by their real id: the event names who read the log.
+    let riley = trusted::admin(SignedInUser {
+        id: user_id(db, "admin@example.com").await,
+        name: "Riley Admin".into(),
+        email: "admin@example.com".into(),
+        role: Role::Administrator,
+    })
+    .unwrap();
+    record_read(
+        db,
+        &riley,
+        &from,
+        Action::AuditLogViewed,
+        &typed,
+        Some("next-page"),
+    )
+    .await
+    .unwrap();
+    record_read(db, &riley, &from, Action::AuditLogExported, &typed, None)
+        .await
+        .unwrap();
+    let viewed = all(db, &filter(|f| f.action = "audit_log_viewed".into())).await;
+    assert_eq!(viewed.len(), 1);
+    assert_eq!(
+        viewed[0].person.as_deref(),
+        Some("Riley Admin (admin@example.com)")
+    );
+    assert_eq!(viewed[0].action_words, "Viewed the audit log");
+    assert_eq!(viewed[0].ip.as_deref(), Some("198.51.100.9"));
+    let detail: serde_json::Value =
+        serde_json::from_str(viewed[0].detail.as_deref().unwrap()).unwrap();
+    assert_eq!(detail["filter"]["patient"], "alex");
+    assert_eq!(detail["filter"]["from"], "2026-11-01");
+    assert_eq!(detail["before"], "next-page");
+    let exported = all(db, &filter(|f| f.action = "audit_log_exported".into())).await;
+    assert_eq!(exported.len(), 1);
+    assert_eq!(exported[0].action_words, "Downloaded the audit log");
+    assert!(exported[0]
+        .detail
+        .as_deref()
+        .unwrap()
+        .contains(r#""patient":"alex""#));
+}
+
 on_both_databases!(
+    reading_the_log_is_itself_recorded_with_the_filter,
     bulk_audit_events_fill_every_filter,
     filters_find_events_by_person_patient_action_outcome_and_day,
     a_filter_that_needs_correcting_says_which_field,

@@ -95,6 +95,15 @@ test("the administrator adds a team with the nurse, and veteran2 can then write 
   await expect(admin.getByRole("row", { name: /Casey Nguyen/ })).toHaveCount(0);
 });
 
+/** Chooses a file named associations.csv with `text` at "CSV file" on the import form. */
+async function chooseCsv(page: Page, text: string) {
+  await page.getByLabel("CSV file", { exact: true }).setInputFiles({
+    name: "associations.csv",
+    mimeType: "text/csv",
+    buffer: Buffer.from(text, "utf8"),
+  });
+}
+
 test("a CSV import with one bad line shows the preview and imports nothing until fixed", async ({ browser }) => {
   const admin = await asAdmin(browser);
   const team = `Import ${STAMP}`;
@@ -105,7 +114,7 @@ test("a CSV import with one bad line shows the preview and imports nothing until
 
   const good = `${email},${team},999`;
   await admin.goto("/admin/teams");
-  await admin.getByLabel("CSV file contents").fill(`veteran_email,team_name,facility_station\n${good}\nnobody-${STAMP}@example.com,${team},999\n`);
+  await chooseCsv(admin, `veteran_email,team_name,facility_station\n${good}\nnobody-${STAMP}@example.com,${team},999\n`);
   await admin.getByRole("button", { name: "Preview import" }).click();
   const preview = admin.getByRole("region", { name: "Import preview" });
   await expect(preview).toContainText("1 to add, 0 with no change, 1 rejected.");
@@ -117,7 +126,7 @@ test("a CSV import with one bad line shows the preview and imports nothing until
   await expect(admin.getByText("Robin Import")).toHaveCount(0);
 
   await admin.goto("/admin/teams");
-  await admin.getByLabel("CSV file contents").fill(`veteran_email,team_name,facility_station\n${good}\n`);
+  await chooseCsv(admin, `veteran_email,team_name,facility_station\n${good}\n`);
   await admin.getByRole("button", { name: "Preview import" }).click();
   await expect(admin.getByRole("region", { name: "Import preview" })).toContainText("1 to add, 0 with no change, 0 rejected.");
   await admin.getByRole("button", { name: "Import", exact: true }).click();
@@ -127,7 +136,7 @@ test("a CSV import with one bad line shows the preview and imports nothing until
 
   // The same file again changes nothing.
   await admin.goto("/admin/teams");
-  await admin.getByLabel("CSV file contents").fill(`veteran_email,team_name,facility_station\n${good}\n`);
+  await chooseCsv(admin, `veteran_email,team_name,facility_station\n${good}\n`);
   await admin.getByRole("button", { name: "Preview import" }).click();
   await expect(admin.getByRole("region", { name: "Import preview" })).toContainText("0 to add, 1 with no change, 0 rejected.");
 });
@@ -166,7 +175,7 @@ test("each administration page has no axe violations and fits 320 px", async ({ 
   await admin.getByRole("link", { name: "Pharmacy" }).click();
   const pharmacy = admin.url();
   await admin.goto("/admin/teams");
-  await admin.getByLabel("CSV file contents").fill("veteran_email,team_name,facility_station\nveteran@example.com,Pharmacy,999\n");
+  await chooseCsv(admin, "veteran_email,team_name,facility_station\nveteran@example.com,Pharmacy,999\n");
   await admin.getByRole("button", { name: "Preview import" }).click();
   const previewPage = admin.url();
   for (const width of [1280, 320]) {

@@ -136,34 +136,76 @@ impl TestApp {
 
 /// Every administration server function, with arguments it accepts: a refusal must come
 /// from the capability check, not from a malformed request.
-const ADMIN_CALLS: [(&str, &str); 20] = [
+const ADMIN_CALLS: [(&str, &str); 19] = [
     ("/api/admin_facilities", ""),
-    ("/api/admin_save_facility", "facility=&station_number=777&name=Test&time_zone=UTC"),
+    (
+        "/api/admin_save_facility",
+        "facility=&station_number=777&name=Test&time_zone=UTC",
+    ),
     ("/api/admin_teams", ""),
     ("/api/admin_team", "team=1"),
     (
         "/api/admin_save_team",
         "team=&facility=1&name=Test&description=&accepting_messages=on&response_target_days=3",
     ),
-    ("/api/admin_add_member", "team=1&member_email=nurse%40example.com&team_role=member"),
-    ("/api/admin_remove_member", "team=1&user=1"),
-    ("/api/admin_add_association", "team=1&veteran_email=veteran2%40example.com"),
-    ("/api/admin_set_blocked", "team=1&veteran=1&blocked=yes"),
     (
-        "/api/admin_preview_import",
-        "csv=veteran_email%2Cteam_name%2Cfacility_station%0Aveteran2%40example.com%2CPharmacy%2C999",
+        "/api/admin_add_member",
+        "team=1&member_email=nurse%40example.com&team_role=member",
     ),
+    ("/api/admin_remove_member", "team=1&user=1"),
+    (
+        "/api/admin_add_association",
+        "team=1&veteran_email=veteran2%40example.com",
+    ),
+    ("/api/admin_set_blocked", "team=1&veteran=1&blocked=yes"),
     ("/api/admin_import", "preview=x"),
     ("/api/admin_users", ""),
     ("/api/admin_user", "user=1"),
-    ("/api/admin_invite", "email=new%40example.com&name=New+Person&role=clinician"),
+    (
+        "/api/admin_invite",
+        "email=new%40example.com&name=New+Person&role=clinician",
+    ),
     ("/api/admin_change_role", "user=1&role=administrator"),
     ("/api/admin_set_active", "user=1&active=no"),
     ("/api/admin_reset_password", "user=1"),
-    ("/api/admin_grant_caregiver", "user=1&veteran_email=veteran2%40example.com"),
+    (
+        "/api/admin_grant_caregiver",
+        "user=1&veteran_email=veteran2%40example.com",
+    ),
     ("/api/admin_revoke_caregiver", "user=1&grant=1"),
     ("/api/admin_overview", ""),
 ];
+
+/// A CSV file the import accepts: Jordan (`veteran2`) is not with Mental Health yet.
+const GOOD_CSV: &[u8] =
+    b"veteran_email,team_name,facility_station\nveteran2@example.com,Mental Health,999\n";
+
+const BOUNDARY: &str = "----sm-admin-test-boundary-Q2x9";
+
+/// The import form's post: one `csv` file part named `file_name`, as a browser sends it
+/// (`page`: from our own page, with `Accept: text/html`; otherwise as a script would).
+fn import_post(file_name: &str, bytes: &[u8], cookie: Option<&str>, page: bool) -> Request<Body> {
+    let mut body = format!(
+        "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"csv\"; filename=\"{file_name}\"\r\n\
+         Content-Type: text/csv\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{BOUNDARY}--\r\n").as_bytes());
+    let mut request = Request::post("/api/admin_preview_import")
+        .header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={BOUNDARY}"),
+        )
+        .header("sec-fetch-site", "same-origin");
+    if page {
+        request = request.header(header::ACCEPT, "text/html");
+    }
+    if let Some(cookie) = cookie {
+        request = request.header(header::COOKIE, cookie);
+    }
+    request.body(Body::from(body)).unwrap()
+}
 
 /// A server function called directly, as a script would (no page, no `Accept: text/html`).
 fn call(path: &str, form: &str, cookie: Option<&str>) -> Request<Body> {
@@ -200,15 +242,21 @@ async fn clinicians_and_veterans_calling_admin_server_functions_get_403() {
             );
             assert!(answer.body.contains("Forbidden"), "{path}: {}", answer.body);
         }
+        let import = app
+            .send(import_post("a.csv", GOOD_CSV, Some(&cookie), false))
+            .await;
+        assert_eq!(import.status, StatusCode::FORBIDDEN, "{email} import");
     }
     for (path, form) in ADMIN_CALLS {
         let answer = app.send(call(path, form, None)).await;
         assert_eq!(answer.status, StatusCode::UNAUTHORIZED, "signed out {path}");
     }
+    let import = app.send(import_post("a.csv", GOOD_CSV, None, false)).await;
+    assert_eq!(import.status, StatusCode::UNAUTHORIZED, "signed out import");
     assert_eq!(app.count(snapshot).await, before, "nothing changed");
     assert_eq!(
         app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'access_refused' AND target LIKE 'api:admin%'").await,
-        3 * ADMIN_CALLS.len() as i64,
+        3 * (ADMIN_CALLS.len() as i64 + 1),
         "every refusal is audited"
     );
 
@@ -272,4 +320,146 @@ async fn the_set_password_page_and_its_server_function_are_open_before_sign_in()
         ))
         .await;
     assert_eq!(answer.status, StatusCode::NOT_FOUND, "{}", answer.body);
+}
+
+/// Posts a file to the import form as the page does and follows the answer back to the
+/// page: its location and the page's text.
+async fn import_file(
+    app: &TestApp,
+    admin: &str,
+    file_name: &str,
+    bytes: &[u8],
+) -> (String, String) {
+    let answer = app
+        .send(import_post(file_name, bytes, Some(admin), true))
+        .await;
+    assert!(answer.status.is_redirection(), "{}", answer.body);
+    let location = answer.location().to_string();
+    let page = app
+        .get(location.split('#').next().unwrap_or(""), Some(admin))
+        .await;
+    assert_eq!(page.status, StatusCode::OK, "{location}");
+    (location, page.body)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_import_file_over_1_mib_or_not_utf8_is_refused_by_name_and_nothing_is_kept() {
+    let app = demo_app().await;
+    let admin = app.sign_in("admin@example.com").await;
+    let associations = "SELECT COUNT(*) FROM veteran_teams";
+    let before = app.count(associations).await;
+
+    // One byte over the limit: a file of real lines, padded.
+    let mut large = GOOD_CSV.to_vec();
+    large.resize(1024 * 1024 + 1, b'\n');
+    let (location, page) = import_file(&app, &admin, "everyone.csv", &large).await;
+    assert!(!location.contains("preview="), "{location}");
+    assert!(
+        page.contains("everyone.csv is larger than 1 MB, the limit for an import file."),
+        "{page}"
+    );
+
+    // Latin-1, as a spreadsheet saves plain "CSV": é is one byte, not UTF-8.
+    let latin1 = b"veteran_email,team_name,facility_station\nren\xe9@example.com,Pharmacy,999\n";
+    let (location, page) = import_file(&app, &admin, "latin.csv", latin1).await;
+    assert!(!location.contains("preview="), "{location}");
+    assert!(
+        page.contains("latin.csv is not UTF-8 text. Save it as CSV UTF-8 and choose it again."),
+        "{page}"
+    );
+
+    // "Preview import" with no file chosen: the browser sends an empty, nameless part.
+    let (location, page) = import_file(&app, &admin, "", b"").await;
+    assert!(!location.contains("preview="), "{location}");
+    assert!(page.contains("Choose a CSV file."), "{page}");
+
+    // Exactly 1 MiB, UTF-8 with the mark "CSV UTF-8" files start with, is previewed.
+    let mut full = "\u{feff}".as_bytes().to_vec();
+    full.extend_from_slice(GOOD_CSV);
+    full.resize(1024 * 1024, b'\n');
+    let (location, page) = import_file(&app, &admin, "ok.csv", &full).await;
+    assert!(location.contains("preview="), "{location}");
+    assert!(
+        page.contains("1 to add, 0 with no change, 0 rejected."),
+        "{page}"
+    );
+    assert_eq!(
+        app.count(associations).await,
+        before,
+        "a preview imports nothing"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reading_the_audit_log_or_a_report_is_itself_audited() {
+    let app = demo_app().await;
+    let admin = app.sign_in("admin@example.com").await;
+    let get = |path: &str| {
+        Request::get(path)
+            .header(header::COOKIE, &admin)
+            .body(Body::empty())
+            .unwrap()
+    };
+    let details = |action: &str| {
+        let sql = format!(
+            "SELECT COALESCE(detail, '') FROM audit_events WHERE action = '{action}' \
+             AND actor_id = (SELECT id FROM users WHERE email = 'admin@example.com') ORDER BY id"
+        );
+        let pool = app.state.db.pool.clone();
+        async move {
+            sqlx::query_scalar::<_, String>(&sql)
+                .fetch_all(&pool)
+                .await
+                .unwrap()
+        }
+    };
+
+    let page = app
+        .send(call(
+            "/api/admin_audit_log",
+            "patient=alex&outcome=denied",
+            Some(&admin),
+        ))
+        .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let viewed = details("audit_log_viewed").await;
+    assert_eq!(viewed.len(), 1, "{viewed:?}");
+    assert!(viewed[0].contains(r#""patient":"alex""#), "{}", viewed[0]);
+    assert!(viewed[0].contains(r#""outcome":"denied""#), "{}", viewed[0]);
+
+    let csv = app.send(get("/api/admin_audit_csv?person=casey")).await;
+    assert_eq!(csv.status, StatusCode::OK, "{}", csv.body);
+    let exported = details("audit_log_exported").await;
+    assert_eq!(exported.len(), 1, "{exported:?}");
+    assert!(
+        exported[0].contains(r#""person":"casey""#),
+        "{}",
+        exported[0]
+    );
+
+    let facility = app.count("SELECT MIN(id) FROM facilities").await;
+    let range = format!("report_on=facility%3A{facility}&from=2026-11-01&to=2026-11-27");
+    let report = app
+        .send(call("/api/admin_report", &range, Some(&admin)))
+        .await;
+    assert_eq!(report.status, StatusCode::OK, "{}", report.body);
+    let report_csv = app
+        .send(get(&format!("/api/admin_report_csv?{range}")))
+        .await;
+    assert_eq!(report_csv.status, StatusCode::OK, "{}", report_csv.body);
+    let reports = details("report_viewed").await;
+    assert_eq!(reports.len(), 2, "{reports:?}");
+    assert!(reports[0].contains(r#""as":"page""#), "{}", reports[0]);
+    assert!(reports[1].contains(r#""as":"csv""#), "{}", reports[1]);
+    for detail in &reports {
+        assert!(detail.contains(r#""from":"2026-11-01""#), "{detail}");
+        assert!(detail.contains(r#""to":"2026-11-27""#), "{detail}");
+    }
+
+    // A filter that needs correcting shows no events, so nothing was read.
+    let refused = app
+        .send(call("/api/admin_audit_log", "from=not-a-day", Some(&admin)))
+        .await;
+    assert_eq!(refused.status, StatusCode::OK, "{}", refused.body);
+    assert_eq!(details("audit_log_viewed").await.len(), 1);
 }

@@ -13,6 +13,7 @@ use super::types::{
 };
 use crate::error::AppError;
 use leptos::prelude::*;
+use leptos::server_fn::codec::{MultipartData, MultipartFormData};
 // Used by the server-only bodies (`PATH`, for failed-post redirects).
 #[cfg(feature = "ssr")]
 use leptos::server_fn::ServerFn;
@@ -314,18 +315,24 @@ pub async fn admin_set_blocked(team: i64, veteran: i64, blocked: String) -> Resu
     ssr::answer(changed, &back, &back, AdminSetBlocked::PATH, &[]).await
 }
 
-/// Keeps the pasted file for this administrator's session and shows its preview
-/// (`/admin/teams?preview=<token>`); nothing is imported yet.
-#[server(endpoint = "admin_preview_import")]
-pub async fn admin_preview_import(csv: String) -> Result<(), AppError> {
+/// Reads the chosen CSV file, keeps it for this administrator's session and shows its
+/// preview (`/admin/teams?preview=<token>`); nothing is imported yet. A multipart post, so
+/// the file goes with the plain form, without the wasm.
+#[server(input = MultipartFormData, endpoint = "admin_preview_import")]
+pub async fn admin_preview_import(data: MultipartData) -> Result<(), AppError> {
     use crate::server::access::{app_state, require_admin};
     let capability = require_admin("api:admin_preview_import").await?;
     let state = app_state()?;
-    // The whole-file problems (no header, empty) come back at once; line problems are the
-    // preview's business.
-    let checked = super::ssr::preview_import(&state.db, &capability, &csv).await;
+    // The whole-file problems (too large, not UTF-8, no header, empty) come back at once;
+    // line problems are the preview's business.
+    let checked = match ssr::chosen_csv(data).await {
+        Ok(csv) => super::ssr::preview_import(&state.db, &capability, &csv)
+            .await
+            .map(|_| csv),
+        Err(error) => Err(error),
+    };
     match checked {
-        Ok(_) => {
+        Ok(csv) => {
             let token = ssr::store_csv(&csv).await?;
             leptos_axum::redirect(&format!("/admin/teams?preview={token}#import-preview"));
             Ok(())
@@ -335,7 +342,7 @@ pub async fn admin_preview_import(csv: String) -> Result<(), AppError> {
                 "/admin/teams#import",
                 AdminPreviewImport::PATH,
                 error.clone(),
-                &[("csv", &csv)],
+                &[],
             )
             .await;
             Err(error)
@@ -351,7 +358,7 @@ pub async fn admin_import(preview: String) -> Result<(), AppError> {
     let state = app_state()?;
     let Some(csv) = ssr::stored_csv(&preview).await? else {
         return Err(AppError::Conflict {
-            message: "That preview is no longer available. Paste the file again.".to_string(),
+            message: "That preview is no longer available. Choose the file again.".to_string(),
         });
     };
     let imported =
@@ -578,7 +585,7 @@ pub mod ssr {
     use crate::error::AppError;
     use std::collections::BTreeMap;
 
-    /// The session key of the pasted import file awaiting "Import".
+    /// The session key of the chosen import file awaiting "Import".
     const IMPORT_KEY: &str = "admin_import";
     /// The session key of the set-password link last made, shown once on the person's page.
     const LINK_KEY: &str = "admin_password_link";
@@ -587,6 +594,42 @@ pub mod ssr {
     struct StoredCsv {
         token: String,
         csv: String,
+    }
+
+    /// The text of the file chosen at "CSV file" (the `csv` part of the post): at most
+    /// [`IMPORT_MAX_BYTES`](crate::admin::rules::IMPORT_MAX_BYTES), read no further than
+    /// that, and UTF-8.
+    pub async fn chosen_csv(
+        data: leptos::server_fn::codec::MultipartData,
+    ) -> Result<String, AppError> {
+        use crate::admin::rules::{import_file_text, import_file_too_large, IMPORT_MAX_BYTES};
+        let broke_off = || {
+            AppError::invalid(
+                "csv",
+                "The upload broke off before it finished. Please try again.",
+            )
+        };
+        let choose = || AppError::invalid("csv", "Choose a CSV file.");
+        let mut multipart = data.into_inner().ok_or_else(broke_off)?;
+        while let Some(mut field) = multipart.next_field().await.map_err(|_| broke_off())? {
+            if field.name() != Some("csv") {
+                continue;
+            }
+            // A form sent with no file chosen has one empty, nameless part.
+            let name = field.file_name().unwrap_or_default().to_string();
+            if name.is_empty() {
+                return Err(choose());
+            }
+            let mut bytes = Vec::new();
+            while let Some(chunk) = field.chunk().await.map_err(|_| broke_off())? {
+                if bytes.len() + chunk.len() > IMPORT_MAX_BYTES {
+                    return Err(import_file_too_large(&name));
+                }
+                bytes.extend_from_slice(&chunk);
+            }
+            return import_file_text(&name, bytes);
+        }
+        Err(choose())
     }
 
     pub fn origin() -> Origin {

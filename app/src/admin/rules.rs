@@ -1,6 +1,8 @@
 //! Rules the administration forms and the set-password page check, free of the database so
 //! they can be unit tested and shown in hints.
 
+use crate::error::AppError;
+
 /// DESIGN.md §3: passwords of at least 12 characters; a list of common passwords refused.
 pub const PASSWORD_MIN_CHARS: usize = 12;
 /// Long enough for any passphrase, short enough that hashing cannot be made to cost a lot.
@@ -86,6 +88,38 @@ pub fn station_number_problem(station: &str) -> Option<String> {
     }
 }
 
+/// The largest CSV file the import reads: 1 MiB holds the 10,000 lines a file may have
+/// (`IMPORT_MAX_LINES`) at about 100 characters each, and a post that large is read no
+/// further, so nobody can make the server hold more.
+pub const IMPORT_MAX_BYTES: usize = 1024 * 1024;
+
+/// Why a chosen file is refused for being larger than [`IMPORT_MAX_BYTES`].
+pub fn import_file_too_large(name: &str) -> AppError {
+    AppError::invalid(
+        "csv",
+        format!("{name} is larger than 1 MB, the limit for an import file. Split it and import each part."),
+    )
+}
+
+/// The text of a chosen import file, or why it can't be read: too large, or not UTF-8 (a
+/// spreadsheet saved as plain "CSV" in a legacy encoding). The byte-order mark that
+/// "CSV UTF-8" files start with is not part of the header.
+pub fn import_file_text(name: &str, bytes: Vec<u8>) -> Result<String, AppError> {
+    if bytes.len() > IMPORT_MAX_BYTES {
+        return Err(import_file_too_large(name));
+    }
+    let text = String::from_utf8(bytes).map_err(|_| {
+        AppError::invalid(
+            "csv",
+            format!("{name} is not UTF-8 text. Save it as CSV UTF-8 and choose it again."),
+        )
+    })?;
+    Ok(text
+        .strip_prefix('\u{feff}')
+        .map(str::to_string)
+        .unwrap_or(text))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -111,5 +145,29 @@ mod tests {
         assert!(station_number_problem("99").is_some());
         assert!(station_number_problem("ABC").is_some());
         assert!(station_number_problem("402GAXX").is_some());
+    }
+
+    #[test]
+    fn an_import_file_is_at_most_1_mib_of_utf8() {
+        let header = "veteran_email,team_name,facility_station\n";
+        assert_eq!(
+            import_file_text("a.csv", format!("\u{feff}{header}").into_bytes()).unwrap(),
+            header
+        );
+        let mut full = header.as_bytes().to_vec();
+        full.resize(IMPORT_MAX_BYTES, b' ');
+        assert!(import_file_text("a.csv", full.clone()).is_ok());
+        full.push(b' ');
+        let too_large = import_file_text("big.csv", full).unwrap_err();
+        assert!(too_large
+            .field("csv")
+            .unwrap()
+            .starts_with("big.csv is larger than 1 MB"));
+        let latin1 = b"veteran_email,team_name,facility_station\nren\xe9@example.com,A,999\n";
+        let not_utf8 = import_file_text("latin.csv", latin1.to_vec()).unwrap_err();
+        assert!(not_utf8
+            .field("csv")
+            .unwrap()
+            .starts_with("latin.csv is not UTF-8 text"));
     }
 }

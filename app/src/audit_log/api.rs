@@ -56,7 +56,8 @@ pub async fn admin_audit_log(
     let capability = require_admin("api:admin_audit_log").await?;
     let state = app_state()?;
     let filter = filter_of(person, patient, action, outcome, from, to);
-    let before = before.as_deref().and_then(AuditCursor::from_token);
+    let token = before;
+    let before = token.as_deref().and_then(AuditCursor::from_token);
     let mut page = AuditLogPage {
         filter,
         entries: Vec::new(),
@@ -66,6 +67,15 @@ pub async fn admin_audit_log(
     };
     match super::ssr::check(&page.filter) {
         Ok(checked) => {
+            super::ssr::record_read(
+                &state.db,
+                &capability,
+                &crate::admin::api::ssr::origin(),
+                crate::server::audit::Action::AuditLogViewed,
+                &page.filter,
+                before.map(|_| token.as_deref().unwrap_or_default()),
+            )
+            .await?;
             let (entries, next) =
                 super::ssr::events(&state.db, &capability, &checked, before, AUDIT_PAGE_SIZE)
                     .await?;
@@ -93,6 +103,15 @@ pub async fn admin_audit_csv(
     let state = app_state()?;
     let filter = filter_of(person, patient, action, outcome, from, to);
     let checked = super::ssr::check(&filter)?;
+    super::ssr::record_read(
+        &state.db,
+        &capability,
+        &crate::admin::api::ssr::origin(),
+        crate::server::audit::Action::AuditLogExported,
+        &filter,
+        None,
+    )
+    .await?;
     crate::reports::csv::attachment("audit-log.csv");
     Ok(TextStream::new(super::ssr::csv_export(
         state.db.clone(),

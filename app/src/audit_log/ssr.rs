@@ -9,8 +9,10 @@
 //! (`clock::DEFAULT_TIME_ZONE`): the log spans every facility.
 
 use super::types::{action_words, outcome_words, AuditCursor, AuditEntry, AuditFilter, OUTCOMES};
+use crate::admin::ssr::Origin;
 use crate::error::AppError;
 use crate::server::access::AdminCapability;
+use crate::server::audit::{self, Action, AuditEvent, Outcome};
 use crate::server::clock::{date_time, DEFAULT_TIME_ZONE};
 use crate::server::db::Db;
 use crate::team::ssr::Sql;
@@ -114,6 +116,28 @@ fn people(sql: &mut Sql, column: &str, text: &str) {
         " AND {column} IN (SELECT id FROM users WHERE email = {email} \
          OR LOWER(name) LIKE {pattern} ESCAPE '\\')"
     ));
+}
+
+/// Writes that an administrator read the audit log: it names patients, so reading it is
+/// itself audited (DESIGN.md §3). `detail` holds the filter as typed and, for a later
+/// page, where it started.
+pub async fn record_read(
+    db: &Db,
+    capability: &AdminCapability,
+    from: &Origin,
+    action: Action,
+    filter: &AuditFilter,
+    before: Option<&str>,
+) -> Result<(), AppError> {
+    let mut event = AuditEvent::new(action, Outcome::Success)
+        .actor(capability.user().id)
+        .target("audit_log")
+        .detail(serde_json::json!({ "filter": filter, "before": before }));
+    if let Some(address) = &from.0 {
+        event = event.from_address(address.clone());
+    }
+    audit::record(&db.pool, &event).await?;
+    Ok(())
 }
 
 /// One page of events, newest first, older than `before` when given, and the cursor of

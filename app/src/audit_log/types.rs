@@ -44,7 +44,7 @@ pub struct AuditEntry {
 }
 
 /// The stored action names the filter offers, with the words people see.
-pub const ACTIONS: [(&str, &str); 30] = [
+pub const ACTIONS: [(&str, &str); 34] = [
     ("sign_in", "Signed in"),
     ("sign_out", "Signed out"),
     ("access_refused", "Was refused access"),
@@ -84,6 +84,10 @@ pub const ACTIONS: [(&str, &str); 30] = [
     ("password_reset_issued", "Issued a password reset link"),
     ("password_set", "Set a password through a link"),
     ("caregiver_access_granted", "Gave a caregiver access"),
+    ("attachment_downloaded", "Downloaded an attachment"),
+    ("audit_log_viewed", "Viewed the audit log"),
+    ("audit_log_exported", "Downloaded the audit log"),
+    ("report_viewed", "Viewed or downloaded a report"),
 ];
 
 /// The outcomes, with their words.

@@ -56,6 +56,15 @@ pub async fn admin_report(
     match ssr::checked(&page.report_on, &page.from, &page.to) {
         Ok((scope, from, to)) => {
             let report = super::ssr::report(&state.db, &capability, scope, from, to).await?;
+            super::ssr::record_view(
+                &state.db,
+                &capability,
+                &crate::admin::api::ssr::origin(),
+                &report,
+                scope,
+                super::ssr::ReportRead::Page,
+            )
+            .await?;
             page.charts = super::charts::report_charts(&report);
             page.report = Some(report);
         }
@@ -76,6 +85,15 @@ pub async fn admin_report_csv(
     let state = app_state()?;
     let (scope, from, to) = ssr::checked(&report_on, &from, &to)?;
     let report = super::ssr::report(&state.db, &capability, scope, from, to).await?;
+    super::ssr::record_view(
+        &state.db,
+        &capability,
+        &crate::admin::api::ssr::origin(),
+        &report,
+        scope,
+        super::ssr::ReportRead::Csv,
+    )
+    .await?;
     let text = super::csv::report_csv(&report)?;
     super::csv::attachment(&format!("report-{}-{}.csv", report.from, report.to));
     Ok(TextStream::new(futures::stream::once(

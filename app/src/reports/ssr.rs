@@ -21,8 +21,10 @@
 //!   due time, counted from the oldest such message, had passed by the end.
 
 use super::types::{Report, ReportChoice, ReportRow, ReportScope, MAX_REPORT_DAYS};
+use crate::admin::ssr::Origin;
 use crate::error::AppError;
 use crate::server::access::AdminCapability;
+use crate::server::audit::{self, Action, AuditEvent, Outcome};
 use crate::server::db::Db;
 use crate::team::business_days::{business_ms_between, due_time_ms, DEFAULT_RESPONSE_TARGET_DAYS};
 use chrono::{NaiveDate, TimeZone};
@@ -118,6 +120,43 @@ pub async fn choices(
         });
     }
     Ok(choices)
+}
+
+/// How a report was read, for its audit event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReportRead {
+    Page,
+    Csv,
+}
+
+/// Writes that an administrator read a report (on the page or as CSV): what it covered
+/// and how, in `detail`.
+pub async fn record_view(
+    db: &Db,
+    capability: &AdminCapability,
+    origin: &Origin,
+    report: &Report,
+    scope: ReportScope,
+    read: ReportRead,
+) -> Result<(), AppError> {
+    let format = match read {
+        ReportRead::Page => "page",
+        ReportRead::Csv => "csv",
+    };
+    let mut event = AuditEvent::new(Action::ReportViewed, Outcome::Success)
+        .actor(capability.user().id)
+        .target(scope.to_value())
+        .detail(serde_json::json!({
+            "covers": report.covers,
+            "from": report.from,
+            "to": report.to,
+            "as": format,
+        }));
+    if let Some(address) = &origin.0 {
+        event = event.from_address(address.clone());
+    }
+    audit::record(&db.pool, &event).await?;
+    Ok(())
 }
 
 /// The report for `scope` from `from` to `to` (both days included, in the facility's zone).

@@ -58,6 +58,14 @@ pub enum Action {
     CaregiverAccessGranted,
     /// Someone downloaded an attachment (or was refused one: outcome `denied`).
     AttachmentDownloaded,
+    /// An administrator opened a page of the audit log, which names patients; the filter
+    /// used is in `detail`.
+    AuditLogViewed,
+    /// An administrator downloaded the audit log as CSV; the filter used is in `detail`.
+    AuditLogExported,
+    /// An administrator opened a report or downloaded it as CSV; what it covered is in
+    /// `detail`.
+    ReportViewed,
 }
 
 impl Action {
@@ -94,6 +102,9 @@ impl Action {
             Action::PasswordSet => "password_set",
             Action::CaregiverAccessGranted => "caregiver_access_granted",
             Action::AttachmentDownloaded => "attachment_downloaded",
+            Action::AuditLogViewed => "audit_log_viewed",
+            Action::AuditLogExported => "audit_log_exported",
+            Action::ReportViewed => "report_viewed",
         }
     }
 }

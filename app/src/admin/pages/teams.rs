@@ -118,7 +118,7 @@ fn TeamsView(
         <TeamTable teams />
         {preview.map(|(token, preview)| view! { <PreviewView token preview /> })}
         <AddTeam facilities kept=kept.clone() error=save_error />
-        <ImportForm kept error=import_error />
+        <ImportForm error=import_error />
     }
 }
 
@@ -237,21 +237,21 @@ fn AddTeam(
 }
 
 #[component]
-fn ImportForm(kept: BTreeMap<String, String>, error: Option<AppError>) -> impl IntoView {
+fn ImportForm(error: Option<AppError>) -> impl IntoView {
     let message = error.as_ref().and_then(|e| e.field("csv"));
-    let text = kept_or(&kept, "csv", "");
     view! {
         <section aria-labelledby="import" class="sm-admin-form">
             <h2 id="import">"Import Veteran–team associations"</h2>
-            <p>"Paste the contents of a CSV file. You'll see what it would change before anything is imported."</p>
-            <form method="post" action=AdminPreviewImport::PATH class="usa-form usa-form--large" novalidate>
+            <p>"Choose a CSV file. You'll see what it would change before anything is imported."</p>
+            // Multipart, so the file goes with the plain form, without the wasm.
+            <form method="post" action=AdminPreviewImport::PATH enctype="multipart/form-data" class="usa-form usa-form--large" novalidate>
                 <div class="usa-form-group" class:usa-form-group--error=message.is_some()>
-                    <label class="usa-label" for="csv">"CSV file contents"</label>
-                    <span class="usa-hint" id="csv-hint">{format!("The first line must be {}", IMPORT_HEADER.join(","))}</span>
+                    <label class="usa-label" for="csv">"CSV file"</label>
+                    <span class="usa-hint" id="csv-hint">{format!("The first line must be {}. At most 1 MB, saved as CSV UTF-8.", IMPORT_HEADER.join(","))}</span>
                     <FieldError id="csv" message=message.clone() />
-                    <textarea class="usa-textarea sm-csv" id="csv" name="csv" rows="8" inner_html=textarea_text(&text)
+                    <input class="usa-file-input" type="file" id="csv" name="csv" accept=".csv,text/csv"
                         aria-invalid=message.is_some().to_string()
-                        aria-describedby=if message.is_some() { "csv-hint csv-error" } else { "csv-hint" }></textarea>
+                        aria-describedby=if message.is_some() { "csv-hint csv-error" } else { "csv-hint" } />
                 </div>
                 <button type="submit" class="usa-button">"Preview import"</button>
             </form>

@@ -75,10 +75,7 @@ struct Row {
 /// Reads the file: the header, then one row per line (blank lines skipped).
 fn parse(csv_text: &str) -> Result<Vec<Row>, AppError> {
     if csv_text.trim().is_empty() {
-        return Err(AppError::invalid(
-            "csv",
-            "Paste the contents of a CSV file.",
-        ));
+        return Err(AppError::invalid("csv", "The file is empty."));
     }
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)

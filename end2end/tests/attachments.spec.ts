@@ -225,3 +225,43 @@ test("without JavaScript, files post with the form; a refused file comes back wi
   await expect(page.getByRole("link", { name: "invoice.pdf" })).toHaveCount(0);
   await context.close();
 });
+
+test("with JavaScript off, Remove takes a file off the draft and keeps the text; Enter still sends", async ({
+  browser,
+}) => {
+  const context = await browser.newContext({ javaScriptEnabled: false, baseURL: test.info().project.use.baseURL });
+  const page = await context.newPage();
+  await signInAs(page, "veteran@example.com", "/inbox");
+  await page.goto("/messages/new");
+  const subject = `No script remove ${unique()}`;
+  await page.getByLabel("To", { exact: true }).selectOption({ label: "Primary Care – Blue Team" });
+  await page.getByLabel("Category", { exact: true }).selectOption({ label: "General" });
+  await page.getByLabel("Subject", { exact: true }).fill(subject);
+  await message(page).fill("Two files for you.");
+  await attachInput(page).setInputFiles([
+    file("referral.pdf", "application/pdf", PDF),
+    file("wrong-photo.png", "image/png", PNG),
+  ]);
+  await page.getByRole("button", { name: "Save draft" }).click();
+  await expect(page).toHaveURL(/\/messages\/new\?draft=\d+$/);
+  await expect(attached(page).getByRole("listitem")).toHaveCount(2);
+
+  // "Remove" posts the form: the file goes, and what was typed since is kept on the draft.
+  await message(page).fill("Only the referral, sorry.");
+  await page.getByRole("button", { name: "Remove wrong-photo.png" }).click();
+  await expect(page).toHaveURL(/\/messages\/new\?draft=\d+$/);
+  await expect(attached(page).getByRole("listitem")).toHaveCount(1);
+  await expect(attached(page)).toContainText("referral.pdf");
+  await expect(attached(page)).not.toContainText("wrong-photo.png");
+  await expect(page.getByLabel("Subject", { exact: true })).toHaveValue(subject);
+  await expect(message(page)).toHaveValue("Only the referral, sorry.");
+
+  // Enter in a field still means "Send", not "Remove": the message goes with its file.
+  await page.getByLabel("Subject", { exact: true }).press("Enter");
+  await expect(page).toHaveURL(/\/messages\/\d+$/);
+  const files = page.getByRole("list", { name: "Attachments" });
+  await expect(files.getByRole("link", { name: "referral.pdf" })).toBeVisible();
+  await expect(files.getByRole("link", { name: "wrong-photo.png" })).toHaveCount(0);
+  await expect(page.getByText("Only the referral, sorry.").first()).toBeVisible();
+  await context.close();
+});

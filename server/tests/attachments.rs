@@ -738,3 +738,66 @@ async fn without_the_wasm_compose_posts_files_with_the_text_and_a_refusal_sends_
         .unwrap();
     assert_eq!(on_draft, 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_the_wasm_remove_takes_the_file_off_the_draft_and_keeps_the_text() {
+    let app = demo_app(&[]).await;
+    let alex = app.sign_in("veteran@example.com").await;
+    let jordan = app.sign_in("veteran2@example.com").await;
+    let team = app.primary_care().await.to_string();
+    let fields = |draft: &str, body: &str| {
+        vec![
+            ("client_key", uuid::Uuid::new_v4().to_string()),
+            ("draft_id", draft.to_string()),
+            ("care_team", team.clone()),
+            ("category", Category::TestResults.as_str().to_string()),
+            ("subject", "Rash photo".to_string()),
+            ("body", body.to_string()),
+        ]
+    };
+    let saving = fields("", "A photo of the rash.");
+    let answer = app
+        .post_compose(
+            &alex,
+            compose_form(&pairs(&saving), &[("rash.png", &png())], Some("save_draft")),
+        )
+        .await;
+    let draft: i64 = answer
+        .header("location")
+        .trim_start_matches("/messages/new?draft=")
+        .parse()
+        .expect("the draft page");
+    let file: String = sqlx::query_scalar("SELECT id FROM attachments WHERE draft_id = $1")
+        .bind(draft)
+        .fetch_one(&app.state.db.pool)
+        .await
+        .unwrap();
+
+    // Another Veteran naming Alex's file removes nothing of Alex's.
+    let mut theirs = fields("", "Not my file.");
+    theirs.push(("remove_file", file.clone()));
+    app.post_compose(&jordan, compose_form(&pairs(&theirs), &[], None))
+        .await;
+    assert_eq!(app.rows().await, 1);
+
+    // "Remove" posts the form with what was typed since: the file goes, the text is saved
+    // on the draft, and the draft page comes back. Nothing is sent.
+    let mut removing = fields(&draft.to_string(), "Changed my mind about the photo.");
+    removing.push(("remove_file", file.clone()));
+    let answer = app
+        .post_compose(&alex, compose_form(&pairs(&removing), &[], None))
+        .await;
+    assert!(answer.status.is_redirection(), "{}", answer.status);
+    assert_eq!(
+        answer.header("location"),
+        format!("/messages/new?draft={draft}")
+    );
+    assert_eq!(app.rows().await, 0);
+    let body: String = sqlx::query_scalar("SELECT body FROM drafts WHERE id = $1")
+        .bind(draft)
+        .fetch_one(&app.state.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(body, "Changed my mind about the photo.");
+    assert_eq!(app.messages_with_subject("Rash photo").await, 0);
+}

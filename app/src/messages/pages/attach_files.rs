@@ -6,6 +6,7 @@
 //! Refusals, the browser's or the server's, show at the field; nothing typed is touched.
 
 use super::compose::autosave::Autosave;
+use super::compose::with_files::REMOVE_FILE;
 use crate::attachments::rules::{format_size, ACCEPT, LIMITS_HINT};
 use crate::attachments::Attachment;
 use leptos::prelude::*;
@@ -116,7 +117,7 @@ pub(super) fn AttachFiles(
             </p>
             <ul class="sm-attachments" aria-label="Attached files" hidden=move || files.read().is_empty()>
                 <For each=move || files.get() key=|file| file.id.clone() let:file>
-                    <AttachedFile file files errors />
+                    <AttachedFile file files errors ready posts_without_wasm />
                 </For>
             </ul>
         </div>
@@ -124,11 +125,16 @@ pub(super) fn AttachFiles(
 }
 
 /// One attached file: its name and size, and "Remove" (its accessible name says which).
+/// Without the wasm, "Remove" on compose submits the form, naming the file, so the text
+/// goes with it and is kept (`with_files`); on a reply it waits, disabled, for the wasm,
+/// as the file input does. With the wasm it removes the file in place.
 #[component]
 fn AttachedFile(
     file: Attachment,
     files: RwSignal<Vec<Attachment>>,
     errors: RwSignal<Vec<String>>,
+    ready: RwSignal<bool>,
+    posts_without_wasm: bool,
 ) -> impl IntoView {
     let remove_label = format!("Remove {}", file.name);
     let id = file.id.clone();
@@ -144,7 +150,15 @@ fn AttachedFile(
             " "
             <span class="sm-attachments__facts">{format!("({})", format_size(file.size_bytes))}</span>
             " "
-            <button type="button" class="usa-button usa-button--unstyled" aria-label=remove_label on:click=on_remove>
+            <button
+                type=move || if ready.get() || !posts_without_wasm { "button" } else { "submit" }
+                name=REMOVE_FILE
+                value=file.id.clone()
+                disabled=move || !posts_without_wasm && !ready.get()
+                class="usa-button usa-button--unstyled"
+                aria-label=remove_label
+                on:click=on_remove
+            >
                 "Remove"
             </button>
         </li>

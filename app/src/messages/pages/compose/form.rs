@@ -122,6 +122,10 @@ pub(super) fn ComposeForm(data: ComposeData) -> impl IntoView {
             data-enhanced=move || enhanced.get().then_some("true")
             on:submit=on_submit
         >
+            // Pressing Enter in a field clicks the form's first submit button; without the
+            // wasm each file's "Remove" is one, so "Send" is repeated first, out of sight and
+            // of the tab order.
+            <button type="submit" class="usa-sr-only" tabindex="-1" aria-hidden="true">"Send"</button>
             <input type="hidden" name="client_key" value=client_key />
             <input
                 type="hidden"

@@ -3,6 +3,8 @@
 //! the message is sent as `send_new_message` would send it, or, for "Save draft", the
 //! draft page comes back. A refused file stops the send: the page comes back with each
 //! refusal at "Attach file", the files that were kept listed, and everything typed.
+//! "Remove" on a listed file posts the same form (the button names the file): the text is
+//! saved on the draft, the file leaves it, and the draft page comes back.
 
 use crate::error::AppError;
 use crate::messages::SentMessage;
@@ -20,6 +22,9 @@ pub enum SentMessageOrDraft {
 /// The field error a refused file is reported on (the file input's id).
 pub const ATTACHMENTS_FIELD: &str = "attachments";
 
+/// The name of each file's "Remove" button; its value is the file's id.
+pub const REMOVE_FILE: &str = "remove_file";
+
 #[server(input = MultipartFormData, endpoint = "send_new_message_with_files")]
 pub async fn send_new_message_with_files(
     data: MultipartData,
@@ -30,7 +35,7 @@ pub async fn send_new_message_with_files(
 
 #[cfg(feature = "ssr")]
 mod ssr {
-    use super::{SendNewMessageWithFiles, SentMessageOrDraft, ATTACHMENTS_FIELD};
+    use super::{SendNewMessageWithFiles, SentMessageOrDraft, ATTACHMENTS_FIELD, REMOVE_FILE};
     use crate::attachments::rules::MAX_TOTAL_BYTES;
     use crate::attachments::ssr::upload::{self, Received};
     use crate::error::AppError;
@@ -68,12 +73,19 @@ mod ssr {
                 return Err(error);
             }
         };
+        if let Some(file) = fields.get(REMOVE_FILE) {
+            if let Err(error) = remove(asking, file).await {
+                compose::keep_typed(&message, &error, path).await;
+                return Err(error);
+            }
+        }
         if !refused.is_empty() {
             let error = AppError::invalid(ATTACHMENTS_FIELD, refused.join(" "));
             compose::keep_typed(&message, &error, path).await;
             return Err(error);
         }
-        if fields.contains_key("save_draft") {
+        // "Remove" keeps the text as "Save draft" does: the page comes back from the draft.
+        if fields.contains_key("save_draft") || fields.contains_key(REMOVE_FILE) {
             // With files, the draft was saved as they arrived, after every text field.
             let id = match draft_id {
                 Some(id) => id,
@@ -185,6 +197,25 @@ mod ssr {
             }
         }
         Ok(refused)
+    }
+
+    /// "Remove" on one of the draft's files. A file already gone (the button pressed twice)
+    /// is what was asked for; one on another person's draft is untouched either way.
+    async fn remove(asking: &Asking, file: &str) -> Result<(), AppError> {
+        let state = &asking.state;
+        let mailbox =
+            crate::messages::ssr::mailbox(&state.db, &asking.capability, asking.veteran_id).await?;
+        match crate::attachments::ssr::records::remove_from_draft(
+            &state.db,
+            &state.attachments,
+            &mailbox,
+            file.trim(),
+        )
+        .await
+        {
+            Ok(()) | Err(AppError::NotFound) => Ok(()),
+            Err(error) => Err(error),
+        }
     }
 
     /// The message as typed, from the post's text fields.

@@ -104,6 +104,24 @@ fn Header(context: PageContext) -> impl IntoView {
     }
 }
 
+/// Whether the page finished its first hydration (browser only: false on the server and
+/// while that hydration runs, so what it renders matches the server's HTML). A component
+/// rendered afterwards, after a navigation inside the app, can start in its enhanced state.
+pub fn page_hydrated() -> bool {
+    #[cfg(feature = "hydrate")]
+    {
+        document()
+            .body()
+            .and_then(|body| body.get_attribute("data-hydrated"))
+            .as_deref()
+            == Some("true")
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        false
+    }
+}
+
 /// Sets `data-hydrated="true"` on `<body>` once this runs in the browser.
 fn mark_hydrated() {
     Effect::new(move |_| {

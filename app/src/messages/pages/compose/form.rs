@@ -75,7 +75,10 @@ pub(super) fn ComposeForm(data: ComposeData) -> impl IntoView {
     let on_submit = move |_: SubmitEvent| sender.set_sending();
     // Says when this form's handlers are live (autosave, "Go back and edit"): the page
     // marks `<body>` hydrated before the form inside its suspense is, and tests wait here.
-    let enhanced = RwSignal::new(false);
+    // Rendered again after a navigation inside the app (the crisis prompt's round trip), the
+    // form is enhanced from the start rather than waiting on an effect: a browser test saw
+    // that effect not run once in three runs, leaving the form on its no-wasm action.
+    let enhanced = RwSignal::new(crate::layout::page_hydrated());
     Effect::new(move |_| enhanced.set(true));
 
     let category_options = Category::ALL

@@ -26,7 +26,7 @@ use crate::error::AppError;
 use crate::server::access::AdminCapability;
 use crate::server::audit::{self, Action, AuditEvent, Outcome};
 use crate::server::db::Db;
-use crate::team::business_days::{business_ms_between, due_time_ms, DEFAULT_RESPONSE_TARGET_DAYS};
+use crate::team::business_days::{BusinessCalendar, DEFAULT_RESPONSE_TARGET_DAYS};
 use chrono::{NaiveDate, TimeZone};
 use chrono_tz::Tz;
 use sqlx::Row;
@@ -327,10 +327,13 @@ async fn team_figures(
         .await?,
         ..Figures::default()
     };
+    // A thread with a message in the range has its latest message (`last_message_at`, notes
+    // aside) in or after it: only those threads are read, not all the team ever had.
     let messages = sqlx::query(
         "SELECT m.sent_by_team, COUNT(*) AS sent FROM messages m \
          JOIN threads t ON t.id = m.thread_id \
-         WHERE t.team_id = $1 AND m.is_internal_note = 0 AND m.sent_at >= $2 AND m.sent_at < $3 \
+         WHERE t.team_id = $1 AND t.last_message_at >= $2 \
+           AND m.is_internal_note = 0 AND m.sent_at >= $2 AND m.sent_at < $3 \
          GROUP BY m.sent_by_team",
     )
     .bind(team.id)
@@ -376,15 +379,16 @@ async fn first_responses(
     .bind(end)
     .fetch_all(&db.pool)
     .await?;
+    let mut calendar = BusinessCalendar::new(zone);
     for row in rows {
         let first_at: i64 = row.try_get("first_at")?;
         let reply_at: Option<i64> = row.try_get("reply_at")?;
-        let due = due_time_ms(first_at, team.target_days, zone);
+        let due = calendar.due_time_ms(first_at, team.target_days);
         match reply_at {
             Some(reply_at) => {
                 figures
                     .response_ms
-                    .push(business_ms_between(first_at, reply_at, zone));
+                    .push(calendar.business_ms_between(first_at, reply_at));
                 figures.judged += 1;
                 if reply_at <= due {
                     figures.within_target += 1;
@@ -398,6 +402,16 @@ async fn first_responses(
 }
 
 /// Threads waiting on the team at `end`, and how many of them were overdue.
+///
+/// Read in two parts, so the work grows with the threads waiting now and the threads active
+/// since `end`, not with every thread the team ever had (issue 6 figures):
+/// - A thread with no message and no "Mark complete" at or after `end` is at `end` as it is
+///   now, and the thread's own bookkeeping says whether it waits and since when
+///   (`waiting_since`, kept by `messages::ssr` and `team::ssr::thread` on every message and
+///   completion, and indexed by team). `last_message_at` is its latest message (internal
+///   notes aside, which do not count here either) and `completed_at` its latest completion
+///   (a completion can only be undone by a later message).
+/// - A thread active at or after `end` is worked out from its history before `end`.
 async fn backlog(
     db: &Db,
     team: &Team,
@@ -405,9 +419,18 @@ async fn backlog(
     end: i64,
     figures: &mut Figures,
 ) -> Result<(), AppError> {
-    // For each thread: the oldest Veteran-side message after the team last replied or marked
-    // it complete, all before `end`. -1 stands for "never" (times are never negative).
-    let rows = sqlx::query(
+    let unchanged_since_end = sqlx::query_scalar::<_, i64>(
+        "SELECT waiting_since FROM threads WHERE team_id = $1 AND waiting_since IS NOT NULL \
+         AND last_message_at < $2 AND (completed_at IS NULL OR completed_at < $2)",
+    )
+    .bind(team.id)
+    .bind(end)
+    .fetch_all(&db.pool)
+    .await?;
+    // For each thread active since `end`: the oldest Veteran-side message after the team last
+    // replied or marked it complete, all before `end`. -1 stands for "never" (times are
+    // never negative).
+    let active_since_end = sqlx::query_scalar::<_, i64>(
         "SELECT w.waiting_since FROM (SELECT \
            (SELECT MIN(v.sent_at) FROM messages v WHERE v.thread_id = t.id AND v.sent_by_team = 0 \
               AND v.sent_at < $2 \
@@ -415,17 +438,19 @@ async fn backlog(
                     AND r.sent_by_team = 1 AND r.is_internal_note = 0 AND r.sent_at < $2), -1) \
               AND v.sent_at > COALESCE((SELECT MAX(e.at) FROM thread_events e WHERE e.thread_id = t.id \
                     AND e.kind = 'completed' AND e.at < $2), -1)) AS waiting_since \
-           FROM threads t WHERE t.team_id = $1 AND t.created_at < $2) w \
+           FROM threads t WHERE t.team_id = $1 AND t.created_at < $2 \
+             AND t.id IN (SELECT a.id FROM threads a WHERE a.team_id = $1 AND a.last_message_at >= $2 \
+                          UNION SELECT c.id FROM threads c WHERE c.team_id = $1 AND c.completed_at >= $2)) w \
          WHERE w.waiting_since IS NOT NULL",
     )
     .bind(team.id)
     .bind(end)
     .fetch_all(&db.pool)
     .await?;
-    for row in rows {
-        let waiting_since: i64 = row.try_get("waiting_since")?;
+    let mut calendar = BusinessCalendar::new(zone);
+    for waiting_since in unchanged_since_end.into_iter().chain(active_since_end) {
         figures.backlog += 1;
-        if due_time_ms(waiting_since, team.target_days, zone) <= end {
+        if calendar.due_time_ms(waiting_since, team.target_days) <= end {
             figures.overdue += 1;
         }
     }

@@ -67,6 +67,90 @@ pub fn is_business_day(date: NaiveDate) -> bool {
     HolidayCalendar::default().is_business_day(date)
 }
 
+/// Business-day arithmetic in one facility's zone, for many threads at once (a report over
+/// thousands): each year's holidays are worked out once, not once per thread. The free
+/// functions below answer the same, one thread at a time.
+pub struct BusinessCalendar {
+    zone: Tz,
+    holidays: HolidayCalendar,
+}
+
+impl BusinessCalendar {
+    pub fn new(zone: Tz) -> Self {
+        BusinessCalendar {
+            zone,
+            holidays: HolidayCalendar::default(),
+        }
+    }
+
+    /// See [`due_time`].
+    pub fn due_time(&mut self, waiting_since: DateTime<Utc>, business_days: u32) -> DateTime<Utc> {
+        let zone = self.zone;
+        let calendar = &mut self.holidays;
+        let arrived = waiting_since.with_timezone(&zone).naive_local();
+        let start = if calendar.is_business_day(arrived.date()) {
+            arrived
+        } else {
+            match calendar.next_business_day(arrived.date()) {
+                Some(date) => date.and_time(NaiveTime::MIN),
+                None => return waiting_since,
+            }
+        };
+        let mut date = start.date();
+        for _ in 0..business_days {
+            date = match calendar.next_business_day(date) {
+                Some(next) => next,
+                None => return waiting_since,
+            };
+        }
+        resolve_local(date.and_time(start.time()), zone).unwrap_or(waiting_since)
+    }
+
+    /// See [`due_time_ms`].
+    pub fn due_time_ms(&mut self, waiting_since_ms: i64, business_days: u32) -> i64 {
+        DateTime::<Utc>::from_timestamp_millis(waiting_since_ms)
+            .map(|since| self.due_time(since, business_days).timestamp_millis())
+            .unwrap_or(waiting_since_ms)
+    }
+
+    /// See [`business_ms_between`].
+    pub fn business_ms_between(&mut self, start_ms: i64, end_ms: i64) -> i64 {
+        match (
+            DateTime::<Utc>::from_timestamp_millis(start_ms),
+            DateTime::<Utc>::from_timestamp_millis(end_ms),
+        ) {
+            (Some(start), Some(end)) => self.business_millis(start, end),
+            _ => 0,
+        }
+    }
+
+    fn business_millis(&mut self, start: DateTime<Utc>, end: DateTime<Utc>) -> i64 {
+        if end <= start {
+            return 0;
+        }
+        let zone = self.zone;
+        let last = end.with_timezone(&zone).date_naive();
+        let mut date = start.with_timezone(&zone).date_naive();
+        let mut total = 0;
+        loop {
+            if self.holidays.is_business_day(date) {
+                let open = resolve_local(date.and_time(BUSINESS_DAY_START), zone);
+                let close = resolve_local(date.and_time(BUSINESS_DAY_END), zone);
+                if let (Some(open), Some(close)) = (open, close) {
+                    let (from, to) = (open.max(start), close.min(end));
+                    if to > from {
+                        total += (to - from).num_milliseconds();
+                    }
+                }
+            }
+            match date.succ_opt() {
+                Some(next) if date < last => date = next,
+                _ => return total,
+            }
+        }
+    }
+}
+
 /// When a thread that started waiting on the team at `waiting_since` is due, given the team's
 /// target of `business_days` (see the module documentation for the rules).
 ///
@@ -77,32 +161,13 @@ pub fn is_business_day(date: NaiveDate) -> bool {
 /// or holiday, at the start of the next business day). Times outside chrono's range (about
 /// 262,000 years either way) give back `waiting_since`: due at once, never silently late.
 pub fn due_time(waiting_since: DateTime<Utc>, business_days: u32, zone: Tz) -> DateTime<Utc> {
-    let mut calendar = HolidayCalendar::default();
-    let arrived = waiting_since.with_timezone(&zone).naive_local();
-    let start = if calendar.is_business_day(arrived.date()) {
-        arrived
-    } else {
-        match calendar.next_business_day(arrived.date()) {
-            Some(date) => date.and_time(NaiveTime::MIN),
-            None => return waiting_since,
-        }
-    };
-    let mut date = start.date();
-    for _ in 0..business_days {
-        date = match calendar.next_business_day(date) {
-            Some(next) => next,
-            None => return waiting_since,
-        };
-    }
-    resolve_local(date.and_time(start.time()), zone).unwrap_or(waiting_since)
+    BusinessCalendar::new(zone).due_time(waiting_since, business_days)
 }
 
 /// [`due_time`] on epoch milliseconds, as the database stores them. A time chrono cannot
 /// represent is given back unchanged (due at once).
 pub fn due_time_ms(waiting_since_ms: i64, business_days: u32, zone: Tz) -> i64 {
-    DateTime::<Utc>::from_timestamp_millis(waiting_since_ms)
-        .map(|since| due_time(since, business_days, zone).timestamp_millis())
-        .unwrap_or(waiting_since_ms)
+    BusinessCalendar::new(zone).due_time_ms(waiting_since_ms, business_days)
 }
 
 /// The business hours between two instants: the part of `start..end` that falls between
@@ -110,45 +175,13 @@ pub fn due_time_ms(waiting_since_ms: i64, business_days: u32, zone: Tz) -> i64 {
 /// (0 when `end` is not after `start`). For reports such as "first response time in business
 /// hours". The work is one step per calendar day between the two.
 pub fn business_hours_between(start: DateTime<Utc>, end: DateTime<Utc>, zone: Tz) -> f64 {
-    business_millis(start, end, zone) as f64 / 3_600_000.0
+    BusinessCalendar::new(zone).business_millis(start, end) as f64 / 3_600_000.0
 }
 
 /// [`business_hours_between`] on epoch milliseconds, in milliseconds. Times chrono cannot
 /// represent count as no business time (0).
 pub fn business_ms_between(start_ms: i64, end_ms: i64, zone: Tz) -> i64 {
-    match (
-        DateTime::<Utc>::from_timestamp_millis(start_ms),
-        DateTime::<Utc>::from_timestamp_millis(end_ms),
-    ) {
-        (Some(start), Some(end)) => business_millis(start, end, zone),
-        _ => 0,
-    }
-}
-
-fn business_millis(start: DateTime<Utc>, end: DateTime<Utc>, zone: Tz) -> i64 {
-    if end <= start {
-        return 0;
-    }
-    let mut calendar = HolidayCalendar::default();
-    let last = end.with_timezone(&zone).date_naive();
-    let mut date = start.with_timezone(&zone).date_naive();
-    let mut total = 0;
-    loop {
-        if calendar.is_business_day(date) {
-            let open = resolve_local(date.and_time(BUSINESS_DAY_START), zone);
-            let close = resolve_local(date.and_time(BUSINESS_DAY_END), zone);
-            if let (Some(open), Some(close)) = (open, close) {
-                let (from, to) = (open.max(start), close.min(end));
-                if to > from {
-                    total += (to - from).num_milliseconds();
-                }
-            }
-        }
-        match date.succ_opt() {
-            Some(next) if date < last => date = next,
-            _ => return total,
-        }
-    }
+    BusinessCalendar::new(zone).business_ms_between(start_ms, end_ms)
 }
 
 /// The calendar dates of the federal holidays of `year`, before weekend dates are moved.
@@ -185,12 +218,11 @@ fn observed_on(holiday: NaiveDate) -> Option<NaiveDate> {
     }
 }
 
-/// The observed holidays of one year at a time, so a walk from day to day computes each
-/// year's list once.
+/// The observed holidays of each year met so far, so a walk from day to day, or a report
+/// over many threads, computes each year's list once.
 #[derive(Default)]
 struct HolidayCalendar {
-    year: Option<i32>,
-    observed: Vec<NaiveDate>,
+    years: Vec<(i32, Vec<NaiveDate>)>,
 }
 
 impl HolidayCalendar {
@@ -198,11 +230,15 @@ impl HolidayCalendar {
         if matches!(date.weekday(), Weekday::Sat | Weekday::Sun) {
             return false;
         }
-        if self.year != Some(date.year()) {
-            self.year = Some(date.year());
-            self.observed = observed_holidays(date.year());
-        }
-        !self.observed.contains(&date)
+        let year = date.year();
+        let known = match self.years.iter().position(|(known, _)| *known == year) {
+            Some(index) => index,
+            None => {
+                self.years.push((year, observed_holidays(year)));
+                self.years.len() - 1
+            }
+        };
+        !self.years[known].1.contains(&date)
     }
 
     /// The first business day after `date`.

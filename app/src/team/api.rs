@@ -395,7 +395,10 @@ pub async fn team_reassign(thread_id: i64, team: String, reason: String) -> Resu
     Ok(())
 }
 
-/// "Reply": the care team's answer, with the clinician's signature.
+/// "Reply": the care team's answer, with the clinician's signature and the files on their
+/// reply draft in the thread. The page's form posts `team_send_reply_with_files`
+/// (multipart, so files go without the wasm too); this is the same reply for a post that
+/// carries no files.
 #[server(endpoint = "team_send_reply")]
 pub async fn team_send_reply(
     thread_id: i64,

@@ -1,9 +1,10 @@
 //! "Attach file" on the compose form, the reply form and the care team's reply form
-//! (issue 5): the files saved with the draft, each with "Remove", and a real file input. With the wasm, chosen files are checked here against
-//! the rules the browser can judge (type by name, size, count, total; the same
-//! `attachments::rules` the server applies), and the rest upload at once onto the draft
-//! (saved first when there is none yet), so they are kept with it and go with the message.
-//! Refusals, the browser's or the server's, show at the field; nothing typed is touched.
+//! (issue 5): the files saved with the draft, each with "Remove", and a real file input.
+//! With the wasm, chosen files are checked here against the rules the browser can judge
+//! (type by name, size, count, total; the same `attachments::rules` the server applies),
+//! and the rest upload at once onto the draft (saved first when there is none yet), so
+//! they are kept with it and go with the message. Refusals, the browser's or the
+//! server's, show at the field; nothing typed is touched.
 
 use super::compose::autosave::Autosave;
 use super::compose::with_files::REMOVE_FILE;

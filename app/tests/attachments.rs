@@ -11,10 +11,11 @@ use app::attachments::ssr::storage::{AttachmentStore, SealedFile, StorageConfig}
 use app::auth::SignedInUser;
 use app::error::AppError;
 use app::messages::ssr as messaging;
-use app::messages::{Category, DraftInput, NewMessage, Reply};
-use app::server::access::{trusted, MessagingCapability};
+use app::messages::{Category, DraftInput, Folder, NewMessage, Reply, Sort};
+use app::server::access::{trusted, MessagingCapability, TeamCapability};
 use app::server::db::Db;
 use app::server::{demo, users};
+use app::team::ssr as team;
 
 async fn user(db: &Db, email: &str) -> SignedInUser {
     users::credentials_by_email(&db.pool, email)
@@ -141,6 +142,9 @@ on_both_databases!(
     limits_hold_for_each_draft,
     deleting_a_draft_deletes_its_rows_and_orphans_are_reported,
     a_reply_drafts_files_travel_with_the_reply,
+    a_team_replys_files_reach_the_veteran_and_caregiver,
+    a_clinician_of_another_team_finds_nothing,
+    a_member_taken_off_the_team_loses_the_pending_files,
 );
 
 async fn a_drafts_files_are_its_authors_alone_until_sent(db: &Db) {
@@ -419,5 +423,507 @@ async fn a_reply_drafts_files_travel_with_the_reply(db: &Db) {
     assert_eq!(
         downloads(db, &w.morgan, &photo.id).await.unwrap(),
         "photo.jpg"
+    );
+}
+
+// ---- A care team member's files on their reply (issue 5: "for clinicians" too) ----
+
+/// Alex's most recent thread with Primary Care (Morgan's and Casey's team).
+async fn alex_primary_care_thread(db: &Db, w: &World) -> i64 {
+    sqlx::query_scalar(
+        "SELECT id FROM threads WHERE veteran_id = $1 AND team_id = $2 \
+         ORDER BY last_message_at DESC LIMIT 1",
+    )
+    .bind(w.alex.id)
+    .bind(w.primary_care)
+    .fetch_one(&db.pool)
+    .await
+    .unwrap()
+}
+
+fn team_can(person: &SignedInUser) -> TeamCapability {
+    trusted::team(person.clone()).unwrap()
+}
+
+/// A clinician who leads Pharmacy only.
+async fn pharmacist(db: &Db) -> SignedInUser {
+    let pharmacy: i64 = sqlx::query_scalar("SELECT id FROM care_teams WHERE name = 'Pharmacy'")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO users (email, name, role, created_at, updated_at) \
+         VALUES ('pat@example.com', 'Pat Kim', 'clinician', 0, 0) RETURNING id",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO team_members (team_id, user_id, team_role, created_at) VALUES ($1, $2, 'lead', 0)",
+    )
+    .bind(pharmacy)
+    .bind(id)
+    .execute(&db.pool)
+    .await
+    .unwrap();
+    user(db, "pat@example.com").await
+}
+
+/// Seals and stores `plain`, then records it on a care team member's reply draft.
+async fn team_attach(
+    db: &Db,
+    w: &World,
+    clinician: &TeamCapability,
+    draft_id: i64,
+    name: &str,
+    plain: &[u8],
+) -> Result<Result<app::attachments::Attachment, Refusal>, AppError> {
+    let mut writer = w.store.begin().unwrap();
+    writer.write(plain).await.unwrap();
+    let sealed = writer.finish().await.unwrap();
+    let recorded = records::attach_to_draft(
+        db,
+        clinician,
+        draft_id,
+        &StoredUpload {
+            display_name: name,
+            file_type: FileType::from_name(name).unwrap(),
+            sealed: &sealed,
+        },
+    )
+    .await;
+    if !matches!(recorded, Ok(Ok(_))) {
+        w.store.delete(&sealed.id).await.unwrap();
+    }
+    recorded
+}
+
+/// What the Drafts folder shows `person` (acting for Alex): the drafts and their count.
+async fn alex_drafts(db: &Db, w: &World, person: &SignedInUser) -> (Vec<i64>, i64) {
+    let can = trusted::messaging(person.clone()).unwrap();
+    let listed = messaging::list_drafts(db, &can, w.alex.id, Sort::NewestFirst, None)
+        .await
+        .unwrap()
+        .rows
+        .into_iter()
+        .map(|d| d.draft_id)
+        .collect();
+    let count = messaging::folders(db, &can, w.alex.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|f| f.folder == Folder::Drafts)
+        .unwrap()
+        .total;
+    (listed, count)
+}
+
+async fn a_team_replys_files_reach_the_veteran_and_caregiver(db: &Db) {
+    let w = world(db).await;
+    let casey = user(db, "nurse@example.com").await;
+    let (morgan, casey_can) = (team_can(&w.morgan), team_can(&casey));
+    let thread = alex_primary_care_thread(db, &w).await;
+    assert_eq!(team::reply_draft(db, &morgan, thread).await.unwrap(), None);
+    let draft = team::reply_draft_for_files(db, &morgan, thread)
+        .await
+        .unwrap();
+    // One reply draft per author and thread: asking again finds the same one.
+    assert_eq!(
+        team::reply_draft_for_files(db, &morgan, thread)
+            .await
+            .unwrap(),
+        draft
+    );
+    let plan = team_attach(db, &w, &morgan, draft, "care plan.pdf", b"%PDF-1.7 plan")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        team::reply_draft(db, &morgan, thread).await.unwrap(),
+        Some(draft)
+    );
+    assert_eq!(
+        records::draft_attachments(db, &morgan, draft)
+            .await
+            .unwrap(),
+        vec![plan.clone()]
+    );
+    // The team's rules are the same rules: a fifth file does not fit.
+    for name in ["a.txt", "b.txt", "c.txt"] {
+        team_attach(db, &w, &morgan, draft, name, b"text")
+            .await
+            .unwrap()
+            .unwrap();
+    }
+    assert_eq!(
+        team_attach(db, &w, &morgan, draft, "e.txt", b"text")
+            .await
+            .unwrap()
+            .unwrap_err(),
+        Refusal::TooManyFiles {
+            name: "e.txt".to_string()
+        }
+    );
+    let listed = records::draft_attachments(db, &morgan, draft)
+        .await
+        .unwrap();
+    for extra in listed.iter().filter(|f| f.id != plan.id) {
+        records::remove_from_draft(db, &w.store, &morgan, &extra.id)
+            .await
+            .unwrap();
+    }
+
+    // Until sent it is Morgan's alone: not the Veteran's, the caregiver's or a colleague's.
+    assert_eq!(
+        downloads(db, &w.morgan, &plan.id).await.unwrap(),
+        "care plan.pdf"
+    );
+    for other in [&w.alex, &w.sam, &casey] {
+        assert_eq!(
+            downloads(db, other, &plan.id).await.unwrap_err(),
+            AppError::NotFound,
+            "{} must not see a team reply draft's file",
+            other.email
+        );
+    }
+    assert_eq!(
+        records::draft_attachments(db, &casey_can, draft)
+            .await
+            .unwrap_err(),
+        AppError::NotFound
+    );
+    // Never in the Veteran's or the caregiver's Drafts, its list or its count.
+    for person in [&w.alex, &w.sam] {
+        let (listed, count) = alex_drafts(db, &w, person).await;
+        assert!(!listed.contains(&draft), "{} lists it", person.email);
+        assert_eq!(count, 0, "{} counts it", person.email);
+        let can = trusted::messaging(person.clone()).unwrap();
+        assert_eq!(
+            messaging::get_draft(db, &can, w.alex.id, draft)
+                .await
+                .unwrap_err(),
+            AppError::NotFound
+        );
+        assert_eq!(
+            messaging::delete_draft(db, &can, w.alex.id, draft)
+                .await
+                .unwrap_err(),
+            AppError::NotFound
+        );
+        let seen = messaging::open_thread(db, &can, w.alex.id, thread)
+            .await
+            .unwrap();
+        assert_eq!(seen.reply_draft, None, "{}'s reply box", person.email);
+    }
+    let mailbox = messaging::mailbox(db, &w.alex_can, w.alex.id)
+        .await
+        .unwrap();
+    assert_eq!(
+        records::draft_attachments(db, &mailbox, draft)
+            .await
+            .unwrap_err(),
+        AppError::NotFound
+    );
+    assert_eq!(
+        records::remove_from_draft(db, &w.store, &mailbox, &plan.id)
+            .await
+            .unwrap_err(),
+        AppError::NotFound
+    );
+
+    // "Reply": the file goes with the message, the draft is done.
+    let sent = team::reply(
+        db,
+        &morgan,
+        thread,
+        &Reply {
+            body: "Your care plan is attached.".to_string(),
+            client_key: uuid::Uuid::new_v4().to_string(),
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        records::message_attachments(&db.pool, &[sent.message_id])
+            .await
+            .unwrap(),
+        vec![(sent.message_id, plan.clone())]
+    );
+    assert_eq!(team::reply_draft(db, &morgan, thread).await.unwrap(), None);
+    // The Veteran sees it on the reply, and the Veteran, the caregiver and the whole team
+    // can open it; another Veteran cannot.
+    let seen = messaging::open_thread(db, &w.alex_can, w.alex.id, thread)
+        .await
+        .unwrap();
+    let reply = seen
+        .messages
+        .iter()
+        .find(|m| m.message_id == sent.message_id)
+        .unwrap();
+    assert_eq!(reply.attachments, vec![plan.clone()]);
+    for participant in [&w.alex, &w.sam, &casey, &w.morgan] {
+        assert_eq!(
+            downloads(db, participant, &plan.id).await.unwrap(),
+            "care plan.pdf",
+            "{}",
+            participant.email
+        );
+    }
+    assert_eq!(
+        downloads(db, &w.jordan, &plan.id).await.unwrap_err(),
+        AppError::NotFound
+    );
+    // Sent files are medical records: not even their author removes them now.
+    assert_eq!(
+        records::remove_from_draft(db, &w.store, &morgan, &plan.id)
+            .await
+            .unwrap_err(),
+        AppError::NotFound
+    );
+    // Each download is audited with the patient whose record it is.
+    let patients: Vec<Option<i64>> = sqlx::query_scalar(
+        "SELECT patient_id FROM audit_events WHERE action = 'attachment_downloaded' \
+         AND outcome = 'success'",
+    )
+    .fetch_all(&db.pool)
+    .await
+    .unwrap();
+    assert_eq!(patients, vec![Some(w.alex.id); 5]);
+    // The stored files are exactly the one sent: removed ones left nothing behind.
+    assert_eq!(w.store.stored_ids().await.unwrap(), vec![plan.id]);
+}
+
+async fn a_clinician_of_another_team_finds_nothing(db: &Db) {
+    let w = world(db).await;
+    let morgan = team_can(&w.morgan);
+    let pat = pharmacist(db).await;
+    let pat_can = team_can(&pat);
+    let thread = alex_primary_care_thread(db, &w).await;
+    let draft = team::reply_draft_for_files(db, &morgan, thread)
+        .await
+        .unwrap();
+    let plan = team_attach(db, &w, &morgan, draft, "plan.pdf", b"%PDF-1.7 plan")
+        .await
+        .unwrap()
+        .unwrap();
+
+    // Pat is on Pharmacy: the thread, the draft and the file are not there for Pat.
+    assert_eq!(
+        team::reply_draft_for_files(db, &pat_can, thread)
+            .await
+            .unwrap_err(),
+        AppError::NotFound
+    );
+    assert_eq!(team::reply_draft(db, &pat_can, thread).await.unwrap(), None);
+    assert_eq!(
+        team_attach(db, &w, &pat_can, draft, "x.pdf", b"%PDF-1.7 x")
+            .await
+            .unwrap_err(),
+        AppError::NotFound,
+        "upload"
+    );
+    assert_eq!(
+        records::draft_usage(db, &pat_can, draft).await.unwrap_err(),
+        AppError::NotFound
+    );
+    assert_eq!(
+        records::draft_attachments(db, &pat_can, draft)
+            .await
+            .unwrap_err(),
+        AppError::NotFound,
+        "list"
+    );
+    assert_eq!(
+        records::remove_from_draft(db, &w.store, &pat_can, &plan.id)
+            .await
+            .unwrap_err(),
+        AppError::NotFound,
+        "remove"
+    );
+    assert_eq!(
+        downloads(db, &pat, &plan.id).await.unwrap_err(),
+        AppError::NotFound,
+        "download"
+    );
+    // Nothing changed for Morgan.
+    assert_eq!(
+        records::draft_attachments(db, &morgan, draft)
+            .await
+            .unwrap(),
+        vec![plan.clone()]
+    );
+    // Once sent, still nothing for another team.
+    team::reply(
+        db,
+        &morgan,
+        thread,
+        &Reply {
+            body: "Attached.".to_string(),
+            client_key: uuid::Uuid::new_v4().to_string(),
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        downloads(db, &pat, &plan.id).await.unwrap_err(),
+        AppError::NotFound
+    );
+    let denied: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_events WHERE action = 'attachment_downloaded' \
+         AND outcome = 'denied' AND actor_id = $1",
+    )
+    .bind(pat.id)
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    assert_eq!(denied, 2);
+}
+
+async fn a_member_taken_off_the_team_loses_the_pending_files(db: &Db) {
+    let w = world(db).await;
+    let casey = user(db, "nurse@example.com").await;
+    let riley = user(db, "admin@example.com").await;
+    let (morgan, casey_can) = (team_can(&w.morgan), team_can(&casey));
+    let thread = alex_primary_care_thread(db, &w).await;
+    let caseys_draft = team::reply_draft_for_files(db, &casey_can, thread)
+        .await
+        .unwrap();
+    let caseys = team_attach(
+        db,
+        &w,
+        &casey_can,
+        caseys_draft,
+        "dose.pdf",
+        b"%PDF-1.7 dose",
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    let morgans_draft = team::reply_draft_for_files(db, &morgan, thread)
+        .await
+        .unwrap();
+    let morgans = team_attach(db, &w, &morgan, morgans_draft, "plan.pdf", b"%PDF-1.7 plan")
+        .await
+        .unwrap()
+        .unwrap();
+    // Alex's own reply draft in the same thread, with a file: it never depends on a team.
+    let alexs_draft = messaging::save_draft(
+        db,
+        &w.alex_can,
+        w.alex.id,
+        &DraftInput {
+            draft_id: None,
+            thread_id: Some(thread),
+            care_team_id: None,
+            category: None,
+            subject: String::new(),
+            body: "A photo.".to_string(),
+        },
+    )
+    .await
+    .unwrap()
+    .draft_id;
+    let alexs = attach(db, &w, alexs_draft, "photo.png", b"\x89PNG\r\n\x1a\n....")
+        .await
+        .unwrap();
+
+    // Off the team, the files are out of Casey's reach at once, whatever took her off.
+    let membership = |sql: &'static str| {
+        sqlx::query(sql)
+            .bind(w.primary_care)
+            .bind(casey.id)
+            .execute(&db.pool)
+    };
+    membership("DELETE FROM team_members WHERE team_id = $1 AND user_id = $2")
+        .await
+        .unwrap();
+    assert_eq!(
+        records::draft_attachments(db, &casey_can, caseys_draft)
+            .await
+            .unwrap_err(),
+        AppError::NotFound
+    );
+    assert_eq!(
+        downloads(db, &casey, &caseys.id).await.unwrap_err(),
+        AppError::NotFound
+    );
+    assert_eq!(
+        team::reply_draft(db, &casey_can, thread).await.unwrap(),
+        None
+    );
+    membership(
+        "INSERT INTO team_members (team_id, user_id, team_role, created_at) VALUES ($1, $2, 'member', 0)",
+    )
+    .await
+    .unwrap();
+    assert_eq!(downloads(db, &casey, &caseys.id).await.unwrap(), "dose.pdf");
+
+    // The administrator takes her off the team: her reply draft and its file go (audited);
+    // Morgan's and Alex's stay.
+    let admin = trusted::admin(riley.clone()).unwrap();
+    let gone = app::admin::ssr::remove_member(
+        db,
+        &admin,
+        &app::admin::ssr::Origin(Some("203.0.113.9".to_string())),
+        w.primary_care,
+        casey.id,
+    )
+    .await
+    .unwrap();
+    assert_eq!(gone, vec![caseys.id.clone()]);
+    records::delete_files(&w.store, &gone).await;
+    assert_eq!(
+        records::find_orphans(db, &w.store).await.unwrap(),
+        records::OrphanReport::default()
+    );
+    let left: Vec<i64> = sqlx::query_scalar("SELECT id FROM drafts ORDER BY id")
+        .fetch_all(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(left, vec![morgans_draft, alexs_draft]);
+    let audited: (i64, Option<i64>, Option<String>) = sqlx::query_as(
+        "SELECT actor_id, patient_id, target FROM audit_events WHERE action = 'draft_deleted'",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        audited,
+        (
+            riley.id,
+            Some(w.alex.id),
+            Some(format!("draft:{caseys_draft}"))
+        )
+    );
+    // Back on the team later, she finds nothing waiting.
+    membership(
+        "INSERT INTO team_members (team_id, user_id, team_role, created_at) VALUES ($1, $2, 'member', 0)",
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        team::reply_draft(db, &casey_can, thread).await.unwrap(),
+        None
+    );
+
+    // The thread moves to Pharmacy, where Morgan is not: Morgan's pending file goes too,
+    // and Alex's reply draft keeps its photo.
+    let pharmacy: i64 = sqlx::query_scalar("SELECT id FROM care_teams WHERE name = 'Pharmacy'")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    let gone = team::reassign_team(db, &morgan, thread, pharmacy, "For the pharmacist.", None)
+        .await
+        .unwrap();
+    assert_eq!(gone, vec![morgans.id.clone()]);
+    records::delete_files(&w.store, &gone).await;
+    assert_eq!(
+        downloads(db, &w.morgan, &morgans.id).await.unwrap_err(),
+        AppError::NotFound
+    );
+    assert_eq!(w.store.stored_ids().await.unwrap(), vec![alexs.id.clone()]);
+    assert_eq!(
+        downloads(db, &w.alex, &alexs.id).await.unwrap(),
+        "photo.png"
     );
 }

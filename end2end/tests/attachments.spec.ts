@@ -265,3 +265,123 @@ test("with JavaScript off, Remove takes a file off the draft and keeps the text;
   await expect(page.getByText("Only the referral, sorry.").first()).toBeVisible();
   await context.close();
 });
+
+/** Alex starts a conversation with Primary Care for the team to answer; returns its address. */
+async function alexWritesToPrimaryCare(page: Page, subject: string) {
+  await signInAs(page, "veteran@example.com", "/inbox");
+  await openCompose(page);
+  await page.getByLabel("To", { exact: true }).selectOption({ label: "Primary Care – Blue Team" });
+  await page.getByLabel("Category", { exact: true }).selectOption({ label: "General" });
+  await page.getByLabel("Subject", { exact: true }).fill(subject);
+  await message(page).fill("Could you send me my care plan?");
+  await page.getByRole("button", { name: "Send", exact: true }).click();
+  await expect(page).toHaveURL(/\/messages\/\d+$/);
+  return new URL(page.url()).pathname;
+}
+
+/** The nurse opens that conversation from the team inbox, found by its subject. */
+async function nurseOpens(nurse: Page, subject: string) {
+  await signInAs(nurse, "nurse@example.com", "/team");
+  await nurse.goto(`/team?q=${encodeURIComponent(subject)}`);
+  await nurse.getByRole("link", { name: subject }).first().click();
+  await expect(nurse.getByRole("heading", { level: 1 })).toContainText(subject);
+}
+
+test("a care team member attaches files to a reply; a refused file keeps the reply; the Veteran downloads the same bytes", async ({
+  page,
+  browser,
+}) => {
+  const subject = `Care plan please ${unique()}`;
+  const thread = await alexWritesToPrimaryCare(page, subject);
+
+  const nurse = await newPage(browser);
+  await nurseOpens(nurse, subject);
+  await hydrated(nurse);
+  await expect(nurse.locator("#attachments-hint")).toHaveText(
+    "Up to 4 files, 6 MB each and 10 MB in all. Allowed types: doc, docx, gif, jpg, jpeg, pdf, png, rtf, txt, xls, xlsx.",
+  );
+  const reply = message(nurse);
+  const text = "Your care plan is attached.\nCall us with any questions.";
+  await reply.fill(text);
+  await attachInput(nurse).setInputFiles([file("care plan.pdf", "application/pdf", PDF)]);
+  await expect(nurse.getByRole("button", { name: "Remove care plan.pdf" })).toBeVisible();
+
+  // Refused in the browser (a program), then by the server (a program renamed to .pdf):
+  // each says which file and why, and the typed reply and the kept file stay.
+  await attachInput(nurse).setInputFiles([file("setup.exe", "application/octet-stream", EXE)]);
+  await expect(fieldErrors(nurse)).toHaveText("Error: setup.exe: this file type isn't allowed");
+  await attachInput(nurse).setInputFiles([file("labs.pdf", "application/pdf", EXE)]);
+  await expect(fieldErrors(nurse)).toHaveText("Error: labs.pdf: the content isn't a PDF file");
+  await expect(reply).toHaveValue(text);
+  await expect(attached(nurse).getByRole("listitem")).toHaveCount(1);
+  await expect(attached(nurse)).toContainText("care plan.pdf");
+  await expectNoAxeViolations(nurse);
+
+  // The file waits on the server: after a reload it is listed again.
+  await nurse.reload();
+  await hydrated(nurse);
+  await expect(nurse.getByRole("button", { name: "Remove care plan.pdf" })).toBeVisible();
+  await expect(attached(nurse).getByRole("listitem")).toHaveCount(1);
+  await message(nurse).fill(text);
+  await nurse.getByRole("button", { name: "Reply", exact: true }).click();
+  await expect(nurse.getByRole("status").filter({ hasText: "Your reply was sent." })).toBeVisible();
+  const sent = nurse.getByRole("list", { name: "Attachments" });
+  await expect(sent.getByRole("link", { name: "care plan.pdf" })).toBeVisible();
+  await expect(nurse.getByRole("button", { name: /^Remove/ })).toHaveCount(0);
+  await nurse.context().close();
+
+  // Alex sees the reply with its file and downloads exactly the bytes the nurse attached.
+  await page.goto(thread);
+  const files = page.getByRole("list", { name: "Attachments" });
+  await expect(files.getByRole("link", { name: "care plan.pdf" })).toBeVisible();
+  await expect(files).toContainText("PDF");
+  const [download] = await Promise.all([
+    page.waitForEvent("download"),
+    files.getByRole("link", { name: "care plan.pdf", exact: true }).click(),
+  ]);
+  expect(download.suggestedFilename()).toBe("care plan.pdf");
+  expect(readFileSync(await download.path())).toEqual(PDF);
+});
+
+test("without JavaScript, the team's reply posts its files; a refused file comes back with the text", async ({
+  page,
+  browser,
+}) => {
+  const subject = `Referral letter ${unique()}`;
+  const thread = await alexWritesToPrimaryCare(page, subject);
+
+  const context = await browser.newContext({ javaScriptEnabled: false, baseURL: test.info().project.use.baseURL });
+  const nurse = await context.newPage();
+  await nurseOpens(nurse, subject);
+  const text = "The referral letter is attached.";
+  await message(nurse).fill(text);
+  await attachInput(nurse).setInputFiles([
+    file("referral.pdf", "application/pdf", PDF),
+    file("letter.pdf", "application/pdf", EXE),
+  ]);
+  await nurse.getByRole("button", { name: "Reply", exact: true }).click();
+
+  // The same thread: the refusal at the field and in the summary, the good file kept,
+  // the text kept, nothing sent.
+  await expect(nurse).toHaveURL(/\/team\/threads\/\d+\?kept=/);
+  await expect(fieldErrors(nurse)).toHaveText("Error: letter.pdf: the content isn't a PDF file");
+  await expect(nurse.getByRole("alert").filter({ hasText: "There is a problem" })).toContainText(
+    "letter.pdf: the content isn't a PDF file",
+  );
+  await expect(message(nurse)).toHaveValue(text);
+  await expect(attached(nurse).getByRole("listitem")).toHaveCount(1);
+  await expect(attached(nurse)).toContainText("referral.pdf");
+  await expect(nurse.getByRole("list", { name: "Attachments" })).toHaveCount(0);
+
+  // "Reply" again with nothing chosen: the kept file goes with the reply.
+  await nurse.getByRole("button", { name: "Reply", exact: true }).click();
+  await expect(nurse.getByRole("status").filter({ hasText: "Your reply was sent." })).toBeVisible();
+  await expect(
+    nurse.getByRole("list", { name: "Attachments" }).getByRole("link", { name: "referral.pdf" }),
+  ).toBeVisible();
+  await context.close();
+
+  await page.goto(thread);
+  await expect(page.getByRole("list", { name: "Attachments" }).getByRole("link", { name: "referral.pdf" })).toBeVisible();
+  await expect(page.getByRole("link", { name: "letter.pdf" })).toHaveCount(0);
+});

@@ -3,9 +3,13 @@
 //! Plain axum routes rather than server functions: uploads stream as multipart and are cut
 //! off at the body limit, and downloads answer with the file's own bytes and headers. The
 //! gate has already checked who is asking; each handler then checks what they may do.
+//! The draft routes serve the Veteran's side (their drafts, for the Veteran they act for)
+//! and care team members (their reply draft in a thread of a team they are on); anyone
+//! else's draft answers 404.
 
 use crate::gate::error_response;
 use app::attachments::rules::MAX_TOTAL_BYTES;
+use app::attachments::ssr::owner::DraftOwner;
 use app::attachments::ssr::records;
 use app::attachments::ssr::upload::{self, Received};
 use app::attachments::Attachment;
@@ -13,7 +17,7 @@ use app::auth::{Role, SignedInUser};
 use app::error::AppError;
 use app::messages::acting::ssr::{acting_for, ACTING_FOR_KEY};
 use app::messages::ssr::{mailbox, Mailbox};
-use app::server::access::{messaging_for_route, ClientAddress};
+use app::server::access::{messaging_for_route, team_for_route, ClientAddress, TeamCapability};
 use app::server::state::AppState;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
 use axum::http::{header, HeaderValue, StatusCode};
@@ -95,6 +99,40 @@ impl From<AppError> for Failure {
     }
 }
 
+/// Who is working on drafts, with what reaches them.
+enum Drafter {
+    /// A Veteran or caregiver, in the mailbox they are working in.
+    Mailbox(Mailbox),
+    /// A care team member, on their team replies.
+    TeamMember(TeamCapability),
+}
+
+impl Drafter {
+    fn owner(&self) -> DraftOwner<'_> {
+        match self {
+            Drafter::Mailbox(mailbox) => mailbox.into(),
+            Drafter::TeamMember(capability) => capability.into(),
+        }
+    }
+}
+
+/// A clinician works on their team replies; anyone else in a mailbox (an administrator is
+/// refused there, and audited).
+async fn drafter(
+    state: &AppState,
+    person: SignedInUser,
+    ip: &str,
+    session: &Session,
+) -> Result<Drafter, AppError> {
+    if person.role == Role::Clinician {
+        let capability = team_for_route(&state.db, person, ip, "route:attachments").await?;
+        return Ok(Drafter::TeamMember(capability));
+    }
+    working_mailbox(state, person, ip, session)
+        .await
+        .map(Drafter::Mailbox)
+}
+
 /// The mailbox the person is working in: their own, or for a caregiver the Veteran chosen
 /// in the header (as every messaging server function does).
 async fn working_mailbox(
@@ -123,7 +161,8 @@ async fn receive(
     draft_id: i64,
     mut multipart: Multipart,
 ) -> Result<UploadAnswer, Failure> {
-    let mailbox = working_mailbox(state, person, ip, session).await?;
+    let drafter = drafter(state, person, ip, session).await?;
+    let owner = drafter.owner();
     let mut answer = UploadAnswer {
         accepted: Vec::new(),
         refused: Vec::new(),
@@ -132,7 +171,7 @@ async fn receive(
         let field = match multipart.next_field().await {
             Ok(Some(field)) => field,
             Ok(None) => break,
-            Err(error) => return Err(broke_off(state, &mailbox, &answer, error.status()).await),
+            Err(error) => return Err(broke_off(state, owner, &answer, error.status()).await),
         };
         if field.name() != Some("file") {
             continue;
@@ -143,7 +182,7 @@ async fn receive(
             continue;
         }
         let mut field = field;
-        let mut incoming = match upload::start(state, &mailbox, draft_id, &raw_name).await? {
+        let mut incoming = match upload::start(state, owner, draft_id, &raw_name).await? {
             Ok(incoming) => incoming,
             Err(refusal) => {
                 answer.refused.push(refusal.to_string());
@@ -161,11 +200,11 @@ async fn receive(
                 Ok(None) => break,
                 Err(error) => {
                     incoming.abort().await;
-                    return Err(broke_off(state, &mailbox, &answer, error.status()).await);
+                    return Err(broke_off(state, owner, &answer, error.status()).await);
                 }
             }
         }
-        match incoming.finish(state, &mailbox, draft_id).await? {
+        match incoming.finish(state, owner, draft_id).await? {
             Received::Accepted(attachment) => answer.accepted.push(attachment),
             Received::Refused(refusal) => answer.refused.push(refusal.to_string()),
         }
@@ -177,13 +216,13 @@ async fn receive(
 /// failed. Files already kept from it are removed, so a cut-off request leaves nothing.
 async fn broke_off(
     state: &AppState,
-    mailbox: &Mailbox,
+    owner: DraftOwner<'_>,
     answer: &UploadAnswer,
     status: StatusCode,
 ) -> Failure {
     for attachment in &answer.accepted {
         if let Err(error) =
-            records::remove_from_draft(&state.db, &state.attachments, mailbox, &attachment.id).await
+            records::remove_from_draft(&state.db, &state.attachments, owner, &attachment.id).await
         {
             tracing::warn!(%error, "could not remove a file of a broken-off upload");
         }
@@ -208,8 +247,8 @@ pub async fn draft_files(
     Path(draft_id): Path<i64>,
 ) -> Response {
     let listed = async {
-        let mailbox = working_mailbox(&state, person, &ip, &session).await?;
-        records::draft_attachments(&state.db, &mailbox, draft_id).await
+        let drafter = drafter(&state, person, &ip, &session).await?;
+        records::draft_attachments(&state.db, drafter.owner(), draft_id).await
     };
     match listed.await {
         Ok(files) => Json(files).into_response(),
@@ -228,8 +267,8 @@ pub async fn remove(
     Path(id): Path<String>,
 ) -> Response {
     let removed = async {
-        let mailbox = working_mailbox(&state, person, &ip, &session).await?;
-        records::remove_from_draft(&state.db, &state.attachments, &mailbox, &id).await
+        let drafter = drafter(&state, person, &ip, &session).await?;
+        records::remove_from_draft(&state.db, &state.attachments, drafter.owner(), &id).await
     };
     match removed.await {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),

@@ -801,3 +801,376 @@ async fn without_the_wasm_remove_takes_the_file_off_the_draft_and_keeps_the_text
     assert_eq!(body, "Changed my mind about the photo.");
     assert_eq!(app.messages_with_subject("Rash photo").await, 0);
 }
+
+// ---- A care team member's files on their reply (issue 5: "for clinicians" too) ----
+
+impl TestApp {
+    /// Alex's most recent thread with Primary Care (Morgan's and Casey's team).
+    async fn alex_primary_care_thread(&self) -> i64 {
+        let alex = self.person("veteran@example.com").await;
+        sqlx::query_scalar(
+            "SELECT id FROM threads WHERE veteran_id = $1 AND team_id = $2 \
+             ORDER BY last_message_at DESC LIMIT 1",
+        )
+        .bind(alex.id)
+        .bind(self.primary_care().await)
+        .fetch_one(&self.state.db.pool)
+        .await
+        .unwrap()
+    }
+
+    /// A server function called as the team page's script calls it.
+    async fn call(&self, cookie: &str, endpoint: &str, form: &str) -> Answer {
+        let request = Request::post(format!("/api/{endpoint}"))
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header("sec-fetch-site", "same-origin")
+            .header(header::COOKIE, cookie)
+            .body(Body::from(form.to_string()))
+            .unwrap();
+        self.send(request).await
+    }
+
+    /// The person's reply draft in the thread, as attaching the first file makes it.
+    async fn team_reply_draft(&self, cookie: &str, thread: i64) -> Answer {
+        self.call(
+            cookie,
+            "team_reply_draft_for_files",
+            &format!("thread_id={thread}"),
+        )
+        .await
+    }
+
+    async fn list_draft(&self, cookie: &str, draft: i64) -> Answer {
+        let request = Request::get(format!("/attachments/drafts/{draft}"))
+            .header(header::COOKIE, cookie)
+            .body(Body::empty())
+            .unwrap();
+        self.send(request).await
+    }
+
+    async fn remove_file(&self, cookie: &str, id: &str) -> Answer {
+        let request = Request::post(format!("/attachments/{id}/remove"))
+            .header("sec-fetch-site", "same-origin")
+            .header(header::COOKIE, cookie)
+            .body(Body::empty())
+            .unwrap();
+        self.send(request).await
+    }
+
+    /// The team's "Reply" form, posted as the browser posts it (multipart).
+    async fn post_team_reply(&self, cookie: &str, body: Vec<u8>) -> Answer {
+        let request = Request::post("/api/team_send_reply_with_files")
+            .header(header::ACCEPT, "text/html")
+            .header(
+                header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={BOUNDARY}"),
+            )
+            .header("sec-fetch-site", "same-origin")
+            .header(header::COOKIE, cookie)
+            .body(Body::from(body))
+            .unwrap();
+        self.send(request).await
+    }
+
+    async fn page(&self, cookie: &str, path: &str) -> String {
+        let request = Request::get(path)
+            .header(header::ACCEPT, "text/html")
+            .header(header::COOKIE, cookie)
+            .body(Body::empty())
+            .unwrap();
+        self.send(request).await.text()
+    }
+
+    async fn messages_in(&self, thread: i64) -> i64 {
+        sqlx::query_scalar("SELECT COUNT(*) FROM messages WHERE thread_id = $1")
+            .bind(thread)
+            .fetch_one(&self.state.db.pool)
+            .await
+            .unwrap()
+    }
+
+    /// Moves the person from Primary Care to Pharmacy: a clinician of another team now.
+    async fn move_to_pharmacy(&self, email: &str) {
+        let person = self.person(email).await;
+        sqlx::query(
+            "UPDATE team_members SET team_id = (SELECT id FROM care_teams WHERE name = 'Pharmacy') \
+             WHERE user_id = $1",
+        )
+        .bind(person.id)
+        .execute(&self.state.db.pool)
+        .await
+        .unwrap();
+    }
+}
+
+/// The error a refused plain form post carries in its redirect (`__err`), decoded.
+fn posted_error(location: &str) -> String {
+    let error = location.split("__err=").nth(1).expect("an error");
+    let error = percent_encoding::percent_decode_str(error.split('&').next().unwrap_or(""))
+        .decode_utf8()
+        .unwrap();
+    let error = base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE, &*error)
+        .or_else(|_| base64::Engine::decode(&base64::engine::general_purpose::STANDARD, &*error))
+        .unwrap();
+    String::from_utf8_lossy(&error).to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_clinician_attaches_to_a_team_reply_and_the_veteran_downloads_the_same_bytes() {
+    let app = demo_app(&[]).await;
+    let casey = app.sign_in("nurse@example.com").await;
+    let morgan = app.sign_in("clinician@example.com").await;
+    let alex = app.sign_in("veteran@example.com").await;
+    let sam = app.sign_in("caregiver@example.com").await;
+    let jordan = app.sign_in("veteran2@example.com").await;
+    let riley = app.sign_in("admin@example.com").await;
+    let thread = app.alex_primary_care_thread().await;
+
+    // Attaching the first file makes Casey's reply draft; she uploads onto it.
+    let made = app.team_reply_draft(&casey, thread).await;
+    assert_eq!(made.status, StatusCode::OK, "{}", made.text());
+    let draft: i64 = made.text().trim().parse().expect("the draft's id");
+    let plan = pdf();
+    let answer = app
+        .upload(
+            &casey,
+            draft,
+            &[("care plan.pdf", &plan), ("setup.exe", b"MZ..")],
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        refused(&answer),
+        vec!["setup.exe: this file type isn't allowed"]
+    );
+    let kept = ids(&answer);
+    assert_eq!(kept.len(), 1);
+    let listed = app.list_draft(&casey, draft).await;
+    assert_eq!(listed.status, StatusCode::OK);
+    assert!(listed.text().contains("\"name\":\"care plan.pdf\""));
+    assert_eq!(app.download(&casey, &kept[0]).await.body, plan);
+
+    // The thread page lists it again, with "Remove", under the reply box.
+    let html = app.page(&casey, &format!("/team/threads/{thread}")).await;
+    assert!(
+        html.contains("aria-label=\"Remove care plan.pdf\""),
+        "{html}"
+    );
+    assert!(html.contains(">Attach file</label>"));
+
+    // Until sent, nobody else reaches it: not a colleague, not the Veteran's side, not an
+    // administrator, not (below) a clinician of another team.
+    for (who, cookie) in [
+        ("Morgan", &morgan),
+        ("Alex", &alex),
+        ("Sam", &sam),
+        ("Jordan", &jordan),
+    ] {
+        assert_eq!(
+            app.download(cookie, &kept[0]).await.status,
+            StatusCode::NOT_FOUND,
+            "{who}: download"
+        );
+        assert_eq!(
+            app.list_draft(cookie, draft).await.status,
+            StatusCode::NOT_FOUND,
+            "{who}: list"
+        );
+        assert_eq!(
+            app.upload(cookie, draft, &[("x.pdf", &pdf())]).await.status,
+            StatusCode::NOT_FOUND,
+            "{who}: upload"
+        );
+        assert_eq!(
+            app.remove_file(cookie, &kept[0]).await.status,
+            StatusCode::NOT_FOUND,
+            "{who}: remove"
+        );
+    }
+    assert_eq!(
+        app.upload(&riley, draft, &[("x.pdf", &pdf())]).await.status,
+        StatusCode::FORBIDDEN
+    );
+    app.move_to_pharmacy("clinician@example.com").await;
+    assert_eq!(
+        app.team_reply_draft(&morgan, thread).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.list_draft(&morgan, draft).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.upload(&morgan, draft, &[("x.pdf", &pdf())])
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.remove_file(&morgan, &kept[0]).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(app.rows().await, 1);
+    // The Veteran's Drafts page knows nothing of it.
+    let drafts = app.page(&alex, "/drafts").await;
+    assert!(drafts.contains("You have no drafts."), "{drafts}");
+
+    // "Reply" sends it with the text (the form's post, with the wasm: no files in it).
+    let before = app.messages_in(thread).await;
+    let key = uuid::Uuid::new_v4().to_string();
+    let fields = [
+        ("thread_id", thread.to_string()),
+        ("reply_key", key),
+        ("body", "Your care plan is attached.".to_string()),
+    ];
+    let answer = app
+        .post_team_reply(&casey, compose_form(&pairs(&fields), &[], None))
+        .await;
+    assert!(answer.status.is_redirection(), "{}", answer.status);
+    assert_eq!(
+        answer.header("location"),
+        format!("/team/threads/{thread}?done=replied")
+    );
+    assert_eq!(app.messages_in(thread).await, before + 1);
+    // The Veteran and the caregiver open it and get the same bytes; the page shows it.
+    for cookie in [&alex, &sam] {
+        let got = app.download(cookie, &kept[0]).await;
+        assert_eq!(got.status, StatusCode::OK);
+        assert_eq!(got.body, plan);
+        assert_eq!(
+            got.header("content-disposition"),
+            "attachment; filename=\"care plan.pdf\"; filename*=UTF-8''care%20plan.pdf"
+        );
+    }
+    let html = app.page(&alex, &format!("/messages/{thread}")).await;
+    assert!(html.contains(&format!("href=\"/attachments/{}\"", kept[0])));
+    assert_eq!(
+        app.download(&jordan, &kept[0]).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.download(&morgan, &kept[0]).await.status,
+        StatusCode::NOT_FOUND,
+        "Morgan is on another team now"
+    );
+    // The draft is done; the sent file stays, as part of the record.
+    assert_eq!(
+        app.remove_file(&casey, &kept[0]).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.list_draft(&casey, draft).await.status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_the_wasm_a_team_reply_posts_its_files_and_a_refusal_keeps_the_text() {
+    let app = demo_app(&[]).await;
+    let casey = app.sign_in("nurse@example.com").await;
+    let alex = app.sign_in("veteran@example.com").await;
+    let thread = app.alex_primary_care_thread().await;
+    let before = app.messages_in(thread).await;
+    let exe = b"MZ\x90\0\x03\0\0\0\x04\0\0\0\xff\xffThis program cannot be run".to_vec();
+    let text = "Here is your plan.\nCall us with questions.";
+    let fields = |body: &str| {
+        vec![
+            ("thread_id", thread.to_string()),
+            ("reply_key", uuid::Uuid::new_v4().to_string()),
+            ("body", body.to_string()),
+        ]
+    };
+
+    // A refused file: back to the thread with the refusal and the text kept; the good
+    // file is kept on Casey's reply draft; nothing is sent.
+    let first = fields(text);
+    let answer = app
+        .post_team_reply(
+            &casey,
+            compose_form(
+                &pairs(&first),
+                &[("plan.pdf", &pdf()), ("plan2.pdf", &exe)],
+                None,
+            ),
+        )
+        .await;
+    assert!(answer.status.is_redirection(), "{}", answer.status);
+    let back = answer.header("location").to_string();
+    assert!(
+        back.starts_with(&format!("/team/threads/{thread}?kept=")),
+        "{back}"
+    );
+    assert!(
+        posted_error(&back).contains("plan2.pdf: the content isn't a PDF file"),
+        "{back}"
+    );
+    assert_eq!(app.messages_in(thread).await, before);
+    assert_eq!(app.rows().await, 1);
+    let html = app.page(&casey, &back).await;
+    assert!(
+        html.contains("Here is your plan.\nCall us with questions."),
+        "the text"
+    );
+    assert!(html.contains("plan2.pdf: the content isn"), "the refusal");
+    assert!(
+        html.contains("aria-label=\"Remove plan.pdf\""),
+        "the kept file"
+    );
+
+    // "Remove" posts the form naming the file: it goes, the text comes back.
+    let file: String = sqlx::query_scalar("SELECT id FROM attachments")
+        .fetch_one(&app.state.db.pool)
+        .await
+        .unwrap();
+    let mut removing = fields("Only the text now.");
+    removing.push(("remove_file", file.clone()));
+    let answer = app
+        .post_team_reply(&casey, compose_form(&pairs(&removing), &[], None))
+        .await;
+    let back = answer.header("location").to_string();
+    assert!(
+        back.starts_with(&format!("/team/threads/{thread}?kept=")),
+        "{back}"
+    );
+    assert!(!back.contains("__err"), "{back}");
+    assert_eq!(app.rows().await, 0);
+    assert!(app.page(&casey, &back).await.contains("Only the text now."));
+    assert_eq!(app.messages_in(thread).await, before);
+
+    // A clinician of another team posting files to the thread keeps nothing.
+    let morgan = app.sign_in("clinician@example.com").await;
+    app.move_to_pharmacy("clinician@example.com").await;
+    let theirs = fields("Not my thread any more.");
+    let answer = app
+        .post_team_reply(
+            &morgan,
+            compose_form(&pairs(&theirs), &[("x.pdf", &pdf())], None),
+        )
+        .await;
+    assert!(answer.status.is_redirection(), "{}", answer.status);
+    assert_eq!(app.rows().await, 0);
+    assert_eq!(app.messages_in(thread).await, before);
+
+    // The files and the text in one post: sent together.
+    let sending = fields("The plan, attached.");
+    let answer = app
+        .post_team_reply(
+            &casey,
+            compose_form(&pairs(&sending), &[("plan.pdf", &pdf())], None),
+        )
+        .await;
+    assert_eq!(
+        answer.header("location"),
+        format!("/team/threads/{thread}?done=replied")
+    );
+    assert_eq!(app.messages_in(thread).await, before + 1);
+    let sent: String = sqlx::query_scalar(
+        "SELECT a.id FROM attachments a JOIN messages m ON m.id = a.message_id \
+         WHERE m.thread_id = $1 AND a.draft_id IS NULL",
+    )
+    .bind(thread)
+    .fetch_one(&app.state.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(app.download(&alex, &sent).await.body, pdf());
+}

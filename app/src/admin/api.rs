@@ -268,9 +268,13 @@ pub async fn admin_remove_member(team: i64, user: i64) -> Result<(), AppError> {
     use crate::server::access::{app_state, require_admin};
     let capability = require_admin("api:admin_remove_member").await?;
     let state = app_state()?;
-    let removed = super::ssr::remove_member(&state.db, &capability, &ssr::origin(), team, user)
-        .await
-        .map(|_| "member_removed");
+    let removed =
+        super::ssr::remove_member(&state.db, &capability, &ssr::origin(), team, user).await;
+    if let Ok(files) = &removed {
+        // Their unsent reply drafts' files: the rows went with the membership.
+        crate::attachments::ssr::records::delete_files(&state.attachments, files).await;
+    }
+    let removed = removed.map(|_| "member_removed");
     let back = format!("/admin/teams/{team}");
     ssr::answer(removed, &back, &back, AdminRemoveMember::PATH, &[]).await
 }

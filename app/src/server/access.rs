@@ -137,6 +137,29 @@ pub async fn messaging_for_route(
     Err(AppError::Forbidden)
 }
 
+/// The same for a care team member (a clinician's files on their team reply): the check
+/// and refusal audit of `require_team`. Which threads they may touch is still scoped by
+/// their team memberships in every query.
+pub async fn team_for_route(
+    db: &super::db::Db,
+    user: SignedInUser,
+    ip: &str,
+    what: &str,
+) -> Result<TeamCapability, AppError> {
+    if Area::Team.admits(user.role) {
+        return Ok(TeamCapability { user });
+    }
+    audit::record(
+        &db.pool,
+        &AuditEvent::new(Action::AccessRefused, Outcome::Denied)
+            .actor(user.id)
+            .target(what.to_string())
+            .from_address(ip.to_string()),
+    )
+    .await?;
+    Err(AppError::Forbidden)
+}
+
 /// For data-layer tests and server start-up jobs, which act without a request. Never used
 /// by a server function.
 pub mod trusted {

@@ -178,6 +178,10 @@ pub struct ThreadTools {
     pub signature: Option<String>,
     /// Teams the thread can move to (not its own).
     pub teams: Vec<TeamChoice>,
+    /// The person's reply draft in the thread, which holds the files attached to the reply
+    /// until it is sent, and those files (listed again under the reply box).
+    pub reply_draft_id: Option<i64>,
+    pub reply_files: Vec<crate::attachments::Attachment>,
 }
 
 #[server(endpoint = "team_thread_tools")]
@@ -210,6 +214,13 @@ pub async fn team_thread_tools(
     let signature = crate::messages::ssr::signature(db, &capability)
         .await?
         .text();
+    let reply_draft_id = super::ssr::reply_draft(db, &capability, thread_id).await?;
+    let reply_files = match reply_draft_id {
+        Some(draft_id) => {
+            crate::attachments::ssr::records::draft_attachments(db, &capability, draft_id).await?
+        }
+        None => Vec::new(),
+    };
     Ok(ThreadTools {
         thread_id,
         template_id: chosen.map(|t| t.template_id),
@@ -221,7 +232,19 @@ pub async fn team_thread_tools(
         signature,
         templates,
         teams,
+        reply_draft_id,
+        reply_files,
     })
+}
+
+/// The person's reply draft in the thread, made when there is none: attaching the first
+/// file to a reply makes it, and the upload route puts the files on it. Answers its id.
+#[server(endpoint = "team_reply_draft_for_files")]
+pub async fn team_reply_draft_for_files(thread_id: i64) -> Result<i64, AppError> {
+    use crate::server::access::{app_state, require_team};
+    let capability = require_team("api:team_reply_draft_for_files").await?;
+    let state = app_state()?;
+    super::ssr::reply_draft_for_files(&state.db, &capability, thread_id).await
 }
 
 /// "Assign to me". Goes back to `back` (the list or the thread it was pressed on).
@@ -342,7 +365,7 @@ pub async fn team_reassign(thread_id: i64, team: String, reason: String) -> Resu
         return Err(error);
     };
     let previous = ssr::team_of(&state.db, &capability, thread_id).await.ok();
-    if let Err(error) = super::ssr::reassign_team(
+    match super::ssr::reassign_team(
         &state.db,
         &capability,
         thread_id,
@@ -352,21 +375,30 @@ pub async fn team_reassign(thread_id: i64, team: String, reason: String) -> Resu
     )
     .await
     {
-        ssr::fail(
-            thread_id,
-            TeamReassign::PATH,
-            error.clone(),
-            &[("reason", &reason)],
-        )
-        .await;
-        return Err(error);
+        // Reply drafts of members who are not on the new team went with the move.
+        Ok(files) => {
+            crate::attachments::ssr::records::delete_files(&state.attachments, &files).await
+        }
+        Err(error) => {
+            ssr::fail(
+                thread_id,
+                TeamReassign::PATH,
+                error.clone(),
+                &[("reason", &reason)],
+            )
+            .await;
+            return Err(error);
+        }
     }
     ssr::moved(&state, thread_id, previous).await;
     ssr::go_back("/team", "moved");
     Ok(())
 }
 
-/// "Reply": the care team's answer, with the clinician's signature.
+/// "Reply": the care team's answer, with the clinician's signature and the files on their
+/// reply draft in the thread. The page's form posts `team_send_reply_with_files`
+/// (multipart, so files go without the wasm too); this is the same reply for a post that
+/// carries no files.
 #[server(endpoint = "team_send_reply")]
 pub async fn team_send_reply(
     thread_id: i64,
@@ -808,30 +840,43 @@ pub mod ssr {
         if !crate::messages::pages::compose::plain_form_post() {
             return;
         }
-        let mut back = format!("http://localhost{back}");
-        if !typed.is_empty() {
-            if let Ok(session) = leptos_axum::extract::<tower_sessions::Session>().await {
-                let token = uuid::Uuid::new_v4().simple().to_string();
-                let kept = Kept {
-                    token: token.clone(),
-                    fields: typed
-                        .iter()
-                        .map(|(k, v)| (k.to_string(), v.to_string()))
-                        .collect(),
-                };
-                match session.insert(KEPT_KEY, kept).await {
-                    Ok(()) => {
-                        back.push(if back.contains('?') { '&' } else { '?' });
-                        back.push_str(&format!("kept={token}"));
-                    }
-                    Err(cause) => tracing::warn!(cause = %cause, "could not keep typed text"),
-                }
-            }
-        }
+        let back = format!("http://localhost{}", with_kept(back, typed).await);
         if let Ok(url) = ServerFnUrlError::new(path, error).to_url(&back) {
             let query = url.query().map(|q| format!("?{q}")).unwrap_or_default();
             leptos_axum::redirect(&format!("{}{query}", url.path()));
         }
+    }
+
+    /// Back to `back` with what was typed kept, after a post that did what it was asked
+    /// without sending the form ("Remove" on a file of a team reply without the wasm).
+    pub async fn keep_and_go_back(back: &str, typed: &[(&str, &str)]) {
+        leptos_axum::redirect(&with_kept(back, typed).await);
+    }
+
+    /// `back` with `kept=<token>` added, the typed fields kept in the session under it.
+    async fn with_kept(back: &str, typed: &[(&str, &str)]) -> String {
+        let mut back = back.to_string();
+        if typed.is_empty() {
+            return back;
+        }
+        if let Ok(session) = leptos_axum::extract::<tower_sessions::Session>().await {
+            let token = uuid::Uuid::new_v4().simple().to_string();
+            let kept = Kept {
+                token: token.clone(),
+                fields: typed
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
+            };
+            match session.insert(KEPT_KEY, kept).await {
+                Ok(()) => {
+                    back.push(if back.contains('?') { '&' } else { '?' });
+                    back.push_str(&format!("kept={token}"));
+                }
+                Err(cause) => tracing::warn!(cause = %cause, "could not keep typed text"),
+            }
+        }
+        back
     }
 
     /// The fields a refused post kept under `token` (read without removing them: a page

@@ -306,14 +306,17 @@ pub async fn add_member(
 }
 
 /// Takes a person off the team. Threads assigned to them stay assigned, so nothing is lost;
-/// the team sees who has them and can reassign.
+/// the team sees who has them and can reassign. Their unsent reply drafts in the team's
+/// threads go, with the files attached to them (issue 5: they could no longer reach them);
+/// returns those files' ids, for the caller to remove from storage after this has
+/// committed.
 pub async fn remove_member(
     db: &Db,
     capability: &AdminCapability,
     from: &Origin,
     team_id: i64,
     user_id: i64,
-) -> Result<(), AppError> {
+) -> Result<Vec<String>, AppError> {
     let mut tx = begin_write(db).await?;
     let team_role: Option<String> = sqlx::query_scalar(&format!(
         "SELECT team_role FROM team_members WHERE team_id = $1 AND user_id = $2{}",
@@ -342,8 +345,15 @@ pub async fn remove_member(
         },
     )
     .await?;
+    let stranded_files = crate::team::ssr::drop_stranded_reply_drafts(
+        &mut tx,
+        crate::team::ssr::Stranded::Member(user_id),
+        capability.user().id,
+        from.0.as_deref(),
+    )
+    .await?;
     tx.commit().await?;
-    Ok(())
+    Ok(stranded_files)
 }
 
 async fn require_team(tx: &mut super::Tx, team_id: i64) -> Result<(), AppError> {

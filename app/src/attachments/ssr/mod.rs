@@ -2,6 +2,7 @@
 
 pub mod content;
 pub mod names;
+pub mod owner;
 pub mod records;
 pub mod scan;
 pub mod sealing;

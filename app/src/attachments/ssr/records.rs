@@ -1,16 +1,17 @@
 //! The attachments data layer: the rows that say whose each stored file is and how to open
 //! it. Scoped like the rest of messaging: a draft's files belong to the draft's author (for
-//! the Veteran they act for); a sent file to the thread's participants — the Veteran, their
-//! active caregivers, the members of the thread's current team. Anyone else gets
-//! `NotFound`, exactly as for a file that does not exist (DESIGN.md §3).
+//! the Veteran they act for; for a care team member, while they are on the thread's team:
+//! `DraftOwner`); a sent file to the thread's participants — the Veteran, their active
+//! caregivers, the members of the thread's current team. Anyone else gets `NotFound`,
+//! exactly as for a file that does not exist (DESIGN.md §3).
 
+use super::owner::DraftOwner;
 use super::sealing::SealingKeys;
 use super::storage::{AttachmentStore, SealedFile};
 use crate::attachments::rules::{self, FileType, Refusal};
 use crate::attachments::Attachment;
-use crate::auth::SignedInUser;
+use crate::auth::{Role, SignedInUser};
 use crate::error::AppError;
-use crate::messages::ssr::Mailbox;
 use crate::messages::MessageView;
 use crate::server::audit::{self, Action, AuditEvent, Outcome};
 use crate::server::db::{Backend, Db};
@@ -20,12 +21,12 @@ use sqlx::{Any, Row, Transaction};
 
 /// How many files a draft has and their bytes together: checked before an upload starts,
 /// so one that cannot fit is refused before any byte is stored.
-pub async fn draft_usage(
+pub async fn draft_usage<'a>(
     db: &Db,
-    mailbox: &Mailbox,
+    owner: impl Into<DraftOwner<'a>>,
     draft_id: i64,
 ) -> Result<(usize, u64), AppError> {
-    own_draft(&db.pool, mailbox, draft_id).await?;
+    own_draft(&db.pool, owner.into(), draft_id).await?;
     usage(&db.pool, draft_id).await
 }
 
@@ -45,20 +46,20 @@ where
     Ok((files as usize, bytes as u64))
 }
 
-async fn own_draft<'e, E>(executor: E, mailbox: &Mailbox, draft_id: i64) -> Result<(), AppError>
+async fn own_draft<'e, E>(executor: E, owner: DraftOwner<'_>, draft_id: i64) -> Result<(), AppError>
 where
     E: sqlx::Executor<'e, Database = Any>,
 {
-    sqlx::query_scalar::<_, i64>(
-        "SELECT id FROM drafts WHERE id = $1 AND author_id = $2 AND veteran_id = $3",
-    )
-    .bind(draft_id)
-    .bind(mailbox.viewer_id)
-    .bind(mailbox.veteran_id)
-    .fetch_optional(executor)
-    .await?
-    .map(|_| ())
-    .ok_or(AppError::NotFound)
+    let sql = format!(
+        "SELECT id FROM drafts WHERE id = $1 AND id IN ({})",
+        owner.drafts_sql(2)
+    );
+    owner
+        .bind(sqlx::query(&sql).bind(draft_id))
+        .fetch_optional(executor)
+        .await?
+        .map(|_| ())
+        .ok_or(AppError::NotFound)
 }
 
 /// A checked and stored file, ready for its row.
@@ -72,12 +73,13 @@ pub struct StoredUpload<'a> {
 /// write lock (two uploads at once must not both squeeze in): a file that no longer fits is
 /// refused with the rule it breaks. The caller deletes the stored file unless it is
 /// accepted.
-pub async fn attach_to_draft(
+pub async fn attach_to_draft<'a>(
     db: &Db,
-    mailbox: &Mailbox,
+    owner: impl Into<DraftOwner<'a>>,
     draft_id: i64,
     upload: &StoredUpload<'_>,
 ) -> Result<Result<Attachment, Refusal>, AppError> {
+    let owner = owner.into();
     let mut tx = begin_write(db).await?;
     if db.backend == Backend::Postgres {
         // Serializes uploads to one draft, as SQLite's write lock does.
@@ -86,7 +88,7 @@ pub async fn attach_to_draft(
             .execute(&mut *tx)
             .await?;
     }
-    own_draft(&mut *tx, mailbox, draft_id).await?;
+    own_draft(&mut *tx, owner, draft_id).await?;
     let (files, bytes) = usage(&mut *tx, draft_id).await?;
     let size = upload.sealed.size_bytes;
     if let Err(refusal) = rules::check_fits(upload.display_name, size, files, bytes) {
@@ -98,7 +100,7 @@ pub async fn attach_to_draft(
          VALUES ($1, $2, $3, NULL, $4, $5, $6, $7, $8, $9, $10)",
     )
     .bind(&upload.sealed.id)
-    .bind(mailbox.viewer_id)
+    .bind(owner.author_id())
     .bind(draft_id)
     .bind(upload.display_name)
     .bind(upload.file_type.content_type())
@@ -120,12 +122,12 @@ pub async fn attach_to_draft(
 }
 
 /// The files of one of the author's drafts, oldest first.
-pub async fn draft_attachments(
+pub async fn draft_attachments<'a>(
     db: &Db,
-    mailbox: &Mailbox,
+    owner: impl Into<DraftOwner<'a>>,
     draft_id: i64,
 ) -> Result<Vec<Attachment>, AppError> {
-    own_draft(&db.pool, mailbox, draft_id).await?;
+    own_draft(&db.pool, owner.into(), draft_id).await?;
     let rows = sqlx::query(&format!(
         "SELECT {SUMMARY} FROM attachments WHERE draft_id = $1 ORDER BY created_at, display_name, id"
     ))
@@ -192,21 +194,22 @@ fn summary(row: &AnyRow) -> Result<Attachment, sqlx::Error> {
 }
 
 /// Removes one file from the author's draft ("Remove"): the row now, the stored file after.
-pub async fn remove_from_draft(
+pub async fn remove_from_draft<'a>(
     db: &Db,
     store: &AttachmentStore,
-    mailbox: &Mailbox,
+    owner: impl Into<DraftOwner<'a>>,
     attachment_id: &str,
 ) -> Result<(), AppError> {
-    let removed = sqlx::query(
-        "DELETE FROM attachments WHERE id = $1 AND owner_id = $2 AND draft_id IN \
-         (SELECT id FROM drafts WHERE author_id = $2 AND veteran_id = $3)",
-    )
-    .bind(attachment_id)
-    .bind(mailbox.viewer_id)
-    .bind(mailbox.veteran_id)
-    .execute(&db.pool)
-    .await?;
+    let owner = owner.into();
+    // `$2` is both the file's owner and the drafts' author.
+    let sql = format!(
+        "DELETE FROM attachments WHERE id = $1 AND owner_id = $2 AND draft_id IN ({})",
+        owner.drafts_sql(2)
+    );
+    let removed = owner
+        .bind(sqlx::query(&sql).bind(attachment_id))
+        .execute(&db.pool)
+        .await?;
     if removed.rows_affected() == 0 {
         return Err(AppError::NotFound);
     }
@@ -234,7 +237,8 @@ pub async fn link_to_message(
     Ok(())
 }
 
-/// The same for a reply: the author's reply draft in the thread.
+/// The same for a reply: the author's reply draft in the thread (a Veteran's side reply,
+/// or a care team member's once their membership of the thread's team has been checked).
 pub async fn link_reply_draft(
     tx: &mut Transaction<'static, Any>,
     thread_id: i64,
@@ -296,8 +300,8 @@ pub struct Download {
 }
 
 /// The file `attachment_id` for the person asking, or `NotFound` unless they are a
-/// participant of its thread (for a draft's file: its author). Every answer is audited,
-/// refusals as `denied`.
+/// participant of its thread (for a draft's file: its author; a care team member's only
+/// while they are on the thread's team). Every answer is audited, refusals as `denied`.
 pub async fn for_download(
     db: &Db,
     person: &SignedInUser,
@@ -312,7 +316,9 @@ pub async fn for_download(
          LEFT JOIN messages m ON m.id = a.message_id \
          LEFT JOIN threads t ON t.id = m.thread_id \
          WHERE a.id = $1 AND ( \
-           (a.draft_id IS NOT NULL AND a.owner_id = $2) \
+           (a.draft_id IS NOT NULL AND a.owner_id = $2 AND ($3 = 0 OR EXISTS ( \
+             SELECT 1 FROM threads dt JOIN team_members dtm ON dtm.team_id = dt.team_id \
+             WHERE dt.id = d.thread_id AND dtm.user_id = $2))) \
            OR (a.message_id IS NOT NULL AND ( \
              EXISTS (SELECT 1 FROM team_members tm WHERE tm.team_id = t.team_id AND tm.user_id = $2) \
              OR (m.is_internal_note = 0 AND ( \
@@ -323,6 +329,7 @@ pub async fn for_download(
     )
     .bind(attachment_id)
     .bind(person.id)
+    .bind(i64::from(person.role == Role::Clinician))
     .fetch_optional(&db.pool)
     .await?;
     let event = |outcome| {
@@ -337,7 +344,7 @@ pub async fn for_download(
     };
     let veteran_id: i64 = row.try_get("veteran_id")?;
     let mut allowed = event(Outcome::Success).patient(veteran_id);
-    if person.id != veteran_id && row.try_get::<Option<i64>, _>("draft_id")?.is_some() {
+    if person.role == Role::Caregiver && row.try_get::<Option<i64>, _>("draft_id")?.is_some() {
         // A caregiver's draft: they act for the Veteran.
         allowed = allowed.on_behalf_of(veteran_id);
     }

@@ -7,13 +7,13 @@
 
 use super::content::ContentCheck;
 use super::names::clean_display_name;
+use super::owner::DraftOwner;
 use super::records::{self, StoredUpload};
 use super::scan::ScanFile;
 use super::storage::SealingWriter;
 use crate::attachments::rules::{self, FileType, Refusal, MAX_FILE_BYTES, MAX_TOTAL_BYTES};
 use crate::attachments::Attachment;
 use crate::error::AppError;
-use crate::messages::ssr::Mailbox;
 use crate::server::state::AppState;
 
 /// What happened to one file.
@@ -39,9 +39,9 @@ pub struct Incoming {
 
 /// Starts receiving `raw_name` onto the person's draft. A name of a type that is not
 /// allowed, or a fifth file, is refused before any byte is read.
-pub async fn start(
+pub async fn start<'a>(
     state: &AppState,
-    mailbox: &Mailbox,
+    owner: impl Into<DraftOwner<'a>>,
     draft_id: i64,
     raw_name: &str,
 ) -> Result<Result<Incoming, Refusal>, AppError> {
@@ -49,7 +49,7 @@ pub async fn start(
     let Some(file_type) = FileType::from_name(&name) else {
         return Ok(Err(Refusal::TypeNotAllowed { name }));
     };
-    let (kept_count, kept_bytes) = records::draft_usage(&state.db, mailbox, draft_id).await?;
+    let (kept_count, kept_bytes) = records::draft_usage(&state.db, owner, draft_id).await?;
     if let Err(refusal) = rules::check_fits(&name, 0, kept_count, kept_bytes) {
         return Ok(Err(refusal));
     }
@@ -103,10 +103,10 @@ impl Incoming {
 
     /// After the last byte: the remaining checks, then the row. Anything refused leaves
     /// nothing behind.
-    pub async fn finish(
+    pub async fn finish<'a>(
         mut self,
         state: &AppState,
-        mailbox: &Mailbox,
+        owner: impl Into<DraftOwner<'a>>,
         draft_id: i64,
     ) -> Result<Received, AppError> {
         // The size refusals say the whole file's size, known only now.
@@ -155,7 +155,7 @@ impl Incoming {
             file_type,
             sealed: &sealed,
         };
-        match records::attach_to_draft(&state.db, mailbox, draft_id, &upload).await {
+        match records::attach_to_draft(&state.db, owner, draft_id, &upload).await {
             Ok(Ok(attachment)) => Ok(Received::Accepted(attachment)),
             Ok(Err(refusal)) => {
                 records::delete_files(&state.attachments, std::slice::from_ref(&sealed.id)).await;

@@ -1,9 +1,10 @@
-//! "Attach file" on the compose form and the reply form (issue 5): the files saved with the
-//! draft, each with "Remove", and a real file input. With the wasm, chosen files are checked here against
-//! the rules the browser can judge (type by name, size, count, total; the same
-//! `attachments::rules` the server applies), and the rest upload at once onto the draft
-//! (saved first when there is none yet), so they are kept with it and go with the message.
-//! Refusals, the browser's or the server's, show at the field; nothing typed is touched.
+//! "Attach file" on the compose form, the reply form and the care team's reply form
+//! (issue 5): the files saved with the draft, each with "Remove", and a real file input.
+//! With the wasm, chosen files are checked here against the rules the browser can judge
+//! (type by name, size, count, total; the same `attachments::rules` the server applies),
+//! and the rest upload at once onto the draft (saved first when there is none yet), so
+//! they are kept with it and go with the message. Refusals, the browser's or the
+//! server's, show at the field; nothing typed is touched.
 
 use super::compose::autosave::Autosave;
 use super::compose::with_files::REMOVE_FILE;
@@ -14,7 +15,7 @@ use leptos::prelude::*;
 /// The draft the files are uploaded onto. (Read only in the browser, which uploads.)
 #[derive(Clone)]
 #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
-pub(super) enum DraftFor {
+pub(crate) enum DraftFor {
     /// "Start a new message": its autosave saves the draft first when there is none.
     Compose(Autosave),
     /// A reply: the thread's reply draft, saved first (with the reply box's text) when
@@ -23,6 +24,12 @@ pub(super) enum DraftFor {
         thread_id: i64,
         draft_id: RwSignal<Option<i64>>,
         body: NodeRef<leptos::html::Textarea>,
+    },
+    /// A care team member's reply: their reply draft in the thread, made first when there
+    /// is none. It holds the files only; the text goes with the form.
+    TeamReply {
+        thread_id: i64,
+        draft_id: RwSignal<Option<i64>>,
     },
 }
 
@@ -47,6 +54,19 @@ impl DraftFor {
                     saved
                 }
             },
+            DraftFor::TeamReply {
+                thread_id,
+                draft_id,
+            } => match draft_id.get_untracked() {
+                Some(id) => Ok(id),
+                None => {
+                    let made = crate::team::api::team_reply_draft_for_files(*thread_id).await;
+                    if let Ok(id) = made {
+                        draft_id.set(Some(id));
+                    }
+                    made
+                }
+            },
         };
         saved.map_err(|error| {
             format!(
@@ -58,13 +78,13 @@ impl DraftFor {
 }
 
 #[component]
-pub(super) fn AttachFiles(
+pub(crate) fn AttachFiles(
     attachments: Vec<Attachment>,
     draft: DraftFor,
     /// The server's refusals from a post without the wasm.
     error: Option<String>,
-    /// The form posts the files itself without the wasm (compose). Otherwise the input
-    /// waits, disabled, for the wasm: a chosen file would go nowhere.
+    /// The form posts the files itself without the wasm (compose, the team's reply).
+    /// Otherwise the input waits, disabled, for the wasm: a chosen file would go nowhere.
     posts_without_wasm: bool,
 ) -> impl IntoView {
     let files = RwSignal::new(attachments);
@@ -125,9 +145,10 @@ pub(super) fn AttachFiles(
 }
 
 /// One attached file: its name and size, and "Remove" (its accessible name says which).
-/// Without the wasm, "Remove" on compose submits the form, naming the file, so the text
-/// goes with it and is kept (`with_files`); on a reply it waits, disabled, for the wasm,
-/// as the file input does. With the wasm it removes the file in place.
+/// Without the wasm, "Remove" on compose and on the team's reply submits the form, naming
+/// the file, so the text goes with it and is kept (`with_files`, `team::reply_with_files`);
+/// on the Veteran's reply it waits, disabled, for the wasm, as the file input does. With
+/// the wasm it removes the file in place.
 #[component]
 fn AttachedFile(
     file: Attachment,

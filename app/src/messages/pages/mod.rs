@@ -1,6 +1,6 @@
 //! The Veteran's (and caregiver's) messaging pages, one file each.
 
-mod attach_files;
+pub(crate) mod attach_files;
 pub mod compose;
 pub mod drafts_page;
 pub mod folder_page;

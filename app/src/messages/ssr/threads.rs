@@ -664,8 +664,9 @@ pub async fn reply(
 
 /// A care team member's reply (the team workspace comes in its own issue; this is what it
 /// and the tests use). The clinician must be on the thread's team (`NotFound` otherwise).
-/// The message carries their signature, marks the Veteran's messages opened, stops the
-/// team's clock, and is unread for the Veteran and their caregivers.
+/// The message carries their signature and the files of their reply draft in the thread,
+/// marks the Veteran's messages opened, stops the team's clock, and is unread for the
+/// Veteran and their caregivers.
 pub async fn team_reply(
     db: &Db,
     capability: &TeamCapability,
@@ -705,6 +706,19 @@ pub async fn team_reply(
         }
         Err(error) => return Err(error.into()),
     };
+    // The files attached to the reply travel with it, and its draft is done (issue 5).
+    crate::attachments::ssr::records::link_reply_draft(
+        &mut tx,
+        thread_id,
+        clinician.id,
+        message_id,
+    )
+    .await?;
+    sqlx::query("DELETE FROM drafts WHERE author_id = $1 AND thread_id = $2")
+        .bind(clinician.id)
+        .bind(thread_id)
+        .execute(&mut *tx)
+        .await?;
     audit::record(
         &mut *tx,
         &AuditEvent::new(Action::MessageSent, Outcome::Success)

@@ -3,7 +3,8 @@
 //! team inbox". Every message in order, internal notes set apart and labelled, the
 //! Veteran's other recent threads with the team, the thread's history, and the actions as
 //! plain forms: "Assign to me", assign to a member, "Unassign", move to another team (with
-//! a reason), "Reply" (from a template or not), "Add internal note", "Mark complete".
+//! a reason), "Reply" (from a template or not, with files: "Attach file"), "Add internal
+//! note" (text only: a note carries no files), "Mark complete".
 //!
 //! Two resources: the thread itself, reloaded by live events, and the forms' tools
 //! (templates, keys, kept text), which are not, so a colleague's change never wipes what
@@ -15,6 +16,8 @@ use super::{list_query, list_query_string, DoneNotice};
 use crate::auth::Area;
 use crate::error::AppError;
 use crate::layout::ErrorSummary;
+use crate::messages::pages::attach_files::{AttachFiles, DraftFor};
+use crate::messages::pages::compose::with_files::ATTACHMENTS_FIELD;
 use crate::messages::pages::posted::posted_error;
 use crate::messages::pages::thread_list::LoadError;
 use crate::messages::MessageView;
@@ -23,18 +26,21 @@ use crate::team::api::{
     load_team_thread, team_thread_tools, TeamAddNote, TeamAssignMember, TeamAssignToMe,
     TeamMarkComplete, TeamReassign, TeamSendReply, TeamThreadData, TeamUnassign, ThreadTools,
 };
+use crate::team::reply_with_files::TeamSendReplyWithFiles;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-/// Every server function this page posts to.
-const PATHS: [&str; 7] = [
+/// Every server function this page posts to (and `TeamSendReply`, the reply without
+/// files, which other clients may post).
+const PATHS: [&str; 8] = [
     TeamAssignToMe::PATH,
     TeamAssignMember::PATH,
     TeamUnassign::PATH,
     TeamReassign::PATH,
     TeamSendReply::PATH,
+    TeamSendReplyWithFiles::PATH,
     TeamAddNote::PATH,
     TeamMarkComplete::PATH,
 ];
@@ -352,8 +358,12 @@ fn ThreadForms(tools: ThreadTools, error: Option<AppError>) -> impl IntoView {
         reason_text,
         signature,
         teams,
+        reply_draft_id,
+        reply_files,
     } = tools;
     let field = |name: &str| error.as_ref().and_then(|e| e.field(name));
+    let attachments_error = field(ATTACHMENTS_FIELD);
+    let draft_id = RwSignal::new(reply_draft_id);
     let (body_error, note_error, team_error, reason_error, member_error) = (
         field("body"),
         field("note"),
@@ -417,7 +427,15 @@ fn ThreadForms(tools: ThreadTools, error: Option<AppError>) -> impl IntoView {
                     </div>
                 </form>
             })}
-            <form method="post" action=TeamSendReply::PATH class="usa-form usa-form--large" novalidate>
+            // Multipart, so the files chosen go with the text when the wasm is not there;
+            // with it they upload as chosen and the post carries the text alone.
+            <form
+                method="post"
+                action=TeamSendReplyWithFiles::PATH
+                enctype="multipart/form-data"
+                class="usa-form usa-form--large"
+                novalidate
+            >
                 <input type="hidden" name="thread_id" value=thread_id.to_string() />
                 <input type="hidden" name="reply_key" value=reply_key />
                 <div class="usa-form-group" class:usa-form-group--error=body_error.is_some()>
@@ -436,6 +454,12 @@ fn ThreadForms(tools: ThreadTools, error: Option<AppError>) -> impl IntoView {
                         aria-describedby=described("body", &body_error)
                     ></textarea>
                 </div>
+                <AttachFiles
+                    attachments=reply_files
+                    draft=DraftFor::TeamReply { thread_id, draft_id }
+                    error=attachments_error
+                    posts_without_wasm=true
+                />
                 {signature.map(|signature| view! {
                     <div class="sm-signature-preview">
                         <p>"Your signature will be added:"</p>

@@ -244,6 +244,10 @@ async fn person_named(tx: &mut Tx, user_id: i64) -> Result<Person, sqlx::Error> 
 /// started waiting, with the new team's target and zone, and an overdue report is owed to
 /// the new team's leads. Recorded in the thread's history (with the reason) and audited as
 /// `thread_reassigned` (without it: the reason may hold health information).
+///
+/// Reply drafts of members of the old team who are not on the new one go, with their
+/// files (issue 5: nobody could reach them any more). Returns those files' ids, for the
+/// caller to remove from storage after this has committed.
 pub async fn reassign_team(
     db: &Db,
     capability: &TeamCapability,
@@ -251,7 +255,7 @@ pub async fn reassign_team(
     to_team_id: i64,
     reason: &str,
     from: Option<&str>,
-) -> Result<(), AppError> {
+) -> Result<Vec<String>, AppError> {
     let reason = reason.trim();
     if reason.is_empty() {
         return Err(AppError::invalid(
@@ -320,6 +324,13 @@ pub async fn reassign_team(
         })),
     )
     .await?;
+    let stranded_files = super::drop_stranded_reply_drafts(
+        &mut tx,
+        super::Stranded::Thread(thread_id),
+        capability.user().id,
+        from,
+    )
+    .await?;
     tx.commit().await?;
-    Ok(())
+    Ok(stranded_files)
 }

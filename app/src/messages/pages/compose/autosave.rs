@@ -57,7 +57,7 @@ struct AutosaveState {
 /// Saves the form as a draft about 3 seconds after typing stops, on "Save draft", and when
 /// the person leaves. `status` is the line people see ("Draft saved at 10:42 AM").
 #[derive(Clone)]
-pub(in crate::messages::pages) struct Autosave {
+pub(crate) struct Autosave {
     state: Arc<Mutex<AutosaveState>>,
     pub(super) status: RwSignal<Option<String>>,
     /// The draft's id for the form's hidden field, so a send deletes the draft that

@@ -18,7 +18,7 @@
 
 pub(super) mod autosave;
 mod form;
-pub(super) mod with_files;
+pub(crate) mod with_files;
 
 pub use with_files::{send_new_message_with_files, SendNewMessageWithFiles};
 

@@ -1,0 +1,196 @@
+//! The team's "Reply" form as one `multipart/form-data` post (issue 5): it works the same
+//! with and without the wasm.
+//!
+//! With the wasm, files upload as they are chosen onto the person's reply draft
+//! (`/attachments/drafts/{id}`) and the post carries only the text. Without it, the post
+//! carries the chosen files too: each goes onto the reply draft (made first when there is
+//! none), through the same checks as an upload. Then the reply is sent with the draft's
+//! files (`messages::ssr::team_reply`). A refused file stops the send: the thread page comes
+//! back with each refusal at "Attach file", the files that were kept listed, and the text.
+//! "Remove" on a listed file posts the same form (the button names the file): the file
+//! leaves the draft and the page comes back with the text.
+
+use crate::error::AppError;
+use leptos::prelude::*;
+use leptos::server_fn::codec::{MultipartData, MultipartFormData};
+
+#[server(input = MultipartFormData, endpoint = "team_send_reply_with_files")]
+pub async fn team_send_reply_with_files(data: MultipartData) -> Result<(), AppError> {
+    use crate::server::access::{app_state, require_team};
+    let capability = require_team("api:team_send_reply_with_files").await?;
+    let state = app_state()?;
+    ssr::post(&state, &capability, data).await
+}
+
+#[cfg(feature = "ssr")]
+mod ssr {
+    use super::TeamSendReplyWithFiles;
+    use crate::attachments::rules::MAX_TOTAL_BYTES;
+    use crate::attachments::ssr::records;
+    use crate::attachments::ssr::upload::{self, Received};
+    use crate::error::AppError;
+    use crate::messages::pages::compose::with_files::{ATTACHMENTS_FIELD, REMOVE_FILE};
+    use crate::messages::Reply;
+    use crate::server::access::TeamCapability;
+    use crate::server::state::AppState;
+    use crate::team::api::ssr as team_api;
+    use leptos::server_fn::codec::MultipartData;
+    use leptos::server_fn::ServerFn;
+    use std::collections::HashMap;
+
+    /// The most a post may carry: the 10 MB of files a message may have, and room for the
+    /// text. A longer post is cut off, as the upload route does.
+    const POST_LIMIT: u64 = MAX_TOTAL_BYTES + 256 * 1024;
+
+    const TOO_LARGE: &str =
+        "These files are more than 10 MB together; the limit is 10 MB. Nothing was sent.";
+
+    pub async fn post(
+        state: &AppState,
+        capability: &TeamCapability,
+        data: MultipartData,
+    ) -> Result<(), AppError> {
+        let mut fields: HashMap<String, String> = HashMap::new();
+        let received = receive(state, capability, data, &mut fields).await;
+        let text = |key: &str| fields.get(key).cloned().unwrap_or_default();
+        let Ok(thread_id) = text("thread_id").trim().parse::<i64>() else {
+            return Err(AppError::NotFound);
+        };
+        let body = text("body");
+        let typed = [("body", body.as_str())];
+        let path = TeamSendReplyWithFiles::PATH;
+        let refused = match received {
+            Ok(refused) => refused,
+            Err(error) => {
+                // A post cut off still comes back with what was typed.
+                team_api::fail(thread_id, path, error.clone(), &typed).await;
+                return Err(error);
+            }
+        };
+        if let Some(file) = fields.get(REMOVE_FILE) {
+            if let Err(error) = remove(state, capability, file).await {
+                team_api::fail(thread_id, path, error.clone(), &typed).await;
+                return Err(error);
+            }
+            if refused.is_empty() {
+                team_api::keep_and_go_back(&format!("/team/threads/{thread_id}"), &typed).await;
+                return Ok(());
+            }
+        }
+        if !refused.is_empty() {
+            let error = AppError::invalid(ATTACHMENTS_FIELD, refused.join(" "));
+            team_api::fail(thread_id, path, error.clone(), &typed).await;
+            return Err(error);
+        }
+        let reply = Reply {
+            body: body.clone(),
+            client_key: text("reply_key"),
+        };
+        if let Err(error) = crate::team::ssr::reply(&state.db, capability, thread_id, &reply).await
+        {
+            team_api::fail(thread_id, path, error.clone(), &typed).await;
+            return Err(error);
+        }
+        team_api::changed(state, thread_id).await;
+        team_api::go_back(&format!("/team/threads/{thread_id}"), "replied");
+        Ok(())
+    }
+
+    /// Reads the post: the text fields into `fields`, and each file onto the person's reply
+    /// draft in the thread (made when the first file comes; the form puts the thread's id
+    /// and the text first). Answers the refusals.
+    async fn receive(
+        state: &AppState,
+        capability: &TeamCapability,
+        data: MultipartData,
+        fields: &mut HashMap<String, String>,
+    ) -> Result<Vec<String>, AppError> {
+        let broke_off = || {
+            AppError::invalid(
+                ATTACHMENTS_FIELD,
+                "The upload broke off before it finished. Please try again.",
+            )
+        };
+        let mut multipart = data.into_inner().ok_or_else(broke_off)?;
+        let mut refused: Vec<String> = Vec::new();
+        let mut received: u64 = 0;
+        let mut draft_id: Option<i64> = None;
+
+        while let Some(mut field) = multipart.next_field().await.map_err(|_| broke_off())? {
+            let name = field.name().unwrap_or_default().to_string();
+            if name != "file" {
+                let text = field.text().await.map_err(|_| broke_off())?;
+                received += text.len() as u64;
+                if received > POST_LIMIT {
+                    return Err(AppError::invalid(ATTACHMENTS_FIELD, TOO_LARGE));
+                }
+                fields.insert(name, text);
+                continue;
+            }
+            // A form sent with no file chosen has one empty, nameless part.
+            let file_name = field.file_name().unwrap_or_default().to_string();
+            if file_name.is_empty() {
+                continue;
+            }
+            let draft = match draft_id {
+                Some(id) => id,
+                None => {
+                    let thread_id = fields
+                        .get("thread_id")
+                        .and_then(|id| id.trim().parse::<i64>().ok())
+                        .ok_or(AppError::NotFound)?;
+                    let id =
+                        crate::team::ssr::reply_draft_for_files(&state.db, capability, thread_id)
+                            .await?;
+                    draft_id = Some(id);
+                    id
+                }
+            };
+            let mut incoming = match upload::start(state, capability, draft, &file_name).await? {
+                Ok(incoming) => incoming,
+                Err(refusal) => {
+                    refused.push(refusal.to_string());
+                    continue;
+                }
+            };
+            loop {
+                let chunk = match field.chunk().await {
+                    Ok(chunk) => chunk,
+                    Err(_) => {
+                        incoming.abort().await;
+                        return Err(broke_off());
+                    }
+                };
+                let Some(bytes) = chunk else { break };
+                received += bytes.len() as u64;
+                if received > POST_LIMIT {
+                    incoming.abort().await;
+                    return Err(AppError::invalid(ATTACHMENTS_FIELD, TOO_LARGE));
+                }
+                if let Err(error) = incoming.feed(&bytes).await {
+                    incoming.abort().await;
+                    return Err(error);
+                }
+            }
+            if let Received::Refused(refusal) = incoming.finish(state, capability, draft).await? {
+                refused.push(refusal.to_string());
+            }
+        }
+        Ok(refused)
+    }
+
+    /// "Remove" on one of the reply draft's files. A file already gone (the button pressed
+    /// twice) is what was asked for; one on another person's draft is untouched either way.
+    async fn remove(
+        state: &AppState,
+        capability: &TeamCapability,
+        file: &str,
+    ) -> Result<(), AppError> {
+        match records::remove_from_draft(&state.db, &state.attachments, capability, file.trim())
+            .await
+        {
+            Ok(()) | Err(AppError::NotFound) => Ok(()),
+            Err(error) => Err(error),
+        }
+    }
+}

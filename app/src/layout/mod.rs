@@ -95,7 +95,7 @@ fn Header(context: PageContext) -> impl IntoView {
                     <crate::messages::acting::ChooseVeteranForm choices=mailbox.choices current=mailbox.veteran.0 />
                 </div>
             })}
-            {context.user.map(|user| {
+            {context.user.filter(|_| !context.two_step_set_up_needed).map(|user| {
                 let folders = context.mailbox.map(|m| m.folders).unwrap_or_default();
                 let notifications = context.new_notifications;
                 view! { <nav::RoleNav role=user.role folders notifications /> }

@@ -182,6 +182,10 @@ pub async fn sign_in_code(code: String) -> Result<(), AppError> {
             if error == sign_in_again() {
                 session.remove::<PendingSignIn>(PENDING_SIGN_IN_KEY).await?;
             }
+            // Back to a clean code page: after a second mistake the address must carry
+            // this error, not the first one still in the page's own address.
+            crate::team::api::ssr::fail_to(super::CODE_PATH, SignInCode::PATH, error.clone(), &[])
+                .await;
             Err(error)
         }
     }

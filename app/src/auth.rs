@@ -106,9 +106,12 @@ pub fn area_for_path(path: &str) -> Area {
     const PUBLIC_FILES: [&str; 3] = ["/favicon.ico", "/robots.txt", "/favicon.svg"];
     // Server functions that must answer before sign-in: signing in itself, the page
     // frame, which says "nobody" to a signed-out visitor, and setting a password through
-    // a one-time link (the link's token is the proof; the person has no password yet).
-    const PUBLIC_API: [&str; 4] = [
+    // a one-time link (the link's token is the proof; the person has no password yet), and
+    // the code step of signing in (the pending sign-in in the session is the proof).
+    const PUBLIC_API: [&str; 6] = [
         "/api/sign_in",
+        "/api/sign_in_code",
+        "/api/sign_in_code_expected",
         "/api/load_page_context",
         "/api/password_link_check",
         "/api/set_password",
@@ -193,6 +196,10 @@ mod tests {
         assert_eq!(area_for_path("/inbox"), Area::Messages);
         assert_eq!(area_for_path("/folders/42"), Area::Messages);
         assert_eq!(area_for_path("/sign-in"), Area::Public);
+        assert_eq!(area_for_path("/sign-in/code"), Area::Public);
+        assert_eq!(area_for_path("/api/sign_in_code"), Area::Public);
+        assert_eq!(area_for_path("/two-step-verification"), Area::Account);
+        assert_eq!(area_for_path("/api/two_step_turn_off"), Area::Account);
         assert_eq!(area_for_path("/pkg/app.wasm"), Area::Public);
         assert_eq!(area_for_path("/healthz"), Area::Public);
         assert_eq!(area_for_path("/api/sign_out"), Area::Account);

@@ -27,6 +27,10 @@ pub enum AppError {
     /// 401 on sign-in: the same words for an unknown email and a wrong password (ASVS 2.2.x).
     #[error("The email address or password is incorrect.")]
     SignInFailed,
+    /// 403 for a clinician or administrator who must set up two-step verification first:
+    /// every page and server function but the set-up answers this until it is done.
+    #[error("Set up two-step verification to continue.")]
+    TwoStepSetUpNeeded,
     /// 429: too many failed sign-ins for this account or address.
     #[error("Too many failed attempts. Wait {minutes} minutes and try again.")]
     TooManyAttempts { minutes: i64 },
@@ -61,7 +65,7 @@ impl AppError {
     pub fn status(&self) -> u16 {
         match self {
             AppError::Unauthenticated | AppError::SignInFailed => 401,
-            AppError::Forbidden => 403,
+            AppError::Forbidden | AppError::TwoStepSetUpNeeded => 403,
             AppError::NotFound => 404,
             AppError::Invalid { .. } => 422,
             AppError::TooManyAttempts { .. } => 429,

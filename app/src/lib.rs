@@ -12,6 +12,7 @@ pub mod error;
 pub mod layout;
 pub mod live;
 pub mod messages;
+pub mod mfa;
 pub mod pages;
 pub mod reports;
 #[cfg(feature = "ssr")]
@@ -63,6 +64,8 @@ pub fn App() -> impl IntoView {
             <layout::Layout>
                 <Routes fallback=pages::NotFound>
                     <Route path=path!("/sign-in") view=account::SignInPage ssr=SsrMode::Async />
+                    <Route path=path!("/sign-in/code") view=mfa::pages::code::SignInCodePage ssr=SsrMode::Async />
+                    <Route path=path!("/two-step-verification") view=mfa::pages::set_up::SetUpPage ssr=SsrMode::Async />
                     <Route path=path!("/inbox") view=FolderPage ssr=SsrMode::Async />
                     <Route path=path!("/sent") view=FolderPage ssr=SsrMode::Async />
                     <Route path=path!("/trash") view=FolderPage ssr=SsrMode::Async />

@@ -2,7 +2,7 @@
 
 mod common;
 
-use app::account::ssr::attempt;
+use app::account::ssr::{attempt, PasswordChecked};
 use app::auth::{Role, SignedInUser};
 use app::error::AppError;
 use app::pages::{admin_home, team_home, veteran_home};
@@ -68,9 +68,13 @@ async fn demo_data_is_seeded_once(db: &Db) {
 
 async fn sign_in_accepts_the_right_password_and_audits_it(db: &Db) {
     seeded(db).await;
-    let alex = attempt(db, "  Veteran@Example.com ", DEMO_PASSWORD, "10.0.0.1")
+    let alex = match attempt(db, "  Veteran@Example.com ", DEMO_PASSWORD, "10.0.0.1")
         .await
-        .unwrap();
+        .unwrap()
+    {
+        PasswordChecked::SignedIn(user) => user,
+        other => panic!("signed in without a code, got {other:?}"),
+    };
     assert_eq!(alex.name, "Alex Rivera");
     assert_eq!(alex.role, Role::Veteran);
     let successes = audit::count_since_for_target(

@@ -6,6 +6,7 @@
 use app::attachments::ssr::scan::Scanner;
 use app::attachments::ssr::sealing::MasterKey;
 use app::attachments::ssr::storage::StorageConfig;
+use app::mfa::ssr::sealing::{MfaKey, MfaKeyError};
 use base64::Engine;
 use clap::Parser;
 use std::net::SocketAddr;
@@ -76,6 +77,18 @@ pub struct Config {
     /// A clamd daemon to scan uploads with, `host:port`.
     #[arg(long, env = "SM_CLAMD_ADDRESS")]
     pub clamd_address: Option<String>,
+
+    /// Require two-step verification (an authenticator app's code) of clinicians and
+    /// administrators: `true` or `false` (`1`/`0`, `yes`/`no`, `on`/`off` work too).
+    /// Default: `true`, except in demo mode.
+    #[arg(long, env = "SM_REQUIRE_MFA", value_parser = clap::builder::BoolishValueParser::new())]
+    pub require_mfa: Option<bool>,
+
+    /// Key that seals two-step verification secrets in the database: 32 random bytes,
+    /// base64 or hex (`openssl rand -base64 32`). Required outside demo mode. Losing it
+    /// means every person's two-step verification must be reset by an administrator.
+    #[arg(long, env = "SM_MFA_KEY", hide_env_values = true)]
+    pub mfa_key: Option<String>,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -96,6 +109,10 @@ pub enum ConfigError {
     BadAttachmentKey(app::attachments::ssr::sealing::MasterKeyError),
     #[error("SM_ATTACHMENT_S3_BUCKET is required with SM_ATTACHMENT_STORE=s3")]
     MissingBucket,
+    #[error("SM_MFA_KEY is required outside demo mode (32 random bytes, base64 or hex; e.g. `openssl rand -base64 32`)")]
+    MissingMfaKey,
+    #[error("{0}")]
+    BadMfaKey(MfaKeyError),
 }
 
 /// The settings after checking, ready to use.
@@ -111,6 +128,9 @@ pub struct Settings {
     pub secure_cookies: bool,
     pub log_json: bool,
     pub attachments: AttachmentSettings,
+    /// Clinicians and administrators must use two-step verification.
+    pub require_mfa: bool,
+    pub mfa_key: MfaKey,
 }
 
 /// Where attachments go and the key that seals them.
@@ -143,8 +163,16 @@ impl Config {
             (None, false) => return Err(ConfigError::MissingSessionKey),
         };
         let attachments = self.attachment_settings()?;
+        let mfa_key = match (&self.mfa_key, self.demo) {
+            (Some(text), _) => MfaKey::parse(text).map_err(ConfigError::BadMfaKey)?,
+            // Demo only: secrets set up before a restart no longer open (see `MfaKey`).
+            (None, true) => MfaKey::generate(),
+            (None, false) => return Err(ConfigError::MissingMfaKey),
+        };
         Ok(Settings {
             attachments,
+            require_mfa: self.require_mfa.unwrap_or(!self.demo),
+            mfa_key,
             demo: self.demo,
             database_url: self.database_url.clone(),
             database_max_connections: self.database_max_connections,
@@ -232,14 +260,59 @@ mod tests {
         assert!(demo.settings(public).unwrap().secure_cookies);
     }
 
-    #[test]
-    fn production_cookies_are_always_secure() {
+    /// The secrets production needs, as flags.
+    fn production_secrets() -> Vec<String> {
         let key = base64::engine::general_purpose::STANDARD.encode([7u8; 64]);
         let attachment_key = base64::engine::general_purpose::STANDARD.encode([9u8; 32]);
-        let settings = config(&["--session-key", &key, "--attachment-key", &attachment_key])
-            .settings(local())
-            .unwrap();
+        let mfa_key = base64::engine::general_purpose::STANDARD.encode([5u8; 32]);
+        [
+            "--session-key",
+            &key,
+            "--attachment-key",
+            &attachment_key,
+            "--mfa-key",
+            &mfa_key,
+        ]
+        .map(String::from)
+        .to_vec()
+    }
+
+    #[test]
+    fn production_cookies_are_always_secure() {
+        let secrets = production_secrets();
+        let args: Vec<&str> = secrets.iter().map(String::as_str).collect();
+        let settings = config(&args).settings(local()).unwrap();
         assert!(settings.secure_cookies);
+    }
+
+    #[test]
+    fn two_step_verification_is_required_by_default_but_not_in_the_demo() {
+        let secrets = production_secrets();
+        let mut args: Vec<&str> = secrets.iter().map(String::as_str).collect();
+        assert!(config(&args).settings(local()).unwrap().require_mfa);
+        assert!(!config(&["--demo"]).settings(local()).unwrap().require_mfa);
+        assert!(
+            config(&["--demo", "--require-mfa", "true"])
+                .settings(local())
+                .unwrap()
+                .require_mfa
+        );
+        args.extend(["--require-mfa", "false"]);
+        assert!(!config(&args).settings(local()).unwrap().require_mfa);
+    }
+
+    #[test]
+    fn outside_demo_mode_the_mfa_key_is_required_and_checked() {
+        let secrets = production_secrets();
+        // Everything but the MFA key.
+        let args: Vec<&str> = secrets[..4].iter().map(String::as_str).collect();
+        let error = config(&args).settings(local()).unwrap_err();
+        assert_eq!(error, ConfigError::MissingMfaKey);
+        assert!(error.to_string().contains("SM_MFA_KEY"));
+        let mut args = args;
+        args.extend(["--mfa-key", "change-me"]);
+        let error = config(&args).settings(local()).unwrap_err();
+        assert!(error.to_string().contains("SM_MFA_KEY"), "{error}");
     }
 
     #[test]

@@ -4,10 +4,12 @@
 //! functions answer 401. Signed in: the person is loaded fresh from the database (a
 //! deactivated account stops at once) and put in the request for pages and server
 //! functions. Opening another role's page is audited here; the page itself answers 403.
+//! A clinician or administrator who must still set up two-step verification is held:
+//! every page leads to the set-up, and every other server function answers 403.
 
 use app::auth::{area_for_path, Area, SignedInUser};
 use app::error::AppError;
-use app::server::access::ClientAddress;
+use app::server::access::{ClientAddress, TwoStepSetUpNeeded};
 use app::server::audit::{self, Action, AuditEvent, Outcome};
 use app::server::session_store::USER_ID_KEY;
 use app::server::state::AppState;
@@ -40,6 +42,18 @@ pub async fn gate(
     if let Some(user) = &user {
         request.extensions_mut().insert(user.clone());
     }
+    let set_up_needed = match &user {
+        Some(user) => {
+            match app::mfa::ssr::must_set_up(&state.db.pool, user, state.config.require_mfa).await {
+                Ok(needed) => needed,
+                Err(error) => return error_response(AppError::from(error)),
+            }
+        }
+        None => false,
+    };
+    if set_up_needed {
+        request.extensions_mut().insert(TwoStepSetUpNeeded);
+    }
 
     let area = area_for_path(&path);
     match (&user, area) {
@@ -51,6 +65,9 @@ pub async fn gate(
         }
         (_, Area::Public) => next.run(request).await,
         (None, _) => sign_in_first(&request),
+        (Some(_), _) if set_up_needed && !app::mfa::open_while_setting_up(&path) => {
+            set_up_first(&request)
+        }
         (Some(user), area) => {
             if !area.admits(user.role) {
                 let event = AuditEvent::new(Action::AccessRefused, Outcome::Denied)
@@ -83,13 +100,8 @@ async fn signed_in_user(
 }
 
 fn sign_in_first(request: &Request) -> Response {
-    let wants_html = request
-        .headers()
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.contains("text/html"));
     let path = request.uri().path();
-    if path.starts_with("/api/") && !wants_html {
+    if path.starts_with("/api/") && !wants_html(request) {
         return error_response(AppError::Unauthenticated);
     }
     // Only a page someone was looking at is worth returning to; a form post is not.
@@ -105,6 +117,35 @@ fn sign_in_first(request: &Request) -> Response {
         Ok(query) => Redirect::to(&format!("/sign-in?{query}")).into_response(),
         Err(_) => Redirect::to("/sign-in").into_response(),
     }
+}
+
+/// Held at the two-step verification set-up: a page (or a plain form post) leads there,
+/// keeping the page asked for; anything else is refused.
+fn set_up_first(request: &Request) -> Response {
+    let path = request.uri().path();
+    if path.starts_with("/api/") && !wants_html(request) {
+        return error_response(AppError::TwoStepSetUpNeeded);
+    }
+    if request.method() != Method::GET || path == "/" {
+        return Redirect::to(app::mfa::SET_UP_PATH).into_response();
+    }
+    let next = request
+        .uri()
+        .path_and_query()
+        .map(|pq| pq.as_str())
+        .unwrap_or(path);
+    match serde_urlencoded::to_string([("next", next)]) {
+        Ok(query) => Redirect::to(&format!("{}?{query}", app::mfa::SET_UP_PATH)).into_response(),
+        Err(_) => Redirect::to(app::mfa::SET_UP_PATH).into_response(),
+    }
+}
+
+fn wants_html(request: &Request) -> bool {
+    request
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/html"))
 }
 
 /// An `AppError` as a JSON answer with its own status, the shape server functions use.

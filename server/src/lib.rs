@@ -76,7 +76,9 @@ pub async fn build_state(
         db,
         config: Arc::new(AppConfig {
             demo: settings.demo,
+            require_mfa: settings.require_mfa,
         }),
+        mfa_key: settings.mfa_key.clone(),
         leptos_options,
         events,
     })

@@ -136,7 +136,7 @@ impl TestApp {
 
 /// Every administration server function, with arguments it accepts: a refusal must come
 /// from the capability check, not from a malformed request.
-const ADMIN_CALLS: [(&str, &str); 19] = [
+const ADMIN_CALLS: [(&str, &str); 20] = [
     ("/api/admin_facilities", ""),
     (
         "/api/admin_save_facility",
@@ -168,6 +168,7 @@ const ADMIN_CALLS: [(&str, &str); 19] = [
     ("/api/admin_change_role", "user=1&role=administrator"),
     ("/api/admin_set_active", "user=1&active=no"),
     ("/api/admin_reset_password", "user=1"),
+    ("/api/admin_reset_mfa", "user=1"),
     (
         "/api/admin_grant_caregiver",
         "user=1&veteran_email=veteran2%40example.com",

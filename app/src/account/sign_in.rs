@@ -8,25 +8,40 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 /// Signs in and redirects to `next` (when it is a path on this site) or the role's home.
+/// For an account with two-step verification on, the right password only starts the
+/// sign-in: the session remembers it for a few minutes and the code page asks for the rest.
 #[server(endpoint = "sign_in")]
 pub async fn sign_in(
     email: String,
     password: String,
     next: Option<String>,
 ) -> Result<(), AppError> {
+    use super::ssr::{PasswordChecked, PendingSignIn, PENDING_SIGN_IN_KEY};
     use crate::auth::safe_next;
     use crate::server::access::{app_state, requester};
     use crate::server::session_store::USER_ID_KEY;
     let state = app_state()?;
     let ip = requester().ip;
-    let user = super::ssr::attempt(&state.db, &email, &password, &ip).await?;
+    let checked = super::ssr::attempt(&state.db, &email, &password, &ip).await?;
     let session: tower_sessions::Session =
         leptos_axum::extract().await.map_err(AppError::internal)?;
     // A new session id at sign-in, so an id planted before cannot ride along (ASVS 3.2.1).
     session.cycle_id().await?;
-    session.insert(USER_ID_KEY, user.id).await?;
-    let destination = safe_next(next.as_deref()).unwrap_or(user.role.home());
-    leptos_axum::redirect(destination);
+    session.remove::<PendingSignIn>(PENDING_SIGN_IN_KEY).await?;
+    let next = safe_next(next.as_deref());
+    match checked {
+        PasswordChecked::SignedIn(user) => {
+            session.insert(USER_ID_KEY, user.id).await?;
+            leptos_axum::redirect(next.unwrap_or(user.role.home()));
+        }
+        PasswordChecked::CodeNeeded(user) => {
+            // Whoever was signed in in this browser is not any more: a new sign-in began.
+            session.remove::<i64>(USER_ID_KEY).await?;
+            let pending = PendingSignIn::new(user.id, next.map(str::to_string));
+            session.insert(PENDING_SIGN_IN_KEY, pending).await?;
+            leptos_axum::redirect(crate::mfa::CODE_PATH);
+        }
+    }
     Ok(())
 }
 

@@ -5,8 +5,60 @@ use crate::error::AppError;
 use crate::server::audit::{self, Action, AuditEvent, Outcome};
 use crate::server::db::Db;
 use crate::server::sign_in_guard::{self, Gate};
-use crate::server::{passwords, users};
+use crate::server::{now_ms, passwords, users};
 use std::collections::BTreeMap;
+
+/// What a right password leads to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PasswordChecked {
+    /// Signed in: the account does not use two-step verification.
+    SignedIn(SignedInUser),
+    /// Two-step verification is on: not signed in until the code is given.
+    CodeNeeded(SignedInUser),
+}
+
+impl PasswordChecked {
+    pub fn user(&self) -> &SignedInUser {
+        match self {
+            PasswordChecked::SignedIn(user) | PasswordChecked::CodeNeeded(user) => user,
+        }
+    }
+}
+
+/// The session key of a sign-in waiting for its code.
+pub const PENDING_SIGN_IN_KEY: &str = "pending_sign_in";
+
+/// A right password waiting for its code, kept in the server-side session (never in the
+/// cookie): who, where to go next, and since when.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PendingSignIn {
+    pub user_id: i64,
+    pub next: Option<String>,
+    pub since_ms: i64,
+}
+
+impl PendingSignIn {
+    pub fn new(user_id: i64, next: Option<String>) -> Self {
+        PendingSignIn {
+            user_id,
+            next,
+            since_ms: now_ms(),
+        }
+    }
+
+    /// Still waiting: a code may complete it for `PENDING_SIGN_IN_MINUTES`.
+    pub fn is_current(&self, now_ms: i64) -> bool {
+        let limit = crate::mfa::PENDING_SIGN_IN_MINUTES * 60_000;
+        now_ms >= self.since_ms && now_ms - self.since_ms < limit
+    }
+}
+
+/// The message when the pending sign-in has timed out or is missing.
+pub fn sign_in_again() -> AppError {
+    AppError::Conflict {
+        message: "Your sign-in timed out. Enter your email address and password again.".to_string(),
+    }
+}
 
 /// Checks the fields before anything else, the USWDS way: one message per empty field.
 pub fn validate(email: &str, password: &str) -> Result<(), AppError> {
@@ -31,13 +83,14 @@ pub fn validate(email: &str, password: &str) -> Result<(), AppError> {
 
 /// One sign-in attempt from `ip`: applies the failure limits, checks the password, and
 /// audits the outcome. Unknown email, wrong password and deactivated account all answer
-/// `SignInFailed`, after the same work.
+/// `SignInFailed`, after the same work. A right password for an account with two-step
+/// verification on only asks for the code.
 pub async fn attempt(
     db: &Db,
     email: &str,
     password: &str,
     ip: &str,
-) -> Result<SignedInUser, AppError> {
+) -> Result<PasswordChecked, AppError> {
     validate(email, password)?;
     let email = users::normalize_email(email);
     let target = sign_in_guard::account_target(&email);
@@ -69,15 +122,25 @@ pub async fn attempt(
 
     match account {
         Some(account) if matches && account.active => {
+            let code_needed = crate::mfa::ssr::turned_on(&db.pool, account.user.id).await?;
+            let action = if code_needed {
+                Action::SignInPasswordAccepted
+            } else {
+                Action::SignIn
+            };
             audit::record(
                 &db.pool,
-                &AuditEvent::new(Action::SignIn, Outcome::Success)
+                &AuditEvent::new(action, Outcome::Success)
                     .actor(account.user.id)
                     .target(target)
                     .from_address(ip),
             )
             .await?;
-            Ok(account.user)
+            Ok(if code_needed {
+                PasswordChecked::CodeNeeded(account.user)
+            } else {
+                PasswordChecked::SignedIn(account.user)
+            })
         }
         account => {
             let mut event = AuditEvent::new(Action::SignIn, Outcome::Failure)
@@ -90,4 +153,58 @@ pub async fn attempt(
             Err(AppError::SignInFailed)
         }
     }
+}
+
+/// The code step of a sign-in whose password was right (`pending`). The same failure limits
+/// as passwords apply, per account and per address; wrong and reused codes are `sign_in`
+/// failures, so they count toward them. A deactivated account, or one whose two-step
+/// verification an administrator reset meanwhile, must start again.
+pub async fn attempt_code(
+    db: &Db,
+    key: &crate::mfa::ssr::sealing::MfaKey,
+    pending: &PendingSignIn,
+    code: &str,
+    ip: &str,
+    unix_seconds: u64,
+) -> Result<SignedInUser, AppError> {
+    use crate::mfa::ssr::{use_code, CodeCheck};
+    if !pending.is_current(now_ms()) {
+        return Err(sign_in_again());
+    }
+    let code = crate::mfa::typed_code(code)?;
+    let Some(user) = users::active_user(&db.pool, pending.user_id).await? else {
+        return Err(sign_in_again());
+    };
+    let target = sign_in_guard::account_target(&user.email);
+    let event = |outcome, detail: serde_json::Value| {
+        AuditEvent::new(Action::SignIn, outcome)
+            .actor(user.id)
+            .target(target.clone())
+            .from_address(ip)
+            .detail(detail)
+    };
+    match sign_in_guard::check(&db.pool, &user.email, ip).await? {
+        Gate::Refuse => {
+            let detail = serde_json::json!({ "step": "authentication_code" });
+            audit::record(&db.pool, &event(Outcome::Denied, detail)).await?;
+            return Err(AppError::TooManyAttempts {
+                minutes: sign_in_guard::WINDOW_MINUTES,
+            });
+        }
+        Gate::Slow(wait) => tokio::time::sleep(wait).await,
+        Gate::Open => {}
+    }
+    let reason = match use_code(db, key, user.id, &code, unix_seconds).await? {
+        CodeCheck::Accepted => {
+            let detail = serde_json::json!({ "step": "authentication_code" });
+            audit::record(&db.pool, &event(Outcome::Success, detail)).await?;
+            return Ok(user);
+        }
+        CodeCheck::NotOn => return Err(sign_in_again()),
+        CodeCheck::Wrong => "wrong",
+        CodeCheck::Reused => "already_used",
+    };
+    let detail = serde_json::json!({ "step": "authentication_code", "reason": reason });
+    audit::record(&db.pool, &event(Outcome::Failure, detail)).await?;
+    Err(AppError::invalid("code", crate::mfa::CODE_WRONG))
 }

@@ -501,6 +501,19 @@ pub async fn admin_reset_password(user: i64) -> Result<(), AppError> {
     }
 }
 
+/// "Reset MFA": turns the person's two-step verification off and signs them out everywhere.
+#[server(endpoint = "admin_reset_mfa")]
+pub async fn admin_reset_mfa(user: i64) -> Result<(), AppError> {
+    use crate::server::access::{app_state, require_admin};
+    let capability = require_admin("api:admin_reset_mfa").await?;
+    let state = app_state()?;
+    let reset = super::ssr::reset_mfa(&state.db, &capability, &ssr::origin(), user)
+        .await
+        .map(|_| "mfa_reset");
+    let back = format!("/admin/users/{user}");
+    ssr::answer(reset, &back, &back, AdminResetMfa::PATH, &[]).await
+}
+
 #[server(endpoint = "admin_grant_caregiver")]
 pub async fn admin_grant_caregiver(user: i64, veteran_email: String) -> Result<(), AppError> {
     use crate::server::access::{app_state, require_admin};

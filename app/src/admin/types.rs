@@ -168,6 +168,8 @@ pub struct UserRow {
     pub active: bool,
     /// False for an invited person who has not set a password yet (or after a reset).
     pub has_password: bool,
+    /// Two-step verification is on (set up and confirmed with a code).
+    pub mfa_on: bool,
 }
 
 /// A live caregiver grant, seen from either side.

@@ -44,7 +44,7 @@ pub struct AuditEntry {
 }
 
 /// The stored action names the filter offers, with the words people see.
-pub const ACTIONS: [(&str, &str); 34] = [
+pub const ACTIONS: [(&str, &str); 38] = [
     ("sign_in", "Signed in"),
     ("sign_out", "Signed out"),
     ("access_refused", "Was refused access"),
@@ -88,6 +88,13 @@ pub const ACTIONS: [(&str, &str); 34] = [
     ("audit_log_viewed", "Viewed the audit log"),
     ("audit_log_exported", "Downloaded the audit log"),
     ("report_viewed", "Viewed or downloaded a report"),
+    (
+        "sign_in_password_accepted",
+        "Gave the right password (code asked next)",
+    ),
+    ("mfa_turned_on", "Turned on two-step verification"),
+    ("mfa_turned_off", "Turned off two-step verification"),
+    ("mfa_reset", "Reset a person's two-step verification"),
 ];
 
 /// The outcomes, with their words.

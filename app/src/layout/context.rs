@@ -15,6 +15,9 @@ pub struct PageContext {
     /// For care team members: how many of their notifications are new (the navigation's
     /// count beside "Notifications").
     pub new_notifications: i64,
+    /// A clinician or administrator held at the two-step verification set-up: no
+    /// navigation, since nothing else opens until it is done.
+    pub two_step_set_up_needed: bool,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -32,7 +35,16 @@ pub struct MailboxContext {
 pub async fn load_page_context() -> Result<PageContext, AppError> {
     use crate::server::access::{app_state, requester};
     let state = app_state()?;
-    let user = requester().user;
+    let asking = requester();
+    let user = asking.user;
+    if asking.set_up_needed {
+        return Ok(PageContext {
+            user,
+            demo: state.config.demo,
+            two_step_set_up_needed: true,
+            ..PageContext::default()
+        });
+    }
     let mailbox = match &user {
         Some(user) if crate::auth::Area::Messages.admits(user.role) => mailbox_context().await?,
         _ => None,
@@ -50,6 +62,7 @@ pub async fn load_page_context() -> Result<PageContext, AppError> {
         demo: state.config.demo,
         mailbox,
         new_notifications,
+        two_step_set_up_needed: false,
     })
 }
 

@@ -22,7 +22,8 @@ pub fn Layout(children: Children) -> impl IntoView {
     crate::live::provide_live(signed_in.into());
     Effect::new(move |_| {
         if let Some(Ok(context)) = context.get() {
-            signed_in.set(context.user.is_some());
+            // Held at the two-step verification set-up: no live updates until it is done.
+            signed_in.set(context.user.is_some() && !context.two_step_set_up_needed);
         }
     });
     mark_hydrated();
@@ -95,7 +96,7 @@ fn Header(context: PageContext) -> impl IntoView {
                     <crate::messages::acting::ChooseVeteranForm choices=mailbox.choices current=mailbox.veteran.0 />
                 </div>
             })}
-            {context.user.map(|user| {
+            {context.user.filter(|_| !context.two_step_set_up_needed).map(|user| {
                 let folders = context.mailbox.map(|m| m.folders).unwrap_or_default();
                 let notifications = context.new_notifications;
                 view! { <nav::RoleNav role=user.role folders notifications /> }

@@ -14,11 +14,19 @@ use leptos::prelude::use_context;
 #[derive(Clone, Debug)]
 pub struct ClientAddress(pub String);
 
+/// Put in the request by the gate when the signed-in person must set up two-step
+/// verification before anything else (`SM_REQUIRE_MFA`, a clinician or administrator
+/// without it).
+#[derive(Clone, Copy, Debug)]
+pub struct TwoStepSetUpNeeded;
+
 /// Who is asking and from where, read from the request a server function is answering.
 #[derive(Clone, Debug)]
 pub struct Requester {
     pub user: Option<SignedInUser>,
     pub ip: String,
+    /// Held at the two-step verification set-up: no area opens until it is done.
+    pub set_up_needed: bool,
 }
 
 pub fn requester() -> Requester {
@@ -30,7 +38,14 @@ pub fn requester() -> Requester {
         .as_ref()
         .and_then(|p| p.extensions.get::<ClientAddress>().map(|a| a.0.clone()))
         .unwrap_or_else(|| "unknown".to_string());
-    Requester { user, ip }
+    let set_up_needed = parts
+        .as_ref()
+        .is_some_and(|p| p.extensions.get::<TwoStepSetUpNeeded>().is_some());
+    Requester {
+        user,
+        ip,
+        set_up_needed,
+    }
 }
 
 pub fn app_state() -> Result<AppState, AppError> {
@@ -78,9 +93,14 @@ pub fn signed_in() -> Result<SignedInUser, AppError> {
 }
 
 /// Checks that the person may use `area`; refusals are audited with `what` as the target.
+/// A person held at the two-step verification set-up opens no area (the gate already
+/// refuses their requests; this holds even if a path were missed there).
 async fn require_area(area: Area, what: &str) -> Result<SignedInUser, AppError> {
     let asking = requester();
     let user = asking.user.ok_or(AppError::Unauthenticated)?;
+    if asking.set_up_needed {
+        return Err(AppError::TwoStepSetUpNeeded);
+    }
     if area.admits(user.role) {
         return Ok(user);
     }

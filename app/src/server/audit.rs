@@ -66,6 +66,18 @@ pub enum Action {
     /// An administrator opened a report or downloaded it as CSV; what it covered is in
     /// `detail`.
     ReportViewed,
+    // Two-step verification. The code step of a sign-in is a `SignIn` event whose `detail`
+    // says `"step": "authentication_code"`, so wrong codes count toward the same limits.
+    /// The right password for an account with two-step verification on: not signed in
+    /// yet, the authentication code is asked next.
+    SignInPasswordAccepted,
+    /// A person confirmed "Set up" with a code (outcome `failure`: a wrong code).
+    MfaTurnedOn,
+    /// A person turned it off with a code (outcome `failure`: a wrong code, which counts
+    /// toward the sign-in failure limits).
+    MfaTurnedOff,
+    /// An administrator's "Reset MFA": the secret removed and the person signed out.
+    MfaReset,
 }
 
 impl Action {
@@ -105,6 +117,10 @@ impl Action {
             Action::AuditLogViewed => "audit_log_viewed",
             Action::AuditLogExported => "audit_log_exported",
             Action::ReportViewed => "report_viewed",
+            Action::SignInPasswordAccepted => "sign_in_password_accepted",
+            Action::MfaTurnedOn => "mfa_turned_on",
+            Action::MfaTurnedOff => "mfa_turned_off",
+            Action::MfaReset => "mfa_reset",
         }
     }
 }

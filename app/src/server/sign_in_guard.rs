@@ -49,19 +49,26 @@ pub fn account_target(email: &str) -> String {
     format!("account:{email}")
 }
 
+/// The failures that count: wrong passwords and codes at sign-in, and wrong codes given to
+/// turn two-step verification off (a guess at the code either way).
+const COUNTED: [Action; 2] = [Action::SignIn, Action::MfaTurnedOff];
+
 /// Reads the recent failures for this email and address and applies `decide`.
 pub async fn check(pool: &AnyPool, email: &str, ip: &str) -> Result<Gate, sqlx::Error> {
     let since = now_ms() - WINDOW_MINUTES * 60_000;
-    let account = audit::count_since_for_target(
-        pool,
-        Action::SignIn,
-        Outcome::Failure,
-        &account_target(email),
-        since,
-    )
-    .await?;
-    let address =
-        audit::count_since_from_address(pool, Action::SignIn, Outcome::Failure, ip, since).await?;
+    let (mut account, mut address) = (0, 0);
+    for action in COUNTED {
+        account += audit::count_since_for_target(
+            pool,
+            action,
+            Outcome::Failure,
+            &account_target(email),
+            since,
+        )
+        .await?;
+        address +=
+            audit::count_since_from_address(pool, action, Outcome::Failure, ip, since).await?;
+    }
     Ok(decide(account, address))
 }
 

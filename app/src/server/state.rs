@@ -5,6 +5,7 @@ use super::db::Db;
 use super::events::EventHub;
 use crate::attachments::ssr::scan::Scanner;
 use crate::attachments::ssr::storage::AttachmentStore;
+use crate::mfa::ssr::sealing::MfaKey;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use std::sync::Arc;
@@ -15,6 +16,9 @@ use std::sync::Arc;
 pub struct AppConfig {
     /// Demo mode: demo data, the "Demo" banner, relaxed secrets (DESIGN.md §5).
     pub demo: bool,
+    /// Clinicians and administrators must use two-step verification (`SM_REQUIRE_MFA`; on
+    /// by default, off in demo mode so the demo accounts sign in with the password alone).
+    pub require_mfa: bool,
 }
 
 #[derive(Clone, FromRef)]
@@ -28,4 +32,6 @@ pub struct AppState {
     pub attachments: AttachmentStore,
     /// The virus scanner uploads must pass, when one is configured.
     pub scanner: Option<Scanner>,
+    /// Seals two-step verification secrets at rest (`SM_MFA_KEY`).
+    pub mfa_key: MfaKey,
 }

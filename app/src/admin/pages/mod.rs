@@ -107,6 +107,7 @@ pub(crate) fn AdminDone() -> impl IntoView {
             "reset" => {
                 "The password was reset and the person was signed out everywhere.".to_string()
             }
+            "mfa_reset" => "Two-step verification was reset and the person was signed out everywhere. They can sign in with their password, then set it up again.".to_string(),
             "access_granted" => "Caregiver access was granted.".to_string(),
             "access_revoked" => "Caregiver access was revoked.".to_string(),
             _ => return None,

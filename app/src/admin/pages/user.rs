@@ -1,12 +1,12 @@
 //! `/admin/users/:id`: one person: the one-time set-password link just made for them, their
-//! role, deactivate or reactivate, reset password, their care teams, and caregiver access.
-//! MFA is not built yet (DESIGN.md §3 plans TOTP), so the page says there is none to reset.
+//! role, deactivate or reactivate, reset password, reset two-step verification (shown only
+//! while it is on), their care teams, and caregiver access.
 
 use super::users::{status, ROLES};
 use super::{kept_or, AdminDone, BackTo, TextField};
 use crate::admin::api::{
-    admin_user, AdminChangeRole, AdminGrantCaregiver, AdminResetPassword, AdminRevokeCaregiver,
-    AdminSetActive, UserData,
+    admin_user, AdminChangeRole, AdminGrantCaregiver, AdminResetMfa, AdminResetPassword,
+    AdminRevokeCaregiver, AdminSetActive, UserData,
 };
 use crate::admin::types::{PasswordLink, PASSWORD_LINK_HOURS};
 use crate::auth::{Area, Role};
@@ -50,6 +50,7 @@ fn User() -> impl IntoView {
         AdminChangeRole::PATH,
         AdminSetActive::PATH,
         AdminResetPassword::PATH,
+        AdminResetMfa::PATH,
         AdminGrantCaregiver::PATH,
         AdminRevokeCaregiver::PATH,
     ]);
@@ -122,7 +123,7 @@ fn UserView(page: UserData, error: Option<AppError>) -> impl IntoView {
             <li>{format!("Email: {}", user.email)}</li>
             <li>{format!("Role: {}", user.role.label())}</li>
             <li>{format!("Status: {status}")}</li>
-            <li>"Multi-factor authentication: not available yet, so there is nothing to reset."</li>
+            <li>{if user.mfa_on { "Two-step verification (MFA): on" } else { "Two-step verification (MFA): off" }}</li>
         </ul>
         <section aria-labelledby="role-heading" class="sm-admin-form">
             <h2 id="role-heading">"Role"</h2>
@@ -156,6 +157,16 @@ fn UserView(page: UserData, error: Option<AppError>) -> impl IntoView {
             </form>
             <p class="usa-hint">"Deactivating signs the person out everywhere at once. Resetting the password also signs them out, and their old password stops working."</p>
         </section>
+        {user.mfa_on.then(|| view! {
+            <section aria-labelledby="mfa-heading" class="sm-admin-form">
+                <h2 id="mfa-heading">"Two-step verification"</h2>
+                <p>"For someone who lost their phone or authenticator app. Their two-step verification is turned off and they are signed out everywhere; they sign in with their password and set it up again."</p>
+                <form method="post" action=AdminResetMfa::PATH class="sm-inline-form">
+                    <input type="hidden" name="user" value=id.clone() />
+                    <button type="submit" class="usa-button usa-button--outline">"Reset MFA"</button>
+                </form>
+            </section>
+        })}
         <section aria-labelledby="teams-heading" class="sm-admin-form">
             <h2 id="teams-heading">"Care teams"</h2>
             {if no_teams {

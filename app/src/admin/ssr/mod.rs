@@ -12,12 +12,14 @@
 mod associations;
 mod facilities;
 mod import;
+mod mfa;
 mod teams;
 mod users;
 
 pub use associations::{add_association, block_association, unblock_association};
 pub use facilities::{add_facility, edit_facility, facilities};
 pub use import::{import_associations, preview_import};
+pub use mfa::reset_mfa;
 pub use teams::{add_member, add_team, edit_team, remove_member, team_detail, teams};
 pub use users::{
     change_role, deactivate, find_users, grant_caregiver_access, invite, password_link_holder,

@@ -1,12 +1,11 @@
 //! "Users": find, invite, change roles, deactivate, reactivate, reset password, and
 //! caregiver access; and the one-time set-password links invitations and resets hand out.
+//! "Reset MFA" is in `mfa.rs`.
 //!
 //! The last active administrator can be neither deactivated nor demoted. Two
 //! administrators acting at once cannot both pass that check: on PostgreSQL every active
 //! administrator row is locked (`FOR UPDATE`, in id order so two changes cannot deadlock)
 //! before counting; on SQLite `begin_write` already serializes writers.
-//!
-//! MFA is not built yet (DESIGN.md §3 plans TOTP), so there is no "reset MFA" here.
 
 use super::{audit_change, begin_write, is_unique_violation, lock_clause, Change, Origin, Tx};
 use crate::admin::rules::password_problem;
@@ -29,7 +28,9 @@ const NAME_MAX_CHARS: usize = 100;
 /// At most this many people answer one search: the administrator narrows it down.
 pub const FIND_LIMIT: i64 = 50;
 const USER_SELECT: &str = "SELECT id, name, email, role, active, \
-     CASE WHEN password_hash IS NULL THEN 0 ELSE 1 END AS has_password FROM users";
+     CASE WHEN password_hash IS NULL THEN 0 ELSE 1 END AS has_password, \
+     CASE WHEN EXISTS (SELECT 1 FROM mfa_enrolments m WHERE m.user_id = users.id \
+     AND m.confirmed_at IS NOT NULL) THEN 1 ELSE 0 END AS mfa_on FROM users";
 
 /// People whose name or email contains `words` (ignoring case), by name; everyone (the first
 /// `FIND_LIMIT`) when `words` is empty.
@@ -643,5 +644,6 @@ fn user_from(row: &AnyRow) -> Result<UserRow, sqlx::Error> {
         role: Role::parse(&role).ok_or_else(|| sqlx::Error::Decode("unknown role".into()))?,
         active: row.try_get::<i64, _>("active")? == 1,
         has_password: row.try_get::<i64, _>("has_password")? == 1,
+        mfa_on: row.try_get::<i64, _>("mfa_on")? == 1,
     })
 }

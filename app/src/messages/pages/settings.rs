@@ -1,5 +1,5 @@
-//! `/settings`: the signature added to outgoing messages and, for a Veteran, who has
-//! caregiver access to their messages.
+//! `/settings`: the signature added to outgoing messages, two-step verification and, for a
+//! Veteran, who has caregiver access to their messages.
 
 use super::settings_caregivers::CaregiverAccess;
 use super::settings_signature::SignatureSettings;
@@ -18,6 +18,7 @@ pub fn SettingsPage() -> impl IntoView {
             <h1>"Settings"</h1>
             <SignatureSettings />
             <crate::team::pages::coverage::CoverageSettings />
+            <crate::mfa::pages::settings::TwoStepSettings />
             <Suspense>
                 {move || Suspend::new(async move {
                     let role = context.await.ok().and_then(|c| c.user).map(|u| u.role);

@@ -1,0 +1,57 @@
+//! "Reset MFA" (issue 6, Users): for a person who lost their phone or authenticator app.
+//! Their two-step verification goes off and its secret is deleted, and every one of their
+//! sessions ends in the same transaction, like a deactivation: whoever holds an open
+//! session loses it. They then sign in with their password alone and, if their role
+//! requires it, must set it up again at once.
+
+use super::{audit_change, begin_write, Change, Origin};
+use crate::error::AppError;
+use crate::server::access::AdminCapability;
+use crate::server::audit::Action;
+use crate::server::db::Db;
+use crate::server::now_ms;
+
+pub async fn reset_mfa(
+    db: &Db,
+    capability: &AdminCapability,
+    from: &Origin,
+    user_id: i64,
+) -> Result<(), AppError> {
+    let mut tx = begin_write(db).await?;
+    let known: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE id = $1")
+        .bind(user_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+    known.ok_or(AppError::NotFound)?;
+    let was_on = crate::mfa::ssr::remove_in(&mut tx, db.backend, user_id).await?;
+    if !was_on {
+        // Nothing to reset (a set-up in progress, if any, is gone too: it was never in use).
+        tx.commit().await?;
+        return Ok(());
+    }
+    let sessions = sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    sqlx::query("UPDATE users SET updated_at = $1 WHERE id = $2")
+        .bind(now_ms())
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+    audit_change(
+        &mut tx,
+        capability,
+        from,
+        Change {
+            action: Action::MfaReset,
+            target: format!("user:{user_id}"),
+            patient: None,
+            before: serde_json::json!({ "mfa": true }),
+            after: serde_json::json!({ "mfa": false, "sessions_ended": sessions }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}

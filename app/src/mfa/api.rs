@@ -1,0 +1,192 @@
+//! Two-step verification's server functions. Each acts for the signed-in person on their own
+//! account only (the session says who; nothing names another person). The sign-in code
+//! step is public: the pending sign-in in the session is its proof of the password.
+//!
+//! The forms are plain posts answered with a redirect, so they work without the wasm; a
+//! refused post goes back to its page with the error (`team::api::ssr::fail_to`). A typed
+//! code is never kept.
+
+use super::TwoStepStatus;
+use crate::error::AppError;
+use leptos::prelude::*;
+// Used by the server-only bodies (`PATH`, for failed-post redirects).
+#[cfg(feature = "ssr")]
+use leptos::server_fn::ServerFn;
+
+/// Where the forms come from: the settings page or the required set-up page.
+#[cfg(feature = "ssr")]
+fn back_to(from: Option<&str>, next: Option<&str>) -> String {
+    match from {
+        Some("required") => match crate::auth::safe_next(next) {
+            Some(next) => format!("{}?{}", super::SET_UP_PATH, query_pair("next", next)),
+            None => super::SET_UP_PATH.to_string(),
+        },
+        _ => "/settings#two-step".to_string(),
+    }
+}
+
+/// `name=value`, percent-encoded for a query string.
+#[cfg(feature = "ssr")]
+fn query_pair(name: &str, value: &str) -> String {
+    format!("{name}={}", crate::team::pages::encode(value))
+}
+
+/// The asker's two-step verification: on or off, required or not, and the key while a
+/// set-up is in progress.
+#[server(endpoint = "my_two_step")]
+pub async fn my_two_step() -> Result<TwoStepStatus, AppError> {
+    use crate::server::access::{app_state, signed_in};
+    let user = signed_in()?;
+    let state = app_state()?;
+    super::ssr::status(&state.db, &state.mfa_key, &user, state.config.require_mfa).await
+}
+
+/// "Set up": a new secret for the asker, then back to the page that shows it.
+#[server(endpoint = "two_step_start")]
+pub async fn two_step_start(from: Option<String>, next: Option<String>) -> Result<(), AppError> {
+    use crate::server::access::{app_state, signed_in};
+    let back = back_to(from.as_deref(), next.as_deref());
+    let started = match signed_in() {
+        Ok(user) => {
+            let state = app_state()?;
+            super::ssr::start_set_up(&state.db, &state.mfa_key, &user).await
+        }
+        Err(error) => Err(error),
+    };
+    match started {
+        Ok(()) => {
+            leptos_axum::redirect(&back);
+            Ok(())
+        }
+        Err(error) => {
+            crate::team::api::ssr::fail_to(&back, TwoStepStart::PATH, error.clone(), &[]).await;
+            Err(error)
+        }
+    }
+}
+
+/// "Turn on": the code from the app confirms the set-up. From the required set-up page the
+/// person then goes where they were going.
+#[server(endpoint = "two_step_confirm")]
+pub async fn two_step_confirm(
+    code: String,
+    from: Option<String>,
+    next: Option<String>,
+) -> Result<(), AppError> {
+    use crate::server::access::{app_state, requester, signed_in};
+    let back = back_to(from.as_deref(), next.as_deref());
+    let confirmed = match signed_in() {
+        Ok(user) => {
+            let state = app_state()?;
+            let ip = requester().ip;
+            let now = super::ssr::codes::unix_seconds();
+            super::ssr::confirm_set_up(&state.db, &state.mfa_key, &user, &code, &ip, now)
+                .await
+                .map(|()| user)
+        }
+        Err(error) => Err(error),
+    };
+    match confirmed {
+        Ok(user) => {
+            let done = match from.as_deref() {
+                Some("required") => crate::auth::safe_next(next.as_deref())
+                    .unwrap_or(user.role.home())
+                    .to_string(),
+                _ => "/settings?two_step=on#two-step".to_string(),
+            };
+            leptos_axum::redirect(&done);
+            Ok(())
+        }
+        Err(error) => {
+            crate::team::api::ssr::fail_to(&back, TwoStepConfirm::PATH, error.clone(), &[]).await;
+            Err(error)
+        }
+    }
+}
+
+/// "Turn off", with a current code: Veterans and caregivers only while the server requires
+/// it of the other roles.
+#[server(endpoint = "two_step_turn_off")]
+pub async fn two_step_turn_off(code: String) -> Result<(), AppError> {
+    use crate::server::access::{app_state, requester, signed_in};
+    let back = "/settings#two-step";
+    let turned_off = match signed_in() {
+        Ok(user) => {
+            let state = app_state()?;
+            let ip = requester().ip;
+            let now = super::ssr::codes::unix_seconds();
+            super::ssr::turn_off(
+                &state.db,
+                &state.mfa_key,
+                &user,
+                &code,
+                &ip,
+                state.config.require_mfa,
+                now,
+            )
+            .await
+        }
+        Err(error) => Err(error),
+    };
+    match turned_off {
+        Ok(()) => {
+            leptos_axum::redirect("/settings?two_step=off#two-step");
+            Ok(())
+        }
+        Err(error) => {
+            crate::team::api::ssr::fail_to(back, TwoStepTurnOff::PATH, error.clone(), &[]).await;
+            Err(error)
+        }
+    }
+}
+
+/// Whether this browser has a sign-in waiting for its code (public: it says nothing about
+/// any account, only about this session).
+#[server(endpoint = "sign_in_code_expected")]
+pub async fn sign_in_code_expected() -> Result<bool, AppError> {
+    use crate::account::ssr::{PendingSignIn, PENDING_SIGN_IN_KEY};
+    let session: tower_sessions::Session =
+        leptos_axum::extract().await.map_err(AppError::internal)?;
+    let pending = session.get::<PendingSignIn>(PENDING_SIGN_IN_KEY).await?;
+    Ok(pending.is_some_and(|p| p.is_current(crate::server::now_ms())))
+}
+
+/// The code step of signing in: completes the sign-in the password started, with a new
+/// session id, then on to `next` or the role's home.
+#[server(endpoint = "sign_in_code")]
+pub async fn sign_in_code(code: String) -> Result<(), AppError> {
+    use crate::account::ssr::{attempt_code, sign_in_again, PendingSignIn, PENDING_SIGN_IN_KEY};
+    use crate::auth::safe_next;
+    use crate::server::access::{app_state, requester};
+    use crate::server::session_store::USER_ID_KEY;
+    let state = app_state()?;
+    let ip = requester().ip;
+    let session: tower_sessions::Session =
+        leptos_axum::extract().await.map_err(AppError::internal)?;
+    let Some(pending) = session.get::<PendingSignIn>(PENDING_SIGN_IN_KEY).await? else {
+        return Err(sign_in_again());
+    };
+    let now = super::ssr::codes::unix_seconds();
+    match attempt_code(&state.db, &state.mfa_key, &pending, &code, &ip, now).await {
+        Ok(user) => {
+            // A new session id at sign-in, so an id planted before cannot ride along
+            // (ASVS 3.2.1).
+            session.cycle_id().await?;
+            session.remove::<PendingSignIn>(PENDING_SIGN_IN_KEY).await?;
+            session.insert(USER_ID_KEY, user.id).await?;
+            let destination = safe_next(pending.next.as_deref()).unwrap_or(user.role.home());
+            leptos_axum::redirect(destination);
+            Ok(())
+        }
+        Err(error) => {
+            if error == sign_in_again() {
+                session.remove::<PendingSignIn>(PENDING_SIGN_IN_KEY).await?;
+            }
+            // Back to a clean code page: after a second mistake the address must carry
+            // this error, not the first one still in the page's own address.
+            crate::team::api::ssr::fail_to(super::CODE_PATH, SignInCode::PATH, error.clone(), &[])
+                .await;
+            Err(error)
+        }
+    }
+}

@@ -1,0 +1,66 @@
+//! `/sign-in/code`: the second step of signing in, after the right password, for an account
+//! with two-step verification on. A plain form post, like `/sign-in`: it works without the
+//! wasm.
+
+use super::CodeField;
+use crate::layout::ErrorSummary;
+use crate::messages::pages::posted::posted_error;
+use crate::mfa::api::{sign_in_code_expected, SignInCode};
+use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
+use leptos_meta::Title;
+
+#[component]
+pub fn SignInCodePage() -> impl IntoView {
+    let expected = Resource::new(|| (), |_| sign_in_code_expected());
+    let error = StoredValue::new(posted_error(&[SignInCode::PATH]));
+    view! {
+        <Title text="Enter your authentication code" />
+        <div class="sm-sign-in">
+            <h1>"Enter your authentication code"</h1>
+            <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    if expected.await.unwrap_or(false) {
+                        view! { <CodeForm error=error.get_value() /> }.into_any()
+                    } else {
+                        view! { <TimedOut /> }.into_any()
+                    }
+                })}
+            </Suspense>
+        </div>
+    }
+}
+
+#[component]
+fn CodeForm(error: Option<crate::error::AppError>) -> impl IntoView {
+    let code_error = error.as_ref().and_then(|e| e.field("code"));
+    view! {
+        <ErrorSummary error=Signal::stored(error.clone()) />
+        <p>"Your password was right. Now open the authenticator app on your phone and enter the code it shows for Secure Messaging."</p>
+        <form class="usa-form" method="post" action=SignInCode::PATH novalidate>
+            <CodeField hint="6 digits. The code changes every 30 seconds." error=code_error />
+            <button type="submit" class="usa-button">"Verify"</button>
+        </form>
+        <p>
+            "Lost your phone, or no longer have the app? Ask your administrator to reset your two-step verification. "
+            <a href="/sign-in" rel="external">"Sign in as someone else"</a>
+        </p>
+    }
+}
+
+#[component]
+fn TimedOut() -> impl IntoView {
+    view! {
+        <div class="usa-alert usa-alert--warning" role="status">
+            <div class="usa-alert__body">
+                <p class="usa-alert__text">
+                    {format!(
+                        "Your sign-in timed out: the code must be entered within {} minutes of your password.",
+                        crate::mfa::PENDING_SIGN_IN_MINUTES,
+                    )}
+                </p>
+            </div>
+        </div>
+        <p><a class="usa-button" href="/sign-in" rel="external">"Sign in again"</a></p>
+    }
+}

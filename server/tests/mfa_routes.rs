@@ -1,0 +1,562 @@
+//! Two-step verification through the whole router, in process (`oneshot`), on a fresh
+//! SQLite database in demo mode, with `SM_REQUIRE_MFA` off (the demo's default) or on.
+//! Codes are made as a person's authenticator app makes them, with `totp-rs`, from the key
+//! the set-up page shows as text.
+
+use axum::body::Body;
+use axum::http::{header, HeaderMap, Request, StatusCode};
+use axum::Router;
+use http_body_util::BodyExt;
+use server::config::Config;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use totp_rs::{Algorithm, Secret, TOTP};
+use tower::ServiceExt;
+
+struct TestApp {
+    router: Router,
+    state: app::server::state::AppState,
+    _dir: tempfile::TempDir,
+}
+
+struct Answer {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: String,
+}
+
+impl Answer {
+    fn location(&self) -> &str {
+        self.headers
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    }
+    fn session_cookie(&self) -> Option<String> {
+        self.headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|c| c.starts_with("sm_session="))
+            .map(|c| c.split(';').next().unwrap_or("").to_string())
+    }
+}
+
+async fn demo_app(require_mfa: bool) -> TestApp {
+    use clap::Parser;
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_test_writer()
+        .try_init();
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/mfa.db?mode=rwc", dir.path().display());
+    let files = dir.path().join("files");
+    let config = Config::parse_from([
+        "secure-messaging",
+        "--demo",
+        "--database-url",
+        &url,
+        "--attachment-dir",
+        files.to_str().unwrap(),
+        "--require-mfa",
+        if require_mfa { "true" } else { "false" },
+    ]);
+    let settings = config.settings(([127, 0, 0, 1], 3000).into()).unwrap();
+    let options = leptos::config::LeptosOptions::builder()
+        .output_name("secure-messaging")
+        .build();
+    let state = server::build_state(&settings, options).await.unwrap();
+    let router = server::router(state.clone(), &settings);
+    TestApp {
+        router,
+        state,
+        _dir: dir,
+    }
+}
+
+impl TestApp {
+    async fn send(&self, request: Request<Body>) -> Answer {
+        let what = format!("{} {}", request.method(), request.uri());
+        let answer = async {
+            let response = self.router.clone().oneshot(request).await.unwrap();
+            let status = response.status();
+            let headers = response.headers().clone();
+            let bytes = response.into_body().collect().await.unwrap().to_bytes();
+            (status, headers, bytes)
+        };
+        let (status, headers, bytes) = tokio::time::timeout(Duration::from_secs(60), answer)
+            .await
+            .unwrap_or_else(|_| panic!("no answer to {what} within 60 s"));
+        Answer {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).to_string(),
+        }
+    }
+
+    async fn get(&self, path: &str, cookie: &str) -> Answer {
+        let request = Request::get(path)
+            .header(header::ACCEPT, "text/html")
+            .header(header::COOKIE, cookie)
+            .body(Body::empty())
+            .unwrap();
+        self.send(request).await
+    }
+
+    /// A plain form post from one of our pages (`from`), as a browser sends it.
+    async fn post_form(&self, path: &str, form: &str, cookie: Option<&str>, from: &str) -> Answer {
+        let mut request = Request::post(path)
+            .header(header::ACCEPT, "text/html")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header("sec-fetch-site", "same-origin")
+            .header(header::REFERER, format!("http://localhost:3000{from}"));
+        if let Some(cookie) = cookie {
+            request = request.header(header::COOKIE, cookie);
+        }
+        self.send(request.body(Body::from(form.to_string())).unwrap())
+            .await
+    }
+
+    /// A server function called as the wasm calls it (JSON back, no redirect).
+    async fn call(&self, path: &str, form: &str, cookie: &str) -> Answer {
+        let request = Request::post(path)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header("sec-fetch-site", "same-origin")
+            .header(header::COOKIE, cookie)
+            .body(Body::from(form.to_string()))
+            .unwrap();
+        self.send(request).await
+    }
+
+    /// The password step. Returns the answer (where it leads) and the session cookie.
+    async fn password(&self, email: &str, next: &str) -> (Answer, String) {
+        let form = format!("email={email}&password=demo-password-2026&next={next}");
+        let answer = self
+            .post_form("/api/sign_in", &form, None, "/sign-in")
+            .await;
+        assert_eq!(answer.status, StatusCode::FOUND, "password of {email}");
+        let cookie = answer.session_cookie().expect("a session cookie");
+        (answer, cookie)
+    }
+
+    /// The code step with `code`, from the code page.
+    async fn code(&self, code: &str, cookie: &str) -> Answer {
+        self.post_form(
+            "/api/sign_in_code",
+            &format!("code={code}"),
+            Some(cookie),
+            "/sign-in/code",
+        )
+        .await
+    }
+
+    /// Sets up two-step verification from `page` (`/settings` or the required page) and
+    /// returns the person's authenticator app.
+    async fn set_up(&self, cookie: &str, page: &str, from: &str) -> TOTP {
+        let started = self
+            .post_form(
+                "/api/two_step_start",
+                &format!("from={from}"),
+                Some(cookie),
+                page,
+            )
+            .await;
+        assert_eq!(started.status, StatusCode::FOUND, "{}", started.body);
+        let shown = self.get(page, cookie).await;
+        assert_eq!(shown.status, StatusCode::OK);
+        assert!(shown.body.contains("Authentication code"));
+        assert!(
+            shown.body.contains("data:image/svg+xml;base64,"),
+            "a QR code"
+        );
+        let app = authenticator(&key_on(&shown.body));
+        let confirmed = self
+            .post_form(
+                "/api/two_step_confirm",
+                &format!("from={from}&code={}", code_now(&app, 0)),
+                Some(cookie),
+                page,
+            )
+            .await;
+        assert_eq!(confirmed.status, StatusCode::FOUND);
+        assert!(
+            !confirmed.location().contains("__err"),
+            "{}",
+            confirmed.location()
+        );
+        app
+    }
+
+    async fn count(&self, sql: &str) -> i64 {
+        sqlx::query_scalar(sql)
+            .fetch_one(&self.state.db.pool)
+            .await
+            .unwrap()
+    }
+}
+
+/// The key the page shows as text, for typing into an app.
+fn key_on(page: &str) -> String {
+    let at = page
+        .find("data-testid=\"two-step-key\"")
+        .expect("the key shown as text");
+    let start = at + page[at..].find('>').unwrap() + 1;
+    let end = start + page[start..].find('<').unwrap();
+    page[start..end].to_string()
+}
+
+fn authenticator(key_text: &str) -> TOTP {
+    let base32: String = key_text.split_whitespace().collect();
+    assert_eq!(base32.len(), 32, "{key_text}");
+    let secret = Secret::Encoded(base32).to_bytes().unwrap();
+    TOTP::new(Algorithm::SHA1, 6, 1, 30, secret, None, String::new()).unwrap()
+}
+
+/// The code the app shows now, or `steps` time steps from now (a step later than one
+/// already used in the same 30 seconds).
+fn code_now(app: &TOTP, steps: u64) -> String {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    app.generate(now + steps * 30)
+}
+
+fn wrong(code: &str) -> String {
+    format!("{:06}", (code.parse::<u32>().unwrap() + 1) % 1_000_000)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_password_alone_no_longer_opens_an_account_with_two_step_verification() {
+    let app = demo_app(false).await;
+    for (email, home) in [
+        ("veteran@example.com", "/inbox"),
+        ("clinician@example.com", "/team"),
+    ] {
+        let (_, cookie) = app.password(email, "").await;
+        let authenticator = app.set_up(&cookie, "/settings", "settings").await;
+        let settings = app.get("/settings", &cookie).await;
+        assert!(settings.body.contains("Two-step verification is on"));
+        assert!(
+            !settings.body.contains("two-step-key"),
+            "the key is never shown again"
+        );
+        app.post_form("/api/sign_out", "", Some(&cookie), home)
+            .await;
+
+        // The right password leads to the code page, not in.
+        let (answer, pending) = app.password(email, "").await;
+        assert_eq!(answer.location(), "/sign-in/code", "{email}");
+        for path in [home, "/settings", "/inbox", "/team"] {
+            let page = app.get(path, &pending).await;
+            assert_eq!(page.status, StatusCode::SEE_OTHER, "{email} {path}");
+            assert!(page.location().starts_with("/sign-in?next="), "{path}");
+        }
+        let refused = app.call("/api/team_inbox", "", &pending).await;
+        assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
+        let page = app.get("/sign-in/code", &pending).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.body.contains("Authentication code"));
+        assert!(page.body.contains("autocomplete=\"one-time-code\""));
+        assert!(page.body.contains("inputmode=\"numeric\""));
+
+        // A wrong code: back to the code page with the error, still not in.
+        let code = code_now(&authenticator, 1);
+        let refused = app.code(&wrong(&code), &pending).await;
+        assert_eq!(refused.status, StatusCode::FOUND);
+        assert!(
+            refused.location().contains("/sign-in/code?"),
+            "{}",
+            refused.location()
+        );
+        assert!(refused.location().contains("__err"));
+        assert_eq!(app.get(home, &pending).await.status, StatusCode::SEE_OTHER);
+        let page = app.get(refused.location(), &pending).await;
+        assert!(
+            page.body
+                .contains("That code didn&#39;t work. Check your authenticator app and try again.")
+                || page
+                    .body
+                    .contains("That code didn't work. Check your authenticator app and try again."),
+            "the error shows on the page"
+        );
+
+        // The right code: signed in, under a new session id.
+        let answer = app.code(&code, &pending).await;
+        assert_eq!(answer.status, StatusCode::FOUND);
+        assert_eq!(answer.location(), home, "{email}");
+        let signed_in = answer.session_cookie().expect("a renewed session");
+        assert_ne!(signed_in, pending);
+        assert_eq!(app.get(home, &signed_in).await.status, StatusCode::OK);
+        app.post_form("/api/sign_out", "", Some(&signed_in), home)
+            .await;
+
+        // The same code again, from a new password step: a replay, refused.
+        let (_, again) = app.password(email, "").await;
+        let replayed = app.code(&code, &again).await;
+        assert!(replayed.location().contains("__err"), "{email}");
+        assert_eq!(app.get(home, &again).await.status, StatusCode::SEE_OTHER);
+    }
+    // Wrong and replayed codes are failed sign-ins, counted toward the limits.
+    assert_eq!(
+        app.count(
+            "SELECT COUNT(*) FROM audit_events WHERE action = 'sign_in' AND outcome = 'failure' \
+             AND detail LIKE '%authentication_code%'"
+        )
+        .await,
+        4
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_code_step_keeps_where_the_person_was_going_and_times_out() {
+    let app = demo_app(false).await;
+    let (_, cookie) = app.password("veteran@example.com", "").await;
+    let authenticator = app.set_up(&cookie, "/settings", "settings").await;
+    let (answer, pending) = app.password("veteran@example.com", "%2Fsent").await;
+    assert_eq!(answer.location(), "/sign-in/code");
+    let answer = app.code(&code_now(&authenticator, 1), &pending).await;
+    assert_eq!(answer.location(), "/sent");
+
+    // Without a pending sign-in (never started, or timed out) the page says to start again.
+    let (_, pending) = app.password("veteran@example.com", "").await;
+    // Six minutes pass (the pending sign-in's start moved back to the epoch).
+    let records: Vec<(String, String)> =
+        sqlx::query_as("SELECT id, data FROM sessions WHERE data LIKE '%pending_sign_in%'")
+            .fetch_all(&app.state.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(records.len(), 1, "one sign-in waits for its code");
+    let (id, data) = &records[0];
+    let mut data: serde_json::Value = serde_json::from_str(data).unwrap();
+    data["pending_sign_in"]["since_ms"] = serde_json::json!(0);
+    sqlx::query("UPDATE sessions SET data = $1 WHERE id = $2")
+        .bind(data.to_string())
+        .bind(id)
+        .execute(&app.state.db.pool)
+        .await
+        .unwrap();
+    let page = app.get("/sign-in/code", &pending).await;
+    assert!(
+        page.body.contains("Your sign-in timed out"),
+        "{}",
+        page.body
+    );
+    let late = app.code(&code_now(&authenticator, 2), &pending).await;
+    assert!(late.location().contains("__err"));
+    assert_eq!(
+        app.get("/inbox", &pending).await.status,
+        StatusCode::SEE_OTHER
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn when_required_a_clinician_is_held_at_the_set_up_until_it_is_done() {
+    let app = demo_app(true).await;
+    // A Veteran is not held: optional for them.
+    let (answer, veteran) = app.password("veteran@example.com", "").await;
+    assert_eq!(answer.location(), "/inbox");
+    assert_eq!(app.get("/inbox", &veteran).await.status, StatusCode::OK);
+
+    let (answer, nurse) = app.password("nurse@example.com", "").await;
+    assert_eq!(answer.location(), "/team");
+    // Every page leads to the set-up, keeping where she was going.
+    for (path, next) in [
+        ("/team", "%2Fteam"),
+        ("/team/templates", "%2Fteam%2Ftemplates"),
+        ("/settings", "%2Fsettings"),
+    ] {
+        let page = app.get(path, &nurse).await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER, "{path}");
+        assert_eq!(
+            page.location(),
+            format!("/two-step-verification?next={next}")
+        );
+    }
+    // Her server functions refuse, team work and account alike.
+    for (path, form) in [
+        ("/api/team_inbox", "filter=open"),
+        ("/api/my_signature", ""),
+        ("/api/two_step_turn_off", "code=123456"),
+    ] {
+        let refused = app.call(path, form, &nurse).await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN, "{path}");
+        assert!(
+            refused.body.contains("TwoStepSetUpNeeded"),
+            "{path}: {}",
+            refused.body
+        );
+    }
+    // The set-up page itself opens, without the team's navigation.
+    let page = app.get("/two-step-verification?next=%2Fteam", &nurse).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Set up two-step verification"));
+    assert!(page.body.contains("needs two-step verification"));
+    assert!(
+        !page.body.contains("aria-label=\"Main\""),
+        "no navigation while held"
+    );
+    assert!(page.body.contains("Sign out"));
+
+    // Set up, and then on to where she was going.
+    let started = app
+        .post_form(
+            "/api/two_step_start",
+            "from=required&next=%2Fteam",
+            Some(&nurse),
+            "/two-step-verification?next=%2Fteam",
+        )
+        .await;
+    assert_eq!(started.location(), "/two-step-verification?next=%2Fteam");
+    let shown = app.get("/two-step-verification?next=%2Fteam", &nurse).await;
+    let authenticator = authenticator(&key_on(&shown.body));
+    let wrong_code = wrong(&code_now(&authenticator, 0));
+    let refused = app
+        .post_form(
+            "/api/two_step_confirm",
+            &format!("from=required&next=%2Fteam&code={wrong_code}"),
+            Some(&nurse),
+            "/two-step-verification?next=%2Fteam",
+        )
+        .await;
+    assert!(refused
+        .location()
+        .starts_with("/two-step-verification?next=%2Fteam&"));
+    assert!(refused.location().contains("__err"));
+    assert_eq!(
+        app.get("/team", &nurse).await.status,
+        StatusCode::SEE_OTHER,
+        "still held"
+    );
+    let confirmed = app
+        .post_form(
+            "/api/two_step_confirm",
+            &format!(
+                "from=required&next=%2Fteam&code={}",
+                code_now(&authenticator, 0)
+            ),
+            Some(&nurse),
+            "/two-step-verification?next=%2Fteam",
+        )
+        .await;
+    assert_eq!(confirmed.location(), "/team");
+    assert_eq!(app.get("/team", &nurse).await.status, StatusCode::OK);
+    assert_eq!(
+        app.call("/api/team_inbox", "filter=open", &nurse)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    // Required for her role: the settings page offers no "Turn off", and the server refuses.
+    let settings = app.get("/settings", &nurse).await;
+    assert!(settings.body.contains("required for your role"));
+    assert!(!settings.body.contains("Turn off"));
+    let refused = app
+        .call(
+            "/api/two_step_turn_off",
+            &format!("code={}", code_now(&authenticator, 1)),
+            &nurse,
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::CONFLICT);
+
+    // An administrator is held the same way.
+    let (_, admin) = app.password("admin@example.com", "").await;
+    let page = app.get("/admin/users", &admin).await;
+    assert_eq!(
+        page.location(),
+        "/two-step-verification?next=%2Fadmin%2Fusers"
+    );
+    assert_eq!(
+        app.call("/api/admin_overview", "", &admin).await.status,
+        StatusCode::FORBIDDEN
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_administrator_resets_two_step_verification() {
+    let app = demo_app(false).await;
+    let (_, alex) = app.password("veteran@example.com", "").await;
+    app.set_up(&alex, "/settings", "settings").await;
+    let alex_id: i64 =
+        sqlx::query_scalar("SELECT id FROM users WHERE email = 'veteran@example.com'")
+            .fetch_one(&app.state.db.pool)
+            .await
+            .unwrap();
+    let user_page = format!("/admin/users/{alex_id}");
+
+    // Not for a Veteran or a clinician to do.
+    let (_, jordan) = app.password("veteran2@example.com", "").await;
+    let (_, morgan) = app.password("clinician@example.com", "").await;
+    for cookie in [&jordan, &morgan] {
+        let refused = app
+            .call("/api/admin_reset_mfa", &format!("user={alex_id}"), cookie)
+            .await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    }
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM mfa_enrolments WHERE confirmed_at IS NOT NULL")
+            .await,
+        1
+    );
+
+    let (_, admin) = app.password("admin@example.com", "").await;
+    let page = app.get(&user_page, &admin).await;
+    assert!(page.body.contains("Two-step verification (MFA): on"));
+    assert!(page.body.contains("Reset MFA"));
+    let reset = app
+        .post_form(
+            "/api/admin_reset_mfa",
+            &format!("user={alex_id}"),
+            Some(&admin),
+            &user_page,
+        )
+        .await;
+    assert_eq!(reset.status, StatusCode::FOUND);
+    assert_eq!(reset.location(), format!("{user_page}?done=mfa_reset"));
+    let page = app.get(reset.location(), &admin).await;
+    assert!(page.body.contains("Two-step verification was reset"));
+    assert!(page.body.contains("Two-step verification (MFA): off"));
+    assert!(
+        !page.body.contains("Reset MFA"),
+        "shown only while it is on"
+    );
+    // Alex's open session ended; the password alone signs in again.
+    assert_eq!(app.get("/inbox", &alex).await.status, StatusCode::SEE_OTHER);
+    let (answer, alex) = app.password("veteran@example.com", "").await;
+    assert_eq!(answer.location(), "/inbox");
+    assert_eq!(app.get("/inbox", &alex).await.status, StatusCode::OK);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'mfa_reset'")
+            .await,
+        1
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_veteran_turns_it_off_with_a_current_code() {
+    let app = demo_app(true).await;
+    let (_, alex) = app.password("veteran@example.com", "").await;
+    let authenticator = app.set_up(&alex, "/settings", "settings").await;
+    let settings = app.get("/settings", &alex).await;
+    assert!(settings.body.contains("Turn off"));
+    let refused = app
+        .post_form(
+            "/api/two_step_turn_off",
+            &format!("code={}", wrong(&code_now(&authenticator, 1))),
+            Some(&alex),
+            "/settings",
+        )
+        .await;
+    assert!(refused.location().contains("__err"));
+    let done = app
+        .post_form(
+            "/api/two_step_turn_off",
+            &format!("code={}", code_now(&authenticator, 1)),
+            Some(&alex),
+            "/settings",
+        )
+        .await;
+    assert_eq!(done.location(), "/settings?two_step=off#two-step");
+    let (answer, _) = app.password("veteran@example.com", "").await;
+    assert_eq!(answer.location(), "/inbox", "the password alone again");
+}

@@ -18,6 +18,7 @@ pub mod reports;
 #[cfg(feature = "ssr")]
 pub mod server;
 pub mod team;
+pub mod ui;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
@@ -28,8 +29,8 @@ use messages::pages::drafts_page::DraftsPage;
 use messages::pages::folder_page::FolderPage;
 use messages::pages::my_folders::MyFoldersPage;
 use messages::pages::search_page::SearchPage;
-use messages::pages::settings::SettingsPage;
 use messages::pages::thread_page::{PrintThreadPage, ThreadPage};
+use pages::settings::SettingsPage;
 
 /// The HTML document around every page, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -62,7 +63,7 @@ pub fn App() -> impl IntoView {
         // arrive together, which phones without the wasm yet and screen readers need.
         <Router>
             <layout::Layout>
-                <Routes fallback=pages::NotFound>
+                <Routes fallback=ui::NotFound>
                     <Route path=path!("/sign-in") view=account::SignInPage ssr=SsrMode::Async />
                     <Route path=path!("/sign-in/code") view=mfa::pages::code::SignInCodePage ssr=SsrMode::Async />
                     <Route path=path!("/two-step-verification") view=mfa::pages::set_up::SetUpPage ssr=SsrMode::Async />

@@ -9,6 +9,8 @@
 //! signed in; the browser reconnects by itself when the connection drops.
 
 use leptos::prelude::*;
+#[cfg(feature = "ssr")]
+use leptos::server_fn::ServerFn;
 use serde::{Deserialize, Serialize};
 
 /// What `/events` sends, as JSON in each event's data.
@@ -82,7 +84,7 @@ pub async fn announce_replying(thread_id: i64) -> Result<(), crate::error::AppEr
     use crate::error::AppError;
     use crate::server::access::{app_state, require_team};
     use crate::server::events::HubEvent;
-    let capability = require_team("api:announce_replying").await?;
+    let capability = require_team(AnnounceReplying::PATH).await?;
     let state = app_state()?;
     let person = capability.user();
     let team_id: Option<i64> = sqlx::query_scalar(

@@ -6,8 +6,8 @@ pub mod attachments;
 pub mod config;
 pub mod gate;
 pub mod live_events;
+pub mod page_deadline;
 pub mod security;
-pub mod stalled_pages;
 
 use app::attachments::ssr::storage::AttachmentStore;
 use app::server::db::Db;
@@ -128,7 +128,7 @@ pub fn router(state: AppState, settings: &Settings) -> Router {
         .with_state(state.clone());
     let files = attachments::routes(state.clone());
     let pages = Router::new()
-        .fallback(stalled_pages::render)
+        .fallback(page_deadline::render)
         .with_state(renderer)
         .merge(live)
         .merge(files)

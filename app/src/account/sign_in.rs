@@ -1,7 +1,7 @@
 //! `/sign-in`: a real form post, so it works before (or without) the wasm.
 
 use crate::error::AppError;
-use crate::layout::ErrorSummary;
+use crate::ui::ErrorSummary;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;

@@ -2,7 +2,7 @@
 //! `require_admin`: they are a public HTTP API, whatever the pages show (STYLE.md habit 2),
 //! so a clinician or a Veteran calling one directly gets 403. Then one call into
 //! `admin::ssr`, and for a plain form post a redirect back to the page: with `done=…` on
-//! success, with the error and what was typed on failure (`team::api::ssr::fail_to`).
+//! success, with the error and what was typed on failure (`ui::kept::fail_to`).
 //!
 //! The two set-password functions are the exception: the person has no account to sign in
 //! with yet, so the one-time link's token is their proof.
@@ -68,7 +68,7 @@ fn number(value: Option<&str>) -> Option<i64> {
 #[server(endpoint = "admin_facilities")]
 pub async fn admin_facilities(kept: Option<String>) -> Result<FacilitiesData, AppError> {
     use crate::server::access::{app_state, require_admin};
-    let capability = require_admin("api:admin_facilities").await?;
+    let capability = require_admin(AdminFacilities::PATH).await?;
     let state = app_state()?;
     Ok(FacilitiesData {
         facilities: super::ssr::facilities(&state.db, &capability).await?,
@@ -85,7 +85,7 @@ pub async fn admin_save_facility(
     time_zone: String,
 ) -> Result<(), AppError> {
     use crate::server::access::{app_state, require_admin};
-    let capability = require_admin("api:admin_save_facility").await?;
+    let capability = require_admin(AdminSaveFacility::PATH).await?;
     let state = app_state()?;
     let input = super::types::FacilityInput {
         station_number: station_number.clone(),
@@ -130,7 +130,7 @@ pub async fn admin_teams(
     kept: Option<String>,
 ) -> Result<TeamsData, AppError> {
     use crate::server::access::{app_state, require_admin};
-    let capability = require_admin("api:admin_teams").await?;
+    let capability = require_admin(AdminTeams::PATH).await?;
     let state = app_state()?;
     let filter = TeamFilter {
         facility_id: number(facility.as_deref()),
@@ -163,7 +163,7 @@ pub async fn admin_teams(
 #[server(endpoint = "admin_team")]
 pub async fn admin_team(team: i64, kept: Option<String>) -> Result<TeamData, AppError> {
     use crate::server::access::{app_state, require_admin};
-    let capability = require_admin("api:admin_team").await?;
+    let capability = require_admin(AdminTeam::PATH).await?;
     let state = app_state()?;
     Ok(TeamData {
         detail: super::ssr::team_detail(&state.db, &capability, team).await?,
@@ -184,7 +184,7 @@ pub async fn admin_save_team(
     response_target_days: String,
 ) -> Result<(), AppError> {
     use crate::server::access::{app_state, require_admin};
-    let capability = require_admin("api:admin_save_team").await?;
+    let capability = require_admin(AdminSaveTeam::PATH).await?;
     let state = app_state()?;
     let input = super::types::TeamInput {
         facility_id: number(Some(&facility)),
@@ -239,7 +239,7 @@ pub async fn admin_add_member(
     team_role: String,
 ) -> Result<(), AppError> {
     use crate::server::access::{app_state, require_admin};
-    let capability = require_admin("api:admin_add_member").await?;
+    let capability = require_admin(AdminAddMember::PATH).await?;
     let state = app_state()?;
     let role = super::types::TeamRole::parse(&team_role).unwrap_or(super::types::TeamRole::Member);
     let added = super::ssr::add_member(
@@ -266,7 +266,7 @@ pub async fn admin_add_member(
 #[server(endpoint = "admin_remove_member")]
 pub async fn admin_remove_member(team: i64, user: i64) -> Result<(), AppError> {
     use crate::server::access::{app_state, require_admin};
-    let capability = require_admin("api:admin_remove_member").await?;
+    let capability = require_admin(AdminRemoveMember::PATH).await?;
     let state = app_state()?;
     let removed =
         super::ssr::remove_member(&state.db, &capability, &ssr::origin(), team, user).await;
@@ -282,7 +282,7 @@ pub async fn admin_remove_member(team: i64, user: i64) -> Result<(), AppError> {
 #[server(endpoint = "admin_add_association")]
 pub async fn admin_add_association(team: i64, veteran_email: String) -> Result<(), AppError> {
     use crate::server::access::{app_state, require_admin};
-    let capability = require_admin("api:admin_add_association").await?;
+    let capability = require_admin(AdminAddAssociation::PATH).await?;
     let state = app_state()?;
     let added =
         super::ssr::add_association(&state.db, &capability, &ssr::origin(), team, &veteran_email)
@@ -303,7 +303,7 @@ pub async fn admin_add_association(team: i64, veteran_email: String) -> Result<(
 #[server(endpoint = "admin_set_blocked")]
 pub async fn admin_set_blocked(team: i64, veteran: i64, blocked: String) -> Result<(), AppError> {
     use crate::server::access::{app_state, require_admin};
-    let capability = require_admin("api:admin_set_blocked").await?;
+    let capability = require_admin(AdminSetBlocked::PATH).await?;
     let state = app_state()?;
     let from = ssr::origin();
     let changed = if blocked == "yes" {
@@ -325,7 +325,7 @@ pub async fn admin_set_blocked(team: i64, veteran: i64, blocked: String) -> Resu
 #[server(input = MultipartFormData, endpoint = "admin_preview_import")]
 pub async fn admin_preview_import(data: MultipartData) -> Result<(), AppError> {
     use crate::server::access::{app_state, require_admin};
-    let capability = require_admin("api:admin_preview_import").await?;
+    let capability = require_admin(AdminPreviewImport::PATH).await?;
     let state = app_state()?;
     // The whole-file problems (too large, not UTF-8, no header, empty) come back at once;
     // line problems are the preview's business.
@@ -342,7 +342,7 @@ pub async fn admin_preview_import(data: MultipartData) -> Result<(), AppError> {
             Ok(())
         }
         Err(error) => {
-            crate::team::api::ssr::fail_to(
+            crate::ui::kept::fail_to(
                 "/admin/teams#import",
                 AdminPreviewImport::PATH,
                 error.clone(),
@@ -358,7 +358,7 @@ pub async fn admin_preview_import(data: MultipartData) -> Result<(), AppError> {
 #[server(endpoint = "admin_import")]
 pub async fn admin_import(preview: String) -> Result<(), AppError> {
     use crate::server::access::{app_state, require_admin};
-    let capability = require_admin("api:admin_import").await?;
+    let capability = require_admin(AdminImport::PATH).await?;
     let state = app_state()?;
     let Some(csv) = ssr::stored_csv(&preview).await? else {
         return Err(AppError::Conflict {
@@ -376,7 +376,7 @@ pub async fn admin_import(preview: String) -> Result<(), AppError> {
             Ok(())
         }
         Err(error) => {
-            crate::team::api::ssr::fail_to(
+            crate::ui::kept::fail_to(
                 &format!("/admin/teams?preview={preview}"),
                 AdminImport::PATH,
                 error.clone(),
@@ -391,7 +391,7 @@ pub async fn admin_import(preview: String) -> Result<(), AppError> {
 #[server(endpoint = "admin_users")]
 pub async fn admin_users(q: Option<String>, kept: Option<String>) -> Result<UsersData, AppError> {
     use crate::server::access::{app_state, require_admin};
-    let capability = require_admin("api:admin_users").await?;
+    let capability = require_admin(AdminUsers::PATH).await?;
     let state = app_state()?;
     Ok(UsersData {
         users: super::ssr::find_users(&state.db, &capability, q.as_deref().unwrap_or("")).await?,
@@ -406,7 +406,7 @@ pub async fn admin_user(
     kept: Option<String>,
 ) -> Result<UserData, AppError> {
     use crate::server::access::{app_state, require_admin};
-    let capability = require_admin("api:admin_user").await?;
+    let capability = require_admin(AdminUser::PATH).await?;
     let state = app_state()?;
     Ok(UserData {
         detail: super::ssr::user_detail(&state.db, &capability, user).await?,
@@ -422,7 +422,7 @@ pub async fn admin_user(
 #[server(endpoint = "admin_invite")]
 pub async fn admin_invite(email: String, name: String, role: String) -> Result<(), AppError> {
     use crate::server::access::{app_state, require_admin};
-    let capability = require_admin("api:admin_invite").await?;
+    let capability = require_admin(AdminInvite::PATH).await?;
     let state = app_state()?;
     let input = super::types::InviteInput {
         email: email.clone(),
@@ -437,7 +437,7 @@ pub async fn admin_invite(email: String, name: String, role: String) -> Result<(
             Ok(())
         }
         Err(error) => {
-            crate::team::api::ssr::fail_to(
+            crate::ui::kept::fail_to(
                 "/admin/users?invite",
                 AdminInvite::PATH,
                 error.clone(),
@@ -452,7 +452,7 @@ pub async fn admin_invite(email: String, name: String, role: String) -> Result<(
 #[server(endpoint = "admin_change_role")]
 pub async fn admin_change_role(user: i64, role: String) -> Result<(), AppError> {
     use crate::server::access::{app_state, require_admin};
-    let capability = require_admin("api:admin_change_role").await?;
+    let capability = require_admin(AdminChangeRole::PATH).await?;
     let state = app_state()?;
     let changed = super::ssr::change_role(&state.db, &capability, &ssr::origin(), user, &role)
         .await
@@ -465,7 +465,7 @@ pub async fn admin_change_role(user: i64, role: String) -> Result<(), AppError> 
 #[server(endpoint = "admin_set_active")]
 pub async fn admin_set_active(user: i64, active: String) -> Result<(), AppError> {
     use crate::server::access::{app_state, require_admin};
-    let capability = require_admin("api:admin_set_active").await?;
+    let capability = require_admin(AdminSetActive::PATH).await?;
     let state = app_state()?;
     let from = ssr::origin();
     let changed = if active == "no" {
@@ -484,7 +484,7 @@ pub async fn admin_set_active(user: i64, active: String) -> Result<(), AppError>
 #[server(endpoint = "admin_reset_password")]
 pub async fn admin_reset_password(user: i64) -> Result<(), AppError> {
     use crate::server::access::{app_state, require_admin};
-    let capability = require_admin("api:admin_reset_password").await?;
+    let capability = require_admin(AdminResetPassword::PATH).await?;
     let state = app_state()?;
     match super::ssr::reset_password(&state.db, &capability, &ssr::origin(), user).await {
         Ok(link) => {
@@ -494,8 +494,7 @@ pub async fn admin_reset_password(user: i64) -> Result<(), AppError> {
         }
         Err(error) => {
             let back = format!("/admin/users/{user}");
-            crate::team::api::ssr::fail_to(&back, AdminResetPassword::PATH, error.clone(), &[])
-                .await;
+            crate::ui::kept::fail_to(&back, AdminResetPassword::PATH, error.clone(), &[]).await;
             Err(error)
         }
     }
@@ -505,7 +504,7 @@ pub async fn admin_reset_password(user: i64) -> Result<(), AppError> {
 #[server(endpoint = "admin_reset_mfa")]
 pub async fn admin_reset_mfa(user: i64) -> Result<(), AppError> {
     use crate::server::access::{app_state, require_admin};
-    let capability = require_admin("api:admin_reset_mfa").await?;
+    let capability = require_admin(AdminResetMfa::PATH).await?;
     let state = app_state()?;
     let reset = super::ssr::reset_mfa(&state.db, &capability, &ssr::origin(), user)
         .await
@@ -517,7 +516,7 @@ pub async fn admin_reset_mfa(user: i64) -> Result<(), AppError> {
 #[server(endpoint = "admin_grant_caregiver")]
 pub async fn admin_grant_caregiver(user: i64, veteran_email: String) -> Result<(), AppError> {
     use crate::server::access::{app_state, require_admin};
-    let capability = require_admin("api:admin_grant_caregiver").await?;
+    let capability = require_admin(AdminGrantCaregiver::PATH).await?;
     let state = app_state()?;
     let granted = super::ssr::grant_caregiver_access(
         &state.db,
@@ -543,7 +542,7 @@ pub async fn admin_grant_caregiver(user: i64, veteran_email: String) -> Result<(
 #[server(endpoint = "admin_revoke_caregiver")]
 pub async fn admin_revoke_caregiver(user: i64, grant: i64) -> Result<(), AppError> {
     use crate::server::access::{app_state, require_admin};
-    let capability = require_admin("api:admin_revoke_caregiver").await?;
+    let capability = require_admin(AdminRevokeCaregiver::PATH).await?;
     let state = app_state()?;
     let revoked =
         super::ssr::revoke_caregiver_access(&state.db, &capability, &ssr::origin(), grant)
@@ -580,11 +579,8 @@ pub async fn set_password(
         }
         Err(error) => {
             // The token goes back in the address it came in; the passwords are never kept.
-            crate::team::api::ssr::fail_to(
-                &format!(
-                    "/set-password?token={}",
-                    crate::team::pages::encode(token.trim())
-                ),
+            crate::ui::kept::fail_to(
+                &format!("/set-password?token={}", crate::ui::encode(token.trim())),
                 SetPassword::PATH,
                 error.clone(),
                 &[],
@@ -664,11 +660,11 @@ pub mod ssr {
     ) -> Result<(), AppError> {
         match outcome {
             Ok(done) => {
-                crate::team::api::ssr::go_back(done_at, done);
+                crate::ui::kept::go_back(done_at, done);
                 Ok(())
             }
             Err(error) => {
-                crate::team::api::ssr::fail_to(back, path, error.clone(), typed).await;
+                crate::ui::kept::fail_to(back, path, error.clone(), typed).await;
                 Err(error)
             }
         }
@@ -676,7 +672,7 @@ pub mod ssr {
 
     pub async fn kept(token: Option<String>) -> Result<BTreeMap<String, String>, AppError> {
         match token {
-            Some(token) => crate::team::api::ssr::kept_fields(&token).await,
+            Some(token) => crate::ui::kept::kept_fields(&token).await,
             None => Ok(BTreeMap::new()),
         }
     }

@@ -5,6 +5,8 @@ use super::types::{AuditEntry, AuditFilter};
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos::server_fn::codec::{GetUrl, StreamingText, TextStream};
+#[cfg(feature = "ssr")]
+use leptos::server_fn::ServerFn;
 use serde::{Deserialize, Serialize};
 
 /// One page of the viewer: the filter as typed, the events, and where the next page
@@ -53,7 +55,7 @@ pub async fn admin_audit_log(
 ) -> Result<AuditLogPage, AppError> {
     use super::types::{AuditCursor, AUDIT_PAGE_SIZE};
     use crate::server::access::{app_state, require_admin};
-    let capability = require_admin("api:admin_audit_log").await?;
+    let capability = require_admin(AdminAuditLog::PATH).await?;
     let state = app_state()?;
     let filter = filter_of(person, patient, action, outcome, from, to);
     let token = before;
@@ -99,7 +101,7 @@ pub async fn admin_audit_csv(
     to: Option<String>,
 ) -> Result<TextStream<AppError>, AppError> {
     use crate::server::access::{app_state, require_admin};
-    let capability = require_admin("api:admin_audit_csv").await?;
+    let capability = require_admin(AdminAuditCsv::PATH).await?;
     let state = app_state()?;
     let filter = filter_of(person, patient, action, outcome, from, to);
     let checked = super::ssr::check(&filter)?;

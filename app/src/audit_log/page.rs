@@ -6,9 +6,9 @@ use super::api::{admin_audit_log, AdminAuditCsv, AuditLogPage};
 use super::types::{AuditEntry, AuditFilter, ACTIONS, OUTCOMES};
 use crate::auth::Area;
 use crate::error::AppError;
-use crate::layout::ErrorSummary;
-use crate::messages::pages::thread_list::LoadError;
-use crate::pages::Gate;
+use crate::ui::ErrorSummary;
+use crate::ui::FieldError;
+use crate::ui::Gate;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
@@ -46,14 +46,7 @@ fn AuditLog() -> impl IntoView {
         <p><a href="/admin">"Back to administration"</a></p>
         <h1>"Audit log"</h1>
         <p>"Who did what, when, for which patient, and from where. Newest first. The log never holds what a message says."</p>
-        <Suspense fallback=|| view! { <p>"Loading the audit log…"</p> }>
-            {move || Suspend::new(async move {
-                match page.await {
-                    Ok(page) => view! { <AuditLogView page /> }.into_any(),
-                    Err(error) => view! { <LoadError error /> }.into_any(),
-                }
-            })}
-        </Suspense>
+        {crate::ui::loaded(page, "Loading the audit log…", move |page| view! { <AuditLogView page /> })}
     }
 }
 
@@ -69,18 +62,6 @@ fn AuditLogView(page: AuditLogPage) -> impl IntoView {
         <FilterForm filter=page.filter.clone() error />
         {results}
     }
-}
-
-/// A field's error under its label, USWDS style.
-#[component]
-fn FieldError(id: &'static str, message: Option<String>) -> impl IntoView {
-    message.map(|message| {
-        view! {
-            <span class="usa-error-message" id=format!("{id}-error")>
-                <span class="usa-sr-only">"Error: "</span>{message}
-            </span>
-        }
-    })
 }
 
 #[component]

@@ -4,6 +4,8 @@ use crate::auth::SignedInUser;
 use crate::error::AppError;
 use crate::messages::FolderSummary;
 use leptos::prelude::*;
+#[cfg(feature = "ssr")]
+use leptos::server_fn::ServerFn;
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -52,7 +54,7 @@ pub async fn load_page_context() -> Result<PageContext, AppError> {
     let new_notifications = match &user {
         Some(user) if crate::auth::Area::Team.admits(user.role) => {
             use crate::server::access::require_team;
-            let capability = require_team("api:load_page_context").await?;
+            let capability = require_team(LoadPageContext::PATH).await?;
             crate::team::ssr::unread_notifications(&state.db, &capability).await?
         }
         _ => 0,
@@ -73,7 +75,7 @@ async fn mailbox_context() -> Result<Option<MailboxContext>, AppError> {
     use crate::messages::acting::ssr::{acting_for, ACTING_FOR_KEY};
     use crate::pages::veteran_home::ssr::veterans_for;
     use crate::server::access::{app_state, require_messaging};
-    let capability = require_messaging("api:load_page_context").await?;
+    let capability = require_messaging(LoadPageContext::PATH).await?;
     let state = app_state()?;
     let chosen = if capability.user().role == Role::Caregiver {
         let session: tower_sessions::Session =
@@ -98,7 +100,6 @@ async fn mailbox_context() -> Result<Option<MailboxContext>, AppError> {
     }))
 }
 
-/// The page context resource provided by `Layout`.
-pub fn use_page_context() -> Resource<Result<PageContext, AppError>> {
-    expect_context::<Resource<Result<PageContext, AppError>>>()
-}
+/// The page context, loaded by `Layout` on every navigation and read by its header
+/// alone; pages that need to know who is looking use `ui::viewer`, which does not wait.
+pub type PageContextResource = Resource<Result<PageContext, AppError>>;

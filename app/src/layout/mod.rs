@@ -5,7 +5,7 @@
 mod context;
 mod nav;
 
-pub use context::{load_page_context, use_page_context, MailboxContext, PageContext};
+pub use context::{load_page_context, MailboxContext, PageContext, PageContextResource};
 
 use crate::account::SignOutForm;
 use leptos::prelude::*;
@@ -15,7 +15,8 @@ pub fn Layout(children: Children) -> impl IntoView {
     // Fetched again on every navigation, so the unread counts in the navigation and the
     // person acted for stay true as people move around without reloading.
     let location = leptos_router::hooks::use_location();
-    let context = Resource::new_blocking(move || location.pathname.get(), |_| load_page_context());
+    let context: PageContextResource =
+        Resource::new(move || location.pathname.get(), |_| load_page_context());
     provide_context(context);
     // Live updates, once someone is signed in (a browser-only effect).
     let signed_in = RwSignal::new(false);
@@ -131,33 +132,4 @@ fn mark_hydrated() {
             let _ = body.set_attribute("data-hydrated", "true");
         }
     });
-}
-
-/// The USWDS error summary: after a failed submit it takes focus and links to each field
-/// with a problem (STYLE.md habit 12). Errors without a field show their own sentence.
-#[component]
-pub fn ErrorSummary(error: Signal<Option<crate::error::AppError>>) -> impl IntoView {
-    use crate::error::AppError;
-    move || {
-        error.get().map(|error| {
-            let items = match &error {
-                AppError::Invalid { fields } => fields
-                    .iter()
-                    .map(|(field, message)| {
-                        view! { <li><a href=format!("#{field}")>{message.clone()}</a></li> }
-                    })
-                    .collect_view()
-                    .into_any(),
-                other => view! { <li>{other.to_string()}</li> }.into_any(),
-            };
-            view! {
-                <div class="usa-alert usa-alert--error sm-error-summary" role="alert" tabindex="-1" autofocus>
-                    <div class="usa-alert__body">
-                        <h2 class="usa-alert__heading">"There is a problem"</h2>
-                        <ul class="usa-list usa-list--unstyled">{items}</ul>
-                    </div>
-                </div>
-            }
-        })
-    }
 }

@@ -11,7 +11,7 @@ use leptos::server_fn::ServerFn;
 pub async fn choose_veteran(veteran_id: i64) -> Result<(), AppError> {
     use crate::pages::veteran_home::ssr::veterans_for;
     use crate::server::access::{app_state, require_messaging};
-    let capability = require_messaging("api:choose_veteran").await?;
+    let capability = require_messaging(ChooseVeteran::PATH).await?;
     let state = app_state()?;
     let allowed = veterans_for(&state.db.pool, &capability).await?;
     if !allowed.iter().any(|(id, _)| *id == veteran_id) {

@@ -3,7 +3,7 @@
 //! step is public: the pending sign-in in the session is its proof of the password.
 //!
 //! The forms are plain posts answered with a redirect, so they work without the wasm; a
-//! refused post goes back to its page with the error (`team::api::ssr::fail_to`). A typed
+//! refused post goes back to its page with the error (`ui::kept::fail_to`). A typed
 //! code is never kept.
 
 use super::TwoStepStatus;
@@ -28,7 +28,7 @@ fn back_to(from: Option<&str>, next: Option<&str>) -> String {
 /// `name=value`, percent-encoded for a query string.
 #[cfg(feature = "ssr")]
 fn query_pair(name: &str, value: &str) -> String {
-    format!("{name}={}", crate::team::pages::encode(value))
+    format!("{name}={}", crate::ui::encode(value))
 }
 
 /// The asker's two-step verification: on or off, required or not, and the key while a
@@ -59,7 +59,7 @@ pub async fn two_step_start(from: Option<String>, next: Option<String>) -> Resul
             Ok(())
         }
         Err(error) => {
-            crate::team::api::ssr::fail_to(&back, TwoStepStart::PATH, error.clone(), &[]).await;
+            crate::ui::kept::fail_to(&back, TwoStepStart::PATH, error.clone(), &[]).await;
             Err(error)
         }
     }
@@ -98,7 +98,7 @@ pub async fn two_step_confirm(
             Ok(())
         }
         Err(error) => {
-            crate::team::api::ssr::fail_to(&back, TwoStepConfirm::PATH, error.clone(), &[]).await;
+            crate::ui::kept::fail_to(&back, TwoStepConfirm::PATH, error.clone(), &[]).await;
             Err(error)
         }
     }
@@ -134,7 +134,7 @@ pub async fn two_step_turn_off(code: String) -> Result<(), AppError> {
             Ok(())
         }
         Err(error) => {
-            crate::team::api::ssr::fail_to(back, TwoStepTurnOff::PATH, error.clone(), &[]).await;
+            crate::ui::kept::fail_to(back, TwoStepTurnOff::PATH, error.clone(), &[]).await;
             Err(error)
         }
     }
@@ -184,8 +184,7 @@ pub async fn sign_in_code(code: String) -> Result<(), AppError> {
             }
             // Back to a clean code page: after a second mistake the address must carry
             // this error, not the first one still in the page's own address.
-            crate::team::api::ssr::fail_to(super::CODE_PATH, SignInCode::PATH, error.clone(), &[])
-                .await;
+            crate::ui::kept::fail_to(super::CODE_PATH, SignInCode::PATH, error.clone(), &[]).await;
             Err(error)
         }
     }

@@ -1,10 +1,12 @@
 //! `/admin`: the five sections of the administration console (DESIGN.md §5) and counts of
 //! what the system holds. Never message content.
 
-use super::Gate;
 use crate::auth::Area;
 use crate::error::AppError;
+use crate::ui::Gate;
 use leptos::prelude::*;
+#[cfg(feature = "ssr")]
+use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use serde::{Deserialize, Serialize};
 
@@ -18,7 +20,7 @@ pub struct SystemCounts {
 #[server(endpoint = "admin_overview")]
 pub async fn admin_overview() -> Result<SystemCounts, AppError> {
     use crate::server::access::{app_state, require_admin};
-    let capability = require_admin("api:admin_overview").await?;
+    let capability = require_admin(AdminOverview::PATH).await?;
     let state = app_state()?;
     Ok(ssr::counts(&state.db.pool, &capability).await?)
 }
@@ -66,23 +68,16 @@ pub fn AdminHome() -> impl IntoView {
 #[component]
 fn Counts() -> impl IntoView {
     let counts = Resource::new(|| (), |_| admin_overview());
-    view! {
-            <Suspense fallback=|| view! { <p>"Loading…"</p> }>
-                {move || Suspend::new(async move {
-                    match counts.await {
-                        Ok(counts) => view! {
-                            <table class="usa-table">
-                                <caption>"What the system holds"</caption>
-                                <tbody>
-                                    <tr><th scope="row">"Facilities"</th><td>{counts.facilities}</td></tr>
-                                    <tr><th scope="row">"Care teams"</th><td>{counts.care_teams}</td></tr>
-                                    <tr><th scope="row">"Active users"</th><td>{counts.active_users}</td></tr>
-                                </tbody>
-                            </table>
-                        }.into_any(),
-                        Err(error) => view! { <p class="usa-error-message">{error.to_string()}</p> }.into_any(),
-                    }
-                })}
-            </Suspense>
-    }
+    crate::ui::loaded(counts, "Loading…", |counts| {
+        view! {
+            <table class="usa-table">
+                <caption>"What the system holds"</caption>
+                <tbody>
+                    <tr><th scope="row">"Facilities"</th><td>{counts.facilities}</td></tr>
+                    <tr><th scope="row">"Care teams"</th><td>{counts.care_teams}</td></tr>
+                    <tr><th scope="row">"Active users"</th><td>{counts.active_users}</td></tr>
+                </tbody>
+            </table>
+        }
+    })
 }

@@ -3,6 +3,8 @@
 
 use crate::error::AppError;
 use leptos::prelude::*;
+#[cfg(feature = "ssr")]
+use leptos::server_fn::ServerFn;
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -15,7 +17,7 @@ pub struct MyTeam {
 #[server(endpoint = "my_teams")]
 pub async fn my_teams() -> Result<Vec<MyTeam>, AppError> {
     use crate::server::access::{app_state, require_team};
-    let capability = require_team("api:my_teams").await?;
+    let capability = require_team(MyTeams::PATH).await?;
     let state = app_state()?;
     Ok(ssr::teams_of(&state.db.pool, &capability).await?)
 }

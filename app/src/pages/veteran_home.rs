@@ -3,6 +3,8 @@
 
 use crate::error::AppError;
 use leptos::prelude::*;
+#[cfg(feature = "ssr")]
+use leptos::server_fn::ServerFn;
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -24,7 +26,7 @@ pub struct VeteranTeams {
 #[server(endpoint = "messaging_overview")]
 pub async fn messaging_overview() -> Result<Vec<VeteranTeams>, AppError> {
     use crate::server::access::{app_state, require_messaging};
-    let capability = require_messaging("api:messaging_overview").await?;
+    let capability = require_messaging(MessagingOverview::PATH).await?;
     let state = app_state()?;
     Ok(ssr::overview(&state.db.pool, &capability).await?)
 }

@@ -5,6 +5,8 @@ use super::types::{Report, ReportChoice};
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos::server_fn::codec::{GetUrl, StreamingText, TextStream};
+#[cfg(feature = "ssr")]
+use leptos::server_fn::ServerFn;
 use serde::{Deserialize, Serialize};
 
 /// The report page: what the form offers and holds, and the report it asked for (or why
@@ -32,7 +34,7 @@ pub async fn admin_report(
     to: Option<String>,
 ) -> Result<ReportPage, AppError> {
     use crate::server::access::{app_state, require_admin};
-    let capability = require_admin("api:admin_report").await?;
+    let capability = require_admin(AdminReport::PATH).await?;
     let state = app_state()?;
     let choices = super::ssr::choices(&state.db, &capability).await?;
     let (default_from, default_to) = ssr::default_range();
@@ -81,7 +83,7 @@ pub async fn admin_report_csv(
     to: String,
 ) -> Result<TextStream<AppError>, AppError> {
     use crate::server::access::{app_state, require_admin};
-    let capability = require_admin("api:admin_report_csv").await?;
+    let capability = require_admin(AdminReportCsv::PATH).await?;
     let state = app_state()?;
     let (scope, from, to) = ssr::checked(&report_on, &from, &to)?;
     let report = super::ssr::report(&state.db, &capability, scope, from, to).await?;

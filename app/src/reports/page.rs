@@ -6,9 +6,9 @@ use super::api::{admin_report, AdminReportCsv, ReportPage};
 use super::types::{business_hours, Report, ReportRow};
 use crate::auth::Area;
 use crate::error::AppError;
-use crate::layout::ErrorSummary;
-use crate::messages::pages::thread_list::LoadError;
-use crate::pages::Gate;
+use crate::ui::ErrorSummary;
+use crate::ui::FieldError;
+use crate::ui::Gate;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
@@ -39,14 +39,7 @@ fn Reports() -> impl IntoView {
         <p><a href="/admin">"Back to administration"</a></p>
         <h1>"Reports"</h1>
         <p>"Counts and response times for a care team or a whole facility. Reports never show what a message says."</p>
-        <Suspense fallback=|| view! { <p>"Loading the report…"</p> }>
-            {move || Suspend::new(async move {
-                match page.await {
-                    Ok(page) => view! { <ReportPageView page /> }.into_any(),
-                    Err(error) => view! { <LoadError error /> }.into_any(),
-                }
-            })}
-        </Suspense>
+        {crate::ui::loaded(page, "Loading the report…", move |page| view! { <ReportPageView page /> })}
     }
 }
 
@@ -58,18 +51,6 @@ fn ReportPageView(page: ReportPage) -> impl IntoView {
         <ReportForm page=page.clone() error />
         {page.report.map(|report| view! { <ReportResult report report_on=page.report_on.clone() charts=page.charts.clone() /> })}
     }
-}
-
-/// A field's error under its label, USWDS style.
-#[component]
-fn FieldError(id: &'static str, message: Option<String>) -> impl IntoView {
-    message.map(|message| {
-        view! {
-            <span class="usa-error-message" id=format!("{id}-error")>
-                <span class="usa-sr-only">"Error: "</span>{message}
-            </span>
-        }
-    })
 }
 
 #[component]

@@ -52,6 +52,14 @@ pub fn app_state() -> Result<AppState, AppError> {
     use_context::<AppState>().ok_or_else(|| AppError::internal("AppState missing from context"))
 }
 
+/// How the audit log names a server function: `api:name` for its path `/api/name`.
+pub fn server_function_target(path: &str) -> String {
+    match path.strip_prefix("/api/") {
+        Some(name) => format!("api:{name}"),
+        None => path.to_string(),
+    }
+}
+
 /// Proof that a Veteran or a caregiver is asking: opens the messaging features.
 #[derive(Clone, Debug)]
 pub struct MessagingCapability {
@@ -93,6 +101,7 @@ pub fn signed_in() -> Result<SignedInUser, AppError> {
 }
 
 /// Checks that the person may use `area`; refusals are audited with `what` as the target.
+/// `what` is the asking server function's own `PATH` (`/api/name`), recorded as `api:name`.
 /// A person held at the two-step verification set-up opens no area (the gate already
 /// refuses their requests; this holds even if a path were missed there).
 async fn require_area(area: Area, what: &str) -> Result<SignedInUser, AppError> {
@@ -109,7 +118,7 @@ async fn require_area(area: Area, what: &str) -> Result<SignedInUser, AppError> 
         &state.db.pool,
         &AuditEvent::new(Action::AccessRefused, Outcome::Denied)
             .actor(user.id)
-            .target(what.to_string())
+            .target(server_function_target(what))
             .from_address(asking.ip),
     )
     .await?;

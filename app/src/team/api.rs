@@ -58,7 +58,7 @@ pub async fn team_inbox(
 ) -> Result<TeamInboxData, AppError> {
     use super::types::{InboxCursor, InboxQuery};
     use crate::server::access::{app_state, require_team};
-    let capability = require_team("api:team_inbox").await?;
+    let capability = require_team(TeamInbox::PATH).await?;
     let state = app_state()?;
     let db = &state.db;
     let query = InboxQuery {
@@ -120,7 +120,7 @@ pub struct TeamThreadData {
 pub async fn load_team_thread(thread_id: i64) -> Result<TeamThreadData, AppError> {
     use crate::server::access::{app_state, require_team};
     use crate::server::clock::{date, date_time};
-    let capability = require_team("api:team_thread").await?;
+    let capability = require_team(LoadTeamThread::PATH).await?;
     let state = app_state()?;
     let db = &state.db;
     let from = ssr::client_address();
@@ -191,7 +191,7 @@ pub async fn team_thread_tools(
     kept: Option<String>,
 ) -> Result<ThreadTools, AppError> {
     use crate::server::access::{app_state, require_team};
-    let capability = require_team("api:team_thread_tools").await?;
+    let capability = require_team(TeamThreadTools::PATH).await?;
     let state = app_state()?;
     let db = &state.db;
     let team_id = ssr::team_of(db, &capability, thread_id).await?;
@@ -242,7 +242,7 @@ pub async fn team_thread_tools(
 #[server(endpoint = "team_reply_draft_for_files")]
 pub async fn team_reply_draft_for_files(thread_id: i64) -> Result<i64, AppError> {
     use crate::server::access::{app_state, require_team};
-    let capability = require_team("api:team_reply_draft_for_files").await?;
+    let capability = require_team(TeamReplyDraftForFiles::PATH).await?;
     let state = app_state()?;
     super::ssr::reply_draft_for_files(&state.db, &capability, thread_id).await
 }
@@ -251,7 +251,7 @@ pub async fn team_reply_draft_for_files(thread_id: i64) -> Result<i64, AppError>
 #[server(endpoint = "team_assign_to_me")]
 pub async fn team_assign_to_me(thread_id: i64, back: String) -> Result<(), AppError> {
     use crate::server::access::{app_state, require_team};
-    let capability = require_team("api:team_assign_to_me").await?;
+    let capability = require_team(TeamAssignToMe::PATH).await?;
     let state = app_state()?;
     let from = ssr::client_address();
     let result =
@@ -278,7 +278,7 @@ pub async fn team_assign_member(
     seen: String,
 ) -> Result<(), AppError> {
     use crate::server::access::{app_state, require_team};
-    let capability = require_team("api:team_assign_member").await?;
+    let capability = require_team(TeamAssignMember::PATH).await?;
     let state = app_state()?;
     let from = ssr::client_address();
     let member_id: i64 = member
@@ -322,7 +322,7 @@ pub async fn team_assign_member(
 #[server(endpoint = "team_unassign")]
 pub async fn team_unassign(thread_id: i64, seen: String) -> Result<(), AppError> {
     use crate::server::access::{app_state, require_team};
-    let capability = require_team("api:team_unassign").await?;
+    let capability = require_team(TeamUnassign::PATH).await?;
     let state = app_state()?;
     let from = ssr::client_address();
     let result = super::ssr::unassign(
@@ -350,7 +350,7 @@ pub async fn team_unassign(thread_id: i64, seen: String) -> Result<(), AppError>
 #[server(endpoint = "team_reassign")]
 pub async fn team_reassign(thread_id: i64, team: String, reason: String) -> Result<(), AppError> {
     use crate::server::access::{app_state, require_team};
-    let capability = require_team("api:team_reassign").await?;
+    let capability = require_team(TeamReassign::PATH).await?;
     let state = app_state()?;
     let from = ssr::client_address();
     let Ok(to_team) = team.trim().parse::<i64>() else {
@@ -406,7 +406,7 @@ pub async fn team_send_reply(
     reply_key: String,
 ) -> Result<(), AppError> {
     use crate::server::access::{app_state, require_team};
-    let capability = require_team("api:team_send_reply").await?;
+    let capability = require_team(TeamSendReply::PATH).await?;
     let state = app_state()?;
     let reply = crate::messages::Reply {
         body: body.clone(),
@@ -431,7 +431,7 @@ pub async fn team_send_reply(
 #[server(endpoint = "team_add_note")]
 pub async fn team_add_note(thread_id: i64, note: String, note_key: String) -> Result<(), AppError> {
     use crate::server::access::{app_state, require_team};
-    let capability = require_team("api:team_add_note").await?;
+    let capability = require_team(TeamAddNote::PATH).await?;
     let state = app_state()?;
     let from = ssr::client_address();
     let input = super::types::NoteInput {
@@ -470,7 +470,7 @@ pub async fn team_add_note(thread_id: i64, note: String, note_key: String) -> Re
 #[server(endpoint = "team_mark_complete")]
 pub async fn team_mark_complete(thread_id: i64) -> Result<(), AppError> {
     use crate::server::access::{app_state, require_team};
-    let capability = require_team("api:team_mark_complete").await?;
+    let capability = require_team(TeamMarkComplete::PATH).await?;
     let state = app_state()?;
     let from = ssr::client_address();
     super::ssr::mark_complete(&state.db, &capability, thread_id, from.as_deref()).await?;
@@ -492,7 +492,7 @@ pub struct CoverageData {
 #[server(endpoint = "team_coverage")]
 pub async fn team_coverage() -> Result<CoverageData, AppError> {
     use crate::server::access::{app_state, require_team};
-    let capability = require_team("api:team_coverage").await?;
+    let capability = require_team(TeamCoverage::PATH).await?;
     let state = app_state()?;
     let db = &state.db;
     let me = capability.user().id;
@@ -523,7 +523,7 @@ pub async fn team_coverage() -> Result<CoverageData, AppError> {
 pub async fn team_set_coverage(away_until: String, covered_by: String) -> Result<(), AppError> {
     use crate::messages::pages::thread_list::dates::{parse_iso_date, start_of_day_ms};
     use crate::server::access::{app_state, require_team};
-    let capability = require_team("api:team_set_coverage").await?;
+    let capability = require_team(TeamSetCoverage::PATH).await?;
     let state = app_state()?;
     let mut fields = std::collections::BTreeMap::new();
     let until = parse_iso_date(&away_until).and_then(start_of_day_ms);
@@ -552,7 +552,7 @@ pub async fn team_set_coverage(away_until: String, covered_by: String) -> Result
 #[server(endpoint = "team_clear_coverage")]
 pub async fn team_clear_coverage() -> Result<(), AppError> {
     use crate::server::access::{app_state, require_team};
-    let capability = require_team("api:team_clear_coverage").await?;
+    let capability = require_team(TeamClearCoverage::PATH).await?;
     let state = app_state()?;
     super::ssr::clear_coverage(&state.db, &capability).await?;
     ssr::go_back("/settings", "back");
@@ -571,7 +571,7 @@ pub struct TemplateAdmin {
 #[server(endpoint = "team_template_admin")]
 pub async fn team_template_admin(kept: Option<String>) -> Result<TemplateAdmin, AppError> {
     use crate::server::access::{app_state, require_team};
-    let capability = require_team("api:team_template_admin").await?;
+    let capability = require_team(TeamTemplateAdmin::PATH).await?;
     let state = app_state()?;
     let db = &state.db;
     let mut teams = Vec::new();
@@ -601,7 +601,7 @@ pub async fn team_save_template(
     body: String,
 ) -> Result<(), AppError> {
     use crate::server::access::{app_state, require_team};
-    let capability = require_team("api:team_save_template").await?;
+    let capability = require_team(TeamSaveTemplate::PATH).await?;
     let state = app_state()?;
     let input = super::types::TemplateInput {
         title: title.clone(),
@@ -644,7 +644,7 @@ pub async fn team_save_template(
 #[server(endpoint = "team_delete_template")]
 pub async fn team_delete_template(template: i64) -> Result<(), AppError> {
     use crate::server::access::{app_state, require_team};
-    let capability = require_team("api:team_delete_template").await?;
+    let capability = require_team(TeamDeleteTemplate::PATH).await?;
     let state = app_state()?;
     super::ssr::delete_template(&state.db, &capability, template).await?;
     ssr::go_back("/team/templates", "template_deleted");
@@ -661,8 +661,6 @@ pub mod ssr {
     use crate::server::state::AppState;
     use crate::team::business_days::{business_ms_between, BUSINESS_DAY_END, BUSINESS_DAY_START};
     use crate::team::types::{InboxRow, MyTeam, ThreadEvent, ThreadEventKind};
-    use leptos::server_fn::error::ServerFnUrlError;
-    use std::collections::BTreeMap;
 
     /// Where the request came from, for the audit trail.
     pub fn client_address() -> Option<String> {
@@ -804,91 +802,12 @@ pub mod ssr {
         format!("{when}: {who} {what}")
     }
 
-    /// Back to a page of this site (`/team` otherwise) with the status line's `done`.
-    pub fn go_back(back: &str, done: &str) {
-        let back = crate::auth::safe_next(Some(back)).unwrap_or("/team");
-        let (path, query) = back.split_once('?').unwrap_or((back, ""));
-        let mut pairs: Vec<&str> = query
-            .split('&')
-            .filter(|pair| !pair.is_empty())
-            .filter(|pair| {
-                let key = pair.split('=').next().unwrap_or_default();
-                !matches!(key, "done" | "kept" | "template" | "__err" | "__path")
-            })
-            .collect();
-        let done = format!("done={done}");
-        pairs.push(&done);
-        leptos_axum::redirect(&format!("{path}?{}", pairs.join("&")));
-    }
-
-    /// The session key holding the latest refused team post's fields.
-    const KEPT_KEY: &str = "team_kept";
-
-    #[derive(serde::Serialize, serde::Deserialize)]
-    struct Kept {
-        token: String,
-        fields: BTreeMap<String, String>,
-    }
+    pub(crate) use crate::ui::kept::{fail_to, go_back, kept_fields};
 
     /// A refused plain form post on a thread page: back to the thread with the error and
-    /// what was typed (see the module documentation).
+    /// what was typed.
     pub async fn fail(thread_id: i64, path: &str, error: AppError, typed: &[(&str, &str)]) {
         fail_to(&format!("/team/threads/{thread_id}"), path, error, typed).await;
-    }
-
-    pub async fn fail_to(back: &str, path: &str, error: AppError, typed: &[(&str, &str)]) {
-        if !crate::messages::pages::compose::plain_form_post() {
-            return;
-        }
-        let back = format!("http://localhost{}", with_kept(back, typed).await);
-        if let Ok(url) = ServerFnUrlError::new(path, error).to_url(&back) {
-            let query = url.query().map(|q| format!("?{q}")).unwrap_or_default();
-            leptos_axum::redirect(&format!("{}{query}", url.path()));
-        }
-    }
-
-    /// Back to `back` with what was typed kept, after a post that did what it was asked
-    /// without sending the form ("Remove" on a file of a team reply without the wasm).
-    pub async fn keep_and_go_back(back: &str, typed: &[(&str, &str)]) {
-        leptos_axum::redirect(&with_kept(back, typed).await);
-    }
-
-    /// `back` with `kept=<token>` added, the typed fields kept in the session under it.
-    async fn with_kept(back: &str, typed: &[(&str, &str)]) -> String {
-        let mut back = back.to_string();
-        if typed.is_empty() {
-            return back;
-        }
-        if let Ok(session) = leptos_axum::extract::<tower_sessions::Session>().await {
-            let token = uuid::Uuid::new_v4().simple().to_string();
-            let kept = Kept {
-                token: token.clone(),
-                fields: typed
-                    .iter()
-                    .map(|(k, v)| (k.to_string(), v.to_string()))
-                    .collect(),
-            };
-            match session.insert(KEPT_KEY, kept).await {
-                Ok(()) => {
-                    back.push(if back.contains('?') { '&' } else { '?' });
-                    back.push_str(&format!("kept={token}"));
-                }
-                Err(cause) => tracing::warn!(cause = %cause, "could not keep typed text"),
-            }
-        }
-        back
-    }
-
-    /// The fields a refused post kept under `token` (read without removing them: a page
-    /// may be rendered more than once).
-    pub async fn kept_fields(token: &str) -> Result<BTreeMap<String, String>, AppError> {
-        let session: tower_sessions::Session =
-            leptos_axum::extract().await.map_err(AppError::internal)?;
-        let kept = session.get::<Kept>(KEPT_KEY).await?;
-        Ok(kept
-            .filter(|k| k.token == token)
-            .map(|k| k.fields)
-            .unwrap_or_default())
     }
 
     #[cfg(test)]

@@ -13,11 +13,13 @@
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos::server_fn::codec::{MultipartData, MultipartFormData};
+#[cfg(feature = "ssr")]
+use leptos::server_fn::ServerFn;
 
 #[server(input = MultipartFormData, endpoint = "team_send_reply_with_files")]
 pub async fn team_send_reply_with_files(data: MultipartData) -> Result<(), AppError> {
     use crate::server::access::{app_state, require_team};
-    let capability = require_team("api:team_send_reply_with_files").await?;
+    let capability = require_team(TeamSendReplyWithFiles::PATH).await?;
     let state = app_state()?;
     ssr::post(&state, &capability, data).await
 }
@@ -29,11 +31,11 @@ mod ssr {
     use crate::attachments::ssr::records;
     use crate::attachments::ssr::upload::{self, Received};
     use crate::error::AppError;
-    use crate::messages::pages::compose::with_files::{ATTACHMENTS_FIELD, REMOVE_FILE};
     use crate::messages::Reply;
     use crate::server::access::TeamCapability;
     use crate::server::state::AppState;
     use crate::team::api::ssr as team_api;
+    use crate::ui::attach_files::{ATTACHMENTS_FIELD, REMOVE_FILE};
     use leptos::server_fn::codec::MultipartData;
     use leptos::server_fn::ServerFn;
     use std::collections::HashMap;
@@ -73,7 +75,8 @@ mod ssr {
                 return Err(error);
             }
             if refused.is_empty() {
-                team_api::keep_and_go_back(&format!("/team/threads/{thread_id}"), &typed).await;
+                crate::ui::kept::keep_and_go_back(&format!("/team/threads/{thread_id}"), &typed)
+                    .await;
                 return Ok(());
             }
         }
@@ -92,7 +95,7 @@ mod ssr {
             return Err(error);
         }
         team_api::changed(state, thread_id).await;
-        team_api::go_back(&format!("/team/threads/{thread_id}"), "replied");
+        crate::ui::kept::go_back(&format!("/team/threads/{thread_id}"), "replied");
         Ok(())
     }
 

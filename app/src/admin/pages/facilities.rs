@@ -4,10 +4,9 @@ use super::{kept_or, AdminDone, BackTo, TextField};
 use crate::admin::api::{admin_facilities, AdminSaveFacility, FacilitiesData};
 use crate::auth::Area;
 use crate::error::AppError;
-use crate::layout::ErrorSummary;
-use crate::messages::pages::posted::posted_error;
-use crate::messages::pages::thread_list::LoadError;
-use crate::pages::Gate;
+use crate::ui::posted_error;
+use crate::ui::ErrorSummary;
+use crate::ui::Gate;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
@@ -35,14 +34,7 @@ fn Facilities() -> impl IntoView {
         <h1>"Facilities"</h1>
         <ErrorSummary error=Signal::stored(error) />
         <AdminDone />
-        <Suspense fallback=|| view! { <p>"Loading facilities…"</p> }>
-            {move || Suspend::new(async move {
-                match data.await {
-                    Ok(page) => view! { <FacilityList page editing=editing() error=errors.get_value() /> }.into_any(),
-                    Err(error) => view! { <LoadError error /> }.into_any(),
-                }
-            })}
-        </Suspense>
+        {crate::ui::loaded(data, "Loading facilities…", move |page| view! { <FacilityList page editing=editing() error=errors.get_value() /> })}
     }
 }
 

@@ -11,6 +11,7 @@ pub mod user;
 pub mod users;
 
 use crate::error::AppError;
+use crate::ui::FieldError;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 use std::collections::BTreeMap;
@@ -53,18 +54,6 @@ pub(crate) fn TextField(
                 aria-invalid=message.is_some().to_string() aria-describedby=described />
         </div>
     }
-}
-
-/// The message at a field, starting with a visually hidden "Error:" (USWDS).
-#[component]
-pub(crate) fn FieldError(id: &'static str, message: Option<String>) -> impl IntoView {
-    message.map(|m| {
-        view! {
-            <span class="usa-error-message" id=format!("{id}-error")>
-                <span class="usa-sr-only">"Error: "</span>{m}
-            </span>
-        }
-    })
 }
 
 /// Escapes text for a `<textarea>`'s `inner_html` (its value is its content).

@@ -2,14 +2,14 @@
 //! reset, chooses a password through their one-time link (72 hours, once). Public: they
 //! cannot sign in yet. The password rules are `admin::rules::password_problem`.
 
-use super::FieldError;
 use crate::admin::api::{password_link_check, SetPassword};
 use crate::admin::rules::PASSWORD_MIN_CHARS;
 use crate::admin::types::PasswordLinkHolder;
 use crate::error::AppError;
-use crate::layout::ErrorSummary;
-use crate::messages::pages::posted::posted_error;
-use crate::messages::pages::thread_list::LoadError;
+use crate::ui::posted_error;
+use crate::ui::ErrorSummary;
+use crate::ui::FieldError;
+use crate::ui::LoadError;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;

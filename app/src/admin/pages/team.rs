@@ -2,7 +2,7 @@
 //! lead; add, remove), and the Veterans who may write to it (add, block, unblock).
 
 use super::teams::TeamFields;
-use super::{kept_or, AdminDone, BackTo, FieldError, TextField};
+use super::{kept_or, AdminDone, BackTo, TextField};
 use crate::admin::api::{
     admin_team, AdminAddAssociation, AdminAddMember, AdminRemoveMember, AdminSaveTeam,
     AdminSetBlocked, TeamData,
@@ -10,10 +10,11 @@ use crate::admin::api::{
 use crate::admin::types::{AssociationRow, TeamMemberRow, TeamRole};
 use crate::auth::Area;
 use crate::error::AppError;
-use crate::layout::ErrorSummary;
-use crate::messages::pages::posted::posted_error;
-use crate::messages::pages::thread_list::LoadError;
-use crate::pages::Gate;
+use crate::ui::posted_error;
+use crate::ui::ErrorSummary;
+use crate::ui::FieldError;
+use crate::ui::Gate;
+use crate::ui::LoadError;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;

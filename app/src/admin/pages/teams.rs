@@ -2,7 +2,7 @@
 //! open, overdue and unassigned counts; "Add a care team"; and the Veteran–team CSV import
 //! with its preview (`?preview=<token>`).
 
-use super::{kept_or, textarea_text, AdminDone, BackTo, FieldError, TextField};
+use super::{kept_or, textarea_text, AdminDone, BackTo, TextField};
 use crate::admin::api::{admin_teams, AdminImport, AdminPreviewImport, AdminSaveTeam, TeamsData};
 use crate::admin::types::{
     Facility, ImportPreview, ImportVerdict, TeamSummary, IMPORT_HEADER, RESPONSE_TARGET_MAX_DAYS,
@@ -10,10 +10,10 @@ use crate::admin::types::{
 };
 use crate::auth::Area;
 use crate::error::AppError;
-use crate::layout::ErrorSummary;
-use crate::messages::pages::posted::posted_error;
-use crate::messages::pages::thread_list::LoadError;
-use crate::pages::Gate;
+use crate::ui::posted_error;
+use crate::ui::ErrorSummary;
+use crate::ui::FieldError;
+use crate::ui::Gate;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
@@ -55,17 +55,10 @@ fn Teams() -> impl IntoView {
         <h1>"Care teams"</h1>
         <ErrorSummary error=Signal::stored(error) />
         <AdminDone />
-        <Suspense fallback=|| view! { <p>"Loading care teams…"</p> }>
-            {move || Suspend::new(async move {
-                match data.await {
-                    Ok(page) => {
-                        let (save_error, import_error) = errors.get_value();
-                        view! { <TeamsView page save_error import_error /> }.into_any()
-                    }
-                    Err(error) => view! { <LoadError error /> }.into_any(),
-                }
-            })}
-        </Suspense>
+        {crate::ui::loaded(data, "Loading care teams…", move |page| {
+            let (save_error, import_error) = errors.get_value();
+            view! { <TeamsView page save_error import_error /> }
+        })}
     }
 }
 

@@ -11,10 +11,10 @@ use crate::admin::api::{
 use crate::admin::types::{PasswordLink, PASSWORD_LINK_HOURS};
 use crate::auth::{Area, Role};
 use crate::error::AppError;
-use crate::layout::ErrorSummary;
-use crate::messages::pages::posted::posted_error;
-use crate::messages::pages::thread_list::LoadError;
-use crate::pages::Gate;
+use crate::ui::posted_error;
+use crate::ui::ErrorSummary;
+use crate::ui::Gate;
+use crate::ui::LoadError;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;

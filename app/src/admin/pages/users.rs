@@ -1,14 +1,14 @@
 //! `/admin/users`: find people by name or email, and "Invite a person".
 
-use super::{kept_or, AdminDone, BackTo, FieldError, TextField};
+use super::{kept_or, AdminDone, BackTo, TextField};
 use crate::admin::api::{admin_users, AdminInvite, UsersData};
 use crate::admin::types::UserRow;
 use crate::auth::{Area, Role};
 use crate::error::AppError;
-use crate::layout::ErrorSummary;
-use crate::messages::pages::posted::posted_error;
-use crate::messages::pages::thread_list::LoadError;
-use crate::pages::Gate;
+use crate::ui::posted_error;
+use crate::ui::ErrorSummary;
+use crate::ui::FieldError;
+use crate::ui::Gate;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
@@ -52,14 +52,7 @@ fn Users() -> impl IntoView {
             </div>
             <button type="submit" class="usa-button">"Search"</button>
         </form>
-        <Suspense fallback=|| view! { <p>"Loading people…"</p> }>
-            {move || Suspend::new(async move {
-                match data.await {
-                    Ok(page) => view! { <UsersView page error=errors.get_value() /> }.into_any(),
-                    Err(error) => view! { <LoadError error /> }.into_any(),
-                }
-            })}
-        </Suspense>
+        {crate::ui::loaded(data, "Loading people…", move |page| view! { <UsersView page error=errors.get_value() /> })}
     }
 }
 

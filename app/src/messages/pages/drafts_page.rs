@@ -5,10 +5,10 @@
 //! styled the USWDS way, and a screen reader hears it as part of the page. "Yes, delete
 //! draft" is a plain form post answered with a redirect, with or without the wasm.
 
-use super::posted::{focus_soon, posted_error};
 use crate::auth::Area;
 use crate::error::AppError;
-use crate::pages::Gate;
+use crate::ui::Gate;
+use crate::ui::{focus_soon, posted_error};
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
@@ -58,7 +58,7 @@ pub struct DraftsData {
 pub async fn list_my_drafts(after: Option<String>) -> Result<DraftsData, AppError> {
     use crate::messages::{PageCursor, Sort};
     use crate::server::clock::{date_time, DEFAULT_TIME_ZONE};
-    let asking = crate::messages::acting::ssr::asking("api:list_my_drafts").await?;
+    let asking = crate::messages::acting::ssr::asking(ListMyDrafts::PATH).await?;
     let page = crate::messages::ssr::list_drafts(
         &asking.state.db,
         &asking.capability,
@@ -86,7 +86,7 @@ pub async fn list_my_drafts(after: Option<String>) -> Result<DraftsData, AppErro
 /// Deletes one of the asker's drafts for good, then shows the list again.
 #[server(endpoint = "delete_my_draft")]
 pub async fn delete_my_draft(draft_id: i64) -> Result<(), AppError> {
-    let asking = crate::messages::acting::ssr::asking("api:delete_my_draft").await?;
+    let asking = crate::messages::acting::ssr::asking(DeleteMyDraft::PATH).await?;
     let attachment_ids = crate::messages::ssr::delete_draft(
         &asking.state.db,
         &asking.capability,
@@ -137,14 +137,7 @@ fn Drafts() -> impl IntoView {
                 </div>
             </div>
         })}
-        <Suspense fallback=|| view! { <p>"Loading your drafts…"</p> }>
-            {move || Suspend::new(async move {
-                match drafts.await {
-                    Ok(data) => view! { <DraftList data asking_to_delete=Signal::derive(asking_to_delete) after=Signal::derive(after) /> }.into_any(),
-                    Err(error) => view! { <p class="usa-error-message">{error.to_string()}</p> }.into_any(),
-                }
-            })}
-        </Suspense>
+        {crate::ui::loaded(drafts, "Loading your drafts…", move |data| view! { <DraftList data asking_to_delete=Signal::derive(asking_to_delete) after=Signal::derive(after) /> })}
     }
 }
 

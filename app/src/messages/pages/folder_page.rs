@@ -3,13 +3,15 @@
 //! message". Another person's folder, or one that does not exist, is "Page not found"
 //! (DESIGN.md §3).
 
-use super::thread_list::{folder_value, Listing, LoadError, RowNotice, ThreadList, FOLDER_PAGER};
+use super::thread_list::{folder_value, Listing, RowNotice, ThreadList, FOLDER_PAGER};
 use crate::auth::Area;
 use crate::error::AppError;
-use crate::layout::use_page_context;
 use crate::messages::Folder;
-use crate::pages::{Gate, NotFound};
+use crate::ui::LoadError;
+use crate::ui::{Gate, NotFound};
 use leptos::prelude::*;
+#[cfg(feature = "ssr")]
+use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_location, use_params_map, use_query_map};
 use serde::{Deserialize, Serialize};
@@ -32,7 +34,7 @@ pub async fn folder_listing(
 ) -> Result<FolderPageData, AppError> {
     use super::thread_list::{folder_from_value, ssr::listing};
     use crate::messages::Sort;
-    let asking = crate::messages::acting::ssr::asking("api:folder_listing").await?;
+    let asking = crate::messages::acting::ssr::asking(FolderListing::PATH).await?;
     let (db, capability, veteran_id) = (&asking.state.db, &asking.capability, asking.veteran_id);
     // Drafts have their own page; anything unknown is simply not found.
     let folder = folder_from_value(&folder)
@@ -106,25 +108,19 @@ fn FolderContent() -> impl IntoView {
             }
         },
     );
-    let context = use_page_context();
+    // A caregiver whose access has ended has no mailbox at all: their own folders are
+    // "not found", and the page says why rather than "not found" on their home page.
+    let builtin =
+        matches!(untrack(folder), Some(f) if !f.starts_with(|c: char| c.is_ascii_digit()));
+    let no_mailbox = builtin
+        && crate::ui::viewer().is_some_and(|user| user.role == crate::auth::Role::Caregiver);
     view! {
         <Transition fallback=|| view! { <p>"Loading your messages…"</p> }>
             {move || Suspend::new(async move {
                 match page.await {
                     Ok(page) => view! { <FolderView page /> }.into_any(),
-                    Err(AppError::NotFound) => {
-                        // A caregiver whose access has ended has no mailbox at all: say so
-                        // rather than "not found" on their own home page.
-                        let no_mailbox = context
-                            .await
-                            .ok()
-                            .is_some_and(|c| c.user.is_some() && c.mailbox.is_none());
-                        if no_mailbox {
-                            view! { <NoMailbox /> }.into_any()
-                        } else {
-                            view! { <NotFound /> }.into_any()
-                        }
-                    }
+                    Err(AppError::NotFound) if no_mailbox => view! { <NoMailbox /> }.into_any(),
+                    Err(AppError::NotFound) => view! { <NotFound /> }.into_any(),
                     Err(error) => view! {
                         <Title text="Messages" />
                         <h1>"Messages"</h1>

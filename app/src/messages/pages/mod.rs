@@ -1,13 +1,11 @@
 //! The Veteran's (and caregiver's) messaging pages, one file each.
 
-pub(crate) mod attach_files;
 pub mod compose;
 pub mod drafts_page;
 pub mod folder_page;
 pub mod my_folders;
-pub mod posted;
 pub mod search_page;
-pub mod settings;
+
 pub mod settings_caregivers;
 pub mod settings_signature;
 pub mod thread_list;

@@ -7,16 +7,18 @@
 
 use crate::auth::Area;
 use crate::error::AppError;
-use crate::layout::ErrorSummary;
 use crate::messages::{Folder, FolderSummary};
-use crate::pages::Gate;
+use crate::ui::ErrorSummary;
+use crate::ui::Gate;
 use leptos::prelude::*;
+#[cfg(feature = "ssr")]
+use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 
 /// The asker's own folders, by name, with their counts for the Veteran acted for.
 #[server(endpoint = "my_folders")]
 pub async fn my_folders() -> Result<Vec<FolderSummary>, AppError> {
-    let asking = crate::messages::acting::ssr::asking("api:my_folders").await?;
+    let asking = crate::messages::acting::ssr::asking(MyFolders::PATH).await?;
     let folders =
         crate::messages::ssr::folders(&asking.state.db, &asking.capability, asking.veteran_id)
             .await?;
@@ -28,7 +30,7 @@ pub async fn my_folders() -> Result<Vec<FolderSummary>, AppError> {
 
 #[server(endpoint = "create_folder")]
 pub async fn create_folder(name: String) -> Result<(), AppError> {
-    let asking = crate::messages::acting::ssr::asking("api:create_folder").await?;
+    let asking = crate::messages::acting::ssr::asking(CreateFolder::PATH).await?;
     crate::messages::ssr::create_folder(&asking.state.db, &asking.capability, &name).await?;
     Ok(())
 }
@@ -37,7 +39,7 @@ pub async fn create_folder(name: String) -> Result<(), AppError> {
 /// folder, so the page can put the message next to the right box even without the wasm.
 #[server(endpoint = "rename_folder")]
 pub async fn rename_folder(folder_id: i64, name: String) -> Result<(), AppError> {
-    let asking = crate::messages::acting::ssr::asking("api:rename_folder").await?;
+    let asking = crate::messages::acting::ssr::asking(RenameFolder::PATH).await?;
     crate::messages::ssr::rename_folder(&asking.state.db, &asking.capability, folder_id, &name)
         .await
         .map_err(|error| match error.field("name") {
@@ -50,7 +52,7 @@ pub async fn rename_folder(folder_id: i64, name: String) -> Result<(), AppError>
 /// `delete-<id>` (its Delete button) with what to do first.
 #[server(endpoint = "delete_folder")]
 pub async fn delete_folder(folder_id: i64) -> Result<(), AppError> {
-    let asking = crate::messages::acting::ssr::asking("api:delete_folder").await?;
+    let asking = crate::messages::acting::ssr::asking(DeleteFolder::PATH).await?;
     crate::messages::ssr::delete_folder(&asking.state.db, &asking.capability, folder_id)
         .await
         .map_err(|error| match error {
@@ -188,7 +190,7 @@ fn FolderManager() -> impl IntoView {
                         </ul>
                     }
                     .into_any(),
-                    Err(error) => view! { <super::thread_list::LoadError error /> }.into_any(),
+                    Err(error) => view! { <crate::ui::LoadError error /> }.into_any(),
                 }
             })}
         </Transition>

@@ -3,13 +3,16 @@
 //! first (DESIGN.md §2). A GET form: the results have an address to come back to, and the
 //! page works without the wasm. Results use the folders' list.
 
-use super::thread_list::{folder_value, Listing, LoadError, RowNotice, ThreadList, SEARCH_PAGER};
+use super::thread_list::{Listing, RowNotice, ThreadList, SEARCH_PAGER};
 use crate::auth::Area;
 use crate::error::AppError;
-use crate::layout::{use_page_context, ErrorSummary};
-use crate::messages::{Category, Folder};
-use crate::pages::Gate;
+use crate::messages::Category;
+use crate::ui::ErrorSummary;
+use crate::ui::Gate;
+use crate::ui::LoadError;
 use leptos::prelude::*;
+#[cfg(feature = "ssr")]
+use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 use serde::{Deserialize, Serialize};
@@ -48,25 +51,57 @@ impl SearchParams {
     }
 }
 
-/// One page of results, or `None` before anything is asked.
+/// The search page: the person's folders to search in, and what the search found.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SearchResults {
+    /// The folders the form offers, as (value, name): every folder but Drafts.
+    pub folders: Vec<(String, String)>,
+    /// One page of results, `None` before anything is asked, or the fields to correct.
+    pub found: Result<Option<Listing>, AppError>,
+}
+
 #[server(endpoint = "search_messages")]
 pub async fn search_messages(
     params: SearchParams,
     after: Option<String>,
     before: Option<String>,
-) -> Result<Option<Listing>, AppError> {
-    use super::thread_list::ssr::listing;
-    let asking = crate::messages::acting::ssr::asking("api:search_messages").await?;
-    if !params.is_search() {
-        return Ok(None);
-    }
-    let query = ssr::query(&params)?;
+) -> Result<SearchResults, AppError> {
+    use super::thread_list::{folder_value, ssr::listing};
+    use crate::messages::Folder;
+    let asking = crate::messages::acting::ssr::asking(SearchMessages::PATH).await?;
     let (db, capability, veteran_id) = (&asking.state.db, &asking.capability, asking.veteran_id);
     let summaries = crate::messages::ssr::folders(db, capability, veteran_id).await?;
+    let folders = summaries
+        .iter()
+        .filter(|summary| summary.folder != Folder::Drafts)
+        .map(|summary| (folder_value(summary.folder), summary.name.clone()))
+        .collect();
+    let refused = |error: AppError| match error {
+        error @ AppError::Invalid { .. } => Ok(SearchResults {
+            folders: Vec::new(),
+            found: Err(error),
+        }),
+        other => Err(other),
+    };
+    if !params.is_search() {
+        return Ok(SearchResults {
+            folders,
+            found: Ok(None),
+        });
+    }
+    let query = match ssr::query(&params) {
+        Ok(query) => query,
+        Err(error) => {
+            return refused(error).map(|results| SearchResults { folders, ..results });
+        }
+    };
     if let Some(folder) = query.folder {
         // Only the person's own folders: any other id is refused like a bad choice.
         if !summaries.iter().any(|summary| summary.folder == folder) {
-            return Err(AppError::invalid("folder", ssr::CHOOSE_FOLDER));
+            return Ok(SearchResults {
+                folders,
+                found: Err(AppError::invalid("folder", ssr::CHOOSE_FOLDER)),
+            });
         }
     }
     let sort = query.sort;
@@ -77,8 +112,14 @@ pub async fn search_messages(
         };
         async move { crate::messages::ssr::search(db, capability, veteran_id, &query, after).await }
     })
-    .await?;
-    Ok(Some(found))
+    .await;
+    match found {
+        Ok(found) => Ok(SearchResults {
+            folders,
+            found: Ok(Some(found)),
+        }),
+        Err(error) => refused(error).map(|results| SearchResults { folders, ..results }),
+    }
 }
 
 #[cfg(feature = "ssr")]
@@ -314,23 +355,14 @@ fn SearchContent() -> impl IntoView {
         },
         |(params, after, before)| search_messages(params, after, before),
     );
-    let context = use_page_context();
     // Everything that depends on the search is drawn once its result is in, so the page
     // the server sends and the hydrated one agree (errors included).
     let page = move || {
         Suspend::new(async move {
-            // The folder choices are the navigation's: the page context is already loaded.
-            let folders = context
-                .await
-                .ok()
-                .and_then(|context| context.mailbox)
-                .map(|mailbox| mailbox.folders)
-                .unwrap_or_default()
-                .into_iter()
-                .filter(|summary| summary.folder != Folder::Drafts)
-                .map(|summary| (folder_value(summary.folder), summary.name))
-                .collect();
-            let result = results.await;
+            let (folders, result) = match results.await {
+                Ok(results) => (results.folders, results.found),
+                Err(error) => (Vec::new(), Err(error)),
+            };
             let problems = match &result {
                 Err(error @ AppError::Invalid { .. }) => Some(error.clone()),
                 _ => None,

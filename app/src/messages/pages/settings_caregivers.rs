@@ -4,6 +4,8 @@
 
 use crate::error::AppError;
 use leptos::prelude::*;
+#[cfg(feature = "ssr")]
+use leptos::server_fn::ServerFn;
 use leptos_router::hooks::use_query_map;
 use serde::{Deserialize, Serialize};
 
@@ -19,7 +21,7 @@ pub struct CaregiverGrant {
 #[server(endpoint = "list_caregivers")]
 pub async fn list_caregivers() -> Result<Vec<CaregiverGrant>, AppError> {
     use crate::server::access::{app_state, require_messaging};
-    let capability = require_messaging("api:list_caregivers").await?;
+    let capability = require_messaging(ListCaregivers::PATH).await?;
     let state = app_state()?;
     ssr::grants_of(&state.db, &capability).await
 }
@@ -27,7 +29,7 @@ pub async fn list_caregivers() -> Result<Vec<CaregiverGrant>, AppError> {
 #[server(endpoint = "revoke_caregiver")]
 pub async fn revoke_caregiver(grant_id: i64) -> Result<(), AppError> {
     use crate::server::access::{app_state, requester, require_messaging};
-    let capability = require_messaging("api:revoke_caregiver").await?;
+    let capability = require_messaging(RevokeCaregiver::PATH).await?;
     let state = app_state()?;
     ssr::revoke(&state.db, &capability, grant_id, &requester().ip).await?;
     leptos_axum::redirect("/settings");

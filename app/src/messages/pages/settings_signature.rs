@@ -3,11 +3,11 @@
 //! through `asking`; clinicians through their team capability. Administrators send no
 //! messages and do not see the section.
 
-use super::posted::posted_error;
 use crate::auth::Role;
 use crate::error::AppError;
-use crate::layout::{use_page_context, ErrorSummary};
 use crate::messages::Signature;
+use crate::ui::posted_error;
+use crate::ui::ErrorSummary;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_router::hooks::use_query_map;
@@ -20,7 +20,7 @@ pub async fn my_signature() -> Result<Option<Signature>, AppError> {
     if signed_in()?.role == Role::Administrator {
         return Ok(None);
     }
-    ssr::signature("api:my_signature").await.map(Some)
+    ssr::signature(MySignature::PATH).await.map(Some)
 }
 
 /// Sets the asker's signature; both lines empty removes it from future messages.
@@ -33,9 +33,9 @@ pub async fn save_signature(
         name: signature_name,
         title: signature_title,
     };
-    ssr::set_signature("api:save_signature", &signature).await?;
+    ssr::set_signature(SaveSignature::PATH, &signature).await?;
     // The form posts and the page is loaded again: say it worked there.
-    if crate::messages::pages::compose::plain_form_post() {
+    if crate::ui::kept::plain_form_post() {
         leptos_axum::redirect("/settings?signature=saved");
     }
     Ok(())
@@ -78,12 +78,10 @@ mod ssr {
 #[component]
 pub fn SignatureSettings() -> impl IntoView {
     let current = Resource::new(|| (), |_| my_signature());
-    let role = use_page_context();
+    let clinician = crate::ui::viewer().map(|user| user.role) == Some(Role::Clinician);
     view! {
         <Suspense fallback=|| view! { <p>"Loading your signature…"</p> }>
             {move || Suspend::new(async move {
-                let clinician = role.await.ok().and_then(|c| c.user).map(|u| u.role)
-                    == Some(Role::Clinician);
                 match current.await {
                     Ok(Some(signature)) => view! {
                         <section class="sm-settings-section" aria-labelledby="signature-heading">

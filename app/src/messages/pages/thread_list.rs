@@ -9,8 +9,8 @@
 //! Veteran does not see it (issue 3), and `ThreadRow` does not carry it.
 
 use crate::error::AppError;
-use crate::layout::ErrorSummary;
 use crate::messages::{Folder, ThreadRow};
+use crate::ui::ErrorSummary;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_router::hooks::{use_location, use_query_map};
@@ -122,7 +122,7 @@ pub async fn move_thread_to_folder(
     to: String,
     back: String,
 ) -> Result<(), AppError> {
-    let asking = crate::messages::acting::ssr::asking("api:move_thread_to_folder").await?;
+    let asking = crate::messages::acting::ssr::asking(MoveThreadToFolder::PATH).await?;
     let folder = folder_from_value(&to)
         .ok_or_else(|| AppError::invalid("to", "Choose a folder to move it to."))?;
     crate::messages::ssr::move_thread(
@@ -145,7 +145,7 @@ pub async fn move_thread_to_folder(
 /// records, DESIGN.md §2).
 #[server(endpoint = "trash_thread_from_list")]
 pub async fn trash_thread_from_list(thread_id: i64, back: String) -> Result<(), AppError> {
-    let asking = crate::messages::acting::ssr::asking("api:trash_thread_from_list").await?;
+    let asking = crate::messages::acting::ssr::asking(TrashThreadFromList::PATH).await?;
     crate::messages::ssr::trash_thread(
         &asking.state.db,
         &asking.capability,
@@ -160,7 +160,7 @@ pub async fn trash_thread_from_list(thread_id: i64, back: String) -> Result<(), 
 /// Takes a thread out of Trash, back to Inbox or Sent.
 #[server(endpoint = "restore_thread_from_trash")]
 pub async fn restore_thread_from_trash(thread_id: i64, back: String) -> Result<(), AppError> {
-    let asking = crate::messages::acting::ssr::asking("api:restore_thread_from_trash").await?;
+    let asking = crate::messages::acting::ssr::asking(RestoreThreadFromTrash::PATH).await?;
     let folder = crate::messages::ssr::restore_thread(
         &asking.state.db,
         &asking.capability,
@@ -633,18 +633,6 @@ pub fn RowNotice(listing_places: Vec<Place>) -> impl IntoView {
                     </div>
                 </div>
             })}
-        </div>
-    }
-}
-
-/// A page that failed for a reason other than "not found" (those get the not-found page).
-#[component]
-pub fn LoadError(error: AppError) -> impl IntoView {
-    view! {
-        <div class="usa-alert usa-alert--error" role="alert">
-            <div class="usa-alert__body">
-                <p class="usa-alert__text">{error.to_string()}</p>
-            </div>
         </div>
     }
 }

@@ -2,13 +2,15 @@
 //! past the 45-day window, the reason and "Start a new message" to the same team.
 //! `/messages/:thread_id/print`: the same conversation laid out for paper.
 
-use super::attach_files::{AttachFiles, DraftFor};
 use crate::auth::Area;
 use crate::error::AppError;
-use crate::layout::ErrorSummary;
 use crate::messages::{MessageView, ThreadView};
-use crate::pages::{Gate, NotFound};
+use crate::ui::attach_files::{AttachFiles, DraftFor};
+use crate::ui::ErrorSummary;
+use crate::ui::Gate;
 use leptos::prelude::*;
+#[cfg(feature = "ssr")]
+use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 use serde::{Deserialize, Serialize};
@@ -33,7 +35,7 @@ pub struct ThreadPageData {
 pub async fn load_thread(thread_id: i64) -> Result<ThreadPageData, AppError> {
     use crate::messages::acting::ssr::asking;
     use crate::server::clock::{date_time, DEFAULT_TIME_ZONE};
-    let asking = asking("api:load_thread").await?;
+    let asking = asking(LoadThread::PATH).await?;
     let thread = crate::messages::ssr::open_thread(
         &asking.state.db,
         &asking.capability,
@@ -68,7 +70,7 @@ pub async fn load_thread(thread_id: i64) -> Result<ThreadPageData, AppError> {
 /// to a reply makes the draft: the files are kept with it and go with the reply.
 #[server(endpoint = "save_reply_draft")]
 pub async fn save_reply_draft(thread_id: i64, body: String) -> Result<i64, AppError> {
-    let asking = crate::messages::acting::ssr::asking("api:save_reply_draft").await?;
+    let asking = crate::messages::acting::ssr::asking(SaveReplyDraft::PATH).await?;
     let input = crate::messages::DraftInput {
         draft_id: None,
         thread_id: Some(thread_id),
@@ -98,7 +100,7 @@ pub async fn send_reply(
 ) -> Result<(), AppError> {
     use crate::messages::acting::ssr::asking;
     use crate::messages::{rules, Reply};
-    let asking = asking("api:send_reply").await?;
+    let asking = asking(SendReply::PATH).await?;
     rules::validate_reply(&body)?;
     if crisis_confirmed.is_none() && rules::has_crisis_language(&body) {
         return Err(AppError::invalid("crisis", CRISIS_CHECK));
@@ -152,17 +154,9 @@ fn Thread() -> impl IntoView {
             }
         },
     );
-    view! {
-        <Suspense fallback=|| view! { <p>"Loading the conversation…"</p> }>
-            {move || Suspend::new(async move {
-                match data.await {
-                    Ok(page) => view! { <Conversation page reply /> }.into_any(),
-                    Err(AppError::NotFound) => view! { <NotFound /> }.into_any(),
-                    Err(error) => view! { <p class="usa-error-message">{error.to_string()}</p> }.into_any(),
-                }
-            })}
-        </Suspense>
-    }
+    crate::ui::loaded(data, "Loading the conversation…", move |page| {
+        view! { <Conversation page reply /> }
+    })
 }
 
 #[component]
@@ -327,7 +321,7 @@ fn ReplyForm(
                 </div>
                 <AttachFiles
                     attachments=reply_files
-                    draft=DraftFor::Reply { thread_id: thread.thread_id, draft_id, body: textarea }
+                    draft=reply_draft(thread.thread_id, draft_id, textarea)
                     error=None
                     posts_without_wasm=false
                 />
@@ -355,27 +349,41 @@ fn PrintThread() -> impl IntoView {
             None => Err(AppError::NotFound),
         }
     });
-    view! {
-        <Suspense fallback=|| view! { <p>"Loading the conversation…"</p> }>
-            {move || Suspend::new(async move {
-                match data.await {
-                    Ok(page) => {
-                        let back = format!("/messages/{}", page.thread.thread_id);
-                        view! {
-                            <Title text=format!("Print: {}", page.thread.subject) />
-                            <div class="sm-print">
-                                <p class="sm-no-print">
-                                    "Use your browser's Print command to print this page. "
-                                    <a href=back>"Back to the conversation"</a>
-                                </p>
-                                <MessageList thread=page.thread sent_at=page.sent_at />
-                            </div>
-                        }.into_any()
-                    }
-                    Err(AppError::NotFound) => view! { <NotFound /> }.into_any(),
-                    Err(error) => view! { <p class="usa-error-message">{error.to_string()}</p> }.into_any(),
-                }
-            })}
-        </Suspense>
-    }
+    crate::ui::loaded(data, "Loading the conversation…", |page| {
+        let back = format!("/messages/{}", page.thread.thread_id);
+        view! {
+            <Title text=format!("Print: {}", page.thread.subject) />
+            <div class="sm-print">
+                <p class="sm-no-print">
+                    "Use your browser's Print command to print this page. "
+                    <a href=back>"Back to the conversation"</a>
+                </p>
+                <MessageList thread=page.thread sent_at=page.sent_at />
+            </div>
+        }
+    })
+}
+
+/// "Attach file" on a reply makes the thread's reply draft first (with the reply box's
+/// text) when there is none yet.
+fn reply_draft(
+    thread_id: i64,
+    draft_id: RwSignal<Option<i64>>,
+    body: NodeRef<leptos::html::Textarea>,
+) -> DraftFor {
+    DraftFor::new(move || async move {
+        if let Some(id) = draft_id.get_untracked() {
+            return Ok(id);
+        }
+        #[cfg(feature = "hydrate")]
+        let text = body.get_untracked().map(|b| b.value()).unwrap_or_default();
+        #[cfg(not(feature = "hydrate"))]
+        let text = {
+            let _ = body;
+            String::new()
+        };
+        let id = save_reply_draft(thread_id, text).await?;
+        draft_id.set(Some(id));
+        Ok(id)
+    })
 }

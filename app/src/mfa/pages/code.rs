@@ -3,9 +3,9 @@
 //! wasm.
 
 use super::CodeField;
-use crate::layout::ErrorSummary;
-use crate::messages::pages::posted::posted_error;
 use crate::mfa::api::{sign_in_code_expected, SignInCode};
+use crate::ui::posted_error;
+use crate::ui::ErrorSummary;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;

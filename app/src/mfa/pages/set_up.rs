@@ -5,12 +5,12 @@
 use super::CodeField;
 use crate::auth::Area;
 use crate::error::AppError;
-use crate::layout::ErrorSummary;
-use crate::messages::pages::posted::posted_error;
-use crate::messages::pages::thread_list::LoadError;
 use crate::mfa::api::{my_two_step, TwoStepConfirm, TwoStepStart};
 use crate::mfa::SetUpKey;
-use crate::pages::Gate;
+use crate::ui::posted_error;
+use crate::ui::ErrorSummary;
+use crate::ui::Gate;
+use crate::ui::LoadError;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;

@@ -4,10 +4,10 @@
 use super::set_up::{SetUpFrom, SetUpSteps, StartSetUpForm};
 use super::CodeField;
 use crate::error::AppError;
-use crate::layout::ErrorSummary;
-use crate::messages::pages::posted::posted_error;
 use crate::mfa::api::{my_two_step, TwoStepConfirm, TwoStepStart, TwoStepTurnOff};
 use crate::mfa::TwoStepStatus;
+use crate::ui::posted_error;
+use crate::ui::ErrorSummary;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_router::hooks::use_query_map;

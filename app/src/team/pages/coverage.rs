@@ -5,36 +5,26 @@
 use super::DoneNotice;
 use crate::auth::Role;
 use crate::error::AppError;
-use crate::layout::{use_page_context, ErrorSummary};
-use crate::messages::pages::posted::posted_error;
 use crate::team::api::{team_coverage, CoverageData, TeamClearCoverage, TeamSetCoverage};
+use crate::ui::posted_error;
+use crate::ui::ErrorSummary;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 
-/// Shown only to clinicians; nobody else's visit calls the server function. The resource
-/// is made here, at the top of the component (never inside a `Suspend` that may run again),
-/// and asks the page context who is visiting before it loads anything.
+/// Shown only to clinicians; nobody else's visit calls the server function.
 #[component]
 pub fn CoverageSettings() -> impl IntoView {
-    let context = use_page_context();
-    let data = Resource::new(
-        || (),
-        move |_| async move {
-            let role = context.await.ok().and_then(|c| c.user).map(|u| u.role);
-            if role == Some(Role::Clinician) {
-                team_coverage().await.map(Some)
-            } else {
-                Ok(None)
-            }
-        },
-    );
+    if crate::ui::viewer().map(|user| user.role) != Some(Role::Clinician) {
+        return ().into_any();
+    }
+    let data = Resource::new(|| (), |_| team_coverage());
     let error = posted_error(&[TeamSetCoverage::PATH, TeamClearCoverage::PATH]);
     let errors = StoredValue::new(error);
     view! {
         <Suspense>
             {move || Suspend::new(async move {
                 match data.await {
-                    Ok(Some(data)) => view! {
+                    Ok(data) => view! {
                         <section class="sm-settings-section" aria-labelledby="away-heading">
                             <h2 id="away-heading">"Away"</h2>
                             <ErrorSummary error=Signal::stored(errors.get_value()) />
@@ -42,12 +32,12 @@ pub fn CoverageSettings() -> impl IntoView {
                             <CoverageForm data error=errors.get_value() />
                         </section>
                     }.into_any(),
-                    Ok(None) => ().into_any(),
                     Err(error) => view! { <p class="usa-error-message">{error.to_string()}</p> }.into_any(),
                 }
             })}
         </Suspense>
     }
+    .into_any()
 }
 
 #[component]

@@ -5,16 +5,16 @@
 //! order), then the earliest due.
 
 use super::keys::TeamKeys;
-use super::{encode, list_query, list_query_string, DoneNotice, ListQuery};
+use super::{list_query, list_query_string, DoneNotice, ListQuery};
 use crate::auth::Area;
 use crate::error::AppError;
-use crate::layout::ErrorSummary;
-use crate::messages::pages::posted::posted_error;
-use crate::messages::pages::thread_list::LoadError;
 use crate::messages::Category;
-use crate::pages::Gate;
 use crate::team::api::{team_inbox, InboxItem, TeamAssignToMe, TeamInboxData};
 use crate::team::types::InboxFilter;
+use crate::ui::encode;
+use crate::ui::posted_error;
+use crate::ui::ErrorSummary;
+use crate::ui::Gate;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
@@ -54,14 +54,7 @@ fn TeamInbox() -> impl IntoView {
         </div>
         <ErrorSummary error=Signal::stored(error) />
         <DoneNotice />
-        <Transition fallback=|| view! { <p>"Loading the team inbox…"</p> }>
-            {move || Suspend::new(async move {
-                match inbox.await {
-                    Ok(data) => view! { <InboxView data query=query() /> }.into_any(),
-                    Err(error) => view! { <LoadError error /> }.into_any(),
-                }
-            })}
-        </Transition>
+        {crate::ui::loaded_live(inbox, "Loading the team inbox…", move |data| view! { <InboxView data query=query() /> })}
     }
 }
 

@@ -11,6 +11,7 @@ pub mod notifications;
 pub mod templates;
 pub mod thread;
 
+use crate::ui::encode;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
@@ -57,21 +58,6 @@ pub(crate) fn list_query_string(query: &ListQuery, skip_after: bool) -> String {
         }
     }
     pairs.join("&")
-}
-
-/// Percent-encodes a query value (letters, digits and `-_.~` stay as they are).
-pub(crate) fn encode(value: &str) -> String {
-    let mut out = String::new();
-    for byte in value.bytes() {
-        match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                out.push(byte as char)
-            }
-            b' ' => out.push('+'),
-            other => out.push_str(&format!("%{other:02X}")),
-        }
-    }
-    out
 }
 
 /// The status line after a successful action (`done=<what>` in the address).

@@ -6,9 +6,8 @@
 use super::DoneNotice;
 use crate::auth::Area;
 use crate::error::AppError;
-use crate::messages::pages::thread_list::LoadError;
-use crate::pages::Gate;
 use crate::team::types::{Notification, NotificationKind};
+use crate::ui::Gate;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
@@ -26,7 +25,7 @@ pub struct NotificationItem {
 pub async fn team_notifications() -> Result<Vec<NotificationItem>, AppError> {
     use crate::server::access::{app_state, require_team};
     use crate::server::clock::date_time;
-    let capability = require_team("api:team_notifications").await?;
+    let capability = require_team(TeamNotifications::PATH).await?;
     let state = app_state()?;
     let teams = crate::team::ssr::my_teams(&state.db, &capability).await?;
     let notifications = crate::team::ssr::notifications(&state.db, &capability).await?;
@@ -45,10 +44,10 @@ pub async fn team_notifications() -> Result<Vec<NotificationItem>, AppError> {
 #[server(endpoint = "team_mark_notification_read")]
 pub async fn team_mark_notification_read(notification: i64) -> Result<(), AppError> {
     use crate::server::access::{app_state, require_team};
-    let capability = require_team("api:team_mark_notification_read").await?;
+    let capability = require_team(TeamMarkNotificationRead::PATH).await?;
     let state = app_state()?;
     crate::team::ssr::mark_notification_read(&state.db, &capability, notification).await?;
-    crate::team::api::ssr::go_back("/team/notifications", "notification_read");
+    crate::ui::kept::go_back("/team/notifications", "notification_read");
     Ok(())
 }
 
@@ -70,20 +69,17 @@ fn Notifications() -> impl IntoView {
         <h1>"Notifications"</h1>
         <DoneNotice />
         <p>"When a conversation of a team you lead goes past its response target, you hear of it here, once."</p>
-        <Suspense fallback=|| view! { <p>"Loading notifications…"</p> }>
-            {move || Suspend::new(async move {
-                match data.await {
-                    Ok(items) if items.is_empty() => view! { <p>"You have no notifications."</p> }.into_any(),
-                    Ok(items) => view! {
-                        <ul class="sm-notifications">
-                            {items.into_iter().map(|item| view! { <NotificationRow item /> }).collect_view()}
-                        </ul>
-                    }
-                    .into_any(),
-                    Err(error) => view! { <LoadError error /> }.into_any(),
-                }
-            })}
-        </Suspense>
+        {crate::ui::loaded(data, "Loading notifications…", |items| {
+            if items.is_empty() {
+                return view! { <p>"You have no notifications."</p> }.into_any();
+            }
+            view! {
+                <ul class="sm-notifications">
+                    {items.into_iter().map(|item| view! { <NotificationRow item /> }).collect_view()}
+                </ul>
+            }
+            .into_any()
+        })}
     }
 }
 

@@ -6,12 +6,11 @@
 use super::DoneNotice;
 use crate::auth::Area;
 use crate::error::AppError;
-use crate::layout::ErrorSummary;
-use crate::messages::pages::posted::posted_error;
-use crate::messages::pages::thread_list::LoadError;
-use crate::pages::Gate;
 use crate::team::api::{team_template_admin, TeamDeleteTemplate, TeamSaveTemplate, TemplateAdmin};
 use crate::team::types::{ReplyTemplate, TEMPLATE_TITLE_MAX_CHARS};
+use crate::ui::posted_error;
+use crate::ui::ErrorSummary;
+use crate::ui::Gate;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
@@ -61,14 +60,7 @@ fn Templates() -> impl IntoView {
         <h1>"Reply templates"</h1>
         <ErrorSummary error=Signal::stored(error) />
         <DoneNotice />
-        <Suspense fallback=|| view! { <p>"Loading templates…"</p> }>
-            {move || Suspend::new(async move {
-                match data.await {
-                    Ok(admin) => view! { <TemplateAdminView admin step=step() error=errors.get_value() /> }.into_any(),
-                    Err(error) => view! { <LoadError error /> }.into_any(),
-                }
-            })}
-        </Suspense>
+        {crate::ui::loaded(data, "Loading templates…", move |admin| view! { <TemplateAdminView admin step=step() error=errors.get_value() /> })}
     }
 }
 

@@ -15,18 +15,19 @@ use super::keys::TeamKeys;
 use super::{list_query, list_query_string, DoneNotice};
 use crate::auth::Area;
 use crate::error::AppError;
-use crate::layout::ErrorSummary;
-use crate::messages::pages::attach_files::{AttachFiles, DraftFor};
-use crate::messages::pages::compose::with_files::ATTACHMENTS_FIELD;
-use crate::messages::pages::posted::posted_error;
-use crate::messages::pages::thread_list::LoadError;
 use crate::messages::MessageView;
-use crate::pages::{Gate, NotFound};
 use crate::team::api::{
     load_team_thread, team_thread_tools, TeamAddNote, TeamAssignMember, TeamAssignToMe,
     TeamMarkComplete, TeamReassign, TeamSendReply, TeamThreadData, TeamUnassign, ThreadTools,
 };
 use crate::team::reply_with_files::TeamSendReplyWithFiles;
+use crate::ui::attach_files::ATTACHMENTS_FIELD;
+use crate::ui::attach_files::{AttachFiles, DraftFor};
+use crate::ui::posted_error;
+use crate::ui::ErrorSummary;
+use crate::ui::FieldError;
+use crate::ui::LoadError;
+use crate::ui::{Gate, NotFound};
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
@@ -333,18 +334,6 @@ fn escape_text(text: &str) -> String {
     escaped
 }
 
-/// A field's error under its label, USWDS style.
-#[component]
-fn FieldError(id: &'static str, message: Option<String>) -> impl IntoView {
-    message.map(|message| {
-        view! {
-            <span class="usa-error-message" id=format!("{id}-error")>
-                <span class="usa-sr-only">"Error: "</span>{message}
-            </span>
-        }
-    })
-}
-
 #[component]
 fn ThreadForms(tools: ThreadTools, error: Option<AppError>) -> impl IntoView {
     let ThreadTools {
@@ -456,7 +445,7 @@ fn ThreadForms(tools: ThreadTools, error: Option<AppError>) -> impl IntoView {
                 </div>
                 <AttachFiles
                     attachments=reply_files
-                    draft=DraftFor::TeamReply { thread_id, draft_id }
+                    draft=team_reply_draft(thread_id, draft_id)
                     error=attachments_error
                     posts_without_wasm=true
                 />
@@ -532,4 +521,17 @@ fn ThreadForms(tools: ThreadTools, error: Option<AppError>) -> impl IntoView {
             </form>
         </section>
     }
+}
+
+/// "Attach file" on a reply makes the person's reply draft in the thread first (it holds
+/// the files only; the text goes with the form).
+fn team_reply_draft(thread_id: i64, draft_id: RwSignal<Option<i64>>) -> DraftFor {
+    DraftFor::new(move || async move {
+        if let Some(id) = draft_id.get_untracked() {
+            return Ok(id);
+        }
+        let id = crate::team::api::team_reply_draft_for_files(thread_id).await?;
+        draft_id.set(Some(id));
+        Ok(id)
+    })
 }

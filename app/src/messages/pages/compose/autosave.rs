@@ -157,7 +157,10 @@ impl Autosave {
                     autosave.draft_id.try_set(Some(saved.draft_id));
                     format!("Draft saved at {}", time_now())
                 }
-                Err(error) => format!("Draft not saved. {}", describe(&error)),
+                Err(error) => format!(
+                    "Draft not saved. {}",
+                    crate::ui::errors::in_one_sentence(&error)
+                ),
             };
             autosave.status.try_set(Some(status));
             if again {
@@ -185,14 +188,6 @@ impl Autosave {
         self.status
             .try_set(Some(format!("Draft saved at {}", time_now())));
         Ok(saved.draft_id)
-    }
-}
-
-/// Every field message of an error in one sentence (for the draft status line).
-pub(in crate::messages::pages) fn describe(error: &AppError) -> String {
-    match error {
-        AppError::Invalid { fields } => fields.values().cloned().collect::<Vec<_>>().join(" "),
-        other => other.to_string(),
     }
 }
 
@@ -351,6 +346,9 @@ mod tests {
     #[test]
     fn errors_read_as_one_sentence() {
         let error = rules::validate_draft(&"s".repeat(51), "").unwrap_err();
-        assert_eq!(describe(&error), "Subject must be 50 characters or fewer.");
+        assert_eq!(
+            crate::ui::errors::in_one_sentence(&error),
+            "Subject must be 50 characters or fewer."
+        );
     }
 }

@@ -3,11 +3,11 @@
 
 use super::autosave::{Autosave, Fields};
 use super::{ComposeData, SaveComposeDraft, SendNewMessage, SendNewMessageWithFiles, CRISIS_FIELD};
-use crate::layout::ErrorSummary;
-use crate::messages::pages::attach_files::{AttachFiles, DraftFor};
-use crate::messages::pages::posted::posted_error;
 use crate::messages::pages::urgent_notice::CrisisLineContacts;
 use crate::messages::{rules, CareTeamOption, Category};
+use crate::ui::attach_files::{AttachFiles, DraftFor};
+use crate::ui::posted_error;
+use crate::ui::ErrorSummary;
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
@@ -198,8 +198,8 @@ pub(super) fn ComposeForm(data: ComposeData) -> impl IntoView {
 
             <AttachFiles
                 attachments
-                draft=DraftFor::Compose(autosave.clone())
-                error=field_error(super::with_files::ATTACHMENTS_FIELD)
+                draft=compose_draft(autosave.clone())
+                error=field_error(crate::ui::attach_files::ATTACHMENTS_FIELD)
                 posts_without_wasm=true
             />
 
@@ -427,6 +427,23 @@ fn escape_text(text: &str) -> String {
         }
     }
     escaped
+}
+
+/// "Attach file" saves the draft first (the autosave's save) when there is none yet.
+fn compose_draft(autosave: super::autosave::Autosave) -> DraftFor {
+    DraftFor::new(move || {
+        let autosave = autosave.clone();
+        async move {
+            // Only the browser uploads, so only the browser saves first.
+            #[cfg(feature = "hydrate")]
+            return autosave.ensure_draft().await;
+            #[cfg(not(feature = "hydrate"))]
+            {
+                let _ = autosave;
+                Err(crate::error::AppError::NotFound)
+            }
+        }
+    })
 }
 
 #[cfg(test)]

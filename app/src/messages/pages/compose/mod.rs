@@ -26,7 +26,7 @@ use super::urgent_notice::UrgentNotice;
 use crate::auth::Area;
 use crate::error::AppError;
 use crate::messages::{CareTeamOption, Category, SentMessage};
-use crate::pages::Gate;
+use crate::ui::Gate;
 use form::ComposeForm;
 use leptos::prelude::*;
 #[cfg(feature = "ssr")]
@@ -75,7 +75,7 @@ pub async fn compose_form(
     draft: Option<i64>,
     kept: Option<String>,
 ) -> Result<ComposeData, AppError> {
-    let asking = crate::messages::acting::ssr::asking("api:compose_form").await?;
+    let asking = crate::messages::acting::ssr::asking(ComposeForm::PATH).await?;
     ssr::load(&asking, team, draft, kept).await
 }
 
@@ -92,7 +92,7 @@ pub async fn send_new_message(
     draft_id: String,
     crisis_confirmed: Option<String>,
 ) -> Result<SentMessage, AppError> {
-    let asking = crate::messages::acting::ssr::asking("api:send_new_message").await?;
+    let asking = crate::messages::acting::ssr::asking(SendNewMessage::PATH).await?;
     let message = crate::messages::NewMessage {
         care_team_id: care_team.trim().parse().ok(),
         category: Category::parse(category.trim()),
@@ -132,7 +132,7 @@ pub async fn save_compose_draft(
     subject: String,
     body: String,
 ) -> Result<SavedDraft, AppError> {
-    let asking = crate::messages::acting::ssr::asking("api:save_compose_draft").await?;
+    let asking = crate::messages::acting::ssr::asking(SaveComposeDraft::PATH).await?;
     let input = crate::messages::DraftInput {
         draft_id: draft_id.trim().parse().ok(),
         thread_id: None,
@@ -163,7 +163,7 @@ pub async fn save_compose_draft(
             return Err(error);
         }
     };
-    if plain_form_post() {
+    if crate::ui::kept::plain_form_post() {
         leptos_axum::redirect(&format!("/messages/new?draft={}", draft.draft_id));
     }
     Ok(SavedDraft {
@@ -175,28 +175,15 @@ pub async fn save_compose_draft(
     })
 }
 
-/// A plain form post (no wasm): the browser asked for a page, not for data. Such a post is
-/// answered with a redirect (Leptos does the same for errors).
-#[cfg(feature = "ssr")]
-pub(crate) fn plain_form_post() -> bool {
-    leptos::prelude::use_context::<http::request::Parts>().is_some_and(|parts| {
-        parts
-            .headers
-            .get(http::header::ACCEPT)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.contains("text/html"))
-    })
-}
-
 #[cfg(feature = "ssr")]
 mod ssr {
-    use super::{plain_form_post, ComposeData, CRISIS_FIELD};
+    use super::{ComposeData, CRISIS_FIELD};
     use crate::error::AppError;
     use crate::messages::acting::ssr::Asking;
     use crate::messages::ssr as data;
     use crate::messages::{rules, NewMessage, SentMessage};
     use crate::server::clock::{date_time, DEFAULT_TIME_ZONE};
-    use leptos::server_fn::error::ServerFnUrlError;
+    use crate::ui::kept::plain_form_post;
 
     /// What the crisis prompt says (DESIGN.md §2 "Urgent needs"); the page shows the
     /// crisis line's numbers with it.
@@ -317,67 +304,26 @@ mod ssr {
         data::send_message(db, &asking.capability, asking.veteran_id, message).await
     }
 
-    /// The session key holding the latest failed post's fields.
-    const KEPT_KEY: &str = "compose_kept";
-
-    /// A failed post's fields and the token its redirect carries.
-    #[derive(serde::Serialize, serde::Deserialize)]
-    struct Kept {
-        token: String,
-        message: NewMessage,
-    }
-
-    /// A failed form post would come back to an empty form: the browser posts, and Leptos
-    /// answers with a redirect back that carries only the error. So the fields are kept in
-    /// the (server-side) session, and the redirect names them with `kept=<token>`. Reading
-    /// them leaves them there: a page may be rendered more than once (Leptos re-runs
-    /// components inside `<Suspense>`; a stalled render is rendered again), and each render
-    /// must show the same text. Only the latest failure is kept; a successful send forgets
-    /// it. A session rather than a draft, because a draft refuses the very fields that
-    /// failed (a 51-character subject) and a refused send should not quietly add a draft.
-    /// `path` names the server function whose error the page shows.
+    /// A refused plain form post comes back to the form with the error and everything
+    /// typed (`ui::kept`); `path` names the server function whose error the page shows.
     pub async fn keep_typed(message: &NewMessage, error: &AppError, path: &str) {
         if !plain_form_post() || !matches!(error, AppError::Invalid { .. }) {
             return;
         }
-        let Ok(session) = leptos_axum::extract::<tower_sessions::Session>().await else {
-            return;
-        };
-        let token = uuid::Uuid::new_v4().simple().to_string();
-        let kept = Kept {
-            token: token.clone(),
-            message: message.clone(),
-        };
-        if let Err(cause) = session.insert(KEPT_KEY, kept).await {
-            tracing::warn!(cause = %cause, "could not keep a failed post's fields");
-            return;
-        }
-        let mut back = format!("http://localhost/messages/new?kept={token}");
+        let mut back = "/messages/new".to_string();
         if let Some(draft_id) = message.draft_id {
-            back.push_str(&format!("&draft={draft_id}"));
+            back.push_str(&format!("?draft={draft_id}"));
         }
-        if let Ok(url) = ServerFnUrlError::new(path, error.clone()).to_url(&back) {
-            let query = url.query().map(|q| format!("?{q}")).unwrap_or_default();
-            leptos_axum::redirect(&format!("{}{query}", url.path()));
-        }
+        let back = crate::ui::kept::with_kept(&back, message).await;
+        crate::ui::kept::redirect_with_error(&back, path, error.clone());
     }
 
-    /// The fields a failed post kept under `token`, if they are still there.
+    /// The fields a refused post kept under `token`, if they are still there.
     pub async fn kept_fields(token: &str) -> Result<Option<NewMessage>, AppError> {
-        let session: tower_sessions::Session =
-            leptos_axum::extract().await.map_err(AppError::internal)?;
-        let kept = session.get::<Kept>(KEPT_KEY).await?;
-        Ok(kept.filter(|k| k.token == token).map(|k| k.message))
+        crate::ui::kept::kept(token).await
     }
 
-    /// A message went: what an earlier failure kept is of no use any more.
-    pub async fn forget_kept() {
-        if let Ok(session) = leptos_axum::extract::<tower_sessions::Session>().await {
-            if let Err(cause) = session.remove_value(KEPT_KEY).await {
-                tracing::warn!(cause = %cause, "could not forget a failed post's fields");
-            }
-        }
-    }
+    pub use crate::ui::kept::forget_kept;
 }
 
 #[component]

@@ -10,6 +10,8 @@ use crate::error::AppError;
 use crate::messages::SentMessage;
 use leptos::prelude::*;
 use leptos::server_fn::codec::{MultipartData, MultipartFormData};
+#[cfg(feature = "ssr")]
+use leptos::server_fn::ServerFn;
 use serde::{Deserialize, Serialize};
 
 /// What the post did: sent the message, or saved the draft ("Save draft").
@@ -19,29 +21,24 @@ pub enum SentMessageOrDraft {
     Draft(i64),
 }
 
-/// The field error a refused file is reported on (the file input's id).
-pub const ATTACHMENTS_FIELD: &str = "attachments";
-
-/// The name of each file's "Remove" button; its value is the file's id.
-pub const REMOVE_FILE: &str = "remove_file";
-
 #[server(input = MultipartFormData, endpoint = "send_new_message_with_files")]
 pub async fn send_new_message_with_files(
     data: MultipartData,
 ) -> Result<SentMessageOrDraft, AppError> {
-    let asking = crate::messages::acting::ssr::asking("api:send_new_message_with_files").await?;
+    let asking = crate::messages::acting::ssr::asking(SendNewMessageWithFiles::PATH).await?;
     ssr::post(&asking, data).await
 }
 
 #[cfg(feature = "ssr")]
 mod ssr {
-    use super::{SendNewMessageWithFiles, SentMessageOrDraft, ATTACHMENTS_FIELD, REMOVE_FILE};
+    use super::{SendNewMessageWithFiles, SentMessageOrDraft};
     use crate::attachments::rules::MAX_TOTAL_BYTES;
     use crate::attachments::ssr::upload::{self, Received};
     use crate::error::AppError;
     use crate::messages::acting::ssr::Asking;
     use crate::messages::pages::compose::ssr as compose;
     use crate::messages::{Category, DraftInput, NewMessage};
+    use crate::ui::attach_files::{ATTACHMENTS_FIELD, REMOVE_FILE};
     use leptos::server_fn::codec::MultipartData;
     use leptos::server_fn::ServerFn;
     use std::collections::HashMap;

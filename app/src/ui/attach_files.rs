@@ -1,84 +1,57 @@
-//! "Attach file" on the compose form, the reply form and the care team's reply form
-//! (issue 5): the files saved with the draft, each with "Remove", and a real file input.
+//! "Attach file" on the compose form, the reply form and the care team's reply form:
+//! the files saved with the draft, each with "Remove", and a real file input.
 //! With the wasm, chosen files are checked here against the rules the browser can judge
 //! (type by name, size, count, total; the same `attachments::rules` the server applies),
 //! and the rest upload at once onto the draft (saved first when there is none yet), so
 //! they are kept with it and go with the message. Refusals, the browser's or the
 //! server's, show at the field; nothing typed is touched.
 
-use super::compose::autosave::Autosave;
-use super::compose::with_files::REMOVE_FILE;
 use crate::attachments::rules::{format_size, ACCEPT, LIMITS_HINT};
 use crate::attachments::Attachment;
+use crate::error::AppError;
 use leptos::prelude::*;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
 
-/// The draft the files are uploaded onto. (Read only in the browser, which uploads.)
+/// The field error a refused file is reported on (the file input's id).
+pub const ATTACHMENTS_FIELD: &str = "attachments";
+
+/// The name of each file's "Remove" button; its value is the file's id.
+pub const REMOVE_FILE: &str = "remove_file";
+
+type SavedDraft = Pin<Box<dyn Future<Output = Result<i64, AppError>>>>;
+
+/// The draft the files are uploaded onto: answers its id, saving the draft first when
+/// there is none yet (compose's autosave, the reply box's text, the care team's reply
+/// draft). Each form says how. (Called only in the browser, which uploads.)
 #[derive(Clone)]
 #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
-pub(crate) enum DraftFor {
-    /// "Start a new message": its autosave saves the draft first when there is none.
-    Compose(Autosave),
-    /// A reply: the thread's reply draft, saved first (with the reply box's text) when
-    /// there is none.
-    Reply {
-        thread_id: i64,
-        draft_id: RwSignal<Option<i64>>,
-        body: NodeRef<leptos::html::Textarea>,
-    },
-    /// A care team member's reply: their reply draft in the thread, made first when there
-    /// is none. It holds the files only; the text goes with the form.
-    TeamReply {
-        thread_id: i64,
-        draft_id: RwSignal<Option<i64>>,
-    },
-}
+pub struct DraftFor(Arc<dyn Fn() -> SavedDraft + Send + Sync>);
 
 impl DraftFor {
+    pub fn new<F, Fut>(ensure: F) -> Self
+    where
+        F: Fn() -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<i64, AppError>> + 'static,
+    {
+        DraftFor(Arc::new(move || Box::pin(ensure()) as SavedDraft))
+    }
+
     /// The draft's id, saving the draft first when there is none yet.
     #[cfg(feature = "hydrate")]
     async fn ensure(&self) -> Result<i64, String> {
-        let saved = match self {
-            DraftFor::Compose(autosave) => autosave.ensure_draft().await,
-            DraftFor::Reply {
-                thread_id,
-                draft_id,
-                body,
-            } => match draft_id.get_untracked() {
-                Some(id) => Ok(id),
-                None => {
-                    let text = body.get_untracked().map(|b| b.value()).unwrap_or_default();
-                    let saved = super::thread_page::save_reply_draft(*thread_id, text).await;
-                    if let Ok(id) = saved {
-                        draft_id.set(Some(id));
-                    }
-                    saved
-                }
-            },
-            DraftFor::TeamReply {
-                thread_id,
-                draft_id,
-            } => match draft_id.get_untracked() {
-                Some(id) => Ok(id),
-                None => {
-                    let made = crate::team::api::team_reply_draft_for_files(*thread_id).await;
-                    if let Ok(id) = made {
-                        draft_id.set(Some(id));
-                    }
-                    made
-                }
-            },
-        };
-        saved.map_err(|error| {
+        (self.0)().await.map_err(|error| {
             format!(
                 "Your files weren't attached because the draft couldn't be saved. {}",
-                super::compose::autosave::describe(&error)
+                crate::ui::errors::in_one_sentence(&error)
             )
         })
     }
 }
 
 #[component]
-pub(crate) fn AttachFiles(
+pub fn AttachFiles(
     attachments: Vec<Attachment>,
     draft: DraftFor,
     /// The server's refusals from a post without the wasm.

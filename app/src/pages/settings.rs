@@ -1,0 +1,32 @@
+//! `/settings`: one page for every kind of account, made of each feature's own section:
+//! the signature added to outgoing messages, "Away" for clinicians, two-step verification
+//! and, for a Veteran, who has caregiver access to their messages. Each section loads its
+//! own data and shows only to the people it is for.
+
+use crate::auth::{Area, Role};
+use crate::messages::pages::settings_caregivers::CaregiverAccess;
+use crate::messages::pages::settings_signature::SignatureSettings;
+use crate::ui::Gate;
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+#[component]
+pub fn SettingsPage() -> impl IntoView {
+    view! {
+        <Gate area=Area::Account>
+            <Title text="Settings" />
+            <h1>"Settings"</h1>
+            <SignatureSettings />
+            <crate::team::pages::coverage::CoverageSettings />
+            <crate::mfa::pages::settings::TwoStepSettings />
+            <VeteranSections />
+        </Gate>
+    }
+}
+
+/// Who has caregiver access: a Veteran's own section.
+#[component]
+fn VeteranSections() -> impl IntoView {
+    let veteran = crate::ui::viewer().map(|user| user.role) == Some(Role::Veteran);
+    veteran.then(|| view! { <CaregiverAccess /> })
+}

@@ -1,0 +1,29 @@
+//! The kit every page and form is built from, shared by all features: how a page is
+//! gated and loaded ([`page`]), how errors show ([`errors`]), how a plain form post
+//! comes back to its page with what was typed ([`kept`]), and "Attach file"
+//! ([`attach_files`]). Features use these; none of them reaches into another feature.
+
+pub mod attach_files;
+pub mod errors;
+#[cfg(feature = "ssr")]
+pub mod kept;
+pub mod page;
+
+pub use errors::{focus_soon, posted_error, ErrorSummary, FieldError, LoadError};
+pub use page::{loaded, loaded_live, viewer, Forbidden, Gate, NotFound, PageData};
+
+/// Percent-encodes a query value (letters, digits and `-_.~` stay as they are; a space
+/// becomes `+`, as forms send it).
+pub fn encode(value: &str) -> String {
+    let mut out = String::new();
+    for byte in value.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(byte as char)
+            }
+            b' ' => out.push('+'),
+            other => out.push_str(&format!("%{other:02X}")),
+        }
+    }
+    out
+}

@@ -102,44 +102,60 @@ impl TestApp {
             .unwrap()
     }
 
-    /// Loads `path` once as a browser does, and answers the audit events that load wrote
-    /// by `email` with `action` (and `target`, when given), with every action it wrote
-    /// for the failure message.
-    async fn events_of_one_load(
+    /// Loads `path` `LOADS` times as a browser does, one after the other, and answers how
+    /// many audit events with `action` (and `target`, when given) by `email` each load
+    /// wrote, with every action the first load wrote, for the failure message.
+    async fn events_per_load(
         &self,
         email: &str,
         path: &str,
         action: &str,
         target: Option<&str>,
-    ) -> (i64, String) {
+    ) -> (Vec<i64>, String) {
         let cookie = self.sign_in(email).await;
-        let last = self
-            .number("SELECT COALESCE(MAX(id), 0) FROM audit_events")
-            .await;
-        let request = Request::get(path)
-            .header(header::ACCEPT, "text/html")
-            .header(header::COOKIE, &cookie)
-            .body(Body::empty())
-            .unwrap();
-        let (status, _, body) = self.send(request).await;
-        assert_eq!(status, StatusCode::OK, "GET {path}: {body}");
         let target = target.map_or(String::new(), |t| format!(" AND target = '{t}'"));
-        let written = self
-            .number(&format!(
-                "SELECT COUNT(*) FROM audit_events WHERE id > {last} AND action = '{action}' \
-                 AND actor_id = (SELECT id FROM users WHERE email = '{email}'){target}"
-            ))
-            .await;
-        let all: Vec<(String, i64)> = sqlx::query_as(&format!(
-            "SELECT action, COUNT(*) FROM audit_events WHERE id > {last} \
-             GROUP BY action ORDER BY action"
-        ))
-        .fetch_all(&self.state.db.pool)
-        .await
-        .unwrap();
-        (written, format!("{all:?}"))
+        let mut written = Vec::new();
+        let mut first = String::new();
+        for _ in 0..LOADS {
+            let last = self
+                .number("SELECT COALESCE(MAX(id), 0) FROM audit_events")
+                .await;
+            let request = Request::get(path)
+                .header(header::ACCEPT, "text/html")
+                .header(header::COOKIE, &cookie)
+                .body(Body::empty())
+                .unwrap();
+            let (status, _, body) = self.send(request).await;
+            assert_eq!(status, StatusCode::OK, "GET {path}: {body}");
+            written.push(
+                self.number(&format!(
+                    "SELECT COUNT(*) FROM audit_events WHERE id > {last} \
+                     AND action = '{action}' \
+                     AND actor_id = (SELECT id FROM users WHERE email = '{email}'){target}"
+                ))
+                .await,
+            );
+            if first.is_empty() {
+                let all: Vec<(String, i64)> = sqlx::query_as(&format!(
+                    "SELECT action, COUNT(*) FROM audit_events WHERE id > {last} \
+                     GROUP BY action ORDER BY action"
+                ))
+                .fetch_all(&self.state.db.pool)
+                .await
+                .unwrap();
+                first = format!("{all:?}");
+            }
+        }
+        (written, first)
     }
 }
+
+/// Loads of each page. How many times a page's reads run while it renders depends on
+/// timing (with the cores busy it is sometimes once); several loads make a page that
+/// reads more than once show it.
+const LOADS: usize = 3;
+
+const ONE_EACH: [i64; LOADS] = [1; LOADS];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_veteran_thread_page_records_one_read() {
@@ -152,7 +168,7 @@ async fn a_veteran_thread_page_records_one_read() {
         .await;
     let target = format!("thread:{thread}");
     let (written, all) = app
-        .events_of_one_load(
+        .events_per_load(
             "veteran@example.com",
             &format!("/messages/{thread}"),
             "thread_read",
@@ -160,8 +176,9 @@ async fn a_veteran_thread_page_records_one_read() {
         )
         .await;
     assert_eq!(
-        written, 1,
-        "one GET of Alex's thread page wrote {written} thread_read events (all: {all})"
+        written, ONE_EACH,
+        "each GET of Alex's thread page should write one thread_read event; {LOADS} GETs wrote \
+         {written:?} (all events of the first: {all})"
     );
 }
 
@@ -176,7 +193,7 @@ async fn a_team_thread_page_records_one_read() {
         .await;
     let target = format!("thread:{thread}");
     let (written, all) = app
-        .events_of_one_load(
+        .events_per_load(
             "nurse@example.com",
             &format!("/team/threads/{thread}"),
             "thread_read",
@@ -184,8 +201,9 @@ async fn a_team_thread_page_records_one_read() {
         )
         .await;
     assert_eq!(
-        written, 1,
-        "one GET of a team thread page wrote {written} thread_read events (all: {all})"
+        written, ONE_EACH,
+        "each GET of a team thread page should write one thread_read event; {LOADS} GETs wrote \
+         {written:?} (all events of the first: {all})"
     );
 }
 
@@ -193,7 +211,7 @@ async fn a_team_thread_page_records_one_read() {
 async fn the_audit_log_page_records_one_view() {
     let app = demo_app().await;
     let (written, all) = app
-        .events_of_one_load(
+        .events_per_load(
             "admin@example.com",
             "/admin/audit",
             "audit_log_viewed",
@@ -201,8 +219,9 @@ async fn the_audit_log_page_records_one_view() {
         )
         .await;
     assert_eq!(
-        written, 1,
-        "one GET of /admin/audit wrote {written} audit_log_viewed events (all: {all})"
+        written, ONE_EACH,
+        "each GET of /admin/audit should write one audit_log_viewed event; {LOADS} GETs wrote \
+         {written:?} (all events of the first: {all})"
     );
 }
 
@@ -210,10 +229,11 @@ async fn the_audit_log_page_records_one_view() {
 async fn the_reports_page_records_one_view() {
     let app = demo_app().await;
     let (written, all) = app
-        .events_of_one_load("admin@example.com", "/admin/reports", "report_viewed", None)
+        .events_per_load("admin@example.com", "/admin/reports", "report_viewed", None)
         .await;
     assert_eq!(
-        written, 1,
-        "one GET of /admin/reports wrote {written} report_viewed events (all: {all})"
+        written, ONE_EACH,
+        "each GET of /admin/reports should write one report_viewed event; {LOADS} GETs wrote \
+         {written:?} (all events of the first: {all})"
     );
 }

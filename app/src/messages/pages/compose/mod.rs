@@ -310,11 +310,11 @@ mod ssr {
         if !plain_form_post() || !matches!(error, AppError::Invalid { .. }) {
             return;
         }
-        let mut back = "/messages/new".to_string();
+        let mut back = crate::ui::kept::with_kept("/messages/new", message).await;
         if let Some(draft_id) = message.draft_id {
-            back.push_str(&format!("?draft={draft_id}"));
+            back.push(if back.contains('?') { '&' } else { '?' });
+            back.push_str(&format!("draft={draft_id}"));
         }
-        let back = crate::ui::kept::with_kept(&back, message).await;
         crate::ui::kept::redirect_with_error(&back, path, error.clone());
     }
 

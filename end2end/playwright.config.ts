@@ -45,6 +45,8 @@ export default defineConfig({
       LEPTOS_SITE_PKG_DIR: "pkg",
       LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
       LEPTOS_ENV: "PROD",
+      // Hashed /pkg names, read from the hash.txt beside the binary (README, production).
+      LEPTOS_HASH_FILES: "true",
       SM_DATABASE_URL: `sqlite://${target}/e2e-data/e2e.db?mode=rwc`,
       // Attachments beside that database, so each run starts without files too.
       SM_ATTACHMENT_DIR: `${target}/e2e-data`,

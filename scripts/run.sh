@@ -7,12 +7,17 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
 scripts/setup.sh
-cargo leptos build --release
+# --precompress: a brotli and a gzip copy of each built file, which /pkg sends to browsers
+# that take them (server/src/static_files.rs).
+cargo leptos build --release --precompress
 target_dir=${CARGO_TARGET_DIR:-target}
 export LEPTOS_OUTPUT_NAME=secure-messaging
 export LEPTOS_SITE_ROOT="$target_dir/site"
 export LEPTOS_SITE_PKG_DIR=pkg
 export LEPTOS_SITE_ADDR=${LEPTOS_SITE_ADDR:-127.0.0.1:3000}
 export LEPTOS_ENV=PROD
+# The /pkg files have hashed names (hash-files in Cargo.toml); the pages read them from the
+# hash.txt the build wrote beside the binary.
+export LEPTOS_HASH_FILES=true
 echo "Secure Messaging (demo) on http://$LEPTOS_SITE_ADDR — every demo account's password is demo-password-2026"
 exec "$target_dir/release/server" --demo "$@"

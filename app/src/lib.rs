@@ -21,7 +21,7 @@ pub mod team;
 pub mod ui;
 
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 use messages::pages::compose::ComposePage;
@@ -42,6 +42,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <meta name="description" content="Send secure, non-urgent messages to your VA health care team." />
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                // The built CSS under its hashed name (hash-files in Cargo.toml), like the
+                // wasm and JavaScript that HydrationScripts names.
+                <HashedStylesheet id="leptos" options=options.clone() />
                 <HydrationScripts options />
                 <MetaTags />
             </head>
@@ -56,7 +59,6 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     view! {
-        <Stylesheet id="leptos" href="/pkg/secure-messaging.css" />
         <Title formatter=|page: String| format!("{page} | Secure Messaging") />
         // Every page renders fully on the server before it is sent (`SsrMode::Async`): the
         // pages are small, and the title, the status code (403/404) and the content then

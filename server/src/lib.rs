@@ -8,6 +8,7 @@ pub mod gate;
 pub mod live_events;
 pub mod page_deadline;
 pub mod security;
+pub mod static_files;
 
 use app::attachments::ssr::storage::AttachmentStore;
 use app::server::db::Db;
@@ -138,20 +139,11 @@ pub fn router(state: AppState, settings: &Settings) -> Router {
         ))
         .layer(sessions);
 
-    let pkg_dir = format!(
-        "{}/{}",
-        leptos_options.site_root, leptos_options.site_pkg_dir
-    );
     let assets_dir = format!("{}/assets", leptos_options.site_root);
     let open = Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
-        .nest_service(
-            "/pkg",
-            ServeDir::new(pkg_dir)
-                .precompressed_br()
-                .precompressed_gzip(),
-        )
+        .nest_service("/pkg", static_files::pkg_service(&leptos_options))
         .nest_service("/assets", ServeDir::new(assets_dir))
         .with_state(state);
 
@@ -159,6 +151,8 @@ pub fn router(state: AppState, settings: &Settings) -> Router {
         .layer(axum::middleware::from_fn(security::server_function_status))
         .layer(axum::middleware::from_fn(security::refuse_cross_origin))
         .layer(axum::middleware::from_fn(security::headers))
+        // Outside `server_function_status`, which reads the error bodies it is given.
+        .layer(static_files::compression())
         .layer(CatchPanicLayer::custom(panic_response))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(

@@ -26,6 +26,7 @@ async fn run(config: Config) -> Result<(), String> {
     let leptos =
         leptos::config::get_configuration(None).map_err(|e| format!("Leptos settings: {e}"))?;
     let options = leptos.leptos_options;
+    server::static_files::check_site(&options)?;
     let addr = options.site_addr;
     let settings = config.settings(addr).map_err(|e| e.to_string())?;
 

@@ -58,7 +58,8 @@ pub async fn headers(mut request: Request, next: Next) -> Response {
         HeaderValue::from_static("camera=(), microphone=(), geolocation=(), payment=()"),
     );
     // Pages and API answers may hold health information: never store them (DESIGN.md §3).
-    // The wasm, scripts and styles hold none and may be cached.
+    // The wasm, scripts and styles hold none and may be cached: `/pkg` sets its own
+    // (`static_files::pkg_service`).
     if !static_file {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }

@@ -145,6 +145,16 @@ impl TestApp {
         self.send(request).await
     }
 
+    /// A download by a browser, which takes brotli and gzip.
+    async fn download_compressible(&self, cookie: &str, id: &str) -> Answer {
+        let request = Request::get(format!("/attachments/{id}"))
+            .header(header::COOKIE, cookie)
+            .header(header::ACCEPT_ENCODING, "gzip, deflate, br, zstd")
+            .body(Body::empty())
+            .unwrap();
+        self.send(request).await
+    }
+
     /// A new compose draft of Alex's to Primary Care.
     async fn alex_draft(&self) -> i64 {
         let alex = self.person("veteran@example.com").await;
@@ -354,6 +364,57 @@ async fn a_participant_downloads_the_same_bytes_and_another_veteran_gets_404() {
     .await
     .unwrap();
     assert_eq!(audited, 5, "every download and refusal is audited");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn compressed_file_types_download_as_they_are_and_text_is_compressed() {
+    let app = demo_app(&[]).await;
+    let alex = app.sign_in("veteran@example.com").await;
+    let draft = app.alex_draft().await;
+    let (pdf, png) = (pdf(), png());
+    let text = "Blood pressure 120/80, pulse 64.\n"
+        .repeat(2_000)
+        .into_bytes();
+    let answer = app
+        .upload(
+            &alex,
+            draft,
+            &[
+                ("results.pdf", &pdf),
+                ("rash.png", &png),
+                ("log.txt", &text),
+            ],
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text());
+    let uploaded = ids(&answer);
+
+    // PDFs and images are compressed already: sent as they are, whole.
+    for (id, bytes) in [(&uploaded[0], &pdf), (&uploaded[1], &png)] {
+        let got = app.download_compressible(&alex, id).await;
+        assert_eq!(got.status, StatusCode::OK);
+        assert_eq!(
+            got.header("content-encoding"),
+            "",
+            "{}",
+            got.header("content-type")
+        );
+        assert_eq!(&got.body, bytes);
+        assert_eq!(got.header("cache-control"), "no-store");
+    }
+    // Text shrinks: compressed, and the same bytes once decompressed.
+    let got = app.download_compressible(&alex, &uploaded[2]).await;
+    assert_eq!(got.status, StatusCode::OK);
+    assert_eq!(got.header("content-encoding"), "br");
+    assert_eq!(got.header("cache-control"), "no-store");
+    assert!(got.body.len() < text.len() / 10);
+    let mut plain = Vec::new();
+    std::io::Read::read_to_end(
+        &mut brotli::Decompressor::new(&got.body[..], 4096),
+        &mut plain,
+    )
+    .unwrap();
+    assert_eq!(plain, text);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -15,6 +15,7 @@ pub mod messages;
 pub mod mfa;
 pub mod pages;
 pub mod reports;
+pub mod routes;
 #[cfg(feature = "ssr")]
 pub mod server;
 pub mod team;
@@ -23,14 +24,7 @@ pub mod ui;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::{path, SsrMode};
-use messages::pages::compose::ComposePage;
-use messages::pages::drafts_page::DraftsPage;
-use messages::pages::folder_page::FolderPage;
-use messages::pages::my_folders::MyFoldersPage;
-use messages::pages::search_page::SearchPage;
-use messages::pages::thread_page::{PrintThreadPage, ThreadPage};
-use pages::settings::SettingsPage;
+use leptos_router::{path, Lazy, SsrMode};
 
 /// The HTML document around every page, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -66,33 +60,33 @@ pub fn App() -> impl IntoView {
         <Router>
             <layout::Layout>
                 <Routes fallback=ui::NotFound>
-                    <Route path=path!("/sign-in") view=account::SignInPage ssr=SsrMode::Async />
-                    <Route path=path!("/sign-in/code") view=mfa::pages::code::SignInCodePage ssr=SsrMode::Async />
-                    <Route path=path!("/two-step-verification") view=mfa::pages::set_up::SetUpPage ssr=SsrMode::Async />
-                    <Route path=path!("/inbox") view=FolderPage ssr=SsrMode::Async />
-                    <Route path=path!("/sent") view=FolderPage ssr=SsrMode::Async />
-                    <Route path=path!("/trash") view=FolderPage ssr=SsrMode::Async />
-                    <Route path=path!("/folders/:folder_id") view=FolderPage ssr=SsrMode::Async />
-                    <Route path=path!("/folders") view=MyFoldersPage ssr=SsrMode::Async />
-                    <Route path=path!("/drafts") view=DraftsPage ssr=SsrMode::Async />
-                    <Route path=path!("/search") view=SearchPage ssr=SsrMode::Async />
-                    <Route path=path!("/messages/new") view=ComposePage ssr=SsrMode::Async />
-                    <Route path=path!("/messages/:thread_id") view=ThreadPage ssr=SsrMode::Async />
-                    <Route path=path!("/messages/:thread_id/print") view=PrintThreadPage ssr=SsrMode::Async />
-                    <Route path=path!("/settings") view=SettingsPage ssr=SsrMode::Async />
-                    <Route path=path!("/team") view=pages::TeamHome ssr=SsrMode::Async />
-                    <Route path=path!("/team/threads/:thread_id") view=team::pages::thread::TeamThreadPage ssr=SsrMode::Async />
-                    <Route path=path!("/team/templates") view=team::pages::templates::TemplatesPage ssr=SsrMode::Async />
-                    <Route path=path!("/team/notifications") view=team::pages::notifications::NotificationsPage ssr=SsrMode::Async />
-                    <Route path=path!("/admin") view=pages::AdminHome ssr=SsrMode::Async />
-                    <Route path=path!("/admin/facilities") view=admin::pages::facilities::FacilitiesPage ssr=SsrMode::Async />
-                    <Route path=path!("/admin/teams") view=admin::pages::teams::TeamsPage ssr=SsrMode::Async />
-                    <Route path=path!("/admin/teams/:id") view=admin::pages::team::TeamPage ssr=SsrMode::Async />
-                    <Route path=path!("/admin/users") view=admin::pages::users::UsersPage ssr=SsrMode::Async />
-                    <Route path=path!("/admin/users/:id") view=admin::pages::user::UserPage ssr=SsrMode::Async />
-                    <Route path=path!("/set-password") view=admin::pages::set_password::SetPasswordPage ssr=SsrMode::Async />
-                    <Route path=path!("/admin/reports") view=reports::page::ReportsPage ssr=SsrMode::Async />
-                    <Route path=path!("/admin/audit") view=audit_log::page::AuditLogPage ssr=SsrMode::Async />
+                    <Route path=path!("/sign-in") view={Lazy::<routes::sign_in::SignIn>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/sign-in/code") view={Lazy::<routes::sign_in::SignInCode>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/two-step-verification") view={Lazy::<routes::sign_in::SetUpTwoStep>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/inbox") view={Lazy::<routes::mailbox::Inbox>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/sent") view={Lazy::<routes::mailbox::Sent>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/trash") view={Lazy::<routes::mailbox::Trash>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/folders/:folder_id") view={Lazy::<routes::mailbox::Folder>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/folders") view={Lazy::<routes::mailbox::MyFolders>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/drafts") view={Lazy::<routes::mailbox::Drafts>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/search") view={Lazy::<routes::mailbox::Search>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/messages/new") view={Lazy::<routes::conversation::Compose>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/messages/:thread_id") view={Lazy::<routes::conversation::Thread>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/messages/:thread_id/print") view={Lazy::<routes::conversation::PrintThread>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/settings") view={Lazy::<routes::settings::Settings>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/team") view={Lazy::<routes::team::TeamHome>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/team/threads/:thread_id") view={Lazy::<routes::team_thread::TeamThread>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/team/templates") view={Lazy::<routes::team::Templates>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/team/notifications") view={Lazy::<routes::team::Notifications>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/admin") view={Lazy::<routes::admin::AdminHome>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/admin/facilities") view={Lazy::<routes::admin::Facilities>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/admin/teams") view={Lazy::<routes::admin::Teams>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/admin/teams/:id") view={Lazy::<routes::admin::Team>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/admin/users") view={Lazy::<routes::admin::Users>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/admin/users/:id") view={Lazy::<routes::admin::User>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/set-password") view={Lazy::<routes::sign_in::SetPassword>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/admin/reports") view={Lazy::<routes::admin::Reports>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/admin/audit") view={Lazy::<routes::admin::AuditLog>::new()} ssr=SsrMode::Async />
                 </Routes>
             </layout::Layout>
         </Router>

@@ -1,6 +1,6 @@
 //! The frame around every page: skip link, demo banner, header with the signed-in person
-//! and their role's navigation, footer. Also marks `<body data-hydrated="true">` once the
-//! wasm has taken over (DESIGN.md §5; browser tests wait for it).
+//! and their role's navigation, footer. Also marks `<body data-hydrated="true">` for the
+//! browser entry once the wasm has taken over (DESIGN.md §5; browser tests wait for it).
 
 mod context;
 mod nav;
@@ -27,7 +27,6 @@ pub fn Layout(children: Children) -> impl IntoView {
             signed_in.set(context.user.is_some() && !context.two_step_set_up_needed);
         }
     });
-    mark_hydrated();
     let frame = move || {
         Suspend::new(async move {
             let context = context.await.unwrap_or_default();
@@ -124,12 +123,11 @@ pub fn page_hydrated() -> bool {
     }
 }
 
-/// Sets `data-hydrated="true"` on `<body>` once this runs in the browser.
-fn mark_hydrated() {
-    Effect::new(move |_| {
-        #[cfg(feature = "hydrate")]
-        if let Some(body) = document().body() {
-            let _ = body.set_attribute("data-hydrated", "true");
-        }
-    });
+/// Sets `data-hydrated="true"` on `<body>`: the browser entry calls it once the first
+/// hydration, the page's lazily loaded chunk included, is done.
+#[cfg(feature = "hydrate")]
+pub fn mark_hydrated() {
+    if let Some(body) = document().body() {
+        let _ = body.set_attribute("data-hydrated", "true");
+    }
 }

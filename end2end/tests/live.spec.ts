@@ -43,6 +43,8 @@ test("a reply appears in Alex's open conversation and what Alex is typing stays"
   // Found by search: earlier spec files send enough to push it off Sent's first page.
   await sam.goto("/search?q=inhaler");
   await sam.getByRole("link", { name: "Question about my new inhaler" }).first().click();
+  // A navigation inside the app: the conversation's code may still be downloading.
+  await expect(sam).toHaveURL(/\/messages\/\d+$/);
   await hydrated(sam);
   const address = sam.url();
 

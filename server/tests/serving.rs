@@ -313,6 +313,36 @@ async fn pages_are_compressed_and_never_stored() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_streamed_download_arrives_whole_when_compressed() {
+    let app = demo_app().await;
+    let admin = app.sign_in("admin@example.com").await;
+    // Something in the log beyond the sign-in, so the export has lines to stream.
+    app.get("/admin/audit", "", Some(&admin)).await;
+    for encoding in ["br", "gzip", ""] {
+        let csv = app
+            .get("/api/admin_audit_csv", encoding, Some(&admin))
+            .await;
+        assert_eq!(csv.status, StatusCode::OK, "with {encoding:?}");
+        assert_eq!(csv.header(header::CONTENT_ENCODING), encoding);
+        let body = match encoding {
+            "br" => unbrotli(&csv.body),
+            "gzip" => gunzip(&csv.body),
+            _ => csv.body,
+        };
+        let text = String::from_utf8(body).unwrap();
+        let mut lines = text.lines();
+        assert_eq!(
+            lines.next(),
+            Some("When,Person,On behalf of,Patient,Action,Action code,About,Outcome,From address,Details")
+        );
+        assert!(
+            lines.any(|line| line.contains("Viewed the audit log")),
+            "with {encoding:?}: {text}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn live_updates_are_never_compressed() {
     let app = demo_app().await;
     let alex = app.sign_in("veteran@example.com").await;

@@ -272,6 +272,8 @@ pub fn csv_lines(entries: &[AuditEntry], header: bool) -> Result<String, AppErro
 
 /// The whole filtered log as CSV, in chunks of `chunk` events: each chunk is one keyset
 /// page, so an export of a million events never holds more than one page in memory.
+/// Fused: the response compression polls the body once more after its end, which a bare
+/// `unfold` answers with a panic (the download was cut off).
 pub fn csv_export(
     db: Db,
     capability: AdminCapability,
@@ -284,6 +286,7 @@ pub fn csv_export(
         After(AuditCursor),
         Done,
     }
+    use futures::StreamExt as _;
     futures::stream::unfold(Place::Start, move |place| {
         let (db, capability, filter) = (db.clone(), capability.clone(), filter.clone());
         async move {
@@ -306,4 +309,5 @@ pub fn csv_export(
             }
         }
     })
+    .fuse()
 }

@@ -3,9 +3,11 @@
 //! chunk of the page it opens; the server names that chunk in the page's `<head>` so the
 //! browser fetches it beside the main wasm instead of after it (DESIGN.md §6 budget).
 //!
-//! A group is the pages one kind of person moves between, so a navigation inside the app
-//! seldom waits for a download. Code two groups share goes into a shared chunk that the
-//! split tool makes, fetched with whichever group needs it first.
+//! A group is a few pages one kind of person moves between, so a navigation inside the app
+//! seldom waits for a download; each person's first page (sign-in, Inbox, team inbox,
+//! administration) is a group of its own, since that is what every visit downloads. Code
+//! two groups share goes into a shared chunk that the split tool makes, fetched with
+//! whichever group needs it first.
 //!
 //! Each page is a [`LazyRoute`](leptos_router::LazyRoute): the router loads the chunk and
 //! then renders the page; on the server, rendering only notes the chunk for that `<head>`.
@@ -85,23 +87,35 @@ macro_rules! page_group {
 }
 
 page_group! {
-    /// Signing in, the second step, and setting a password from an emailed link: the
-    /// pages someone sees before they are signed in.
+    /// Signing in and its second step: what everyone opens first, so kept small.
     sign_in {
         SignIn => crate::account::SignInPage,
         SignInCode => crate::mfa::pages::code::SignInCodePage,
+    }
+}
+
+page_group! {
+    /// Setting a password from a link and setting up two-step verification: once per
+    /// person, so not part of every sign-in.
+    account_set_up {
         SetUpTwoStep => crate::mfa::pages::set_up::SetUpPage,
         SetPassword => crate::admin::pages::set_password::SetPasswordPage,
     }
 }
 
 page_group! {
-    /// A Veteran's or caregiver's folders, drafts and search.
+    /// A Veteran's or caregiver's folders: the Inbox is their first page.
     mailbox {
         Inbox => crate::messages::pages::folder_page::FolderPage,
         Sent => crate::messages::pages::folder_page::FolderPage,
         Trash => crate::messages::pages::folder_page::FolderPage,
         Folder => crate::messages::pages::folder_page::FolderPage,
+    }
+}
+
+page_group! {
+    /// Managing one's own folders, drafts and search.
+    mailbox_tools {
         MyFolders => crate::messages::pages::my_folders::MyFoldersPage,
         Drafts => crate::messages::pages::drafts_page::DraftsPage,
         Search => crate::messages::pages::search_page::SearchPage,
@@ -125,9 +139,15 @@ page_group! {
 }
 
 page_group! {
-    /// The care team's inbox, templates and notifications.
+    /// The care team's inbox: a clinician's first page.
     team {
         TeamHome => crate::pages::TeamHome,
+    }
+}
+
+page_group! {
+    /// The care team's reply templates and notifications.
+    team_tools {
         Templates => crate::team::pages::templates::TemplatesPage,
         Notifications => crate::team::pages::notifications::NotificationsPage,
     }
@@ -141,9 +161,15 @@ page_group! {
 }
 
 page_group! {
+    /// The administrator's overview: their first page.
+    admin_home {
+        AdminHome => crate::pages::AdminHome,
+    }
+}
+
+page_group! {
     /// The administrator's console.
     admin {
-        AdminHome => crate::pages::AdminHome,
         Facilities => crate::admin::pages::facilities::FacilitiesPage,
         Teams => crate::admin::pages::teams::TeamsPage,
         Team => crate::admin::pages::team::TeamPage,

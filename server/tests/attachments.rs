@@ -1195,7 +1195,13 @@ async fn without_the_wasm_a_team_reply_posts_its_files_and_a_refusal_keeps_the_t
     );
     assert!(!back.contains("__err"), "{back}");
     assert_eq!(app.rows().await, 0);
-    assert!(app.page(&casey, &back).await.contains("Only the text now."));
+    let html = app.page(&casey, &back).await;
+    let main = html.split("<main").nth(1).unwrap_or(&html);
+    assert!(
+        html.contains("Only the text now."),
+        "the text is back at {back}; the page's main: {}",
+        main.chars().take(1500).collect::<String>()
+    );
     assert_eq!(app.messages_in(thread).await, before);
 
     // A clinician of another team posting files to the thread keeps nothing.

@@ -10,6 +10,7 @@
 import { launch } from "chrome-launcher";
 import lighthouse from "lighthouse";
 import { loadavg } from "node:os";
+import { CHROME_FLAGS, CHROME_PATH } from "./chromium.mjs";
 import { firstLink, signIn } from "./demo_session.mjs";
 
 const args = process.argv.slice(2);
@@ -18,18 +19,6 @@ const runsAt = args.indexOf("--runs");
 const runs = runsAt >= 0 ? Number(args[runsAt + 1]) : 3;
 const base = (args.find((a, i) => !a.startsWith("--") && args[i - 1] !== "--runs") ?? "http://127.0.0.1:3000").replace(/\/$/, "");
 
-// As in end2end/playwright.config.ts: Debian's Chromium, never a downloaded browser.
-const CHROME_PATH = process.env.CHROME_PATH ?? "/usr/bin/chromium";
-const CHROME_FLAGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 const CATEGORIES = ["performance", "accessibility", "best-practices"];
 
 /** One Lighthouse run on `url` in a fresh browser; the session goes as a request header,

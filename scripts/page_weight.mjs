@@ -10,6 +10,7 @@
 // Exits 1 when a page is over its budget.
 import { createRequire } from "node:module";
 import { brotliCompressSync, constants } from "node:zlib";
+import { CHROME_FLAGS, CHROME_PATH } from "./chromium.mjs";
 import { firstLink, signIn } from "./demo_session.mjs";
 
 const require = createRequire(new URL("../end2end/package.json", import.meta.url));
@@ -21,20 +22,7 @@ const base = (args.find((a) => !a.startsWith("--")) ?? "http://127.0.0.1:3000").
 const FIRST_LOAD_BUDGET = 250_000;
 const PAGE_BUDGET = 350_000;
 
-// As in end2end/playwright.config.ts: Debian's Chromium, never a downloaded browser.
-const LAUNCH = {
-  executablePath: process.env.CHROME_PATH ?? "/usr/bin/chromium",
-  args: [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-  ],
-};
+const LAUNCH = { executablePath: CHROME_PATH, args: CHROME_FLAGS };
 
 /** The pages to weigh, with the account each is opened as (null: signed out). */
 async function pagesToVisit(base) {

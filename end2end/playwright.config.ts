@@ -13,7 +13,7 @@ export default defineConfig({
   fullyParallel: false,
   workers: 1,
   retries: 0,
-  reporter: [["list"]],
+  reporter: [["list"], ["./failure-context.ts"]],
   use: {
     baseURL: `http://127.0.0.1:${port}`,
     trace: "off",
@@ -37,7 +37,9 @@ export default defineConfig({
     url: `http://127.0.0.1:${port}/readyz`,
     reuseExistingServer: false,
     timeout: 60_000,
-    stdout: "ignore",
+    // The server logs to stdout; at `warn` that is only what went wrong (a slow render, a
+    // failed query), shown beside the test that met it.
+    stdout: "pipe",
     stderr: "pipe",
     env: {
       LEPTOS_OUTPUT_NAME: "secure-messaging",

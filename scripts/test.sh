@@ -30,12 +30,7 @@ for name in $(psql "$pg_url" -qtAc "SELECT datname FROM pg_database WHERE datnam
 done
 
 step "unit, data-layer (SQLite and PostgreSQL) and route tests"
-# One test at a time in each test binary. With several tests in parallel, each on its own
-# tokio runtime in one process, a page render now and then never finishes (the 10 s page
-# deadline answers 503); the server binary, one runtime, never did under 20,000 parallel
-# loads (scripts/stall_check.py). Why is not yet known: run with RUST_TEST_THREADS unset to
-# look for it. Serial costs nothing here (about 1.5 minutes either way).
-RUST_TEST_THREADS=1 cargo test -p app -p server --features app/ssr
+cargo test -p app -p server --features app/ssr
 
 step "release build for the browser tests"
 # --split: each page group in its own wasm chunk (app/src/routes.rs); required.

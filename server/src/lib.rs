@@ -24,8 +24,10 @@ use axum::Router;
 use config::Settings;
 use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
-use leptos_axum::{file_and_error_handler_with_context, generate_route_list, LeptosRoutes};
-use std::sync::Arc;
+use leptos_axum::{
+    file_and_error_handler_with_context, generate_route_list, AxumRouteListing, LeptosRoutes,
+};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{
@@ -95,11 +97,20 @@ fn leptos_context() {
     }
 }
 
+/// The app's page routes, found once per process. Finding them runs the app with data
+/// loading switched off, and Leptos switches it off for the whole process: a page whose data
+/// started loading meanwhile would wait forever (leptos-rs/leptos#4773). Found once, before
+/// the first router exists, that cannot meet a page render.
+fn page_routes() -> Vec<AxumRouteListing> {
+    static ROUTES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
+
 /// The whole application: pages, server functions, static files and health checks, inside
 /// the security layers.
 pub fn router(state: AppState, settings: &Settings) -> Router {
     let leptos_options = state.leptos_options.clone();
-    let routes = generate_route_list(App);
+    let routes = page_routes();
     let store = DbSessionStore::new(state.db.pool.clone());
     let key = Key::try_from(settings.session_key.as_slice()).unwrap_or_else(|_| Key::generate());
     let sessions = SessionManagerLayer::new(store)

@@ -1,0 +1,157 @@
+//! What the route tests share: the whole router, in process, without a socket (axum's
+//! `oneshot`), on a fresh SQLite database in demo mode, and requests sent the way a
+//! browser sends them.
+// Each test binary compiles its own copy and uses only part of it.
+#![allow(dead_code)]
+
+use app::server::state::AppState;
+use axum::body::Body;
+use axum::http::{header, HeaderMap, Request, StatusCode};
+use axum::Router;
+use http_body_util::BodyExt;
+use server::config::{Config, Settings};
+use std::time::Duration;
+use tower::ServiceExt;
+
+/// The demo password every seeded person has.
+pub const PASSWORD: &str = "demo-password-2026";
+
+pub struct TestApp {
+    pub router: Router,
+    pub state: AppState,
+    pub settings: Settings,
+    _dir: tempfile::TempDir,
+}
+
+/// The demo app on its own database, with `extra` flags after `--demo`.
+pub async fn demo_app(extra: &[&str]) -> TestApp {
+    use clap::Parser;
+    // Logs (RUST_LOG) go with each test's output, shown when it fails.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_test_writer()
+        .try_init();
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/app.db?mode=rwc", dir.path().display());
+    let files = dir.path().join("files");
+    let mut args = vec![
+        "secure-messaging",
+        "--demo",
+        "--database-url",
+        &url,
+        "--attachment-dir",
+        files.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    let config = Config::parse_from(args);
+    let settings = config.settings(([127, 0, 0, 1], 3000).into()).unwrap();
+    let options = leptos::config::LeptosOptions::builder()
+        .output_name("secure-messaging")
+        .build();
+    let state = server::build_state(&settings, options).await.unwrap();
+    let router = server::router(state.clone(), &settings);
+    TestApp {
+        router,
+        state,
+        settings,
+        _dir: dir,
+    }
+}
+
+pub struct Answer {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: String,
+}
+
+impl Answer {
+    pub fn location(&self) -> &str {
+        self.headers
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    }
+
+    /// The session cookie this answer sets, as `name=value`.
+    pub fn session_cookie(&self) -> Option<String> {
+        self.headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|c| c.starts_with("sm_session="))
+            .map(|c| c.split(';').next().unwrap_or("").to_string())
+    }
+}
+
+impl TestApp {
+    /// Sends one request. A request that has not been answered in 60 s fails the test
+    /// with its method and path, rather than holding the whole run.
+    pub async fn send(&self, request: Request<Body>) -> Answer {
+        let what = format!("{} {}", request.method(), request.uri());
+        let answer = async {
+            let response = self.router.clone().oneshot(request).await.unwrap();
+            let status = response.status();
+            let headers = response.headers().clone();
+            let bytes = response.into_body().collect().await.unwrap().to_bytes();
+            (status, headers, bytes)
+        };
+        let (status, headers, bytes) = tokio::time::timeout(Duration::from_secs(60), answer)
+            .await
+            .unwrap_or_else(|_| panic!("no answer to {what} within 60 s"));
+        Answer {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).to_string(),
+        }
+    }
+
+    /// A page, as a browser asks for it.
+    pub async fn get(&self, path: &str, cookie: Option<&str>) -> Answer {
+        let mut request = Request::get(path).header(header::ACCEPT, "text/html");
+        if let Some(cookie) = cookie {
+            request = request.header(header::COOKIE, cookie);
+        }
+        self.send(request.body(Body::empty()).unwrap()).await
+    }
+
+    /// A form post made by our own page, as a browser sends it.
+    pub async fn post_form(&self, path: &str, form: &str, cookie: Option<&str>) -> Answer {
+        let mut request = Request::post(path)
+            .header(header::ACCEPT, "text/html")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header("sec-fetch-site", "same-origin")
+            .header(header::ORIGIN, "http://localhost:3000")
+            .header(header::HOST, "localhost:3000")
+            .header(header::REFERER, "http://localhost:3000/sign-in");
+        if let Some(cookie) = cookie {
+            request = request.header(header::COOKIE, cookie);
+        }
+        self.send(request.body(Body::from(form.to_string())).unwrap())
+            .await
+    }
+
+    /// Signs a demo person in and answers their session cookie, as `name=value`.
+    pub async fn sign_in(&self, email: &str) -> String {
+        let answer = self
+            .post_form(
+                "/api/sign_in",
+                &format!("email={email}&password={PASSWORD}"),
+                None,
+            )
+            .await;
+        assert_eq!(
+            answer.status,
+            StatusCode::FOUND,
+            "sign-in of {email} redirects"
+        );
+        answer.session_cookie().expect("a session cookie")
+    }
+
+    /// One number from the database (`SELECT COUNT(*) …`).
+    pub async fn count(&self, sql: &str) -> i64 {
+        sqlx::query_scalar(sql)
+            .fetch_one(&self.state.db.pool)
+            .await
+            .unwrap()
+    }
+}

@@ -1,138 +1,12 @@
-//! Route tests for the administration console (issue 6 part A): every admin server function
-//! checks the admin capability itself, whoever calls it and however. Same harness as
-//! routes.rs: the whole router in process (`oneshot`), a fresh demo SQLite database.
+//! Route tests for the administration console: every admin server function
+//! checks the admin capability itself, whoever calls it and however. The shared
+//! harness (`common`): the whole router in process (`oneshot`), a fresh demo SQLite database.
 
-use app::server::state::AppState;
+mod common;
+
 use axum::body::Body;
-use axum::http::{header, HeaderMap, Request, StatusCode};
-use axum::Router;
-use http_body_util::BodyExt;
-use server::config::Config;
-use std::time::Duration;
-use tower::ServiceExt;
-
-struct TestApp {
-    router: Router,
-    state: AppState,
-    _dir: tempfile::TempDir,
-}
-
-async fn demo_app() -> TestApp {
-    use clap::Parser;
-    // Logs (RUST_LOG) go with each test's output, shown when it fails.
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
-        .with_test_writer()
-        .try_init();
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}/routes.db?mode=rwc", dir.path().display());
-    let config = Config::parse_from(["secure-messaging", "--demo", "--database-url", &url]);
-    let settings = config.settings(([127, 0, 0, 1], 3000).into()).unwrap();
-    let options = leptos::config::LeptosOptions::builder()
-        .output_name("secure-messaging")
-        .build();
-    let state = server::build_state(&settings, options).await.unwrap();
-    let router = server::router(state.clone(), &settings);
-    TestApp {
-        router,
-        state,
-        _dir: dir,
-    }
-}
-
-struct Answer {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: String,
-}
-
-impl Answer {
-    fn location(&self) -> &str {
-        self.headers
-            .get(header::LOCATION)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-    }
-    /// The session cookie this answer sets, as `name=value`.
-    fn session_cookie(&self) -> Option<String> {
-        self.headers
-            .get_all(header::SET_COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .find(|c| c.starts_with("sm_session="))
-            .map(|c| c.split(';').next().unwrap_or("").to_string())
-    }
-}
-
-impl TestApp {
-    /// Sends one request. A request that has not been answered in 60 s fails the test
-    /// with its method and path, rather than holding the whole run.
-    async fn send(&self, request: Request<Body>) -> Answer {
-        let what = format!("{} {}", request.method(), request.uri());
-        let answer = async {
-            let response = self.router.clone().oneshot(request).await.unwrap();
-            let status = response.status();
-            let headers = response.headers().clone();
-            let bytes = response.into_body().collect().await.unwrap().to_bytes();
-            (status, headers, bytes)
-        };
-        let (status, headers, bytes) = tokio::time::timeout(Duration::from_secs(60), answer)
-            .await
-            .unwrap_or_else(|_| panic!("no answer to {what} within 60 s"));
-        Answer {
-            status,
-            headers,
-            body: String::from_utf8_lossy(&bytes).to_string(),
-        }
-    }
-
-    async fn get(&self, path: &str, cookie: Option<&str>) -> Answer {
-        let mut request = Request::get(path).header(header::ACCEPT, "text/html");
-        if let Some(cookie) = cookie {
-            request = request.header(header::COOKIE, cookie);
-        }
-        self.send(request.body(Body::empty()).unwrap()).await
-    }
-
-    /// A form post made by our own page, as a browser sends it.
-    async fn post_form(&self, path: &str, form: &str, cookie: Option<&str>) -> Answer {
-        let mut request = Request::post(path)
-            .header(header::ACCEPT, "text/html")
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .header("sec-fetch-site", "same-origin")
-            .header(header::ORIGIN, "http://localhost:3000")
-            .header(header::HOST, "localhost:3000")
-            .header(header::REFERER, "http://localhost:3000/sign-in");
-        if let Some(cookie) = cookie {
-            request = request.header(header::COOKIE, cookie);
-        }
-        self.send(request.body(Body::from(form.to_string())).unwrap())
-            .await
-    }
-
-    async fn sign_in(&self, email: &str) -> String {
-        let answer = self
-            .post_form(
-                "/api/sign_in",
-                &format!("email={email}&password=demo-password-2026"),
-                None,
-            )
-            .await;
-        assert_eq!(
-            answer.status,
-            StatusCode::FOUND,
-            "sign-in of {email} redirects"
-        );
-        answer.session_cookie().expect("a session cookie")
-    }
-
-    async fn count(&self, sql: &str) -> i64 {
-        sqlx::query_scalar(sql)
-            .fetch_one(&self.state.db.pool)
-            .await
-            .unwrap()
-    }
-}
+use axum::http::{header, Request, StatusCode};
+use common::{demo_app, TestApp};
 
 /// Every administration server function, with arguments it accepts: a refusal must come
 /// from the capability check, not from a malformed request.
@@ -221,7 +95,7 @@ fn call(path: &str, form: &str, cookie: Option<&str>) -> Request<Body> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn clinicians_and_veterans_calling_admin_server_functions_get_403() {
-    let app = demo_app().await;
+    let app = demo_app(&[]).await;
     let snapshot = "SELECT (SELECT COUNT(*) FROM facilities) + (SELECT COUNT(*) FROM care_teams) \
          + (SELECT COUNT(*) FROM users) + (SELECT COUNT(*) FROM team_members) \
          + (SELECT COUNT(*) FROM veteran_teams) + (SELECT COUNT(*) FROM caregiver_grants) \
@@ -275,7 +149,7 @@ async fn clinicians_and_veterans_calling_admin_server_functions_get_403() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deactivating_a_clinician_ends_their_open_session_at_once() {
-    let app = demo_app().await;
+    let app = demo_app(&[]).await;
     let nurse = app.sign_in("nurse@example.com").await;
     assert_eq!(app.get("/team", Some(&nurse)).await.status, StatusCode::OK);
     let casey: i64 = app
@@ -309,7 +183,7 @@ async fn deactivating_a_clinician_ends_their_open_session_at_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_set_password_page_and_its_server_function_are_open_before_sign_in() {
-    let app = demo_app().await;
+    let app = demo_app(&[]).await;
     let page = app.get("/set-password?token=nonsense", None).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("This link doesn"), "{}", page.body);
@@ -345,7 +219,7 @@ async fn import_file(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_import_file_over_1_mib_or_not_utf8_is_refused_by_name_and_nothing_is_kept() {
-    let app = demo_app().await;
+    let app = demo_app(&[]).await;
     let admin = app.sign_in("admin@example.com").await;
     let associations = "SELECT COUNT(*) FROM veteran_teams";
     let before = app.count(associations).await;
@@ -393,7 +267,7 @@ async fn an_import_file_over_1_mib_or_not_utf8_is_refused_by_name_and_nothing_is
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reading_the_audit_log_or_a_report_is_itself_audited() {
-    let app = demo_app().await;
+    let app = demo_app(&[]).await;
     let admin = app.sign_in("admin@example.com").await;
     let get = |path: &str| {
         Request::get(path)

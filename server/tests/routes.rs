@@ -1,149 +1,18 @@
 //! Route tests: the whole router, in process, without a socket (axum's `oneshot`), on a
 //! fresh SQLite database in demo mode.
 
-use app::server::state::AppState;
+mod common;
+
 use axum::body::Body;
-use axum::http::{header, HeaderMap, Request, StatusCode};
-use axum::Router;
+use axum::http::{header, Request, StatusCode};
+use common::demo_app;
 use http_body_util::BodyExt;
-use server::config::Config;
 use std::time::Duration;
 use tower::ServiceExt;
 
-struct TestApp {
-    router: Router,
-    state: AppState,
-    _dir: tempfile::TempDir,
-}
-
-async fn demo_app() -> TestApp {
-    use clap::Parser;
-    // Logs (RUST_LOG) go with each test's output, shown when it fails.
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
-        .with_test_writer()
-        .try_init();
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}/routes.db?mode=rwc", dir.path().display());
-    let files = dir.path().join("files");
-    let config = Config::parse_from([
-        "secure-messaging",
-        "--demo",
-        "--database-url",
-        &url,
-        "--attachment-dir",
-        files.to_str().unwrap(),
-    ]);
-    let settings = config.settings(([127, 0, 0, 1], 3000).into()).unwrap();
-    let options = leptos::config::LeptosOptions::builder()
-        .output_name("secure-messaging")
-        .build();
-    let state = server::build_state(&settings, options).await.unwrap();
-    let router = server::router(state.clone(), &settings);
-    TestApp {
-        router,
-        state,
-        _dir: dir,
-    }
-}
-
-struct Answer {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: String,
-}
-
-impl Answer {
-    fn location(&self) -> &str {
-        self.headers
-            .get(header::LOCATION)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-    }
-    /// The session cookie this answer sets, as `name=value`.
-    fn session_cookie(&self) -> Option<String> {
-        self.headers
-            .get_all(header::SET_COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .find(|c| c.starts_with("sm_session="))
-            .map(|c| c.split(';').next().unwrap_or("").to_string())
-    }
-}
-
-impl TestApp {
-    /// Sends one request. A request that has not been answered in 60 s fails the test
-    /// with its method and path, rather than holding the whole run.
-    async fn send(&self, request: Request<Body>) -> Answer {
-        let what = format!("{} {}", request.method(), request.uri());
-        let answer = async {
-            let response = self.router.clone().oneshot(request).await.unwrap();
-            let status = response.status();
-            let headers = response.headers().clone();
-            let bytes = response.into_body().collect().await.unwrap().to_bytes();
-            (status, headers, bytes)
-        };
-        let (status, headers, bytes) = tokio::time::timeout(Duration::from_secs(60), answer)
-            .await
-            .unwrap_or_else(|_| panic!("no answer to {what} within 60 s"));
-        Answer {
-            status,
-            headers,
-            body: String::from_utf8_lossy(&bytes).to_string(),
-        }
-    }
-
-    async fn get(&self, path: &str, cookie: Option<&str>) -> Answer {
-        let mut request = Request::get(path).header(header::ACCEPT, "text/html");
-        if let Some(cookie) = cookie {
-            request = request.header(header::COOKIE, cookie);
-        }
-        self.send(request.body(Body::empty()).unwrap()).await
-    }
-
-    /// A form post made by our own page, as a browser sends it.
-    async fn post_form(&self, path: &str, form: &str, cookie: Option<&str>) -> Answer {
-        let mut request = Request::post(path)
-            .header(header::ACCEPT, "text/html")
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .header("sec-fetch-site", "same-origin")
-            .header(header::ORIGIN, "http://localhost:3000")
-            .header(header::HOST, "localhost:3000")
-            .header(header::REFERER, "http://localhost:3000/sign-in");
-        if let Some(cookie) = cookie {
-            request = request.header(header::COOKIE, cookie);
-        }
-        self.send(request.body(Body::from(form.to_string())).unwrap())
-            .await
-    }
-
-    async fn sign_in(&self, email: &str) -> String {
-        let answer = self
-            .post_form(
-                "/api/sign_in",
-                &format!("email={email}&password=demo-password-2026"),
-                None,
-            )
-            .await;
-        assert_eq!(
-            answer.status,
-            StatusCode::FOUND,
-            "sign-in of {email} redirects"
-        );
-        answer.session_cookie().expect("a session cookie")
-    }
-
-    async fn count(&self, sql: &str) -> i64 {
-        sqlx::query_scalar(sql)
-            .fetch_one(&self.state.db.pool)
-            .await
-            .unwrap()
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn signed_out_pages_redirect_to_sign_in_and_back() {
-    let app = demo_app().await;
+    let app = demo_app(&[]).await;
     for path in [
         "/inbox",
         "/team",
@@ -185,7 +54,7 @@ async fn signed_out_pages_redirect_to_sign_in_and_back() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn public_routes_answer_signed_out() {
-    let app = demo_app().await;
+    let app = demo_app(&[]).await;
     let sign_in = app.get("/sign-in", None).await;
     assert_eq!(sign_in.status, StatusCode::OK);
     assert!(sign_in.body.contains("Email address"));
@@ -203,7 +72,7 @@ async fn public_routes_answer_signed_out() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_response_carries_the_security_headers() {
-    let app = demo_app().await;
+    let app = demo_app(&[]).await;
     let answer = app.get("/sign-in", None).await;
     let header = |name: &str| {
         answer
@@ -243,7 +112,7 @@ async fn every_response_carries_the_security_headers() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cross_origin_state_changes_are_refused() {
-    let app = demo_app().await;
+    let app = demo_app(&[]).await;
     let form = "email=veteran@example.com&password=demo-password-2026";
     let attempts = [
         vec![("sec-fetch-site", "cross-site")],
@@ -278,7 +147,7 @@ async fn cross_origin_state_changes_are_refused() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_demo_account_lands_on_its_home() {
-    let app = demo_app().await;
+    let app = demo_app(&[]).await;
     for (email, name, home) in [
         ("veteran@example.com", "Alex Rivera", "/inbox"),
         ("caregiver@example.com", "Sam Rivera", "/inbox"),
@@ -305,7 +174,7 @@ async fn each_demo_account_lands_on_its_home() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_session_cookie_is_locked_down_and_renewed_at_sign_in() {
-    let app = demo_app().await;
+    let app = demo_app(&[]).await;
     let answer = app
         .post_form(
             "/api/sign_in",
@@ -347,7 +216,7 @@ async fn the_session_cookie_is_locked_down_and_renewed_at_sign_in() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_forged_or_idle_session_is_not_honoured() {
-    let app = demo_app().await;
+    let app = demo_app(&[]).await;
     let cookie = app.sign_in("veteran@example.com").await;
     // A made-up cookie value (not signed by our key) is ignored.
     let forged = "sm_session=AAAAAAAAAAAAAAAAAAAAAA";
@@ -368,7 +237,7 @@ async fn a_forged_or_idle_session_is_not_honoured() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sign_out_ends_the_session_on_the_server() {
-    let app = demo_app().await;
+    let app = demo_app(&[]).await;
     let cookie = app.sign_in("clinician@example.com").await;
     assert_eq!(app.get("/team", Some(&cookie)).await.status, StatusCode::OK);
     let answer = app.post_form("/api/sign_out", "", Some(&cookie)).await;
@@ -389,7 +258,7 @@ async fn sign_out_ends_the_session_on_the_server() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn another_roles_page_is_refused_with_403_and_audited() {
-    let app = demo_app().await;
+    let app = demo_app(&[]).await;
     let veteran = app.sign_in("veteran@example.com").await;
     for path in ["/admin", "/admin/users", "/team"] {
         let page = app.get(path, Some(&veteran)).await;
@@ -417,7 +286,7 @@ async fn another_roles_page_is_refused_with_403_and_audited() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn server_functions_check_their_own_capability() {
-    let app = demo_app().await;
+    let app = demo_app(&[]).await;
     let call = |cookie: Option<String>| {
         let mut request = Request::post("/api/admin_overview")
             .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
@@ -450,7 +319,7 @@ async fn server_functions_check_their_own_capability() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wrong_password_and_unknown_email_get_the_same_answer() {
-    let app = demo_app().await;
+    let app = demo_app(&[]).await;
     let wrong = app
         .post_form(
             "/api/sign_in",
@@ -489,7 +358,7 @@ async fn wrong_password_and_unknown_email_get_the_same_answer() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn repeated_failures_are_refused_for_a_while() {
     use app::server::audit::{self, Action, AuditEvent, Outcome};
-    let app = demo_app().await;
+    let app = demo_app(&[]).await;
     for _ in 0..app::server::sign_in_guard::ACCOUNT_LIMIT {
         audit::record(
             &app.state.db.pool,
@@ -520,7 +389,7 @@ async fn repeated_failures_are_refused_for_a_while() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unknown_pages_say_not_found() {
-    let app = demo_app().await;
+    let app = demo_app(&[]).await;
     let cookie = app.sign_in("veteran@example.com").await;
     let page = app.get("/no-such-page", Some(&cookie)).await;
     assert_eq!(page.status, StatusCode::NOT_FOUND);
@@ -533,7 +402,7 @@ async fn unknown_pages_say_not_found() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_deactivated_person_is_signed_out_on_their_next_request() {
-    let app = demo_app().await;
+    let app = demo_app(&[]).await;
     let cookie = app.sign_in("nurse@example.com").await;
     sqlx::query("UPDATE users SET active = 0 WHERE email = 'nurse@example.com'")
         .execute(&app.state.db.pool)
@@ -561,7 +430,7 @@ async fn next_event(body: &mut Body, wait: Duration) -> Option<String> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn live_events_reach_only_those_who_may_see_the_thread() {
     use app::server::events::HubEvent;
-    let app = demo_app().await;
+    let app = demo_app(&[]).await;
     // Signed out: no stream.
     let signed_out = app.get("/events", None).await;
     assert_ne!(signed_out.status, StatusCode::OK);
@@ -625,7 +494,7 @@ async fn live_events_reach_only_those_who_may_see_the_thread() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn only_a_member_of_the_threads_team_can_say_they_are_replying() {
     use app::server::events::HubEvent;
-    let app = demo_app().await;
+    let app = demo_app(&[]).await;
     let (thread_on_her_team, thread_elsewhere): (i64, i64) = {
         let pool = &app.state.db.pool;
         let mine = "SELECT t.id FROM threads t JOIN team_members m ON m.team_id = t.team_id \
@@ -674,7 +543,7 @@ async fn only_a_member_of_the_threads_team_can_say_they_are_replying() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_clinician_hears_of_her_teams_threads_only() {
     use app::server::events::HubEvent;
-    let app = demo_app().await;
+    let app = demo_app(&[]).await;
     let (her_team, other_team): (i64, i64) = {
         let pool = &app.state.db.pool;
         let mine = "SELECT m.team_id FROM team_members m JOIN users u ON u.id = m.user_id \

@@ -5,7 +5,7 @@
 //! Internal causes are logged on the server with a reference id; the person sees a plain
 //! sentence and that id.
 
-use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::codec::PostcardEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -76,8 +76,10 @@ impl AppError {
     }
 }
 
+/// Errors travel as postcard, like the answers (`ui::page`): the wasm then needs no JSON
+/// decoder to show one.
 impl FromServerFnError for AppError {
-    type Encoder = JsonEncoding;
+    type Encoder = PostcardEncoding;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         AppError::Transport {

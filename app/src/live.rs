@@ -79,7 +79,7 @@ pub fn ReplyingNotice(thread_id: i64) -> impl IntoView {
 
 /// A care team member is typing a reply in `thread_id`: the other members with the thread
 /// open see "… is replying". Only a member of the thread's team may say so.
-#[server(endpoint = "announce_replying")]
+#[server(endpoint = "announce_replying", output = leptos::server_fn::codec::Postcard)]
 pub async fn announce_replying(thread_id: i64) -> Result<(), crate::error::AppError> {
     use crate::error::AppError;
     use crate::server::access::{app_state, require_team};
@@ -174,12 +174,12 @@ mod browser {
                     let Some(data) = message.data().as_string() else {
                         return;
                     };
-                    match serde_json::from_str::<LiveEvent>(&data) {
-                        Ok(LiveEvent::ThreadChanged { .. }) => live.tick.update(|n| *n += 1),
-                        Ok(LiveEvent::Replying { thread_id, name }) => {
+                    match read_event(&data) {
+                        Some(LiveEvent::ThreadChanged { .. }) => live.tick.update(|n| *n += 1),
+                        Some(LiveEvent::Replying { thread_id, name }) => {
                             seen_replying(live, thread_id, name)
                         }
-                        Err(_) => {}
+                        None => {}
                     }
                 });
             events.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
@@ -192,6 +192,23 @@ mod browser {
                 events.close();
             }
         });
+    }
+
+    /// An event's JSON, read by the browser's own `JSON.parse`: the page frame, where this
+    /// runs, then carries no JSON decoder of its own.
+    fn read_event(data: &str) -> Option<LiveEvent> {
+        use web_sys::js_sys::{Reflect, JSON};
+        let event = JSON::parse(data).ok()?;
+        let field = |name: &str| Reflect::get(&event, &name.into()).ok();
+        let thread_id = field("thread_id")?.as_f64()? as i64;
+        match field("kind")?.as_string()?.as_str() {
+            "thread_changed" => Some(LiveEvent::ThreadChanged { thread_id }),
+            "replying" => Some(LiveEvent::Replying {
+                thread_id,
+                name: field("name")?.as_string()?,
+            }),
+            _ => None,
+        }
     }
 
     fn seen_replying(live: Live, thread_id: i64, name: String) {

@@ -87,9 +87,16 @@ macro_rules! page_group {
 }
 
 page_group! {
-    /// Signing in and its second step: what everyone opens first, so kept small.
+    /// Signing in: what everyone opens first, so kept small.
     sign_in {
         SignIn => crate::account::SignInPage,
+    }
+}
+
+page_group! {
+    /// The second step of signing in, for those who have one. It opens as a page of its
+    /// own after the password is accepted, so it downloads on its own too.
+    sign_in_code {
         SignInCode => crate::mfa::pages::code::SignInCodePage,
     }
 }

@@ -18,6 +18,9 @@ use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{header, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
+use leptos::server_fn::codec::PostcardEncoding;
+use leptos::server_fn::error::FromServerFnError;
+use leptos::server_fn::ContentType;
 use std::net::SocketAddr;
 use tower_sessions::Session;
 
@@ -37,7 +40,7 @@ pub async fn gate(
 
     let user = match signed_in_user(&state, &session).await {
         Ok(user) => user,
-        Err(error) => return error_response(error),
+        Err(error) => return refusal(&path, error),
     };
     if let Some(user) = &user {
         request.extensions_mut().insert(user.clone());
@@ -46,7 +49,7 @@ pub async fn gate(
         Some(user) => {
             match app::mfa::ssr::must_set_up(&state.db.pool, user, state.config.require_mfa).await {
                 Ok(needed) => needed,
-                Err(error) => return error_response(AppError::from(error)),
+                Err(error) => return refusal(&path, AppError::from(error)),
             }
         }
         None => false,
@@ -75,7 +78,7 @@ pub async fn gate(
                     .target(format!("path:{path}"))
                     .from_address(ip);
                 if let Err(error) = audit::record(&state.db.pool, &event).await {
-                    return error_response(AppError::from(error));
+                    return refusal(&path, AppError::from(error));
                 }
             }
             next.run(request).await
@@ -102,7 +105,7 @@ async fn signed_in_user(
 fn sign_in_first(request: &Request) -> Response {
     let path = request.uri().path();
     if path.starts_with("/api/") && !wants_html(request) {
-        return error_response(AppError::Unauthenticated);
+        return server_function_error(AppError::Unauthenticated);
     }
     // Only a page someone was looking at is worth returning to; a form post is not.
     if path == "/" || request.method() != Method::GET {
@@ -124,7 +127,7 @@ fn sign_in_first(request: &Request) -> Response {
 fn set_up_first(request: &Request) -> Response {
     let path = request.uri().path();
     if path.starts_with("/api/") && !wants_html(request) {
-        return error_response(AppError::TwoStepSetUpNeeded);
+        return server_function_error(AppError::TwoStepSetUpNeeded);
     }
     if request.method() != Method::GET || path == "/" {
         return Redirect::to(app::mfa::SET_UP_PATH).into_response();
@@ -148,7 +151,25 @@ fn wants_html(request: &Request) -> bool {
         .is_some_and(|v| v.contains("text/html"))
 }
 
-/// An `AppError` as a JSON answer with its own status, the shape server functions use.
+/// Refuses a request: in the server functions' own error encoding under `/api/`, where
+/// their client reads it, as JSON elsewhere.
+fn refusal(path: &str, error: AppError) -> Response {
+    if path.starts_with("/api/") {
+        server_function_error(error)
+    } else {
+        error_response(error)
+    }
+}
+
+/// An `AppError` as a server function answers it: its own status, its encoding (postcard).
+fn server_function_error(error: AppError) -> Response {
+    let status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let content_type = <PostcardEncoding as ContentType>::CONTENT_TYPE;
+    (status, [(header::CONTENT_TYPE, content_type)], error.ser()).into_response()
+}
+
+/// An `AppError` as a JSON answer with its own status, for routes that are not server
+/// functions (attachments).
 pub fn error_response(error: AppError) -> Response {
     let status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let body = serde_json::to_string(&error).unwrap_or_default();

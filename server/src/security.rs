@@ -1,10 +1,14 @@
 //! Protections every response and every state change gets, whatever the route.
 
+use app::error::AppError;
 use axum::body::Body;
 use axum::extract::Request;
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use leptos::server_fn::codec::PostcardEncoding;
+use leptos::server_fn::error::FromServerFnError;
+use leptos::server_fn::Decodes;
 
 /// The per-response CSP nonce, put in the request's extensions for the Leptos renderer.
 #[derive(Clone, Debug)]
@@ -129,7 +133,12 @@ pub async fn server_function_status(request: Request, next: Next) -> Response {
         Ok(bytes) => bytes,
         Err(_) => return (parts.status, "").into_response(),
     };
-    if let Ok(error) = serde_json::from_slice::<app::error::AppError>(&bytes) {
+    // An error in the server functions' encoding: exactly the bytes it encodes to, so a
+    // body that merely happens to decode is left alone.
+    if let Ok(error) = <PostcardEncoding as Decodes<AppError>>::decode(bytes.clone()) {
+        if error.ser() != bytes {
+            return Response::from_parts(parts, Body::from(bytes));
+        }
         if let Ok(status) = StatusCode::from_u16(error.status()) {
             parts.status = status;
         }

@@ -4,6 +4,7 @@
 
 mod common;
 
+use app::error::AppError;
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use common::{demo_app, TestApp};
@@ -115,7 +116,7 @@ async fn clinicians_and_veterans_calling_admin_server_functions_get_403() {
                 "{email} {path}: {}",
                 answer.body
             );
-            assert!(answer.body.contains("Forbidden"), "{path}: {}", answer.body);
+            assert_eq!(answer.refusal(), AppError::Forbidden, "{path}");
         }
         let import = app
             .send(import_post("a.csv", GOOD_CSV, Some(&cookie), false))

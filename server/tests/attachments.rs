@@ -12,6 +12,8 @@ use axum::body::Body;
 use axum::http::{header, HeaderMap, Request, StatusCode};
 use axum::Router;
 use http_body_util::BodyExt;
+use leptos::server_fn::codec::PostcardEncoding;
+use leptos::server_fn::Decodes;
 use server::config::Config;
 use tower::ServiceExt;
 
@@ -990,7 +992,8 @@ async fn a_clinician_attaches_to_a_team_reply_and_the_veteran_downloads_the_same
     // Attaching the first file makes Casey's reply draft; she uploads onto it.
     let made = app.team_reply_draft(&casey, thread).await;
     assert_eq!(made.status, StatusCode::OK, "{}", made.text());
-    let draft: i64 = made.text().trim().parse().expect("the draft's id");
+    // The draft's id, decoded as the page's server-function client decodes it.
+    let draft: i64 = PostcardEncoding::decode(made.body.clone().into()).expect("the draft's id");
     let plan = pdf();
     let answer = app
         .upload(

@@ -8,10 +8,14 @@
 //!   test cannot fill in fails it, asking for a value.
 //! - Veterans, caregivers and clinicians calling the report and audit log functions get 403.
 
+use app::error::AppError;
 use axum::body::Body;
 use axum::http::{header, HeaderMap, Method, Request, StatusCode};
 use axum::Router;
 use http_body_util::BodyExt;
+use leptos::server_fn::codec::PostcardEncoding;
+use leptos::server_fn::error::FromServerFnError;
+use leptos::server_fn::Decodes;
 use server::config::Config;
 use std::path::{Path, PathBuf};
 use tower::ServiceExt;
@@ -26,6 +30,7 @@ struct Answer {
     status: StatusCode,
     headers: HeaderMap,
     body: String,
+    bytes: Vec<u8>,
 }
 
 async fn demo_app() -> TestApp {
@@ -56,6 +61,7 @@ impl TestApp {
             status,
             headers,
             body: String::from_utf8_lossy(&bytes).to_string(),
+            bytes: bytes.to_vec(),
         }
     }
 
@@ -315,9 +321,11 @@ async fn an_administrator_gets_nothing_from_the_veteran_and_team_functions() {
             .iter()
             .find(|(name, _)| *name == endpoint.name)
         {
+            let nothing: Option<app::messages::Signature> =
+                PostcardEncoding::decode(answer.bytes.into()).unwrap();
             assert_eq!(
-                (answer.status, answer.body.as_str()),
-                (StatusCode::OK, "null"),
+                (answer.status, nothing),
+                (StatusCode::OK, None),
                 "{}: {why}",
                 endpoint.name
             );
@@ -331,11 +339,11 @@ async fn an_administrator_gets_nothing_from_the_veteran_and_team_functions() {
             answer.body
         );
         // The server function itself refused (the app's error), not the cross-site check.
+        let error = AppError::de(answer.bytes.into());
         assert!(
-            answer.body.contains("Forbidden") || answer.body.contains("NotFound"),
-            "{}: {}",
+            matches!(error, AppError::Forbidden | AppError::NotFound),
+            "{}: {error:?}",
             endpoint.name,
-            answer.body
         );
         refused += 1;
     }
@@ -370,8 +378,8 @@ async fn only_administrators_may_call_the_report_and_audit_functions() {
                 "{email} {}",
                 endpoint.name
             );
-            assert!(answer.body.contains("Forbidden"), "{}", answer.body);
             assert!(!answer.body.contains("Care team"), "{}", answer.body);
+            assert_eq!(AppError::de(answer.bytes.into()), AppError::Forbidden);
         }
     }
     let admin = app.sign_in("admin@example.com").await;

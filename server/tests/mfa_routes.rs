@@ -3,10 +3,12 @@
 //! Codes are made as a person's authenticator app makes them, with `totp-rs`, from the key
 //! the set-up page shows as text.
 
+use app::error::AppError;
 use axum::body::Body;
 use axum::http::{header, HeaderMap, Request, StatusCode};
 use axum::Router;
 use http_body_util::BodyExt;
+use leptos::server_fn::error::FromServerFnError;
 use server::config::Config;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use totp_rs::{Algorithm, Secret, TOTP};
@@ -22,6 +24,7 @@ struct Answer {
     status: StatusCode,
     headers: HeaderMap,
     body: String,
+    bytes: Vec<u8>,
 }
 
 impl Answer {
@@ -90,6 +93,7 @@ impl TestApp {
             status,
             headers,
             body: String::from_utf8_lossy(&bytes).to_string(),
+            bytes: bytes.to_vec(),
         }
     }
 
@@ -380,10 +384,10 @@ async fn when_required_a_clinician_is_held_at_the_set_up_until_it_is_done() {
     ] {
         let refused = app.call(path, form, &nurse).await;
         assert_eq!(refused.status, StatusCode::FORBIDDEN, "{path}");
-        assert!(
-            refused.body.contains("TwoStepSetUpNeeded"),
-            "{path}: {}",
-            refused.body
+        assert_eq!(
+            AppError::de(refused.bytes.into()),
+            AppError::TwoStepSetUpNeeded,
+            "{path}"
         );
     }
     // The set-up page itself opens, without the team's navigation.

@@ -3,10 +3,12 @@
 
 mod common;
 
+use app::error::AppError;
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use common::demo_app;
 use http_body_util::BodyExt;
+use leptos::server_fn::error::FromServerFnError;
 use std::time::Duration;
 use tower::ServiceExt;
 
@@ -298,23 +300,21 @@ async fn server_functions_check_their_own_capability() {
     };
     let signed_out = app.send(call(None)).await;
     assert_eq!(signed_out.status, StatusCode::UNAUTHORIZED);
-    assert!(signed_out.body.contains("Unauthenticated"));
+    assert_eq!(signed_out.refusal(), AppError::Unauthenticated);
 
     let veteran = app.sign_in("veteran@example.com").await;
     let refused = app.send(call(Some(veteran))).await;
     // Its own status, not the 500 server functions answer every error with by default.
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
-    assert!(refused.body.contains("Forbidden"), "{}", refused.body);
-    assert!(!refused.body.contains("active_users"));
+    assert_eq!(refused.refusal(), AppError::Forbidden);
+    // Nothing but the refusal: not one of the counts it guards.
+    assert_eq!(refused.bytes, AppError::Forbidden.ser().to_vec());
 
     let admin = app.sign_in("admin@example.com").await;
     let allowed = app.send(call(Some(admin))).await;
     assert_eq!(allowed.status, StatusCode::OK);
-    assert!(
-        allowed.body.contains("\"care_teams\":4"),
-        "{}",
-        allowed.body
-    );
+    let counts: app::pages::SystemCounts = allowed.answered();
+    assert_eq!(counts.care_teams, 4);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -10,7 +10,7 @@ use leptos_router::hooks::use_query_map;
 /// Signs in and redirects to `next` (when it is a path on this site) or the role's home.
 /// For an account with two-step verification on, the right password only starts the
 /// sign-in: the session remembers it for a few minutes and the code page asks for the rest.
-#[server(endpoint = "sign_in")]
+#[server(endpoint = "sign_in", output = leptos::server_fn::codec::Postcard)]
 pub async fn sign_in(
     email: String,
     password: String,

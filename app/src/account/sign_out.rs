@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 
 /// Ends the session (removed from the store, not just forgotten by the browser).
-#[server(endpoint = "sign_out")]
+#[server(endpoint = "sign_out", output = leptos::server_fn::codec::Postcard)]
 pub async fn sign_out() -> Result<(), AppError> {
     use crate::server::access::{app_state, requester};
     use crate::server::audit::{self, Action, AuditEvent, Outcome};

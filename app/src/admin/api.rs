@@ -65,7 +65,7 @@ fn number(value: Option<&str>) -> Option<i64> {
     value.and_then(|v| v.trim().parse().ok())
 }
 
-#[server(endpoint = "admin_facilities")]
+#[server(endpoint = "admin_facilities", output = leptos::server_fn::codec::Postcard)]
 pub async fn admin_facilities(kept: Option<String>) -> Result<FacilitiesData, AppError> {
     use crate::server::access::{app_state, require_admin};
     let capability = require_admin(AdminFacilities::PATH).await?;
@@ -77,7 +77,7 @@ pub async fn admin_facilities(kept: Option<String>) -> Result<FacilitiesData, Ap
 }
 
 /// Adds a facility (`facility` empty) or changes one.
-#[server(endpoint = "admin_save_facility")]
+#[server(endpoint = "admin_save_facility", output = leptos::server_fn::codec::Postcard)]
 pub async fn admin_save_facility(
     facility: String,
     station_number: String,
@@ -121,7 +121,7 @@ pub async fn admin_save_facility(
     .await
 }
 
-#[server(endpoint = "admin_teams")]
+#[server(endpoint = "admin_teams", output = leptos::server_fn::codec::Postcard)]
 pub async fn admin_teams(
     facility: Option<String>,
     name: Option<String>,
@@ -160,7 +160,7 @@ pub async fn admin_teams(
     })
 }
 
-#[server(endpoint = "admin_team")]
+#[server(endpoint = "admin_team", output = leptos::server_fn::codec::Postcard)]
 pub async fn admin_team(team: i64, kept: Option<String>) -> Result<TeamData, AppError> {
     use crate::server::access::{app_state, require_admin};
     let capability = require_admin(AdminTeam::PATH).await?;
@@ -174,7 +174,7 @@ pub async fn admin_team(team: i64, kept: Option<String>) -> Result<TeamData, App
 
 /// Adds a care team (`team` empty) or changes one. `accepting_messages` is a checkbox: sent
 /// only when ticked.
-#[server(endpoint = "admin_save_team")]
+#[server(endpoint = "admin_save_team", output = leptos::server_fn::codec::Postcard)]
 pub async fn admin_save_team(
     team: String,
     facility: String,
@@ -232,7 +232,7 @@ pub async fn admin_save_team(
     .await
 }
 
-#[server(endpoint = "admin_add_member")]
+#[server(endpoint = "admin_add_member", output = leptos::server_fn::codec::Postcard)]
 pub async fn admin_add_member(
     team: i64,
     member_email: String,
@@ -263,7 +263,7 @@ pub async fn admin_add_member(
     .await
 }
 
-#[server(endpoint = "admin_remove_member")]
+#[server(endpoint = "admin_remove_member", output = leptos::server_fn::codec::Postcard)]
 pub async fn admin_remove_member(team: i64, user: i64) -> Result<(), AppError> {
     use crate::server::access::{app_state, require_admin};
     let capability = require_admin(AdminRemoveMember::PATH).await?;
@@ -279,7 +279,7 @@ pub async fn admin_remove_member(team: i64, user: i64) -> Result<(), AppError> {
     ssr::answer(removed, &back, &back, AdminRemoveMember::PATH, &[]).await
 }
 
-#[server(endpoint = "admin_add_association")]
+#[server(endpoint = "admin_add_association", output = leptos::server_fn::codec::Postcard)]
 pub async fn admin_add_association(team: i64, veteran_email: String) -> Result<(), AppError> {
     use crate::server::access::{app_state, require_admin};
     let capability = require_admin(AdminAddAssociation::PATH).await?;
@@ -300,7 +300,7 @@ pub async fn admin_add_association(team: i64, veteran_email: String) -> Result<(
 }
 
 /// Blocks (`blocked` = "yes") or unblocks a Veteran's association with the team.
-#[server(endpoint = "admin_set_blocked")]
+#[server(endpoint = "admin_set_blocked", output = leptos::server_fn::codec::Postcard)]
 pub async fn admin_set_blocked(team: i64, veteran: i64, blocked: String) -> Result<(), AppError> {
     use crate::server::access::{app_state, require_admin};
     let capability = require_admin(AdminSetBlocked::PATH).await?;
@@ -355,7 +355,7 @@ pub async fn admin_preview_import(data: MultipartData) -> Result<(), AppError> {
 }
 
 /// Imports the previewed file: all of it or, while any line is rejected, nothing.
-#[server(endpoint = "admin_import")]
+#[server(endpoint = "admin_import", output = leptos::server_fn::codec::Postcard)]
 pub async fn admin_import(preview: String) -> Result<(), AppError> {
     use crate::server::access::{app_state, require_admin};
     let capability = require_admin(AdminImport::PATH).await?;
@@ -388,7 +388,7 @@ pub async fn admin_import(preview: String) -> Result<(), AppError> {
     }
 }
 
-#[server(endpoint = "admin_users")]
+#[server(endpoint = "admin_users", output = leptos::server_fn::codec::Postcard)]
 pub async fn admin_users(q: Option<String>, kept: Option<String>) -> Result<UsersData, AppError> {
     use crate::server::access::{app_state, require_admin};
     let capability = require_admin(AdminUsers::PATH).await?;
@@ -399,7 +399,7 @@ pub async fn admin_users(q: Option<String>, kept: Option<String>) -> Result<User
     })
 }
 
-#[server(endpoint = "admin_user")]
+#[server(endpoint = "admin_user", output = leptos::server_fn::codec::Postcard)]
 pub async fn admin_user(
     user: i64,
     done: Option<String>,
@@ -419,7 +419,7 @@ pub async fn admin_user(
     })
 }
 
-#[server(endpoint = "admin_invite")]
+#[server(endpoint = "admin_invite", output = leptos::server_fn::codec::Postcard)]
 pub async fn admin_invite(email: String, name: String, role: String) -> Result<(), AppError> {
     use crate::server::access::{app_state, require_admin};
     let capability = require_admin(AdminInvite::PATH).await?;
@@ -449,7 +449,7 @@ pub async fn admin_invite(email: String, name: String, role: String) -> Result<(
     }
 }
 
-#[server(endpoint = "admin_change_role")]
+#[server(endpoint = "admin_change_role", output = leptos::server_fn::codec::Postcard)]
 pub async fn admin_change_role(user: i64, role: String) -> Result<(), AppError> {
     use crate::server::access::{app_state, require_admin};
     let capability = require_admin(AdminChangeRole::PATH).await?;
@@ -462,7 +462,7 @@ pub async fn admin_change_role(user: i64, role: String) -> Result<(), AppError> 
 }
 
 /// Deactivates (`active` = "no") or reactivates an account.
-#[server(endpoint = "admin_set_active")]
+#[server(endpoint = "admin_set_active", output = leptos::server_fn::codec::Postcard)]
 pub async fn admin_set_active(user: i64, active: String) -> Result<(), AppError> {
     use crate::server::access::{app_state, require_admin};
     let capability = require_admin(AdminSetActive::PATH).await?;
@@ -481,7 +481,7 @@ pub async fn admin_set_active(user: i64, active: String) -> Result<(), AppError>
     ssr::answer(changed, &back, &back, AdminSetActive::PATH, &[]).await
 }
 
-#[server(endpoint = "admin_reset_password")]
+#[server(endpoint = "admin_reset_password", output = leptos::server_fn::codec::Postcard)]
 pub async fn admin_reset_password(user: i64) -> Result<(), AppError> {
     use crate::server::access::{app_state, require_admin};
     let capability = require_admin(AdminResetPassword::PATH).await?;
@@ -501,7 +501,7 @@ pub async fn admin_reset_password(user: i64) -> Result<(), AppError> {
 }
 
 /// "Reset MFA": turns the person's two-step verification off and signs them out everywhere.
-#[server(endpoint = "admin_reset_mfa")]
+#[server(endpoint = "admin_reset_mfa", output = leptos::server_fn::codec::Postcard)]
 pub async fn admin_reset_mfa(user: i64) -> Result<(), AppError> {
     use crate::server::access::{app_state, require_admin};
     let capability = require_admin(AdminResetMfa::PATH).await?;
@@ -513,7 +513,7 @@ pub async fn admin_reset_mfa(user: i64) -> Result<(), AppError> {
     ssr::answer(reset, &back, &back, AdminResetMfa::PATH, &[]).await
 }
 
-#[server(endpoint = "admin_grant_caregiver")]
+#[server(endpoint = "admin_grant_caregiver", output = leptos::server_fn::codec::Postcard)]
 pub async fn admin_grant_caregiver(user: i64, veteran_email: String) -> Result<(), AppError> {
     use crate::server::access::{app_state, require_admin};
     let capability = require_admin(AdminGrantCaregiver::PATH).await?;
@@ -539,7 +539,7 @@ pub async fn admin_grant_caregiver(user: i64, veteran_email: String) -> Result<(
 }
 
 /// Ends a caregiver grant; `user` is the person whose page the button was on.
-#[server(endpoint = "admin_revoke_caregiver")]
+#[server(endpoint = "admin_revoke_caregiver", output = leptos::server_fn::codec::Postcard)]
 pub async fn admin_revoke_caregiver(user: i64, grant: i64) -> Result<(), AppError> {
     use crate::server::access::{app_state, require_admin};
     let capability = require_admin(AdminRevokeCaregiver::PATH).await?;
@@ -554,7 +554,7 @@ pub async fn admin_revoke_caregiver(user: i64, grant: i64) -> Result<(), AppErro
 
 /// Who a set-password link is for, or `None` when it no longer works. Public (see the
 /// module documentation).
-#[server(endpoint = "password_link_check")]
+#[server(endpoint = "password_link_check", output = leptos::server_fn::codec::Postcard)]
 pub async fn password_link_check(token: String) -> Result<Option<PasswordLinkHolder>, AppError> {
     use crate::server::access::app_state;
     let state = app_state()?;
@@ -563,7 +563,7 @@ pub async fn password_link_check(token: String) -> Result<Option<PasswordLinkHol
 
 /// Sets a password through a one-time link, then on to sign in. Public (see the module
 /// documentation).
-#[server(endpoint = "set_password")]
+#[server(endpoint = "set_password", output = leptos::server_fn::codec::Postcard)]
 pub async fn set_password(
     token: String,
     password: String,

@@ -43,7 +43,7 @@ fn filter_of(
     }
 }
 
-#[server(endpoint = "admin_audit_log")]
+#[server(endpoint = "admin_audit_log", output = leptos::server_fn::codec::Postcard)]
 pub async fn admin_audit_log(
     person: Option<String>,
     patient: Option<String>,

@@ -36,7 +36,7 @@ fn AuditLog() -> impl IntoView {
             (get("outcome"), get("from"), get("to"), get("before")),
         )
     };
-    let page = Resource::new(
+    let page = crate::ui::page_data(
         asked,
         |((person, patient, action), (outcome, from, to, before))| {
             admin_audit_log(person, patient, action, outcome, from, to, before)

@@ -33,7 +33,7 @@ pub struct MailboxContext {
 }
 
 /// Answers about the person asking only: nothing here needs a capability.
-#[server(endpoint = "load_page_context")]
+#[server(endpoint = "load_page_context", output = leptos::server_fn::codec::Postcard)]
 pub async fn load_page_context() -> Result<PageContext, AppError> {
     use crate::server::access::{app_state, requester};
     let state = app_state()?;
@@ -102,4 +102,4 @@ async fn mailbox_context() -> Result<Option<MailboxContext>, AppError> {
 
 /// The page context, loaded by `Layout` on every navigation and read by its header
 /// alone; pages that need to know who is looking use `ui::viewer`, which does not wait.
-pub type PageContextResource = Resource<Result<PageContext, AppError>>;
+pub type PageContextResource = crate::ui::PageData<PageContext>;

@@ -16,7 +16,7 @@ pub fn Layout(children: Children) -> impl IntoView {
     // person acted for stay true as people move around without reloading.
     let location = leptos_router::hooks::use_location();
     let context: PageContextResource =
-        Resource::new(move || location.pathname.get(), |_| load_page_context());
+        crate::ui::page_data(move || location.pathname.get(), |_| load_page_context());
     provide_context(context);
     // Live updates, once someone is signed in (a browser-only effect).
     let signed_in = RwSignal::new(false);

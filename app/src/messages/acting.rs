@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 
 /// Switches the Veteran a caregiver acts for, then returns to their inbox.
-#[server(endpoint = "choose_veteran")]
+#[server(endpoint = "choose_veteran", output = leptos::server_fn::codec::Postcard)]
 pub async fn choose_veteran(veteran_id: i64) -> Result<(), AppError> {
     use crate::pages::veteran_home::ssr::veterans_for;
     use crate::server::access::{app_state, require_messaging};

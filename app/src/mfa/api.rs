@@ -33,7 +33,7 @@ fn query_pair(name: &str, value: &str) -> String {
 
 /// The asker's two-step verification: on or off, required or not, and the key while a
 /// set-up is in progress.
-#[server(endpoint = "my_two_step")]
+#[server(endpoint = "my_two_step", output = leptos::server_fn::codec::Postcard)]
 pub async fn my_two_step() -> Result<TwoStepStatus, AppError> {
     use crate::server::access::{app_state, signed_in};
     let user = signed_in()?;
@@ -42,7 +42,7 @@ pub async fn my_two_step() -> Result<TwoStepStatus, AppError> {
 }
 
 /// "Set up": a new secret for the asker, then back to the page that shows it.
-#[server(endpoint = "two_step_start")]
+#[server(endpoint = "two_step_start", output = leptos::server_fn::codec::Postcard)]
 pub async fn two_step_start(from: Option<String>, next: Option<String>) -> Result<(), AppError> {
     use crate::server::access::{app_state, signed_in};
     let back = back_to(from.as_deref(), next.as_deref());
@@ -67,7 +67,7 @@ pub async fn two_step_start(from: Option<String>, next: Option<String>) -> Resul
 
 /// "Turn on": the code from the app confirms the set-up. From the required set-up page the
 /// person then goes where they were going.
-#[server(endpoint = "two_step_confirm")]
+#[server(endpoint = "two_step_confirm", output = leptos::server_fn::codec::Postcard)]
 pub async fn two_step_confirm(
     code: String,
     from: Option<String>,
@@ -106,7 +106,7 @@ pub async fn two_step_confirm(
 
 /// "Turn off", with a current code: Veterans and caregivers only while the server requires
 /// it of the other roles.
-#[server(endpoint = "two_step_turn_off")]
+#[server(endpoint = "two_step_turn_off", output = leptos::server_fn::codec::Postcard)]
 pub async fn two_step_turn_off(code: String) -> Result<(), AppError> {
     use crate::server::access::{app_state, requester, signed_in};
     let back = "/settings#two-step";
@@ -142,7 +142,7 @@ pub async fn two_step_turn_off(code: String) -> Result<(), AppError> {
 
 /// Whether this browser has a sign-in waiting for its code (public: it says nothing about
 /// any account, only about this session).
-#[server(endpoint = "sign_in_code_expected")]
+#[server(endpoint = "sign_in_code_expected", output = leptos::server_fn::codec::Postcard)]
 pub async fn sign_in_code_expected() -> Result<bool, AppError> {
     use crate::account::ssr::{PendingSignIn, PENDING_SIGN_IN_KEY};
     let session: tower_sessions::Session =
@@ -153,7 +153,7 @@ pub async fn sign_in_code_expected() -> Result<bool, AppError> {
 
 /// The code step of signing in: completes the sign-in the password started, with a new
 /// session id, then on to `next` or the role's home.
-#[server(endpoint = "sign_in_code")]
+#[server(endpoint = "sign_in_code", output = leptos::server_fn::codec::Postcard)]
 pub async fn sign_in_code(code: String) -> Result<(), AppError> {
     use crate::account::ssr::{attempt_code, sign_in_again, PendingSignIn, PENDING_SIGN_IN_KEY};
     use crate::auth::safe_next;

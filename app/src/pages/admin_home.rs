@@ -17,7 +17,7 @@ pub struct SystemCounts {
     pub active_users: i64,
 }
 
-#[server(endpoint = "admin_overview")]
+#[server(endpoint = "admin_overview", output = leptos::server_fn::codec::Postcard)]
 pub async fn admin_overview() -> Result<SystemCounts, AppError> {
     use crate::server::access::{app_state, require_admin};
     let capability = require_admin(AdminOverview::PATH).await?;
@@ -67,7 +67,7 @@ pub fn AdminHome() -> impl IntoView {
 /// Inside the gate, so nobody else's visit calls the server function.
 #[component]
 fn Counts() -> impl IntoView {
-    let counts = Resource::new(|| (), |_| admin_overview());
+    let counts = crate::ui::page_data(|| (), |_| admin_overview());
     crate::ui::loaded(counts, "Loading…", |counts| {
         view! {
             <table class="usa-table">

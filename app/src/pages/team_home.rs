@@ -14,7 +14,7 @@ pub struct MyTeam {
     pub lead: bool,
 }
 
-#[server(endpoint = "my_teams")]
+#[server(endpoint = "my_teams", output = leptos::server_fn::codec::Postcard)]
 pub async fn my_teams() -> Result<Vec<MyTeam>, AppError> {
     use crate::server::access::{app_state, require_team};
     let capability = require_team(MyTeams::PATH).await?;

@@ -23,7 +23,7 @@ pub struct VeteranTeams {
     pub teams: Vec<CareTeamSummary>,
 }
 
-#[server(endpoint = "messaging_overview")]
+#[server(endpoint = "messaging_overview", output = leptos::server_fn::codec::Postcard)]
 pub async fn messaging_overview() -> Result<Vec<VeteranTeams>, AppError> {
     use crate::server::access::{app_state, require_messaging};
     let capability = require_messaging(MessagingOverview::PATH).await?;

@@ -27,7 +27,7 @@ pub struct ReportPage {
 
 /// The report on `report_on` (`team:<id>` or `facility:<id>`) from `from` to `to`, both
 /// days included, in the facility's zone.
-#[server(endpoint = "admin_report")]
+#[server(endpoint = "admin_report", output = leptos::server_fn::codec::Postcard)]
 pub async fn admin_report(
     report_on: Option<String>,
     from: Option<String>,

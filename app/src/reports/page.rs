@@ -32,7 +32,7 @@ fn Reports() -> impl IntoView {
         let q = query.read();
         (q.get("report_on"), q.get("from"), q.get("to"))
     };
-    let page = Resource::new(asked, |(report_on, from, to)| {
+    let page = crate::ui::page_data(asked, |(report_on, from, to)| {
         admin_report(report_on, from, to)
     });
     view! {

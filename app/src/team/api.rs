@@ -48,7 +48,7 @@ pub struct TeamInboxData {
 
 /// The team inbox: `filter` (`open`, `unassigned`, `mine`, `overdue`, `completed`),
 /// optionally one team, one category, keywords, and where the page starts.
-#[server(endpoint = "team_inbox")]
+#[server(endpoint = "team_inbox", output = leptos::server_fn::codec::Postcard)]
 pub async fn team_inbox(
     filter: Option<String>,
     team: Option<String>,
@@ -116,7 +116,7 @@ pub struct TeamThreadData {
 
 /// Opens a thread of one of the person's teams: marks the Veteran's messages opened and
 /// audits the read (`team::ssr::open_thread`), from the client's address.
-#[server(endpoint = "load_team_thread")]
+#[server(endpoint = "load_team_thread", output = leptos::server_fn::codec::Postcard)]
 pub async fn load_team_thread(thread_id: i64) -> Result<TeamThreadData, AppError> {
     use crate::server::access::{app_state, require_team};
     use crate::server::clock::{date, date_time};
@@ -184,7 +184,7 @@ pub struct ThreadTools {
     pub reply_files: Vec<crate::attachments::Attachment>,
 }
 
-#[server(endpoint = "team_thread_tools")]
+#[server(endpoint = "team_thread_tools", output = leptos::server_fn::codec::Postcard)]
 pub async fn team_thread_tools(
     thread_id: i64,
     template: Option<i64>,
@@ -239,7 +239,7 @@ pub async fn team_thread_tools(
 
 /// The person's reply draft in the thread, made when there is none: attaching the first
 /// file to a reply makes it, and the upload route puts the files on it. Answers its id.
-#[server(endpoint = "team_reply_draft_for_files")]
+#[server(endpoint = "team_reply_draft_for_files", output = leptos::server_fn::codec::Postcard)]
 pub async fn team_reply_draft_for_files(thread_id: i64) -> Result<i64, AppError> {
     use crate::server::access::{app_state, require_team};
     let capability = require_team(TeamReplyDraftForFiles::PATH).await?;
@@ -248,7 +248,7 @@ pub async fn team_reply_draft_for_files(thread_id: i64) -> Result<i64, AppError>
 }
 
 /// "Assign to me". Goes back to `back` (the list or the thread it was pressed on).
-#[server(endpoint = "team_assign_to_me")]
+#[server(endpoint = "team_assign_to_me", output = leptos::server_fn::codec::Postcard)]
 pub async fn team_assign_to_me(thread_id: i64, back: String) -> Result<(), AppError> {
     use crate::server::access::{app_state, require_team};
     let capability = require_team(TeamAssignToMe::PATH).await?;
@@ -271,7 +271,7 @@ pub async fn team_assign_to_me(thread_id: i64, back: String) -> Result<(), AppEr
 }
 
 /// Assigns the thread to a member of its team. `seen` is who had it on the page.
-#[server(endpoint = "team_assign_member")]
+#[server(endpoint = "team_assign_member", output = leptos::server_fn::codec::Postcard)]
 pub async fn team_assign_member(
     thread_id: i64,
     member: String,
@@ -319,7 +319,7 @@ pub async fn team_assign_member(
 }
 
 /// "Unassign", when `seen` still has the thread.
-#[server(endpoint = "team_unassign")]
+#[server(endpoint = "team_unassign", output = leptos::server_fn::codec::Postcard)]
 pub async fn team_unassign(thread_id: i64, seen: String) -> Result<(), AppError> {
     use crate::server::access::{app_state, require_team};
     let capability = require_team(TeamUnassign::PATH).await?;
@@ -347,7 +347,7 @@ pub async fn team_unassign(thread_id: i64, seen: String) -> Result<(), AppError>
 
 /// Moves the thread to another care team, with the reason. The thread may leave the
 /// person's teams: it goes back to the team inbox.
-#[server(endpoint = "team_reassign")]
+#[server(endpoint = "team_reassign", output = leptos::server_fn::codec::Postcard)]
 pub async fn team_reassign(thread_id: i64, team: String, reason: String) -> Result<(), AppError> {
     use crate::server::access::{app_state, require_team};
     let capability = require_team(TeamReassign::PATH).await?;
@@ -399,7 +399,7 @@ pub async fn team_reassign(thread_id: i64, team: String, reason: String) -> Resu
 /// reply draft in the thread. The page's form posts `team_send_reply_with_files`
 /// (multipart, so files go without the wasm too); this is the same reply for a post that
 /// carries no files.
-#[server(endpoint = "team_send_reply")]
+#[server(endpoint = "team_send_reply", output = leptos::server_fn::codec::Postcard)]
 pub async fn team_send_reply(
     thread_id: i64,
     body: String,
@@ -428,7 +428,7 @@ pub async fn team_send_reply(
 }
 
 /// "Add internal note": for the team only.
-#[server(endpoint = "team_add_note")]
+#[server(endpoint = "team_add_note", output = leptos::server_fn::codec::Postcard)]
 pub async fn team_add_note(thread_id: i64, note: String, note_key: String) -> Result<(), AppError> {
     use crate::server::access::{app_state, require_team};
     let capability = require_team(TeamAddNote::PATH).await?;
@@ -467,7 +467,7 @@ pub async fn team_add_note(thread_id: i64, note: String, note_key: String) -> Re
 }
 
 /// "Mark complete".
-#[server(endpoint = "team_mark_complete")]
+#[server(endpoint = "team_mark_complete", output = leptos::server_fn::codec::Postcard)]
 pub async fn team_mark_complete(thread_id: i64) -> Result<(), AppError> {
     use crate::server::access::{app_state, require_team};
     let capability = require_team(TeamMarkComplete::PATH).await?;
@@ -489,7 +489,7 @@ pub struct CoverageData {
     pub colleagues: Vec<super::types::Person>,
 }
 
-#[server(endpoint = "team_coverage")]
+#[server(endpoint = "team_coverage", output = leptos::server_fn::codec::Postcard)]
 pub async fn team_coverage() -> Result<CoverageData, AppError> {
     use crate::server::access::{app_state, require_team};
     let capability = require_team(TeamCoverage::PATH).await?;
@@ -519,7 +519,7 @@ pub async fn team_coverage() -> Result<CoverageData, AppError> {
 }
 
 /// "I'm away until [date], covered by [member]": away until the start of that day.
-#[server(endpoint = "team_set_coverage")]
+#[server(endpoint = "team_set_coverage", output = leptos::server_fn::codec::Postcard)]
 pub async fn team_set_coverage(away_until: String, covered_by: String) -> Result<(), AppError> {
     use crate::messages::pages::thread_list::dates::{parse_iso_date, start_of_day_ms};
     use crate::server::access::{app_state, require_team};
@@ -549,7 +549,7 @@ pub async fn team_set_coverage(away_until: String, covered_by: String) -> Result
 }
 
 /// "I'm back".
-#[server(endpoint = "team_clear_coverage")]
+#[server(endpoint = "team_clear_coverage", output = leptos::server_fn::codec::Postcard)]
 pub async fn team_clear_coverage() -> Result<(), AppError> {
     use crate::server::access::{app_state, require_team};
     let capability = require_team(TeamClearCoverage::PATH).await?;
@@ -568,7 +568,7 @@ pub struct TemplateAdmin {
     pub kept_body: String,
 }
 
-#[server(endpoint = "team_template_admin")]
+#[server(endpoint = "team_template_admin", output = leptos::server_fn::codec::Postcard)]
 pub async fn team_template_admin(kept: Option<String>) -> Result<TemplateAdmin, AppError> {
     use crate::server::access::{app_state, require_team};
     let capability = require_team(TeamTemplateAdmin::PATH).await?;
@@ -593,7 +593,7 @@ pub async fn team_template_admin(kept: Option<String>) -> Result<TemplateAdmin, 
 }
 
 /// Adds a template (`template` empty) or changes one.
-#[server(endpoint = "team_save_template")]
+#[server(endpoint = "team_save_template", output = leptos::server_fn::codec::Postcard)]
 pub async fn team_save_template(
     team: String,
     template: String,
@@ -641,7 +641,7 @@ pub async fn team_save_template(
 }
 
 /// Deletes a template (after the page's "Delete this template?" step).
-#[server(endpoint = "team_delete_template")]
+#[server(endpoint = "team_delete_template", output = leptos::server_fn::codec::Postcard)]
 pub async fn team_delete_template(template: i64) -> Result<(), AppError> {
     use crate::server::access::{app_state, require_team};
     let capability = require_team(TeamDeleteTemplate::PATH).await?;

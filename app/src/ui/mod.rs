@@ -10,7 +10,7 @@ pub mod kept;
 pub mod page;
 
 pub use errors::{focus_soon, posted_error, ErrorSummary, FieldError, LoadError};
-pub use page::{loaded, loaded_live, viewer, Forbidden, Gate, NotFound, PageData};
+pub use page::{loaded, loaded_live, page_data, viewer, Forbidden, Gate, NotFound, PageData};
 
 /// Percent-encodes a query value (letters, digits and `-_.~` stay as they are; a space
 /// becomes `+`, as forms send it).

@@ -20,12 +20,32 @@
 use crate::auth::{Area, SignedInUser};
 use crate::error::AppError;
 use crate::ui::errors::LoadError;
+use codee::binary::PostcardCodec;
 use leptos::prelude::*;
 use leptos_meta::Title;
+use serde::{de::DeserializeOwned, Serialize};
 use std::sync::Arc;
 
-/// A page's data, or why it could not be loaded.
-pub type PageData<T> = Resource<Result<T, AppError>>;
+/// A page's data, or why it could not be loaded. It reaches the browser inside the page as
+/// postcard (the codec the server functions answer in too): its decoder in the wasm is a
+/// fraction of a JSON one's.
+pub type PageData<T> = Resource<Result<T, AppError>, PostcardCodec>;
+
+/// Makes a page's data: `fetch` runs with what `source` gives, again whenever that changes.
+/// On the server it runs once per request; in the browser the first value comes with the
+/// page and `fetch` runs only for later changes.
+#[track_caller]
+pub fn page_data<T, S, Fut>(
+    source: impl Fn() -> S + Send + Sync + 'static,
+    fetch: impl Fn(S) -> Fut + Send + Sync + 'static,
+) -> PageData<T>
+where
+    T: Serialize + DeserializeOwned + Send + Sync + 'static,
+    S: PartialEq + Clone + Send + Sync + 'static,
+    Fut: std::future::Future<Output = Result<T, AppError>> + Send + 'static,
+{
+    Resource::new_with_options(source, fetch, false)
+}
 
 /// Who is looking at this page, known without waiting: the request's signed-in person on
 /// the server; in the browser, the person the page context (sent with the page) names.

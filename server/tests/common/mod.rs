@@ -62,9 +62,22 @@ pub struct Answer {
     pub status: StatusCode,
     pub headers: HeaderMap,
     pub body: String,
+    pub bytes: Vec<u8>,
 }
 
 impl Answer {
+    /// A server function's answer, decoded as the browser decodes it (postcard).
+    pub fn answered<T: serde::de::DeserializeOwned>(&self) -> T {
+        use leptos::server_fn::{codec::PostcardEncoding, Decodes};
+        PostcardEncoding::decode(self.bytes.clone().into()).unwrap()
+    }
+
+    /// A server function's error, decoded as the browser decodes it.
+    pub fn refusal(&self) -> app::error::AppError {
+        use leptos::server_fn::error::FromServerFnError;
+        app::error::AppError::de(self.bytes.clone().into())
+    }
+
     pub fn location(&self) -> &str {
         self.headers
             .get(header::LOCATION)
@@ -102,6 +115,7 @@ impl TestApp {
             status,
             headers,
             body: String::from_utf8_lossy(&bytes).to_string(),
+            bytes: bytes.to_vec(),
         }
     }
 

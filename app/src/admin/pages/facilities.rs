@@ -25,7 +25,7 @@ pub fn FacilitiesPage() -> impl IntoView {
 #[component]
 fn Facilities() -> impl IntoView {
     let query = use_query_map();
-    let data = Resource::new(move || query.read().get("kept"), admin_facilities);
+    let data = crate::ui::page_data(move || query.read().get("kept"), admin_facilities);
     let editing = move || query.read().get("edit").and_then(|v| v.parse::<i64>().ok());
     let error = posted_error(&[AdminSaveFacility::PATH]);
     let errors = StoredValue::new(error.clone());

@@ -19,7 +19,7 @@ use leptos_router::hooks::use_query_map;
 pub fn SetPasswordPage() -> impl IntoView {
     let query = use_query_map();
     let token = move || query.read().get("token").unwrap_or_default();
-    let holder = Resource::new(token, password_link_check);
+    let holder = crate::ui::page_data(token, password_link_check);
     let error = posted_error(&[SetPassword::PATH]);
     let errors = StoredValue::new(error);
     view! {

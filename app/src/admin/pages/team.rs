@@ -39,7 +39,7 @@ fn Team() -> impl IntoView {
             query.read().get("kept"),
         )
     };
-    let data = Resource::new(key, |(team, kept)| async move {
+    let data = crate::ui::page_data(key, |(team, kept)| async move {
         match team {
             Some(team) => admin_team(team, kept).await,
             None => Err(AppError::NotFound),

@@ -43,7 +43,7 @@ fn Teams() -> impl IntoView {
             q.get("kept"),
         )
     };
-    let data = Resource::new(key, |(facility, name, accepting, preview, kept)| {
+    let data = crate::ui::page_data(key, |(facility, name, accepting, preview, kept)| {
         admin_teams(facility, name, accepting, preview, kept)
     });
     let save_error = posted_error(&[AdminSaveTeam::PATH]);

@@ -40,7 +40,7 @@ fn User() -> impl IntoView {
             query.read().get("kept"),
         )
     };
-    let data = Resource::new(key, |(user, done, kept)| async move {
+    let data = crate::ui::page_data(key, |(user, done, kept)| async move {
         match user {
             Some(user) => admin_user(user, done, kept).await,
             None => Err(AppError::NotFound),

@@ -36,7 +36,7 @@ pub fn UsersPage() -> impl IntoView {
 fn Users() -> impl IntoView {
     let query = use_query_map();
     let key = move || (query.read().get("q"), query.read().get("kept"));
-    let data = Resource::new(key, |(q, kept)| admin_users(q, kept));
+    let data = crate::ui::page_data(key, |(q, kept)| admin_users(q, kept));
     let error = posted_error(&[AdminInvite::PATH]);
     let errors = StoredValue::new(error.clone());
     let words = move || query.read().get("q").unwrap_or_default();

@@ -54,7 +54,7 @@ pub struct DraftsData {
 }
 
 /// One page of the asker's drafts for the Veteran they act for.
-#[server(endpoint = "list_my_drafts")]
+#[server(endpoint = "list_my_drafts", output = leptos::server_fn::codec::Postcard)]
 pub async fn list_my_drafts(after: Option<String>) -> Result<DraftsData, AppError> {
     use crate::messages::{PageCursor, Sort};
     use crate::server::clock::{date_time, DEFAULT_TIME_ZONE};
@@ -84,7 +84,7 @@ pub async fn list_my_drafts(after: Option<String>) -> Result<DraftsData, AppErro
 }
 
 /// Deletes one of the asker's drafts for good, then shows the list again.
-#[server(endpoint = "delete_my_draft")]
+#[server(endpoint = "delete_my_draft", output = leptos::server_fn::codec::Postcard)]
 pub async fn delete_my_draft(draft_id: i64) -> Result<(), AppError> {
     let asking = crate::messages::acting::ssr::asking(DeleteMyDraft::PATH).await?;
     let attachment_ids = crate::messages::ssr::delete_draft(
@@ -124,7 +124,7 @@ fn Drafts() -> impl IntoView {
             .and_then(|id| id.parse::<i64>().ok())
     };
     // `deleted` is part of the key so the list is loaded again after a delete.
-    let drafts = Resource::new(
+    let drafts = crate::ui::page_data(
         move || (after(), deleted()),
         |(after, _)| list_my_drafts(after),
     );

@@ -26,7 +26,7 @@ pub struct FolderPageData {
 
 /// One page of a folder. `folder` is `inbox`, `sent`, `trash` or a custom folder's id;
 /// `after`/`before` are paging tokens from the page's links.
-#[server(endpoint = "folder_listing")]
+#[server(endpoint = "folder_listing", output = leptos::server_fn::codec::Postcard)]
 pub async fn folder_listing(
     folder: String,
     after: Option<String>,
@@ -91,7 +91,7 @@ fn FolderContent() -> impl IntoView {
     };
     // Live: a new message or a change by the care team reloads the list by itself.
     let live = crate::live::use_live_tick();
-    let page = Resource::new(
+    let page = crate::ui::page_data(
         move || {
             let query = query.read();
             (

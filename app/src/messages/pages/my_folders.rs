@@ -16,7 +16,7 @@ use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 
 /// The asker's own folders, by name, with their counts for the Veteran acted for.
-#[server(endpoint = "my_folders")]
+#[server(endpoint = "my_folders", output = leptos::server_fn::codec::Postcard)]
 pub async fn my_folders() -> Result<Vec<FolderSummary>, AppError> {
     let asking = crate::messages::acting::ssr::asking(MyFolders::PATH).await?;
     let folders =
@@ -28,7 +28,7 @@ pub async fn my_folders() -> Result<Vec<FolderSummary>, AppError> {
         .collect())
 }
 
-#[server(endpoint = "create_folder")]
+#[server(endpoint = "create_folder", output = leptos::server_fn::codec::Postcard)]
 pub async fn create_folder(name: String) -> Result<(), AppError> {
     let asking = crate::messages::acting::ssr::asking(CreateFolder::PATH).await?;
     crate::messages::ssr::create_folder(&asking.state.db, &asking.capability, &name).await?;
@@ -37,7 +37,7 @@ pub async fn create_folder(name: String) -> Result<(), AppError> {
 
 /// Renames a folder. A refused name is reported on `rename-<id>`, the field of that
 /// folder, so the page can put the message next to the right box even without the wasm.
-#[server(endpoint = "rename_folder")]
+#[server(endpoint = "rename_folder", output = leptos::server_fn::codec::Postcard)]
 pub async fn rename_folder(folder_id: i64, name: String) -> Result<(), AppError> {
     let asking = crate::messages::acting::ssr::asking(RenameFolder::PATH).await?;
     crate::messages::ssr::rename_folder(&asking.state.db, &asking.capability, folder_id, &name)
@@ -50,7 +50,7 @@ pub async fn rename_folder(folder_id: i64, name: String) -> Result<(), AppError>
 
 /// Deletes an empty folder. A folder that still holds conversations is refused on
 /// `delete-<id>` (its Delete button) with what to do first.
-#[server(endpoint = "delete_folder")]
+#[server(endpoint = "delete_folder", output = leptos::server_fn::codec::Postcard)]
 pub async fn delete_folder(folder_id: i64) -> Result<(), AppError> {
     let asking = crate::messages::acting::ssr::asking(DeleteFolder::PATH).await?;
     crate::messages::ssr::delete_folder(&asking.state.db, &asking.capability, folder_id)
@@ -149,7 +149,7 @@ fn FolderManager() -> impl IntoView {
     });
     let field_error =
         move |name: String| Signal::derive(move || error.get().and_then(|e| e.field(&name)));
-    let folders = Resource::new(move || changes.get(), |_| my_folders());
+    let folders = crate::ui::page_data(move || changes.get(), |_| my_folders());
 
     view! {
         <ErrorSummary error />

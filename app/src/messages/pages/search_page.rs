@@ -60,7 +60,7 @@ pub struct SearchResults {
     pub found: Result<Option<Listing>, AppError>,
 }
 
-#[server(endpoint = "search_messages")]
+#[server(endpoint = "search_messages", output = leptos::server_fn::codec::Postcard)]
 pub async fn search_messages(
     params: SearchParams,
     after: Option<String>,
@@ -348,7 +348,7 @@ fn params_from_query() -> Memo<SearchParams> {
 fn SearchContent() -> impl IntoView {
     let params = params_from_query();
     let query = use_query_map();
-    let results = Resource::new(
+    let results = crate::ui::page_data(
         move || {
             let query = query.read();
             (params.get(), query.get("after"), query.get("before"))

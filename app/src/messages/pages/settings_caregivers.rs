@@ -18,7 +18,7 @@ pub struct CaregiverGrant {
     pub since: String,
 }
 
-#[server(endpoint = "list_caregivers")]
+#[server(endpoint = "list_caregivers", output = leptos::server_fn::codec::Postcard)]
 pub async fn list_caregivers() -> Result<Vec<CaregiverGrant>, AppError> {
     use crate::server::access::{app_state, require_messaging};
     let capability = require_messaging(ListCaregivers::PATH).await?;
@@ -26,7 +26,7 @@ pub async fn list_caregivers() -> Result<Vec<CaregiverGrant>, AppError> {
     ssr::grants_of(&state.db, &capability).await
 }
 
-#[server(endpoint = "revoke_caregiver")]
+#[server(endpoint = "revoke_caregiver", output = leptos::server_fn::codec::Postcard)]
 pub async fn revoke_caregiver(grant_id: i64) -> Result<(), AppError> {
     use crate::server::access::{app_state, requester, require_messaging};
     let capability = require_messaging(RevokeCaregiver::PATH).await?;
@@ -119,7 +119,7 @@ pub mod ssr {
 #[component]
 pub fn CaregiverAccess() -> impl IntoView {
     let revoke = ServerAction::<RevokeCaregiver>::new();
-    let grants = Resource::new(move || revoke.version().get(), |_| list_caregivers());
+    let grants = crate::ui::page_data(move || revoke.version().get(), |_| list_caregivers());
     view! {
         <section aria-labelledby="caregivers-heading">
             <h2 id="caregivers-heading">"Who can see my messages"</h2>

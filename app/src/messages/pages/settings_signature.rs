@@ -14,7 +14,7 @@ use leptos_router::hooks::use_query_map;
 
 /// The asker's signature (empty when never set), or `None` for an administrator, who sends
 /// no messages and so has none.
-#[server(endpoint = "my_signature")]
+#[server(endpoint = "my_signature", output = leptos::server_fn::codec::Postcard)]
 pub async fn my_signature() -> Result<Option<Signature>, AppError> {
     use crate::server::access::signed_in;
     if signed_in()?.role == Role::Administrator {
@@ -24,7 +24,7 @@ pub async fn my_signature() -> Result<Option<Signature>, AppError> {
 }
 
 /// Sets the asker's signature; both lines empty removes it from future messages.
-#[server(endpoint = "save_signature")]
+#[server(endpoint = "save_signature", output = leptos::server_fn::codec::Postcard)]
 pub async fn save_signature(
     signature_name: String,
     signature_title: String,
@@ -77,7 +77,7 @@ mod ssr {
 /// resource, made here inside the page's gate, so a signed-out visitor never calls it.
 #[component]
 pub fn SignatureSettings() -> impl IntoView {
-    let current = Resource::new(|| (), |_| my_signature());
+    let current = crate::ui::page_data(|| (), |_| my_signature());
     let clinician = crate::ui::viewer().map(|user| user.role) == Some(Role::Clinician);
     view! {
         <Suspense fallback=|| view! { <p>"Loading your signature…"</p> }>

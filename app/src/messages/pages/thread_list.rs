@@ -116,7 +116,7 @@ pub fn with_query(path: &str, query: &str, extra: &[(&str, &str)]) -> String {
 
 /// Moves a thread (for the person asking alone) to Inbox or one of their folders, then
 /// returns to `back` with a note of what happened.
-#[server(endpoint = "move_thread_to_folder")]
+#[server(endpoint = "move_thread_to_folder", output = leptos::server_fn::codec::Postcard)]
 pub async fn move_thread_to_folder(
     thread_id: i64,
     to: String,
@@ -143,7 +143,7 @@ pub async fn move_thread_to_folder(
 
 /// Delete: moves a thread to the asker's Trash (nothing is erased: messages are medical
 /// records, DESIGN.md §2).
-#[server(endpoint = "trash_thread_from_list")]
+#[server(endpoint = "trash_thread_from_list", output = leptos::server_fn::codec::Postcard)]
 pub async fn trash_thread_from_list(thread_id: i64, back: String) -> Result<(), AppError> {
     let asking = crate::messages::acting::ssr::asking(TrashThreadFromList::PATH).await?;
     crate::messages::ssr::trash_thread(
@@ -158,7 +158,7 @@ pub async fn trash_thread_from_list(thread_id: i64, back: String) -> Result<(), 
 }
 
 /// Takes a thread out of Trash, back to Inbox or Sent.
-#[server(endpoint = "restore_thread_from_trash")]
+#[server(endpoint = "restore_thread_from_trash", output = leptos::server_fn::codec::Postcard)]
 pub async fn restore_thread_from_trash(thread_id: i64, back: String) -> Result<(), AppError> {
     let asking = crate::messages::acting::ssr::asking(RestoreThreadFromTrash::PATH).await?;
     let folder = crate::messages::ssr::restore_thread(

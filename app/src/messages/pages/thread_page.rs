@@ -31,7 +31,7 @@ pub struct ThreadPageData {
 }
 
 /// Opens a thread for the Veteran's side (marks it read; audited by the data layer).
-#[server(endpoint = "load_thread")]
+#[server(endpoint = "load_thread", output = leptos::server_fn::codec::Postcard)]
 pub async fn load_thread(thread_id: i64) -> Result<ThreadPageData, AppError> {
     use crate::messages::acting::ssr::asking;
     use crate::server::clock::{date_time, DEFAULT_TIME_ZONE};
@@ -68,7 +68,7 @@ pub async fn load_thread(thread_id: i64) -> Result<ThreadPageData, AppError> {
 
 /// Saves the reply box as the thread's reply draft and answers its id. Attaching a file
 /// to a reply makes the draft: the files are kept with it and go with the reply.
-#[server(endpoint = "save_reply_draft")]
+#[server(endpoint = "save_reply_draft", output = leptos::server_fn::codec::Postcard)]
 pub async fn save_reply_draft(thread_id: i64, body: String) -> Result<i64, AppError> {
     let asking = crate::messages::acting::ssr::asking(SaveReplyDraft::PATH).await?;
     let input = crate::messages::DraftInput {
@@ -91,7 +91,7 @@ pub async fn save_reply_draft(thread_id: i64, body: String) -> Result<i64, AppEr
 
 /// Sends a reply. Crisis words without `crisis_confirmed` answer with the crisis check
 /// first (on the `crisis` field); the next Send carries the confirmation.
-#[server(endpoint = "send_reply")]
+#[server(endpoint = "send_reply", output = leptos::server_fn::codec::Postcard)]
 pub async fn send_reply(
     thread_id: i64,
     body: String,
@@ -145,7 +145,7 @@ fn Thread() -> impl IntoView {
     let thread_id = thread_id_param();
     let reply = ServerAction::<SendReply>::new();
     // Loaded again after each reply, which also brings a fresh reply key.
-    let data = Resource::new(
+    let data = crate::ui::page_data(
         move || (thread_id(), reply.version().get()),
         |(id, _)| async move {
             match id {
@@ -343,7 +343,7 @@ pub fn PrintThreadPage() -> impl IntoView {
 #[component]
 fn PrintThread() -> impl IntoView {
     let thread_id = thread_id_param();
-    let data = Resource::new(thread_id, |id| async move {
+    let data = crate::ui::page_data(thread_id, |id| async move {
         match id {
             Some(id) => load_thread(id).await,
             None => Err(AppError::NotFound),

@@ -12,7 +12,7 @@ use leptos_meta::Title;
 
 #[component]
 pub fn SignInCodePage() -> impl IntoView {
-    let expected = Resource::new(|| (), |_| sign_in_code_expected());
+    let expected = crate::ui::page_data(|| (), |_| sign_in_code_expected());
     let error = StoredValue::new(posted_error(&[SignInCode::PATH]));
     view! {
         <Title text="Enter your authentication code" />

@@ -102,7 +102,7 @@ pub fn SetUpPage() -> impl IntoView {
 
 #[component]
 fn SetUp() -> impl IntoView {
-    let status = Resource::new(|| (), |_| my_two_step());
+    let status = crate::ui::page_data(|| (), |_| my_two_step());
     let next = use_query_map()
         .read_untracked()
         .get("next")

@@ -14,7 +14,7 @@ use leptos_router::hooks::use_query_map;
 
 #[component]
 pub fn TwoStepSettings() -> impl IntoView {
-    let status = Resource::new(|| (), |_| my_two_step());
+    let status = crate::ui::page_data(|| (), |_| my_two_step());
     let error = StoredValue::new(posted_error(&[
         TwoStepStart::PATH,
         TwoStepConfirm::PATH,

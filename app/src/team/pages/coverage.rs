@@ -17,7 +17,7 @@ pub fn CoverageSettings() -> impl IntoView {
     if crate::ui::viewer().map(|user| user.role) != Some(Role::Clinician) {
         return ().into_any();
     }
-    let data = Resource::new(|| (), |_| team_coverage());
+    let data = crate::ui::page_data(|| (), |_| team_coverage());
     let error = posted_error(&[TeamSetCoverage::PATH, TeamClearCoverage::PATH]);
     let errors = StoredValue::new(error);
     view! {

@@ -7,7 +7,6 @@
 use super::keys::TeamKeys;
 use super::{list_query, list_query_string, DoneNotice, ListQuery};
 use crate::auth::Area;
-use crate::error::AppError;
 use crate::messages::Category;
 use crate::team::api::{team_inbox, InboxItem, TeamAssignToMe, TeamInboxData};
 use crate::team::types::InboxFilter;
@@ -33,9 +32,9 @@ pub fn TeamInboxPage() -> impl IntoView {
 /// The inbox resource for the list part of the address, reloaded by live events.
 pub(crate) fn inbox_resource(
     query: impl Fn() -> ListQuery + Copy + Send + Sync + 'static,
-) -> Resource<Result<TeamInboxData, AppError>> {
+) -> crate::ui::PageData<TeamInboxData> {
     let tick = crate::live::use_live_tick();
-    Resource::new(
+    crate::ui::page_data(
         move || (query(), tick.get()),
         |((filter, team, category, q, after), _)| team_inbox(filter, team, category, q, after),
     )

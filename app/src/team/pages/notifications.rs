@@ -21,7 +21,7 @@ pub struct NotificationItem {
     pub when: String,
 }
 
-#[server(endpoint = "team_notifications")]
+#[server(endpoint = "team_notifications", output = leptos::server_fn::codec::Postcard)]
 pub async fn team_notifications() -> Result<Vec<NotificationItem>, AppError> {
     use crate::server::access::{app_state, require_team};
     use crate::server::clock::date_time;
@@ -41,7 +41,7 @@ pub async fn team_notifications() -> Result<Vec<NotificationItem>, AppError> {
         .collect())
 }
 
-#[server(endpoint = "team_mark_notification_read")]
+#[server(endpoint = "team_mark_notification_read", output = leptos::server_fn::codec::Postcard)]
 pub async fn team_mark_notification_read(notification: i64) -> Result<(), AppError> {
     use crate::server::access::{app_state, require_team};
     let capability = require_team(TeamMarkNotificationRead::PATH).await?;
@@ -64,7 +64,7 @@ pub fn NotificationsPage() -> impl IntoView {
 #[component]
 fn Notifications() -> impl IntoView {
     let live = crate::live::use_live_tick();
-    let data = Resource::new(move || live.get(), |_| team_notifications());
+    let data = crate::ui::page_data(move || live.get(), |_| team_notifications());
     view! {
         <h1>"Notifications"</h1>
         <DoneNotice />

@@ -39,7 +39,7 @@ enum Step {
 fn Templates() -> impl IntoView {
     let query = use_query_map();
     let kept = move || query.read().get("kept");
-    let data = Resource::new(kept, team_template_admin);
+    let data = crate::ui::page_data(kept, team_template_admin);
     let step = move || {
         let q = query.read();
         let number = |key: &str| q.get(key).and_then(|v| v.parse::<i64>().ok());

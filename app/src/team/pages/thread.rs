@@ -70,7 +70,7 @@ fn TeamThread() -> impl IntoView {
     let tick = crate::live::use_live_tick();
     // Every resource here, at the top of the component (never inside a `Suspend`).
     let inbox = inbox_resource(query);
-    let thread = Resource::new(
+    let thread = crate::ui::page_data(
         move || (thread_id(), tick.get()),
         |(id, _)| async move {
             match id {
@@ -79,7 +79,7 @@ fn TeamThread() -> impl IntoView {
             }
         },
     );
-    let tools = Resource::new(
+    let tools = crate::ui::page_data(
         move || {
             let q = query_map.read();
             (

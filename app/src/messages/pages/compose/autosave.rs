@@ -255,11 +255,14 @@ fn start_draft_post(fields: &Fields) -> DraftRequest {
     Ok(window().fetch_with_request(&request))
 }
 
-/// Reads the server function's answer: the saved draft, or its error (JSON either way).
+/// Reads the server function's answer: the saved draft (JSON), or its error (in the
+/// server functions' error encoding).
 #[cfg(feature = "hydrate")]
 async fn finish_draft_post(request: DraftRequest) -> Result<SavedDraft, AppError> {
+    use leptos::server_fn::error::FromServerFnError;
+    use leptos::server_fn::Bytes;
     use leptos::wasm_bindgen::JsCast;
-    use leptos::web_sys::Response;
+    use leptos::web_sys::{js_sys::Uint8Array, Response};
     use wasm_bindgen_futures::JsFuture;
     let unreachable = |_| AppError::Transport {
         detail: "the draft request failed".to_string(),
@@ -269,18 +272,16 @@ async fn finish_draft_post(request: DraftRequest) -> Result<SavedDraft, AppError
         .map_err(unreachable)?
         .dyn_into()
         .map_err(unreachable)?;
-    let text = JsFuture::from(response.text().map_err(unreachable)?)
+    let body = JsFuture::from(response.array_buffer().map_err(unreachable)?)
         .await
-        .map_err(unreachable)?
-        .as_string()
-        .unwrap_or_default();
-    let undecodable = |error: serde_json::Error| AppError::Transport {
-        detail: error.to_string(),
-    };
+        .map_err(unreachable)?;
+    let body = Uint8Array::new(&body).to_vec();
     if response.ok() {
-        serde_json::from_str(&text).map_err(undecodable)
+        serde_json::from_slice(&body).map_err(|error| AppError::Transport {
+            detail: error.to_string(),
+        })
     } else {
-        Err(serde_json::from_str(&text).unwrap_or_else(undecodable))
+        Err(AppError::de(Bytes::from(body)))
     }
 }
 

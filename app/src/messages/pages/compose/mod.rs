@@ -69,7 +69,7 @@ pub struct ComposeData {
 }
 
 /// Loads the form: the care teams, the draft being continued, the signature, a client key.
-#[server(endpoint = "compose_form")]
+#[server(endpoint = "compose_form", output = leptos::server_fn::codec::Postcard)]
 pub async fn compose_form(
     team: Option<i64>,
     draft: Option<i64>,
@@ -82,7 +82,7 @@ pub async fn compose_form(
 /// Sends a new message, then goes to its conversation. Crisis language without
 /// `crisis_confirmed` answers first with the crisis prompt (on the `crisis` field), once
 /// everything else is in order. Fields arrive as typed (text): the form posts here.
-#[server(endpoint = "send_new_message")]
+#[server(endpoint = "send_new_message", output = leptos::server_fn::codec::Postcard)]
 pub async fn send_new_message(
     care_team: String,
     category: String,
@@ -348,7 +348,7 @@ fn ComposeLoader() -> impl IntoView {
         (number("team"), number("draft"), query.get("kept"))
     };
     let wanted_draft = move || wanted().1.is_some();
-    let data = Resource::new(wanted, |(team, draft, kept)| {
+    let data = crate::ui::page_data(wanted, |(team, draft, kept)| {
         compose_form(team, draft, kept)
     });
     view! {

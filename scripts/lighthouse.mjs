@@ -62,7 +62,13 @@ function lostPoints(lhr, category) {
 async function measure(visit) {
   const lhrs = [];
   for (let i = 0; i < runs; i += 1) {
-    const lhr = await runOnce(`${base}${visit.path}`, visit.session);
+    // Lighthouse's own tracing sometimes misses the navigation (NO_NAVSTART and the like):
+    // that run says nothing about the page, so it is run again, at most twice.
+    let lhr = await runOnce(`${base}${visit.path}`, visit.session);
+    for (let retry = 0; lhr.runtimeError && retry < 2; retry += 1) {
+      process.stderr.write(`${visit.path}: ${lhr.runtimeError.code}, running again\n`);
+      lhr = await runOnce(`${base}${visit.path}`, visit.session);
+    }
     if (lhr.runtimeError) throw new Error(`${visit.path}: ${lhr.runtimeError.message}`);
     const landed = new URL(lhr.finalDisplayedUrl).pathname;
     if (landed !== visit.path) throw new Error(`${visit.path} as ${visit.who} ended at ${landed}`);

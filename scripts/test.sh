@@ -41,4 +41,7 @@ step "browser tests (Playwright + Debian Chromium)"
 export E2E_PORT=${E2E_PORT:-$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}
 (cd end2end && npx playwright test)
 
+step "crash test: every acknowledged send survives SIGKILL, exactly once (SQLite, 3 cycles)"
+python3 scripts/crash_test.py --cycles 3
+
 step "all tests passed"

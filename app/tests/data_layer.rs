@@ -451,3 +451,47 @@ on_both_databases!(
     a_caregiver_acts_only_while_access_lasts,
     capabilities_follow_roles,
 );
+
+/// Every pooled SQLite connection commits durably unless the operator relaxed it.
+#[tokio::test]
+async fn sqlite_commits_reach_the_disk_unless_relaxed() {
+    use app::server::db::SqliteSync;
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/sync.db?mode=rwc", dir.path().display());
+    // PRAGMA synchronous: 1 = NORMAL, 2 = FULL.
+    let synchronous = |db: Db| async move {
+        let mut levels = Vec::new();
+        // Several connections at once, so more than the first one is asked.
+        let mut held = Vec::new();
+        for _ in 0..3 {
+            let mut connection = db.pool.acquire().await.unwrap();
+            let level: i64 = sqlx::query_scalar("PRAGMA synchronous")
+                .fetch_one(&mut *connection)
+                .await
+                .unwrap();
+            levels.push(level);
+            held.push(connection);
+        }
+        drop(held);
+        db.pool.close().await;
+        levels
+    };
+    let default = Db::connect(&url, 3).await.unwrap();
+    assert_eq!(synchronous(default).await, vec![2, 2, 2]);
+    let full = Db::connect_with(&url, 3, SqliteSync::Full).await.unwrap();
+    assert_eq!(synchronous(full).await, vec![2, 2, 2]);
+    let relaxed = Db::connect_with(&url, 3, SqliteSync::Normal).await.unwrap();
+    assert_eq!(synchronous(relaxed).await, vec![1, 1, 1]);
+}
+
+/// PostgreSQL keeps its own durable default: a commit waits for its write-ahead log.
+#[tokio::test]
+async fn postgres_commits_wait_for_the_log() {
+    let test = common::fresh_postgres().await;
+    let setting: String = sqlx::query_scalar("SELECT current_setting('synchronous_commit')")
+        .fetch_one(&test.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(setting, "on");
+    test.finish().await;
+}

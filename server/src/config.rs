@@ -7,6 +7,7 @@ use app::attachments::ssr::scan::Scanner;
 use app::attachments::ssr::sealing::MasterKey;
 use app::attachments::ssr::storage::StorageConfig;
 use app::mfa::ssr::sealing::{MfaKey, MfaKeyError};
+use app::server::db::SqliteSync;
 use base64::Engine;
 use clap::Parser;
 use std::net::SocketAddr;
@@ -34,6 +35,13 @@ pub struct Config {
     /// Largest number of open database connections.
     #[arg(long, env = "SM_DATABASE_MAX_CONNECTIONS", default_value_t = 10)]
     pub database_max_connections: u32,
+
+    /// How SQLite commits: `full` (default) writes every commit to the disk before a send is
+    /// acknowledged, so it survives a power loss; `normal` is faster but can lose the last
+    /// acknowledged messages if the machine (not only the server) goes down. PostgreSQL
+    /// ignores it.
+    #[arg(long, env = "SM_SQLITE_SYNCHRONOUS", value_enum, default_value_t = SqliteSynchronous::Full)]
+    pub sqlite_synchronous: SqliteSynchronous,
 
     /// Key that signs session cookies: at least 64 random bytes, base64-encoded
     /// (`openssl rand -base64 64`). Required outside demo mode.
@@ -91,6 +99,22 @@ pub struct Config {
     pub mfa_key: Option<String>,
 }
 
+/// `SM_SQLITE_SYNCHRONOUS`.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SqliteSynchronous {
+    Full,
+    Normal,
+}
+
+impl From<SqliteSynchronous> for SqliteSync {
+    fn from(value: SqliteSynchronous) -> Self {
+        match value {
+            SqliteSynchronous::Full => SqliteSync::Full,
+            SqliteSynchronous::Normal => SqliteSync::Normal,
+        }
+    }
+}
+
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum StoreKind {
     Local,
@@ -121,6 +145,7 @@ pub struct Settings {
     pub demo: bool,
     pub database_url: String,
     pub database_max_connections: u32,
+    pub sqlite_sync: SqliteSync,
     /// Bytes of the cookie-signing key.
     pub session_key: Vec<u8>,
     /// Mark cookies `Secure`. Off only for a demo served on a loopback address, where the
@@ -176,6 +201,7 @@ impl Config {
             demo: self.demo,
             database_url: self.database_url.clone(),
             database_max_connections: self.database_max_connections,
+            sqlite_sync: self.sqlite_synchronous.into(),
             session_key,
             secure_cookies: !(self.demo && site_addr.ip().is_loopback()),
             log_json: self.log_json,

@@ -58,7 +58,12 @@ pub async fn build_state(
     settings: &Settings,
     leptos_options: LeptosOptions,
 ) -> Result<AppState, StartError> {
-    let db = Db::connect(&settings.database_url, settings.database_max_connections).await?;
+    let db = Db::connect_with(
+        &settings.database_url,
+        settings.database_max_connections,
+        settings.sqlite_sync,
+    )
+    .await?;
     db.migrate().await?;
     if settings.demo
         && app::server::demo::seed_if_empty(&db.pool)

@@ -18,6 +18,28 @@ pub enum Backend {
     Postgres,
 }
 
+/// How SQLite makes a commit durable (`PRAGMA synchronous`, in WAL mode).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum SqliteSync {
+    /// Every commit reaches the disk before it is acknowledged: a message a person was told
+    /// is sent survives a power loss, not only a crash of the process. The default.
+    #[default]
+    Full,
+    /// Commits reach the disk at checkpoints: faster, and still safe when only the process
+    /// dies, but the last commits before a power loss or an operating-system crash can be
+    /// lost after they were acknowledged.
+    Normal,
+}
+
+impl SqliteSync {
+    fn pragma(self) -> &'static str {
+        match self {
+            SqliteSync::Full => "FULL",
+            SqliteSync::Normal => "NORMAL",
+        }
+    }
+}
+
 /// A connection pool and which database is behind it.
 #[derive(Clone, Debug)]
 pub struct Db {
@@ -38,9 +60,19 @@ pub enum DbError {
 }
 
 impl Db {
-    /// Opens a pool for `url` (`sqlite://…` or `postgres://…`). A SQLite file's directory
-    /// is created when missing, so the default `./data/…` works on a fresh checkout.
+    /// Opens a pool for `url` (`sqlite://…` or `postgres://…`), SQLite with durable commits.
     pub async fn connect(url: &str, max_connections: u32) -> Result<Db, DbError> {
+        Db::connect_with(url, max_connections, SqliteSync::Full).await
+    }
+
+    /// Opens a pool for `url`; `sqlite_sync` says how SQLite commits (PostgreSQL keeps its
+    /// own durable defaults). A SQLite file's directory is created when missing, so the
+    /// default `./data/…` works on a fresh checkout.
+    pub async fn connect_with(
+        url: &str,
+        max_connections: u32,
+        sqlite_sync: SqliteSync,
+    ) -> Result<Db, DbError> {
         install_default_drivers();
         let backend = if url.starts_with("sqlite:") {
             Backend::Sqlite
@@ -56,16 +88,17 @@ impl Db {
             .max_connections(max_connections)
             .acquire_timeout(Duration::from_secs(10));
         if backend == Backend::Sqlite {
-            options = options.after_connect(|connection, _| {
+            let pragmas = format!(
+                "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; \
+                 PRAGMA busy_timeout = 5000; PRAGMA synchronous = {};",
+                sqlite_sync.pragma()
+            );
+            options = options.after_connect(move |connection, _| {
+                let pragmas = pragmas.clone();
                 Box::pin(async move {
                     // WAL lets readers work while one writer commits; foreign keys are off
                     // in SQLite unless asked for; a busy writer is waited for, not failed.
-                    connection
-                        .execute(
-                            "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; \
-                             PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL;",
-                        )
-                        .await?;
+                    connection.execute(pragmas.as_str()).await?;
                     Ok(())
                 })
             });

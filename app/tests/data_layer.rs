@@ -293,6 +293,50 @@ async fn sessions_are_stored_expire_and_end_together(db: &Db) {
     assert!(store.load(&second.id).await.unwrap().is_none());
 }
 
+async fn stored_expiry(db: &Db, id: &Id) -> i64 {
+    sqlx::query_scalar("SELECT expires_at FROM sessions WHERE id = $1")
+        .bind(id.to_string())
+        .fetch_one(&db.pool)
+        .await
+        .unwrap()
+}
+
+/// The session layer saves after every request; an unchanged session is written again only
+/// once its expiry has moved by a minute, so a request costs no commit for it.
+async fn an_unchanged_session_is_written_again_only_once_a_minute(db: &Db) {
+    let store = DbSessionStore::new(db.pool.clone());
+    let mut session = record(600_000, None);
+    store.create(&mut session).await.unwrap();
+    let first = stored_expiry(db, &session.id).await;
+
+    session.expiry_date += time::Duration::seconds(30);
+    store.save(&session).await.unwrap();
+    assert_eq!(
+        stored_expiry(db, &session.id).await,
+        first,
+        "30 s later: not written"
+    );
+
+    session.expiry_date += time::Duration::seconds(40);
+    store.save(&session).await.unwrap();
+    assert_eq!(
+        stored_expiry(db, &session.id).await,
+        first + 70_000,
+        "70 s later: the idle timeout slides"
+    );
+
+    session
+        .data
+        .insert("seen".to_string(), serde_json::json!(true));
+    store.save(&session).await.unwrap();
+    let loaded = store.load(&session.id).await.unwrap().unwrap();
+    assert_eq!(
+        loaded.data.get("seen"),
+        Some(&serde_json::json!(true)),
+        "changed data is written at once"
+    );
+}
+
 async fn a_session_can_be_deleted(db: &Db) {
     let store = DbSessionStore::new(db.pool.clone());
     let mut anonymous = record(60_000, None);
@@ -447,6 +491,7 @@ on_both_databases!(
     audit_events_cannot_be_changed_or_deleted,
     sessions_are_stored_expire_and_end_together,
     a_session_can_be_deleted,
+    an_unchanged_session_is_written_again_only_once_a_minute,
     each_person_sees_only_their_own_care_teams,
     a_caregiver_acts_only_while_access_lasts,
     capabilities_follow_roles,

@@ -11,6 +11,10 @@ use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{Error, Result};
 use tower_sessions::SessionStore;
 
+/// How far an unchanged session's expiry may lag behind before it is written again: an
+/// idle timeout then ends at most this much early.
+pub const EXPIRY_SLACK_MS: i64 = 60_000;
+
 /// The session key that holds the signed-in person's id.
 pub const USER_ID_KEY: &str = "user_id";
 
@@ -83,8 +87,34 @@ impl SessionStore for DbSessionStore {
         }
     }
 
+    /// Saves a session, unless it is stored as it is, expiring less than
+    /// [`EXPIRY_SLACK_MS`] earlier. The session layer saves after every request (so an idle
+    /// timeout slides), and a write per request would make every page and every send wait
+    /// for one more durable commit; reading the row instead costs no commit.
     async fn save(&self, record: &Record) -> Result<()> {
         let data = serde_json::to_string(&record.data).map_err(|e| Error::Encode(e.to_string()))?;
+        let expires_at = expires_ms(record);
+        let stored = sqlx::query("SELECT user_id, data, expires_at FROM sessions WHERE id = $1")
+            .bind(record.id.to_string())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?;
+        if let Some(row) = stored {
+            let stored_user: Option<i64> = row.try_get("user_id").map_err(backend)?;
+            let stored_data: String = row.try_get("data").map_err(backend)?;
+            let stored_expiry: i64 = row.try_get("expires_at").map_err(backend)?;
+            // Compared as maps: the JSON text of the same map can list its keys in any order.
+            let same_data = serde_json::from_str::<
+                std::collections::HashMap<String, serde_json::Value>,
+            >(&stored_data)
+            .is_ok_and(|stored| stored == record.data);
+            if stored_user == user_id(record)
+                && same_data
+                && (0..EXPIRY_SLACK_MS).contains(&(expires_at - stored_expiry))
+            {
+                return Ok(());
+            }
+        }
         sqlx::query(
             "INSERT INTO sessions (id, user_id, data, expires_at) VALUES ($1, $2, $3, $4) \
              ON CONFLICT (id) DO UPDATE SET user_id = excluded.user_id, data = excluded.data, \
@@ -93,7 +123,7 @@ impl SessionStore for DbSessionStore {
         .bind(record.id.to_string())
         .bind(user_id(record))
         .bind(data)
-        .bind(expires_ms(record))
+        .bind(expires_at)
         .execute(&self.pool)
         .await
         .map_err(backend)?;

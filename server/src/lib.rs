@@ -126,7 +126,8 @@ pub fn router(state: AppState, settings: &Settings) -> Router {
         .with_expiry(Expiry::OnInactivity(CookieDuration::minutes(
             SESSION_IDLE_MINUTES,
         )))
-        // Save on every request so the idle clock restarts with each one.
+        // Save on every request so the idle clock restarts with each one (the store writes
+        // the row only when the session changed or its expiry moved a minute or more).
         .with_always_save(true)
         .with_signed(key);
 

@@ -40,8 +40,8 @@ pub struct Config {
     /// acknowledged, so it survives a power loss; `normal` is faster but can lose the last
     /// acknowledged messages if the machine (not only the server) goes down. PostgreSQL
     /// ignores it.
-    #[arg(long, env = "SM_SQLITE_SYNCHRONOUS", value_enum, default_value_t = SqliteSynchronous::Full)]
-    pub sqlite_synchronous: SqliteSynchronous,
+    #[arg(long, env = "SM_SQLITE_SYNCHRONOUS", default_value = "full", value_parser = parse_sqlite_sync)]
+    pub sqlite_synchronous: SqliteSync,
 
     /// Key that signs session cookies: at least 64 random bytes, base64-encoded
     /// (`openssl rand -base64 64`). Required outside demo mode.
@@ -99,19 +99,12 @@ pub struct Config {
     pub mfa_key: Option<String>,
 }
 
-/// `SM_SQLITE_SYNCHRONOUS`.
-#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SqliteSynchronous {
-    Full,
-    Normal,
-}
-
-impl From<SqliteSynchronous> for SqliteSync {
-    fn from(value: SqliteSynchronous) -> Self {
-        match value {
-            SqliteSynchronous::Full => SqliteSync::Full,
-            SqliteSynchronous::Normal => SqliteSync::Normal,
-        }
+/// `SM_SQLITE_SYNCHRONOUS`: `full` or `normal`.
+fn parse_sqlite_sync(text: &str) -> Result<SqliteSync, String> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "full" => Ok(SqliteSync::Full),
+        "normal" => Ok(SqliteSync::Normal),
+        other => Err(format!("`{other}` is not `full` or `normal`")),
     }
 }
 
@@ -201,7 +194,7 @@ impl Config {
             demo: self.demo,
             database_url: self.database_url.clone(),
             database_max_connections: self.database_max_connections,
-            sqlite_sync: self.sqlite_synchronous.into(),
+            sqlite_sync: self.sqlite_synchronous,
             session_key,
             secure_cookies: !(self.demo && site_addr.ip().is_loopback()),
             log_json: self.log_json,

@@ -92,7 +92,6 @@ impl SessionStore for DbSessionStore {
     /// timeout slides), and a write per request would make every page and every send wait
     /// for one more durable commit; reading the row instead costs no commit.
     async fn save(&self, record: &Record) -> Result<()> {
-        let data = serde_json::to_string(&record.data).map_err(|e| Error::Encode(e.to_string()))?;
         let expires_at = expires_ms(record);
         let stored = sqlx::query("SELECT user_id, data, expires_at FROM sessions WHERE id = $1")
             .bind(record.id.to_string())
@@ -115,6 +114,7 @@ impl SessionStore for DbSessionStore {
                 return Ok(());
             }
         }
+        let data = serde_json::to_string(&record.data).map_err(|e| Error::Encode(e.to_string()))?;
         sqlx::query(
             "INSERT INTO sessions (id, user_id, data, expires_at) VALUES ($1, $2, $3, $4) \
              ON CONFLICT (id) DO UPDATE SET user_id = excluded.user_id, data = excluded.data, \

@@ -947,7 +947,7 @@ async fn read_status_follows_the_team_and_the_reader(db: &Db) {
     );
 
     // A clinician opening the thread marks the Veteran's message opened.
-    let seen = messaging::team_open_thread(db, &w.morgan, first.thread_id)
+    let seen = app::team::ssr::open_thread(db, &w.morgan, first.thread_id, None)
         .await
         .unwrap();
     assert_eq!(seen.veteran_name, "Alex Rivera");
@@ -1046,7 +1046,7 @@ async fn read_status_follows_the_team_and_the_reader(db: &Db) {
     .await
     .unwrap();
     assert_eq!(
-        messaging::team_open_thread(db, &w.morgan, jordans.thread_id)
+        app::team::ssr::open_thread(db, &w.morgan, jordans.thread_id, None)
             .await
             .unwrap_err(),
         AppError::NotFound
@@ -1357,7 +1357,7 @@ async fn caregivers_write_on_behalf_and_lose_access_at_once(db: &Db) {
         alex_view.messages[0].sent_by_line(),
         "Sent by Sam Rivera on behalf of Alex Rivera"
     );
-    let team_view = messaging::team_open_thread(db, &w.morgan, sent.thread_id)
+    let team_view = app::team::ssr::open_thread(db, &w.morgan, sent.thread_id, None)
         .await
         .unwrap();
     assert_eq!(

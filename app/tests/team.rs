@@ -13,7 +13,7 @@ use app::error::AppError;
 use app::messages::ssr as messaging;
 use app::messages::{Category, NewMessage, Reply, SearchQuery, Signature};
 use app::server::access::{trusted, MessagingCapability, TeamCapability};
-use app::server::db::{Backend, Db};
+use app::server::db::Db;
 use app::server::{demo, now_ms, users};
 use app::team::business_days::due_time_ms;
 use app::team::ssr as team;
@@ -696,10 +696,7 @@ async fn a_message_committing_during_completion_keeps_the_thread_open(db: &Db) {
     let w = world(db).await;
     let thread = send(db, &w, w.primary_care, "Cough", "A cough for a week.").await;
     team::open_thread(db, &w.casey, thread, FROM).await.unwrap();
-    let mut storing = match db.backend {
-        Backend::Sqlite => db.pool.begin_with("BEGIN IMMEDIATE").await.unwrap(),
-        Backend::Postgres => db.pool.begin().await.unwrap(),
-    };
+    let mut storing = db.begin_write().await.unwrap();
     let at = now_ms();
     sqlx::query(
         "INSERT INTO messages (thread_id, author_id, sent_by_team, body, sent_at) \

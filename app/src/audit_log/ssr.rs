@@ -15,7 +15,7 @@ use crate::server::access::AdminCapability;
 use crate::server::audit::{self, Action, AuditEvent, Outcome};
 use crate::server::clock::{date_time, DEFAULT_TIME_ZONE};
 use crate::server::db::Db;
-use crate::team::ssr::Sql;
+use crate::server::db::Sql;
 use chrono::{NaiveDate, TimeZone};
 use sqlx::any::AnyRow;
 use sqlx::Row;
@@ -149,7 +149,7 @@ pub async fn events(
     before: Option<AuditCursor>,
     limit: usize,
 ) -> Result<(Vec<AuditEntry>, Option<AuditCursor>), AppError> {
-    let mut sql = Sql::new();
+    let mut sql = Sql::default();
     sql.push(
         "SELECT e.id, e.at, e.action, e.target, e.outcome, e.ip, e.detail, \
          a.name AS person_name, a.email AS person_email, \

@@ -24,8 +24,7 @@ pub use organize::{
 pub use search::search;
 pub use signatures::{set_signature, signature, Signer};
 pub use threads::{
-    care_teams, folders, list_folder, open_thread, reply, send_message, team_open_thread,
-    team_reply,
+    care_teams, folders, list_folder, open_thread, reply, send_message, team_reply, thread_messages,
 };
 pub use threads::{seed_thread, DemoMessage};
 
@@ -34,12 +33,9 @@ use crate::error::AppError;
 use crate::pages::veteran_home::ssr::veterans_for;
 use crate::server::access::MessagingCapability;
 use crate::server::audit::{Action, AuditEvent, Outcome};
-use crate::server::db::{Backend, Db};
-use sqlx::any::{AnyArguments, AnyRow};
-use sqlx::{Any, Row, Transaction};
-use std::fmt::Write as _;
-
-type Tx = Transaction<'static, Any>;
+use crate::server::db::{Db, Sql, Tx};
+use sqlx::any::AnyRow;
+use sqlx::Row;
 
 /// The Veteran's messages as one person sees them: the Veteran themself, or a caregiver
 /// acting for them with a live grant. Made only by `mailbox`.
@@ -126,17 +122,6 @@ async fn backfill_views(db: &Db, mailbox: &Mailbox) -> Result<(), sqlx::Error> {
     Ok(())
 }
 
-/// Begins a transaction that will write. On SQLite it takes the write lock at once
-/// (`BEGIN IMMEDIATE`): a deferred transaction that reads and then writes fails with
-/// SQLITE_BUSY when another writer got in between, while this one waits its turn
-/// (`busy_timeout`).
-async fn begin_write(db: &Db) -> Result<Tx, sqlx::Error> {
-    match db.backend {
-        Backend::Sqlite => db.pool.begin_with("BEGIN IMMEDIATE").await,
-        Backend::Postgres => db.pool.begin().await,
-    }
-}
-
 /// SQL for the folder a thread lives in when the person has not filed it: Inbox once the
 /// care team has written (not counting internal notes), Sent before. `thread` is the SQL
 /// expression naming the thread id.
@@ -145,10 +130,6 @@ fn home_folder_sql(thread: &str) -> String {
         "CASE WHEN EXISTS (SELECT 1 FROM messages hm WHERE hm.thread_id = {thread} \
          AND hm.sent_by_team = 1 AND hm.is_internal_note = 0) THEN 'inbox' ELSE 'sent' END"
     )
-}
-
-fn is_unique_violation(error: &sqlx::Error) -> bool {
-    matches!(error, sqlx::Error::Database(e) if e.is_unique_violation())
 }
 
 fn decode_error(what: &str) -> sqlx::Error {
@@ -173,78 +154,24 @@ fn flag(row: &AnyRow, column: &str) -> Result<bool, sqlx::Error> {
     Ok(row.try_get::<i64, _>(column)? == 1)
 }
 
-/// A value bound into an `Sql` query.
-enum Value {
-    Int(i64),
-    Text(String),
-}
-
-/// A query assembled from optional parts, numbering `$n` placeholders as it goes.
-/// (sqlx's `QueryBuilder` writes `?` for the `Any` driver, which PostgreSQL refuses.)
-/// Only fixed SQL is pushed as text; everything from a person is bound.
-struct Sql {
-    text: String,
-    values: Vec<Value>,
-}
-
-impl Sql {
-    fn new(text: &str) -> Sql {
-        Sql {
-            text: text.to_string(),
-            values: Vec::new(),
-        }
+/// Appends keyset paging to `sql`: rows after `after` in `sort` order by (`at`, `id`),
+/// then the order and one row more than a page (to know whether there is a next page).
+fn page(sql: &mut Sql, at: &str, id: &str, sort: Sort, after: Option<PageCursor>) {
+    let (comparison, direction) = match sort {
+        Sort::NewestFirst => ("<", "DESC"),
+        Sort::OldestFirst => (">", "ASC"),
+    };
+    if let Some(cursor) = after {
+        sql.push(&format!(" AND ({at}, {id}) {comparison} ("))
+            .push_int(cursor.at)
+            .push(", ")
+            .push_int(cursor.id)
+            .push(")");
     }
-
-    fn push(&mut self, text: &str) -> &mut Sql {
-        self.text.push_str(text);
-        self
-    }
-
-    fn placeholder(&mut self, value: Value) -> &mut Sql {
-        self.values.push(value);
-        let _ = write!(self.text, "${}", self.values.len());
-        self
-    }
-
-    fn int(&mut self, value: i64) -> &mut Sql {
-        self.placeholder(Value::Int(value))
-    }
-
-    fn text(&mut self, value: impl Into<String>) -> &mut Sql {
-        self.placeholder(Value::Text(value.into()))
-    }
-
-    /// Appends keyset paging: rows after `after` in `sort` order by (`at`, `id`), then the
-    /// order and one row more than a page (to know whether there is a next page).
-    fn page(&mut self, at: &str, id: &str, sort: Sort, after: Option<PageCursor>) -> &mut Sql {
-        let (comparison, direction) = match sort {
-            Sort::NewestFirst => ("<", "DESC"),
-            Sort::OldestFirst => (">", "ASC"),
-        };
-        if let Some(cursor) = after {
-            self.push(&format!(" AND ({at}, {id}) {comparison} ("))
-                .int(cursor.at)
-                .push(", ")
-                .int(cursor.id)
-                .push(")");
-        }
-        let order = format!(
-            " ORDER BY {at} {direction}, {id} {direction} LIMIT {}",
-            PAGE_SIZE + 1
-        );
-        self.push(&order)
-    }
-
-    fn query(&self) -> sqlx::query::Query<'_, Any, AnyArguments<'_>> {
-        let mut query = sqlx::query(&self.text);
-        for value in &self.values {
-            query = match value {
-                Value::Int(value) => query.bind(*value),
-                Value::Text(value) => query.bind(value.as_str()),
-            };
-        }
-        query
-    }
+    sql.push(&format!(
+        " ORDER BY {at} {direction}, {id} {direction} LIMIT {}",
+        PAGE_SIZE + 1
+    ));
 }
 
 /// Cuts a fetched page to `PAGE_SIZE` rows and notes where the next one starts.

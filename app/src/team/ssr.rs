@@ -43,35 +43,13 @@ use crate::error::AppError;
 use crate::server::access::TeamCapability;
 use crate::server::audit::{Action, AuditEvent, Outcome};
 use crate::server::clock::DEFAULT_TIME_ZONE;
-use crate::server::db::{Backend, Db};
-use sqlx::any::{AnyArguments, AnyRow};
-use sqlx::{Any, Row, Transaction};
-use std::fmt::Write as _;
-
-type Tx = Transaction<'static, Any>;
+use crate::server::db::{Db, Tx};
+use sqlx::any::AnyRow;
+use sqlx::Row;
 
 /// SQL naming the teams the person `$n` belongs to, for `team_id IN (…)`.
 fn my_teams_sql(person: &str) -> String {
     format!("SELECT tm.team_id FROM team_members tm WHERE tm.user_id = {person}")
-}
-
-/// Begins a transaction that will write. On SQLite it takes the write lock at once
-/// (`BEGIN IMMEDIATE`), so a transaction that reads then writes waits its turn
-/// (`busy_timeout`) instead of failing with SQLITE_BUSY, and writers are serialized.
-async fn begin_write(db: &Db) -> Result<Tx, sqlx::Error> {
-    match db.backend {
-        Backend::Sqlite => db.pool.begin_with("BEGIN IMMEDIATE").await,
-        Backend::Postgres => db.pool.begin().await,
-    }
-}
-
-/// The row lock clause a read-then-write needs on PostgreSQL. SQLite has none and needs
-/// none: `begin_write` already holds the database's write lock.
-fn lock_clause(db: &Db) -> &'static str {
-    match db.backend {
-        Backend::Sqlite => "",
-        Backend::Postgres => " FOR UPDATE",
-    }
 }
 
 /// What the changes below need to know about a thread.
@@ -96,7 +74,7 @@ async fn head(
         "SELECT t.id, t.veteran_id, t.team_id, t.assigned_to, t.completed_at FROM threads t \
          WHERE t.id = $1 AND t.team_id IN ({}){}",
         my_teams_sql("$2"),
-        if lock { lock_clause(db) } else { "" },
+        if lock { db.lock_rows() } else { "" },
     ))
     .bind(thread_id)
     .bind(capability.user().id)
@@ -245,64 +223,4 @@ fn coverage_from(row: &AnyRow, alias: &str) -> Result<Option<Coverage>, sqlx::Er
             away_until,
             covered_by,
         }))
-}
-
-/// A value bound into an `Sql` query.
-pub(crate) enum Value {
-    Int(i64),
-    Text(String),
-}
-
-/// A query assembled from optional parts, numbering `$n` placeholders as values are bound
-/// (sqlx's `QueryBuilder` writes `?` for the `Any` driver, which PostgreSQL refuses). Each
-/// bind returns its placeholder, so one value can be used in several places. Only fixed
-/// SQL is pushed as text; everything from a person is bound. Also used by the audit log
-/// viewer's filters (`audit_log::ssr`).
-pub(crate) struct Sql {
-    text: String,
-    values: Vec<Value>,
-}
-
-impl Sql {
-    pub(crate) fn new() -> Sql {
-        Sql {
-            text: String::new(),
-            values: Vec::new(),
-        }
-    }
-
-    pub(crate) fn push(&mut self, text: &str) -> &mut Sql {
-        self.text.push_str(text);
-        self
-    }
-
-    pub(crate) fn bind(&mut self, value: Value) -> String {
-        self.values.push(value);
-        let mut placeholder = String::new();
-        let _ = write!(placeholder, "${}", self.values.len());
-        placeholder
-    }
-
-    pub(crate) fn int(&mut self, value: i64) -> String {
-        self.bind(Value::Int(value))
-    }
-
-    pub(crate) fn text(&mut self, value: impl Into<String>) -> String {
-        self.bind(Value::Text(value.into()))
-    }
-
-    pub(crate) fn query(&self) -> sqlx::query::Query<'_, Any, AnyArguments<'_>> {
-        let mut query = sqlx::query(&self.text);
-        for value in &self.values {
-            query = match value {
-                Value::Int(value) => query.bind(*value),
-                Value::Text(value) => query.bind(value.as_str()),
-            };
-        }
-        query
-    }
-}
-
-fn is_unique_violation(error: &sqlx::Error) -> bool {
-    matches!(error, sqlx::Error::Database(e) if e.is_unique_violation())
 }

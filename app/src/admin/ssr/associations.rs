@@ -2,11 +2,12 @@
 //! "a Veteran can write only to teams they are associated with … and the association is not
 //! blocked"). Blocking stops new threads at once; old threads stay readable.
 
-use super::{audit_change, begin_write, lock_clause, Change, Origin, Tx};
+use super::{audit_change, Change, Origin};
 use crate::error::AppError;
 use crate::server::access::AdminCapability;
 use crate::server::audit::Action;
 use crate::server::db::Db;
+use crate::server::db::Tx;
 use crate::server::{now_ms, users::normalize_email};
 
 /// Lets the Veteran with this email write to the team.
@@ -17,7 +18,7 @@ pub async fn add_association(
     team_id: i64,
     veteran_email: &str,
 ) -> Result<(), AppError> {
-    let mut tx = begin_write(db).await?;
+    let mut tx = db.begin_write().await?;
     let team: Option<i64> = sqlx::query_scalar("SELECT id FROM care_teams WHERE id = $1")
         .bind(team_id)
         .fetch_optional(&mut *tx)
@@ -108,10 +109,10 @@ async fn set_blocked(
     veteran_id: i64,
     blocked: bool,
 ) -> Result<(), AppError> {
-    let mut tx = begin_write(db).await?;
+    let mut tx = db.begin_write().await?;
     let before: Option<i64> = sqlx::query_scalar(&format!(
         "SELECT blocked FROM veteran_teams WHERE veteran_id = $1 AND team_id = $2{}",
-        lock_clause(db)
+        db.lock_rows()
     ))
     .bind(veteran_id)
     .bind(team_id)

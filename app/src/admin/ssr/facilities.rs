@@ -1,12 +1,13 @@
 //! "Facilities": list, add, edit (station number, unique; name; IANA time zone, which
 //! decides business days for the facility's teams).
 
-use super::{audit_change, begin_write, is_unique_violation, lock_clause, Change, Origin};
+use super::{audit_change, Change, Origin};
 use crate::admin::rules::station_number_problem;
 use crate::admin::types::{Facility, FacilityInput};
 use crate::error::AppError;
 use crate::server::access::AdminCapability;
 use crate::server::audit::Action;
+use crate::server::db::is_unique_violation;
 use crate::server::db::Db;
 use crate::server::now_ms;
 use sqlx::any::AnyRow;
@@ -35,7 +36,7 @@ pub async fn add_facility(
     input: &FacilityInput,
 ) -> Result<Facility, AppError> {
     let checked = validate(input)?;
-    let mut tx = begin_write(db).await?;
+    let mut tx = db.begin_write().await?;
     let facility_id: i64 = sqlx::query_scalar(
         "INSERT INTO facilities (station_number, name, time_zone, created_at) \
          VALUES ($1, $2, $3, $4) RETURNING id",
@@ -76,10 +77,10 @@ pub async fn edit_facility(
     input: &FacilityInput,
 ) -> Result<Facility, AppError> {
     let checked = validate(input)?;
-    let mut tx = begin_write(db).await?;
+    let mut tx = db.begin_write().await?;
     let before = sqlx::query(&format!(
         "SELECT id, station_number, name, time_zone FROM facilities WHERE id = $1{}",
-        lock_clause(db)
+        db.lock_rows()
     ))
     .bind(facility_id)
     .fetch_optional(&mut *tx)

@@ -8,11 +8,12 @@
 //! then "already associated".
 
 use super::associations::insert_association;
-use super::{begin_write, Origin, Tx};
+use super::Origin;
 use crate::admin::types::{ImportLine, ImportPreview, ImportVerdict, IMPORT_HEADER};
 use crate::error::AppError;
 use crate::server::access::AdminCapability;
 use crate::server::db::Db;
+use crate::server::db::Tx;
 use crate::server::users::normalize_email;
 use std::collections::HashMap;
 
@@ -41,7 +42,7 @@ pub async fn import_associations(
     csv_text: &str,
 ) -> Result<ImportPreview, AppError> {
     let rows = parse(csv_text)?;
-    let mut tx = begin_write(db).await?;
+    let mut tx = db.begin_write().await?;
     let preview = judge(&mut tx, rows).await?;
     let rejected = preview.rejected();
     if rejected > 0 {

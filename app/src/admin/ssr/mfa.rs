@@ -4,7 +4,7 @@
 //! session loses it. They then sign in with their password alone and, if their role
 //! requires it, must set it up again at once.
 
-use super::{audit_change, begin_write, Change, Origin};
+use super::{audit_change, Change, Origin};
 use crate::error::AppError;
 use crate::server::access::AdminCapability;
 use crate::server::audit::Action;
@@ -17,13 +17,13 @@ pub async fn reset_mfa(
     from: &Origin,
     user_id: i64,
 ) -> Result<(), AppError> {
-    let mut tx = begin_write(db).await?;
+    let mut tx = db.begin_write().await?;
     let known: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE id = $1")
         .bind(user_id)
         .fetch_optional(&mut *tx)
         .await?;
     known.ok_or(AppError::NotFound)?;
-    let was_on = crate::mfa::ssr::remove_in(&mut tx, db.backend, user_id).await?;
+    let was_on = crate::mfa::ssr::remove_in(db, &mut tx, user_id).await?;
     if !was_on {
         // Nothing to reset (a set-up in progress, if any, is gone too: it was never in use).
         tx.commit().await?;

@@ -5,7 +5,7 @@
 //! the same transaction as the change (DESIGN.md §3). Nothing here reads message subjects,
 //! bodies or attachments: the team counts are counts of thread rows.
 //!
-//! Changes that read before they write begin with `begin_write`: on SQLite that takes the
+//! Changes that read before they write begin with `Db::begin_write`: on SQLite that takes the
 //! database's write lock at once, on PostgreSQL the rows read are locked with `FOR UPDATE`
 //! where a concurrent change could break a rule (the last active administrator).
 
@@ -28,33 +28,7 @@ pub use users::{
 
 use crate::server::access::AdminCapability;
 use crate::server::audit::{self, Action, AuditEvent, Outcome};
-use crate::server::db::{Backend, Db};
-use sqlx::{Any, Transaction};
-
-type Tx = Transaction<'static, Any>;
-
-/// Begins a transaction that will write. On SQLite it takes the write lock at once
-/// (`BEGIN IMMEDIATE`), so a read-then-write waits its turn instead of failing with
-/// SQLITE_BUSY, and writers are serialized.
-async fn begin_write(db: &Db) -> Result<Tx, sqlx::Error> {
-    match db.backend {
-        Backend::Sqlite => db.pool.begin_with("BEGIN IMMEDIATE").await,
-        Backend::Postgres => db.pool.begin().await,
-    }
-}
-
-/// The row lock a read-then-write needs on PostgreSQL; SQLite's `begin_write` already holds
-/// the write lock.
-fn lock_clause(db: &Db) -> &'static str {
-    match db.backend {
-        Backend::Sqlite => "",
-        Backend::Postgres => " FOR UPDATE",
-    }
-}
-
-fn is_unique_violation(error: &sqlx::Error) -> bool {
-    matches!(error, sqlx::Error::Database(e) if e.is_unique_violation())
-}
+use crate::server::db::Tx;
 
 /// Where a change came from, for the audit trail.
 #[derive(Clone, Debug, Default)]

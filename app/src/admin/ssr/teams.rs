@@ -1,7 +1,7 @@
 //! "Care teams": the list with filters and each team's open, overdue and unassigned counts
 //! (counted as the team inbox counts them), add and edit, and members with their role.
 
-use super::{audit_change, begin_write, is_unique_violation, lock_clause, Change, Origin};
+use super::{audit_change, Change, Origin};
 use crate::admin::types::{
     AssociationRow, TeamDetail, TeamFilter, TeamInput, TeamMemberRow, TeamRole, TeamSummary,
     RESPONSE_TARGET_MAX_DAYS, RESPONSE_TARGET_MIN_DAYS,
@@ -9,6 +9,7 @@ use crate::admin::types::{
 use crate::error::AppError;
 use crate::server::access::AdminCapability;
 use crate::server::audit::Action;
+use crate::server::db::is_unique_violation;
 use crate::server::db::Db;
 use crate::server::{now_ms, users::normalize_email};
 use sqlx::any::AnyRow;
@@ -145,7 +146,7 @@ pub async fn add_team(
     input: &TeamInput,
 ) -> Result<i64, AppError> {
     let checked = validate(input)?;
-    let mut tx = begin_write(db).await?;
+    let mut tx = db.begin_write().await?;
     require_facility(&mut tx, checked.facility_id).await?;
     let team_id: i64 = sqlx::query_scalar(
         "INSERT INTO care_teams \
@@ -188,11 +189,11 @@ pub async fn edit_team(
     input: &TeamInput,
 ) -> Result<(), AppError> {
     let checked = validate(input)?;
-    let mut tx = begin_write(db).await?;
+    let mut tx = db.begin_write().await?;
     let row = sqlx::query(&format!(
         "SELECT facility_id, name, description, accepting_messages, response_target_days \
          FROM care_teams WHERE id = $1{}",
-        lock_clause(db)
+        db.lock_rows()
     ))
     .bind(team_id)
     .fetch_optional(&mut *tx)
@@ -252,7 +253,7 @@ pub async fn add_member(
             "Enter the email address of a clinician.",
         ));
     }
-    let mut tx = begin_write(db).await?;
+    let mut tx = db.begin_write().await?;
     require_team(&mut tx, team_id).await?;
     let person = sqlx::query("SELECT id, role, active FROM users WHERE email = $1")
         .bind(&email)
@@ -317,10 +318,10 @@ pub async fn remove_member(
     team_id: i64,
     user_id: i64,
 ) -> Result<Vec<String>, AppError> {
-    let mut tx = begin_write(db).await?;
+    let mut tx = db.begin_write().await?;
     let team_role: Option<String> = sqlx::query_scalar(&format!(
         "SELECT team_role FROM team_members WHERE team_id = $1 AND user_id = $2{}",
-        lock_clause(db)
+        db.lock_rows()
     ))
     .bind(team_id)
     .bind(user_id)

@@ -7,7 +7,7 @@
 //! administrator row is locked (`FOR UPDATE`, in id order so two changes cannot deadlock)
 //! before counting; on SQLite `begin_write` already serializes writers.
 
-use super::{audit_change, begin_write, is_unique_violation, lock_clause, Change, Origin, Tx};
+use super::{audit_change, Change, Origin};
 use crate::admin::rules::password_problem;
 use crate::admin::types::{
     CaregiverGrantRow, InviteInput, PasswordLink, PasswordLinkHolder, TeamRole, UserDetail,
@@ -18,6 +18,7 @@ use crate::error::AppError;
 use crate::server::access::AdminCapability;
 use crate::server::audit::{self, Action, AuditEvent, Outcome};
 use crate::server::db::Db;
+use crate::server::db::{is_unique_violation, Tx};
 use crate::server::{now_ms, passwords, users::normalize_email};
 use sha2::{Digest, Sha256};
 use sqlx::any::AnyRow;
@@ -150,7 +151,7 @@ pub async fn invite(
         return Err(AppError::Invalid { fields });
     };
     let now = now_ms();
-    let mut tx = begin_write(db).await?;
+    let mut tx = db.begin_write().await?;
     let user_id: i64 = sqlx::query_scalar(
         "INSERT INTO users (email, name, role, active, created_at, updated_at) \
          VALUES ($1, $2, $3, 1, $4, $4) RETURNING id",
@@ -199,7 +200,7 @@ pub async fn change_role(
 ) -> Result<(), AppError> {
     let role =
         Role::parse(role.trim()).ok_or_else(|| AppError::invalid("role", "Choose a role."))?;
-    let mut tx = begin_write(db).await?;
+    let mut tx = db.begin_write().await?;
     let admins = lock_active_administrators(db, &mut tx).await?;
     let (before, active) = role_of(db, &mut tx, user_id).await?;
     if before == role {
@@ -239,7 +240,7 @@ pub async fn deactivate(
     from: &Origin,
     user_id: i64,
 ) -> Result<(), AppError> {
-    let mut tx = begin_write(db).await?;
+    let mut tx = db.begin_write().await?;
     let admins = lock_active_administrators(db, &mut tx).await?;
     let (role, active) = role_of(db, &mut tx, user_id).await?;
     if !active {
@@ -283,7 +284,7 @@ pub async fn reactivate(
     from: &Origin,
     user_id: i64,
 ) -> Result<(), AppError> {
-    let mut tx = begin_write(db).await?;
+    let mut tx = db.begin_write().await?;
     let (_, active) = role_of(db, &mut tx, user_id).await?;
     if active {
         return Ok(());
@@ -318,10 +319,10 @@ pub async fn reset_password(
     from: &Origin,
     user_id: i64,
 ) -> Result<PasswordLink, AppError> {
-    let mut tx = begin_write(db).await?;
+    let mut tx = db.begin_write().await?;
     let had_password: Option<bool> = sqlx::query_scalar::<_, i64>(&format!(
         "SELECT CASE WHEN password_hash IS NULL THEN 0 ELSE 1 END FROM users WHERE id = $1{}",
-        lock_clause(db)
+        db.lock_rows()
     ))
     .bind(user_id)
     .fetch_optional(&mut *tx)
@@ -367,7 +368,7 @@ pub async fn grant_caregiver_access(
     caregiver_id: i64,
     veteran_email: &str,
 ) -> Result<(), AppError> {
-    let mut tx = begin_write(db).await?;
+    let mut tx = db.begin_write().await?;
     let (role, _) = role_of(db, &mut tx, caregiver_id).await?;
     if role != Role::Caregiver {
         return Err(AppError::invalid(
@@ -439,11 +440,11 @@ pub async fn revoke_caregiver_access(
     from: &Origin,
     grant_id: i64,
 ) -> Result<(), AppError> {
-    let mut tx = begin_write(db).await?;
+    let mut tx = db.begin_write().await?;
     let grant: Option<(i64, i64)> = sqlx::query_as(&format!(
         "SELECT caregiver_id, veteran_id FROM caregiver_grants \
          WHERE id = $1 AND revoked_at IS NULL{}",
-        lock_clause(db)
+        db.lock_rows()
     ))
     .bind(grant_id)
     .fetch_optional(&mut *tx)
@@ -516,7 +517,7 @@ pub async fn set_password_with_link(
     // Hashing takes a while on purpose; do it before holding the write lock.
     let hash = passwords::hash(password).map_err(AppError::internal)?;
     let now = now_ms();
-    let mut tx = begin_write(db).await?;
+    let mut tx = db.begin_write().await?;
     // Claims the link: of two submissions racing, one finds it already used.
     let user_id: Option<i64> = sqlx::query_scalar(
         "UPDATE password_links SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL \
@@ -559,7 +560,7 @@ pub async fn set_password_with_link(
 async fn lock_active_administrators(db: &Db, tx: &mut Tx) -> Result<Vec<i64>, AppError> {
     let ids: Vec<i64> = sqlx::query_scalar(&format!(
         "SELECT id FROM users WHERE role = 'administrator' AND active = 1 ORDER BY id{}",
-        lock_clause(db)
+        db.lock_rows()
     ))
     .fetch_all(&mut **tx)
     .await?;
@@ -569,7 +570,7 @@ async fn lock_active_administrators(db: &Db, tx: &mut Tx) -> Result<Vec<i64>, Ap
 async fn role_of(db: &Db, tx: &mut Tx, user_id: i64) -> Result<(Role, bool), AppError> {
     let row: Option<(String, i64)> = sqlx::query_as(&format!(
         "SELECT role, active FROM users WHERE id = $1{}",
-        lock_clause(db)
+        db.lock_rows()
     ))
     .bind(user_id)
     .fetch_optional(&mut **tx)

@@ -14,10 +14,10 @@ use crate::auth::{Role, SignedInUser};
 use crate::error::AppError;
 use crate::messages::MessageView;
 use crate::server::audit::{self, Action, AuditEvent, Outcome};
-use crate::server::db::{Backend, Db};
+use crate::server::db::{Db, Tx};
 use crate::server::now_ms;
 use sqlx::any::AnyRow;
-use sqlx::{Any, Row, Transaction};
+use sqlx::{Any, Row};
 
 /// How many files a draft has and their bytes together: checked before an upload starts,
 /// so one that cannot fit is refused before any byte is stored.
@@ -80,14 +80,15 @@ pub async fn attach_to_draft<'a>(
     upload: &StoredUpload<'_>,
 ) -> Result<Result<Attachment, Refusal>, AppError> {
     let owner = owner.into();
-    let mut tx = begin_write(db).await?;
-    if db.backend == Backend::Postgres {
-        // Serializes uploads to one draft, as SQLite's write lock does.
-        sqlx::query("SELECT id FROM drafts WHERE id = $1 FOR UPDATE")
-            .bind(draft_id)
-            .execute(&mut *tx)
-            .await?;
-    }
+    let mut tx = db.begin_write().await?;
+    // Serializes uploads to one draft (on SQLite the write lock already does).
+    sqlx::query(&format!(
+        "SELECT id FROM drafts WHERE id = $1{}",
+        db.lock_rows()
+    ))
+    .bind(draft_id)
+    .execute(&mut *tx)
+    .await?;
     own_draft(&mut *tx, owner, draft_id).await?;
     let (files, bytes) = usage(&mut *tx, draft_id).await?;
     let size = upload.sealed.size_bytes;
@@ -167,7 +168,7 @@ where
 
 /// Puts each message's files on it: for the thread pages, after their own checks.
 pub async fn fill_attachments(
-    tx: &mut Transaction<'static, Any>,
+    tx: &mut Tx,
     messages: &mut [MessageView],
 ) -> Result<(), sqlx::Error> {
     let ids: Vec<i64> = messages.iter().map(|m| m.message_id).collect();
@@ -220,7 +221,7 @@ pub async fn remove_from_draft<'a>(
 /// Moves the files of the author's draft to the message just sent from it, in the send's
 /// transaction. Scoped to the author: another person's draft id moves nothing.
 pub async fn link_to_message(
-    tx: &mut Transaction<'static, Any>,
+    tx: &mut Tx,
     draft_id: i64,
     author_id: i64,
     message_id: i64,
@@ -240,7 +241,7 @@ pub async fn link_to_message(
 /// The same for a reply: the author's reply draft in the thread (a Veteran's side reply,
 /// or a care team member's once their membership of the thread's team has been checked).
 pub async fn link_reply_draft(
-    tx: &mut Transaction<'static, Any>,
+    tx: &mut Tx,
     thread_id: i64,
     author_id: i64,
     message_id: i64,
@@ -260,7 +261,7 @@ pub async fn link_reply_draft(
 /// Deletes the rows of the author's draft in the draft's own deletion transaction and
 /// returns their ids, so the caller removes the stored files once that has committed.
 pub async fn detach_draft(
-    tx: &mut Transaction<'static, Any>,
+    tx: &mut Tx,
     draft_id: i64,
     author_id: i64,
 ) -> Result<Vec<String>, sqlx::Error> {
@@ -388,13 +389,4 @@ pub async fn find_orphans(db: &Db, store: &AttachmentStore) -> Result<OrphanRepo
             .map(|s| s.to_string())
             .collect(),
     })
-}
-
-async fn begin_write(db: &Db) -> Result<Transaction<'static, Any>, sqlx::Error> {
-    // As in messaging: on SQLite take the write lock at once, so a read-then-write
-    // transaction waits its turn instead of failing with SQLITE_BUSY.
-    match db.backend {
-        Backend::Sqlite => db.pool.begin_with("BEGIN IMMEDIATE").await,
-        Backend::Postgres => db.pool.begin().await,
-    }
 }

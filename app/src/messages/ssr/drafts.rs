@@ -6,11 +6,12 @@
 
 use super::super::rules;
 use super::super::{Draft, DraftInput, Page, PageCursor, Sort};
-use super::{begin_write, category_from, into_page, mailbox, Mailbox, Sql};
+use super::{category_from, into_page, mailbox, page, Mailbox};
 use crate::error::AppError;
 use crate::server::access::MessagingCapability;
 use crate::server::audit::{self, Action};
 use crate::server::db::Db;
+use crate::server::db::Sql;
 use crate::server::now_ms;
 use sqlx::any::AnyRow;
 use sqlx::Row;
@@ -169,10 +170,10 @@ pub async fn list_drafts(
     let mailbox = mailbox(db, capability, veteran_id).await?;
     let mut sql = Sql::new(DRAFT_SELECT);
     sql.push(" WHERE d.author_id = ")
-        .int(mailbox.viewer_id)
+        .push_int(mailbox.viewer_id)
         .push(" AND d.veteran_id = ")
-        .int(mailbox.veteran_id)
-        .page("d.updated_at", "d.id", sort, after);
+        .push_int(mailbox.veteran_id);
+    page(&mut sql, "d.updated_at", "d.id", sort, after);
     let rows = sql.query().fetch_all(&db.pool).await?;
     let drafts = rows
         .iter()
@@ -194,7 +195,7 @@ pub async fn delete_draft(
     draft_id: i64,
 ) -> Result<Vec<String>, AppError> {
     let mailbox = mailbox(db, capability, veteran_id).await?;
-    let mut tx = begin_write(db).await?;
+    let mut tx = db.begin_write().await?;
     let attachment_ids =
         crate::attachments::ssr::records::detach_draft(&mut tx, draft_id, mailbox.viewer_id)
             .await?;

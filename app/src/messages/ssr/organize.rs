@@ -5,12 +5,13 @@
 
 use super::super::rules;
 use super::super::Folder;
-use super::{begin_write, folder_from, home_folder_sql, is_unique_violation, mailbox, Tx};
+use super::{folder_from, home_folder_sql, mailbox};
 use crate::error::AppError;
 use crate::pages::veteran_home::ssr::veterans_for;
 use crate::server::access::MessagingCapability;
 use crate::server::audit::{self, Action};
 use crate::server::db::Db;
+use crate::server::db::{is_unique_violation, Tx};
 use crate::server::now_ms;
 use sqlx::{Any, Executor, Row};
 
@@ -73,7 +74,7 @@ pub async fn create_folder(
     let owner_id = capability.user().id;
     let name = rules::validate_folder_name(name)?;
     let name_key = rules::folder_name_key(&name);
-    let mut tx = begin_write(db).await?;
+    let mut tx = db.begin_write().await?;
     check_name_free(&mut tx, owner_id, &name_key, None).await?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO folders (owner_id, name, name_key, created_at) VALUES ($1, $2, $3, $4) \
@@ -100,7 +101,7 @@ pub async fn rename_folder(
     let owner_id = capability.user().id;
     let name = rules::validate_folder_name(name)?;
     let name_key = rules::folder_name_key(&name);
-    let mut tx = begin_write(db).await?;
+    let mut tx = db.begin_write().await?;
     owned_folder(&mut *tx, owner_id, folder_id).await?;
     check_name_free(&mut tx, owner_id, &name_key, Some(folder_id)).await?;
     sqlx::query("UPDATE folders SET name = $1, name_key = $2 WHERE id = $3 AND owner_id = $4")
@@ -130,7 +131,7 @@ pub async fn delete_folder(
         .into_iter()
         .map(|(id, _)| id)
         .collect();
-    let mut tx = begin_write(db).await?;
+    let mut tx = db.begin_write().await?;
     owned_folder(&mut *tx, owner_id, folder_id).await?;
     let veterans_in_folder: Vec<i64> = sqlx::query_scalar(
         "SELECT DISTINCT veteran_id FROM thread_views WHERE user_id = $1 AND folder_id = $2",
@@ -185,7 +186,7 @@ pub async fn move_thread(
             ))
         }
     };
-    let mut tx = begin_write(db).await?;
+    let mut tx = db.begin_write().await?;
     if let Some(id) = folder_id {
         owned_folder(&mut *tx, mailbox.viewer_id, id).await?;
     }
@@ -235,7 +236,7 @@ pub async fn restore_thread(
     thread_id: i64,
 ) -> Result<Folder, AppError> {
     let mailbox = mailbox(db, capability, veteran_id).await?;
-    let mut tx = begin_write(db).await?;
+    let mut tx = db.begin_write().await?;
     let restored = sqlx::query(&format!(
         "UPDATE thread_views SET folder = {home} \
          WHERE user_id = $1 AND thread_id = $2 AND veteran_id = $3 AND folder = 'trash'",

@@ -10,10 +10,10 @@
 use super::super::rules;
 use super::super::{Folder, Page, PageCursor, SearchQuery, ThreadRow};
 use super::threads::{filter_folder, row_from, ROW_SELECT};
-use super::{into_page, mailbox, Sql};
+use super::{into_page, mailbox, page};
 use crate::error::AppError;
 use crate::server::access::MessagingCapability;
-use crate::server::db::{Backend, Db};
+use crate::server::db::{Db, Notes, Sql};
 use crate::server::now_ms;
 
 /// Searches the asker's threads for this Veteran. `query.folder = None` searches every
@@ -28,9 +28,9 @@ pub async fn search(
     let mailbox = mailbox(db, capability, veteran_id).await?;
     let mut sql = Sql::new(ROW_SELECT);
     sql.push("v.user_id = ")
-        .int(mailbox.viewer_id)
+        .push_int(mailbox.viewer_id)
         .push(" AND v.veteran_id = ")
-        .int(mailbox.veteran_id);
+        .push_int(mailbox.veteran_id);
     match query.folder {
         None => {
             sql.push(" AND v.folder <> 'trash'");
@@ -44,48 +44,27 @@ pub async fn search(
         Some(folder) => filter_folder(db, &mailbox, folder, &mut sql).await?,
     }
     if let Some(category) = query.category {
-        sql.push(" AND t.category = ").text(category.as_str());
+        sql.push(" AND t.category = ").push_text(category.as_str());
     }
     let (from_ms, to_ms) = rules::date_bounds(query.dates, now_ms());
     if let Some(from_ms) = from_ms {
-        sql.push(" AND v.last_message_at >= ").int(from_ms);
+        sql.push(" AND v.last_message_at >= ").push_int(from_ms);
     }
     if let Some(to_ms) = to_ms {
-        sql.push(" AND v.last_message_at <= ").int(to_ms);
+        sql.push(" AND v.last_message_at <= ").push_int(to_ms);
     }
     let terms = rules::search_terms(&query.keywords);
     if !terms.is_empty() {
-        match db.backend {
-            Backend::Sqlite => {
-                // Each term quoted: an FTS5 phrase of one word, all of them required.
-                // Terms are letters and digits only (rules::search_terms), so no quote or
-                // operator can reach the query.
-                let fts_query = terms
-                    .iter()
-                    .map(|term| format!("\"{term}\""))
-                    .collect::<Vec<_>>()
-                    .join(" ");
-                sql.push(
-                    " AND v.thread_id IN (SELECT m.thread_id FROM message_search \
-                     JOIN messages m ON m.id = message_search.rowid \
-                     WHERE m.is_internal_note = 0 AND message_search MATCH ",
-                )
-                .text(fts_query)
-                .push(")");
-            }
-            Backend::Postgres => {
-                sql.push(
-                    " AND EXISTS (SELECT 1 FROM messages m WHERE m.thread_id = t.id \
-                     AND m.is_internal_note = 0 \
-                     AND (m.body_search || t.subject_search || to_tsvector('english', ct.name)) \
-                     @@ plainto_tsquery('english', ",
-                )
-                .text(terms.join(" "))
-                .push("))");
-            }
-        }
+        let matching = db.messages_matching(&mut sql, &terms, Notes::Left);
+        sql.push(&format!(" AND {matching}"));
     }
-    sql.page("v.last_message_at", "v.thread_id", query.sort, after);
+    page(
+        &mut sql,
+        "v.last_message_at",
+        "v.thread_id",
+        query.sort,
+        after,
+    );
     let rows = sql.query().fetch_all(&db.pool).await?;
     let rows = rows.iter().map(row_from).collect::<Result<Vec<_>, _>>()?;
     Ok(into_page(rows, |row| PageCursor {

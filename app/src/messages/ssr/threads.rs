@@ -9,13 +9,12 @@ use super::super::{
 use super::drafts::{draft_from_row, DRAFT_SELECT};
 use super::signatures::signature_text;
 use super::{
-    append, begin_write, category_from, flag, folder_from, into_page, is_unique_violation, mailbox,
-    mark_opened_by_team, Mailbox, Outgoing, Sql, Tx,
+    append, category_from, flag, folder_from, into_page, mailbox, page, Mailbox, Outgoing,
 };
 use crate::error::AppError;
 use crate::server::access::{MessagingCapability, TeamCapability};
 use crate::server::audit::{self, Action, AuditEvent, Outcome};
-use crate::server::db::Db;
+use crate::server::db::{is_unique_violation, Db, Notes, Sql, Tx};
 use crate::server::now_ms;
 use sqlx::any::AnyRow;
 use sqlx::{Any, Executor, Row};
@@ -58,7 +57,7 @@ pub(super) async fn filter_folder(
         Folder::Custom(id) => {
             super::organize::owned_folder(&db.pool, mailbox.viewer_id, id).await?;
             sql.push(" AND v.folder = 'custom' AND v.folder_id = ")
-                .int(id)
+                .push_int(id)
         }
         Folder::Drafts => {
             return Err(AppError::invalid(
@@ -82,11 +81,11 @@ pub async fn list_folder(
     let mailbox = mailbox(db, capability, veteran_id).await?;
     let mut sql = Sql::new(ROW_SELECT);
     sql.push("v.user_id = ")
-        .int(mailbox.viewer_id)
+        .push_int(mailbox.viewer_id)
         .push(" AND v.veteran_id = ")
-        .int(mailbox.veteran_id);
+        .push_int(mailbox.veteran_id);
     filter_folder(db, &mailbox, folder, &mut sql).await?;
-    sql.page("v.last_message_at", "v.thread_id", sort, after);
+    page(&mut sql, "v.last_message_at", "v.thread_id", sort, after);
     let rows = sql.query().fetch_all(&db.pool).await?;
     let rows = rows.iter().map(row_from).collect::<Result<Vec<_>, _>>()?;
     Ok(into_page(rows, |row| PageCursor {
@@ -302,16 +301,17 @@ where
     Ok(head_from(&row, false)?)
 }
 
-/// The messages of a thread, oldest first; internal notes only when asked for (team).
-async fn messages_of(
+/// The messages of a thread as they are shown, oldest first, each with its files: the one
+/// query behind the Veteran's and the care team's thread pages. Internal notes come only
+/// with `Notes::Included` (the care team's view).
+pub async fn thread_messages(
     tx: &mut Tx,
     thread_id: i64,
-    with_notes: bool,
+    notes: Notes,
 ) -> Result<Vec<MessageView>, sqlx::Error> {
-    let notes = if with_notes {
-        ""
-    } else {
-        " AND m.is_internal_note = 0"
+    let notes = match notes {
+        Notes::Included => "",
+        Notes::Left => " AND m.is_internal_note = 0",
     };
     let rows = sqlx::query(&format!(
         "SELECT m.id, a.name AS sender_name, b.name AS on_behalf_of_name, m.sent_by_team, \
@@ -382,7 +382,7 @@ pub async fn open_thread(
 ) -> Result<ThreadView, AppError> {
     let mailbox = mailbox(db, capability, veteran_id).await?;
     let now = now_ms();
-    let mut tx = begin_write(db).await?;
+    let mut tx = db.begin_write().await?;
     let head = head_for_viewer(&mut *tx, &mailbox, thread_id).await?;
     sqlx::query(
         "UPDATE thread_views SET unread = 0, last_read_at = $1 WHERE user_id = $2 AND thread_id = $3",
@@ -392,7 +392,7 @@ pub async fn open_thread(
     .bind(thread_id)
     .execute(&mut *tx)
     .await?;
-    let messages = messages_of(&mut tx, thread_id, false).await?;
+    let messages = thread_messages(&mut tx, thread_id, Notes::Left).await?;
     let reply_draft = sqlx::query(&format!(
         "{DRAFT_SELECT} WHERE d.author_id = $1 AND d.thread_id = $2"
     ))
@@ -495,7 +495,7 @@ pub async fn send_message(
     let signature = signature_text(&db.pool, mailbox.viewer_id).await?;
 
     let now = now_ms();
-    let mut tx = begin_write(db).await?;
+    let mut tx = db.begin_write().await?;
     let thread_id: i64 = sqlx::query_scalar(
         "INSERT INTO threads (veteran_id, team_id, subject, category, created_at, last_message_at) \
          VALUES ($1, $2, $3, $4, $5, $5) RETURNING id",
@@ -606,7 +606,7 @@ pub async fn reply(
     let urgent_language = rules::has_crisis_language(&reply.body);
     let signature = signature_text(&db.pool, mailbox.viewer_id).await?;
 
-    let mut tx = begin_write(db).await?;
+    let mut tx = db.begin_write().await?;
     let outgoing = Outgoing {
         thread_id,
         veteran_id: mailbox.veteran_id,
@@ -682,7 +682,7 @@ pub async fn team_reply(
     rules::validate_reply(&reply.body)?;
     let signature = signature_text(&db.pool, clinician.id).await?;
     let now = now_ms();
-    let mut tx = begin_write(db).await?;
+    let mut tx = db.begin_write().await?;
     let outgoing = Outgoing {
         thread_id,
         veteran_id: head.veteran_id,
@@ -735,32 +735,6 @@ pub async fn team_reply(
         urgent_language: false,
         already_sent: false,
     })
-}
-
-/// A care team member opens a thread of one of their teams: every message including
-/// internal notes; the Veteran's messages become "Opened by your care team"; audited as
-/// `thread_read`. A minimal view until the team workspace issue extends it.
-pub async fn team_open_thread(
-    db: &Db,
-    capability: &TeamCapability,
-    thread_id: i64,
-) -> Result<ThreadView, AppError> {
-    let clinician = capability.user();
-    let now = now_ms();
-    let mut tx = begin_write(db).await?;
-    let head = head_for_team_member(&mut *tx, capability, thread_id).await?;
-    mark_opened_by_team(&mut tx, thread_id, now).await?;
-    let messages = messages_of(&mut tx, thread_id, true).await?;
-    audit::record(
-        &mut *tx,
-        &AuditEvent::new(Action::ThreadRead, Outcome::Success)
-            .actor(clinician.id)
-            .patient(head.veteran_id)
-            .target(format!("thread:{thread_id}")),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(view_from(head, messages, None, None))
 }
 
 /// One message of a demo thread.

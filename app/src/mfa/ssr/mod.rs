@@ -11,7 +11,7 @@ use crate::auth::SignedInUser;
 use crate::error::AppError;
 use crate::mfa::{set_up_needed, typed_code, TwoStepStatus, CODE_WRONG};
 use crate::server::audit::{self, Action, AuditEvent, Outcome};
-use crate::server::db::{Backend, Db};
+use crate::server::db::{Db, Tx};
 use crate::server::now_ms;
 use crate::server::sign_in_guard::{self, Gate};
 use sealing::MfaKey;
@@ -278,15 +278,8 @@ pub async fn turn_off(
 
 /// Removes a person's secret (set up or in progress) inside an administrator's change;
 /// whether it was on, for the audit's "before".
-pub async fn remove_in(
-    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
-    backend: Backend,
-    user_id: i64,
-) -> Result<bool, sqlx::Error> {
-    let lock = match backend {
-        Backend::Sqlite => "",
-        Backend::Postgres => " FOR UPDATE",
-    };
+pub async fn remove_in(db: &Db, tx: &mut Tx, user_id: i64) -> Result<bool, sqlx::Error> {
+    let lock = db.lock_rows();
     let confirmed: Option<Option<i64>> = sqlx::query_scalar(&format!(
         "SELECT confirmed_at FROM mfa_enrolments WHERE user_id = $1{lock}"
     ))

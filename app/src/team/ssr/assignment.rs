@@ -7,11 +7,12 @@
 //! who it is (`Assignment::changed` says whether it was their change).
 
 use super::super::types::{Assignment, Person, ThreadEventKind, REASON_MAX_CHARS};
-use super::{audit_event, begin_write, head, set_due_at, Head, Tx};
+use super::{audit_event, head, set_due_at, Head};
 use crate::error::AppError;
 use crate::server::access::TeamCapability;
 use crate::server::audit::{self, Action};
 use crate::server::db::Db;
+use crate::server::db::Tx;
 use crate::server::now_ms;
 
 /// How far coverage is followed (Casey covers Morgan, who covers …): far enough for real
@@ -78,7 +79,7 @@ async fn change_assignee(
 ) -> Result<Assignment, AppError> {
     let me = capability.user().id;
     let now = now_ms();
-    let mut tx = begin_write(db).await?;
+    let mut tx = db.begin_write().await?;
     let head = head(db, &mut tx, capability, thread_id, false).await?;
     let (assignee, covering_for) = match target {
         Some(member) if member == me => (Some(me), None),
@@ -270,7 +271,7 @@ pub async fn reassign_team(
         ));
     }
     let now = now_ms();
-    let mut tx = begin_write(db).await?;
+    let mut tx = db.begin_write().await?;
     let head = head(db, &mut tx, capability, thread_id, true).await?;
     let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM care_teams WHERE id = $1")
         .bind(to_team_id)

@@ -14,12 +14,12 @@
 use super::super::types::{
     InboxCounts, InboxCursor, InboxFilter, InboxPage, InboxQuery, InboxRow, TEAM_PAGE_SIZE,
 };
+use super::person;
 use super::{coverage_columns, coverage_from, coverage_join, decode_error, flag, my_teams_sql};
-use super::{person, Sql};
 use crate::error::AppError;
 use crate::messages::{rules, Category};
 use crate::server::access::TeamCapability;
-use crate::server::db::{Backend, Db};
+use crate::server::db::{Db, Notes, Sql};
 use crate::server::now_ms;
 use sqlx::any::AnyRow;
 use sqlx::Row;
@@ -52,7 +52,7 @@ pub async fn list_inbox(
         InboxFilter::Completed => (COMPLETED_RANK, COMPLETED_KEY),
         _ => (OPEN_RANK, OPEN_KEY),
     };
-    let mut sql = Sql::new();
+    let mut sql = Sql::default();
     let me = sql.int(capability.user().id);
     let now_p = sql.int(now);
     sql.push(&format!(
@@ -106,7 +106,7 @@ pub async fn inbox_counts(
     team_id: Option<i64>,
 ) -> Result<InboxCounts, AppError> {
     check_team(db, capability, team_id).await?;
-    let mut sql = Sql::new();
+    let mut sql = Sql::default();
     let me = sql.int(capability.user().id);
     let now = sql.int(now_ms());
     sql.push(&format!(
@@ -181,30 +181,7 @@ fn keywords(sql: &mut Sql, keywords: &str, db: &Db) {
     if terms.is_empty() {
         return;
     }
-    let text_match = match db.backend {
-        Backend::Sqlite => {
-            // Each term quoted: an FTS5 phrase of one word, all of them required. Terms are
-            // letters and digits only (rules::search_terms), so no operator reaches FTS5.
-            let fts_query = terms
-                .iter()
-                .map(|term| format!("\"{term}\""))
-                .collect::<Vec<_>>()
-                .join(" ");
-            let q = sql.text(fts_query);
-            format!(
-                "t.id IN (SELECT m.thread_id FROM message_search \
-                 JOIN messages m ON m.id = message_search.rowid WHERE message_search MATCH {q})"
-            )
-        }
-        Backend::Postgres => {
-            let q = sql.text(terms.join(" "));
-            format!(
-                "EXISTS (SELECT 1 FROM messages m WHERE m.thread_id = t.id \
-                 AND (m.body_search || t.subject_search || to_tsvector('english', ct.name)) \
-                 @@ plainto_tsquery('english', {q}))"
-            )
-        }
-    };
+    let text_match = db.messages_matching(sql, &terms, Notes::Included);
     // Terms hold letters and digits only, so they need no LIKE escaping.
     let name_match = terms
         .iter()

@@ -3,9 +3,7 @@
 //! whom). Assignments follow coverage in `assignment`.
 
 use super::super::types::{Coverage, MyTeam, Person, TeamChoice, TeamMember};
-use super::{
-    begin_write, coverage_columns, coverage_from, coverage_join, membership, my_teams_sql,
-};
+use super::{coverage_columns, coverage_from, coverage_join, membership, my_teams_sql};
 use crate::error::AppError;
 use crate::server::access::TeamCapability;
 use crate::server::db::Db;
@@ -116,7 +114,7 @@ pub async fn set_coverage(
             "Choose someone else to cover for you.",
         ));
     }
-    let mut tx = begin_write(db).await?;
+    let mut tx = db.begin_write().await?;
     let covering: Option<String> = sqlx::query_scalar(&format!(
         "SELECT u.name FROM users u WHERE u.id = $1 AND u.active = 1 AND EXISTS \
          (SELECT 1 FROM team_members tm WHERE tm.user_id = u.id AND tm.team_id IN ({}))",

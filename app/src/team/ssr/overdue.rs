@@ -13,10 +13,10 @@
 //! new time) rather than adding one.
 
 use super::super::types::{Notification, NotificationKind};
-use super::{begin_write, my_teams_sql, set_due_at};
+use super::{my_teams_sql, set_due_at};
 use crate::error::AppError;
 use crate::server::access::TeamCapability;
-use crate::server::db::{Backend, Db};
+use crate::server::db::Db;
 use crate::server::now_ms;
 use sqlx::Row;
 
@@ -30,10 +30,7 @@ const NOTIFICATIONS_SHOWN: i64 = 50;
 /// notifies each active lead of its team, once per thread. Returns how many threads it
 /// marked (0 on a second run at the same time).
 pub async fn mark_overdue(db: &Db, now_ms: i64) -> Result<u64, AppError> {
-    let lock = match db.backend {
-        Backend::Sqlite => "",
-        Backend::Postgres => " FOR UPDATE SKIP LOCKED",
-    };
+    let lock = db.claim_rows();
     let claim = format!(
         "SELECT id, team_id FROM threads \
          WHERE due_at <= $1 AND overdue_notified_at IS NULL AND completed_at IS NULL \
@@ -41,7 +38,7 @@ pub async fn mark_overdue(db: &Db, now_ms: i64) -> Result<u64, AppError> {
     );
     let mut marked = 0;
     loop {
-        let mut tx = begin_write(db).await?;
+        let mut tx = db.begin_write().await?;
         let claimed = sqlx::query(&claim).bind(now_ms).fetch_all(&mut *tx).await?;
         for row in &claimed {
             let thread_id: i64 = row.try_get("id")?;
@@ -79,7 +76,7 @@ pub async fn mark_overdue(db: &Db, now_ms: i64) -> Result<u64, AppError> {
 pub async fn backfill_due_times(db: &Db) -> Result<u64, AppError> {
     let mut filled = 0;
     loop {
-        let mut tx = begin_write(db).await?;
+        let mut tx = db.begin_write().await?;
         let ids: Vec<i64> = sqlx::query_scalar(&format!(
             "SELECT id FROM threads WHERE due_at IS NULL AND waiting_since IS NOT NULL \
              AND completed_at IS NULL ORDER BY id LIMIT {BATCH}"

@@ -13,12 +13,13 @@
 //! The text stays in the form (and, after a refused post, in the session like every team
 //! form's), not here: the team has no autosave, and a stale copy would come back unasked.
 
-use super::{begin_write, head, my_teams_sql, Tx};
+use super::{head, my_teams_sql};
 use crate::attachments::ssr::records;
 use crate::error::AppError;
 use crate::server::access::TeamCapability;
 use crate::server::audit::{self, Action, AuditEvent, Outcome};
 use crate::server::db::Db;
+use crate::server::db::Tx;
 use crate::server::now_ms;
 use sqlx::Row;
 
@@ -29,7 +30,7 @@ pub async fn reply_draft_for_files(
     capability: &TeamCapability,
     thread_id: i64,
 ) -> Result<i64, AppError> {
-    let mut tx = begin_write(db).await?;
+    let mut tx = db.begin_write().await?;
     let head = head(db, &mut tx, capability, thread_id, false).await?;
     let now = now_ms();
     let draft_id: i64 = sqlx::query_scalar(

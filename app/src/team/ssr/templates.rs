@@ -3,11 +3,12 @@
 //! people not on the team).
 
 use super::super::types::{ReplyTemplate, TemplateInput, TEMPLATE_TITLE_MAX_CHARS};
-use super::{begin_write, is_unique_violation, membership, Tx};
+use super::membership;
 use crate::error::AppError;
 use crate::messages::rules;
 use crate::server::access::TeamCapability;
 use crate::server::db::Db;
+use crate::server::db::{is_unique_violation, Tx};
 use crate::server::now_ms;
 use sqlx::any::AnyRow;
 use sqlx::Row;
@@ -46,7 +47,7 @@ pub async fn create_template(
     let title = validate(input)?;
     let me = capability.user().id;
     let now = now_ms();
-    let mut tx = begin_write(db).await?;
+    let mut tx = db.begin_write().await?;
     require_lead(&mut tx, capability, team_id).await?;
     let inserted = sqlx::query_scalar::<_, i64>(
         "INSERT INTO reply_templates \
@@ -80,7 +81,7 @@ pub async fn update_template(
 ) -> Result<ReplyTemplate, AppError> {
     let title = validate(input)?;
     let now = now_ms();
-    let mut tx = begin_write(db).await?;
+    let mut tx = db.begin_write().await?;
     let team_id = template_team(&mut tx, capability, template_id).await?;
     require_lead(&mut tx, capability, team_id).await?;
     sqlx::query(
@@ -111,7 +112,7 @@ pub async fn delete_template(
     capability: &TeamCapability,
     template_id: i64,
 ) -> Result<(), AppError> {
-    let mut tx = begin_write(db).await?;
+    let mut tx = db.begin_write().await?;
     let team_id = template_team(&mut tx, capability, template_id).await?;
     require_lead(&mut tx, capability, team_id).await?;
     sqlx::query("DELETE FROM reply_templates WHERE id = $1")

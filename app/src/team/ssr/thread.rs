@@ -2,14 +2,16 @@
 
 use super::super::types::{NoteInput, OtherThread, TeamThread, ThreadEvent, ThreadEventKind};
 use super::{
-    audit_event, begin_write, coverage_columns, coverage_from, coverage_join, decode_error, flag,
-    head, is_unique_violation, my_teams_sql, person, Tx,
+    audit_event, coverage_columns, coverage_from, coverage_join, decode_error, flag, head,
+    my_teams_sql, person,
 };
 use crate::error::AppError;
-use crate::messages::{rules, Category, MessageView, Reply, SentMessage};
+use crate::messages::ssr::thread_messages;
+use crate::messages::{rules, Category, Reply, SentMessage};
 use crate::server::access::TeamCapability;
 use crate::server::audit::{self, Action};
 use crate::server::db::Db;
+use crate::server::db::{is_unique_violation, Notes, Tx};
 use crate::server::now_ms;
 use sqlx::Row;
 
@@ -33,7 +35,7 @@ pub async fn open_thread(
     from: Option<&str>,
 ) -> Result<TeamThread, AppError> {
     let now = now_ms();
-    let mut tx = begin_write(db).await?;
+    let mut tx = db.begin_write().await?;
     let row = sqlx::query(&format!(
         "SELECT t.id, t.veteran_id, u.name AS veteran_name, t.team_id, ct.name AS team_name, \
          f.time_zone, t.subject, t.category, t.created_at, t.last_message_at, t.waiting_since, \
@@ -64,7 +66,7 @@ pub async fn open_thread(
     .bind(thread_id)
     .execute(&mut *tx)
     .await?;
-    let messages = messages_of(&mut tx, thread_id).await?;
+    let messages = thread_messages(&mut tx, thread_id, Notes::Included).await?;
     let history = history_of(&mut tx, thread_id).await?;
     let other_threads = other_threads(&mut tx, veteran_id, team_id, thread_id).await?;
     audit::record(
@@ -105,42 +107,6 @@ fn category(value: &str) -> Result<Category, sqlx::Error> {
     Category::parse(value).ok_or_else(|| decode_error("category"))
 }
 
-/// Every message of the thread, internal notes included, oldest first.
-async fn messages_of(tx: &mut Tx, thread_id: i64) -> Result<Vec<MessageView>, sqlx::Error> {
-    let rows = sqlx::query(
-        "SELECT m.id, a.name AS sender_name, b.name AS on_behalf_of_name, m.sent_by_team, \
-         m.is_internal_note, m.body, m.signature, m.sent_at, m.opened_by_team_at \
-         FROM messages m JOIN users a ON a.id = m.author_id \
-         LEFT JOIN users b ON b.id = m.on_behalf_of_id \
-         WHERE m.thread_id = $1 ORDER BY m.sent_at, m.id",
-    )
-    .bind(thread_id)
-    .fetch_all(&mut **tx)
-    .await?;
-    let mut messages = rows
-        .iter()
-        .map(|row| {
-            let from_team = flag(row, "sent_by_team")?;
-            let opened_at: Option<i64> = row.try_get("opened_by_team_at")?;
-            Ok(MessageView {
-                message_id: row.try_get("id")?,
-                sender_name: row.try_get("sender_name")?,
-                on_behalf_of_name: row.try_get("on_behalf_of_name")?,
-                from_team,
-                internal_note: flag(row, "is_internal_note")?,
-                body: row.try_get("body")?,
-                signature: row.try_get("signature")?,
-                sent_at: row.try_get("sent_at")?,
-                opened_by_team: (!from_team).then_some(opened_at.is_some()),
-                attachments: Vec::new(),
-            })
-        })
-        .collect::<Result<Vec<_>, sqlx::Error>>()?;
-    crate::attachments::ssr::records::fill_attachments(tx, &mut messages).await?;
-    Ok(messages)
-}
-
-/// What the team did with the thread, oldest first.
 async fn history_of(tx: &mut Tx, thread_id: i64) -> Result<Vec<ThreadEvent>, sqlx::Error> {
     let rows = sqlx::query(
         "SELECT e.at, e.kind, e.actor_id, actor.name AS actor_name, \
@@ -235,7 +201,7 @@ pub async fn add_internal_note(
     rules::validate_reply(&note.body)?;
     let author = capability.user().id;
     let now = now_ms();
-    let mut tx = begin_write(db).await?;
+    let mut tx = db.begin_write().await?;
     let head = head(db, &mut tx, capability, thread_id, false).await?;
     if let Some(id) = retried_note(&mut tx, author, &note.client_key, thread_id).await? {
         return Ok(id);
@@ -316,7 +282,7 @@ pub async fn mark_complete(
     from: Option<&str>,
 ) -> Result<(), AppError> {
     let now = now_ms();
-    let mut tx = begin_write(db).await?;
+    let mut tx = db.begin_write().await?;
     let head = head(db, &mut tx, capability, thread_id, true).await?;
     if head.completed_at.is_some() {
         return Ok(());

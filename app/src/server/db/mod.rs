@@ -1,13 +1,22 @@
 //! The database: SQLite (embedded default) or PostgreSQL (the scale path), chosen by URL.
 //!
 //! Queries go through sqlx's `Any` driver with `$1`-style placeholders, which both databases
-//! accept, so one query text serves both. Where the dialects differ (full-text search,
-//! row locking) the caller asks `Db::backend`.
+//! accept, so one query text serves both, built with the one [`Sql`] builder where parts are
+//! optional. Everything that differs between the two databases is decided here and nowhere
+//! else: starting a write transaction, row locks, claiming jobs, unique violations and
+//! full-text search. Features call these and never ask which database they run on.
+
+mod sql;
+
+pub use sql::Sql;
 
 use sqlx::any::{install_default_drivers, AnyPoolOptions};
 use sqlx::migrate::Migrator;
-use sqlx::{AnyPool, Executor};
+use sqlx::{Any, AnyPool, Executor, Transaction};
 use std::time::Duration;
+
+/// A transaction on either database.
+pub type Tx = Transaction<'static, Any>;
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");
@@ -116,10 +125,92 @@ impl Db {
         Ok(())
     }
 
+    /// Begins a transaction that will write. On SQLite it takes the write lock at once
+    /// (`BEGIN IMMEDIATE`), so a transaction that reads then writes waits its turn
+    /// (`busy_timeout`) instead of failing with SQLITE_BUSY, and writers are serialized.
+    pub async fn begin_write(&self) -> Result<Tx, sqlx::Error> {
+        match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => self.pool.begin().await,
+        }
+    }
+
+    /// The clause that ends a `SELECT` whose rows a read-then-write will change: PostgreSQL
+    /// locks them (`FOR UPDATE`); SQLite needs nothing, as `begin_write` already holds the
+    /// database's write lock.
+    pub fn lock_rows(&self) -> &'static str {
+        match self.backend {
+            Backend::Sqlite => "",
+            Backend::Postgres => " FOR UPDATE",
+        }
+    }
+
+    /// The clause that ends a `SELECT` claiming rows of a job several instances run at once:
+    /// on PostgreSQL each instance takes rows no other holds (`FOR UPDATE SKIP LOCKED`); on
+    /// SQLite there is one writer at a time, so a claim is never contended.
+    pub fn claim_rows(&self) -> &'static str {
+        match self.backend {
+            Backend::Sqlite => "",
+            Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+        }
+    }
+
+    /// A condition that thread `t` has one message holding every term of `terms`, together
+    /// with the thread's subject and its care team's name (full-text, stemmed: "refills"
+    /// finds "refill"). The query must name the thread `t` and its care team `ct`. Internal
+    /// notes count only when `notes` says so. SQLite asks its FTS5 table, PostgreSQL the
+    /// `tsvector` columns; both are kept up to date by the migrations.
+    pub fn messages_matching(&self, sql: &mut Sql, terms: &[String], notes: Notes) -> String {
+        let notes = match notes {
+            Notes::Included => "",
+            Notes::Left => "m.is_internal_note = 0 AND ",
+        };
+        match self.backend {
+            Backend::Sqlite => {
+                // Each term quoted: an FTS5 phrase of one word, all of them required. Terms
+                // are letters and digits only (`search_terms`), so no quote or operator can
+                // reach FTS5.
+                let phrases = terms
+                    .iter()
+                    .map(|term| format!("\"{term}\""))
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                let q = sql.text(phrases);
+                format!(
+                    "t.id IN (SELECT m.thread_id FROM message_search \
+                     JOIN messages m ON m.id = message_search.rowid \
+                     WHERE {notes}message_search MATCH {q})"
+                )
+            }
+            Backend::Postgres => {
+                let q = sql.text(terms.join(" "));
+                format!(
+                    "EXISTS (SELECT 1 FROM messages m WHERE m.thread_id = t.id AND {notes}\
+                     (m.body_search || t.subject_search || to_tsvector('english', ct.name)) \
+                     @@ plainto_tsquery('english', {q}))"
+                )
+            }
+        }
+    }
+
     /// `/readyz`: can we run a query right now?
     pub async fn is_ready(&self) -> bool {
         sqlx::query("SELECT 1").execute(&self.pool).await.is_ok()
     }
+}
+
+/// Whether full-text search looks in a care team's internal notes too.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Notes {
+    /// The care team's own search: their notes are theirs to find.
+    Included,
+    /// A Veteran's or caregiver's search: notes are never shown to them.
+    Left,
+}
+
+/// Whether a statement failed on a unique constraint (a second row with the same key).
+pub fn is_unique_violation(error: &sqlx::Error) -> bool {
+    matches!(error, sqlx::Error::Database(e) if e.is_unique_violation())
 }
 
 fn create_sqlite_directory(url: &str) -> Result<(), DbError> {

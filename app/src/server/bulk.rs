@@ -41,7 +41,7 @@ pub async fn seed_bulk(
     let mut made = 0;
     let mut veteran = alex;
     while made < threads {
-        let mut tx = db.pool.begin().await?;
+        let mut tx = db.begin_write().await?;
         for _ in 0..BATCH.min(threads - made) {
             if made >= for_alex && (made - for_alex).is_multiple_of(10) {
                 veteran = sqlx::query_scalar(
@@ -100,7 +100,7 @@ async fn new_teams(db: &Db, count: usize, member: i64) -> Result<Vec<i64>, AppEr
         sqlx::query_scalar("SELECT id FROM facilities WHERE station_number = '999'")
             .fetch_one(&db.pool)
             .await?;
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin_write().await?;
     let mut ids = Vec::with_capacity(count);
     for n in 1..=count {
         let id: i64 = sqlx::query_scalar(

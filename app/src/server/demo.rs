@@ -1,10 +1,11 @@
 //! Demo data (DESIGN.md §5): seeded once, into an empty database, in demo mode only.
 
+use super::db::Tx;
 use super::{now_ms, passwords};
 use crate::error::AppError;
 use crate::messages::ssr::{seed_thread, DemoMessage};
 use crate::messages::Category;
-use sqlx::{Any, AnyPool, Transaction};
+use sqlx::AnyPool;
 
 /// Every demo account's password. Demo mode only: a real deployment has no demo accounts.
 pub const DEMO_PASSWORD: &str = "demo-password-2026";
@@ -40,13 +41,13 @@ pub async fn seed_if_empty(pool: &AnyPool) -> Result<bool, AppError> {
     }
     // One hash for all demo accounts: they share the password, and hashing is slow.
     let hash = passwords::hash(DEMO_PASSWORD).map_err(AppError::internal)?;
-    let mut tx = pool.begin().await?;
+    let mut tx = Tx::from(pool.begin().await?);
     seed(&mut tx, &hash).await?;
     tx.commit().await?;
     Ok(true)
 }
 
-async fn seed(tx: &mut Transaction<'static, Any>, hash: &str) -> Result<(), sqlx::Error> {
+async fn seed(tx: &mut Tx, hash: &str) -> Result<(), sqlx::Error> {
     let now = now_ms();
     let (station, facility_name, zone) = FACILITY;
     let facility: i64 = sqlx::query_scalar(
@@ -159,7 +160,7 @@ const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 /// that Sam sent on Alex's behalf, a finished exchange, and one whose last message is 60
 /// days old, past the 45-day reply window.
 async fn seed_threads(
-    tx: &mut Transaction<'static, Any>,
+    tx: &mut Tx,
     now: i64,
     people: DemoPeople,
     primary_care: i64,

@@ -45,7 +45,7 @@ use crate::server::audit::{Action, AuditEvent, Outcome};
 use crate::server::clock::DEFAULT_TIME_ZONE;
 use crate::server::db::{Db, Tx};
 use sqlx::any::AnyRow;
-use sqlx::Row;
+use sqlx::{AnyConnection, Row};
 
 /// SQL naming the teams the person `$n` belongs to, for `team_id IN (…)`.
 fn my_teams_sql(person: &str) -> String {
@@ -93,7 +93,7 @@ async fn head(
 /// Whether the person belongs to the team; `NotFound` when not (or no such team), so a
 /// team's existence is not given away either. Returns whether they lead it.
 async fn membership(
-    executor: &mut Tx,
+    connection: &mut AnyConnection,
     capability: &TeamCapability,
     team_id: i64,
 ) -> Result<bool, AppError> {
@@ -102,7 +102,7 @@ async fn membership(
     )
     .bind(team_id)
     .bind(capability.user().id)
-    .fetch_optional(&mut **executor)
+    .fetch_optional(connection)
     .await?;
     role.map(|role| role == "lead").ok_or(AppError::NotFound)
 }

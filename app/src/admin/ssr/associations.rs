@@ -8,7 +8,7 @@ use crate::server::access::AdminCapability;
 use crate::server::audit::Action;
 use crate::server::db::Db;
 use crate::server::db::Tx;
-use crate::server::{now_ms, users::normalize_email};
+use crate::server::users::normalize_email;
 
 /// Lets the Veteran with this email write to the team.
 pub async fn add_association(
@@ -62,7 +62,7 @@ pub(super) async fn insert_association(
     sqlx::query("INSERT INTO veteran_teams (veteran_id, team_id, blocked, created_at) VALUES ($1, $2, 0, $3)")
         .bind(veteran_id)
         .bind(team_id)
-        .bind(now_ms())
+        .bind(tx.now_ms())
         .execute(&mut **tx)
         .await?;
     audit_change(

@@ -9,7 +9,6 @@ use crate::server::access::AdminCapability;
 use crate::server::audit::Action;
 use crate::server::db::is_unique_violation;
 use crate::server::db::Db;
-use crate::server::now_ms;
 use sqlx::any::AnyRow;
 use sqlx::Row;
 use std::collections::BTreeMap;
@@ -44,7 +43,7 @@ pub async fn add_facility(
     .bind(&checked.station_number)
     .bind(&checked.name)
     .bind(&checked.time_zone)
-    .bind(now_ms())
+    .bind(db.now_ms())
     .fetch_one(&mut *tx)
     .await
     .map_err(station_taken)?;

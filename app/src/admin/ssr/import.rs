@@ -27,7 +27,7 @@ pub async fn preview_import(
     csv_text: &str,
 ) -> Result<ImportPreview, AppError> {
     let rows = parse(csv_text)?;
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin_write().await?;
     let preview = judge(&mut tx, rows).await?;
     tx.commit().await?;
     Ok(preview)

@@ -9,7 +9,6 @@ use crate::error::AppError;
 use crate::server::access::AdminCapability;
 use crate::server::audit::Action;
 use crate::server::db::Db;
-use crate::server::now_ms;
 
 pub async fn reset_mfa(
     db: &Db,
@@ -35,7 +34,7 @@ pub async fn reset_mfa(
         .await?
         .rows_affected();
     sqlx::query("UPDATE users SET updated_at = $1 WHERE id = $2")
-        .bind(now_ms())
+        .bind(db.now_ms())
         .bind(user_id)
         .execute(&mut *tx)
         .await?;

@@ -11,7 +11,7 @@ use crate::server::access::AdminCapability;
 use crate::server::audit::Action;
 use crate::server::db::is_unique_violation;
 use crate::server::db::Db;
-use crate::server::{now_ms, users::normalize_email};
+use crate::server::users::normalize_email;
 use sqlx::any::AnyRow;
 use sqlx::Row;
 use std::collections::BTreeMap;
@@ -48,7 +48,7 @@ pub async fn teams(
          AND ($4 IS NULL OR ct.accepting_messages = $4) \
          ORDER BY f.name, ct.name, ct.id"
     ))
-    .bind(now_ms())
+    .bind(db.now_ms())
     .bind(filter.facility_id)
     .bind(name)
     .bind(filter.accepting.map(i64::from))
@@ -67,7 +67,7 @@ pub async fn team_detail(
     team_id: i64,
 ) -> Result<TeamDetail, AppError> {
     let team = sqlx::query(&format!("{TEAM_SELECT} WHERE ct.id = $2"))
-        .bind(now_ms())
+        .bind(db.now_ms())
         .bind(team_id)
         .fetch_optional(&db.pool)
         .await?
@@ -158,7 +158,7 @@ pub async fn add_team(
     .bind(&checked.description)
     .bind(i64::from(checked.accepting_messages))
     .bind(checked.response_target_days)
-    .bind(now_ms())
+    .bind(db.now_ms())
     .fetch_one(&mut *tx)
     .await
     .map_err(name_taken)?;
@@ -279,7 +279,7 @@ pub async fn add_member(
     .bind(team_id)
     .bind(user_id)
     .bind(team_role.as_str())
-    .bind(now_ms())
+    .bind(db.now_ms())
     .execute(&mut *tx)
     .await
     .map_err(|error| {

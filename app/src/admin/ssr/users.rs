@@ -19,7 +19,7 @@ use crate::server::access::AdminCapability;
 use crate::server::audit::{self, Action, AuditEvent, Outcome};
 use crate::server::db::Db;
 use crate::server::db::{is_unique_violation, Tx};
-use crate::server::{now_ms, passwords, users::normalize_email};
+use crate::server::{passwords, users::normalize_email};
 use sha2::{Digest, Sha256};
 use sqlx::any::AnyRow;
 use sqlx::Row;
@@ -150,7 +150,7 @@ pub async fn invite(
     let Some(role) = role.filter(|_| fields.is_empty()) else {
         return Err(AppError::Invalid { fields });
     };
-    let now = now_ms();
+    let now = db.now_ms();
     let mut tx = db.begin_write().await?;
     let user_id: i64 = sqlx::query_scalar(
         "INSERT INTO users (email, name, role, active, created_at, updated_at) \
@@ -211,7 +211,7 @@ pub async fn change_role(
     }
     sqlx::query("UPDATE users SET role = $1, updated_at = $2 WHERE id = $3")
         .bind(role.as_str())
-        .bind(now_ms())
+        .bind(db.now_ms())
         .bind(user_id)
         .execute(&mut *tx)
         .await?;
@@ -249,7 +249,7 @@ pub async fn deactivate(
     if role == Role::Administrator && admins == [user_id] {
         return Err(last_administrator("user"));
     }
-    let now = now_ms();
+    let now = db.now_ms();
     sqlx::query("UPDATE users SET active = 0, updated_at = $1 WHERE id = $2")
         .bind(now)
         .bind(user_id)
@@ -290,7 +290,7 @@ pub async fn reactivate(
         return Ok(());
     }
     sqlx::query("UPDATE users SET active = 1, updated_at = $1 WHERE id = $2")
-        .bind(now_ms())
+        .bind(db.now_ms())
         .bind(user_id)
         .execute(&mut *tx)
         .await?;
@@ -329,7 +329,7 @@ pub async fn reset_password(
     .await?
     .map(|n| n == 1);
     let had_password = had_password.ok_or(AppError::NotFound)?;
-    let now = now_ms();
+    let now = db.now_ms();
     sqlx::query("UPDATE users SET password_hash = NULL, updated_at = $1 WHERE id = $2")
         .bind(now)
         .bind(user_id)
@@ -402,7 +402,7 @@ pub async fn grant_caregiver_access(
     )
     .bind(caregiver_id)
     .bind(veteran_id)
-    .bind(now_ms())
+    .bind(db.now_ms())
     .fetch_one(&mut *tx)
     .await
     .map_err(|error| {
@@ -450,7 +450,7 @@ pub async fn revoke_caregiver_access(
     .fetch_optional(&mut *tx)
     .await?;
     let (caregiver_id, veteran_id) = grant.ok_or(AppError::NotFound)?;
-    let now = now_ms();
+    let now = db.now_ms();
     sqlx::query("UPDATE caregiver_grants SET revoked_at = $1 WHERE id = $2")
         .bind(now)
         .bind(grant_id)
@@ -484,7 +484,7 @@ pub async fn password_link_holder(
          WHERE l.token_hash = $1 AND l.used_at IS NULL AND l.expires_at > $2 AND u.active = 1",
     )
     .bind(token_hash(token))
-    .bind(now_ms())
+    .bind(db.now_ms())
     .fetch_optional(&db.pool)
     .await?;
     Ok(row.map(|(name, email)| PasswordLinkHolder { name, email }))
@@ -516,7 +516,7 @@ pub async fn set_password_with_link(
     }
     // Hashing takes a while on purpose; do it before holding the write lock.
     let hash = passwords::hash(password).map_err(AppError::internal)?;
-    let now = now_ms();
+    let now = db.now_ms();
     let mut tx = db.begin_write().await?;
     // Claims the link: of two submissions racing, one finds it already used.
     let user_id: Option<i64> = sqlx::query_scalar(
@@ -598,7 +598,7 @@ async fn new_link(
     let mut bytes = [0u8; 32];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
     let token: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    let now = now_ms();
+    let now = tx.now_ms();
     let expires_at = now + PASSWORD_LINK_HOURS * 60 * 60 * 1000;
     sqlx::query(
         "INSERT INTO password_links \

@@ -15,7 +15,6 @@ use crate::error::AppError;
 use crate::messages::MessageView;
 use crate::server::audit::{self, Action, AuditEvent, Outcome};
 use crate::server::db::{Db, Tx};
-use crate::server::now_ms;
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row};
 
@@ -109,7 +108,7 @@ pub async fn attach_to_draft<'a>(
     .bind(&upload.sealed.sha256)
     .bind(&upload.sealed.keys.wrapped_key)
     .bind(&upload.sealed.keys.nonce)
-    .bind(now_ms())
+    .bind(db.now_ms())
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;

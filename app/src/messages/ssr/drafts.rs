@@ -12,7 +12,6 @@ use crate::server::access::MessagingCapability;
 use crate::server::audit::{self, Action};
 use crate::server::db::Db;
 use crate::server::db::Sql;
-use crate::server::now_ms;
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
@@ -58,7 +57,7 @@ pub async fn save_draft(
 ) -> Result<Draft, AppError> {
     let mailbox = mailbox(db, capability, veteran_id).await?;
     rules::validate_draft(&input.subject, &input.body)?;
-    let now = now_ms();
+    let now = db.now_ms();
 
     if let Some(thread_id) = input.thread_id {
         // The thread must be one this person sees; the draft copies its team and subject

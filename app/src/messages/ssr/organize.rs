@@ -12,7 +12,6 @@ use crate::server::access::MessagingCapability;
 use crate::server::audit::{self, Action};
 use crate::server::db::Db;
 use crate::server::db::{is_unique_violation, Tx};
-use crate::server::now_ms;
 use sqlx::{Any, Executor, Row};
 
 const DUPLICATE_NAME: &str = "You already have a folder with that name. Choose another name.";
@@ -83,7 +82,7 @@ pub async fn create_folder(
     .bind(owner_id)
     .bind(name.as_str())
     .bind(name_key.as_str())
-    .bind(now_ms())
+    .bind(db.now_ms())
     .fetch_one(&mut *tx)
     .await
     .map_err(name_error)?;

@@ -14,7 +14,6 @@ use super::{into_page, mailbox, page};
 use crate::error::AppError;
 use crate::server::access::MessagingCapability;
 use crate::server::db::{Db, Notes, Sql};
-use crate::server::now_ms;
 
 /// Searches the asker's threads for this Veteran. `query.folder = None` searches every
 /// folder except Trash; Drafts cannot be searched.
@@ -46,7 +45,7 @@ pub async fn search(
     if let Some(category) = query.category {
         sql.push(" AND t.category = ").push_text(category.as_str());
     }
-    let (from_ms, to_ms) = rules::date_bounds(query.dates, now_ms());
+    let (from_ms, to_ms) = rules::date_bounds(query.dates, db.now_ms());
     if let Some(from_ms) = from_ms {
         sql.push(" AND v.last_message_at >= ").push_int(from_ms);
     }

@@ -7,7 +7,6 @@ use crate::auth::SignedInUser;
 use crate::error::AppError;
 use crate::server::access::{MessagingCapability, TeamCapability};
 use crate::server::db::Db;
-use crate::server::now_ms;
 use sqlx::{Any, Executor, Row};
 
 /// Anyone who sends messages: the Veteran's side and care team members.
@@ -57,7 +56,7 @@ pub async fn set_signature(
     .bind(capability.signer().id)
     .bind(signature.name.trim())
     .bind(signature.title.trim())
-    .bind(now_ms())
+    .bind(db.now_ms())
     .execute(&db.pool)
     .await?;
     Ok(())

@@ -15,7 +15,6 @@ use crate::error::AppError;
 use crate::server::access::{MessagingCapability, TeamCapability};
 use crate::server::audit::{self, Action, AuditEvent, Outcome};
 use crate::server::db::{is_unique_violation, Db, Notes, Sql, Tx};
-use crate::server::now_ms;
 use sqlx::any::AnyRow;
 use sqlx::{Any, Executor, Row};
 
@@ -381,7 +380,7 @@ pub async fn open_thread(
     thread_id: i64,
 ) -> Result<ThreadView, AppError> {
     let mailbox = mailbox(db, capability, veteran_id).await?;
-    let now = now_ms();
+    let now = db.now_ms();
     let mut tx = db.begin_write().await?;
     let head = head_for_viewer(&mut *tx, &mailbox, thread_id).await?;
     sqlx::query(
@@ -494,7 +493,7 @@ pub async fn send_message(
         rules::has_crisis_language(subject) || rules::has_crisis_language(&message.body);
     let signature = signature_text(&db.pool, mailbox.viewer_id).await?;
 
-    let now = now_ms();
+    let now = db.now_ms();
     let mut tx = db.begin_write().await?;
     let thread_id: i64 = sqlx::query_scalar(
         "INSERT INTO threads (veteran_id, team_id, subject, category, created_at, last_message_at) \
@@ -599,7 +598,7 @@ pub async fn reply(
     }
     let head = head_for_viewer(&db.pool, &mailbox, thread_id).await?;
     rules::validate_reply(&reply.body)?;
-    let now = now_ms();
+    let now = db.now_ms();
     if let Some(problem) = head.reply_problem(now) {
         return Err(AppError::invalid("body", problem));
     }
@@ -681,7 +680,7 @@ pub async fn team_reply(
     }
     rules::validate_reply(&reply.body)?;
     let signature = signature_text(&db.pool, clinician.id).await?;
-    let now = now_ms();
+    let now = db.now_ms();
     let mut tx = db.begin_write().await?;
     let outgoing = Outgoing {
         thread_id,

@@ -12,7 +12,6 @@ use crate::error::AppError;
 use crate::mfa::{set_up_needed, typed_code, TwoStepStatus, CODE_WRONG};
 use crate::server::audit::{self, Action, AuditEvent, Outcome};
 use crate::server::db::{Db, Tx};
-use crate::server::now_ms;
 use crate::server::sign_in_guard::{self, Gate};
 use sealing::MfaKey;
 use sqlx::AnyPool;
@@ -122,7 +121,7 @@ pub async fn start_set_up(db: &Db, key: &MfaKey, user: &SignedInUser) -> Result<
     )
     .bind(user.id)
     .bind(sealed)
-    .bind(now_ms())
+    .bind(db.now_ms())
     .execute(&db.pool)
     .await?;
     if done.rows_affected() == 0 {
@@ -170,7 +169,7 @@ pub async fn confirm_set_up(
         "UPDATE mfa_enrolments SET confirmed_at = $1, last_used_step = $2 \
          WHERE user_id = $3 AND confirmed_at IS NULL AND sealed_secret = $4",
     )
-    .bind(now_ms())
+    .bind(db.now_ms())
     .bind(step_number(step)?)
     .bind(user.id)
     .bind(&row.sealed_secret)

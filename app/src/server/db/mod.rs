@@ -12,11 +12,64 @@ pub use sql::Sql;
 
 use sqlx::any::{install_default_drivers, AnyPoolOptions};
 use sqlx::migrate::Migrator;
-use sqlx::{Any, AnyPool, Executor, Transaction};
+use sqlx::{Any, AnyConnection, AnyPool, Executor, Transaction};
+use std::ops::{Deref, DerefMut};
+use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-/// A transaction on either database.
-pub type Tx = Transaction<'static, Any>;
+use super::clock::Clock;
+
+/// A transaction that writes, begun by [`Db::begin_write`]. It is used like sqlx's own
+/// transaction (`&mut *tx` is the connection to run statements on) and ends with
+/// [`Tx::commit`], or rolls back when dropped.
+pub struct Tx {
+    transaction: Transaction<'static, Any>,
+    /// On SQLite, this process's turn to write, held until the transaction ends.
+    _turn: Option<OwnedSemaphorePermit>,
+    clock: Clock,
+}
+
+impl Tx {
+    /// Now, by the clock of the database handle that began this transaction.
+    pub fn now_ms(&self) -> i64 {
+        self.clock.now_ms()
+    }
+
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        self.transaction.commit().await
+    }
+
+    pub async fn rollback(self) -> Result<(), sqlx::Error> {
+        self.transaction.rollback().await
+    }
+}
+
+/// A transaction begun on the pool directly, for seeding demo data before the server takes
+/// requests: nothing else writes then, so it needs no turn.
+impl From<Transaction<'static, Any>> for Tx {
+    fn from(transaction: Transaction<'static, Any>) -> Tx {
+        Tx {
+            transaction,
+            _turn: None,
+            clock: Clock::system(),
+        }
+    }
+}
+
+impl Deref for Tx {
+    type Target = AnyConnection;
+
+    fn deref(&self) -> &AnyConnection {
+        &self.transaction
+    }
+}
+
+impl DerefMut for Tx {
+    fn deref_mut(&mut self) -> &mut AnyConnection {
+        &mut self.transaction
+    }
+}
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");
@@ -54,6 +107,13 @@ impl SqliteSync {
 pub struct Db {
     pub pool: AnyPool,
     pub backend: Backend,
+    /// SQLite lets one transaction write at a time. Writers of this process wait for
+    /// their turn here, in order, instead of in SQLite's busy handler, which sleeps in
+    /// growing steps (1 ms, 2 ms, 5 ms … 100 ms) and so leaves the database idle while
+    /// writers queue.
+    write_turn: Arc<Semaphore>,
+    /// The time every part of the data layer goes by: the system's, or a test's.
+    pub clock: Clock,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -113,7 +173,12 @@ impl Db {
             });
         }
         let pool = options.connect(url).await?;
-        Ok(Db { pool, backend })
+        Ok(Db {
+            pool,
+            backend,
+            write_turn: Arc::new(Semaphore::new(1)),
+            clock: Clock::system(),
+        })
     }
 
     /// Brings the schema up to date from the versioned files in `app/migrations`.
@@ -125,13 +190,41 @@ impl Db {
         Ok(())
     }
 
-    /// Begins a transaction that will write. On SQLite it takes the write lock at once
-    /// (`BEGIN IMMEDIATE`), so a transaction that reads then writes waits its turn
-    /// (`busy_timeout`) instead of failing with SQLITE_BUSY, and writers are serialized.
+    /// Now, in milliseconds since the Unix epoch, by this database handle's clock.
+    pub fn now_ms(&self) -> i64 {
+        self.clock.now_ms()
+    }
+
+    /// The same database, going by `clock` (a test's settable clock).
+    pub fn with_clock(mut self, clock: Clock) -> Db {
+        self.clock = clock;
+        self
+    }
+
+    /// Begins a transaction that will write. On SQLite it waits for this process's turn
+    /// to write, then takes the database's write lock at once (`BEGIN IMMEDIATE`), so a
+    /// transaction that reads then writes never fails with SQLITE_BUSY, and writers go one
+    /// after another in the order they came. On PostgreSQL writers run side by side and
+    /// lock the rows they change ([`Db::lock_rows`]).
     pub async fn begin_write(&self) -> Result<Tx, sqlx::Error> {
         match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
-            Backend::Postgres => self.pool.begin().await,
+            Backend::Sqlite => {
+                let turn = Arc::clone(&self.write_turn)
+                    .acquire_owned()
+                    .await
+                    .map_err(|_| sqlx::Error::PoolClosed)?;
+                let transaction = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+                Ok(Tx {
+                    transaction,
+                    _turn: Some(turn),
+                    clock: self.clock.clone(),
+                })
+            }
+            Backend::Postgres => Ok(Tx {
+                transaction: self.pool.begin().await?,
+                _turn: None,
+                clock: self.clock.clone(),
+            }),
         }
     }
 

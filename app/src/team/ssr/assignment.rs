@@ -13,7 +13,6 @@ use crate::server::access::TeamCapability;
 use crate::server::audit::{self, Action};
 use crate::server::db::Db;
 use crate::server::db::Tx;
-use crate::server::now_ms;
 
 /// How far coverage is followed (Casey covers Morgan, who covers …): far enough for real
 /// rotas, short enough that a loop cannot run away.
@@ -78,7 +77,7 @@ async fn change_assignee(
     from: Option<&str>,
 ) -> Result<Assignment, AppError> {
     let me = capability.user().id;
-    let now = now_ms();
+    let now = db.now_ms();
     let mut tx = db.begin_write().await?;
     let head = head(db, &mut tx, capability, thread_id, false).await?;
     let (assignee, covering_for) = match target {
@@ -270,7 +269,7 @@ pub async fn reassign_team(
             format!("Reason must be {REASON_MAX_CHARS} characters or fewer."),
         ));
     }
-    let now = now_ms();
+    let now = db.now_ms();
     let mut tx = db.begin_write().await?;
     let head = head(db, &mut tx, capability, thread_id, true).await?;
     let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM care_teams WHERE id = $1")

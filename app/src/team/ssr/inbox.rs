@@ -20,7 +20,6 @@ use crate::error::AppError;
 use crate::messages::{rules, Category};
 use crate::server::access::TeamCapability;
 use crate::server::db::{Db, Notes, Sql};
-use crate::server::now_ms;
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
@@ -46,7 +45,7 @@ pub async fn list_inbox(
     query: &InboxQuery,
     after: Option<InboxCursor>,
 ) -> Result<InboxPage, AppError> {
-    let now = now_ms();
+    let now = db.now_ms();
     check_team(db, capability, query.team_id).await?;
     let (rank, key) = match query.filter {
         InboxFilter::Completed => (COMPLETED_RANK, COMPLETED_KEY),
@@ -108,7 +107,7 @@ pub async fn inbox_counts(
     check_team(db, capability, team_id).await?;
     let mut sql = Sql::default();
     let me = sql.int(capability.user().id);
-    let now = sql.int(now_ms());
+    let now = sql.int(db.now_ms());
     sql.push(&format!(
         "SELECT COUNT(CASE WHEN t.completed_at IS NULL THEN 1 END) AS open, \
          COUNT(CASE WHEN t.completed_at IS NULL AND t.assigned_to IS NULL THEN 1 END) AS unassigned, \

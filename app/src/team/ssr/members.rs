@@ -7,7 +7,6 @@ use super::{coverage_columns, coverage_from, coverage_join, membership, my_teams
 use crate::error::AppError;
 use crate::server::access::TeamCapability;
 use crate::server::db::Db;
-use crate::server::now_ms;
 use sqlx::Row;
 
 /// The teams the person belongs to, by name.
@@ -75,7 +74,7 @@ pub async fn team_members(
         coverage_join = coverage_join("cv", "u.id", "$2"),
     ))
     .bind(team_id)
-    .bind(now_ms())
+    .bind(db.now_ms())
     .fetch_all(&mut *tx)
     .await?;
     tx.commit().await?;
@@ -101,7 +100,7 @@ pub async fn set_coverage(
     covering_user_id: i64,
 ) -> Result<Coverage, AppError> {
     let me = capability.user().id;
-    let now = now_ms();
+    let now = db.now_ms();
     if away_until <= now {
         return Err(AppError::invalid(
             "away_until",
@@ -171,7 +170,7 @@ pub async fn my_coverage(
          JOIN users u ON u.id = c.covering_user_id WHERE c.user_id = $1 AND c.away_until > $2",
     )
     .bind(capability.user().id)
-    .bind(now_ms())
+    .bind(db.now_ms())
     .fetch_optional(&db.pool)
     .await?;
     row.map(|row| {

@@ -17,7 +17,6 @@ use super::{my_teams_sql, set_due_at};
 use crate::error::AppError;
 use crate::server::access::TeamCapability;
 use crate::server::db::Db;
-use crate::server::now_ms;
 use sqlx::Row;
 
 /// Threads claimed per transaction: short transactions, bounded memory.
@@ -156,7 +155,7 @@ pub async fn mark_notification_read(
     let done = sqlx::query(
         "UPDATE notifications SET read_at = COALESCE(read_at, $1) WHERE id = $2 AND user_id = $3",
     )
-    .bind(now_ms())
+    .bind(db.now_ms())
     .bind(notification_id)
     .bind(capability.user().id)
     .execute(&db.pool)

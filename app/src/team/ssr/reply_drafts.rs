@@ -20,7 +20,6 @@ use crate::server::access::TeamCapability;
 use crate::server::audit::{self, Action, AuditEvent, Outcome};
 use crate::server::db::Db;
 use crate::server::db::Tx;
-use crate::server::now_ms;
 use sqlx::Row;
 
 /// The person's reply draft in a thread of one of their teams, made when there is none
@@ -32,7 +31,7 @@ pub async fn reply_draft_for_files(
 ) -> Result<i64, AppError> {
     let mut tx = db.begin_write().await?;
     let head = head(db, &mut tx, capability, thread_id, false).await?;
-    let now = now_ms();
+    let now = db.now_ms();
     let draft_id: i64 = sqlx::query_scalar(
         "INSERT INTO drafts (author_id, veteran_id, team_id, thread_id, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $5) \

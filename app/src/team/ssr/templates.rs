@@ -9,7 +9,6 @@ use crate::messages::rules;
 use crate::server::access::TeamCapability;
 use crate::server::db::Db;
 use crate::server::db::{is_unique_violation, Tx};
-use crate::server::now_ms;
 use sqlx::any::AnyRow;
 use sqlx::Row;
 use std::collections::BTreeMap;
@@ -46,7 +45,7 @@ pub async fn create_template(
 ) -> Result<ReplyTemplate, AppError> {
     let title = validate(input)?;
     let me = capability.user().id;
-    let now = now_ms();
+    let now = db.now_ms();
     let mut tx = db.begin_write().await?;
     require_lead(&mut tx, capability, team_id).await?;
     let inserted = sqlx::query_scalar::<_, i64>(
@@ -80,7 +79,7 @@ pub async fn update_template(
     input: &TemplateInput,
 ) -> Result<ReplyTemplate, AppError> {
     let title = validate(input)?;
-    let now = now_ms();
+    let now = db.now_ms();
     let mut tx = db.begin_write().await?;
     let team_id = template_team(&mut tx, capability, template_id).await?;
     require_lead(&mut tx, capability, team_id).await?;

@@ -12,7 +12,6 @@ use crate::server::access::TeamCapability;
 use crate::server::audit::{self, Action};
 use crate::server::db::Db;
 use crate::server::db::{is_unique_violation, Notes, Tx};
-use crate::server::now_ms;
 use sqlx::Row;
 
 /// How many of the Veteran's other threads with the team are shown beside a thread.
@@ -34,7 +33,7 @@ pub async fn open_thread(
     thread_id: i64,
     from: Option<&str>,
 ) -> Result<TeamThread, AppError> {
-    let now = now_ms();
+    let now = db.now_ms();
     let mut tx = db.begin_write().await?;
     let row = sqlx::query(&format!(
         "SELECT t.id, t.veteran_id, u.name AS veteran_name, t.team_id, ct.name AS team_name, \
@@ -200,7 +199,7 @@ pub async fn add_internal_note(
     rules::validate_client_key(&note.client_key)?;
     rules::validate_reply(&note.body)?;
     let author = capability.user().id;
-    let now = now_ms();
+    let now = db.now_ms();
     let mut tx = db.begin_write().await?;
     let head = head(db, &mut tx, capability, thread_id, false).await?;
     if let Some(id) = retried_note(&mut tx, author, &note.client_key, thread_id).await? {
@@ -281,7 +280,7 @@ pub async fn mark_complete(
     thread_id: i64,
     from: Option<&str>,
 ) -> Result<(), AppError> {
-    let now = now_ms();
+    let now = db.now_ms();
     let mut tx = db.begin_write().await?;
     let head = head(db, &mut tx, capability, thread_id, true).await?;
     if head.completed_at.is_some() {

@@ -58,10 +58,12 @@ impl Role {
 /// The signed-in person, as the pages see them. Loaded from the database on every request,
 /// so a deactivated account stops working at once.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct SignedInUser {
     pub id: i64,
     pub name: String,
     pub email: String,
+    #[cfg_attr(feature = "ssr", sqlx(try_from = "String"))]
     pub role: Role,
 }
 

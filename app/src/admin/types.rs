@@ -14,7 +14,9 @@ pub const PASSWORD_LINK_HOURS: i64 = 72;
 pub const IMPORT_HEADER: [&str; 3] = ["veteran_email", "team_name", "facility_station"];
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct Facility {
+    #[cfg_attr(feature = "ssr", sqlx(rename = "id"))]
     pub facility_id: i64,
     pub station_number: String,
     pub name: String,

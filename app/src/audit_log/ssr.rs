@@ -17,8 +17,7 @@ use crate::server::clock::{date_time, DEFAULT_TIME_ZONE};
 use crate::server::db::Db;
 use crate::server::db::Sql;
 use chrono::{NaiveDate, TimeZone};
-use sqlx::any::AnyRow;
-use sqlx::Row;
+use sqlx::FromRow;
 
 /// The filter checked: empty fields dropped, dates turned into times.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -191,47 +190,63 @@ pub async fn events(
     }
     let fetch = sql.int(i64::try_from(limit).unwrap_or(i64::MAX).saturating_add(1));
     sql.push(&format!(" ORDER BY e.at DESC, e.id DESC LIMIT {fetch}"));
-    let rows = sql.query().fetch_all(&db.pool).await?;
-    let mut entries = Vec::with_capacity(rows.len().min(limit));
-    let mut next = None;
-    for (index, row) in rows.iter().enumerate() {
-        if index == limit {
-            next = entries.last().map(|last: &(AuditEntry, i64)| AuditCursor {
-                at: last.1,
-                id: last.0.id,
-            });
-            break;
+    let mut records: Vec<EventRecord> = sql
+        .query()
+        .try_map(|row| EventRecord::from_row(&row))
+        .fetch_all(&db.pool)
+        .await?;
+    let next = if records.len() > limit {
+        records.truncate(limit);
+        records.last().map(|last| AuditCursor {
+            at: last.at,
+            id: last.id,
+        })
+    } else {
+        None
+    };
+    Ok((records.into_iter().map(AuditEntry::from).collect(), next))
+}
+
+/// An event as `events` reads it.
+#[derive(FromRow)]
+struct EventRecord {
+    id: i64,
+    at: i64,
+    action: String,
+    target: Option<String>,
+    outcome: String,
+    ip: Option<String>,
+    detail: Option<String>,
+    person_name: Option<String>,
+    person_email: Option<String>,
+    behalf_name: Option<String>,
+    behalf_email: Option<String>,
+    patient_name: Option<String>,
+    patient_email: Option<String>,
+}
+
+impl From<EventRecord> for AuditEntry {
+    fn from(event: EventRecord) -> AuditEntry {
+        AuditEntry {
+            id: event.id,
+            when: date_time(event.at, DEFAULT_TIME_ZONE),
+            person: someone(event.person_name, event.person_email),
+            on_behalf_of: someone(event.behalf_name, event.behalf_email),
+            patient: someone(event.patient_name, event.patient_email),
+            action_words: action_words(&event.action),
+            action: event.action,
+            target: event.target,
+            outcome: outcome_words(&event.outcome),
+            ip: event.ip,
+            detail: event.detail,
         }
-        entries.push((entry(row)?, row.try_get::<i64, _>("at")?));
     }
-    Ok((entries.into_iter().map(|(entry, _)| entry).collect(), next))
 }
 
 /// "Casey Nguyen (nurse@example.com)" from a name and an email column.
-fn someone(row: &AnyRow, name: &str, email: &str) -> Result<Option<String>, sqlx::Error> {
-    let name: Option<String> = row.try_get(name)?;
-    let email: Option<String> = row.try_get(email)?;
-    Ok(name
-        .zip(email)
-        .map(|(name, email)| format!("{name} ({email})")))
-}
-
-fn entry(row: &AnyRow) -> Result<AuditEntry, sqlx::Error> {
-    let action: String = row.try_get("action")?;
-    let outcome: String = row.try_get("outcome")?;
-    Ok(AuditEntry {
-        id: row.try_get("id")?,
-        when: date_time(row.try_get("at")?, DEFAULT_TIME_ZONE),
-        person: someone(row, "person_name", "person_email")?,
-        on_behalf_of: someone(row, "behalf_name", "behalf_email")?,
-        patient: someone(row, "patient_name", "patient_email")?,
-        action_words: action_words(&action),
-        action,
-        target: row.try_get("target")?,
-        outcome: outcome_words(&outcome),
-        ip: row.try_get("ip")?,
-        detail: row.try_get("detail")?,
-    })
+fn someone(name: Option<String>, email: Option<String>) -> Option<String> {
+    name.zip(email)
+        .map(|(name, email)| format!("{name} ({email})"))
 }
 
 /// The CSV header of an export.

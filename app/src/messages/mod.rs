@@ -348,6 +348,7 @@ pub struct SearchQuery {
 
 /// An optional name and title added under each message the person sends (DESIGN.md §2).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct Signature {
     pub name: String,
     pub title: String,

@@ -34,8 +34,6 @@ use crate::pages::veteran_home::ssr::veterans_for;
 use crate::server::access::MessagingCapability;
 use crate::server::audit::{Action, AuditEvent, Outcome};
 use crate::server::db::{Db, Sql, Tx};
-use sqlx::any::AnyRow;
-use sqlx::Row;
 
 /// The Veteran's messages as one person sees them: the Veteran themself, or a caregiver
 /// acting for them with a live grant. Made only by `mailbox`.
@@ -148,10 +146,6 @@ fn folder_from(folder: &str, folder_id: Option<i64>) -> Result<Folder, sqlx::Err
         ("custom", Some(id)) => Ok(Folder::Custom(id)),
         _ => Err(decode_error("folder")),
     }
-}
-
-fn flag(row: &AnyRow, column: &str) -> Result<bool, sqlx::Error> {
-    Ok(row.try_get::<i64, _>(column)? == 1)
 }
 
 /// Appends keyset paging to `sql`: rows after `after` in `sort` order by (`at`, `id`),

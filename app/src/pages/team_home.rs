@@ -26,13 +26,13 @@ pub async fn my_teams() -> Result<Vec<MyTeam>, AppError> {
 pub mod ssr {
     use super::*;
     use crate::server::access::TeamCapability;
-    use sqlx::{AnyPool, Row};
+    use sqlx::AnyPool;
 
     pub async fn teams_of(
         pool: &AnyPool,
         capability: &TeamCapability,
     ) -> Result<Vec<MyTeam>, sqlx::Error> {
-        let rows = sqlx::query(
+        let rows: Vec<(String, String, String)> = sqlx::query_as(
             "SELECT t.name, f.name AS facility, m.team_role FROM team_members m \
              JOIN care_teams t ON t.id = m.team_id JOIN facilities f ON f.id = t.facility_id \
              WHERE m.user_id = $1 ORDER BY t.name",
@@ -40,15 +40,14 @@ pub mod ssr {
         .bind(capability.user().id)
         .fetch_all(pool)
         .await?;
-        rows.iter()
-            .map(|row| {
-                Ok(MyTeam {
-                    name: row.try_get("name")?,
-                    facility: row.try_get("facility")?,
-                    lead: row.try_get::<String, _>("team_role")? == "lead",
-                })
+        Ok(rows
+            .into_iter()
+            .map(|(name, facility, team_role)| MyTeam {
+                name,
+                facility,
+                lead: team_role == "lead",
             })
-            .collect()
+            .collect())
     }
 }
 

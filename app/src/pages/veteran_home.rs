@@ -36,7 +36,8 @@ pub mod ssr {
     use super::*;
     use crate::auth::Role;
     use crate::server::access::MessagingCapability;
-    use sqlx::{AnyPool, Row};
+    use crate::server::db::YesNo;
+    use sqlx::AnyPool;
 
     /// The Veterans this person may act for: themselves, or (for a caregiver) each Veteran
     /// with a live grant. Checked on every call, so a revoked grant stops at once.
@@ -48,16 +49,13 @@ pub mod ssr {
         if user.role == Role::Veteran {
             return Ok(vec![(user.id, user.name.clone())]);
         }
-        let rows = sqlx::query(
+        sqlx::query_as(
             "SELECT u.id, u.name FROM caregiver_grants g JOIN users u ON u.id = g.veteran_id \
              WHERE g.caregiver_id = $1 AND g.revoked_at IS NULL AND u.active = 1 ORDER BY u.name",
         )
         .bind(user.id)
         .fetch_all(pool)
-        .await?;
-        rows.iter()
-            .map(|row| Ok((row.try_get("id")?, row.try_get("name")?)))
-            .collect()
+        .await
     }
 
     pub async fn overview(
@@ -66,7 +64,7 @@ pub mod ssr {
     ) -> Result<Vec<VeteranTeams>, sqlx::Error> {
         let mut result = Vec::new();
         for (veteran_id, veteran_name) in veterans_for(pool, capability).await? {
-            let rows = sqlx::query(
+            let rows: Vec<TeamRecord> = sqlx::query_as(
                 "SELECT t.name, f.name AS facility, t.accepting_messages, vt.blocked \
                  FROM veteran_teams vt \
                  JOIN care_teams t ON t.id = vt.team_id \
@@ -76,29 +74,40 @@ pub mod ssr {
             .bind(veteran_id)
             .fetch_all(pool)
             .await?;
-            let mut teams = Vec::new();
-            for row in rows {
-                let accepting: i64 = row.try_get("accepting_messages")?;
-                let blocked: i64 = row.try_get("blocked")?;
-                let why_not = if blocked == 1 {
-                    Some("You can't send messages to this team. Call your facility for help.")
-                } else if accepting == 0 {
-                    Some("This team isn't accepting messages. Call your facility instead.")
-                } else {
-                    None
-                };
-                teams.push(CareTeamSummary {
-                    name: row.try_get("name")?,
-                    facility: row.try_get("facility")?,
-                    can_write: why_not.is_none(),
-                    why_not: why_not.map(str::to_string),
-                });
-            }
             result.push(VeteranTeams {
                 veteran_name,
-                teams,
+                teams: rows.into_iter().map(CareTeamSummary::from).collect(),
             });
         }
         Ok(result)
+    }
+
+    /// One of a Veteran's teams, as `overview` reads it.
+    #[derive(sqlx::FromRow)]
+    struct TeamRecord {
+        name: String,
+        facility: String,
+        #[sqlx(try_from = "YesNo")]
+        accepting_messages: bool,
+        #[sqlx(try_from = "YesNo")]
+        blocked: bool,
+    }
+
+    impl From<TeamRecord> for CareTeamSummary {
+        fn from(team: TeamRecord) -> CareTeamSummary {
+            let why_not = if team.blocked {
+                Some("You can't send messages to this team. Call your facility for help.")
+            } else if !team.accepting_messages {
+                Some("This team isn't accepting messages. Call your facility instead.")
+            } else {
+                None
+            };
+            CareTeamSummary {
+                name: team.name,
+                facility: team.facility,
+                can_write: why_not.is_none(),
+                why_not: why_not.map(str::to_string),
+            }
+        }
     }
 }

@@ -26,10 +26,10 @@ use crate::error::AppError;
 use crate::server::access::AdminCapability;
 use crate::server::audit::{self, Action, AuditEvent, Outcome};
 use crate::server::db::Db;
+use crate::server::db::YesNo;
 use crate::team::business_days::{BusinessCalendar, DEFAULT_RESPONSE_TARGET_DAYS};
 use chrono::{NaiveDate, TimeZone};
 use chrono_tz::Tz;
-use sqlx::Row;
 
 /// A care team with what its figures are counted by.
 struct Team {
@@ -94,28 +94,26 @@ pub async fn choices(
     db: &Db,
     _capability: &AdminCapability,
 ) -> Result<Vec<ReportChoice>, AppError> {
-    let facilities = sqlx::query("SELECT id, name FROM facilities ORDER BY name, id")
-        .fetch_all(&db.pool)
-        .await?;
-    let teams = sqlx::query(
+    let facilities: Vec<(i64, String)> =
+        sqlx::query_as("SELECT id, name FROM facilities ORDER BY name, id")
+            .fetch_all(&db.pool)
+            .await?;
+    let teams: Vec<(i64, String, String)> = sqlx::query_as(
         "SELECT ct.id, ct.name, f.name AS facility FROM care_teams ct \
          JOIN facilities f ON f.id = ct.facility_id ORDER BY f.name, ct.name, ct.id",
     )
     .fetch_all(&db.pool)
     .await?;
     let mut choices = Vec::with_capacity(facilities.len() + teams.len());
-    for row in facilities {
-        let name: String = row.try_get("name")?;
+    for (id, name) in facilities {
         choices.push(ReportChoice {
-            scope: ReportScope::Facility(row.try_get("id")?),
+            scope: ReportScope::Facility(id),
             label: format!("{name} (all teams)"),
         });
     }
-    for row in teams {
-        let name: String = row.try_get("name")?;
-        let facility: String = row.try_get("facility")?;
+    for (id, name, facility) in teams {
         choices.push(ReportChoice {
-            scope: ReportScope::Team(row.try_get("id")?),
+            scope: ReportScope::Team(id),
             label: format!("{name} — {facility}"),
         });
     }
@@ -202,17 +200,16 @@ async fn coverage(db: &Db, scope: ReportScope) -> Result<Coverage, AppError> {
             (facility.ok_or(AppError::NotFound)?, Some(id))
         }
     };
-    let facility = sqlx::query("SELECT name, time_zone FROM facilities WHERE id = $1")
-        .bind(facility_id)
-        .fetch_optional(&db.pool)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let facility_name: String = facility.try_get("name")?;
-    let zone_name: String = facility.try_get("time_zone")?;
+    let (facility_name, zone_name): (String, String) =
+        sqlx::query_as("SELECT name, time_zone FROM facilities WHERE id = $1")
+            .bind(facility_id)
+            .fetch_optional(&db.pool)
+            .await?
+            .ok_or(AppError::NotFound)?;
     let zone: Tz = zone_name
         .parse()
         .map_err(|_| AppError::internal(format!("facility {facility_id} has an unknown zone")))?;
-    let rows = sqlx::query(
+    let rows: Vec<(i64, String, i64)> = sqlx::query_as(
         "SELECT id, name, response_target_days FROM care_teams \
          WHERE facility_id = $1 AND ($2 = 0 OR id = $2) ORDER BY name, id",
     )
@@ -221,11 +218,10 @@ async fn coverage(db: &Db, scope: ReportScope) -> Result<Coverage, AppError> {
     .fetch_all(&db.pool)
     .await?;
     let mut teams = Vec::with_capacity(rows.len());
-    for row in rows {
-        let target: i64 = row.try_get("response_target_days")?;
+    for (id, name, target) in rows {
         teams.push(Team {
-            id: row.try_get("id")?,
-            name: row.try_get("name")?,
+            id,
+            name,
             target_days: u32::try_from(target).unwrap_or(DEFAULT_RESPONSE_TARGET_DAYS),
         });
     }
@@ -329,7 +325,7 @@ async fn team_figures(
     };
     // A thread with a message in the range has its latest message (`last_message_at`, notes
     // aside) in or after it: only those threads are read, not all the team ever had.
-    let messages = sqlx::query(
+    let messages: Vec<(YesNo, i64)> = sqlx::query_as(
         "SELECT m.sent_by_team, COUNT(*) AS sent FROM messages m \
          JOIN threads t ON t.id = m.thread_id \
          WHERE t.team_id = $1 AND t.last_message_at >= $2 \
@@ -341,10 +337,8 @@ async fn team_figures(
     .bind(end)
     .fetch_all(&db.pool)
     .await?;
-    for row in messages {
-        let by_team: i64 = row.try_get("sent_by_team")?;
-        let sent: i64 = row.try_get("sent")?;
-        if by_team == 1 {
+    for (YesNo(by_team), sent) in messages {
+        if by_team {
             figures.staff_messages = sent;
         } else {
             figures.veteran_messages = sent;
@@ -364,7 +358,7 @@ async fn first_responses(
     end: i64,
     figures: &mut Figures,
 ) -> Result<(), AppError> {
-    let rows = sqlx::query(
+    let rows: Vec<(i64, Option<i64>)> = sqlx::query_as(
         "SELECT f.first_at, \
            (SELECT MIN(r.sent_at) FROM messages r WHERE r.thread_id = f.id AND r.sent_by_team = 1 \
               AND r.is_internal_note = 0 AND r.sent_at >= f.first_at AND r.sent_at < $4) AS reply_at \
@@ -380,9 +374,7 @@ async fn first_responses(
     .fetch_all(&db.pool)
     .await?;
     let mut calendar = BusinessCalendar::new(zone);
-    for row in rows {
-        let first_at: i64 = row.try_get("first_at")?;
-        let reply_at: Option<i64> = row.try_get("reply_at")?;
+    for (first_at, reply_at) in rows {
         let due = calendar.due_time_ms(first_at, team.target_days);
         match reply_at {
             Some(reply_at) => {

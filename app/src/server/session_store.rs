@@ -6,7 +6,7 @@
 
 use super::now_ms;
 use async_trait::async_trait;
-use sqlx::{AnyPool, Row};
+use sqlx::AnyPool;
 use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{Error, Result};
 use tower_sessions::SessionStore;
@@ -93,15 +93,13 @@ impl SessionStore for DbSessionStore {
     /// for one more durable commit; reading the row instead costs no commit.
     async fn save(&self, record: &Record) -> Result<()> {
         let expires_at = expires_ms(record);
-        let stored = sqlx::query("SELECT user_id, data, expires_at FROM sessions WHERE id = $1")
-            .bind(record.id.to_string())
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(backend)?;
-        if let Some(row) = stored {
-            let stored_user: Option<i64> = row.try_get("user_id").map_err(backend)?;
-            let stored_data: String = row.try_get("data").map_err(backend)?;
-            let stored_expiry: i64 = row.try_get("expires_at").map_err(backend)?;
+        let stored: Option<(Option<i64>, String, i64)> =
+            sqlx::query_as("SELECT user_id, data, expires_at FROM sessions WHERE id = $1")
+                .bind(record.id.to_string())
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(backend)?;
+        if let Some((stored_user, stored_data, stored_expiry)) = stored {
             // Compared as maps: the JSON text of the same map can list its keys in any order.
             let same_data = serde_json::from_str::<
                 std::collections::HashMap<String, serde_json::Value>,
@@ -131,16 +129,17 @@ impl SessionStore for DbSessionStore {
     }
 
     async fn load(&self, id: &Id) -> Result<Option<Record>> {
-        let row =
-            sqlx::query("SELECT data, expires_at FROM sessions WHERE id = $1 AND expires_at > $2")
-                .bind(id.to_string())
-                .bind(now_ms())
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(backend)?;
-        let Some(row) = row else { return Ok(None) };
-        let data: String = row.try_get("data").map_err(backend)?;
-        let expires_at: i64 = row.try_get("expires_at").map_err(backend)?;
+        let stored: Option<(String, i64)> = sqlx::query_as(
+            "SELECT data, expires_at FROM sessions WHERE id = $1 AND expires_at > $2",
+        )
+        .bind(id.to_string())
+        .bind(now_ms())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(backend)?;
+        let Some((data, expires_at)) = stored else {
+            return Ok(None);
+        };
         let expiry_date =
             time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(expires_at) * 1_000_000)
                 .map_err(|e| Error::Decode(e.to_string()))?;

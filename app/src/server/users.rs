@@ -1,12 +1,16 @@
 //! Reading people for sign-in and for every request.
 
 use crate::auth::{Role, SignedInUser};
-use sqlx::{AnyPool, Row};
+use crate::server::db::YesNo;
+use sqlx::AnyPool;
 
 /// What sign-in needs to know about an account.
+#[derive(sqlx::FromRow)]
 pub struct Credentials {
+    #[sqlx(flatten)]
     pub user: SignedInUser,
     pub password_hash: Option<String>,
+    #[sqlx(try_from = "YesNo")]
     pub active: bool,
 }
 
@@ -15,42 +19,33 @@ pub fn normalize_email(email: &str) -> String {
     email.trim().to_lowercase()
 }
 
-fn user_from_row(row: &sqlx::any::AnyRow) -> Result<SignedInUser, sqlx::Error> {
-    let role: String = row.try_get("role")?;
-    Ok(SignedInUser {
-        id: row.try_get("id")?,
-        name: row.try_get("name")?,
-        email: row.try_get("email")?,
-        role: Role::parse(&role).ok_or_else(|| sqlx::Error::Decode("unknown role".into()))?,
-    })
+/// A stored `users.role`; an unknown one is a decode error. Records read one as
+/// `#[sqlx(try_from = "String")] role: Role`.
+impl TryFrom<String> for Role {
+    type Error = sqlx::Error;
+
+    fn try_from(value: String) -> Result<Role, sqlx::Error> {
+        Role::parse(&value).ok_or_else(|| sqlx::Error::Decode("unknown role".into()))
+    }
 }
 
 pub async fn credentials_by_email(
     pool: &AnyPool,
     email: &str,
 ) -> Result<Option<Credentials>, sqlx::Error> {
-    let row = sqlx::query(
+    sqlx::query_as(
         "SELECT id, name, email, role, password_hash, active FROM users WHERE email = $1",
     )
     .bind(normalize_email(email))
     .fetch_optional(pool)
-    .await?;
-    row.map(|row| {
-        Ok(Credentials {
-            user: user_from_row(&row)?,
-            password_hash: row.try_get("password_hash")?,
-            active: row.try_get::<i64, _>("active")? == 1,
-        })
-    })
-    .transpose()
+    .await
 }
 
 /// The person behind a session, only while their account is active: deactivating an
 /// account ends its sessions on their very next request.
 pub async fn active_user(pool: &AnyPool, id: i64) -> Result<Option<SignedInUser>, sqlx::Error> {
-    let row = sqlx::query("SELECT id, name, email, role FROM users WHERE id = $1 AND active = 1")
+    sqlx::query_as("SELECT id, name, email, role FROM users WHERE id = $1 AND active = 1")
         .bind(id)
         .fetch_optional(pool)
-        .await?;
-    row.as_ref().map(user_from_row).transpose()
+        .await
 }

@@ -38,14 +38,13 @@ pub use templates::{create_template, delete_template, templates, update_template
 pub use thread::{add_internal_note, mark_complete, open_thread, reply, UNOPENED_MESSAGE};
 
 use super::business_days::due_time_ms;
-use super::types::{Coverage, Person};
+use super::types::{Coverage, NotificationKind, Person, ThreadEventKind};
 use crate::error::AppError;
 use crate::server::access::TeamCapability;
 use crate::server::audit::{Action, AuditEvent, Outcome};
 use crate::server::clock::DEFAULT_TIME_ZONE;
 use crate::server::db::{Db, Tx};
-use sqlx::any::AnyRow;
-use sqlx::{AnyConnection, Row};
+use sqlx::{AnyConnection, FromRow};
 
 /// SQL naming the teams the person `$n` belongs to, for `team_id IN (…)`.
 fn my_teams_sql(person: &str) -> String {
@@ -53,7 +52,9 @@ fn my_teams_sql(person: &str) -> String {
 }
 
 /// What the changes below need to know about a thread.
+#[derive(FromRow)]
 struct Head {
+    #[sqlx(rename = "id")]
     thread_id: i64,
     veteran_id: i64,
     team_id: i64,
@@ -70,7 +71,7 @@ async fn head(
     thread_id: i64,
     lock: bool,
 ) -> Result<Head, AppError> {
-    let row = sqlx::query(&format!(
+    sqlx::query_as(&format!(
         "SELECT t.id, t.veteran_id, t.team_id, t.assigned_to, t.completed_at FROM threads t \
          WHERE t.id = $1 AND t.team_id IN ({}){}",
         my_teams_sql("$2"),
@@ -80,14 +81,7 @@ async fn head(
     .bind(capability.user().id)
     .fetch_optional(&mut **tx)
     .await?
-    .ok_or(AppError::NotFound)?;
-    Ok(Head {
-        thread_id: row.try_get("id")?,
-        veteran_id: row.try_get("veteran_id")?,
-        team_id: row.try_get("team_id")?,
-        assigned_to: row.try_get("assigned_to")?,
-        completed_at: row.try_get("completed_at")?,
-    })
+    .ok_or(AppError::NotFound)
 }
 
 /// Whether the person belongs to the team; `NotFound` when not (or no such team), so a
@@ -140,7 +134,7 @@ async fn set_due_at(tx: &mut Tx, thread_id: i64, only_if_missing: bool) -> Resul
     } else {
         ""
     };
-    let row = sqlx::query(&format!(
+    let waiting: Option<(i64, i64, String)> = sqlx::query_as(&format!(
         "SELECT t.waiting_since, ct.response_target_days, f.time_zone FROM threads t \
          JOIN care_teams ct ON ct.id = t.team_id JOIN facilities f ON f.id = ct.facility_id \
          WHERE t.id = $1 AND t.waiting_since IS NOT NULL{missing}"
@@ -148,12 +142,9 @@ async fn set_due_at(tx: &mut Tx, thread_id: i64, only_if_missing: bool) -> Resul
     .bind(thread_id)
     .fetch_optional(&mut **tx)
     .await?;
-    let Some(row) = row else {
+    let Some((waiting_since, target, zone)) = waiting else {
         return Ok(());
     };
-    let waiting_since: i64 = row.try_get("waiting_since")?;
-    let target: i64 = row.try_get("response_target_days")?;
-    let zone: String = row.try_get("time_zone")?;
     let due_at = due_time_ms(
         waiting_since,
         u32::try_from(target).unwrap_or(super::business_days::DEFAULT_RESPONSE_TARGET_DAYS),
@@ -178,49 +169,65 @@ fn time_zone(name: &str) -> chrono_tz::Tz {
     })
 }
 
-fn flag(row: &AnyRow, column: &str) -> Result<bool, sqlx::Error> {
-    Ok(row.try_get::<i64, _>(column)? == 1)
-}
-
 fn decode_error(what: &str) -> sqlx::Error {
     sqlx::Error::Decode(format!("unexpected {what} in the database").into())
 }
 
+/// A stored `thread_events.kind`; an unknown one is a decode error.
+impl TryFrom<String> for ThreadEventKind {
+    type Error = sqlx::Error;
+
+    fn try_from(value: String) -> Result<ThreadEventKind, sqlx::Error> {
+        ThreadEventKind::parse(&value).ok_or_else(|| decode_error("event kind"))
+    }
+}
+
+/// A stored `notifications.kind`; an unknown one is a decode error.
+impl TryFrom<String> for NotificationKind {
+    type Error = sqlx::Error;
+
+    fn try_from(value: String) -> Result<NotificationKind, sqlx::Error> {
+        match value.as_str() {
+            "overdue" => Ok(NotificationKind::Overdue),
+            _ => Err(decode_error("notification kind")),
+        }
+    }
+}
+
 /// A person from an id column and a name column, both NULL when there is nobody.
-fn person(row: &AnyRow, id: &str, name: &str) -> Result<Option<Person>, sqlx::Error> {
-    let id: Option<i64> = row.try_get(id)?;
-    let name: Option<String> = row.try_get(name)?;
-    Ok(id.zip(name).map(|(id, name)| Person { id, name }))
+fn person(id: Option<i64>, name: Option<String>) -> Option<Person> {
+    id.zip(name).map(|(id, name)| Person { id, name })
 }
 
-/// The columns `coverage_from` reads, for a coverage row joined as `alias` and the covering
-/// person as `alias_u`.
-fn coverage_columns(alias: &str) -> String {
+/// The columns [`CoverageColumns`] reads: the coverage row joined as `cv` and the covering
+/// person as `cv_u` (`coverage_join`).
+const COVERAGE_COLUMNS: &str = "cv.away_until AS cv_away_until, \
+     cv.covering_user_id AS cv_covering_id, cv_u.name AS cv_covering_name";
+
+/// Joins the coverage in force at `now` (SQL) of the person in `user` (SQL) as `cv`.
+fn coverage_join(user: &str, now: &str) -> String {
     format!(
-        "{alias}.away_until AS {alias}_away_until, {alias}.covering_user_id AS {alias}_covering_id, \
-         {alias}_u.name AS {alias}_covering_name"
+        " LEFT JOIN coverage cv ON cv.user_id = {user} AND cv.away_until > {now} \
+         LEFT JOIN users cv_u ON cv_u.id = cv.covering_user_id"
     )
 }
 
-/// Joins the coverage in force at `now` (SQL) of the person in `user` (SQL) as `alias`.
-fn coverage_join(alias: &str, user: &str, now: &str) -> String {
-    format!(
-        " LEFT JOIN coverage {alias} ON {alias}.user_id = {user} AND {alias}.away_until > {now} \
-         LEFT JOIN users {alias}_u ON {alias}_u.id = {alias}.covering_user_id"
-    )
+/// A row's coverage columns (`COVERAGE_COLUMNS`), all NULL when nobody covers.
+#[derive(FromRow)]
+struct CoverageColumns {
+    cv_away_until: Option<i64>,
+    cv_covering_id: Option<i64>,
+    cv_covering_name: Option<String>,
 }
 
-fn coverage_from(row: &AnyRow, alias: &str) -> Result<Option<Coverage>, sqlx::Error> {
-    let away_until: Option<i64> = row.try_get(format!("{alias}_away_until").as_str())?;
-    let covered_by = person(
-        row,
-        &format!("{alias}_covering_id"),
-        &format!("{alias}_covering_name"),
-    )?;
-    Ok(away_until
-        .zip(covered_by)
-        .map(|(away_until, covered_by)| Coverage {
-            away_until,
-            covered_by,
-        }))
+impl CoverageColumns {
+    fn coverage(self) -> Option<Coverage> {
+        let covered_by = person(self.cv_covering_id, self.cv_covering_name);
+        self.cv_away_until
+            .zip(covered_by)
+            .map(|(away_until, covered_by)| Coverage {
+                away_until,
+                covered_by,
+            })
+    }
 }

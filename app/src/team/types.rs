@@ -157,9 +157,11 @@ pub struct InboxPage {
 
 /// How many threads each filter holds, over the person's teams (or one of them).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct InboxCounts {
     pub open: i64,
     pub unassigned: i64,
+    #[cfg_attr(feature = "ssr", sqlx(rename = "mine"))]
     pub assigned_to_me: i64,
     pub overdue: i64,
     pub completed: i64,
@@ -178,7 +180,9 @@ pub struct MyTeam {
 
 /// A care team a thread may be moved to.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct TeamChoice {
+    #[cfg_attr(feature = "ssr", sqlx(rename = "id"))]
     pub team_id: i64,
     pub name: String,
     pub facility: String,
@@ -292,7 +296,9 @@ pub struct TeamThread {
 
 /// A reply template of a team.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct ReplyTemplate {
+    #[cfg_attr(feature = "ssr", sqlx(rename = "id"))]
     pub template_id: i64,
     pub team_id: i64,
     pub title: String,
@@ -324,8 +330,11 @@ pub enum NotificationKind {
 
 /// An in-app notification, with enough of the thread to link to it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct Notification {
+    #[cfg_attr(feature = "ssr", sqlx(rename = "id"))]
     pub notification_id: i64,
+    #[cfg_attr(feature = "ssr", sqlx(try_from = "String"))]
     pub kind: NotificationKind,
     pub thread_id: i64,
     pub subject: String,

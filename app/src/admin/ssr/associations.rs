@@ -8,6 +8,7 @@ use crate::server::access::AdminCapability;
 use crate::server::audit::Action;
 use crate::server::db::Db;
 use crate::server::db::Tx;
+use crate::server::db::YesNo;
 use crate::server::users::normalize_email;
 
 /// Lets the Veteran with this email write to the team.
@@ -110,7 +111,7 @@ async fn set_blocked(
     blocked: bool,
 ) -> Result<(), AppError> {
     let mut tx = db.begin_write().await?;
-    let before: Option<i64> = sqlx::query_scalar(&format!(
+    let before: Option<YesNo> = sqlx::query_scalar(&format!(
         "SELECT blocked FROM veteran_teams WHERE veteran_id = $1 AND team_id = $2{}",
         db.lock_rows()
     ))
@@ -118,7 +119,7 @@ async fn set_blocked(
     .bind(team_id)
     .fetch_optional(&mut *tx)
     .await?;
-    let before = before.ok_or(AppError::NotFound)? == 1;
+    let YesNo(before) = before.ok_or(AppError::NotFound)?;
     if before == blocked {
         // Already so: nothing changes, nothing to audit (a second click of the same button).
         return Ok(());

@@ -9,23 +9,18 @@ use crate::server::access::AdminCapability;
 use crate::server::audit::Action;
 use crate::server::db::is_unique_violation;
 use crate::server::db::Db;
-use sqlx::any::AnyRow;
-use sqlx::Row;
 use std::collections::BTreeMap;
 
 const NAME_MAX_CHARS: usize = 100;
 
 /// Every facility, by station number.
 pub async fn facilities(db: &Db, _capability: &AdminCapability) -> Result<Vec<Facility>, AppError> {
-    let rows = sqlx::query(
+    let facilities = sqlx::query_as(
         "SELECT id, station_number, name, time_zone FROM facilities ORDER BY station_number, id",
     )
     .fetch_all(&db.pool)
     .await?;
-    rows.iter()
-        .map(facility_from)
-        .collect::<Result<_, _>>()
-        .map_err(AppError::from)
+    Ok(facilities)
 }
 
 pub async fn add_facility(
@@ -77,15 +72,13 @@ pub async fn edit_facility(
 ) -> Result<Facility, AppError> {
     let checked = validate(input)?;
     let mut tx = db.begin_write().await?;
-    let before = sqlx::query(&format!(
+    let before: Facility = sqlx::query_as(&format!(
         "SELECT id, station_number, name, time_zone FROM facilities WHERE id = $1{}",
         db.lock_rows()
     ))
     .bind(facility_id)
     .fetch_optional(&mut *tx)
     .await?
-    .map(|row| facility_from(&row))
-    .transpose()?
     .ok_or(AppError::NotFound)?;
     sqlx::query(
         "UPDATE facilities SET station_number = $1, name = $2, time_zone = $3 WHERE id = $4",
@@ -171,13 +164,4 @@ fn station_taken(error: sqlx::Error) -> AppError {
     } else {
         AppError::from(error)
     }
-}
-
-fn facility_from(row: &AnyRow) -> Result<Facility, sqlx::Error> {
-    Ok(Facility {
-        facility_id: row.try_get("id")?,
-        station_number: row.try_get("station_number")?,
-        name: row.try_get("name")?,
-        time_zone: row.try_get("time_zone")?,
-    })
 }

@@ -26,9 +26,18 @@ pub use users::{
     reactivate, reset_password, revoke_caregiver_access, set_password_with_link, user_detail,
 };
 
+use crate::admin::types::TeamRole;
 use crate::server::access::AdminCapability;
 use crate::server::audit::{self, Action, AuditEvent, Outcome};
 use crate::server::db::Tx;
+
+/// A stored `team_members.team_role`, for the console's lists: anything but "lead" reads
+/// as a member. Records read one as `#[sqlx(try_from = "String")] team_role: TeamRole`.
+impl From<String> for TeamRole {
+    fn from(value: String) -> TeamRole {
+        TeamRole::parse(&value).unwrap_or(TeamRole::Member)
+    }
+}
 
 /// Where a change came from, for the audit trail.
 #[derive(Clone, Debug, Default)]

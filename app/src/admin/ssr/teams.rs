@@ -11,9 +11,9 @@ use crate::server::access::AdminCapability;
 use crate::server::audit::Action;
 use crate::server::db::is_unique_violation;
 use crate::server::db::Db;
+use crate::server::db::YesNo;
 use crate::server::users::normalize_email;
-use sqlx::any::AnyRow;
-use sqlx::Row;
+use sqlx::FromRow;
 use std::collections::BTreeMap;
 
 const NAME_MAX_CHARS: usize = 100;
@@ -42,7 +42,7 @@ pub async fn teams(
         .map(str::trim)
         .filter(|n| !n.is_empty())
         .map(|n| format!("%{}%", n.to_lowercase().replace(['%', '_'], "")));
-    let rows = sqlx::query(&format!(
+    let teams: Vec<SummaryRecord> = sqlx::query_as(&format!(
         "{TEAM_SELECT} WHERE ($2 IS NULL OR ct.facility_id = $2) \
          AND ($3 IS NULL OR LOWER(ct.name) LIKE $3) \
          AND ($4 IS NULL OR ct.accepting_messages = $4) \
@@ -54,10 +54,7 @@ pub async fn teams(
     .bind(filter.accepting.map(i64::from))
     .fetch_all(&db.pool)
     .await?;
-    rows.iter()
-        .map(summary_from)
-        .collect::<Result<_, _>>()
-        .map_err(AppError::from)
+    Ok(teams.into_iter().map(TeamSummary::from).collect())
 }
 
 /// One team with its members and the Veterans who may write to it.
@@ -66,63 +63,88 @@ pub async fn team_detail(
     _capability: &AdminCapability,
     team_id: i64,
 ) -> Result<TeamDetail, AppError> {
-    let team = sqlx::query(&format!("{TEAM_SELECT} WHERE ct.id = $2"))
+    let team = sqlx::query_as::<_, SummaryRecord>(&format!("{TEAM_SELECT} WHERE ct.id = $2"))
         .bind(db.now_ms())
         .bind(team_id)
         .fetch_optional(&db.pool)
         .await?
-        .map(|row| summary_from(&row))
-        .transpose()?
+        .map(TeamSummary::from)
         .ok_or(AppError::NotFound)?;
-    let members = sqlx::query(
+    let members: Vec<MemberRecord> = sqlx::query_as(
         "SELECT u.id, u.name, u.email, u.active, tm.team_role FROM team_members tm \
          JOIN users u ON u.id = tm.user_id WHERE tm.team_id = $1 \
          ORDER BY CASE WHEN tm.team_role = 'lead' THEN 0 ELSE 1 END, u.name, u.id",
     )
     .bind(team_id)
     .fetch_all(&db.pool)
-    .await?
-    .iter()
-    .map(|row| {
-        let role: String = row.try_get("team_role")?;
-        Ok(TeamMemberRow {
-            user_id: row.try_get("id")?,
-            name: row.try_get("name")?,
-            email: row.try_get("email")?,
-            team_role: TeamRole::parse(&role).unwrap_or(TeamRole::Member),
-            active: row.try_get::<i64, _>("active")? == 1,
-        })
-    })
-    .collect::<Result<Vec<_>, sqlx::Error>>()?;
-    let associations = sqlx::query(
+    .await?;
+    let associations: Vec<AssociationRecord> = sqlx::query_as(
         "SELECT u.id, u.name, u.email, vt.blocked FROM veteran_teams vt \
          JOIN users u ON u.id = vt.veteran_id WHERE vt.team_id = $1 ORDER BY u.name, u.id",
     )
     .bind(team_id)
     .fetch_all(&db.pool)
-    .await?
-    .iter()
-    .map(|row| {
-        Ok(AssociationRow {
-            veteran_id: row.try_get("id")?,
-            name: row.try_get("name")?,
-            email: row.try_get("email")?,
-            blocked: row.try_get::<i64, _>("blocked")? == 1,
-        })
-    })
-    .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    .await?;
     Ok(TeamDetail {
         team,
-        members,
-        associations,
+        members: members.into_iter().map(TeamMemberRow::from).collect(),
+        associations: associations.into_iter().map(AssociationRow::from).collect(),
     })
 }
 
-/// The checked fields of a team form.
+/// A member of a team, as `team_detail` reads it.
+#[derive(FromRow)]
+struct MemberRecord {
+    id: i64,
+    name: String,
+    email: String,
+    #[sqlx(try_from = "YesNo")]
+    active: bool,
+    #[sqlx(try_from = "String")]
+    team_role: TeamRole,
+}
+
+impl From<MemberRecord> for TeamMemberRow {
+    fn from(member: MemberRecord) -> TeamMemberRow {
+        TeamMemberRow {
+            user_id: member.id,
+            name: member.name,
+            email: member.email,
+            team_role: member.team_role,
+            active: member.active,
+        }
+    }
+}
+
+/// A Veteran associated with a team, as `team_detail` reads it.
+#[derive(FromRow)]
+struct AssociationRecord {
+    id: i64,
+    name: String,
+    email: String,
+    #[sqlx(try_from = "YesNo")]
+    blocked: bool,
+}
+
+impl From<AssociationRecord> for AssociationRow {
+    fn from(association: AssociationRecord) -> AssociationRow {
+        AssociationRow {
+            veteran_id: association.id,
+            name: association.name,
+            email: association.email,
+            blocked: association.blocked,
+        }
+    }
+}
+
+/// The checked fields of a team form; read back from `care_teams` as they were before a
+/// change.
+#[derive(FromRow)]
 struct Checked {
     facility_id: i64,
     name: String,
     description: String,
+    #[sqlx(try_from = "YesNo")]
     accepting_messages: bool,
     response_target_days: i64,
 }
@@ -190,7 +212,7 @@ pub async fn edit_team(
 ) -> Result<(), AppError> {
     let checked = validate(input)?;
     let mut tx = db.begin_write().await?;
-    let row = sqlx::query(&format!(
+    let before: Checked = sqlx::query_as(&format!(
         "SELECT facility_id, name, description, accepting_messages, response_target_days \
          FROM care_teams WHERE id = $1{}",
         db.lock_rows()
@@ -199,13 +221,6 @@ pub async fn edit_team(
     .fetch_optional(&mut *tx)
     .await?
     .ok_or(AppError::NotFound)?;
-    let before = Checked {
-        facility_id: row.try_get("facility_id")?,
-        name: row.try_get("name")?,
-        description: row.try_get("description")?,
-        accepting_messages: row.try_get::<i64, _>("accepting_messages")? == 1,
-        response_target_days: row.try_get("response_target_days")?,
-    };
     require_facility(&mut tx, checked.facility_id).await?;
     sqlx::query(
         "UPDATE care_teams SET facility_id = $1, name = $2, description = $3, \
@@ -255,19 +270,18 @@ pub async fn add_member(
     }
     let mut tx = db.begin_write().await?;
     require_team(&mut tx, team_id).await?;
-    let person = sqlx::query("SELECT id, role, active FROM users WHERE email = $1")
-        .bind(&email)
-        .fetch_optional(&mut *tx)
-        .await?;
-    let Some(person) = person else {
+    let person: Option<(i64, String, YesNo)> =
+        sqlx::query_as("SELECT id, role, active FROM users WHERE email = $1")
+            .bind(&email)
+            .fetch_optional(&mut *tx)
+            .await?;
+    let Some((user_id, role, YesNo(active))) = person else {
         return Err(AppError::invalid(
             "member_email",
             "No one has this email address. Invite them on the Users page first.",
         ));
     };
-    let user_id: i64 = person.try_get("id")?;
-    let role: String = person.try_get("role")?;
-    if role != "clinician" || person.try_get::<i64, _>("active")? != 1 {
+    if role != "clinician" || !active {
         return Err(AppError::invalid(
             "member_email",
             "Only active care team accounts (clinicians) can be team members.",
@@ -433,18 +447,37 @@ fn name_taken(error: sqlx::Error) -> AppError {
     }
 }
 
-fn summary_from(row: &AnyRow) -> Result<TeamSummary, sqlx::Error> {
-    Ok(TeamSummary {
-        team_id: row.try_get("id")?,
-        facility_id: row.try_get("facility_id")?,
-        facility_name: row.try_get("facility_name")?,
-        station_number: row.try_get("station_number")?,
-        name: row.try_get("name")?,
-        description: row.try_get("description")?,
-        accepting_messages: row.try_get::<i64, _>("accepting_messages")? == 1,
-        response_target_days: row.try_get("response_target_days")?,
-        open: row.try_get("open")?,
-        overdue: row.try_get("overdue")?,
-        unassigned: row.try_get("unassigned")?,
-    })
+/// A team with its counts, as `TEAM_SELECT` reads it.
+#[derive(FromRow)]
+struct SummaryRecord {
+    id: i64,
+    facility_id: i64,
+    facility_name: String,
+    station_number: String,
+    name: String,
+    description: String,
+    #[sqlx(try_from = "YesNo")]
+    accepting_messages: bool,
+    response_target_days: i64,
+    open: i64,
+    overdue: i64,
+    unassigned: i64,
+}
+
+impl From<SummaryRecord> for TeamSummary {
+    fn from(team: SummaryRecord) -> TeamSummary {
+        TeamSummary {
+            team_id: team.id,
+            facility_id: team.facility_id,
+            facility_name: team.facility_name,
+            station_number: team.station_number,
+            name: team.name,
+            description: team.description,
+            accepting_messages: team.accepting_messages,
+            response_target_days: team.response_target_days,
+            open: team.open,
+            overdue: team.overdue,
+            unassigned: team.unassigned,
+        }
+    }
 }

@@ -18,11 +18,11 @@ use crate::error::AppError;
 use crate::server::access::AdminCapability;
 use crate::server::audit::{self, Action, AuditEvent, Outcome};
 use crate::server::db::Db;
+use crate::server::db::YesNo;
 use crate::server::db::{is_unique_violation, Tx};
 use crate::server::{passwords, users::normalize_email};
 use sha2::{Digest, Sha256};
-use sqlx::any::AnyRow;
-use sqlx::Row;
+use sqlx::FromRow;
 use std::collections::BTreeMap;
 
 const NAME_MAX_CHARS: usize = 100;
@@ -42,17 +42,14 @@ pub async fn find_users(
 ) -> Result<Vec<UserRow>, AppError> {
     let words = words.trim().to_lowercase().replace(['%', '_'], "");
     let pattern = format!("%{words}%");
-    let rows = sqlx::query(&format!(
+    let users: Vec<UserRecord> = sqlx::query_as(&format!(
         "{USER_SELECT} WHERE LOWER(name) LIKE $1 OR email LIKE $1 ORDER BY name, id LIMIT $2"
     ))
     .bind(pattern)
     .bind(FIND_LIMIT)
     .fetch_all(&db.pool)
     .await?;
-    rows.iter()
-        .map(user_from)
-        .collect::<Result<_, _>>()
-        .map_err(AppError::from)
+    Ok(users.into_iter().map(UserRow::from).collect())
 }
 
 /// One person, their care teams and their live caregiver grants (either side).
@@ -61,31 +58,20 @@ pub async fn user_detail(
     _capability: &AdminCapability,
     user_id: i64,
 ) -> Result<UserDetail, AppError> {
-    let user = sqlx::query(&format!("{USER_SELECT} WHERE id = $1"))
+    let user = sqlx::query_as::<_, UserRecord>(&format!("{USER_SELECT} WHERE id = $1"))
         .bind(user_id)
         .fetch_optional(&db.pool)
         .await?
-        .map(|row| user_from(&row))
-        .transpose()?
+        .map(UserRow::from)
         .ok_or(AppError::NotFound)?;
-    let teams = sqlx::query(
+    let teams: Vec<(i64, String, String)> = sqlx::query_as(
         "SELECT ct.id, ct.name, tm.team_role FROM team_members tm \
          JOIN care_teams ct ON ct.id = tm.team_id WHERE tm.user_id = $1 ORDER BY ct.name, ct.id",
     )
     .bind(user_id)
     .fetch_all(&db.pool)
-    .await?
-    .iter()
-    .map(|row| {
-        let role: String = row.try_get("team_role")?;
-        Ok((
-            row.try_get("id")?,
-            row.try_get("name")?,
-            TeamRole::parse(&role).unwrap_or(TeamRole::Member),
-        ))
-    })
-    .collect::<Result<Vec<_>, sqlx::Error>>()?;
-    let grants = sqlx::query(
+    .await?;
+    let grants: Vec<GrantRecord> = sqlx::query_as(
         "SELECT g.id, g.granted_at, c.name AS c_name, c.email AS c_email, \
          v.name AS v_name, v.email AS v_email FROM caregiver_grants g \
          JOIN users c ON c.id = g.caregiver_id JOIN users v ON v.id = g.veteran_id \
@@ -94,24 +80,39 @@ pub async fn user_detail(
     )
     .bind(user_id)
     .fetch_all(&db.pool)
-    .await?
-    .iter()
-    .map(|row| {
-        Ok(CaregiverGrantRow {
-            grant_id: row.try_get("id")?,
-            caregiver_name: row.try_get("c_name")?,
-            caregiver_email: row.try_get("c_email")?,
-            veteran_name: row.try_get("v_name")?,
-            veteran_email: row.try_get("v_email")?,
-            granted_at: row.try_get("granted_at")?,
-        })
-    })
-    .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    .await?;
     Ok(UserDetail {
         user,
-        teams,
-        grants,
+        teams: teams
+            .into_iter()
+            .map(|(id, name, role)| (id, name, TeamRole::from(role)))
+            .collect(),
+        grants: grants.into_iter().map(CaregiverGrantRow::from).collect(),
     })
+}
+
+/// A live caregiver grant, as `user_detail` reads it.
+#[derive(FromRow)]
+struct GrantRecord {
+    id: i64,
+    granted_at: i64,
+    c_name: String,
+    c_email: String,
+    v_name: String,
+    v_email: String,
+}
+
+impl From<GrantRecord> for CaregiverGrantRow {
+    fn from(grant: GrantRecord) -> CaregiverGrantRow {
+        CaregiverGrantRow {
+            grant_id: grant.id,
+            caregiver_name: grant.c_name,
+            caregiver_email: grant.c_email,
+            veteran_name: grant.v_name,
+            veteran_email: grant.v_email,
+            granted_at: grant.granted_at,
+        }
+    }
 }
 
 /// Makes an account without a password and a one-time link (72 hours) to set one.
@@ -320,15 +321,14 @@ pub async fn reset_password(
     user_id: i64,
 ) -> Result<PasswordLink, AppError> {
     let mut tx = db.begin_write().await?;
-    let had_password: Option<bool> = sqlx::query_scalar::<_, i64>(&format!(
+    let had_password: Option<YesNo> = sqlx::query_scalar(&format!(
         "SELECT CASE WHEN password_hash IS NULL THEN 0 ELSE 1 END FROM users WHERE id = $1{}",
         db.lock_rows()
     ))
     .bind(user_id)
     .fetch_optional(&mut *tx)
-    .await?
-    .map(|n| n == 1);
-    let had_password = had_password.ok_or(AppError::NotFound)?;
+    .await?;
+    let YesNo(had_password) = had_password.ok_or(AppError::NotFound)?;
     let now = db.now_ms();
     sqlx::query("UPDATE users SET password_hash = NULL, updated_at = $1 WHERE id = $2")
         .bind(now)
@@ -568,7 +568,7 @@ async fn lock_active_administrators(db: &Db, tx: &mut Tx) -> Result<Vec<i64>, Ap
 }
 
 async fn role_of(db: &Db, tx: &mut Tx, user_id: i64) -> Result<(Role, bool), AppError> {
-    let row: Option<(String, i64)> = sqlx::query_as(&format!(
+    let row: Option<(String, YesNo)> = sqlx::query_as(&format!(
         "SELECT role, active FROM users WHERE id = $1{}",
         db.lock_rows()
     ))
@@ -577,7 +577,7 @@ async fn role_of(db: &Db, tx: &mut Tx, user_id: i64) -> Result<(Role, bool), App
     .await?;
     let (role, active) = row.ok_or(AppError::NotFound)?;
     let role = Role::parse(&role).ok_or_else(|| AppError::internal("unknown role in users"))?;
-    Ok((role, active == 1))
+    Ok((role, active.into()))
 }
 
 fn last_administrator(field: &str) -> AppError {
@@ -636,15 +636,32 @@ fn token_hash(token: &str) -> String {
         .collect()
 }
 
-fn user_from(row: &AnyRow) -> Result<UserRow, sqlx::Error> {
-    let role: String = row.try_get("role")?;
-    Ok(UserRow {
-        user_id: row.try_get("id")?,
-        name: row.try_get("name")?,
-        email: row.try_get("email")?,
-        role: Role::parse(&role).ok_or_else(|| sqlx::Error::Decode("unknown role".into()))?,
-        active: row.try_get::<i64, _>("active")? == 1,
-        has_password: row.try_get::<i64, _>("has_password")? == 1,
-        mfa_on: row.try_get::<i64, _>("mfa_on")? == 1,
-    })
+/// A person, as `USER_SELECT` reads them.
+#[derive(FromRow)]
+struct UserRecord {
+    id: i64,
+    name: String,
+    email: String,
+    #[sqlx(try_from = "String")]
+    role: Role,
+    #[sqlx(try_from = "YesNo")]
+    active: bool,
+    #[sqlx(try_from = "YesNo")]
+    has_password: bool,
+    #[sqlx(try_from = "YesNo")]
+    mfa_on: bool,
+}
+
+impl From<UserRecord> for UserRow {
+    fn from(user: UserRecord) -> UserRow {
+        UserRow {
+            user_id: user.id,
+            name: user.name,
+            email: user.email,
+            role: user.role,
+            active: user.active,
+            has_password: user.has_password,
+            mfa_on: user.mfa_on,
+        }
+    }
 }

@@ -15,8 +15,7 @@ use crate::error::AppError;
 use crate::messages::MessageView;
 use crate::server::audit::{self, Action, AuditEvent, Outcome};
 use crate::server::db::{Db, Tx};
-use sqlx::any::AnyRow;
-use sqlx::{Any, Row};
+use sqlx::{Any, FromRow};
 
 /// How many files a draft has and their bytes together: checked before an upload starts,
 /// so one that cannot fit is refused before any byte is stored.
@@ -33,15 +32,13 @@ async fn usage<'e, E>(executor: E, draft_id: i64) -> Result<(usize, u64), AppErr
 where
     E: sqlx::Executor<'e, Database = Any>,
 {
-    let row = sqlx::query(
+    let (files, bytes): (i64, i64) = sqlx::query_as(
         "SELECT COUNT(*) AS files, CAST(COALESCE(SUM(size_bytes), 0) AS BIGINT) AS bytes \
          FROM attachments WHERE draft_id = $1",
     )
     .bind(draft_id)
     .fetch_one(executor)
     .await?;
-    let files: i64 = row.try_get("files")?;
-    let bytes: i64 = row.try_get("bytes")?;
     Ok((files as usize, bytes as u64))
 }
 
@@ -128,13 +125,13 @@ pub async fn draft_attachments<'a>(
     draft_id: i64,
 ) -> Result<Vec<Attachment>, AppError> {
     own_draft(&db.pool, owner.into(), draft_id).await?;
-    let rows = sqlx::query(&format!(
+    let files: Vec<Summary> = sqlx::query_as(&format!(
         "SELECT {SUMMARY} FROM attachments WHERE draft_id = $1 ORDER BY created_at, display_name, id"
     ))
     .bind(draft_id)
     .fetch_all(&db.pool)
     .await?;
-    Ok(rows.iter().map(summary).collect::<Result<_, _>>()?)
+    Ok(files.into_iter().map(Attachment::from).collect())
 }
 
 /// The files sent with each of these messages, for a thread page the person may already
@@ -155,14 +152,23 @@ where
          ORDER BY created_at, display_name, id",
         placeholders.join(", ")
     );
-    let mut query = sqlx::query(&sql);
+    let mut query = sqlx::query_as::<_, MessageFile>(&sql);
     for id in message_ids {
         query = query.bind(*id);
     }
-    let rows = query.fetch_all(executor).await?;
-    rows.iter()
-        .map(|row| Ok((row.try_get::<i64, _>("message_id")?, summary(row)?)))
-        .collect()
+    let files = query.fetch_all(executor).await?;
+    Ok(files
+        .into_iter()
+        .map(|file| (file.message_id, Attachment::from(file.summary)))
+        .collect())
+}
+
+/// A file sent with a message, as `message_attachments` reads it.
+#[derive(FromRow)]
+struct MessageFile {
+    message_id: i64,
+    #[sqlx(flatten)]
+    summary: Summary,
 }
 
 /// Puts each message's files on it: for the thread pages, after their own checks.
@@ -181,16 +187,25 @@ pub async fn fill_attachments(
 
 const SUMMARY: &str = "id, display_name, content_type, size_bytes";
 
-fn summary(row: &AnyRow) -> Result<Attachment, sqlx::Error> {
-    let name: String = row.try_get("display_name")?;
-    let file_type = FileType::from_name(&name);
-    Ok(Attachment {
-        id: row.try_get("id")?,
-        type_label: file_type.map(FileType::label).unwrap_or("File").to_string(),
-        is_image: file_type.is_some_and(FileType::is_image),
-        name,
-        size_bytes: row.try_get::<i64, _>("size_bytes")? as u64,
-    })
+/// A file as `SUMMARY` reads it.
+#[derive(FromRow)]
+struct Summary {
+    id: String,
+    display_name: String,
+    size_bytes: i64,
+}
+
+impl From<Summary> for Attachment {
+    fn from(file: Summary) -> Attachment {
+        let file_type = FileType::from_name(&file.display_name);
+        Attachment {
+            id: file.id,
+            type_label: file_type.map(FileType::label).unwrap_or("File").to_string(),
+            is_image: file_type.is_some_and(FileType::is_image),
+            name: file.display_name,
+            size_bytes: file.size_bytes as u64,
+        }
+    }
 }
 
 /// Removes one file from the author's draft ("Remove"): the row now, the stored file after.
@@ -308,7 +323,7 @@ pub async fn for_download(
     ip: &str,
     attachment_id: &str,
 ) -> Result<Download, AppError> {
-    let row = sqlx::query(
+    let file: Option<DownloadRecord> = sqlx::query_as(
         "SELECT a.id, a.display_name, a.content_type, a.size_bytes, a.sha256, a.wrapped_key, \
          a.nonce, a.draft_id, COALESCE(t.veteran_id, d.veteran_id) AS veteran_id \
          FROM attachments a \
@@ -338,28 +353,42 @@ pub async fn for_download(
             .target(format!("attachment:{attachment_id}"))
             .from_address(ip.to_string())
     };
-    let Some(row) = row else {
+    let Some(file) = file else {
         audit::record(&db.pool, &event(Outcome::Denied)).await?;
         return Err(AppError::NotFound);
     };
-    let veteran_id: i64 = row.try_get("veteran_id")?;
+    let veteran_id = file.veteran_id;
     let mut allowed = event(Outcome::Success).patient(veteran_id);
-    if person.role == Role::Caregiver && row.try_get::<Option<i64>, _>("draft_id")?.is_some() {
+    if person.role == Role::Caregiver && file.draft_id.is_some() {
         // A caregiver's draft: they act for the Veteran.
         allowed = allowed.on_behalf_of(veteran_id);
     }
     audit::record(&db.pool, &allowed).await?;
     Ok(Download {
-        id: row.try_get("id")?,
-        display_name: row.try_get("display_name")?,
-        content_type: row.try_get("content_type")?,
-        size_bytes: row.try_get::<i64, _>("size_bytes")? as u64,
-        sha256: row.try_get("sha256")?,
+        id: file.id,
+        display_name: file.display_name,
+        content_type: file.content_type,
+        size_bytes: file.size_bytes as u64,
+        sha256: file.sha256,
         keys: SealingKeys {
-            wrapped_key: row.try_get("wrapped_key")?,
-            nonce: row.try_get("nonce")?,
+            wrapped_key: file.wrapped_key,
+            nonce: file.nonce,
         },
     })
+}
+
+/// A file someone asked to download, as `for_download` reads it.
+#[derive(FromRow)]
+struct DownloadRecord {
+    id: String,
+    display_name: String,
+    content_type: String,
+    size_bytes: i64,
+    sha256: String,
+    wrapped_key: String,
+    nonce: String,
+    draft_id: Option<i64>,
+    veteran_id: i64,
 }
 
 /// What the start-up check found: stored files no row names, and rows whose file is gone.

@@ -46,7 +46,6 @@ pub mod ssr {
     use crate::server::clock::{self, DEFAULT_TIME_ZONE};
     use crate::server::db::Db;
     use crate::server::now_ms;
-    use sqlx::Row;
 
     /// The live grants on the asking Veteran's messages. A caregiver has none to show: only
     /// the Veteran decides who sees their messages.
@@ -58,7 +57,7 @@ pub mod ssr {
         if veteran.role != Role::Veteran {
             return Err(AppError::Forbidden);
         }
-        let rows = sqlx::query(
+        let rows: Vec<(i64, String, String, i64)> = sqlx::query_as(
             "SELECT g.id, u.name, u.email, g.granted_at FROM caregiver_grants g \
              JOIN users u ON u.id = g.caregiver_id \
              WHERE g.veteran_id = $1 AND g.revoked_at IS NULL ORDER BY u.name",
@@ -66,17 +65,15 @@ pub mod ssr {
         .bind(veteran.id)
         .fetch_all(&db.pool)
         .await?;
-        rows.iter()
-            .map(|row| {
-                Ok(CaregiverGrant {
-                    grant_id: row.try_get("id")?,
-                    name: row.try_get("name")?,
-                    email: row.try_get("email")?,
-                    since: clock::date(row.try_get("granted_at")?, DEFAULT_TIME_ZONE),
-                })
+        Ok(rows
+            .into_iter()
+            .map(|(grant_id, name, email, granted_at)| CaregiverGrant {
+                grant_id,
+                name,
+                email,
+                since: clock::date(granted_at, DEFAULT_TIME_ZONE),
             })
-            .collect::<Result<_, sqlx::Error>>()
-            .map_err(AppError::from)
+            .collect())
     }
 
     /// Ends one grant on the asking Veteran's messages, audited in the same transaction.

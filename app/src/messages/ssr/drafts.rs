@@ -5,36 +5,51 @@
 //! seconds would drown the trail); deleting a draft, which cannot be undone, is.
 
 use super::super::rules;
-use super::super::{Draft, DraftInput, Page, PageCursor, Sort};
-use super::{category_from, into_page, mailbox, page, Mailbox};
+use super::super::{Category, Draft, DraftInput, Page, PageCursor, Sort};
+use super::{into_page, mailbox, page, Mailbox};
 use crate::error::AppError;
 use crate::server::access::MessagingCapability;
 use crate::server::audit::{self, Action};
 use crate::server::db::Db;
 use crate::server::db::Sql;
-use sqlx::any::AnyRow;
-use sqlx::Row;
+use sqlx::FromRow;
 
 pub(super) const DRAFT_SELECT: &str = "SELECT d.id, d.thread_id, d.team_id, \
      ct.name AS care_team, d.category, d.subject, d.body, d.updated_at \
      FROM drafts d LEFT JOIN care_teams ct ON ct.id = d.team_id";
 
-pub(super) fn draft_from_row(row: &AnyRow) -> Result<Draft, sqlx::Error> {
-    let category: Option<String> = row.try_get("category")?;
-    Ok(Draft {
-        draft_id: row.try_get("id")?,
-        thread_id: row.try_get("thread_id")?,
-        care_team_id: row.try_get("team_id")?,
-        care_team: row.try_get("care_team")?,
-        category: category.as_deref().map(category_from).transpose()?,
-        subject: row.try_get("subject")?,
-        body: row.try_get("body")?,
-        updated_at: row.try_get("updated_at")?,
-    })
+/// A draft as `DRAFT_SELECT` reads it.
+#[derive(FromRow)]
+pub(super) struct DraftRecord {
+    id: i64,
+    thread_id: Option<i64>,
+    team_id: Option<i64>,
+    care_team: Option<String>,
+    category: Option<String>,
+    subject: String,
+    body: String,
+    updated_at: i64,
+}
+
+impl TryFrom<DraftRecord> for Draft {
+    type Error = sqlx::Error;
+
+    fn try_from(draft: DraftRecord) -> Result<Draft, sqlx::Error> {
+        Ok(Draft {
+            draft_id: draft.id,
+            thread_id: draft.thread_id,
+            care_team_id: draft.team_id,
+            care_team: draft.care_team,
+            category: draft.category.map(Category::try_from).transpose()?,
+            subject: draft.subject,
+            body: draft.body,
+            updated_at: draft.updated_at,
+        })
+    }
 }
 
 async fn draft_of(db: &Db, mailbox: &Mailbox, draft_id: i64) -> Result<Draft, AppError> {
-    let row = sqlx::query(&format!(
+    let draft: DraftRecord = sqlx::query_as(&format!(
         "{DRAFT_SELECT} WHERE d.id = $1 AND d.author_id = $2 AND d.veteran_id = $3"
     ))
     .bind(draft_id)
@@ -43,7 +58,7 @@ async fn draft_of(db: &Db, mailbox: &Mailbox, draft_id: i64) -> Result<Draft, Ap
     .fetch_optional(&db.pool)
     .await?
     .ok_or(AppError::NotFound)?;
-    Ok(draft_from_row(&row)?)
+    Ok(Draft::try_from(draft)?)
 }
 
 /// Saves a draft (autosave): the reply draft of `input.thread_id`, made or updated; or the
@@ -62,7 +77,7 @@ pub async fn save_draft(
     if let Some(thread_id) = input.thread_id {
         // The thread must be one this person sees; the draft copies its team and subject
         // so the Drafts list can show them.
-        let thread = sqlx::query(
+        let (team_id, category, subject): (i64, String, String) = sqlx::query_as(
             "SELECT t.team_id, t.category, t.subject FROM thread_views v \
              JOIN threads t ON t.id = v.thread_id \
              WHERE v.user_id = $1 AND v.thread_id = $2 AND v.veteran_id = $3",
@@ -81,9 +96,9 @@ pub async fn save_draft(
         )
         .bind(mailbox.viewer_id)
         .bind(mailbox.veteran_id)
-        .bind(thread.try_get::<i64, _>("team_id")?)
-        .bind(thread.try_get::<String, _>("category")?)
-        .bind(thread.try_get::<String, _>("subject")?)
+        .bind(team_id)
+        .bind(category)
+        .bind(subject)
         .bind(input.body.as_str())
         .bind(thread_id)
         .bind(now)
@@ -173,11 +188,11 @@ pub async fn list_drafts(
         .push(" AND d.veteran_id = ")
         .push_int(mailbox.veteran_id);
     page(&mut sql, "d.updated_at", "d.id", sort, after);
-    let rows = sql.query().fetch_all(&db.pool).await?;
-    let drafts = rows
-        .iter()
-        .map(draft_from_row)
-        .collect::<Result<Vec<_>, _>>()?;
+    let drafts = sql
+        .query()
+        .try_map(|row| Draft::try_from(DraftRecord::from_row(&row)?))
+        .fetch_all(&db.pool)
+        .await?;
     Ok(into_page(drafts, |draft| PageCursor {
         at: draft.updated_at,
         id: draft.draft_id,

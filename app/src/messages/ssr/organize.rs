@@ -5,14 +5,15 @@
 
 use super::super::rules;
 use super::super::Folder;
-use super::{folder_from, home_folder_sql, mailbox};
+use super::threads::FolderColumns;
+use super::{home_folder_sql, mailbox};
 use crate::error::AppError;
 use crate::pages::veteran_home::ssr::veterans_for;
 use crate::server::access::MessagingCapability;
 use crate::server::audit::{self, Action};
 use crate::server::db::Db;
 use crate::server::db::{is_unique_violation, Tx};
-use sqlx::{Any, Executor, Row};
+use sqlx::{Any, Executor};
 
 const DUPLICATE_NAME: &str = "You already have a folder with that name. Choose another name.";
 const NOT_EMPTY: &str = "This folder isn't empty. Move its conversations to another folder \
@@ -246,7 +247,7 @@ pub async fn restore_thread(
     .bind(mailbox.veteran_id)
     .execute(&mut *tx)
     .await?;
-    let row = sqlx::query(
+    let columns: FolderColumns = sqlx::query_as(
         "SELECT folder, folder_id FROM thread_views \
          WHERE user_id = $1 AND thread_id = $2 AND veteran_id = $3",
     )
@@ -256,8 +257,7 @@ pub async fn restore_thread(
     .fetch_optional(&mut *tx)
     .await?
     .ok_or(AppError::NotFound)?;
-    let folder: String = row.try_get("folder")?;
-    let folder = folder_from(&folder, row.try_get("folder_id")?)?;
+    let folder = Folder::try_from(columns)?;
     if restored.rows_affected() > 0 {
         audit::record(
             &mut *tx,

@@ -9,11 +9,12 @@
 
 use super::super::rules;
 use super::super::{Folder, Page, PageCursor, SearchQuery, ThreadRow};
-use super::threads::{filter_folder, row_from, ROW_SELECT};
+use super::threads::{filter_folder, RowRecord, ROW_SELECT};
 use super::{into_page, mailbox, page};
 use crate::error::AppError;
 use crate::server::access::MessagingCapability;
 use crate::server::db::{Db, Notes, Sql};
+use sqlx::FromRow;
 
 /// Searches the asker's threads for this Veteran. `query.folder = None` searches every
 /// folder except Trash; Drafts cannot be searched.
@@ -64,8 +65,11 @@ pub async fn search(
         query.sort,
         after,
     );
-    let rows = sql.query().fetch_all(&db.pool).await?;
-    let rows = rows.iter().map(row_from).collect::<Result<Vec<_>, _>>()?;
+    let rows = sql
+        .query()
+        .try_map(|row| RowRecord::from_row(&row).map(ThreadRow::from))
+        .fetch_all(&db.pool)
+        .await?;
     Ok(into_page(rows, |row| PageCursor {
         at: row.last_message_at,
         id: row.thread_id,

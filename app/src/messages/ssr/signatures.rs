@@ -7,7 +7,7 @@ use crate::auth::SignedInUser;
 use crate::error::AppError;
 use crate::server::access::{MessagingCapability, TeamCapability};
 use crate::server::db::Db;
-use sqlx::{Any, Executor, Row};
+use sqlx::{Any, Executor};
 
 /// Anyone who sends messages: the Veteran's side and care team members.
 pub trait Signer {
@@ -28,17 +28,12 @@ impl Signer for TeamCapability {
 
 /// The asker's signature (empty when never set).
 pub async fn signature(db: &Db, capability: &impl Signer) -> Result<Signature, AppError> {
-    let row = sqlx::query("SELECT name, title FROM signatures WHERE user_id = $1")
-        .bind(capability.signer().id)
-        .fetch_optional(&db.pool)
-        .await?;
-    Ok(match row {
-        Some(row) => Signature {
-            name: row.try_get("name")?,
-            title: row.try_get("title")?,
-        },
-        None => Signature::default(),
-    })
+    let signature: Option<Signature> =
+        sqlx::query_as("SELECT name, title FROM signatures WHERE user_id = $1")
+            .bind(capability.signer().id)
+            .fetch_optional(&db.pool)
+            .await?;
+    Ok(signature.unwrap_or_default())
 }
 
 /// Sets the asker's signature; both lines empty removes it from future messages.
@@ -70,17 +65,10 @@ pub(super) async fn signature_text<'e, E>(
 where
     E: Executor<'e, Database = Any>,
 {
-    let row = sqlx::query("SELECT name, title FROM signatures WHERE user_id = $1")
-        .bind(user_id)
-        .fetch_optional(executor)
-        .await?;
-    row.map(|row| {
-        Ok(Signature {
-            name: row.try_get("name")?,
-            title: row.try_get("title")?,
-        }
-        .text())
-    })
-    .transpose()
-    .map(Option::flatten)
+    let signature: Option<Signature> =
+        sqlx::query_as("SELECT name, title FROM signatures WHERE user_id = $1")
+            .bind(user_id)
+            .fetch_optional(executor)
+            .await?;
+    Ok(signature.and_then(|signature| signature.text()))
 }

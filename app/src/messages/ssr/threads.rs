@@ -6,17 +6,41 @@ use super::super::{
     CareTeamOption, Category, Draft, Folder, FolderSummary, MessageView, NewMessage, Page,
     PageCursor, Reply, SentMessage, Sort, ThreadRow, ThreadView,
 };
-use super::drafts::{draft_from_row, DRAFT_SELECT};
+use super::drafts::{DraftRecord, DRAFT_SELECT};
 use super::signatures::signature_text;
-use super::{
-    append, category_from, flag, folder_from, into_page, mailbox, page, Mailbox, Outgoing,
-};
+use super::{append, category_from, folder_from, into_page, mailbox, page, Mailbox, Outgoing};
 use crate::error::AppError;
 use crate::server::access::{MessagingCapability, TeamCapability};
 use crate::server::audit::{self, Action, AuditEvent, Outcome};
+use crate::server::db::YesNo;
 use crate::server::db::{is_unique_violation, Db, Notes, Sql, Tx};
-use sqlx::any::AnyRow;
-use sqlx::{Any, Executor, Row};
+use sqlx::{Any, Executor, FromRow};
+
+/// A stored category (`threads.category`, `drafts.category`); an unknown one is a decode
+/// error. Records read one as `#[sqlx(try_from = "String")] category: Category`.
+impl TryFrom<String> for Category {
+    type Error = sqlx::Error;
+
+    fn try_from(value: String) -> Result<Category, sqlx::Error> {
+        category_from(&value)
+    }
+}
+
+/// The two columns a person's folder is stored in (`thread_views.folder`, `folder_id`).
+/// Records read them as `#[sqlx(flatten, try_from = "FolderColumns")] folder: Folder`.
+#[derive(FromRow)]
+pub(super) struct FolderColumns {
+    folder: String,
+    folder_id: Option<i64>,
+}
+
+impl TryFrom<FolderColumns> for Folder {
+    type Error = sqlx::Error;
+
+    fn try_from(columns: FolderColumns) -> Result<Folder, sqlx::Error> {
+        folder_from(&columns.folder, columns.folder_id)
+    }
+}
 
 /// The columns of a list row, from a person's views joined to threads and teams. Callers
 /// append the scope (`v.user_id`, `v.veteran_id`) and filters after `WHERE`.
@@ -25,18 +49,35 @@ pub(super) const ROW_SELECT: &str = "SELECT v.thread_id, v.folder, v.folder_id, 
      FROM thread_views v JOIN threads t ON t.id = v.thread_id \
      JOIN care_teams ct ON ct.id = t.team_id WHERE ";
 
-pub(super) fn row_from(row: &AnyRow) -> Result<ThreadRow, sqlx::Error> {
-    let folder: String = row.try_get("folder")?;
-    Ok(ThreadRow {
-        thread_id: row.try_get("thread_id")?,
-        care_team_id: row.try_get("team_id")?,
-        care_team: row.try_get("care_team")?,
-        subject: row.try_get("subject")?,
-        category: category_from(&row.try_get::<String, _>("category")?)?,
-        last_message_at: row.try_get("last_message_at")?,
-        unread: flag(row, "unread")?,
-        folder: folder_from(&folder, row.try_get("folder_id")?)?,
-    })
+/// A list row as `ROW_SELECT` reads it.
+#[derive(FromRow)]
+pub(super) struct RowRecord {
+    thread_id: i64,
+    #[sqlx(flatten, try_from = "FolderColumns")]
+    folder: Folder,
+    #[sqlx(try_from = "YesNo")]
+    unread: bool,
+    last_message_at: i64,
+    subject: String,
+    #[sqlx(try_from = "String")]
+    category: Category,
+    team_id: i64,
+    care_team: String,
+}
+
+impl From<RowRecord> for ThreadRow {
+    fn from(row: RowRecord) -> ThreadRow {
+        ThreadRow {
+            thread_id: row.thread_id,
+            care_team_id: row.team_id,
+            care_team: row.care_team,
+            subject: row.subject,
+            category: row.category,
+            last_message_at: row.last_message_at,
+            unread: row.unread,
+            folder: row.folder,
+        }
+    }
 }
 
 /// Scopes `sql` to the rows of one folder of the mailbox. A custom folder must be the
@@ -85,8 +126,11 @@ pub async fn list_folder(
         .push_int(mailbox.veteran_id);
     filter_folder(db, &mailbox, folder, &mut sql).await?;
     page(&mut sql, "v.last_message_at", "v.thread_id", sort, after);
-    let rows = sql.query().fetch_all(&db.pool).await?;
-    let rows = rows.iter().map(row_from).collect::<Result<Vec<_>, _>>()?;
+    let rows = sql
+        .query()
+        .try_map(|row| RowRecord::from_row(&row).map(ThreadRow::from))
+        .fetch_all(&db.pool)
+        .await?;
     Ok(into_page(rows, |row| PageCursor {
         at: row.last_message_at,
         id: row.thread_id,
@@ -101,7 +145,7 @@ pub async fn folders(
     veteran_id: i64,
 ) -> Result<Vec<FolderSummary>, AppError> {
     let mailbox = mailbox(db, capability, veteran_id).await?;
-    let counts = sqlx::query(
+    let tallies: Vec<Tally> = sqlx::query_as(
         "SELECT folder, folder_id, COUNT(*) AS total, \
          COUNT(CASE WHEN unread = 1 THEN 1 END) AS unread \
          FROM thread_views WHERE user_id = $1 AND veteran_id = $2 GROUP BY folder, folder_id",
@@ -110,20 +154,11 @@ pub async fn folders(
     .bind(mailbox.veteran_id)
     .fetch_all(&db.pool)
     .await?;
-    let mut tallies = Vec::new();
-    for row in &counts {
-        let folder: String = row.try_get("folder")?;
-        tallies.push((
-            folder_from(&folder, row.try_get("folder_id")?)?,
-            row.try_get::<i64, _>("unread")?,
-            row.try_get::<i64, _>("total")?,
-        ));
-    }
     let tally = |folder: Folder| {
         tallies
             .iter()
-            .find(|(f, _, _)| *f == folder)
-            .map_or((0, 0), |(_, unread, total)| (*unread, *total))
+            .find(|tally| tally.folder == folder)
+            .map_or((0, 0), |tally| (tally.unread, tally.total))
     };
     let drafts: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM drafts WHERE author_id = $1 AND veteran_id = $2")
@@ -131,8 +166,8 @@ pub async fn folders(
             .bind(mailbox.veteran_id)
             .fetch_one(&db.pool)
             .await?;
-    let custom =
-        sqlx::query("SELECT id, name FROM folders WHERE owner_id = $1 ORDER BY name_key, id")
+    let custom: Vec<(i64, String)> =
+        sqlx::query_as("SELECT id, name FROM folders WHERE owner_id = $1 ORDER BY name_key, id")
             .bind(mailbox.viewer_id)
             .fetch_all(&db.pool)
             .await?;
@@ -151,17 +186,26 @@ pub async fn folders(
             total,
         });
     }
-    for row in &custom {
-        let folder = Folder::Custom(row.try_get("id")?);
+    for (id, name) in custom {
+        let folder = Folder::Custom(id);
         let (unread, total) = tally(folder);
         summaries.push(FolderSummary {
             folder,
-            name: row.try_get("name")?,
+            name,
             unread,
             total,
         });
     }
     Ok(summaries)
+}
+
+/// A folder's counts, as `folders` reads them.
+#[derive(FromRow)]
+struct Tally {
+    #[sqlx(flatten, try_from = "FolderColumns")]
+    folder: Folder,
+    unread: i64,
+    total: i64,
 }
 
 /// The care teams a Veteran is associated with, for the "To" list. Teams that cannot be
@@ -172,7 +216,7 @@ pub async fn care_teams(
     veteran_id: i64,
 ) -> Result<Vec<CareTeamOption>, AppError> {
     let mailbox = mailbox(db, capability, veteran_id).await?;
-    let rows = sqlx::query(
+    let teams: Vec<TeamOption> = sqlx::query_as(
         "SELECT ct.id, ct.name, f.name AS facility, ct.accepting_messages, vt.blocked \
          FROM veteran_teams vt JOIN care_teams ct ON ct.id = vt.team_id \
          JOIN facilities f ON f.id = ct.facility_id \
@@ -181,36 +225,81 @@ pub async fn care_teams(
     .bind(mailbox.veteran_id)
     .fetch_all(&db.pool)
     .await?;
-    let mut teams = Vec::new();
-    for row in &rows {
-        let why_not = rules::team_problem(flag(row, "accepting_messages")?, flag(row, "blocked")?);
-        teams.push(CareTeamOption {
-            care_team_id: row.try_get("id")?,
-            name: row.try_get("name")?,
-            facility: row.try_get("facility")?,
-            can_write: why_not.is_none(),
-            why_not: why_not.map(str::to_string),
-        });
-    }
-    Ok(teams)
+    Ok(teams.into_iter().map(CareTeamOption::from).collect())
 }
 
-/// What the thread page needs to know about a thread before its messages.
+/// Whether a Veteran may write to a team: the team's `accepting_messages` and the
+/// association's `blocked`.
+#[derive(FromRow)]
+struct Openness {
+    #[sqlx(try_from = "YesNo")]
+    accepting_messages: bool,
+    #[sqlx(try_from = "YesNo")]
+    blocked: bool,
+}
+
+impl Openness {
+    /// Why not, in the page's words.
+    fn problem(&self) -> Option<&'static str> {
+        rules::team_problem(self.accepting_messages, self.blocked)
+    }
+}
+
+/// A team of the "To" list, as `care_teams` reads it.
+#[derive(FromRow)]
+struct TeamOption {
+    id: i64,
+    name: String,
+    facility: String,
+    #[sqlx(flatten)]
+    openness: Openness,
+}
+
+impl From<TeamOption> for CareTeamOption {
+    fn from(team: TeamOption) -> CareTeamOption {
+        let why_not = team.openness.problem();
+        CareTeamOption {
+            care_team_id: team.id,
+            name: team.name,
+            facility: team.facility,
+            can_write: why_not.is_none(),
+            why_not: why_not.map(str::to_string),
+        }
+    }
+}
+
+/// What the thread page needs to know about a thread before its messages, as
+/// `HEAD_COLUMNS` reads it.
+#[derive(FromRow)]
 struct ThreadHead {
+    #[sqlx(rename = "id")]
     thread_id: i64,
     veteran_id: i64,
     veteran_name: String,
     team_id: i64,
     care_team: String,
+    #[sqlx(try_from = "YesNo")]
     accepting_messages: bool,
     /// `None` when the Veteran is no longer associated with the team (e.g. the team
     /// reassigned the thread): replies are then still allowed.
-    blocked: Option<bool>,
+    blocked: Option<YesNo>,
     subject: String,
+    #[sqlx(try_from = "String")]
     category: Category,
     created_at: i64,
     last_message_at: i64,
+    /// Where the viewer keeps it (`ViewerHead`); `None` for a care team member.
+    #[sqlx(skip)]
     folder: Option<Folder>,
+}
+
+/// A thread's head with the viewer's folder, as `head_for_viewer` reads it.
+#[derive(FromRow)]
+struct ViewerHead {
+    #[sqlx(flatten)]
+    head: ThreadHead,
+    #[sqlx(flatten, try_from = "FolderColumns")]
+    folder: Folder,
 }
 
 impl ThreadHead {
@@ -219,7 +308,8 @@ impl ThreadHead {
         if !rules::can_reply(self.last_message_at, now) {
             Some(rules::REPLY_WINDOW_CLOSED)
         } else {
-            rules::team_problem(self.accepting_messages, self.blocked.unwrap_or(false))
+            let blocked = self.blocked.is_some_and(bool::from);
+            rules::team_problem(self.accepting_messages, blocked)
         }
     }
 }
@@ -230,29 +320,6 @@ const HEAD_COLUMNS: &str = "SELECT t.id, t.veteran_id, u.name AS veteran_name, t
       WHERE vt.veteran_id = t.veteran_id AND vt.team_id = t.team_id) AS blocked, \
      t.subject, t.category, t.created_at, t.last_message_at";
 
-fn head_from(row: &AnyRow, with_folder: bool) -> Result<ThreadHead, sqlx::Error> {
-    let folder = if with_folder {
-        let folder: String = row.try_get("folder")?;
-        Some(folder_from(&folder, row.try_get("folder_id")?)?)
-    } else {
-        None
-    };
-    Ok(ThreadHead {
-        thread_id: row.try_get("id")?,
-        veteran_id: row.try_get("veteran_id")?,
-        veteran_name: row.try_get("veteran_name")?,
-        team_id: row.try_get("team_id")?,
-        care_team: row.try_get("care_team")?,
-        accepting_messages: flag(row, "accepting_messages")?,
-        blocked: row.try_get::<Option<i64>, _>("blocked")?.map(|b| b == 1),
-        subject: row.try_get("subject")?,
-        category: category_from(&row.try_get::<String, _>("category")?)?,
-        created_at: row.try_get("created_at")?,
-        last_message_at: row.try_get("last_message_at")?,
-        folder,
-    })
-}
-
 /// A thread of the mailbox, as its viewer sees it, or `NotFound`.
 async fn head_for_viewer<'e, E>(
     executor: E,
@@ -262,7 +329,7 @@ async fn head_for_viewer<'e, E>(
 where
     E: Executor<'e, Database = Any>,
 {
-    let row = sqlx::query(&format!(
+    let viewer: ViewerHead = sqlx::query_as(&format!(
         "{HEAD_COLUMNS}, v.folder, v.folder_id \
          FROM thread_views v JOIN threads t ON t.id = v.thread_id \
          JOIN care_teams ct ON ct.id = t.team_id JOIN users u ON u.id = t.veteran_id \
@@ -274,7 +341,10 @@ where
     .fetch_optional(executor)
     .await?
     .ok_or(AppError::NotFound)?;
-    Ok(head_from(&row, true)?)
+    Ok(ThreadHead {
+        folder: Some(viewer.folder),
+        ..viewer.head
+    })
 }
 
 /// A thread of one of the clinician's teams, or `NotFound`.
@@ -286,7 +356,7 @@ async fn head_for_team_member<'e, E>(
 where
     E: Executor<'e, Database = Any>,
 {
-    let row = sqlx::query(&format!(
+    sqlx::query_as(&format!(
         "{HEAD_COLUMNS} FROM threads t \
          JOIN team_members tm ON tm.team_id = t.team_id AND tm.user_id = $1 \
          JOIN care_teams ct ON ct.id = t.team_id JOIN users u ON u.id = t.veteran_id \
@@ -296,8 +366,7 @@ where
     .bind(thread_id)
     .fetch_optional(executor)
     .await?
-    .ok_or(AppError::NotFound)?;
-    Ok(head_from(&row, false)?)
+    .ok_or(AppError::NotFound)
 }
 
 /// The messages of a thread as they are shown, oldest first, each with its files: the one
@@ -312,7 +381,7 @@ pub async fn thread_messages(
         Notes::Included => "",
         Notes::Left => " AND m.is_internal_note = 0",
     };
-    let rows = sqlx::query(&format!(
+    let records: Vec<MessageRecord> = sqlx::query_as(&format!(
         "SELECT m.id, a.name AS sender_name, b.name AS on_behalf_of_name, m.sent_by_team, \
          m.is_internal_note, m.body, m.signature, m.sent_at, m.opened_by_team_at \
          FROM messages m JOIN users a ON a.id = m.author_id \
@@ -322,27 +391,43 @@ pub async fn thread_messages(
     .bind(thread_id)
     .fetch_all(&mut **tx)
     .await?;
-    let mut messages = rows
-        .iter()
-        .map(|row| {
-            let from_team = flag(row, "sent_by_team")?;
-            let opened_at: Option<i64> = row.try_get("opened_by_team_at")?;
-            Ok(MessageView {
-                message_id: row.try_get("id")?,
-                sender_name: row.try_get("sender_name")?,
-                on_behalf_of_name: row.try_get("on_behalf_of_name")?,
-                from_team,
-                internal_note: flag(row, "is_internal_note")?,
-                body: row.try_get("body")?,
-                signature: row.try_get("signature")?,
-                sent_at: row.try_get("sent_at")?,
-                opened_by_team: (!from_team).then_some(opened_at.is_some()),
-                attachments: Vec::new(),
-            })
-        })
-        .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    let mut messages: Vec<MessageView> = records.into_iter().map(MessageView::from).collect();
     crate::attachments::ssr::records::fill_attachments(tx, &mut messages).await?;
     Ok(messages)
+}
+
+/// A message as `thread_messages` reads it.
+#[derive(FromRow)]
+struct MessageRecord {
+    id: i64,
+    sender_name: String,
+    on_behalf_of_name: Option<String>,
+    #[sqlx(try_from = "YesNo")]
+    sent_by_team: bool,
+    #[sqlx(try_from = "YesNo")]
+    is_internal_note: bool,
+    body: String,
+    signature: Option<String>,
+    sent_at: i64,
+    opened_by_team_at: Option<i64>,
+}
+
+impl From<MessageRecord> for MessageView {
+    fn from(message: MessageRecord) -> MessageView {
+        let from_team = message.sent_by_team;
+        MessageView {
+            message_id: message.id,
+            sender_name: message.sender_name,
+            on_behalf_of_name: message.on_behalf_of_name,
+            from_team,
+            internal_note: message.is_internal_note,
+            body: message.body,
+            signature: message.signature,
+            sent_at: message.sent_at,
+            opened_by_team: (!from_team).then_some(message.opened_by_team_at.is_some()),
+            attachments: Vec::new(),
+        }
+    }
 }
 
 fn view_from(
@@ -392,14 +477,14 @@ pub async fn open_thread(
     .execute(&mut *tx)
     .await?;
     let messages = thread_messages(&mut tx, thread_id, Notes::Left).await?;
-    let reply_draft = sqlx::query(&format!(
+    let reply_draft = sqlx::query_as::<_, DraftRecord>(&format!(
         "{DRAFT_SELECT} WHERE d.author_id = $1 AND d.thread_id = $2"
     ))
     .bind(mailbox.viewer_id)
     .bind(thread_id)
     .fetch_optional(&mut *tx)
     .await?
-    .map(|row| draft_from_row(&row))
+    .map(Draft::try_from)
     .transpose()?;
     audit::record(
         &mut *tx,
@@ -419,7 +504,7 @@ async fn already_sent(
     author_id: i64,
     client_key: &str,
 ) -> Result<Option<(SentMessage, i64)>, sqlx::Error> {
-    let row = sqlx::query(
+    let sent: Option<Sent> = sqlx::query_as(
         "SELECT m.id, m.thread_id, t.urgent_language, t.veteran_id \
          FROM messages m JOIN threads t ON t.id = m.thread_id \
          WHERE m.author_id = $1 AND m.client_key = $2",
@@ -428,18 +513,27 @@ async fn already_sent(
     .bind(client_key)
     .fetch_optional(&db.pool)
     .await?;
-    row.map(|row| {
-        Ok((
+    Ok(sent.map(|sent| {
+        (
             SentMessage {
-                thread_id: row.try_get("thread_id")?,
-                message_id: row.try_get("id")?,
-                urgent_language: flag(&row, "urgent_language")?,
+                thread_id: sent.thread_id,
+                message_id: sent.id,
+                urgent_language: sent.urgent_language,
                 already_sent: true,
             },
-            row.try_get("veteran_id")?,
-        ))
-    })
-    .transpose()
+            sent.veteran_id,
+        )
+    }))
+}
+
+/// A message already sent, as `already_sent` reads it.
+#[derive(FromRow)]
+struct Sent {
+    id: i64,
+    thread_id: i64,
+    #[sqlx(try_from = "YesNo")]
+    urgent_language: bool,
+    veteran_id: i64,
 }
 
 /// A retry from the Veteran's side: the first message, when it belongs to this mailbox.
@@ -564,7 +658,7 @@ pub async fn send_message(
 
 /// Refuses, on the "care_team" field, a team the Veteran may not write to now.
 async fn check_team_accepts(db: &Db, veteran_id: i64, team_id: i64) -> Result<(), AppError> {
-    let row = sqlx::query(
+    let openness: Option<Openness> = sqlx::query_as(
         "SELECT ct.accepting_messages, vt.blocked FROM veteran_teams vt \
          JOIN care_teams ct ON ct.id = vt.team_id WHERE vt.veteran_id = $1 AND vt.team_id = $2",
     )
@@ -572,10 +666,10 @@ async fn check_team_accepts(db: &Db, veteran_id: i64, team_id: i64) -> Result<()
     .bind(team_id)
     .fetch_optional(&db.pool)
     .await?;
-    let Some(row) = row else {
+    let Some(openness) = openness else {
         return Err(AppError::invalid("care_team", rules::TEAM_NOT_YOURS));
     };
-    match rules::team_problem(flag(&row, "accepting_messages")?, flag(&row, "blocked")?) {
+    match openness.problem() {
         Some(problem) => Err(AppError::invalid("care_team", problem)),
         None => Ok(()),
     }
@@ -648,7 +742,7 @@ pub async fn reply(
             .detail(serde_json::json!({ "message_id": message_id, "new_thread": false })),
     )
     .await?;
-    let urgent: i64 = sqlx::query_scalar("SELECT urgent_language FROM threads WHERE id = $1")
+    let urgent: YesNo = sqlx::query_scalar("SELECT urgent_language FROM threads WHERE id = $1")
         .bind(thread_id)
         .fetch_one(&mut *tx)
         .await?;
@@ -656,7 +750,7 @@ pub async fn reply(
     Ok(SentMessage {
         thread_id,
         message_id,
-        urgent_language: urgent == 1,
+        urgent_language: urgent.into(),
         already_sent: false,
     })
 }

@@ -7,8 +7,10 @@
 //! full-text search. Features call these and never ask which database they run on.
 
 mod sql;
+mod types;
 
 pub use sql::Sql;
+pub use types::YesNo;
 
 use sqlx::any::{install_default_drivers, AnyPoolOptions};
 use sqlx::migrate::Migrator;

@@ -130,7 +130,7 @@ async fn change_assignee(
     }
     // The truth after this change or the one that won: read in the same transaction, which
     // on PostgreSQL sees every commit made before this statement.
-    let row = sqlx::query(
+    let (assigned_to, assignee_name): (Option<i64>, Option<String>) = sqlx::query_as(
         "SELECT t.assigned_to, a.name AS assignee_name FROM threads t \
          LEFT JOIN users a ON a.id = t.assigned_to WHERE t.id = $1 AND t.team_id = $2",
     )
@@ -140,7 +140,7 @@ async fn change_assignee(
     .await?
     // Moved to another team meanwhile.
     .ok_or(AppError::NotFound)?;
-    let now_assigned = super::person(&row, "assigned_to", "assignee_name")?;
+    let now_assigned = super::person(assigned_to, assignee_name);
     let covering_for = match (changed, covering_for) {
         (true, Some(id)) => Some(person_named(&mut tx, id).await?),
         _ => None,

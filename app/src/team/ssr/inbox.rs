@@ -14,14 +14,13 @@
 use super::super::types::{
     InboxCounts, InboxCursor, InboxFilter, InboxPage, InboxQuery, InboxRow, TEAM_PAGE_SIZE,
 };
-use super::person;
-use super::{coverage_columns, coverage_from, coverage_join, decode_error, flag, my_teams_sql};
+use super::{coverage_join, my_teams_sql, person, CoverageColumns, COVERAGE_COLUMNS};
 use crate::error::AppError;
 use crate::messages::{rules, Category};
 use crate::server::access::TeamCapability;
+use crate::server::db::YesNo;
 use crate::server::db::{Db, Notes, Sql};
-use sqlx::any::AnyRow;
-use sqlx::Row;
+use sqlx::FromRow;
 
 // `+t.team_id` (a unary plus) keeps SQLite from reading the threads through the team index
 // and then sorting every open thread of every team: it walks `threads_open_triage` (the
@@ -56,7 +55,7 @@ pub async fn list_inbox(
     let now_p = sql.int(now);
     sql.push(&format!(
         "SELECT t.id, t.veteran_id, u.name AS veteran_name, t.subject, t.category, t.team_id, \
-         ct.name AS team_name, t.assigned_to, a.name AS assignee_name, {coverage}, \
+         ct.name AS team_name, t.assigned_to, a.name AS assignee_name, {COVERAGE_COLUMNS}, \
          t.waiting_since, t.due_at, t.completed_at, t.last_message_at, t.urgent_language, \
          CAST(CASE WHEN EXISTS (SELECT 1 FROM messages m WHERE m.thread_id = t.id \
               AND m.sent_by_team = 0 AND m.opened_by_team_at IS NULL) THEN 1 ELSE 0 END AS BIGINT) \
@@ -66,8 +65,7 @@ pub async fn list_inbox(
          JOIN care_teams ct ON ct.id = t.team_id LEFT JOIN users a ON a.id = t.assigned_to\
          {coverage_join} \
          WHERE +t.team_id IN ({teams})",
-        coverage = coverage_columns("cv"),
-        coverage_join = coverage_join("cv", "t.assigned_to", &now_p),
+        coverage_join = coverage_join("t.assigned_to", &now_p),
         teams = my_teams_sql(&me),
     ));
     filter(&mut sql, query, &me, &now_p, db);
@@ -83,11 +81,11 @@ pub async fn list_inbox(
         " ORDER BY sort_rank, sort_key, t.id LIMIT {}",
         TEAM_PAGE_SIZE + 1
     ));
-    let rows = sql.query().fetch_all(&db.pool).await?;
-    let mut rows = rows
-        .iter()
-        .map(|row| row_from(row, now))
-        .collect::<Result<Vec<_>, _>>()?;
+    let mut rows = sql
+        .query()
+        .try_map(|row| InboxRecord::from_row(&row).map(|record| record.into_row(now)))
+        .fetch_all(&db.pool)
+        .await?;
     let next = if rows.len() > TEAM_PAGE_SIZE {
         rows.truncate(TEAM_PAGE_SIZE);
         rows.last().map(|row| row.cursor)
@@ -121,14 +119,12 @@ pub async fn inbox_counts(
         let team = sql.int(team_id);
         sql.push(&format!(" AND t.team_id = {team}"));
     }
-    let row = sql.query().fetch_one(&db.pool).await?;
-    Ok(InboxCounts {
-        open: row.try_get("open")?,
-        unassigned: row.try_get("unassigned")?,
-        assigned_to_me: row.try_get("mine")?,
-        overdue: row.try_get("overdue")?,
-        completed: row.try_get("completed")?,
-    })
+    let counts = sql
+        .query()
+        .try_map(|row| InboxCounts::from_row(&row))
+        .fetch_one(&db.pool)
+        .await?;
+    Ok(counts)
 }
 
 /// A chosen team must be one of the person's.
@@ -193,32 +189,58 @@ fn keywords(sql: &mut Sql, keywords: &str, db: &Db) {
     sql.push(&format!(" AND ({text_match} OR ({name_match}))"));
 }
 
-fn row_from(row: &AnyRow, now: i64) -> Result<InboxRow, sqlx::Error> {
-    let due_at: Option<i64> = row.try_get("due_at")?;
-    let completed_at: Option<i64> = row.try_get("completed_at")?;
-    let thread_id: i64 = row.try_get("id")?;
-    Ok(InboxRow {
-        thread_id,
-        veteran_id: row.try_get("veteran_id")?,
-        veteran_name: row.try_get("veteran_name")?,
-        subject: row.try_get("subject")?,
-        category: Category::parse(&row.try_get::<String, _>("category")?)
-            .ok_or_else(|| decode_error("category"))?,
-        team_id: row.try_get("team_id")?,
-        team_name: row.try_get("team_name")?,
-        assignee: person(row, "assigned_to", "assignee_name")?,
-        assignee_coverage: coverage_from(row, "cv")?,
-        waiting_since: row.try_get("waiting_since")?,
-        due_at,
-        overdue: completed_at.is_none() && due_at.is_some_and(|due| due <= now),
-        completed_at,
-        last_message_at: row.try_get("last_message_at")?,
-        unread: flag(row, "unread")?,
-        urgent_language: flag(row, "urgent_language")?,
-        cursor: InboxCursor {
-            rank: row.try_get("sort_rank")?,
-            key: row.try_get("sort_key")?,
-            id: thread_id,
-        },
-    })
+/// An inbox row as `list_inbox` reads it.
+#[derive(FromRow)]
+struct InboxRecord {
+    id: i64,
+    veteran_id: i64,
+    veteran_name: String,
+    subject: String,
+    #[sqlx(try_from = "String")]
+    category: Category,
+    team_id: i64,
+    team_name: String,
+    assigned_to: Option<i64>,
+    assignee_name: Option<String>,
+    #[sqlx(flatten)]
+    coverage: CoverageColumns,
+    waiting_since: Option<i64>,
+    due_at: Option<i64>,
+    completed_at: Option<i64>,
+    last_message_at: i64,
+    #[sqlx(try_from = "YesNo")]
+    urgent_language: bool,
+    #[sqlx(try_from = "YesNo")]
+    unread: bool,
+    sort_rank: i64,
+    sort_key: i64,
+}
+
+impl InboxRecord {
+    /// The row as the inbox shows it at `now`.
+    fn into_row(self, now: i64) -> InboxRow {
+        InboxRow {
+            thread_id: self.id,
+            veteran_id: self.veteran_id,
+            veteran_name: self.veteran_name,
+            subject: self.subject,
+            category: self.category,
+            team_id: self.team_id,
+            team_name: self.team_name,
+            assignee: person(self.assigned_to, self.assignee_name),
+            assignee_coverage: self.coverage.coverage(),
+            waiting_since: self.waiting_since,
+            due_at: self.due_at,
+            overdue: self.completed_at.is_none() && self.due_at.is_some_and(|due| due <= now),
+            completed_at: self.completed_at,
+            last_message_at: self.last_message_at,
+            unread: self.unread,
+            urgent_language: self.urgent_language,
+            cursor: InboxCursor {
+                rank: self.sort_rank,
+                key: self.sort_key,
+                id: self.id,
+            },
+        }
+    }
 }

@@ -3,15 +3,15 @@
 //! whom). Assignments follow coverage in `assignment`.
 
 use super::super::types::{Coverage, MyTeam, Person, TeamChoice, TeamMember};
-use super::{coverage_columns, coverage_from, coverage_join, membership, my_teams_sql};
+use super::{coverage_join, membership, my_teams_sql, CoverageColumns, COVERAGE_COLUMNS};
 use crate::error::AppError;
 use crate::server::access::TeamCapability;
 use crate::server::db::Db;
-use sqlx::Row;
+use sqlx::FromRow;
 
 /// The teams the person belongs to, by name.
 pub async fn my_teams(db: &Db, capability: &TeamCapability) -> Result<Vec<MyTeam>, AppError> {
-    let rows = sqlx::query(
+    let teams: Vec<MyTeamRecord> = sqlx::query_as(
         "SELECT ct.id, ct.name, f.time_zone, ct.response_target_days, tm.team_role \
          FROM team_members tm JOIN care_teams ct ON ct.id = tm.team_id \
          JOIN facilities f ON f.id = ct.facility_id WHERE tm.user_id = $1 ORDER BY ct.name, ct.id",
@@ -19,18 +19,29 @@ pub async fn my_teams(db: &Db, capability: &TeamCapability) -> Result<Vec<MyTeam
     .bind(capability.user().id)
     .fetch_all(&db.pool)
     .await?;
-    rows.iter()
-        .map(|row| {
-            Ok(MyTeam {
-                team_id: row.try_get("id")?,
-                name: row.try_get("name")?,
-                facility_time_zone: row.try_get("time_zone")?,
-                response_target_days: row.try_get("response_target_days")?,
-                is_lead: row.try_get::<String, _>("team_role")? == "lead",
-            })
-        })
-        .collect::<Result<_, sqlx::Error>>()
-        .map_err(AppError::from)
+    Ok(teams.into_iter().map(MyTeam::from).collect())
+}
+
+/// One of the person's teams, as `my_teams` reads it.
+#[derive(FromRow)]
+struct MyTeamRecord {
+    id: i64,
+    name: String,
+    time_zone: String,
+    response_target_days: i64,
+    team_role: String,
+}
+
+impl From<MyTeamRecord> for MyTeam {
+    fn from(team: MyTeamRecord) -> MyTeam {
+        MyTeam {
+            team_id: team.id,
+            name: team.name,
+            facility_time_zone: team.time_zone,
+            response_target_days: team.response_target_days,
+            is_lead: team.team_role == "lead",
+        }
+    }
 }
 
 /// Every care team a thread could be moved to (all teams, by facility and name).
@@ -38,22 +49,13 @@ pub async fn reassign_choices(
     db: &Db,
     _capability: &TeamCapability,
 ) -> Result<Vec<TeamChoice>, AppError> {
-    let rows = sqlx::query(
+    let choices = sqlx::query_as(
         "SELECT ct.id, ct.name, f.name AS facility FROM care_teams ct \
          JOIN facilities f ON f.id = ct.facility_id ORDER BY f.name, ct.name, ct.id",
     )
     .fetch_all(&db.pool)
     .await?;
-    rows.iter()
-        .map(|row| {
-            Ok(TeamChoice {
-                team_id: row.try_get("id")?,
-                name: row.try_get("name")?,
-                facility: row.try_get("facility")?,
-            })
-        })
-        .collect::<Result<_, sqlx::Error>>()
-        .map_err(AppError::from)
+    Ok(choices)
 }
 
 /// The active members of one of the person's teams (`NotFound` for another team), leads
@@ -65,30 +67,40 @@ pub async fn team_members(
 ) -> Result<Vec<TeamMember>, AppError> {
     let mut tx = db.pool.begin().await?;
     membership(&mut tx, capability, team_id).await?;
-    let rows = sqlx::query(&format!(
-        "SELECT u.id, u.name, tm.team_role, {coverage} FROM team_members tm \
+    let members: Vec<MemberRecord> = sqlx::query_as(&format!(
+        "SELECT u.id, u.name, tm.team_role, {COVERAGE_COLUMNS} FROM team_members tm \
          JOIN users u ON u.id = tm.user_id{coverage_join} \
          WHERE tm.team_id = $1 AND u.active = 1 \
          ORDER BY CASE WHEN tm.team_role = 'lead' THEN 0 ELSE 1 END, u.name, u.id",
-        coverage = coverage_columns("cv"),
-        coverage_join = coverage_join("cv", "u.id", "$2"),
+        coverage_join = coverage_join("u.id", "$2"),
     ))
     .bind(team_id)
     .bind(db.now_ms())
     .fetch_all(&mut *tx)
     .await?;
     tx.commit().await?;
-    rows.iter()
-        .map(|row| {
-            Ok(TeamMember {
-                user_id: row.try_get("id")?,
-                name: row.try_get("name")?,
-                is_lead: row.try_get::<String, _>("team_role")? == "lead",
-                coverage: coverage_from(row, "cv")?,
-            })
-        })
-        .collect::<Result<_, sqlx::Error>>()
-        .map_err(AppError::from)
+    Ok(members.into_iter().map(TeamMember::from).collect())
+}
+
+/// A member of a team, as `team_members` reads it.
+#[derive(FromRow)]
+struct MemberRecord {
+    id: i64,
+    name: String,
+    team_role: String,
+    #[sqlx(flatten)]
+    coverage: CoverageColumns,
+}
+
+impl From<MemberRecord> for TeamMember {
+    fn from(member: MemberRecord) -> TeamMember {
+        TeamMember {
+            user_id: member.id,
+            name: member.name,
+            is_lead: member.team_role == "lead",
+            coverage: member.coverage.coverage(),
+        }
+    }
 }
 
 /// "I'm away until …, covered by …": from now until `away_until`, new assignments to the
@@ -165,7 +177,7 @@ pub async fn my_coverage(
     db: &Db,
     capability: &TeamCapability,
 ) -> Result<Option<Coverage>, AppError> {
-    let row = sqlx::query(
+    let coverage: Option<(i64, i64, String)> = sqlx::query_as(
         "SELECT c.away_until, c.covering_user_id, u.name FROM coverage c \
          JOIN users u ON u.id = c.covering_user_id WHERE c.user_id = $1 AND c.away_until > $2",
     )
@@ -173,15 +185,8 @@ pub async fn my_coverage(
     .bind(db.now_ms())
     .fetch_optional(&db.pool)
     .await?;
-    row.map(|row| {
-        Ok(Coverage {
-            away_until: row.try_get("away_until")?,
-            covered_by: Person {
-                id: row.try_get("covering_user_id")?,
-                name: row.try_get("name")?,
-            },
-        })
-    })
-    .transpose()
-    .map_err(|error: sqlx::Error| AppError::from(error))
+    Ok(coverage.map(|(away_until, id, name)| Coverage {
+        away_until,
+        covered_by: Person { id, name },
+    }))
 }

@@ -12,12 +12,11 @@
 //! later wait that runs late is reported again, raising the same notification row (unread,
 //! new time) rather than adding one.
 
-use super::super::types::{Notification, NotificationKind};
+use super::super::types::Notification;
 use super::{my_teams_sql, set_due_at};
 use crate::error::AppError;
 use crate::server::access::TeamCapability;
 use crate::server::db::Db;
-use sqlx::Row;
 
 /// Threads claimed per transaction: short transactions, bounded memory.
 const BATCH: i64 = 200;
@@ -38,10 +37,11 @@ pub async fn mark_overdue(db: &Db, now_ms: i64) -> Result<u64, AppError> {
     let mut marked = 0;
     loop {
         let mut tx = db.begin_write().await?;
-        let claimed = sqlx::query(&claim).bind(now_ms).fetch_all(&mut *tx).await?;
-        for row in &claimed {
-            let thread_id: i64 = row.try_get("id")?;
-            let team_id: i64 = row.try_get("team_id")?;
+        let claimed: Vec<(i64, i64)> = sqlx::query_as(&claim)
+            .bind(now_ms)
+            .fetch_all(&mut *tx)
+            .await?;
+        for &(thread_id, team_id) in &claimed {
             sqlx::query("UPDATE threads SET overdue_notified_at = $1 WHERE id = $2")
                 .bind(now_ms)
                 .bind(thread_id)
@@ -98,7 +98,7 @@ pub async fn notifications(
     db: &Db,
     capability: &TeamCapability,
 ) -> Result<Vec<Notification>, AppError> {
-    let rows = sqlx::query(&format!(
+    let notifications = sqlx::query_as(&format!(
         "SELECT n.id, n.kind, n.thread_id, t.subject, u.name AS veteran_name, \
          t.team_id, ct.name AS team_name, n.created_at, n.read_at \
          FROM notifications n JOIN threads t ON t.id = n.thread_id \
@@ -110,26 +110,7 @@ pub async fn notifications(
     .bind(capability.user().id)
     .fetch_all(&db.pool)
     .await?;
-    rows.iter()
-        .map(|row| {
-            let kind = match row.try_get::<String, _>("kind")?.as_str() {
-                "overdue" => NotificationKind::Overdue,
-                _ => return Err(super::decode_error("notification kind")),
-            };
-            Ok(Notification {
-                notification_id: row.try_get("id")?,
-                kind,
-                thread_id: row.try_get("thread_id")?,
-                subject: row.try_get("subject")?,
-                veteran_name: row.try_get("veteran_name")?,
-                team_id: row.try_get("team_id")?,
-                team_name: row.try_get("team_name")?,
-                created_at: row.try_get("created_at")?,
-                read_at: row.try_get("read_at")?,
-            })
-        })
-        .collect::<Result<_, sqlx::Error>>()
-        .map_err(AppError::from)
+    Ok(notifications)
 }
 
 /// How many of the person's notifications (about threads still on one of their teams) are

@@ -20,7 +20,6 @@ use crate::server::access::TeamCapability;
 use crate::server::audit::{self, Action, AuditEvent, Outcome};
 use crate::server::db::Db;
 use crate::server::db::Tx;
-use sqlx::Row;
 
 /// The person's reply draft in a thread of one of their teams, made when there is none
 /// (attaching the first file makes it). `NotFound` for a thread of another team.
@@ -98,7 +97,7 @@ pub(crate) async fn drop_stranded_reply_drafts(
     from: Option<&str>,
 ) -> Result<Vec<String>, sqlx::Error> {
     let (filter, value, why) = stranded.filter();
-    let rows = sqlx::query(&format!(
+    let stranded: Vec<(i64, i64, i64, i64)> = sqlx::query_as(&format!(
         "SELECT d.id, d.author_id, d.veteran_id, d.thread_id FROM drafts d \
          JOIN threads t ON t.id = d.thread_id JOIN users u ON u.id = d.author_id \
          WHERE {filter} AND u.role = 'clinician' AND NOT EXISTS \
@@ -108,10 +107,7 @@ pub(crate) async fn drop_stranded_reply_drafts(
     .fetch_all(&mut **tx)
     .await?;
     let mut files = Vec::new();
-    for row in &rows {
-        let draft_id: i64 = row.try_get("id")?;
-        let author_id: i64 = row.try_get("author_id")?;
-        let thread_id: i64 = row.try_get("thread_id")?;
+    for (draft_id, author_id, veteran_id, thread_id) in stranded {
         files.extend(records::detach_draft(tx, draft_id, author_id).await?);
         sqlx::query("DELETE FROM drafts WHERE id = $1")
             .bind(draft_id)
@@ -119,7 +115,7 @@ pub(crate) async fn drop_stranded_reply_drafts(
             .await?;
         let mut event = AuditEvent::new(Action::DraftDeleted, Outcome::Success)
             .actor(actor)
-            .patient(row.try_get("veteran_id")?)
+            .patient(veteran_id)
             .target(format!("draft:{draft_id}"))
             .detail(serde_json::json!({
                 "author_id": author_id,

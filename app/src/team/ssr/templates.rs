@@ -9,8 +9,6 @@ use crate::messages::rules;
 use crate::server::access::TeamCapability;
 use crate::server::db::Db;
 use crate::server::db::{is_unique_violation, Tx};
-use sqlx::any::AnyRow;
-use sqlx::Row;
 use std::collections::BTreeMap;
 
 const TEMPLATE_SELECT: &str = "SELECT id, team_id, title, body, updated_at FROM reply_templates";
@@ -23,17 +21,14 @@ pub async fn templates(
 ) -> Result<Vec<ReplyTemplate>, AppError> {
     let mut tx = db.pool.begin().await?;
     membership(&mut tx, capability, team_id).await?;
-    let rows = sqlx::query(&format!(
+    let templates = sqlx::query_as(&format!(
         "{TEMPLATE_SELECT} WHERE team_id = $1 ORDER BY title, id"
     ))
     .bind(team_id)
     .fetch_all(&mut *tx)
     .await?;
     tx.commit().await?;
-    rows.iter()
-        .map(template_from)
-        .collect::<Result<_, _>>()
-        .map_err(AppError::from)
+    Ok(templates)
 }
 
 /// Adds a template to a team the person leads.
@@ -180,14 +175,4 @@ fn title_taken(error: sqlx::Error) -> AppError {
     } else {
         AppError::from(error)
     }
-}
-
-fn template_from(row: &AnyRow) -> Result<ReplyTemplate, sqlx::Error> {
-    Ok(ReplyTemplate {
-        template_id: row.try_get("id")?,
-        team_id: row.try_get("team_id")?,
-        title: row.try_get("title")?,
-        body: row.try_get("body")?,
-        updated_at: row.try_get("updated_at")?,
-    })
 }

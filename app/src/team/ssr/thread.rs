@@ -2,17 +2,18 @@
 
 use super::super::types::{NoteInput, OtherThread, TeamThread, ThreadEvent, ThreadEventKind};
 use super::{
-    audit_event, coverage_columns, coverage_from, coverage_join, decode_error, flag, head,
-    my_teams_sql, person,
+    audit_event, coverage_join, decode_error, head, my_teams_sql, person, CoverageColumns,
+    COVERAGE_COLUMNS,
 };
 use crate::error::AppError;
 use crate::messages::ssr::thread_messages;
-use crate::messages::{rules, Category, Reply, SentMessage};
+use crate::messages::{rules, Category, MessageView, Reply, SentMessage};
 use crate::server::access::TeamCapability;
 use crate::server::audit::{self, Action};
 use crate::server::db::Db;
+use crate::server::db::YesNo;
 use crate::server::db::{is_unique_violation, Notes, Tx};
-use sqlx::Row;
+use sqlx::FromRow;
 
 /// How many of the Veteran's other threads with the team are shown beside a thread.
 const OTHER_THREADS: i64 = 5;
@@ -35,17 +36,16 @@ pub async fn open_thread(
 ) -> Result<TeamThread, AppError> {
     let now = db.now_ms();
     let mut tx = db.begin_write().await?;
-    let row = sqlx::query(&format!(
+    let thread: ThreadRecord = sqlx::query_as(&format!(
         "SELECT t.id, t.veteran_id, u.name AS veteran_name, t.team_id, ct.name AS team_name, \
          f.time_zone, t.subject, t.category, t.created_at, t.last_message_at, t.waiting_since, \
          t.due_at, t.completed_at, t.urgent_language, t.assigned_to, a.name AS assignee_name, \
-         {coverage} \
+         {COVERAGE_COLUMNS} \
          FROM threads t JOIN users u ON u.id = t.veteran_id \
          JOIN care_teams ct ON ct.id = t.team_id JOIN facilities f ON f.id = ct.facility_id \
          LEFT JOIN users a ON a.id = t.assigned_to{coverage_join} \
          WHERE t.id = $1 AND t.team_id IN ({teams})",
-        coverage = coverage_columns("cv"),
-        coverage_join = coverage_join("cv", "t.assigned_to", "$3"),
+        coverage_join = coverage_join("t.assigned_to", "$3"),
         teams = my_teams_sql("$2"),
     ))
     .bind(thread_id)
@@ -54,8 +54,7 @@ pub async fn open_thread(
     .fetch_optional(&mut *tx)
     .await?
     .ok_or(AppError::NotFound)?;
-    let veteran_id: i64 = row.try_get("veteran_id")?;
-    let team_id: i64 = row.try_get("team_id")?;
+    let (veteran_id, team_id) = (thread.veteran_id, thread.team_id);
 
     let opened = sqlx::query(
         "UPDATE messages SET opened_by_team_at = $1 \
@@ -74,40 +73,79 @@ pub async fn open_thread(
     )
     .await?;
     tx.commit().await?;
-
-    let due_at: Option<i64> = row.try_get("due_at")?;
-    let completed_at: Option<i64> = row.try_get("completed_at")?;
-    Ok(TeamThread {
-        thread_id,
-        veteran_id,
-        veteran_name: row.try_get("veteran_name")?,
-        team_id,
-        team_name: row.try_get("team_name")?,
-        facility_time_zone: row.try_get("time_zone")?,
-        subject: row.try_get("subject")?,
-        category: category(&row.try_get::<String, _>("category")?)?,
-        created_at: row.try_get("created_at")?,
-        last_message_at: row.try_get("last_message_at")?,
-        waiting_since: row.try_get("waiting_since")?,
-        due_at,
-        overdue: completed_at.is_none() && due_at.is_some_and(|due| due <= now),
-        completed_at,
-        urgent_language: flag(&row, "urgent_language")?,
-        assignee: person(&row, "assigned_to", "assignee_name")?,
-        assignee_coverage: coverage_from(&row, "cv")?,
+    Ok(thread.into_thread(
+        now,
         messages,
         history,
         other_threads,
-        opened_now: opened.rows_affected() > 0,
-    })
+        opened.rows_affected() > 0,
+    ))
 }
 
-fn category(value: &str) -> Result<Category, sqlx::Error> {
-    Category::parse(value).ok_or_else(|| decode_error("category"))
+/// A thread as `open_thread` reads it.
+#[derive(FromRow)]
+struct ThreadRecord {
+    #[sqlx(rename = "id")]
+    thread_id: i64,
+    veteran_id: i64,
+    veteran_name: String,
+    team_id: i64,
+    team_name: String,
+    time_zone: String,
+    subject: String,
+    #[sqlx(try_from = "String")]
+    category: Category,
+    created_at: i64,
+    last_message_at: i64,
+    waiting_since: Option<i64>,
+    due_at: Option<i64>,
+    completed_at: Option<i64>,
+    #[sqlx(try_from = "YesNo")]
+    urgent_language: bool,
+    assigned_to: Option<i64>,
+    assignee_name: Option<String>,
+    #[sqlx(flatten)]
+    coverage: CoverageColumns,
+}
+
+impl ThreadRecord {
+    /// The thread page at `now`, with what was read besides the thread itself.
+    fn into_thread(
+        self,
+        now: i64,
+        messages: Vec<MessageView>,
+        history: Vec<ThreadEvent>,
+        other_threads: Vec<OtherThread>,
+        opened_now: bool,
+    ) -> TeamThread {
+        TeamThread {
+            thread_id: self.thread_id,
+            veteran_id: self.veteran_id,
+            veteran_name: self.veteran_name,
+            team_id: self.team_id,
+            team_name: self.team_name,
+            facility_time_zone: self.time_zone,
+            subject: self.subject,
+            category: self.category,
+            created_at: self.created_at,
+            last_message_at: self.last_message_at,
+            waiting_since: self.waiting_since,
+            due_at: self.due_at,
+            overdue: self.completed_at.is_none() && self.due_at.is_some_and(|due| due <= now),
+            completed_at: self.completed_at,
+            urgent_language: self.urgent_language,
+            assignee: person(self.assigned_to, self.assignee_name),
+            assignee_coverage: self.coverage.coverage(),
+            messages,
+            history,
+            other_threads,
+            opened_now,
+        }
+    }
 }
 
 async fn history_of(tx: &mut Tx, thread_id: i64) -> Result<Vec<ThreadEvent>, sqlx::Error> {
-    let rows = sqlx::query(
+    let events: Vec<EventRecord> = sqlx::query_as(
         "SELECT e.at, e.kind, e.actor_id, actor.name AS actor_name, \
          e.assignee_id, assignee.name AS assignee_name, \
          e.covering_for_id, away.name AS covering_for_name, \
@@ -122,22 +160,42 @@ async fn history_of(tx: &mut Tx, thread_id: i64) -> Result<Vec<ThreadEvent>, sql
     .bind(thread_id)
     .fetch_all(&mut **tx)
     .await?;
-    rows.iter()
-        .map(|row| {
-            let kind: String = row.try_get("kind")?;
-            Ok(ThreadEvent {
-                at: row.try_get("at")?,
-                actor: person(row, "actor_id", "actor_name")?
-                    .ok_or_else(|| decode_error("event actor"))?,
-                kind: ThreadEventKind::parse(&kind).ok_or_else(|| decode_error("event kind"))?,
-                assignee: person(row, "assignee_id", "assignee_name")?,
-                covering_for: person(row, "covering_for_id", "covering_for_name")?,
-                from_team: row.try_get("from_team")?,
-                to_team: row.try_get("to_team")?,
-                reason: row.try_get("reason")?,
-            })
+    events.into_iter().map(ThreadEvent::try_from).collect()
+}
+
+/// An event of a thread's history, as `history_of` reads it.
+#[derive(FromRow)]
+struct EventRecord {
+    at: i64,
+    #[sqlx(try_from = "String")]
+    kind: ThreadEventKind,
+    actor_id: Option<i64>,
+    actor_name: Option<String>,
+    assignee_id: Option<i64>,
+    assignee_name: Option<String>,
+    covering_for_id: Option<i64>,
+    covering_for_name: Option<String>,
+    from_team: Option<String>,
+    to_team: Option<String>,
+    reason: Option<String>,
+}
+
+impl TryFrom<EventRecord> for ThreadEvent {
+    type Error = sqlx::Error;
+
+    fn try_from(event: EventRecord) -> Result<ThreadEvent, sqlx::Error> {
+        Ok(ThreadEvent {
+            at: event.at,
+            actor: person(event.actor_id, event.actor_name)
+                .ok_or_else(|| decode_error("event actor"))?,
+            kind: event.kind,
+            assignee: person(event.assignee_id, event.assignee_name),
+            covering_for: person(event.covering_for_id, event.covering_for_name),
+            from_team: event.from_team,
+            to_team: event.to_team,
+            reason: event.reason,
         })
-        .collect()
+    }
 }
 
 /// The Veteran's most recent other threads with this team.
@@ -147,7 +205,7 @@ async fn other_threads(
     team_id: i64,
     thread_id: i64,
 ) -> Result<Vec<OtherThread>, sqlx::Error> {
-    let rows = sqlx::query(
+    let threads: Vec<OtherRecord> = sqlx::query_as(
         "SELECT id, subject, category, last_message_at, completed_at FROM threads \
          WHERE veteran_id = $1 AND team_id = $2 AND id <> $3 \
          ORDER BY last_message_at DESC, id DESC LIMIT $4",
@@ -158,17 +216,30 @@ async fn other_threads(
     .bind(OTHER_THREADS)
     .fetch_all(&mut **tx)
     .await?;
-    rows.iter()
-        .map(|row| {
-            Ok(OtherThread {
-                thread_id: row.try_get("id")?,
-                subject: row.try_get("subject")?,
-                category: category(&row.try_get::<String, _>("category")?)?,
-                last_message_at: row.try_get("last_message_at")?,
-                completed: row.try_get::<Option<i64>, _>("completed_at")?.is_some(),
-            })
-        })
-        .collect()
+    Ok(threads.into_iter().map(OtherThread::from).collect())
+}
+
+/// One of the Veteran's other threads, as `other_threads` reads it.
+#[derive(FromRow)]
+struct OtherRecord {
+    id: i64,
+    subject: String,
+    #[sqlx(try_from = "String")]
+    category: Category,
+    last_message_at: i64,
+    completed_at: Option<i64>,
+}
+
+impl From<OtherRecord> for OtherThread {
+    fn from(thread: OtherRecord) -> OtherThread {
+        OtherThread {
+            thread_id: thread.id,
+            subject: thread.subject,
+            category: thread.category,
+            last_message_at: thread.last_message_at,
+            completed: thread.completed_at.is_some(),
+        }
+    }
 }
 
 /// "Reply": the care team's answer, through the messaging data layer's
@@ -249,17 +320,16 @@ async fn retried_note(
     client_key: &str,
     thread_id: i64,
 ) -> Result<Option<i64>, AppError> {
-    let row =
-        sqlx::query("SELECT id, thread_id FROM messages WHERE author_id = $1 AND client_key = $2")
-            .bind(author_id)
-            .bind(client_key)
-            .fetch_optional(&mut **tx)
-            .await?;
-    match row {
+    let note: Option<(i64, i64)> = sqlx::query_as(
+        "SELECT id, thread_id FROM messages WHERE author_id = $1 AND client_key = $2",
+    )
+    .bind(author_id)
+    .bind(client_key)
+    .fetch_optional(&mut **tx)
+    .await?;
+    match note {
         None => Ok(None),
-        Some(row) if row.try_get::<i64, _>("thread_id")? == thread_id => {
-            Ok(Some(row.try_get("id")?))
-        }
+        Some((id, in_thread)) if in_thread == thread_id => Ok(Some(id)),
         Some(_) => Err(AppError::Conflict {
             message: "This form was already used. Reload the page and try again.".into(),
         }),

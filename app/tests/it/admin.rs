@@ -3,15 +3,11 @@
 //! writes to all four teams, Jordan to Pharmacy only; Sam is Alex's caregiver; Morgan
 //! (lead) and Casey are on Primary Care.
 
-#![cfg(feature = "ssr")]
-
-mod common;
-
+use crate::common::{count, user};
 use app::admin::ssr::{self as admin, Origin};
 use app::admin::types::{
     FacilityInput, ImportVerdict, InviteInput, TeamFilter, TeamInput, TeamRole,
 };
-use app::auth::SignedInUser;
 use app::error::AppError;
 use app::messages::ssr as messaging;
 use app::messages::{Category, NewMessage};
@@ -26,21 +22,9 @@ fn from() -> Origin {
     Origin(Some(FROM.to_string()))
 }
 
-async fn user(db: &Db, email: &str) -> SignedInUser {
-    users::credentials_by_email(&db.pool, email)
-        .await
-        .unwrap()
-        .expect("demo user")
-        .user
-}
-
 async fn riley(db: &Db) -> AdminCapability {
     assert!(demo::seed_if_empty(&db.pool).await.unwrap());
     trusted::admin(user(db, "admin@example.com").await).unwrap()
-}
-
-async fn count(db: &Db, sql: &str) -> i64 {
-    sqlx::query_scalar(sql).fetch_one(&db.pool).await.unwrap()
 }
 
 async fn id_of(db: &Db, sql: &str, value: &str) -> i64 {

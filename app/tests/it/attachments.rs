@@ -2,8 +2,7 @@
 //! uploads, files travelling from draft to message, and the start-up orphan check. Every
 //! scenario runs on SQLite and on PostgreSQL, with real sealed files in a local store.
 
-mod common;
-
+use crate::common::user;
 use app::attachments::rules::{FileType, Refusal};
 use app::attachments::ssr::records::{self, StoredUpload};
 use app::attachments::ssr::sealing::MasterKey;
@@ -14,16 +13,8 @@ use app::messages::ssr as messaging;
 use app::messages::{Category, DraftInput, Folder, NewMessage, Reply, Sort};
 use app::server::access::{trusted, MessagingCapability, TeamCapability};
 use app::server::db::Db;
-use app::server::{demo, users};
+use app::server::demo;
 use app::team::ssr as team;
-
-async fn user(db: &Db, email: &str) -> SignedInUser {
-    users::credentials_by_email(&db.pool, email)
-        .await
-        .unwrap()
-        .expect("demo user")
-        .user
-}
 
 struct World {
     alex: SignedInUser,

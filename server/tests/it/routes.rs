@@ -1,12 +1,10 @@
 //! Route tests: the whole router, in process, without a socket (axum's `oneshot`), on a
 //! fresh SQLite database in demo mode.
 
-mod common;
-
+use crate::common::demo_app;
 use app::error::AppError;
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
-use common::demo_app;
 use http_body_util::BodyExt;
 use leptos::server_fn::error::FromServerFnError;
 use std::time::Duration;
@@ -289,21 +287,12 @@ async fn another_roles_page_is_refused_with_403_and_audited() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn server_functions_check_their_own_capability() {
     let app = demo_app(&[]).await;
-    let call = |cookie: Option<String>| {
-        let mut request = Request::post("/api/admin_overview")
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .header("sec-fetch-site", "same-origin");
-        if let Some(cookie) = cookie {
-            request = request.header(header::COOKIE, cookie);
-        }
-        request.body(Body::empty()).unwrap()
-    };
-    let signed_out = app.send(call(None)).await;
+    let signed_out = app.call("/api/admin_overview", "", None).await;
     assert_eq!(signed_out.status, StatusCode::UNAUTHORIZED);
     assert_eq!(signed_out.refusal(), AppError::Unauthenticated);
 
     let veteran = app.sign_in("veteran@example.com").await;
-    let refused = app.send(call(Some(veteran))).await;
+    let refused = app.call("/api/admin_overview", "", Some(&veteran)).await;
     // Its own status, not the 500 server functions answer every error with by default.
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
     assert_eq!(refused.refusal(), AppError::Forbidden);
@@ -311,7 +300,7 @@ async fn server_functions_check_their_own_capability() {
     assert_eq!(refused.bytes, AppError::Forbidden.ser().to_vec());
 
     let admin = app.sign_in("admin@example.com").await;
-    let allowed = app.send(call(Some(admin))).await;
+    let allowed = app.call("/api/admin_overview", "", Some(&admin)).await;
     assert_eq!(allowed.status, StatusCode::OK);
     let counts: app::pages::SystemCounts = allowed.answered();
     assert_eq!(counts.care_teams, 4);
@@ -509,25 +498,25 @@ async fn only_a_member_of_the_threads_team_can_say_they_are_replying() {
         )
     };
     let announce = |thread_id: i64, cookie: String| {
-        Request::post("/api/announce_replying")
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .header("sec-fetch-site", "same-origin")
-            .header(header::COOKIE, cookie)
-            .body(Body::from(format!("thread_id={thread_id}")))
-            .unwrap()
+        let app = &app;
+        async move {
+            let form = format!("thread_id={thread_id}");
+            app.call("/api/announce_replying", &form, Some(&cookie))
+                .await
+        }
     };
     let mut heard = app.state.events.subscribe();
 
     let veteran = app.sign_in("veteran@example.com").await;
-    let refused = app.send(announce(thread_on_her_team, veteran)).await;
+    let refused = announce(thread_on_her_team, veteran).await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
 
     let nurse = app.sign_in("nurse@example.com").await;
-    let elsewhere = app.send(announce(thread_elsewhere, nurse.clone())).await;
+    let elsewhere = announce(thread_elsewhere, nurse.clone()).await;
     assert_eq!(elsewhere.status, StatusCode::NOT_FOUND);
     assert!(heard.try_recv().is_err(), "nothing said for a refused call");
 
-    let allowed = app.send(announce(thread_on_her_team, nurse)).await;
+    let allowed = announce(thread_on_her_team, nurse).await;
     assert_eq!(allowed.status, StatusCode::OK, "{}", allowed.body);
     match heard.try_recv() {
         Ok(HubEvent::Replying {

@@ -3,139 +3,24 @@
 //! Codes are made as a person's authenticator app makes them, with `totp-rs`, from the key
 //! the set-up page shows as text.
 
+use crate::common::{demo_app, Answer, TestApp};
 use app::error::AppError;
-use axum::body::Body;
-use axum::http::{header, HeaderMap, Request, StatusCode};
-use axum::Router;
-use http_body_util::BodyExt;
+use axum::http::StatusCode;
 use leptos::server_fn::error::FromServerFnError;
-use server::config::Config;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 use totp_rs::{Algorithm, Secret, TOTP};
-use tower::ServiceExt;
 
-struct TestApp {
-    router: Router,
-    state: app::server::state::AppState,
-    _dir: tempfile::TempDir,
-}
-
-struct Answer {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: String,
-    bytes: Vec<u8>,
-}
-
-impl Answer {
-    fn location(&self) -> &str {
-        self.headers
-            .get(header::LOCATION)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-    }
-    fn session_cookie(&self) -> Option<String> {
-        self.headers
-            .get_all(header::SET_COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .find(|c| c.starts_with("sm_session="))
-            .map(|c| c.split(';').next().unwrap_or("").to_string())
-    }
-}
-
-async fn demo_app(require_mfa: bool) -> TestApp {
-    use clap::Parser;
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
-        .with_test_writer()
-        .try_init();
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}/mfa.db?mode=rwc", dir.path().display());
-    let files = dir.path().join("files");
-    let config = Config::parse_from([
-        "secure-messaging",
-        "--demo",
-        "--database-url",
-        &url,
-        "--attachment-dir",
-        files.to_str().unwrap(),
-        "--require-mfa",
-        if require_mfa { "true" } else { "false" },
-    ]);
-    let settings = config.settings(([127, 0, 0, 1], 3000).into()).unwrap();
-    let options = leptos::config::LeptosOptions::builder()
-        .output_name("secure-messaging")
-        .build();
-    let state = server::build_state(&settings, options).await.unwrap();
-    let router = server::router(state.clone(), &settings);
-    TestApp {
-        router,
-        state,
-        _dir: dir,
-    }
+/// The demo app with `SM_REQUIRE_MFA` on or off.
+async fn mfa_app(require_mfa: bool) -> TestApp {
+    demo_app(&["--require-mfa", if require_mfa { "true" } else { "false" }]).await
 }
 
 impl TestApp {
-    async fn send(&self, request: Request<Body>) -> Answer {
-        let what = format!("{} {}", request.method(), request.uri());
-        let answer = async {
-            let response = self.router.clone().oneshot(request).await.unwrap();
-            let status = response.status();
-            let headers = response.headers().clone();
-            let bytes = response.into_body().collect().await.unwrap().to_bytes();
-            (status, headers, bytes)
-        };
-        let (status, headers, bytes) = tokio::time::timeout(Duration::from_secs(60), answer)
-            .await
-            .unwrap_or_else(|_| panic!("no answer to {what} within 60 s"));
-        Answer {
-            status,
-            headers,
-            body: String::from_utf8_lossy(&bytes).to_string(),
-            bytes: bytes.to_vec(),
-        }
-    }
-
-    async fn get(&self, path: &str, cookie: &str) -> Answer {
-        let request = Request::get(path)
-            .header(header::ACCEPT, "text/html")
-            .header(header::COOKIE, cookie)
-            .body(Body::empty())
-            .unwrap();
-        self.send(request).await
-    }
-
-    /// A plain form post from one of our pages (`from`), as a browser sends it.
-    async fn post_form(&self, path: &str, form: &str, cookie: Option<&str>, from: &str) -> Answer {
-        let mut request = Request::post(path)
-            .header(header::ACCEPT, "text/html")
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .header("sec-fetch-site", "same-origin")
-            .header(header::REFERER, format!("http://localhost:3000{from}"));
-        if let Some(cookie) = cookie {
-            request = request.header(header::COOKIE, cookie);
-        }
-        self.send(request.body(Body::from(form.to_string())).unwrap())
-            .await
-    }
-
-    /// A server function called as the wasm calls it (JSON back, no redirect).
-    async fn call(&self, path: &str, form: &str, cookie: &str) -> Answer {
-        let request = Request::post(path)
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .header("sec-fetch-site", "same-origin")
-            .header(header::COOKIE, cookie)
-            .body(Body::from(form.to_string()))
-            .unwrap();
-        self.send(request).await
-    }
-
     /// The password step. Returns the answer (where it leads) and the session cookie.
     async fn password(&self, email: &str, next: &str) -> (Answer, String) {
         let form = format!("email={email}&password=demo-password-2026&next={next}");
         let answer = self
-            .post_form("/api/sign_in", &form, None, "/sign-in")
+            .post_form_from("/api/sign_in", &form, None, "/sign-in")
             .await;
         assert_eq!(answer.status, StatusCode::FOUND, "password of {email}");
         let cookie = answer.session_cookie().expect("a session cookie");
@@ -144,7 +29,7 @@ impl TestApp {
 
     /// The code step with `code`, from the code page.
     async fn code(&self, code: &str, cookie: &str) -> Answer {
-        self.post_form(
+        self.post_form_from(
             "/api/sign_in_code",
             &format!("code={code}"),
             Some(cookie),
@@ -157,7 +42,7 @@ impl TestApp {
     /// returns the person's authenticator app.
     async fn set_up(&self, cookie: &str, page: &str, from: &str) -> TOTP {
         let started = self
-            .post_form(
+            .post_form_from(
                 "/api/two_step_start",
                 &format!("from={from}"),
                 Some(cookie),
@@ -165,7 +50,7 @@ impl TestApp {
             )
             .await;
         assert_eq!(started.status, StatusCode::FOUND, "{}", started.body);
-        let shown = self.get(page, cookie).await;
+        let shown = self.get(page, Some(cookie)).await;
         assert_eq!(shown.status, StatusCode::OK);
         assert!(shown.body.contains("Authentication code"));
         assert!(
@@ -174,7 +59,7 @@ impl TestApp {
         );
         let app = authenticator(&key_on(&shown.body));
         let confirmed = self
-            .post_form(
+            .post_form_from(
                 "/api/two_step_confirm",
                 &format!("from={from}&code={}", code_now(&app, 0)),
                 Some(cookie),
@@ -188,13 +73,6 @@ impl TestApp {
             confirmed.location()
         );
         app
-    }
-
-    async fn count(&self, sql: &str) -> i64 {
-        sqlx::query_scalar(sql)
-            .fetch_one(&self.state.db.pool)
-            .await
-            .unwrap()
     }
 }
 
@@ -231,33 +109,33 @@ fn wrong(code: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_password_alone_no_longer_opens_an_account_with_two_step_verification() {
-    let app = demo_app(false).await;
+    let app = mfa_app(false).await;
     for (email, home) in [
         ("veteran@example.com", "/inbox"),
         ("clinician@example.com", "/team"),
     ] {
         let (_, cookie) = app.password(email, "").await;
         let authenticator = app.set_up(&cookie, "/settings", "settings").await;
-        let settings = app.get("/settings", &cookie).await;
+        let settings = app.get("/settings", Some(&cookie)).await;
         assert!(settings.body.contains("Two-step verification is on"));
         assert!(
             !settings.body.contains("two-step-key"),
             "the key is never shown again"
         );
-        app.post_form("/api/sign_out", "", Some(&cookie), home)
+        app.post_form_from("/api/sign_out", "", Some(&cookie), home)
             .await;
 
         // The right password leads to the code page, not in.
         let (answer, pending) = app.password(email, "").await;
         assert_eq!(answer.location(), "/sign-in/code", "{email}");
         for path in [home, "/settings", "/inbox", "/team"] {
-            let page = app.get(path, &pending).await;
+            let page = app.get(path, Some(&pending)).await;
             assert_eq!(page.status, StatusCode::SEE_OTHER, "{email} {path}");
             assert!(page.location().starts_with("/sign-in?next="), "{path}");
         }
-        let refused = app.call("/api/team_inbox", "", &pending).await;
+        let refused = app.call("/api/team_inbox", "", Some(&pending)).await;
         assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
-        let page = app.get("/sign-in/code", &pending).await;
+        let page = app.get("/sign-in/code", Some(&pending)).await;
         assert_eq!(page.status, StatusCode::OK);
         assert!(page.body.contains("Authentication code"));
         assert!(page.body.contains("autocomplete=\"one-time-code\""));
@@ -273,8 +151,11 @@ async fn the_password_alone_no_longer_opens_an_account_with_two_step_verificatio
             refused.location()
         );
         assert!(refused.location().contains("__err"));
-        assert_eq!(app.get(home, &pending).await.status, StatusCode::SEE_OTHER);
-        let page = app.get(refused.location(), &pending).await;
+        assert_eq!(
+            app.get(home, Some(&pending)).await.status,
+            StatusCode::SEE_OTHER
+        );
+        let page = app.get(refused.location(), Some(&pending)).await;
         assert!(
             page.body
                 .contains("That code didn&#39;t work. Check your authenticator app and try again.")
@@ -290,15 +171,18 @@ async fn the_password_alone_no_longer_opens_an_account_with_two_step_verificatio
         assert_eq!(answer.location(), home, "{email}");
         let signed_in = answer.session_cookie().expect("a renewed session");
         assert_ne!(signed_in, pending);
-        assert_eq!(app.get(home, &signed_in).await.status, StatusCode::OK);
-        app.post_form("/api/sign_out", "", Some(&signed_in), home)
+        assert_eq!(app.get(home, Some(&signed_in)).await.status, StatusCode::OK);
+        app.post_form_from("/api/sign_out", "", Some(&signed_in), home)
             .await;
 
         // The same code again, from a new password step: a replay, refused.
         let (_, again) = app.password(email, "").await;
         let replayed = app.code(&code, &again).await;
         assert!(replayed.location().contains("__err"), "{email}");
-        assert_eq!(app.get(home, &again).await.status, StatusCode::SEE_OTHER);
+        assert_eq!(
+            app.get(home, Some(&again)).await.status,
+            StatusCode::SEE_OTHER
+        );
     }
     // Wrong and replayed codes are failed sign-ins, counted toward the limits.
     assert_eq!(
@@ -313,7 +197,7 @@ async fn the_password_alone_no_longer_opens_an_account_with_two_step_verificatio
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_code_step_keeps_where_the_person_was_going_and_times_out() {
-    let app = demo_app(false).await;
+    let app = mfa_app(false).await;
     let (_, cookie) = app.password("veteran@example.com", "").await;
     let authenticator = app.set_up(&cookie, "/settings", "settings").await;
     let (answer, pending) = app.password("veteran@example.com", "%2Fsent").await;
@@ -339,7 +223,7 @@ async fn the_code_step_keeps_where_the_person_was_going_and_times_out() {
         .execute(&app.state.db.pool)
         .await
         .unwrap();
-    let page = app.get("/sign-in/code", &pending).await;
+    let page = app.get("/sign-in/code", Some(&pending)).await;
     assert!(
         page.body.contains("Your sign-in timed out"),
         "{}",
@@ -348,18 +232,21 @@ async fn the_code_step_keeps_where_the_person_was_going_and_times_out() {
     let late = app.code(&code_now(&authenticator, 2), &pending).await;
     assert!(late.location().contains("__err"));
     assert_eq!(
-        app.get("/inbox", &pending).await.status,
+        app.get("/inbox", Some(&pending)).await.status,
         StatusCode::SEE_OTHER
     );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn when_required_a_clinician_is_held_at_the_set_up_until_it_is_done() {
-    let app = demo_app(true).await;
+    let app = mfa_app(true).await;
     // A Veteran is not held: optional for them.
     let (answer, veteran) = app.password("veteran@example.com", "").await;
     assert_eq!(answer.location(), "/inbox");
-    assert_eq!(app.get("/inbox", &veteran).await.status, StatusCode::OK);
+    assert_eq!(
+        app.get("/inbox", Some(&veteran)).await.status,
+        StatusCode::OK
+    );
 
     let (answer, nurse) = app.password("nurse@example.com", "").await;
     assert_eq!(answer.location(), "/team");
@@ -369,7 +256,7 @@ async fn when_required_a_clinician_is_held_at_the_set_up_until_it_is_done() {
         ("/team/templates", "%2Fteam%2Ftemplates"),
         ("/settings", "%2Fsettings"),
     ] {
-        let page = app.get(path, &nurse).await;
+        let page = app.get(path, Some(&nurse)).await;
         assert_eq!(page.status, StatusCode::SEE_OTHER, "{path}");
         assert_eq!(
             page.location(),
@@ -382,7 +269,7 @@ async fn when_required_a_clinician_is_held_at_the_set_up_until_it_is_done() {
         ("/api/my_signature", ""),
         ("/api/two_step_turn_off", "code=123456"),
     ] {
-        let refused = app.call(path, form, &nurse).await;
+        let refused = app.call(path, form, Some(&nurse)).await;
         assert_eq!(refused.status, StatusCode::FORBIDDEN, "{path}");
         assert_eq!(
             AppError::de(refused.bytes.into()),
@@ -391,7 +278,9 @@ async fn when_required_a_clinician_is_held_at_the_set_up_until_it_is_done() {
         );
     }
     // The set-up page itself opens, without the team's navigation.
-    let page = app.get("/two-step-verification?next=%2Fteam", &nurse).await;
+    let page = app
+        .get("/two-step-verification?next=%2Fteam", Some(&nurse))
+        .await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("Set up two-step verification"));
     assert!(page.body.contains("needs two-step verification"));
@@ -403,7 +292,7 @@ async fn when_required_a_clinician_is_held_at_the_set_up_until_it_is_done() {
 
     // Set up, and then on to where she was going.
     let started = app
-        .post_form(
+        .post_form_from(
             "/api/two_step_start",
             "from=required&next=%2Fteam",
             Some(&nurse),
@@ -411,11 +300,13 @@ async fn when_required_a_clinician_is_held_at_the_set_up_until_it_is_done() {
         )
         .await;
     assert_eq!(started.location(), "/two-step-verification?next=%2Fteam");
-    let shown = app.get("/two-step-verification?next=%2Fteam", &nurse).await;
+    let shown = app
+        .get("/two-step-verification?next=%2Fteam", Some(&nurse))
+        .await;
     let authenticator = authenticator(&key_on(&shown.body));
     let wrong_code = wrong(&code_now(&authenticator, 0));
     let refused = app
-        .post_form(
+        .post_form_from(
             "/api/two_step_confirm",
             &format!("from=required&next=%2Fteam&code={wrong_code}"),
             Some(&nurse),
@@ -427,12 +318,12 @@ async fn when_required_a_clinician_is_held_at_the_set_up_until_it_is_done() {
         .starts_with("/two-step-verification?next=%2Fteam&"));
     assert!(refused.location().contains("__err"));
     assert_eq!(
-        app.get("/team", &nurse).await.status,
+        app.get("/team", Some(&nurse)).await.status,
         StatusCode::SEE_OTHER,
         "still held"
     );
     let confirmed = app
-        .post_form(
+        .post_form_from(
             "/api/two_step_confirm",
             &format!(
                 "from=required&next=%2Fteam&code={}",
@@ -443,42 +334,44 @@ async fn when_required_a_clinician_is_held_at_the_set_up_until_it_is_done() {
         )
         .await;
     assert_eq!(confirmed.location(), "/team");
-    assert_eq!(app.get("/team", &nurse).await.status, StatusCode::OK);
+    assert_eq!(app.get("/team", Some(&nurse)).await.status, StatusCode::OK);
     assert_eq!(
-        app.call("/api/team_inbox", "filter=open", &nurse)
+        app.call("/api/team_inbox", "filter=open", Some(&nurse))
             .await
             .status,
         StatusCode::OK
     );
     // Required for her role: the settings page offers no "Turn off", and the server refuses.
-    let settings = app.get("/settings", &nurse).await;
+    let settings = app.get("/settings", Some(&nurse)).await;
     assert!(settings.body.contains("required for your role"));
     assert!(!settings.body.contains("Turn off"));
     let refused = app
         .call(
             "/api/two_step_turn_off",
             &format!("code={}", code_now(&authenticator, 1)),
-            &nurse,
+            Some(&nurse),
         )
         .await;
     assert_eq!(refused.status, StatusCode::CONFLICT);
 
     // An administrator is held the same way.
     let (_, admin) = app.password("admin@example.com", "").await;
-    let page = app.get("/admin/users", &admin).await;
+    let page = app.get("/admin/users", Some(&admin)).await;
     assert_eq!(
         page.location(),
         "/two-step-verification?next=%2Fadmin%2Fusers"
     );
     assert_eq!(
-        app.call("/api/admin_overview", "", &admin).await.status,
+        app.call("/api/admin_overview", "", Some(&admin))
+            .await
+            .status,
         StatusCode::FORBIDDEN
     );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_administrator_resets_two_step_verification() {
-    let app = demo_app(false).await;
+    let app = mfa_app(false).await;
     let (_, alex) = app.password("veteran@example.com", "").await;
     app.set_up(&alex, "/settings", "settings").await;
     let alex_id: i64 =
@@ -493,7 +386,11 @@ async fn an_administrator_resets_two_step_verification() {
     let (_, morgan) = app.password("clinician@example.com", "").await;
     for cookie in [&jordan, &morgan] {
         let refused = app
-            .call("/api/admin_reset_mfa", &format!("user={alex_id}"), cookie)
+            .call(
+                "/api/admin_reset_mfa",
+                &format!("user={alex_id}"),
+                Some(cookie.as_str()),
+            )
             .await;
         assert_eq!(refused.status, StatusCode::FORBIDDEN);
     }
@@ -504,11 +401,11 @@ async fn an_administrator_resets_two_step_verification() {
     );
 
     let (_, admin) = app.password("admin@example.com", "").await;
-    let page = app.get(&user_page, &admin).await;
+    let page = app.get(&user_page, Some(&admin)).await;
     assert!(page.body.contains("Two-step verification (MFA): on"));
     assert!(page.body.contains("Reset MFA"));
     let reset = app
-        .post_form(
+        .post_form_from(
             "/api/admin_reset_mfa",
             &format!("user={alex_id}"),
             Some(&admin),
@@ -517,7 +414,7 @@ async fn an_administrator_resets_two_step_verification() {
         .await;
     assert_eq!(reset.status, StatusCode::FOUND);
     assert_eq!(reset.location(), format!("{user_page}?done=mfa_reset"));
-    let page = app.get(reset.location(), &admin).await;
+    let page = app.get(reset.location(), Some(&admin)).await;
     assert!(page.body.contains("Two-step verification was reset"));
     assert!(page.body.contains("Two-step verification (MFA): off"));
     assert!(
@@ -525,10 +422,13 @@ async fn an_administrator_resets_two_step_verification() {
         "shown only while it is on"
     );
     // Alex's open session ended; the password alone signs in again.
-    assert_eq!(app.get("/inbox", &alex).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.get("/inbox", Some(&alex)).await.status,
+        StatusCode::SEE_OTHER
+    );
     let (answer, alex) = app.password("veteran@example.com", "").await;
     assert_eq!(answer.location(), "/inbox");
-    assert_eq!(app.get("/inbox", &alex).await.status, StatusCode::OK);
+    assert_eq!(app.get("/inbox", Some(&alex)).await.status, StatusCode::OK);
     assert_eq!(
         app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'mfa_reset'")
             .await,
@@ -538,13 +438,13 @@ async fn an_administrator_resets_two_step_verification() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_veteran_turns_it_off_with_a_current_code() {
-    let app = demo_app(true).await;
+    let app = mfa_app(true).await;
     let (_, alex) = app.password("veteran@example.com", "").await;
     let authenticator = app.set_up(&alex, "/settings", "settings").await;
-    let settings = app.get("/settings", &alex).await;
+    let settings = app.get("/settings", Some(&alex)).await;
     assert!(settings.body.contains("Turn off"));
     let refused = app
-        .post_form(
+        .post_form_from(
             "/api/two_step_turn_off",
             &format!("code={}", wrong(&code_now(&authenticator, 1))),
             Some(&alex),
@@ -553,7 +453,7 @@ async fn a_veteran_turns_it_off_with_a_current_code() {
         .await;
     assert!(refused.location().contains("__err"));
     let done = app
-        .post_form(
+        .post_form_from(
             "/api/two_step_turn_off",
             &format!("code={}", code_now(&authenticator, 1)),
             Some(&alex),

@@ -1,9 +1,8 @@
 //! Data-layer tests: every scenario runs on SQLite and on PostgreSQL.
 
-mod common;
-
+use crate::common::{count, user};
 use app::account::ssr::{attempt, PasswordChecked};
-use app::auth::{Role, SignedInUser};
+use app::auth::Role;
 use app::error::AppError;
 use app::pages::{admin_home, team_home, veteran_home};
 use app::server::access::trusted;
@@ -21,18 +20,6 @@ async fn seeded(db: &Db) {
         demo::seed_if_empty(&db.pool).await.unwrap(),
         "the first seeding seeds"
     );
-}
-
-async fn user(db: &Db, email: &str) -> SignedInUser {
-    users::credentials_by_email(&db.pool, email)
-        .await
-        .unwrap()
-        .expect("demo user")
-        .user
-}
-
-async fn count(db: &Db, sql: &str) -> i64 {
-    sqlx::query_scalar(sql).fetch_one(&db.pool).await.unwrap()
 }
 
 async fn demo_data_is_seeded_once(db: &Db) {
@@ -532,7 +519,7 @@ async fn sqlite_commits_reach_the_disk_unless_relaxed() {
 /// PostgreSQL keeps its own durable default: a commit waits for its write-ahead log.
 #[tokio::test]
 async fn postgres_commits_wait_for_the_log() {
-    let test = common::fresh_postgres().await;
+    let test = crate::common::fresh_postgres().await;
     let setting: String = sqlx::query_scalar("SELECT current_setting('synchronous_commit')")
         .fetch_one(&test.db.pool)
         .await

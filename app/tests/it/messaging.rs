@@ -3,19 +3,17 @@
 //! The demo data is the starting point (DESIGN.md §5): Alex has four threads, Sam is Alex's
 //! caregiver, Morgan and Casey are on Primary Care, Jordan writes only to Pharmacy.
 
-mod common;
-
-use app::auth::SignedInUser;
+use crate::common::{count, count_for, reply, team_id, user};
 use app::error::AppError;
 use app::messages::rules::{REPLY_WINDOW_CLOSED, TEAM_BLOCKED, TEAM_NOT_ACCEPTING, TEAM_NOT_YOURS};
 use app::messages::ssr as messaging;
 use app::messages::{
-    Category, DateRange, DraftInput, Folder, NewMessage, Page, Reply, SearchQuery, Signature, Sort,
+    Category, DateRange, DraftInput, Folder, NewMessage, Page, SearchQuery, Signature, Sort,
     ThreadRow, PAGE_SIZE,
 };
 use app::server::access::{trusted, MessagingCapability, TeamCapability};
 use app::server::db::Db;
-use app::server::{demo, now_ms, users};
+use app::server::{demo, now_ms};
 
 const DAY: i64 = 24 * 60 * 60 * 1000;
 
@@ -31,22 +29,6 @@ struct World {
     pharmacy: i64,
     mental_health: i64,
     cardiology: i64,
-}
-
-async fn user(db: &Db, email: &str) -> SignedInUser {
-    users::credentials_by_email(&db.pool, email)
-        .await
-        .unwrap()
-        .expect("demo user")
-        .user
-}
-
-async fn team_id(db: &Db, name: &str) -> i64 {
-    sqlx::query_scalar("SELECT id FROM care_teams WHERE name = $1")
-        .bind(name)
-        .fetch_one(&db.pool)
-        .await
-        .unwrap()
 }
 
 async fn world(db: &Db) -> World {
@@ -77,25 +59,6 @@ fn message(team: i64, subject: &str, body: &str) -> NewMessage {
         client_key: uuid::Uuid::new_v4().to_string(),
         draft_id: None,
     }
-}
-
-fn reply(body: &str) -> Reply {
-    Reply {
-        body: body.to_string(),
-        client_key: uuid::Uuid::new_v4().to_string(),
-    }
-}
-
-async fn count(db: &Db, sql: &str) -> i64 {
-    sqlx::query_scalar(sql).fetch_one(&db.pool).await.unwrap()
-}
-
-async fn count_for(db: &Db, sql: &str, id: i64) -> i64 {
-    sqlx::query_scalar(sql)
-        .bind(id)
-        .fetch_one(&db.pool)
-        .await
-        .unwrap()
 }
 
 async fn page(db: &Db, who: &MessagingCapability, veteran: i64, folder: Folder) -> Page<ThreadRow> {

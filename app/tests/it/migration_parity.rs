@@ -7,8 +7,6 @@
 //! keeps an FTS5 table (`message_search`, with its shadow tables), PostgreSQL keeps `tsvector`
 //! columns with GIN indexes. Anything else that differs fails the test with the difference.
 
-mod common;
-
 use app::server::db::Db;
 use sqlx::Row;
 use std::collections::{BTreeMap, BTreeSet};
@@ -243,8 +241,8 @@ fn differences<T: Ord + std::fmt::Debug>(sqlite: &BTreeSet<T>, postgres: &BTreeS
 
 #[tokio::test]
 async fn both_migration_trees_build_the_same_schema() {
-    let sqlite = common::fresh_sqlite().await;
-    let postgres = common::fresh_postgres().await;
+    let sqlite = crate::common::fresh_sqlite().await;
+    let postgres = crate::common::fresh_postgres().await;
     let lite = sqlite_schema(&sqlite.db).await;
     let row_ids = sqlite_row_ids(&sqlite.db).await;
     let pg = postgres_schema(&postgres.db).await;

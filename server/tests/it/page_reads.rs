@@ -6,10 +6,8 @@
 //! The whole router, in process (axum's `oneshot`), on a fresh SQLite database in demo
 //! mode (the shared harness, `common`).
 
-mod common;
-
+use crate::common::{demo_app, TestApp};
 use axum::http::StatusCode;
-use common::{demo_app, TestApp};
 
 /// Loads `path` `LOADS` times as a browser does, one after the other, and answers how many
 /// audit events with `action` (and `target`, when given) by `email` each load wrote, with

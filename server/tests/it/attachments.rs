@@ -3,140 +3,28 @@
 //! the 413 cut-off, tampering and the virus-scanner hook. Demo mode on a fresh SQLite file,
 //! with the files in a temporary directory.
 
+use crate::common::{demo_app, Answer, Multipart, TestApp};
 use app::messages::ssr as messaging;
 use app::messages::{Category, DraftInput, NewMessage};
 use app::server::access::trusted;
-use app::server::state::AppState;
 use app::server::users;
 use axum::body::Body;
-use axum::http::{header, HeaderMap, Request, StatusCode};
-use axum::Router;
-use http_body_util::BodyExt;
+use axum::http::{header, Request, StatusCode};
 use leptos::server_fn::codec::PostcardEncoding;
 use leptos::server_fn::Decodes;
-use server::config::Config;
-use tower::ServiceExt;
 
-struct TestApp {
-    router: Router,
-    state: AppState,
-    dir: tempfile::TempDir,
-}
-
-async fn demo_app(extra: &[&str]) -> TestApp {
-    use clap::Parser;
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}/attach.db?mode=rwc", dir.path().display());
-    let files = dir.path().join("files");
-    let mut args = vec![
-        "secure-messaging",
-        "--demo",
-        "--database-url",
-        &url,
-        "--attachment-dir",
-        files.to_str().unwrap(),
-    ];
-    args.extend_from_slice(extra);
-    let settings = Config::parse_from(args)
-        .settings(([127, 0, 0, 1], 3000).into())
-        .unwrap();
-    let options = leptos::config::LeptosOptions::builder()
-        .output_name("secure-messaging")
-        .build();
-    let state = server::build_state(&settings, options).await.unwrap();
-    let router = server::router(state.clone(), &settings);
-    TestApp { router, state, dir }
-}
-
-struct Answer {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: Vec<u8>,
-}
-
-impl Answer {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.body).to_string()
-    }
-    fn header(&self, name: &str) -> &str {
-        self.headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-    }
-}
-
-const BOUNDARY: &str = "----sm-test-boundary-7MA4YWxkTrZu0gW";
-
-/// A multipart body with one `file` part per (name, bytes).
-fn multipart(files: &[(&str, &[u8])]) -> Vec<u8> {
-    let mut body = Vec::new();
-    for (name, bytes) in files {
-        body.extend_from_slice(
-            format!(
-                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n\
-                 Content-Type: application/octet-stream\r\n\r\n"
-            )
-            .as_bytes(),
-        );
-        body.extend_from_slice(bytes);
-        body.extend_from_slice(b"\r\n");
-    }
-    body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
-    body
+/// A multipart form with one `file` part per (name, bytes).
+fn multipart(files: &[(&str, &[u8])]) -> Multipart {
+    files.iter().fold(Multipart::new(), |form, (name, bytes)| {
+        form.file("file", name, "application/octet-stream", bytes)
+    })
 }
 
 impl TestApp {
-    async fn send(&self, request: Request<Body>) -> Answer {
-        let response = self.router.clone().oneshot(request).await.unwrap();
-        let status = response.status();
-        let headers = response.headers().clone();
-        let body = response
-            .into_body()
-            .collect()
-            .await
-            .unwrap()
-            .to_bytes()
-            .to_vec();
-        Answer {
-            status,
-            headers,
-            body,
-        }
-    }
-
-    async fn sign_in(&self, email: &str) -> String {
-        let request = Request::post("/api/sign_in")
-            .header(header::ACCEPT, "text/html")
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .header("sec-fetch-site", "same-origin")
-            .body(Body::from(format!(
-                "email={email}&password=demo-password-2026"
-            )))
-            .unwrap();
-        let answer = self.send(request).await;
-        assert_eq!(answer.status, StatusCode::FOUND, "sign-in of {email}");
-        answer
-            .headers
-            .get_all(header::SET_COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .find(|c| c.starts_with("sm_session="))
-            .map(|c| c.split(';').next().unwrap_or("").to_string())
-            .expect("a session cookie")
-    }
-
     async fn upload(&self, cookie: &str, draft_id: i64, files: &[(&str, &[u8])]) -> Answer {
-        let request = Request::post(format!("/attachments/drafts/{draft_id}"))
-            .header(
-                header::CONTENT_TYPE,
-                format!("multipart/form-data; boundary={BOUNDARY}"),
-            )
-            .header("sec-fetch-site", "same-origin")
-            .header(header::COOKIE, cookie)
-            .body(Body::from(multipart(files)))
-            .unwrap();
-        self.send(request).await
+        let path = format!("/attachments/drafts/{draft_id}");
+        self.call_multipart(&path, multipart(files), Some(cookie))
+            .await
     }
 
     async fn download(&self, cookie: &str, id: &str) -> Answer {
@@ -223,7 +111,7 @@ impl TestApp {
 }
 
 fn ids(answer: &Answer) -> Vec<String> {
-    let json: serde_json::Value = serde_json::from_slice(&answer.body).unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&answer.bytes).unwrap();
     json["accepted"]
         .as_array()
         .unwrap()
@@ -233,7 +121,7 @@ fn ids(answer: &Answer) -> Vec<String> {
 }
 
 fn refused(answer: &Answer) -> Vec<String> {
-    let json: serde_json::Value = serde_json::from_slice(&answer.body).unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&answer.bytes).unwrap();
     json["refused"]
         .as_array()
         .unwrap()
@@ -267,13 +155,13 @@ async fn a_participant_downloads_the_same_bytes_and_another_veteran_gets_404() {
             &[("../../Lab results.pdf", &pdf), ("rash.png", &png)],
         )
         .await;
-    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text());
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
     let uploaded = ids(&answer);
     assert_eq!(uploaded.len(), 2);
     assert!(
-        answer.text().contains("\"name\":\"Lab results.pdf\""),
+        answer.body.contains("\"name\":\"Lab results.pdf\""),
         "{}",
-        answer.text()
+        answer.body
     );
     // Storage keys are the server's ids, never the name.
     assert!(uploaded
@@ -286,12 +174,12 @@ async fn a_participant_downloads_the_same_bytes_and_another_veteran_gets_404() {
         app.download(&morgan, &uploaded[0]).await.status,
         StatusCode::NOT_FOUND
     );
-    assert_eq!(app.download(&alex, &uploaded[0]).await.body, pdf);
+    assert_eq!(app.download(&alex, &uploaded[0]).await.bytes, pdf);
 
     app.send_draft(draft).await;
     let got = app.download(&morgan, &uploaded[0]).await;
     assert_eq!(got.status, StatusCode::OK);
-    assert_eq!(got.body, pdf, "the clinician gets the same bytes");
+    assert_eq!(got.bytes, pdf, "the clinician gets the same bytes");
     assert_eq!(got.header("content-type"), "application/pdf");
     assert_eq!(
         got.header("content-disposition"),
@@ -300,7 +188,7 @@ async fn a_participant_downloads_the_same_bytes_and_another_veteran_gets_404() {
     assert_eq!(got.header("x-content-type-options"), "nosniff");
     assert_eq!(got.header("cache-control"), "no-store");
     let image = app.download(&morgan, &uploaded[1]).await;
-    assert_eq!(image.body, png);
+    assert_eq!(image.bytes, png);
     assert_eq!(image.header("content-type"), "image/png");
 
     // The thread shows each file with its type and size, linking to the download, to the
@@ -320,7 +208,7 @@ async fn a_participant_downloads_the_same_bytes_and_another_veteran_gets_404() {
             .header(header::COOKIE, cookie.as_str())
             .body(Body::empty())
             .unwrap();
-        let html = app.send(request).await.text();
+        let html = app.send(request).await.body;
         assert!(
             html.contains(&format!("href=\"/attachments/{}\"", uploaded[0])),
             "{page}: link"
@@ -347,7 +235,7 @@ async fn a_participant_downloads_the_same_bytes_and_another_veteran_gets_404() {
     let jordan = app.sign_in("veteran2@example.com").await;
     let refused = app.download(&jordan, &uploaded[0]).await;
     assert_eq!(refused.status, StatusCode::NOT_FOUND);
-    assert!(!refused.text().contains("Lab results"));
+    assert!(!refused.body.contains("Lab results"));
     // Not signed in: sent to sign in, never the file.
     let anonymous = app
         .send(
@@ -357,7 +245,7 @@ async fn a_participant_downloads_the_same_bytes_and_another_veteran_gets_404() {
         )
         .await;
     assert_ne!(anonymous.status, StatusCode::OK);
-    assert_ne!(anonymous.body, pdf);
+    assert_ne!(anonymous.bytes, pdf);
 
     let audited: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM audit_events WHERE action = 'attachment_downloaded'",
@@ -388,7 +276,7 @@ async fn compressed_file_types_download_as_they_are_and_text_is_compressed() {
             ],
         )
         .await;
-    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text());
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
     let uploaded = ids(&answer);
 
     // PDFs and images are compressed already: sent as they are, whole.
@@ -401,7 +289,7 @@ async fn compressed_file_types_download_as_they_are_and_text_is_compressed() {
             "{}",
             got.header("content-type")
         );
-        assert_eq!(&got.body, bytes);
+        assert_eq!(&got.bytes, bytes);
         assert_eq!(got.header("cache-control"), "no-store");
     }
     // Text shrinks: compressed, and the same bytes once decompressed.
@@ -409,10 +297,10 @@ async fn compressed_file_types_download_as_they_are_and_text_is_compressed() {
     assert_eq!(got.status, StatusCode::OK);
     assert_eq!(got.header("content-encoding"), "br");
     assert_eq!(got.header("cache-control"), "no-store");
-    assert!(got.body.len() < text.len() / 10);
+    assert!(got.bytes.len() < text.len() / 10);
     let mut plain = Vec::new();
     std::io::Read::read_to_end(
-        &mut brotli::Decompressor::new(&got.body[..], 4096),
+        &mut brotli::Decompressor::new(&got.bytes[..], 4096),
         &mut plain,
     )
     .unwrap();
@@ -489,9 +377,9 @@ async fn files_over_the_limits_are_refused_and_a_huge_request_is_cut_off_with_41
         .await;
     assert_eq!(answer.status, StatusCode::PAYLOAD_TOO_LARGE);
     assert!(
-        answer.text().contains("the limit is 10 MB"),
+        answer.body.contains("the limit is 10 MB"),
         "{}",
-        answer.text()
+        answer.body
     );
     assert_eq!(app.rows().await, 4, "nothing from the cut-off request");
     assert_eq!(app.state.attachments.stored_ids().await.unwrap().len(), 4);
@@ -510,14 +398,14 @@ async fn another_persons_draft_and_a_tampered_file_are_refused() {
     let answer = app.upload(&alex, draft, &[("x.pdf", &pdf())]).await;
     let id = ids(&answer).remove(0);
     // Flip one byte of the stored file on disk.
-    let path = app.dir.path().join("files").join("attachments").join(&id);
+    let path = app.dir().join("files").join("attachments").join(&id);
     let mut stored = std::fs::read(&path).unwrap();
     stored[100] ^= 1;
     std::fs::write(&path, stored).unwrap();
     let answer = app.download(&alex, &id).await;
     assert_eq!(answer.status, StatusCode::CONFLICT);
-    assert!(answer.text().contains("failed its integrity check"));
-    assert!(!answer.body.windows(8).any(|w| w == b"%PDF-1.7"));
+    assert!(answer.body.contains("failed its integrity check"));
+    assert!(!answer.bytes.windows(8).any(|w| w == b"%PDF-1.7"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -598,7 +486,7 @@ async fn a_drafts_files_are_listed_and_removed_by_their_author_only() {
     };
     let listed = app.send(list(alex.clone())).await;
     assert_eq!(listed.status, StatusCode::OK);
-    let names: Vec<String> = serde_json::from_slice::<Vec<serde_json::Value>>(&listed.body)
+    let names: Vec<String> = serde_json::from_slice::<Vec<serde_json::Value>>(&listed.bytes)
         .unwrap()
         .iter()
         .map(|file| file["name"].as_str().unwrap().to_string())
@@ -640,34 +528,23 @@ async fn a_drafts_files_are_listed_and_removed_by_their_author_only() {
 
 /// A multipart form as the compose form posts it without the wasm: text fields, then the
 /// files (an empty, nameless part when none was chosen), then the button pressed.
-fn compose_form(fields: &[(&str, &str)], files: &[(&str, &[u8])], button: Option<&str>) -> Vec<u8> {
-    let mut body = Vec::new();
-    let text = |body: &mut Vec<u8>, name: &str, value: &str| {
-        body.extend_from_slice(
-            format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
-                .as_bytes(),
-        );
-    };
+fn compose_form(
+    fields: &[(&str, &str)],
+    files: &[(&str, &[u8])],
+    button: Option<&str>,
+) -> Multipart {
+    let mut form = Multipart::new();
     for (name, value) in fields {
-        text(&mut body, name, value);
+        form = form.text(name, value);
     }
     let none: [(&str, &[u8]); 1] = [("", b"")];
     for (name, bytes) in if files.is_empty() { &none[..] } else { files } {
-        body.extend_from_slice(
-            format!(
-                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n\
-                 Content-Type: application/octet-stream\r\n\r\n"
-            )
-            .as_bytes(),
-        );
-        body.extend_from_slice(bytes);
-        body.extend_from_slice(b"\r\n");
+        form = form.file("file", name, "application/octet-stream", bytes);
     }
     if let Some(button) = button {
-        text(&mut body, button, "yes");
+        form = form.text(button, "yes");
     }
-    body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
-    body
+    form
 }
 
 fn pairs<'a>(fields: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
@@ -675,18 +552,9 @@ fn pairs<'a>(fields: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str
 }
 
 impl TestApp {
-    async fn post_compose(&self, cookie: &str, body: Vec<u8>) -> Answer {
-        let request = Request::post("/api/send_new_message_with_files")
-            .header(header::ACCEPT, "text/html")
-            .header(
-                header::CONTENT_TYPE,
-                format!("multipart/form-data; boundary={BOUNDARY}"),
-            )
-            .header("sec-fetch-site", "same-origin")
-            .header(header::COOKIE, cookie)
-            .body(Body::from(body))
-            .unwrap();
-        self.send(request).await
+    async fn post_compose(&self, cookie: &str, form: Multipart) -> Answer {
+        self.post_multipart("/api/send_new_message_with_files", form, Some(cookie))
+            .await
     }
 
     async fn messages_with_subject(&self, subject: &str) -> i64 {
@@ -882,25 +750,11 @@ impl TestApp {
         .unwrap()
     }
 
-    /// A server function called as the team page's script calls it.
-    async fn call(&self, cookie: &str, endpoint: &str, form: &str) -> Answer {
-        let request = Request::post(format!("/api/{endpoint}"))
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .header("sec-fetch-site", "same-origin")
-            .header(header::COOKIE, cookie)
-            .body(Body::from(form.to_string()))
-            .unwrap();
-        self.send(request).await
-    }
-
     /// The person's reply draft in the thread, as attaching the first file makes it.
     async fn team_reply_draft(&self, cookie: &str, thread: i64) -> Answer {
-        self.call(
-            cookie,
-            "team_reply_draft_for_files",
-            &format!("thread_id={thread}"),
-        )
-        .await
+        let form = format!("thread_id={thread}");
+        self.call("/api/team_reply_draft_for_files", &form, Some(cookie))
+            .await
     }
 
     async fn list_draft(&self, cookie: &str, draft: i64) -> Answer {
@@ -921,27 +775,9 @@ impl TestApp {
     }
 
     /// The team's "Reply" form, posted as the browser posts it (multipart).
-    async fn post_team_reply(&self, cookie: &str, body: Vec<u8>) -> Answer {
-        let request = Request::post("/api/team_send_reply_with_files")
-            .header(header::ACCEPT, "text/html")
-            .header(
-                header::CONTENT_TYPE,
-                format!("multipart/form-data; boundary={BOUNDARY}"),
-            )
-            .header("sec-fetch-site", "same-origin")
-            .header(header::COOKIE, cookie)
-            .body(Body::from(body))
-            .unwrap();
-        self.send(request).await
-    }
-
-    async fn page(&self, cookie: &str, path: &str) -> String {
-        let request = Request::get(path)
-            .header(header::ACCEPT, "text/html")
-            .header(header::COOKIE, cookie)
-            .body(Body::empty())
-            .unwrap();
-        self.send(request).await.text()
+    async fn post_team_reply(&self, cookie: &str, form: Multipart) -> Answer {
+        self.post_multipart("/api/team_send_reply_with_files", form, Some(cookie))
+            .await
     }
 
     async fn messages_in(&self, thread: i64) -> i64 {
@@ -991,9 +827,9 @@ async fn a_clinician_attaches_to_a_team_reply_and_the_veteran_downloads_the_same
 
     // Attaching the first file makes Casey's reply draft; she uploads onto it.
     let made = app.team_reply_draft(&casey, thread).await;
-    assert_eq!(made.status, StatusCode::OK, "{}", made.text());
+    assert_eq!(made.status, StatusCode::OK, "{}", made.body);
     // The draft's id, decoded as the page's server-function client decodes it.
-    let draft: i64 = PostcardEncoding::decode(made.body.clone().into()).expect("the draft's id");
+    let draft: i64 = PostcardEncoding::decode(made.bytes.clone().into()).expect("the draft's id");
     let plan = pdf();
     let answer = app
         .upload(
@@ -1011,11 +847,14 @@ async fn a_clinician_attaches_to_a_team_reply_and_the_veteran_downloads_the_same
     assert_eq!(kept.len(), 1);
     let listed = app.list_draft(&casey, draft).await;
     assert_eq!(listed.status, StatusCode::OK);
-    assert!(listed.text().contains("\"name\":\"care plan.pdf\""));
-    assert_eq!(app.download(&casey, &kept[0]).await.body, plan);
+    assert!(listed.body.contains("\"name\":\"care plan.pdf\""));
+    assert_eq!(app.download(&casey, &kept[0]).await.bytes, plan);
 
     // The thread page lists it again, with "Remove", under the reply box.
-    let html = app.page(&casey, &format!("/team/threads/{thread}")).await;
+    let html = app
+        .get(&format!("/team/threads/{thread}"), Some(&casey))
+        .await
+        .body;
     assert!(
         html.contains("aria-label=\"Remove care plan.pdf\""),
         "{html}"
@@ -1076,7 +915,7 @@ async fn a_clinician_attaches_to_a_team_reply_and_the_veteran_downloads_the_same
     );
     assert_eq!(app.rows().await, 1);
     // The Veteran's Drafts page knows nothing of it.
-    let drafts = app.page(&alex, "/drafts").await;
+    let drafts = app.get("/drafts", Some(&alex)).await.body;
     assert!(drafts.contains("You have no drafts."), "{drafts}");
 
     // "Reply" sends it with the text (the form's post, with the wasm: no files in it).
@@ -1100,13 +939,16 @@ async fn a_clinician_attaches_to_a_team_reply_and_the_veteran_downloads_the_same
     for cookie in [&alex, &sam] {
         let got = app.download(cookie, &kept[0]).await;
         assert_eq!(got.status, StatusCode::OK);
-        assert_eq!(got.body, plan);
+        assert_eq!(got.bytes, plan);
         assert_eq!(
             got.header("content-disposition"),
             "attachment; filename=\"care plan.pdf\"; filename*=UTF-8''care%20plan.pdf"
         );
     }
-    let html = app.page(&alex, &format!("/messages/{thread}")).await;
+    let html = app
+        .get(&format!("/messages/{thread}"), Some(&alex))
+        .await
+        .body;
     assert!(html.contains(&format!("href=\"/attachments/{}\"", kept[0])));
     assert_eq!(
         app.download(&jordan, &kept[0]).await.status,
@@ -1170,7 +1012,7 @@ async fn without_the_wasm_a_team_reply_posts_its_files_and_a_refusal_keeps_the_t
     );
     assert_eq!(app.messages_in(thread).await, before);
     assert_eq!(app.rows().await, 1);
-    let html = app.page(&casey, &back).await;
+    let html = app.get(&back, Some(&casey)).await.body;
     assert!(
         html.contains("Here is your plan.\nCall us with questions."),
         "the text"
@@ -1198,7 +1040,7 @@ async fn without_the_wasm_a_team_reply_posts_its_files_and_a_refusal_keeps_the_t
     );
     assert!(!back.contains("__err"), "{back}");
     assert_eq!(app.rows().await, 0);
-    let html = app.page(&casey, &back).await;
+    let html = app.get(&back, Some(&casey)).await.body;
     let main = html.split("<main").nth(1).unwrap_or(&html);
     assert!(
         html.contains("Only the text now."),
@@ -1242,5 +1084,5 @@ async fn without_the_wasm_a_team_reply_posts_its_files_and_a_refusal_keeps_the_t
     .fetch_one(&app.state.db.pool)
     .await
     .unwrap();
-    assert_eq!(app.download(&alex, &sent).await.body, pdf());
+    assert_eq!(app.download(&alex, &sent).await.bytes, pdf());
 }

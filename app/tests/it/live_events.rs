@@ -1,8 +1,6 @@
 //! The live-update hub (issue 4): events reach this process's streams at once, and, on
 //! PostgreSQL, the streams of other server processes through LISTEN/NOTIFY.
 
-mod common;
-
 use app::server::events::{thread_changed, EventHub, HubEvent};
 use std::time::Duration;
 
@@ -25,7 +23,7 @@ fn replying(thread_id: i64) -> HubEvent {
 
 #[tokio::test]
 async fn streams_of_this_process_hear_each_event_once_sqlite() {
-    let test = common::fresh_sqlite().await;
+    let test = crate::common::fresh_sqlite().await;
     let hub = EventHub::new(test.db.clone());
     let mut first = hub.subscribe();
     let mut second = hub.subscribe();
@@ -38,7 +36,7 @@ async fn streams_of_this_process_hear_each_event_once_sqlite() {
 
 #[tokio::test]
 async fn another_process_hears_events_through_postgres() {
-    let test = common::fresh_postgres().await;
+    let test = crate::common::fresh_postgres().await;
     // Two hubs with their own connections and origins: two server processes.
     let here = EventHub::new(test.db.clone());
     let other_db = app::server::db::Db::connect(&test.url, 2).await.unwrap();

@@ -3,10 +3,7 @@
 //! made the way a person's authenticator app makes them: with `totp-rs`, from the key the
 //! set-up shows as text.
 
-#![cfg(feature = "ssr")]
-
-mod common;
-
+use crate::common::{count, user};
 use app::account::ssr::{attempt, attempt_code, PasswordChecked, PendingSignIn};
 use app::admin::ssr::{self as admin, Origin};
 use app::auth::SignedInUser;
@@ -18,21 +15,13 @@ use app::server::access::trusted;
 use app::server::audit::{self, Action, AuditEvent, Outcome};
 use app::server::db::Db;
 use app::server::demo::{self, DEMO_PASSWORD};
+use app::server::now_ms;
 use app::server::sign_in_guard::{self, ACCOUNT_LIMIT};
-use app::server::{now_ms, users};
 use totp_rs::{Algorithm, Secret, TOTP};
 
 const IP: &str = "198.51.100.4";
 /// A fixed "now" for the scenarios that walk through time steps: 2027-01-15, step-aligned.
 const T0: u64 = 1_800_000_000 / 30 * 30;
-
-async fn user(db: &Db, email: &str) -> SignedInUser {
-    users::credentials_by_email(&db.pool, email)
-        .await
-        .unwrap()
-        .expect("demo user")
-        .user
-}
 
 async fn seeded(db: &Db) -> (SignedInUser, SignedInUser, SignedInUser) {
     assert!(demo::seed_if_empty(&db.pool).await.unwrap());
@@ -41,10 +30,6 @@ async fn seeded(db: &Db) -> (SignedInUser, SignedInUser, SignedInUser) {
         user(db, "clinician@example.com").await,
         user(db, "admin@example.com").await,
     )
-}
-
-async fn count(db: &Db, sql: &str) -> i64 {
-    sqlx::query_scalar(sql).fetch_one(&db.pool).await.unwrap()
 }
 
 /// The person's authenticator app, set up from the key shown as text.

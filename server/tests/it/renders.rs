@@ -6,8 +6,6 @@
 //! deadline answered 503. Every test builds its own router, so with tests in parallel this
 //! struck now and then; `server::router` now finds the routes once per process.
 
-mod common;
-
 use axum::http::StatusCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -17,7 +15,7 @@ const PAGES: [&str; 4] = ["/inbox", "/sent", "/messages/1", "/settings"];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pages_render_while_another_router_is_built() {
-    let app = common::demo_app(&[]).await;
+    let app = crate::common::demo_app(&[]).await;
     let cookie = app.sign_in("veteran@example.com").await;
 
     let done = Arc::new(AtomicBool::new(false));

@@ -24,15 +24,10 @@
 //! Audiology: T9 started Fri Nov 6 16:00, answered Mon Nov 9 08:30 (1 h), due Mon Nov 9
 //! 16:00: within target.
 
-#![cfg(feature = "ssr")]
-
-mod common;
-
-use app::auth::{Role, SignedInUser};
+use crate::common::admin;
 use app::error::AppError;
 use app::reports::ssr::{date_range, report};
 use app::reports::types::{ReportRow, ReportScope};
-use app::server::access::{trusted, AdminCapability};
 use app::server::db::Db;
 use chrono::TimeZone;
 
@@ -45,16 +40,6 @@ fn ny(month: u32, day: u32, hour: u32, minute: u32) -> i64 {
         .single()
         .unwrap()
         .timestamp_millis()
-}
-
-fn admin() -> AdminCapability {
-    trusted::admin(SignedInUser {
-        id: 1,
-        name: "Riley Admin".into(),
-        email: "admin@example.com".into(),
-        role: Role::Administrator,
-    })
-    .unwrap()
 }
 
 async fn insert_id(db: &Db, sql: &str, binds: &[&str]) -> i64 {

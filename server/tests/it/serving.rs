@@ -4,11 +4,9 @@
 //! mode, with a site folder of stand-in `/pkg` files like the ones
 //! `cargo leptos build --release --precompress` writes.
 
+use crate::common::{demo_app_with, Answer, TestApp};
 use axum::body::Body;
-use axum::http::{header, HeaderMap, Request, StatusCode};
-use axum::Router;
-use http_body_util::BodyExt;
-use server::config::Config;
+use axum::http::{header, Request, StatusCode};
 use std::io::{Read, Write};
 use std::path::Path;
 use std::sync::Arc;
@@ -19,10 +17,10 @@ const JS_HASH: &str = "Jm3oVQ1bA2xqZp8R0tYw4g";
 const WASM_HASH: &str = "Wa5mB9cK1dL2eM3fN4gO5h";
 const CSS_HASH: &str = "Cs7sP6qR5sT4uV3wX2yZ1a";
 
-struct TestApp {
-    router: Router,
+/// The demo app (`app`) serving a site folder of its own (`site`).
+struct Site {
+    app: TestApp,
     site: tempfile::TempDir,
-    _data: tempfile::TempDir,
 }
 
 fn brotli(data: &[u8]) -> Vec<u8> {
@@ -79,12 +77,7 @@ fn css() -> Vec<u8> {
 }
 
 /// The app with hashed file names on, its hash file and `/pkg` in a temporary site folder.
-async fn demo_app() -> TestApp {
-    use clap::Parser;
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
-        .with_test_writer()
-        .try_init();
+async fn demo_app() -> Site {
     let site = tempfile::tempdir().unwrap();
     let pkg = site.path().join("pkg");
     std::fs::create_dir(&pkg).unwrap();
@@ -99,18 +92,6 @@ async fn demo_app() -> TestApp {
     )
     .unwrap();
 
-    let data = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}/serving.db?mode=rwc", data.path().display());
-    let files = data.path().join("files");
-    let config = Config::parse_from([
-        "secure-messaging",
-        "--demo",
-        "--database-url",
-        &url,
-        "--attachment-dir",
-        files.to_str().unwrap(),
-    ]);
-    let settings = config.settings(([127, 0, 0, 1], 3000).into()).unwrap();
     let options = leptos::config::LeptosOptions::builder()
         .output_name("secure-messaging")
         .site_root(site.path().to_str().unwrap())
@@ -119,50 +100,11 @@ async fn demo_app() -> TestApp {
         .hash_file(Arc::from(hash_file.to_str().unwrap()))
         .build();
     server::static_files::check_site(&options).expect("the site is complete");
-    let state = server::build_state(&settings, options).await.unwrap();
-    let router = server::router(state, &settings);
-    TestApp {
-        router,
-        site,
-        _data: data,
-    }
+    let app = demo_app_with(&[], options).await;
+    Site { app, site }
 }
 
-struct Answer {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: Vec<u8>,
-}
-
-impl Answer {
-    fn header(&self, name: header::HeaderName) -> &str {
-        self.headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-    }
-}
-
-impl TestApp {
-    async fn send(&self, request: Request<Body>) -> Answer {
-        let what = format!("{} {}", request.method(), request.uri());
-        let answer = async {
-            let response = self.router.clone().oneshot(request).await.unwrap();
-            let status = response.status();
-            let headers = response.headers().clone();
-            let bytes = response.into_body().collect().await.unwrap().to_bytes();
-            (status, headers, bytes)
-        };
-        let (status, headers, bytes) = tokio::time::timeout(Duration::from_secs(60), answer)
-            .await
-            .unwrap_or_else(|_| panic!("no answer to {what} within 60 s"));
-        Answer {
-            status,
-            headers,
-            body: bytes.to_vec(),
-        }
-    }
-
+impl Site {
     /// A `GET` as a browser sends it, accepting `encodings` (none when empty).
     async fn get(&self, path: &str, encodings: &str, cookie: Option<&str>) -> Answer {
         let mut request = Request::get(path).header(header::ACCEPT, "*/*");
@@ -172,28 +114,11 @@ impl TestApp {
         if let Some(cookie) = cookie {
             request = request.header(header::COOKIE, cookie);
         }
-        self.send(request.body(Body::empty()).unwrap()).await
+        self.app.send(request.body(Body::empty()).unwrap()).await
     }
 
     async fn sign_in(&self, email: &str) -> String {
-        let request = Request::post("/api/sign_in")
-            .header(header::ACCEPT, "text/html")
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .header("sec-fetch-site", "same-origin")
-            .body(Body::from(format!(
-                "email={email}&password=demo-password-2026"
-            )))
-            .unwrap();
-        let answer = self.send(request).await;
-        assert_eq!(answer.status, StatusCode::FOUND, "sign-in of {email}");
-        answer
-            .headers
-            .get_all(header::SET_COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .find(|c| c.starts_with("sm_session="))
-            .map(|c| c.split(';').next().unwrap_or("").to_string())
-            .expect("a session cookie")
+        self.app.sign_in(email).await
     }
 }
 
@@ -204,7 +129,7 @@ async fn pages_name_the_hashed_files_which_are_cached_for_a_year_and_sent_precom
     let app = demo_app().await;
     let page = app.get("/sign-in", "", None).await;
     assert_eq!(page.status, StatusCode::OK);
-    let html = String::from_utf8(page.body).unwrap();
+    let html = String::from_utf8(page.bytes).unwrap();
     let names = [
         (
             format!("secure-messaging.{JS_HASH}.js"),
@@ -251,11 +176,11 @@ async fn pages_name_the_hashed_files_which_are_cached_for_a_year_and_sent_precom
             br.headers
         );
         assert_eq!(
-            br.body,
+            br.bytes,
             std::fs::read(app.site.path().join("pkg").join(format!("{name}.br"))).unwrap(),
             "{path}: the build's brotli copy, not compressed again"
         );
-        assert_eq!(&unbrotli(&br.body), data, "{path}");
+        assert_eq!(&unbrotli(&br.bytes), data, "{path}");
 
         // What browsers send: brotli is preferred.
         let browser = app.get(&path, "gzip, deflate, br, zstd", None).await;
@@ -265,13 +190,13 @@ async fn pages_name_the_hashed_files_which_are_cached_for_a_year_and_sent_precom
         assert_eq!(gz.status, StatusCode::OK, "{path}");
         assert_eq!(gz.header(header::CONTENT_ENCODING), "gzip", "{path}");
         assert_eq!(gz.header(header::CACHE_CONTROL), IMMUTABLE, "{path}");
-        assert_eq!(&gunzip(&gz.body), data, "{path}");
+        assert_eq!(&gunzip(&gz.bytes), data, "{path}");
 
         let plain = app.get(&path, "", None).await;
         assert_eq!(plain.status, StatusCode::OK, "{path}");
         assert_eq!(plain.header(header::CONTENT_ENCODING), "", "{path}");
         assert_eq!(plain.header(header::CACHE_CONTROL), IMMUTABLE, "{path}");
-        assert_eq!(&plain.body, data, "{path}");
+        assert_eq!(&plain.bytes, data, "{path}");
     }
 }
 
@@ -294,7 +219,7 @@ async fn pages_are_compressed_and_never_stored() {
     assert_eq!(signed_out.header(header::CONTENT_ENCODING), "br");
     assert_eq!(signed_out.header(header::CACHE_CONTROL), "no-store");
     assert!(signed_out.header(header::VARY).contains("accept-encoding"));
-    let html = String::from_utf8(unbrotli(&signed_out.body)).unwrap();
+    let html = String::from_utf8(unbrotli(&signed_out.bytes)).unwrap();
     assert!(html.starts_with("<!DOCTYPE html>"), "{html}");
     assert!(html.contains("Sign in"));
 
@@ -303,13 +228,13 @@ async fn pages_are_compressed_and_never_stored() {
     assert_eq!(inbox.status, StatusCode::OK);
     assert_eq!(inbox.header(header::CONTENT_ENCODING), "gzip");
     assert_eq!(inbox.header(header::CACHE_CONTROL), "no-store");
-    let html = String::from_utf8(gunzip(&inbox.body)).unwrap();
+    let html = String::from_utf8(gunzip(&inbox.bytes)).unwrap();
     assert!(html.contains("Inbox"), "{html}");
 
     // A client that takes no compression gets the page as it is.
     let plain = app.get("/inbox", "", Some(&alex)).await;
     assert_eq!(plain.header(header::CONTENT_ENCODING), "");
-    assert!(String::from_utf8(plain.body).unwrap().contains("Inbox"));
+    assert!(String::from_utf8(plain.bytes).unwrap().contains("Inbox"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -325,9 +250,9 @@ async fn a_streamed_download_arrives_whole_when_compressed() {
         assert_eq!(csv.status, StatusCode::OK, "with {encoding:?}");
         assert_eq!(csv.header(header::CONTENT_ENCODING), encoding);
         let body = match encoding {
-            "br" => unbrotli(&csv.body),
-            "gzip" => gunzip(&csv.body),
-            _ => csv.body,
+            "br" => unbrotli(&csv.bytes),
+            "gzip" => gunzip(&csv.bytes),
+            _ => csv.bytes,
         };
         let text = String::from_utf8(body).unwrap();
         let mut lines = text.lines();
@@ -353,11 +278,13 @@ async fn live_updates_are_never_compressed() {
         .body(Body::empty())
         .unwrap();
     // Headers only: the stream itself never ends.
-    let response =
-        tokio::time::timeout(Duration::from_secs(30), app.router.clone().oneshot(request))
-            .await
-            .expect("the stream answers at once")
-            .unwrap();
+    let response = tokio::time::timeout(
+        Duration::from_secs(30),
+        app.app.router.clone().oneshot(request),
+    )
+    .await
+    .expect("the stream answers at once")
+    .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     let headers = response.headers();
     assert!(headers

@@ -8,132 +8,39 @@
 //!   test cannot fill in fails it, asking for a value.
 //! - Veterans, caregivers and clinicians calling the report and audit log functions get 403.
 
+use crate::common::{demo_app, Answer, Multipart, TestApp};
 use app::error::AppError;
 use axum::body::Body;
-use axum::http::{header, HeaderMap, Method, Request, StatusCode};
-use axum::Router;
-use http_body_util::BodyExt;
+use axum::http::{header, Request, StatusCode};
 use leptos::server_fn::codec::PostcardEncoding;
 use leptos::server_fn::error::FromServerFnError;
 use leptos::server_fn::Decodes;
-use server::config::Config;
 use std::path::{Path, PathBuf};
-use tower::ServiceExt;
-
-struct TestApp {
-    router: Router,
-    state: app::server::state::AppState,
-    _dir: tempfile::TempDir,
-}
-
-struct Answer {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: String,
-    bytes: Vec<u8>,
-}
-
-async fn demo_app() -> TestApp {
-    use clap::Parser;
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}/least.db?mode=rwc", dir.path().display());
-    let config = Config::parse_from(["secure-messaging", "--demo", "--database-url", &url]);
-    let settings = config.settings(([127, 0, 0, 1], 3000).into()).unwrap();
-    let options = leptos::config::LeptosOptions::builder()
-        .output_name("secure-messaging")
-        .build();
-    let state = server::build_state(&settings, options).await.unwrap();
-    let router = server::router(state.clone(), &settings);
-    TestApp {
-        router,
-        state,
-        _dir: dir,
-    }
-}
 
 impl TestApp {
-    async fn send(&self, request: Request<Body>) -> Answer {
-        let response = self.router.clone().oneshot(request).await.unwrap();
-        let status = response.status();
-        let headers = response.headers().clone();
-        let bytes = response.into_body().collect().await.unwrap().to_bytes();
-        Answer {
-            status,
-            headers,
-            body: String::from_utf8_lossy(&bytes).to_string(),
-            bytes: bytes.to_vec(),
-        }
-    }
-
     /// A server function call as our own pages make it (same origin), with `form` as the
     /// body of a POST or the query of a GET.
-    async fn call(&self, endpoint: &Endpoint, form: &str, cookie: &str) -> Answer {
+    async fn call_endpoint(&self, endpoint: &Endpoint, form: &str, cookie: &str) -> Answer {
         let path = format!("/api/{}", endpoint.name);
         let multipart = endpoint
             .parameters
             .iter()
             .any(|(_, kind)| kind == "MultipartData");
-        let request = if endpoint.get {
-            Request::get(format!("{path}?{form}")).body(Body::empty())
+        if endpoint.get {
+            let request = Request::get(format!("{path}?{form}"))
+                .header("sec-fetch-site", "same-origin")
+                .header(header::COOKIE, cookie)
+                .body(Body::empty())
+                .unwrap();
+            self.send(request).await
         } else if multipart {
             // A file-carrying form (compose without the wasm): one text field is enough to
             // reach the capability check.
-            let body = "--edge\r\nContent-Disposition: form-data; name=\"subject\"\r\n\r\nx\r\n--edge--\r\n";
-            Request::builder()
-                .method(Method::POST)
-                .uri(path)
-                .header(header::CONTENT_TYPE, "multipart/form-data; boundary=edge")
-                .body(Body::from(body))
+            let form = Multipart::new().text("subject", "x");
+            self.call_multipart(&path, form, Some(cookie)).await
         } else {
-            Request::builder()
-                .method(Method::POST)
-                .uri(path)
-                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-                .body(Body::from(form.to_string()))
-        };
-        let mut request = request.unwrap();
-        let headers = request.headers_mut();
-        headers.insert("sec-fetch-site", "same-origin".parse().unwrap());
-        headers.insert(header::COOKIE, cookie.parse().unwrap());
-        self.send(request).await
-    }
-
-    async fn get(&self, path: &str, cookie: &str) -> Answer {
-        let request = Request::get(path)
-            .header(header::ACCEPT, "text/html")
-            .header(header::COOKIE, cookie)
-            .body(Body::empty())
-            .unwrap();
-        self.send(request).await
-    }
-
-    async fn sign_in(&self, email: &str) -> String {
-        let request = Request::post("/api/sign_in")
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .header(header::ACCEPT, "text/html")
-            .header("sec-fetch-site", "same-origin")
-            .body(Body::from(format!(
-                "email={email}&password=demo-password-2026"
-            )))
-            .unwrap();
-        let answer = self.send(request).await;
-        assert_eq!(answer.status, StatusCode::FOUND, "sign-in of {email}");
-        answer
-            .headers
-            .get_all(header::SET_COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .find(|c| c.starts_with("sm_session="))
-            .and_then(|c| c.split(';').next())
-            .unwrap()
-            .to_string()
-    }
-
-    async fn id(&self, sql: &str) -> i64 {
-        sqlx::query_scalar(sql)
-            .fetch_one(&self.state.db.pool)
-            .await
-            .unwrap()
+            self.call(&path, form, Some(cookie)).await
+        }
     }
 }
 
@@ -273,7 +180,7 @@ const DEMO_CONTENT: [&str; 6] = [
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_administrator_gets_nothing_from_the_veteran_and_team_functions() {
-    let app = demo_app().await;
+    let app = demo_app(&[]).await;
     let veteran_and_team = endpoints(&[
         "messages",
         "team",
@@ -295,19 +202,19 @@ async fn an_administrator_gets_nothing_from_the_veteran_and_team_functions() {
     assert!(veteran_and_team.len() >= 35, "{names:?}");
 
     let thread_id = app
-        .id(
+        .count(
             "SELECT t.id FROM threads t JOIN users u ON u.id = t.veteran_id \
              WHERE u.email = 'veteran@example.com' ORDER BY t.id LIMIT 1",
         )
         .await;
     let alex_id = app
-        .id("SELECT id FROM users WHERE email = 'veteran@example.com'")
+        .count("SELECT id FROM users WHERE email = 'veteran@example.com'")
         .await;
     let admin = app.sign_in("admin@example.com").await;
     let mut refused = 0;
     for endpoint in &veteran_and_team {
         let answer = app
-            .call(endpoint, &form(endpoint, thread_id, alex_id), &admin)
+            .call_endpoint(endpoint, &form(endpoint, thread_id, alex_id), &admin)
             .await;
         for content in DEMO_CONTENT {
             assert!(
@@ -352,7 +259,7 @@ async fn an_administrator_gets_nothing_from_the_veteran_and_team_functions() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn only_administrators_may_call_the_report_and_audit_functions() {
-    let app = demo_app().await;
+    let app = demo_app(&[]).await;
     let admin_functions = endpoints(&["reports", "audit_log"]);
     let names: Vec<&str> = admin_functions.iter().map(|e| e.name.as_str()).collect();
     for known in [
@@ -371,7 +278,9 @@ async fn only_administrators_may_call_the_report_and_audit_functions() {
     ] {
         let cookie = app.sign_in(email).await;
         for endpoint in &admin_functions {
-            let answer = app.call(endpoint, &form(endpoint, 1, 1), &cookie).await;
+            let answer = app
+                .call_endpoint(endpoint, &form(endpoint, 1, 1), &cookie)
+                .await;
             assert_eq!(
                 answer.status,
                 StatusCode::FORBIDDEN,
@@ -384,7 +293,9 @@ async fn only_administrators_may_call_the_report_and_audit_functions() {
     }
     let admin = app.sign_in("admin@example.com").await;
     for endpoint in &admin_functions {
-        let answer = app.call(endpoint, &form(endpoint, 1, 1), &admin).await;
+        let answer = app
+            .call_endpoint(endpoint, &form(endpoint, 1, 1), &admin)
+            .await;
         assert_eq!(
             answer.status,
             StatusCode::OK,
@@ -397,10 +308,10 @@ async fn only_administrators_may_call_the_report_and_audit_functions() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_report_and_audit_pages_and_downloads_hold_counts_never_content() {
-    let app = demo_app().await;
+    let app = demo_app(&[]).await;
     let admin = app.sign_in("admin@example.com").await;
 
-    let report = app.get("/admin/reports", &admin).await;
+    let report = app.get("/admin/reports", Some(&admin)).await;
     assert_eq!(report.status, StatusCode::OK);
     for expected in [
         "<h1>Reports</h1>",
@@ -413,7 +324,7 @@ async fn the_report_and_audit_pages_and_downloads_hold_counts_never_content() {
         assert!(report.body.contains(expected), "{expected}");
     }
     let audit = app
-        .get("/admin/audit?person=admin%40example.com", &admin)
+        .get("/admin/audit?person=admin%40example.com", Some(&admin))
         .await;
     assert_eq!(audit.status, StatusCode::OK);
     assert!(audit.body.contains("<h1>Audit log</h1>"));
@@ -425,12 +336,9 @@ async fn the_report_and_audit_pages_and_downloads_hold_counts_never_content() {
         }
     }
 
-    let facility = app.id("SELECT id FROM facilities").await;
+    let facility = app.count("SELECT id FROM facilities").await;
     let csv = app
-        .get(
-            &format!("/api/admin_report_csv?report_on=facility%3A{facility}&from=2026-01-01&to=2026-12-31"),
-            &admin,
-        )
+        .get(&format!("/api/admin_report_csv?report_on=facility%3A{facility}&from=2026-01-01&to=2026-12-31"), Some(&admin))
         .await;
     assert_eq!(csv.status, StatusCode::OK, "{}", csv.body);
     assert_eq!(
@@ -449,7 +357,7 @@ async fn the_report_and_audit_pages_and_downloads_hold_counts_never_content() {
     let log = app
         .get(
             "/api/admin_audit_csv?action=sign_in&outcome=success",
-            &admin,
+            Some(&admin),
         )
         .await;
     assert_eq!(log.status, StatusCode::OK);
@@ -469,7 +377,7 @@ async fn the_report_and_audit_pages_and_downloads_hold_counts_never_content() {
     let wrong = app
         .get(
             "/api/admin_report_csv?report_on=team%3A1&from=soon&to=2026-12-31",
-            &admin,
+            Some(&admin),
         )
         .await;
     // A browser's form gets its error back on the page it came from, not a file.

@@ -1,10 +1,7 @@
 //! Audit log viewer data layer (issue 6): filters, newest-first keyset paging and the CSV
 //! export, on SQLite and on PostgreSQL; and proof that no audit event holds message content.
 
-#![cfg(feature = "ssr")]
-
-mod common;
-
+use crate::common::admin;
 use app::admin::ssr::Origin;
 use app::audit_log::ssr::{check, csv_export, events, record_read, CheckedFilter};
 use app::audit_log::types::{AuditEntry, AuditFilter};
@@ -12,23 +9,13 @@ use app::auth::{Role, SignedInUser};
 use app::error::AppError;
 use app::messages::ssr as messaging;
 use app::messages::{Category, NewMessage, Reply};
-use app::server::access::{trusted, AdminCapability};
+use app::server::access::trusted;
 use app::server::audit::Action;
 use app::server::db::Db;
 use app::server::{demo, users};
 use app::team::ssr as team;
 use chrono::TimeZone;
 use futures::StreamExt;
-
-fn admin() -> AdminCapability {
-    trusted::admin(SignedInUser {
-        id: 1,
-        name: "Riley Admin".into(),
-        email: "admin@example.com".into(),
-        role: Role::Administrator,
-    })
-    .unwrap()
-}
 
 /// Local New York time as stored (UTC epoch milliseconds).
 fn ny(month: u32, day: u32, hour: u32) -> i64 {

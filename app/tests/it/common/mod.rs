@@ -1,9 +1,12 @@
 //! Fresh databases for data-layer tests: a SQLite file in a temporary directory, and a new
 //! PostgreSQL database on the local server (SM_TEST_POSTGRES_URL, default
 //! postgres://postgres@127.0.0.1:5432/test). PostgreSQL being unreachable fails the test:
-//! the PostgreSQL half is never skipped.
+//! the PostgreSQL half is never skipped. `people` holds the look-ups and inputs several
+//! feature modules share.
 
-#![allow(dead_code)]
+mod people;
+
+pub use people::{admin, count, count_for, reply, team_id, user};
 
 use app::server::db::Db;
 use sqlx::{AnyConnection, Connection, Executor};
@@ -77,7 +80,7 @@ impl TestDb {
 }
 
 /// Runs each named `async fn(&Db)` once on SQLite and once on PostgreSQL, as two tests.
-#[macro_export]
+/// In scope in every module declared after `#[macro_use] mod common;` in `main.rs`.
 macro_rules! on_both_databases {
     ($($scenario:ident),* $(,)?) => {
         $(

@@ -2,12 +2,10 @@
 //! checks the admin capability itself, whoever calls it and however. The shared
 //! harness (`common`): the whole router in process (`oneshot`), a fresh demo SQLite database.
 
-mod common;
-
+use crate::common::{demo_app, Multipart, TestApp};
 use app::error::AppError;
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
-use common::{demo_app, TestApp};
 
 /// Every administration server function, with arguments it accepts: a refusal must come
 /// from the capability check, not from a malformed request.
@@ -56,42 +54,12 @@ const ADMIN_CALLS: [(&str, &str); 20] = [
 const GOOD_CSV: &[u8] =
     b"veteran_email,team_name,facility_station\nveteran2@example.com,Mental Health,999\n";
 
-const BOUNDARY: &str = "----sm-admin-test-boundary-Q2x9";
+/// Where the import form posts.
+const IMPORT: &str = "/api/admin_preview_import";
 
-/// The import form's post: one `csv` file part named `file_name`, as a browser sends it
-/// (`page`: from our own page, with `Accept: text/html`; otherwise as a script would).
-fn import_post(file_name: &str, bytes: &[u8], cookie: Option<&str>, page: bool) -> Request<Body> {
-    let mut body = format!(
-        "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"csv\"; filename=\"{file_name}\"\r\n\
-         Content-Type: text/csv\r\n\r\n"
-    )
-    .into_bytes();
-    body.extend_from_slice(bytes);
-    body.extend_from_slice(format!("\r\n--{BOUNDARY}--\r\n").as_bytes());
-    let mut request = Request::post("/api/admin_preview_import")
-        .header(
-            header::CONTENT_TYPE,
-            format!("multipart/form-data; boundary={BOUNDARY}"),
-        )
-        .header("sec-fetch-site", "same-origin");
-    if page {
-        request = request.header(header::ACCEPT, "text/html");
-    }
-    if let Some(cookie) = cookie {
-        request = request.header(header::COOKIE, cookie);
-    }
-    request.body(Body::from(body)).unwrap()
-}
-
-/// A server function called directly, as a script would (no page, no `Accept: text/html`).
-fn call(path: &str, form: &str, cookie: Option<&str>) -> Request<Body> {
-    let mut request = Request::post(path)
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .header("sec-fetch-site", "same-origin");
-    if let Some(cookie) = cookie {
-        request = request.header(header::COOKIE, cookie);
-    }
-    request.body(Body::from(form.to_string())).unwrap()
+/// The import form: one `csv` file part named `file_name`, as a browser sends it.
+fn csv_file(file_name: &str, bytes: &[u8]) -> Multipart {
+    Multipart::new().file("csv", file_name, "text/csv", bytes)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -109,7 +77,7 @@ async fn clinicians_and_veterans_calling_admin_server_functions_get_403() {
     ] {
         let cookie = app.sign_in(email).await;
         for (path, form) in ADMIN_CALLS {
-            let answer = app.send(call(path, form, Some(&cookie))).await;
+            let answer = app.call(path, form, Some(&cookie)).await;
             assert_eq!(
                 answer.status,
                 StatusCode::FORBIDDEN,
@@ -119,15 +87,17 @@ async fn clinicians_and_veterans_calling_admin_server_functions_get_403() {
             assert_eq!(answer.refusal(), AppError::Forbidden, "{path}");
         }
         let import = app
-            .send(import_post("a.csv", GOOD_CSV, Some(&cookie), false))
+            .call_multipart(IMPORT, csv_file("a.csv", GOOD_CSV), Some(&cookie))
             .await;
         assert_eq!(import.status, StatusCode::FORBIDDEN, "{email} import");
     }
     for (path, form) in ADMIN_CALLS {
-        let answer = app.send(call(path, form, None)).await;
+        let answer = app.call(path, form, None).await;
         assert_eq!(answer.status, StatusCode::UNAUTHORIZED, "signed out {path}");
     }
-    let import = app.send(import_post("a.csv", GOOD_CSV, None, false)).await;
+    let import = app
+        .call_multipart(IMPORT, csv_file("a.csv", GOOD_CSV), None)
+        .await;
     assert_eq!(import.status, StatusCode::UNAUTHORIZED, "signed out import");
     assert_eq!(app.count(snapshot).await, before, "nothing changed");
     assert_eq!(
@@ -137,9 +107,7 @@ async fn clinicians_and_veterans_calling_admin_server_functions_get_403() {
     );
 
     let admin = app.sign_in("admin@example.com").await;
-    let users = app
-        .send(call("/api/admin_users", "q=jordan", Some(&admin)))
-        .await;
+    let users = app.call("/api/admin_users", "q=jordan", Some(&admin)).await;
     assert_eq!(users.status, StatusCode::OK, "{}", users.body);
     assert!(
         users.body.contains("veteran2@example.com"),
@@ -158,11 +126,11 @@ async fn deactivating_a_clinician_ends_their_open_session_at_once() {
         .await;
     let admin = app.sign_in("admin@example.com").await;
     let done = app
-        .send(call(
+        .call(
             "/api/admin_set_active",
             &format!("user={casey}&active=no"),
             Some(&admin),
-        ))
+        )
         .await;
     assert!(
         done.status.is_success() || done.status.is_redirection(),
@@ -189,11 +157,11 @@ async fn the_set_password_page_and_its_server_function_are_open_before_sign_in()
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("This link doesn"), "{}", page.body);
     let answer = app
-        .send(call(
+        .call(
             "/api/set_password",
             "token=nonsense&password=a+long+enough+phrase&confirm=a+long+enough+phrase",
             None,
-        ))
+        )
         .await;
     assert_eq!(answer.status, StatusCode::NOT_FOUND, "{}", answer.body);
 }
@@ -207,7 +175,7 @@ async fn import_file(
     bytes: &[u8],
 ) -> (String, String) {
     let answer = app
-        .send(import_post(file_name, bytes, Some(admin), true))
+        .post_multipart(IMPORT, csv_file(file_name, bytes), Some(admin))
         .await;
     assert!(answer.status.is_redirection(), "{}", answer.body);
     let location = answer.location().to_string();
@@ -291,11 +259,11 @@ async fn reading_the_audit_log_or_a_report_is_itself_audited() {
     };
 
     let page = app
-        .send(call(
+        .call(
             "/api/admin_audit_log",
             "patient=alex&outcome=denied",
             Some(&admin),
-        ))
+        )
         .await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     let viewed = details("audit_log_viewed").await;
@@ -315,9 +283,7 @@ async fn reading_the_audit_log_or_a_report_is_itself_audited() {
 
     let facility = app.count("SELECT MIN(id) FROM facilities").await;
     let range = format!("report_on=facility%3A{facility}&from=2026-11-01&to=2026-11-27");
-    let report = app
-        .send(call("/api/admin_report", &range, Some(&admin)))
-        .await;
+    let report = app.call("/api/admin_report", &range, Some(&admin)).await;
     assert_eq!(report.status, StatusCode::OK, "{}", report.body);
     let report_csv = app
         .send(get(&format!("/api/admin_report_csv?{range}")))
@@ -334,7 +300,7 @@ async fn reading_the_audit_log_or_a_report_is_itself_audited() {
 
     // A filter that needs correcting shows no events, so nothing was read.
     let refused = app
-        .send(call("/api/admin_audit_log", "from=not-a-day", Some(&admin)))
+        .call("/api/admin_audit_log", "from=not-a-day", Some(&admin))
         .await;
     assert_eq!(refused.status, StatusCode::OK, "{}", refused.body);
     assert_eq!(details("audit_log_viewed").await.len(), 1);

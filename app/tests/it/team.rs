@@ -4,17 +4,14 @@
 //! Primary Care; Alex writes to every team. Scenarios that need a clean inbox make a team
 //! of their own ("Podiatry"); Pat leads Pharmacy, so someone serves another team.
 
-#![cfg(feature = "ssr")]
-
-mod common;
-
+use crate::common::{count_for, reply, team_id, user};
 use app::auth::{Role, SignedInUser};
 use app::error::AppError;
 use app::messages::ssr as messaging;
-use app::messages::{Category, NewMessage, Reply, SearchQuery, Signature};
+use app::messages::{Category, NewMessage, SearchQuery, Signature};
 use app::server::access::{trusted, MessagingCapability, TeamCapability};
 use app::server::db::Db;
-use app::server::{demo, now_ms, users};
+use app::server::{demo, now_ms};
 use app::team::business_days::due_time_ms;
 use app::team::ssr as team;
 use app::team::types::{
@@ -38,22 +35,6 @@ struct World {
     pat_id: i64,
     primary_care: i64,
     pharmacy: i64,
-}
-
-async fn user(db: &Db, email: &str) -> SignedInUser {
-    users::credentials_by_email(&db.pool, email)
-        .await
-        .unwrap()
-        .expect("demo user")
-        .user
-}
-
-async fn team_id(db: &Db, name: &str) -> i64 {
-    sqlx::query_scalar("SELECT id FROM care_teams WHERE name = $1")
-        .bind(name)
-        .fetch_one(&db.pool)
-        .await
-        .unwrap()
 }
 
 /// A clinician who belongs to `team` with `team_role`.
@@ -157,13 +138,6 @@ async fn send_as(
         .thread_id
 }
 
-fn reply(body: &str) -> Reply {
-    Reply {
-        body: body.to_string(),
-        client_key: uuid::Uuid::new_v4().to_string(),
-    }
-}
-
 fn note(body: &str) -> NoteInput {
     NoteInput {
         body: body.to_string(),
@@ -181,14 +155,6 @@ async fn set_due(db: &Db, thread: i64, due_at: i64) {
 }
 
 async fn scalar(db: &Db, sql: &str, id: i64) -> Option<i64> {
-    sqlx::query_scalar(sql)
-        .bind(id)
-        .fetch_one(&db.pool)
-        .await
-        .unwrap()
-}
-
-async fn count(db: &Db, sql: &str, id: i64) -> i64 {
     sqlx::query_scalar(sql)
         .bind(id)
         .fetch_one(&db.pool)
@@ -480,14 +446,14 @@ async fn concurrent_assignments_end_with_one_assignee(db: &Db) {
         assert_eq!(one.assignee, two.assignee, "both are told the truth");
         let stored = scalar(db, "SELECT assigned_to FROM threads WHERE id = $1", thread).await;
         assert_eq!(stored, one.assignee.as_ref().map(|p| p.id));
-        let events = count(
+        let events = count_for(
             db,
             "SELECT COUNT(*) FROM thread_events WHERE thread_id = $1",
             thread,
         )
         .await;
         assert_eq!(events, 1);
-        let audited = count(
+        let audited = count_for(
             db,
             "SELECT COUNT(*) FROM audit_events WHERE action = 'thread_assigned' \
              AND target = 'thread:' || CAST($1 AS TEXT)",
@@ -973,7 +939,7 @@ async fn internal_notes_never_reach_the_veteran(db: &Db) {
         since,
         "a note does not stop the team's clock"
     );
-    let audited = count(
+    let audited = count_for(
         db,
         "SELECT COUNT(*) FROM audit_events WHERE action = 'internal_note_added' AND actor_id = $1",
         w.casey_id,
@@ -1062,7 +1028,7 @@ async fn overdue_threads_are_reported_to_leads_once(db: &Db) {
     );
     let pats = team::notifications(db, &w.pat).await.unwrap();
     assert!(pats.iter().any(|n| n.thread_id == pharmacy));
-    let rows_for_thread = count(
+    let rows_for_thread = count_for(
         db,
         "SELECT COUNT(*) FROM notifications WHERE thread_id = $1",
         thread,

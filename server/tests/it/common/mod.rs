@@ -1,15 +1,19 @@
 //! What the route tests share: the whole router, in process, without a socket (axum's
 //! `oneshot`), on a fresh SQLite database in demo mode, and requests sent the way a
-//! browser sends them.
-// Each test binary compiles its own copy and uses only part of it.
-#![allow(dead_code)]
+//! browser, our own pages or their script send them.
+
+mod multipart;
+
+pub use multipart::Multipart;
 
 use app::server::state::AppState;
 use axum::body::Body;
 use axum::http::{header, HeaderMap, Request, StatusCode};
 use axum::Router;
 use http_body_util::BodyExt;
+use leptos::config::LeptosOptions;
 use server::config::{Config, Settings};
+use std::path::Path;
 use std::time::Duration;
 use tower::ServiceExt;
 
@@ -20,11 +24,20 @@ pub struct TestApp {
     pub router: Router,
     pub state: AppState,
     pub settings: Settings,
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
 }
 
 /// The demo app on its own database, with `extra` flags after `--demo`.
 pub async fn demo_app(extra: &[&str]) -> TestApp {
+    let options = LeptosOptions::builder()
+        .output_name("secure-messaging")
+        .build();
+    demo_app_with(extra, options).await
+}
+
+/// The demo app on its own database, with `extra` flags after `--demo`, serving the site
+/// `options` describe.
+pub async fn demo_app_with(extra: &[&str], options: LeptosOptions) -> TestApp {
     use clap::Parser;
     // Logs (RUST_LOG) go with each test's output, shown when it fails.
     let _ = tracing_subscriber::fmt()
@@ -45,23 +58,22 @@ pub async fn demo_app(extra: &[&str]) -> TestApp {
     args.extend_from_slice(extra);
     let config = Config::parse_from(args);
     let settings = config.settings(([127, 0, 0, 1], 3000).into()).unwrap();
-    let options = leptos::config::LeptosOptions::builder()
-        .output_name("secure-messaging")
-        .build();
     let state = server::build_state(&settings, options).await.unwrap();
     let router = server::router(state.clone(), &settings);
     TestApp {
         router,
         state,
         settings,
-        _dir: dir,
+        dir,
     }
 }
 
 pub struct Answer {
     pub status: StatusCode,
     pub headers: HeaderMap,
+    /// The body as text (invalid UTF-8 replaced).
     pub body: String,
+    /// The body as sent.
     pub bytes: Vec<u8>,
 }
 
@@ -78,11 +90,16 @@ impl Answer {
         app::error::AppError::de(self.bytes.clone().into())
     }
 
-    pub fn location(&self) -> &str {
+    /// A header's value, or "" when it is missing (or not text).
+    pub fn header(&self, name: impl header::AsHeaderName) -> &str {
         self.headers
-            .get(header::LOCATION)
+            .get(name)
             .and_then(|v| v.to_str().ok())
             .unwrap_or("")
+    }
+
+    pub fn location(&self) -> &str {
+        self.header(header::LOCATION)
     }
 
     /// The session cookie this answer sets, as `name=value`.
@@ -97,6 +114,11 @@ impl Answer {
 }
 
 impl TestApp {
+    /// The temporary directory the app keeps its database and files in (`files/`).
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+
     /// Sends one request. A request that has not been answered in 60 s fails the test
     /// with its method and path, rather than holding the whole run.
     pub async fn send(&self, request: Request<Body>) -> Answer {
@@ -128,20 +150,65 @@ impl TestApp {
         self.send(request.body(Body::empty()).unwrap()).await
     }
 
-    /// A form post made by our own page, as a browser sends it.
+    /// A form post made by the sign-in page, as a browser sends it.
     pub async fn post_form(&self, path: &str, form: &str, cookie: Option<&str>) -> Answer {
+        self.post_form_from(path, form, cookie, "/sign-in").await
+    }
+
+    /// A form post made by our own page at `from`, as a browser sends it.
+    pub async fn post_form_from(
+        &self,
+        path: &str,
+        form: &str,
+        cookie: Option<&str>,
+        from: &str,
+    ) -> Answer {
         let mut request = Request::post(path)
             .header(header::ACCEPT, "text/html")
             .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
             .header("sec-fetch-site", "same-origin")
             .header(header::ORIGIN, "http://localhost:3000")
             .header(header::HOST, "localhost:3000")
-            .header(header::REFERER, "http://localhost:3000/sign-in");
+            .header(header::REFERER, format!("http://localhost:3000{from}"));
         if let Some(cookie) = cookie {
             request = request.header(header::COOKIE, cookie);
         }
         self.send(request.body(Body::from(form.to_string())).unwrap())
             .await
+    }
+
+    /// A server function called as our pages' script (or any script) calls it: same
+    /// origin, no `Accept: text/html`, so the answer is the function's own, not a redirect.
+    pub async fn call(&self, path: &str, form: &str, cookie: Option<&str>) -> Answer {
+        let mut request = Request::post(path)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header("sec-fetch-site", "same-origin");
+        if let Some(cookie) = cookie {
+            request = request.header(header::COOKIE, cookie);
+        }
+        self.send(request.body(Body::from(form.to_string())).unwrap())
+            .await
+    }
+
+    /// A multipart form posted as a script posts it (same origin, no `Accept: text/html`).
+    pub async fn call_multipart(
+        &self,
+        path: &str,
+        form: Multipart,
+        cookie: Option<&str>,
+    ) -> Answer {
+        self.send(form.request(Request::post(path), cookie)).await
+    }
+
+    /// A multipart form posted by our own page, as a browser sends it (`Accept: text/html`).
+    pub async fn post_multipart(
+        &self,
+        path: &str,
+        form: Multipart,
+        cookie: Option<&str>,
+    ) -> Answer {
+        let page = Request::post(path).header(header::ACCEPT, "text/html");
+        self.send(form.request(page, cookie)).await
     }
 
     /// Signs a demo person in and answers their session cookie, as `name=value`.
@@ -161,7 +228,7 @@ impl TestApp {
         answer.session_cookie().expect("a session cookie")
     }
 
-    /// One number from the database (`SELECT COUNT(*) …`).
+    /// One number from the database (`SELECT COUNT(*) …`, or an id).
     pub async fn count(&self, sql: &str) -> i64 {
         sqlx::query_scalar(sql)
             .fetch_one(&self.state.db.pool)

@@ -1,0 +1,17 @@
+//! The app's integration tests, one binary (the app is linked once, not once per file): a
+//! module per feature, the data-layer scenarios run on SQLite and on PostgreSQL.
+
+#[macro_use]
+mod common;
+
+mod admin;
+mod attachment_storage;
+mod attachments;
+mod audit_log;
+mod data_layer;
+mod live_events;
+mod messaging;
+mod mfa;
+mod migration_parity;
+mod reports;
+mod team;

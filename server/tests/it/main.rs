@@ -1,0 +1,15 @@
+//! The server's integration tests, one binary (the app is linked once, not once per file):
+//! route tests through the whole router in process (`common`), and two real server
+//! processes on one PostgreSQL database.
+
+mod common;
+
+mod admin_routes;
+mod attachments;
+mod least_privilege;
+mod mfa_routes;
+mod page_reads;
+mod renders;
+mod routes;
+mod serving;
+mod two_processes;

@@ -39,10 +39,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 // The built CSS under its hashed name (hash-files in Cargo.toml), like the
                 // wasm and JavaScript that HydrationScripts names.
                 <HashedStylesheet id="leptos" options=options.clone() />
-                // `defer`: the page's code is fetched at low priority and started once the
-                // browser is idle (at most 2 s later), so the server-rendered page, whose
-                // links and forms work without it, paints first on a slow phone.
-                <HydrationScripts options defer=true />
+                <HydrationScripts options />
                 <MetaTags />
             </head>
             <body>

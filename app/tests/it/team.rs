@@ -10,6 +10,7 @@ use app::error::AppError;
 use app::messages::ssr as messaging;
 use app::messages::{Category, NewMessage, SearchQuery, Signature};
 use app::server::access::{trusted, MessagingCapability, TeamCapability};
+use app::server::clock::Clock;
 use app::server::db::Db;
 use app::server::{demo, now_ms};
 use app::team::business_days::due_time_ms;
@@ -1084,6 +1085,8 @@ async fn overdue_threads_are_reported_to_leads_once(db: &Db) {
 }
 
 async fn opening_marks_veteran_messages_opened_once_and_audits(db: &Db) {
+    let (clock, hand) = Clock::settable(now_ms());
+    let db = &db.clone().with_clock(clock);
     let w = world(db).await;
     let thread = send(db, &w, w.primary_care, "Eyes", "My eyes are itchy.").await;
     let (alex, alex_id) = (&w.alex, w.alex_id);
@@ -1124,7 +1127,7 @@ async fn opening_marks_veteran_messages_opened_once_and_audits(db: &Db) {
         thread,
     )
     .await;
-    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    hand.advance(60_000);
     let again = team::open_thread(db, &w.morgan, thread, FROM)
         .await
         .unwrap();

@@ -15,7 +15,7 @@ use crate::error::AppError;
 use crate::messages::MessageView;
 use crate::server::audit::{self, Action, AuditEvent, Outcome};
 use crate::server::db::{Db, Tx};
-use sqlx::{Any, FromRow};
+use sqlx::{Any, AnyConnection, FromRow};
 
 /// How many files a draft has and their bytes together: checked before an upload starts,
 /// so one that cannot fit is refused before any byte is stored.
@@ -173,11 +173,11 @@ struct MessageFile {
 
 /// Puts each message's files on it: for the thread pages, after their own checks.
 pub async fn fill_attachments(
-    tx: &mut Tx,
+    connection: &mut AnyConnection,
     messages: &mut [MessageView],
 ) -> Result<(), sqlx::Error> {
     let ids: Vec<i64> = messages.iter().map(|m| m.message_id).collect();
-    for (message_id, attachment) in message_attachments(&mut **tx, &ids).await? {
+    for (message_id, attachment) in message_attachments(&mut *connection, &ids).await? {
         if let Some(message) = messages.iter_mut().find(|m| m.message_id == message_id) {
             message.attachments.push(attachment);
         }

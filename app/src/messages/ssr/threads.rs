@@ -14,7 +14,7 @@ use crate::server::access::{MessagingCapability, TeamCapability};
 use crate::server::audit::{self, Action, AuditEvent, Outcome};
 use crate::server::db::YesNo;
 use crate::server::db::{is_unique_violation, Db, Notes, Sql, Tx};
-use sqlx::{Any, Executor, FromRow};
+use sqlx::{Any, AnyConnection, Executor, FromRow};
 
 /// A stored category (`threads.category`, `drafts.category`); an unknown one is a decode
 /// error. Records read one as `#[sqlx(try_from = "String")] category: Category`.
@@ -373,7 +373,7 @@ where
 /// query behind the Veteran's and the care team's thread pages. Internal notes come only
 /// with `Notes::Included` (the care team's view).
 pub async fn thread_messages(
-    tx: &mut Tx,
+    connection: &mut AnyConnection,
     thread_id: i64,
     notes: Notes,
 ) -> Result<Vec<MessageView>, sqlx::Error> {
@@ -389,10 +389,10 @@ pub async fn thread_messages(
          WHERE m.thread_id = $1{notes} ORDER BY m.sent_at, m.id"
     ))
     .bind(thread_id)
-    .fetch_all(&mut **tx)
+    .fetch_all(&mut *connection)
     .await?;
     let mut messages: Vec<MessageView> = records.into_iter().map(MessageView::from).collect();
-    crate::attachments::ssr::records::fill_attachments(tx, &mut messages).await?;
+    crate::attachments::ssr::records::fill_attachments(connection, &mut messages).await?;
     Ok(messages)
 }
 
@@ -456,8 +456,9 @@ fn view_from(
 
 /// Opens a thread for the Veteran's side: its messages in order (no internal notes), each
 /// Veteran-side message with its opened-by-team status, whether a reply is allowed, and the
-/// viewer's reply draft. Marks it read for this viewer and audits `thread_read`, in one
-/// transaction.
+/// viewer's reply draft. Marks it read for this viewer and audits `thread_read`: the reads
+/// share one snapshot outside the write turn, then the mark and the audit event are
+/// written together, and nothing is returned unless both were.
 pub async fn open_thread(
     db: &Db,
     capability: &MessagingCapability,
@@ -466,26 +467,33 @@ pub async fn open_thread(
 ) -> Result<ThreadView, AppError> {
     let mailbox = mailbox(db, capability, veteran_id).await?;
     let now = db.now_ms();
-    let mut tx = db.begin_write().await?;
-    let head = head_for_viewer(&mut *tx, &mailbox, thread_id).await?;
-    sqlx::query(
-        "UPDATE thread_views SET unread = 0, last_read_at = $1 WHERE user_id = $2 AND thread_id = $3",
-    )
-    .bind(now)
-    .bind(mailbox.viewer_id)
-    .bind(thread_id)
-    .execute(&mut *tx)
-    .await?;
-    let messages = thread_messages(&mut tx, thread_id, Notes::Left).await?;
+    let mut reading = db.begin_read().await?;
+    let head = head_for_viewer(&mut *reading, &mailbox, thread_id).await?;
+    let messages = thread_messages(&mut reading, thread_id, Notes::Left).await?;
     let reply_draft = sqlx::query_as::<_, DraftRecord>(&format!(
         "{DRAFT_SELECT} WHERE d.author_id = $1 AND d.thread_id = $2"
     ))
     .bind(mailbox.viewer_id)
     .bind(thread_id)
-    .fetch_optional(&mut *tx)
+    .fetch_optional(&mut *reading)
     .await?
     .map(Draft::try_from)
     .transpose()?;
+    reading.commit().await?;
+
+    // Read only what was shown: a message that arrived since the reads above stays unread.
+    let shown_up_to = messages.iter().map(|m| m.sent_at).max().unwrap_or(0);
+    let mut tx = db.begin_write().await?;
+    sqlx::query(
+        "UPDATE thread_views SET unread = 0, last_read_at = $1 \
+         WHERE user_id = $2 AND thread_id = $3 AND last_message_at <= $4",
+    )
+    .bind(now)
+    .bind(mailbox.viewer_id)
+    .bind(thread_id)
+    .bind(shown_up_to)
+    .execute(&mut *tx)
+    .await?;
     audit::record(
         &mut *tx,
         &mailbox

@@ -22,8 +22,8 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::clock::Clock;
 
-/// A transaction that writes, begun by [`Db::begin_write`]. It is used like sqlx's own
-/// transaction (`&mut *tx` is the connection to run statements on) and ends with
+/// A transaction, begun by [`Db::begin_write`] or [`Db::begin_read`]. It is used like
+/// sqlx's own transaction (`&mut *tx` is the connection to run statements on) and ends with
 /// [`Tx::commit`], or rolls back when dropped.
 pub struct Tx {
     transaction: Transaction<'static, Any>,
@@ -228,6 +228,18 @@ impl Db {
                 clock: self.clock.clone(),
             }),
         }
+    }
+
+    /// Begins a transaction that only reads: its statements see one snapshot of the
+    /// database, and it takes no turn to write, so on SQLite reads run beside the writer
+    /// (WAL) instead of queueing behind it. Writing in it is a mistake (on SQLite the write
+    /// would wait for the lock outside the turns `begin_write` hands out).
+    pub async fn begin_read(&self) -> Result<Tx, sqlx::Error> {
+        Ok(Tx {
+            transaction: self.pool.begin().await?,
+            _turn: None,
+            clock: self.clock.clone(),
+        })
     }
 
     /// The clause that ends a `SELECT` whose rows a read-then-write will change: PostgreSQL

@@ -12,8 +12,8 @@ use crate::server::access::TeamCapability;
 use crate::server::audit::{self, Action};
 use crate::server::db::Db;
 use crate::server::db::YesNo;
-use crate::server::db::{is_unique_violation, Notes, Tx};
-use sqlx::FromRow;
+use crate::server::db::{is_unique_violation, Notes, Sql, Tx};
+use sqlx::{AnyConnection, FromRow};
 
 /// How many of the Veteran's other threads with the team are shown beside a thread.
 const OTHER_THREADS: i64 = 5;
@@ -27,7 +27,9 @@ pub const UNOPENED_MESSAGE: &str =
 /// order, internal notes included and flagged; the thread's status, history and the
 /// Veteran's other recent threads with this team. The Veteran-side messages not yet opened
 /// become "Opened by your care team" (first opening only), and the read is audited as
-/// `thread_read` (who, which patient, which thread, from `from`), in one transaction.
+/// `thread_read` (who, which patient, which thread, from `from`). The reads share one
+/// snapshot outside the write turn; the opening and the audit event are written together
+/// after them, and nothing is returned unless both were.
 pub async fn open_thread(
     db: &Db,
     capability: &TeamCapability,
@@ -35,7 +37,7 @@ pub async fn open_thread(
     from: Option<&str>,
 ) -> Result<TeamThread, AppError> {
     let now = db.now_ms();
-    let mut tx = db.begin_write().await?;
+    let mut reading = db.begin_read().await?;
     let thread: ThreadRecord = sqlx::query_as(&format!(
         "SELECT t.id, t.veteran_id, u.name AS veteran_name, t.team_id, ct.name AS team_name, \
          f.time_zone, t.subject, t.category, t.created_at, t.last_message_at, t.waiting_since, \
@@ -51,35 +53,45 @@ pub async fn open_thread(
     .bind(thread_id)
     .bind(capability.user().id)
     .bind(now)
-    .fetch_optional(&mut *tx)
+    .fetch_optional(&mut *reading)
     .await?
     .ok_or(AppError::NotFound)?;
     let (veteran_id, team_id) = (thread.veteran_id, thread.team_id);
+    let mut messages = thread_messages(&mut reading, thread_id, Notes::Included).await?;
+    let history = history_of(&mut reading, thread_id).await?;
+    let other_threads = other_threads(&mut reading, veteran_id, team_id, thread_id).await?;
+    reading.commit().await?;
 
-    let opened = sqlx::query(
-        "UPDATE messages SET opened_by_team_at = $1 \
-         WHERE thread_id = $2 AND sent_by_team = 0 AND opened_by_team_at IS NULL",
-    )
-    .bind(now)
-    .bind(thread_id)
-    .execute(&mut *tx)
-    .await?;
-    let messages = thread_messages(&mut tx, thread_id, Notes::Included).await?;
-    let history = history_of(&mut tx, thread_id).await?;
-    let other_threads = other_threads(&mut tx, veteran_id, team_id, thread_id).await?;
+    // Opened now: the Veteran-side messages shown here that nobody on the team had opened.
+    // One that arrived since the reads above stays unopened until it is shown.
+    let opening: Vec<i64> = messages
+        .iter()
+        .filter(|m| m.opened_by_team == Some(false))
+        .map(|m| m.message_id)
+        .collect();
+    let mut tx = db.begin_write().await?;
+    let mut opened_now = false;
+    if !opening.is_empty() {
+        let mut sql = Sql::new("UPDATE messages SET opened_by_team_at = ");
+        sql.push_int(now)
+            .push(" WHERE opened_by_team_at IS NULL AND id IN (");
+        let ids: Vec<String> = opening.iter().map(|&id| sql.int(id)).collect();
+        sql.push(&ids.join(", ")).push(")");
+        opened_now = sql.query().execute(&mut *tx).await?.rows_affected() > 0;
+    }
     audit::record(
         &mut *tx,
         &audit_event(capability, Action::ThreadRead, veteran_id, thread_id, from),
     )
     .await?;
     tx.commit().await?;
-    Ok(thread.into_thread(
-        now,
-        messages,
-        history,
-        other_threads,
-        opened.rows_affected() > 0,
-    ))
+    for message in messages
+        .iter_mut()
+        .filter(|m| opening.contains(&m.message_id))
+    {
+        message.opened_by_team = Some(true);
+    }
+    Ok(thread.into_thread(now, messages, history, other_threads, opened_now))
 }
 
 /// A thread as `open_thread` reads it.
@@ -144,7 +156,10 @@ impl ThreadRecord {
     }
 }
 
-async fn history_of(tx: &mut Tx, thread_id: i64) -> Result<Vec<ThreadEvent>, sqlx::Error> {
+async fn history_of(
+    connection: &mut AnyConnection,
+    thread_id: i64,
+) -> Result<Vec<ThreadEvent>, sqlx::Error> {
     let events: Vec<EventRecord> = sqlx::query_as(
         "SELECT e.at, e.kind, e.actor_id, actor.name AS actor_name, \
          e.assignee_id, assignee.name AS assignee_name, \
@@ -158,7 +173,7 @@ async fn history_of(tx: &mut Tx, thread_id: i64) -> Result<Vec<ThreadEvent>, sql
          WHERE e.thread_id = $1 ORDER BY e.at, e.id",
     )
     .bind(thread_id)
-    .fetch_all(&mut **tx)
+    .fetch_all(&mut *connection)
     .await?;
     events.into_iter().map(ThreadEvent::try_from).collect()
 }
@@ -200,7 +215,7 @@ impl TryFrom<EventRecord> for ThreadEvent {
 
 /// The Veteran's most recent other threads with this team.
 async fn other_threads(
-    tx: &mut Tx,
+    connection: &mut AnyConnection,
     veteran_id: i64,
     team_id: i64,
     thread_id: i64,
@@ -214,7 +229,7 @@ async fn other_threads(
     .bind(team_id)
     .bind(thread_id)
     .bind(OTHER_THREADS)
-    .fetch_all(&mut **tx)
+    .fetch_all(&mut *connection)
     .await?;
     Ok(threads.into_iter().map(OtherThread::from).collect())
 }

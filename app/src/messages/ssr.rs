@@ -33,7 +33,7 @@ use crate::error::AppError;
 use crate::pages::veteran_home::ssr::veterans_for;
 use crate::server::access::MessagingCapability;
 use crate::server::audit::{Action, AuditEvent, Outcome};
-use crate::server::db::{Db, Sql, Tx};
+use crate::server::db::{Db, Sql, Tx, YesNo};
 
 /// The Veteran's messages as one person sees them: the Veteran themself, or a caregiver
 /// acting for them with a live grant. Made only by `mailbox`.
@@ -179,21 +179,6 @@ fn into_page<T>(mut rows: Vec<T>, cursor_of: impl Fn(&T) -> PageCursor) -> Page<
     Page { rows, next }
 }
 
-/// Everyone with a view of a Veteran's threads: the Veteran and each active caregiver with
-/// a live grant.
-async fn viewers_of(tx: &mut Tx, veteran_id: i64) -> Result<Vec<i64>, sqlx::Error> {
-    let caregivers: Vec<i64> = sqlx::query_scalar(
-        "SELECT g.caregiver_id FROM caregiver_grants g JOIN users u ON u.id = g.caregiver_id \
-         WHERE g.veteran_id = $1 AND g.revoked_at IS NULL AND u.active = 1",
-    )
-    .bind(veteran_id)
-    .fetch_all(&mut **tx)
-    .await?;
-    let mut viewers = vec![veteran_id];
-    viewers.extend(caregivers.into_iter().filter(|id| *id != veteran_id));
-    Ok(viewers)
-}
-
 /// A message about to be stored.
 struct Outgoing<'a> {
     thread_id: i64,
@@ -210,12 +195,14 @@ struct Outgoing<'a> {
 
 /// Stores a message and brings everything that depends on it up to date, inside the
 /// caller's transaction: the thread's latest time and team status, "opened" marks, and
-/// every viewer's folder and unread mark. Returns the message id.
+/// every viewer's folder and unread mark. Returns the message id and whether the thread
+/// now carries crisis language.
 ///
-/// Viewers: the author has read it; everyone else has something unread. A thread in
-/// Trash comes back to its home folder, and one in Sent moves to Inbox once the team has
-/// written; a thread in a custom folder stays where its viewer put it.
-async fn append(tx: &mut Tx, message: &Outgoing<'_>) -> Result<i64, sqlx::Error> {
+/// Viewers: the Veteran and each active caregiver with a live grant. The author has read
+/// it; everyone else has something unread. A thread in Trash comes back to its home
+/// folder, and one in Sent moves to Inbox once the team has written; a thread in a custom
+/// folder stays where its viewer put it.
+async fn append(tx: &mut Tx, message: &Outgoing<'_>) -> Result<Appended, sqlx::Error> {
     let message_id: i64 = sqlx::query_scalar(
         "INSERT INTO messages (thread_id, author_id, on_behalf_of_id, sent_by_team, body, \
          signature, sent_at, client_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
@@ -231,63 +218,75 @@ async fn append(tx: &mut Tx, message: &Outgoing<'_>) -> Result<i64, sqlx::Error>
     .fetch_one(&mut **tx)
     .await?;
 
-    if message.from_team {
+    let urgent_language = if message.from_team {
         // The team spoke: nothing is waiting for it (no due time, nothing left to report as
         // overdue), and replying means it read what the Veteran's side wrote.
-        sqlx::query(
+        let urgent: YesNo = sqlx::query_scalar(
             "UPDATE threads SET last_message_at = $1, waiting_since = NULL, due_at = NULL, \
-             overdue_notified_at = NULL WHERE id = $2",
+             overdue_notified_at = NULL WHERE id = $2 RETURNING urgent_language",
         )
         .bind(message.at)
         .bind(message.thread_id)
-        .execute(&mut **tx)
+        .fetch_one(&mut **tx)
         .await?;
         mark_opened_by_team(tx, message.thread_id, message.at).await?;
+        urgent.into()
     } else {
         // A Veteran message starts (or keeps) the team's clock and reopens a completed
         // thread (DESIGN.md §2 "Complete").
-        sqlx::query(
+        let (urgent, due_at): (YesNo, Option<i64>) = sqlx::query_as(
             "UPDATE threads SET last_message_at = $1, waiting_since = COALESCE(waiting_since, $1), \
              completed_at = NULL, \
-             urgent_language = CASE WHEN $2 = 1 THEN 1 ELSE urgent_language END WHERE id = $3",
+             urgent_language = CASE WHEN $2 = 1 THEN 1 ELSE urgent_language END WHERE id = $3 \
+             RETURNING urgent_language, due_at",
         )
         .bind(message.at)
         .bind(i64::from(message.urgent_language))
         .bind(message.thread_id)
-        .execute(&mut **tx)
-        .await?;
-        // When waiting has just started, the due time in business days (issue 4).
-        crate::team::ssr::start_due_clock(tx, message.thread_id).await?;
-    }
-
-    let home: String = sqlx::query_scalar(&format!("SELECT {}", home_folder_sql("$1")))
-        .bind(message.thread_id)
         .fetch_one(&mut **tx)
         .await?;
-    for viewer in viewers_of(tx, message.veteran_id).await? {
-        let is_author = viewer == message.author_id;
-        sqlx::query(
-            "INSERT INTO thread_views \
-             (user_id, thread_id, veteran_id, folder, folder_id, unread, last_read_at, last_message_at) \
-             VALUES ($1, $2, $3, $4, NULL, $5, $6, $7) \
-             ON CONFLICT (user_id, thread_id) DO UPDATE SET \
-             folder = CASE WHEN thread_views.folder IN ('sent', 'trash') \
-                      THEN excluded.folder ELSE thread_views.folder END, \
-             unread = excluded.unread, \
-             last_read_at = COALESCE(excluded.last_read_at, thread_views.last_read_at), \
-             last_message_at = excluded.last_message_at",
-        )
-        .bind(viewer)
-        .bind(message.thread_id)
-        .bind(message.veteran_id)
-        .bind(home.as_str())
-        .bind(i64::from(!is_author))
-        .bind(is_author.then_some(message.at))
-        .bind(message.at)
-        .execute(&mut **tx)
-        .await?;
-    }
-    Ok(message_id)
+        // When waiting has just started, the due time in business days.
+        if due_at.is_none() {
+            crate::team::ssr::start_due_clock(tx, message.thread_id).await?;
+        }
+        urgent.into()
+    };
+
+    sqlx::query(&format!(
+        "INSERT INTO thread_views \
+         (user_id, thread_id, veteran_id, folder, folder_id, unread, last_read_at, last_message_at) \
+         SELECT v.user_id, $1, $2, {home}, NULL, \
+         CASE WHEN v.user_id = $3 THEN 0 ELSE 1 END, \
+         CASE WHEN v.user_id = $3 THEN $4 ELSE NULL END, $4 \
+         FROM (SELECT $2 AS user_id UNION \
+               SELECT g.caregiver_id FROM caregiver_grants g \
+               JOIN users u ON u.id = g.caregiver_id \
+               WHERE g.veteran_id = $2 AND g.revoked_at IS NULL AND u.active = 1) v \
+         WHERE true \
+         ON CONFLICT (user_id, thread_id) DO UPDATE SET \
+         folder = CASE WHEN thread_views.folder IN ('sent', 'trash') \
+                  THEN excluded.folder ELSE thread_views.folder END, \
+         unread = excluded.unread, \
+         last_read_at = COALESCE(excluded.last_read_at, thread_views.last_read_at), \
+         last_message_at = excluded.last_message_at",
+        home = home_folder_sql("$1"),
+    ))
+    .bind(message.thread_id)
+    .bind(message.veteran_id)
+    .bind(message.author_id)
+    .bind(message.at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(Appended {
+        message_id,
+        urgent_language,
+    })
+}
+
+/// What `append` stored.
+struct Appended {
+    message_id: i64,
+    urgent_language: bool,
 }
 
 /// Marks every Veteran-side message of a thread "Opened by your care team".

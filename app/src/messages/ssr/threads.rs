@@ -209,7 +209,7 @@ struct Tally {
 }
 
 /// The care teams a Veteran is associated with, for the "To" list. Teams that cannot be
-/// written to now are included with the reason (issue 3: explained, not missing).
+/// written to now are included with the reason (explained, not missing).
 pub async fn care_teams(
     db: &Db,
     capability: &MessagingCapability,
@@ -620,8 +620,8 @@ pub async fn send_message(
         urgent_language,
         at: now,
     };
-    let message_id = match append(&mut tx, &outgoing).await {
-        Ok(id) => id,
+    let appended = match append(&mut tx, &outgoing).await {
+        Ok(appended) => appended,
         Err(error) if is_unique_violation(&error) => {
             // The same send raced itself: the other one won. Undo this one, answer with it.
             tx.rollback().await?;
@@ -631,8 +631,9 @@ pub async fn send_message(
         }
         Err(error) => return Err(error.into()),
     };
+    let message_id = appended.message_id;
     if let Some(draft_id) = message.draft_id {
-        // The draft's files travel with the message (issue 5).
+        // The draft's files travel with the message.
         crate::attachments::ssr::records::link_to_message(
             &mut tx,
             draft_id,
@@ -720,8 +721,8 @@ pub async fn reply(
         urgent_language,
         at: now,
     };
-    let message_id = match append(&mut tx, &outgoing).await {
-        Ok(id) => id,
+    let appended = match append(&mut tx, &outgoing).await {
+        Ok(appended) => appended,
         Err(error) if is_unique_violation(&error) => {
             tx.rollback().await?;
             return retried_send(db, &mailbox, &reply.client_key)
@@ -730,6 +731,7 @@ pub async fn reply(
         }
         Err(error) => return Err(error.into()),
     };
+    let message_id = appended.message_id;
     crate::attachments::ssr::records::link_reply_draft(
         &mut tx,
         thread_id,
@@ -750,15 +752,11 @@ pub async fn reply(
             .detail(serde_json::json!({ "message_id": message_id, "new_thread": false })),
     )
     .await?;
-    let urgent: YesNo = sqlx::query_scalar("SELECT urgent_language FROM threads WHERE id = $1")
-        .bind(thread_id)
-        .fetch_one(&mut *tx)
-        .await?;
     tx.commit().await?;
     Ok(SentMessage {
         thread_id,
         message_id,
-        urgent_language: urgent.into(),
+        urgent_language: appended.urgent_language,
         already_sent: false,
     })
 }
@@ -796,8 +794,8 @@ pub async fn team_reply(
         urgent_language: false,
         at: now,
     };
-    let message_id = match append(&mut tx, &outgoing).await {
-        Ok(id) => id,
+    let appended = match append(&mut tx, &outgoing).await {
+        Ok(appended) => appended,
         Err(error) if is_unique_violation(&error) => {
             tx.rollback().await?;
             return already_sent(db, clinician.id, &reply.client_key)
@@ -807,7 +805,8 @@ pub async fn team_reply(
         }
         Err(error) => return Err(error.into()),
     };
-    // The files attached to the reply travel with it, and its draft is done (issue 5).
+    let message_id = appended.message_id;
+    // The files attached to the reply travel with it, and its draft is done.
     crate::attachments::ssr::records::link_reply_draft(
         &mut tx,
         thread_id,

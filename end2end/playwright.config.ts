@@ -2,7 +2,19 @@ import { defineConfig } from "@playwright/test";
 
 // The real server (release build, made by scripts/test.sh) on a fresh SQLite database in
 // demo mode, driven by Debian's Chromium. Never a downloaded browser (TOOLCHAIN.md).
+//
+// E2E_EXTERNAL_SERVER=1: the site is already running (scripts/two_instances.py: two
+// instances on PostgreSQL behind nginx) at E2E_BASE_URL (default http://127.0.0.1:E2E_PORT);
+// no server is started here. E2E_TLS_SPKI (base64 SHA-256 of that https site's test
+// certificate's public key) makes Chromium trust that one certificate; ignoreHTTPSErrors is
+// for Playwright's own requests (`page.request`). Ignoring certificate errors alone would not
+// do: Chromium then caches nothing from the site, so every page downloads all its wasm again,
+// and a page left while those downloads run can break the next page's (net::ERR_FAILED, the
+// page never hydrates).
 const port = Number(process.env.E2E_PORT ?? 3100);
+const external = process.env.E2E_EXTERNAL_SERVER === "1";
+const baseURL = process.env.E2E_BASE_URL ?? `http://127.0.0.1:${port}`;
+const tlsSpki = process.env.E2E_TLS_SPKI;
 const root = `${__dirname}/..`;
 const target = process.env.CARGO_TARGET_DIR ?? `${root}/target`;
 
@@ -15,7 +27,8 @@ export default defineConfig({
   retries: 0,
   reporter: [["list"], ["./failure-context.ts"]],
   use: {
-    baseURL: `http://127.0.0.1:${port}`,
+    baseURL,
+    ignoreHTTPSErrors: external,
     trace: "off",
     launchOptions: {
       executablePath: "/usr/bin/chromium",
@@ -28,10 +41,11 @@ export default defineConfig({
         "--disable-background-networking",
         "--disable-component-update",
         "--disable-sync",
+        ...(tlsSpki ? [`--ignore-certificate-errors-spki-list=${tlsSpki}`] : []),
       ],
     },
   },
-  webServer: {
+  webServer: external ? undefined : {
     // A fresh database every run: the demo data is seeded into it at start.
     command: `rm -rf "${target}/e2e-data" && exec "${target}/release/server" --demo`,
     url: `http://127.0.0.1:${port}/readyz`,

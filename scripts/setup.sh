@@ -71,8 +71,30 @@ if [ ! -x /usr/bin/chromium ]; then
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq chromium >/dev/null
 fi
 
-# 6. moto's S3-compatible server, which the attachment storage tests start on a free port
-#    (app/tests/attachment_storage.rs). From PyPI; the tests fail, not skip, without it.
+# 6. Debian's nginx: the load balancer in front of two server instances in the second
+#    browser-test stage (scripts/two_instances.py, deploy/nginx.conf). Run unprivileged by
+#    that script under a temporary prefix; the service Debian sets up is not needed.
+if [ ! -x /usr/sbin/nginx ]; then
+  say "installing Debian's nginx"
+  sudo_cmd=""
+  [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  # policy-rc.d exit 101: the package must not start its own nginx on port 80.
+  policy=/usr/sbin/policy-rc.d
+  made_policy=""
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' | $sudo_cmd tee "$policy" >/dev/null
+    $sudo_cmd chmod +x "$policy"
+    made_policy=1
+  fi
+  status=0
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends nginx >/dev/null || status=$?
+  if [ -n "$made_policy" ]; then $sudo_cmd rm -f "$policy"; fi
+  [ "$status" -eq 0 ] || exit "$status"
+fi
+
+# 7. moto's S3-compatible server, which the attachment storage tests start on a free port
+#    (app/tests/it/attachment_storage.rs). From PyPI; the tests fail, not skip, without it.
 if ! python3 -c 'import moto.server, flask, flask_cors' 2>/dev/null; then
   say "installing moto[server] (S3 server for the attachment tests)"
   python3 -m pip install --quiet --disable-pip-version-check 'moto[server]'

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: formatting and lints (server and wasm builds), unit, data-layer (SQLite
-# and PostgreSQL), route and browser tests. Installs what they need first (scripts/setup.sh).
+# and PostgreSQL), route and browser tests (on SQLite, then on two instances behind nginx).
+# Installs what they need first (scripts/setup.sh).
 # Needs PostgreSQL on 127.0.0.1:5432 with trust auth (SM_TEST_POSTGRES_URL to change it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -40,6 +41,11 @@ step "browser tests (Playwright + Debian Chromium)"
 # A free port of our own, so another server on the machine cannot get in the way.
 export E2E_PORT=${E2E_PORT:-$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}
 (cd end2end && npx playwright test)
+
+step "browser tests again: two instances on PostgreSQL + S3 behind nginx"
+# The reference deployment (README): deploy/nginx.conf in front of two release servers on one
+# fresh PostgreSQL database beside $pg_url, attachments in moto's S3; the same spec files.
+python3 scripts/two_instances.py --postgres "$pg_url"
 
 step "crash test: every acknowledged send survives SIGKILL, exactly once (SQLite, 3 cycles)"
 python3 scripts/crash_test.py --cycles 3

@@ -1,4 +1,4 @@
-import { expect, Page } from "@playwright/test";
+import { Browser, expect, Page } from "@playwright/test";
 import AxeBuilder from "@axe-core/playwright";
 
 export const PASSWORD = "demo-password-2026";
@@ -17,6 +17,27 @@ export async function signIn(page: Page, email: string, password = PASSWORD) {
   await page.getByLabel("Email address").fill(email);
   await page.getByLabel("Password").fill(password);
   await page.getByRole("button", { name: "Sign in" }).click();
+}
+
+/**
+ * A care team member (`email`) answers the Veteran's conversation `subject` from the team
+ * inbox, in a browser of their own: the Veteran then has an unread reply there. For a test
+ * that needs an unread reply whatever the spec files before it have opened.
+ */
+export async function teamReplies(browser: Browser, email: string, subject: string, words: string) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto("/sign-in");
+  await signIn(page, email);
+  await expect(page).toHaveURL("/team");
+  await page.goto(`/team?q=${encodeURIComponent(subject)}`);
+  await page.getByRole("link", { name: subject }).first().click();
+  await expect(page.getByRole("heading", { level: 1 })).toContainText(subject);
+  await hydrated(page);
+  await page.getByRole("textbox", { name: "Message" }).fill(words);
+  await page.getByRole("button", { name: "Reply", exact: true }).click();
+  await expect(page.getByRole("status").filter({ hasText: "Your reply was sent." })).toBeVisible();
+  await context.close();
 }
 
 /** Waits until the wasm has hydrated the page (DESIGN.md §5). */

@@ -20,6 +20,10 @@ function daysAgo(days: number): string {
 }
 
 async function signInAs(page: Page, email: string) {
+  // Leave the page first: its last requests (the live-update stream, the icon) would
+  // otherwise be answered after the cookies are cleared, and set the old session's cookie
+  // again, so /sign-in would open as the previous person's home.
+  await page.goto("about:blank");
   await page.context().clearCookies();
   await page.goto("/sign-in");
   await signIn(page, email);

@@ -74,7 +74,9 @@ pub async fn open_thread(
     if !opening.is_empty() {
         let mut sql = Sql::new("UPDATE messages SET opened_by_team_at = ");
         sql.push_int(now)
-            .push(" WHERE opened_by_team_at IS NULL AND id IN (");
+            .push(" WHERE thread_id = ")
+            .push_int(thread_id)
+            .push(" AND opened_by_team_at IS NULL AND id IN (");
         let ids: Vec<String> = opening.iter().map(|&id| sql.int(id)).collect();
         sql.push(&ids.join(", ")).push(")");
         opened_now = sql.query().execute(&mut *tx).await?.rows_affected() > 0;

@@ -18,13 +18,11 @@ PostgreSQL database made beside that one, and dropped at the end. Exits 1 on any
 """
 
 import argparse
-import base64
 import http.client
 import json
 import os
 import random
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -34,16 +32,10 @@ import time
 import urllib.parse
 import uuid
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-TARGET = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
+from release_server import SERVER, environment, free_port, secrets
+
 PASSWORD = "demo-password-2026"
 BOUNDARY = "crashtestboundary"
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Server:
@@ -53,26 +45,16 @@ class Server:
         self.port = port
         self.log = open(os.path.join(data_dir, "server.log"), "ab")
         # Fixed keys: sessions and sealed attachments must open again after the restart.
-        key = lambda n: base64.b64encode(os.urandom(n)).decode()
-        self.env = dict(
-            os.environ,
-            LEPTOS_OUTPUT_NAME="secure-messaging",
-            LEPTOS_SITE_ROOT=os.path.join(TARGET, "site"),
-            LEPTOS_SITE_PKG_DIR="pkg",
-            LEPTOS_SITE_ADDR=f"127.0.0.1:{port}",
-            LEPTOS_ENV="PROD",
-            LEPTOS_HASH_FILES="true",
+        self.env = environment(
+            port,
             SM_DATABASE_URL=database_url,
             SM_ATTACHMENT_DIR=os.path.join(data_dir, "files"),
-            SM_SESSION_KEY=key(64),
-            SM_ATTACHMENT_KEY=key(32),
-            SM_MFA_KEY=key(32),
+            **secrets(),
         )
         self.process = None
 
     def start(self):
-        binary = os.path.join(TARGET, "release", "server")
-        self.process = subprocess.Popen([binary, "--demo"], env=self.env, stdout=self.log, stderr=self.log)
+        self.process = subprocess.Popen([SERVER, "--demo"], env=self.env, stdout=self.log, stderr=self.log)
         deadline = time.time() + 60
         while time.time() < deadline:
             try:

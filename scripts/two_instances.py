@@ -30,10 +30,8 @@ import hashlib
 import http.client
 import os
 import re
-import secrets
 import shutil
 import signal
-import socket
 import ssl
 import subprocess
 import sys
@@ -41,8 +39,8 @@ import tempfile
 import time
 import urllib.parse
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-TARGET = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
+from release_server import ROOT, SERVER, TARGET, environment, free_port, secrets
+
 NGINX = "/usr/sbin/nginx"
 NGINX_CONF = os.path.join(ROOT, "deploy", "nginx.conf")
 BUCKET = "sm-attachments"
@@ -50,12 +48,6 @@ BUCKET = "sm-attachments"
 
 def say(text):
     print(f"two instances: {text}", flush=True)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def http_status(port, path, tls=False, timeout=5):
@@ -111,7 +103,7 @@ class Run:
         ).stdout.split()
         for name in left:
             self.psql(f"DROP DATABASE IF EXISTS {name}", check=False)
-        name = f"sm_e2e_{secrets.token_hex(6)}"
+        name = f"sm_e2e_{os.urandom(6).hex()}"
         self.psql(f"CREATE DATABASE {name}")
         self.database = name
         parts = urllib.parse.urlsplit(self.admin_url)
@@ -157,16 +149,9 @@ class Run:
         return port
 
     def start_instance(self, name, port, database_url, moto_port, keys):
-        env = dict(
-            os.environ,
-            # As the Playwright config starts its server (end2end/playwright.config.ts)…
-            LEPTOS_OUTPUT_NAME="secure-messaging",
-            LEPTOS_SITE_ROOT=os.path.join(TARGET, "site"),
-            LEPTOS_SITE_PKG_DIR="pkg",
-            LEPTOS_SITE_ADDR=f"127.0.0.1:{port}",
-            LEPTOS_ENV="PROD",
-            LEPTOS_HASH_FILES="true",
-            # …with `server` at info: "listening", "seeded the demo data", "threads became
+        env = environment(
+            port,
+            # As the Playwright config starts its server, with `server` at info: "listening", "seeded the demo data", "threads became
             # overdue", which the summary counts per instance.
             RUST_LOG="warn,server=info",
             # …but on PostgreSQL and S3, with the secrets shared by both instances.
@@ -182,8 +167,7 @@ class Run:
         )
         for unset in ("AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_ENDPOINT", "AWS_ENDPOINT_URL"):
             env.pop(unset, None)
-        binary = os.path.join(TARGET, "release", "server")
-        process = self.start(name, [binary, "--demo"], env=env)
+        process = self.start(name, [SERVER, "--demo"], env=env)
         self.wait_until(name, process, lambda: (http_status(port, "/readyz") or (0,))[0] == 200)
 
     def nginx_config(self, ports):
@@ -342,7 +326,7 @@ def main():
     parser.add_argument("playwright_args", nargs="*", help="passed to `npx playwright test` (after --)")
     args = parser.parse_args()
 
-    for path in (os.path.join(TARGET, "release", "server"), os.path.join(TARGET, "release", "hash.txt"),
+    for path in (SERVER, os.path.join(TARGET, "release", "hash.txt"),
                  os.path.join(TARGET, "site", "pkg")):
         if not os.path.exists(path):
             sys.exit(f"{path} is missing: run `cargo leptos build --release --precompress --split` first")
@@ -365,8 +349,7 @@ def main():
         say(f"database {run.database}")
         moto_port = run.start_moto()
         say(f"moto S3 on port {moto_port}, bucket {BUCKET}")
-        key = lambda n: base64.b64encode(os.urandom(n)).decode()
-        keys = {"SM_SESSION_KEY": key(64), "SM_ATTACHMENT_KEY": key(32), "SM_MFA_KEY": key(32)}
+        keys = secrets()
         # A first: it migrates and seeds the demo data; B then finds them there.
         run.start_instance("a", ports["a"], database_url, moto_port, keys)
         say(f"instance A on port {ports['a']}")

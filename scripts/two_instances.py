@@ -163,6 +163,8 @@ class Run:
             AWS_ACCESS_KEY_ID="moto-test-key",
             AWS_SECRET_ACCESS_KEY="moto-test-secret",
             SM_ATTACHMENT_DIR=os.path.join(self.dir, f"{name}-files"),
+            # nginx connects from here and names the browser in X-Forwarded-For.
+            SM_TRUSTED_PROXIES="127.0.0.1",
             **keys,
         )
         for unset in ("AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_ENDPOINT", "AWS_ENDPOINT_URL"):

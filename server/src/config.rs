@@ -3,6 +3,7 @@
 //! No secret has a default outside demo mode: the server refuses to start without them and
 //! says which one is missing, in one line.
 
+use crate::client_address::{ForwardedHeader, TrustedProxies};
 use app::attachments::ssr::scan::Scanner;
 use app::attachments::ssr::sealing::MasterKey;
 use app::attachments::ssr::storage::StorageConfig;
@@ -97,6 +98,23 @@ pub struct Config {
     /// means every person's two-step verification must be reset by an administrator.
     #[arg(long, env = "SM_MFA_KEY", hide_env_values = true)]
     pub mfa_key: Option<String>,
+
+    /// The reverse proxies in front of the server, whose forwarding header names the client:
+    /// comma-separated addresses and networks (`10.0.0.0/8, 127.0.0.1`). Default: none, so
+    /// the connecting address is the client. Without it behind a proxy, every person shares
+    /// the proxy's address in the sign-in limits and the audit trail.
+    #[arg(long, env = "SM_TRUSTED_PROXIES", default_value = "", value_parser = parse_trusted_proxies)]
+    pub trusted_proxies: TrustedProxies,
+
+    /// The header those proxies write: `x-forwarded-for` (default) or `forwarded` (RFC 7239).
+    /// Only this one is read; the other could come from the client unchanged.
+    #[arg(long, env = "SM_FORWARDED_HEADER", value_enum, default_value_t = ForwardedHeader::XForwardedFor)]
+    pub forwarded_header: ForwardedHeader,
+}
+
+/// `SM_TRUSTED_PROXIES`: addresses and networks, comma-separated.
+fn parse_trusted_proxies(text: &str) -> Result<TrustedProxies, String> {
+    text.parse()
 }
 
 /// `SM_SQLITE_SYNCHRONOUS`: `full` or `normal`.
@@ -149,6 +167,8 @@ pub struct Settings {
     /// Clinicians and administrators must use two-step verification.
     pub require_mfa: bool,
     pub mfa_key: MfaKey,
+    /// Whose forwarding headers name the client.
+    pub trusted_proxies: TrustedProxies,
 }
 
 /// Where attachments go and the key that seals them.
@@ -198,6 +218,7 @@ impl Config {
             session_key,
             secure_cookies: !(self.demo && site_addr.ip().is_loopback()),
             log_json: self.log_json,
+            trusted_proxies: self.trusted_proxies.clone().reading(self.forwarded_header),
         })
     }
 }

@@ -14,14 +14,13 @@ use app::server::audit::{self, Action, AuditEvent, Outcome};
 use app::server::session_store::USER_ID_KEY;
 use app::server::state::AppState;
 use app::server::users;
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{Request, State};
 use axum::http::{header, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use leptos::server_fn::codec::PostcardEncoding;
 use leptos::server_fn::error::FromServerFnError;
 use leptos::server_fn::ContentType;
-use std::net::SocketAddr;
 use tower_sessions::Session;
 
 pub async fn gate(
@@ -31,12 +30,12 @@ pub async fn gate(
     next: Next,
 ) -> Response {
     let path = request.uri().path().to_string();
+    // Put there by `client_address::layer`, outside this one.
     let ip = request
         .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|info| info.0.ip().to_string())
+        .get::<ClientAddress>()
+        .map(|address| address.0.clone())
         .unwrap_or_else(|| "unknown".to_string());
-    request.extensions_mut().insert(ClientAddress(ip.clone()));
 
     let user = match signed_in_user(&state, &session).await {
         Ok(user) => user,

@@ -3,6 +3,7 @@
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 pub mod attachments;
+pub mod client_address;
 pub mod config;
 pub mod gate;
 pub mod live_events;
@@ -164,7 +165,12 @@ pub fn router(state: AppState, settings: &Settings) -> Router {
         .nest_service("/assets", ServeDir::new(assets_dir))
         .with_state(state);
 
+    let proxies = Arc::new(settings.trusted_proxies.clone());
     open.merge(pages)
+        .layer(axum::middleware::from_fn_with_state(
+            proxies,
+            client_address::layer,
+        ))
         .layer(axum::middleware::from_fn(security::server_function_status))
         .layer(axum::middleware::from_fn(security::refuse_cross_origin))
         .layer(axum::middleware::from_fn(security::headers))

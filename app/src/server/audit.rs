@@ -218,12 +218,14 @@ where
     Ok(())
 }
 
-/// How many events with this action, target and outcome happened since `since_ms`.
+/// How many events with this action, target and outcome happened since `since_ms`, from
+/// one address or (`None`) from any.
 pub async fn count_since_for_target<'e, E>(
     executor: E,
     action: Action,
     outcome: Outcome,
     target: &str,
+    ip: Option<&str>,
     since_ms: i64,
 ) -> Result<i64, sqlx::Error>
 where
@@ -231,20 +233,23 @@ where
 {
     sqlx::query_scalar(
         "SELECT COUNT(*) FROM audit_events \
-         WHERE action = $1 AND target = $2 AND outcome = $3 AND at >= $4",
+         WHERE action = $1 AND target = $2 AND outcome = $3 AND at >= $4 \
+         AND ($5 IS NULL OR ip = $5)",
     )
     .bind(action.as_str())
     .bind(target)
     .bind(outcome.as_str())
     .bind(since_ms)
+    .bind(ip)
     .fetch_one(executor)
     .await
 }
 
-/// The same count, by the address the events came from.
-pub async fn count_since_from_address<'e, E>(
+/// How many different targets events with either of these actions and this outcome named,
+/// from one address, since `since_ms`.
+pub async fn targets_since_from_address<'e, E>(
     executor: E,
-    action: Action,
+    actions: [Action; 2],
     outcome: Outcome,
     ip: &str,
     since_ms: i64,
@@ -253,10 +258,11 @@ where
     E: Executor<'e, Database = Any>,
 {
     sqlx::query_scalar(
-        "SELECT COUNT(*) FROM audit_events \
-         WHERE action = $1 AND ip = $2 AND outcome = $3 AND at >= $4",
+        "SELECT COUNT(DISTINCT target) FROM audit_events \
+         WHERE action IN ($1, $2) AND ip = $3 AND outcome = $4 AND at >= $5",
     )
-    .bind(action.as_str())
+    .bind(actions[0].as_str())
+    .bind(actions[1].as_str())
     .bind(ip)
     .bind(outcome.as_str())
     .bind(since_ms)

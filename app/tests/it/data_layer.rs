@@ -10,7 +10,9 @@ use app::server::audit::{self, Action, AuditEvent, Outcome};
 use app::server::db::Db;
 use app::server::demo::{self, DEMO_PASSWORD};
 use app::server::session_store::{end_all_sessions_of, DbSessionStore};
-use app::server::sign_in_guard::{self, Gate, ACCOUNT_LIMIT, ADDRESS_LIMIT};
+use app::server::sign_in_guard::{
+    self, Gate, ACCOUNT_LIMIT, ACCOUNT_LIMIT_EVERYWHERE, SPRAY_LIMIT,
+};
 use app::server::{now_ms, users};
 use tower_sessions::session::{Id, Record};
 use tower_sessions::SessionStore;
@@ -69,6 +71,7 @@ async fn sign_in_accepts_the_right_password_and_audits_it(db: &Db) {
         Action::SignIn,
         Outcome::Success,
         "account:veteran@example.com",
+        None,
         0,
     )
     .await
@@ -95,11 +98,19 @@ async fn wrong_password_and_unknown_email_look_the_same(db: &Db) {
     assert_eq!(wrong, AppError::SignInFailed);
     assert_eq!(unknown, AppError::SignInFailed);
     assert_eq!(wrong.to_string(), unknown.to_string());
-    let failures =
-        audit::count_since_from_address(&db.pool, Action::SignIn, Outcome::Failure, "10.0.0.2", 0)
-            .await
-            .unwrap();
-    assert_eq!(failures, 2, "both failures are audited");
+    let accounts = audit::targets_since_from_address(
+        &db.pool,
+        [Action::SignIn, Action::MfaTurnedOff],
+        Outcome::Failure,
+        "10.0.0.2",
+        0,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        accounts, 2,
+        "both failures are audited, with the account tried"
+    );
 }
 
 async fn empty_fields_are_named(db: &Db) {
@@ -152,28 +163,54 @@ async fn repeated_failures_slow_then_refuse_one_account(db: &Db) {
     );
     record_failures(db, "veteran@example.com", "10.0.1.1", 3).await;
     assert!(matches!(
-        sign_in_guard::check(&db.pool, "veteran@example.com", "10.0.1.9")
+        sign_in_guard::check(&db.pool, "veteran@example.com", "10.0.1.1")
             .await
             .unwrap(),
         Gate::Slow(_)
     ));
     record_failures(db, "veteran@example.com", "10.0.1.1", ACCOUNT_LIMIT - 3).await;
-    // Even the right password, from another address, is refused for now.
-    let refused = attempt(db, "veteran@example.com", DEMO_PASSWORD, "10.0.1.9")
+    // Even the right password, from the guessing address, is refused for now.
+    let refused = attempt(db, "veteran@example.com", DEMO_PASSWORD, "10.0.1.1")
         .await
         .unwrap_err();
     assert_eq!(refused, AppError::TooManyAttempts { minutes: 15 });
+    // The person, from their own address, is not locked out by someone else's guesses.
+    assert!(
+        attempt(db, "veteran@example.com", DEMO_PASSWORD, "10.0.1.9")
+            .await
+            .is_ok()
+    );
     // Another account is not affected.
     assert!(
-        attempt(db, "veteran2@example.com", DEMO_PASSWORD, "10.0.1.9")
+        attempt(db, "veteran2@example.com", DEMO_PASSWORD, "10.0.1.1")
             .await
             .is_ok()
     );
 }
 
-async fn repeated_failures_refuse_one_address(db: &Db) {
+async fn guesses_from_many_addresses_refuse_the_account_everywhere(db: &Db) {
     seeded(db).await;
-    for n in 0..ADDRESS_LIMIT {
+    for n in 0..ACCOUNT_LIMIT_EVERYWHERE / 5 {
+        record_failures(db, "veteran@example.com", &format!("10.0.4.{n}"), 5).await;
+    }
+    let refused = attempt(db, "veteran@example.com", DEMO_PASSWORD, "10.0.5.1")
+        .await
+        .unwrap_err();
+    assert_eq!(refused, AppError::TooManyAttempts { minutes: 15 });
+}
+
+async fn spraying_many_accounts_refuses_one_address(db: &Db) {
+    seeded(db).await;
+    // Many failures on a few accounts (people at one clinic mistyping) do not refuse it.
+    for n in 0..4 {
+        record_failures(db, &format!("typo{n}@example.com"), "10.0.2.1", 8).await;
+    }
+    assert!(
+        attempt(db, "veteran@example.com", DEMO_PASSWORD, "10.0.2.1")
+            .await
+            .is_ok()
+    );
+    for n in 0..SPRAY_LIMIT {
         record_failures(db, &format!("guess{n}@example.com"), "10.0.2.1", 1).await;
     }
     let refused = attempt(db, "veteran@example.com", DEMO_PASSWORD, "10.0.2.1")
@@ -473,7 +510,8 @@ on_both_databases!(
     empty_fields_are_named,
     a_deactivated_account_cannot_sign_in_and_its_sessions_stop,
     repeated_failures_slow_then_refuse_one_account,
-    repeated_failures_refuse_one_address,
+    guesses_from_many_addresses_refuse_the_account_everywhere,
+    spraying_many_accounts_refuses_one_address,
     old_failures_are_forgiven,
     audit_events_cannot_be_changed_or_deleted,
     sessions_are_stored_expire_and_end_together,

@@ -243,6 +243,7 @@ async fn sign_in_asks_for_the_code_and_counts_wrong_ones(db: &Db) {
             Action::SignIn,
             Outcome::Failure,
             "account:veteran@example.com",
+            None,
             0,
         )
     };
@@ -270,7 +271,7 @@ async fn sign_in_asks_for_the_code_and_counts_wrong_ones(db: &Db) {
             &db.pool,
             &AuditEvent::new(Action::SignIn, Outcome::Failure)
                 .target(sign_in_guard::account_target("veteran@example.com"))
-                .from_address("203.0.113.99"),
+                .from_address(IP),
         )
         .await
         .unwrap();
@@ -329,6 +330,7 @@ async fn veterans_may_turn_it_off_but_clinicians_may_not_while_required(db: &Db)
             Action::MfaTurnedOff,
             Outcome::Failure,
             "account:veteran@example.com",
+            None,
             0,
         )
         .await

@@ -1,7 +1,7 @@
 //! Route tests: the whole router, in process, without a socket (axum's `oneshot`), on a
 //! fresh SQLite database in demo mode.
 
-use crate::common::demo_app;
+use crate::common::{demo_app, TestApp, PASSWORD};
 use app::error::AppError;
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
@@ -351,17 +351,15 @@ async fn repeated_failures_are_refused_for_a_while() {
     for _ in 0..app::server::sign_in_guard::ACCOUNT_LIMIT {
         audit::record(
             &app.state.db.pool,
-            &AuditEvent::new(Action::SignIn, Outcome::Failure).target("account:nurse@example.com"),
+            &AuditEvent::new(Action::SignIn, Outcome::Failure)
+                .target("account:nurse@example.com")
+                .from_address("203.0.113.5"),
         )
         .await
         .unwrap();
     }
     let refused = app
-        .post_form(
-            "/api/sign_in",
-            "email=nurse@example.com&password=demo-password-2026",
-            None,
-        )
+        .sign_in_from("203.0.113.5", None, "nurse@example.com", PASSWORD)
         .await;
     assert!(
         refused.session_cookie().is_none(),
@@ -374,6 +372,92 @@ async fn repeated_failures_are_refused_for_a_while() {
     assert!(page
         .body
         .contains("Too many failed attempts. Wait 15 minutes and try again."));
+}
+
+/// The address the last sign-in of `email` was audited from.
+async fn signed_in_from(app: &TestApp, email: &str) -> String {
+    sqlx::query_scalar(
+        "SELECT ip FROM audit_events WHERE action = 'sign_in' AND outcome = 'success' \
+         AND target = $1 ORDER BY id DESC LIMIT 1",
+    )
+    .bind(format!("account:{email}"))
+    .fetch_one(&app.state.db.pool)
+    .await
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn behind_a_trusted_proxy_each_person_keeps_their_own_address() {
+    use app::server::audit::{self, Action, AuditEvent, Outcome};
+    let app = demo_app(&["--trusted-proxies", "127.0.0.1, 10.0.0.0/8"]).await;
+    // Someone at 198.51.100.7 guessed the nurse's password until refused.
+    for _ in 0..app::server::sign_in_guard::ACCOUNT_LIMIT {
+        audit::record(
+            &app.state.db.pool,
+            &AuditEvent::new(Action::SignIn, Outcome::Failure)
+                .target("account:nurse@example.com")
+                .from_address("198.51.100.7"),
+        )
+        .await
+        .unwrap();
+    }
+    let proxy = "127.0.0.1";
+    let guesser = app
+        .sign_in_from(proxy, Some("198.51.100.7"), "nurse@example.com", PASSWORD)
+        .await;
+    assert!(
+        guesser.session_cookie().is_none(),
+        "the guessing address is refused"
+    );
+    // Writing another address first changes nothing: the proxy appended the real one.
+    let spoofed = app
+        .sign_in_from(
+            proxy,
+            Some("198.51.100.8, 198.51.100.7"),
+            "nurse@example.com",
+            PASSWORD,
+        )
+        .await;
+    assert!(
+        spoofed.session_cookie().is_none(),
+        "a claimed address is not believed"
+    );
+    // The nurse, through the same proxy from their own address, signs in; the audit trail
+    // names their address, not the proxy's, through a second proxy hop too.
+    let nurse = app
+        .sign_in_from(
+            proxy,
+            Some("198.51.100.8, 10.1.2.3"),
+            "nurse@example.com",
+            PASSWORD,
+        )
+        .await;
+    assert!(
+        nurse.session_cookie().is_some(),
+        "the nurse is not locked out"
+    );
+    assert_eq!(
+        signed_in_from(&app, "nurse@example.com").await,
+        "198.51.100.8"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_trusted_proxies_a_forwarding_header_is_not_believed() {
+    let app = demo_app(&[]).await;
+    let signed_in = app
+        .sign_in_from(
+            "203.0.113.5",
+            Some("198.51.100.8"),
+            "veteran@example.com",
+            PASSWORD,
+        )
+        .await;
+    assert!(signed_in.session_cookie().is_some());
+    assert_eq!(
+        signed_in_from(&app, "veteran@example.com").await,
+        "203.0.113.5"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -177,6 +177,36 @@ impl TestApp {
             .await
     }
 
+    /// The sign-in form, posted over a connection from `peer` (a proxy, or the browser
+    /// itself), with the `X-Forwarded-For` header a proxy adds when given.
+    pub async fn sign_in_from(
+        &self,
+        peer: &str,
+        forwarded_for: Option<&str>,
+        email: &str,
+        password: &str,
+    ) -> Answer {
+        let mut request = Request::post("/api/sign_in")
+            .header(header::ACCEPT, "text/html")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header("sec-fetch-site", "same-origin")
+            .header(header::ORIGIN, "http://localhost:3000")
+            .header(header::HOST, "localhost:3000")
+            .header(header::REFERER, "http://localhost:3000/sign-in");
+        if let Some(chain) = forwarded_for {
+            request = request.header("x-forwarded-for", chain);
+        }
+        let form = serde_urlencoded::to_string([("email", email), ("password", password)]).unwrap();
+        let mut request = request.body(Body::from(form)).unwrap();
+        let peer: std::net::IpAddr = peer.parse().unwrap();
+        request
+            .extensions_mut()
+            .insert(axum::extract::ConnectInfo(std::net::SocketAddr::from((
+                peer, 50_000,
+            ))));
+        self.send(request).await
+    }
+
     /// A server function called as our pages' script (or any script) calls it: same
     /// origin, no `Accept: text/html`, so the answer is the function's own, not a redirect.
     pub async fn call(&self, path: &str, form: &str, cookie: Option<&str>) -> Answer {

@@ -17,6 +17,38 @@ const baseURL = process.env.E2E_BASE_URL ?? `http://127.0.0.1:${port}`;
 const tlsSpki = process.env.E2E_TLS_SPKI;
 const root = `${__dirname}/..`;
 const target = process.env.CARGO_TARGET_DIR ?? `${root}/target`;
+// A second server whose sessions end after 20 idle seconds, for the session-timeout spec
+// (session-timeout.spec.ts reads the same variable). Started in both stages: it is its own
+// demo on its own SQLite database.
+const shortSessionPort = Number(process.env.E2E_SHORT_SESSION_PORT ?? 3199);
+
+/** The release server's environment, listening on `serverPort`, keeping its data in `data`. */
+function serverEnv(serverPort: number, data: string, extra: Record<string, string> = {}) {
+  return {
+    LEPTOS_OUTPUT_NAME: "secure-messaging",
+    LEPTOS_SITE_ROOT: `${target}/site`,
+    LEPTOS_SITE_PKG_DIR: "pkg",
+    LEPTOS_SITE_ADDR: `127.0.0.1:${serverPort}`,
+    LEPTOS_ENV: "PROD",
+    // Hashed /pkg names, read from the hash.txt beside the binary (README, production).
+    LEPTOS_HASH_FILES: "true",
+    SM_DATABASE_URL: `sqlite://${target}/${data}/e2e.db?mode=rwc`,
+    // Attachments beside that database, so each run starts without files too.
+    SM_ATTACHMENT_DIR: `${target}/${data}`,
+    RUST_LOG: "warn",
+    ...extra,
+  };
+}
+
+const shortSessionServer = {
+  command: `rm -rf "${target}/e2e-short-data" && exec "${target}/release/server" --demo`,
+  url: `http://127.0.0.1:${shortSessionPort}/readyz`,
+  reuseExistingServer: false,
+  timeout: 60_000,
+  stdout: "pipe" as const,
+  stderr: "pipe" as const,
+  env: serverEnv(shortSessionPort, "e2e-short-data", { SM_SESSION_IDLE_SECONDS: "20" }),
+};
 
 export default defineConfig({
   testDir: "./tests",
@@ -45,28 +77,19 @@ export default defineConfig({
       ],
     },
   },
-  webServer: external ? undefined : {
-    // A fresh database every run: the demo data is seeded into it at start.
-    command: `rm -rf "${target}/e2e-data" && exec "${target}/release/server" --demo`,
-    url: `http://127.0.0.1:${port}/readyz`,
-    reuseExistingServer: false,
-    timeout: 60_000,
-    // The server logs to stdout; at `warn` that is only what went wrong (a slow render, a
-    // failed query), shown beside the test that met it.
-    stdout: "pipe",
-    stderr: "pipe",
-    env: {
-      LEPTOS_OUTPUT_NAME: "secure-messaging",
-      LEPTOS_SITE_ROOT: `${target}/site`,
-      LEPTOS_SITE_PKG_DIR: "pkg",
-      LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
-      LEPTOS_ENV: "PROD",
-      // Hashed /pkg names, read from the hash.txt beside the binary (README, production).
-      LEPTOS_HASH_FILES: "true",
-      SM_DATABASE_URL: `sqlite://${target}/e2e-data/e2e.db?mode=rwc`,
-      // Attachments beside that database, so each run starts without files too.
-      SM_ATTACHMENT_DIR: `${target}/e2e-data`,
-      RUST_LOG: "warn",
+  webServer: external ? [shortSessionServer] : [
+    {
+      // A fresh database every run: the demo data is seeded into it at start.
+      command: `rm -rf "${target}/e2e-data" && exec "${target}/release/server" --demo`,
+      url: `http://127.0.0.1:${port}/readyz`,
+      reuseExistingServer: false,
+      timeout: 60_000,
+      // The server logs to stdout; at `warn` that is only what went wrong (a slow render, a
+      // failed query), shown beside the test that met it.
+      stdout: "pipe",
+      stderr: "pipe",
+      env: serverEnv(port, "e2e-data"),
     },
-  },
+    shortSessionServer,
+  ],
 });

@@ -22,7 +22,6 @@ import http.client
 import json
 import os
 import random
-import signal
 import sqlite3
 import subprocess
 import sys
@@ -32,72 +31,9 @@ import time
 import urllib.parse
 import uuid
 
-from release_server import SERVER, environment, free_port, secrets
+from release_server import Server, form, free_port, request, sign_in
 
-PASSWORD = "demo-password-2026"
 BOUNDARY = "crashtestboundary"
-
-
-class Server:
-    """The release binary, started and killed as a whole process."""
-
-    def __init__(self, database_url, data_dir, port):
-        self.port = port
-        self.log = open(os.path.join(data_dir, "server.log"), "ab")
-        # Fixed keys: sessions and sealed attachments must open again after the restart.
-        self.env = environment(
-            port,
-            SM_DATABASE_URL=database_url,
-            SM_ATTACHMENT_DIR=os.path.join(data_dir, "files"),
-            **secrets(),
-        )
-        self.process = None
-
-    def start(self):
-        self.process = subprocess.Popen([SERVER, "--demo"], env=self.env, stdout=self.log, stderr=self.log)
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            try:
-                status, _, _ = request(self.port, "GET", "/readyz")
-                if status == 200:
-                    return
-            except OSError:
-                pass
-            if self.process.poll() is not None:
-                sys.exit(f"crash_test: the server exited with {self.process.returncode} (see server.log)")
-            time.sleep(0.1)
-        sys.exit("crash_test: the server did not get ready within 60 s")
-
-    def kill(self):
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait()
-
-
-def request(port, method, path, body=None, headers=None, timeout=10):
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
-    try:
-        sent = {"Host": f"127.0.0.1:{port}", "Origin": f"http://127.0.0.1:{port}", "Sec-Fetch-Site": "same-origin"}
-        sent.update(headers or {})
-        conn.request(method, path, body=body, headers=sent)
-        response = conn.getresponse()
-        return response.status, response.getheaders(), response.read()
-    finally:
-        conn.close()
-
-
-def form(fields):
-    return urllib.parse.urlencode(fields), {"Content-Type": "application/x-www-form-urlencoded"}
-
-
-def sign_in(port, email):
-    body, headers = form({"email": email, "password": PASSWORD})
-    headers["Accept"] = "text/html"
-    status, answer, _ = request(port, "POST", "/api/sign_in", body, headers)
-    cookies = [v.split(";")[0] for k, v in answer if k.lower() == "set-cookie"]
-    cookie = next((c for c in cookies if c.startswith("sm_session=")), "")
-    if status not in (302, 303) or not cookie:
-        sys.exit(f"crash_test: sign-in of {email} answered {status}")
-    return cookie
 
 
 def send_reply(port, cookie, thread_id, key):

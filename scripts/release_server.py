@@ -1,17 +1,28 @@
 """What the scripts that start the release server share: where the build is, a free port,
-the server's environment, and a fresh set of its secrets.
+the server's environment, a fresh set of its secrets, the process itself, and requests made
+as the app's own pages make them.
 
 The environment is the one the Playwright config gives its server
 (end2end/playwright.config.ts): the release build's site, hashed file names, production mode.
 """
 
 import base64
+import http.client
 import os
+import signal
 import socket
+import subprocess
+import sys
+import time
+import urllib.parse
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TARGET = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
 SERVER = os.path.join(TARGET, "release", "server")
+# The password of every demo person.
+PASSWORD = "demo-password-2026"
+# Which script is talking, for its error lines.
+SCRIPT = os.path.splitext(os.path.basename(sys.argv[0]))[0]
 
 
 def free_port():
@@ -41,3 +52,68 @@ def environment(port, **settings):
         LEPTOS_HASH_FILES="true",
         **settings,
     )
+
+
+class Server:
+    """The release binary in demo mode on `database_url`, started and killed as a whole
+    process. Its keys are fixed for its life: sessions and sealed attachments open again
+    after a restart."""
+
+    def __init__(self, database_url, data_dir, port):
+        self.port = port
+        self.log = open(os.path.join(data_dir, "server.log"), "ab")
+        self.env = environment(
+            port,
+            SM_DATABASE_URL=database_url,
+            SM_ATTACHMENT_DIR=os.path.join(data_dir, "files"),
+            **secrets(),
+        )
+        self.process = None
+
+    def start(self):
+        self.process = subprocess.Popen([SERVER, "--demo"], env=self.env, stdout=self.log, stderr=self.log)
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            try:
+                status, _, _ = request(self.port, "GET", "/readyz")
+                if status == 200:
+                    return
+            except OSError:
+                pass
+            if self.process.poll() is not None:
+                sys.exit(f"{SCRIPT}: the server exited with {self.process.returncode} (see server.log)")
+            time.sleep(0.1)
+        sys.exit(f"{SCRIPT}: the server did not get ready within 60 s")
+
+    def kill(self):
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait()
+
+
+def request(port, method, path, body=None, headers=None, timeout=10):
+    """One request from the app's own origin; answers (status, headers, body)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        sent = {"Host": f"127.0.0.1:{port}", "Origin": f"http://127.0.0.1:{port}", "Sec-Fetch-Site": "same-origin"}
+        sent.update(headers or {})
+        conn.request(method, path, body=body, headers=sent)
+        response = conn.getresponse()
+        return response.status, response.getheaders(), response.read()
+    finally:
+        conn.close()
+
+
+def form(fields):
+    return urllib.parse.urlencode(fields), {"Content-Type": "application/x-www-form-urlencoded"}
+
+
+def sign_in(port, email):
+    """Signs a demo person in; answers their session cookie as `name=value`."""
+    body, headers = form({"email": email, "password": PASSWORD})
+    headers["Accept"] = "text/html"
+    status, answer, _ = request(port, "POST", "/api/sign_in", body, headers)
+    cookies = [v.split(";")[0] for k, v in answer if k.lower() == "set-cookie"]
+    cookie = next((c for c in cookies if c.startswith("sm_session=")), "")
+    if status not in (302, 303) or not cookie:
+        sys.exit(f"{SCRIPT}: sign-in of {email} answered {status}")
+    return cookie

@@ -2,7 +2,7 @@
 # Builds the app (release) and starts it on an embedded SQLite database with demo data.
 # Installs what the build needs first (scripts/setup.sh). Extra arguments go to the server.
 #   scripts/run.sh                      -> http://127.0.0.1:3000, data in ./data
-#   LEPTOS_SITE_ADDR=0.0.0.0:8080 scripts/run.sh
+#   LEPTOS_SITE_ADDR=0.0.0.0:8080 scripts/run.sh --demo-on-network   (other devices too)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh

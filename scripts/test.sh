@@ -39,7 +39,10 @@ cargo leptos build --release --precompress --split
 
 step "browser tests (Playwright + Debian Chromium)"
 # A free port of our own, so another server on the machine cannot get in the way.
-export E2E_PORT=${E2E_PORT:-$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+export E2E_PORT=${E2E_PORT:-$(free_port)}
+# The second server, whose sessions time out after 20 idle seconds (session-timeout.spec.ts).
+export E2E_SHORT_SESSION_PORT=${E2E_SHORT_SESSION_PORT:-$(free_port)}
 (cd end2end && npx playwright test)
 
 step "browser tests again: two instances on PostgreSQL + S3 behind nginx"
@@ -49,5 +52,8 @@ python3 scripts/two_instances.py --postgres "$pg_url"
 
 step "crash test: every acknowledged send survives SIGKILL, exactly once (SQLite, 3 cycles)"
 python3 scripts/crash_test.py --cycles 3
+
+step "body limits: a 200 MB field is refused with 413, server memory under 150 MiB"
+python3 scripts/body_limits.py
 
 step "all tests passed"

@@ -40,6 +40,11 @@ pub enum AppError {
     /// 500: our fault. The reference ties this sentence to the server log.
     #[error("Something went wrong on our side. If it keeps happening, contact support and give this reference: {reference}.")]
     Internal { reference: String },
+    /// 413: more than the server reads in one request.
+    #[error(
+        "This is too large to send. A message can have up to 10,000 characters and 10 MB of files."
+    )]
+    TooLarge,
     /// The server-function machinery itself failed (network, decoding).
     #[error("We couldn't reach the server. Check your connection and try again.")]
     Transport { detail: String },
@@ -68,6 +73,7 @@ impl AppError {
             AppError::Forbidden | AppError::TwoStepSetUpNeeded => 403,
             AppError::NotFound => 404,
             AppError::Invalid { .. } => 422,
+            AppError::TooLarge => 413,
             AppError::TooManyAttempts { .. } => 429,
             AppError::Conflict { .. } => 409,
             AppError::Internal { .. } => 500,

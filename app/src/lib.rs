@@ -39,7 +39,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 // The built CSS under its hashed name (hash-files in Cargo.toml), like the
                 // wasm and JavaScript that HydrationScripts names.
                 <HashedStylesheet id="leptos" options=options.clone() />
-                <HydrationScripts options />
+                <HydrationScripts options defer=true />
                 <MetaTags />
             </head>
             <body>

@@ -157,7 +157,7 @@ test("a draft saves by itself and survives leaving the page and signing out", as
   // Leave through the navigation, then sign out and back in.
   await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Inbox" }).click();
   await expect(page).toHaveURL("/inbox");
-  await page.getByRole("button", { name: "Sign out" }).click();
+  await page.getByRole("button", { name: "Sign out", exact: true }).click();
   await expect(page).toHaveURL("/sign-in");
   await signIn(page, "veteran@example.com");
   await expect(page).toHaveURL("/inbox");
@@ -271,7 +271,7 @@ test("clinicians have a signature too; administrators, who send no messages, do 
   await expect(page.getByText("Signature saved.")).toBeVisible();
   await page.reload();
   await expect(page.getByLabel(/^Title/)).toHaveValue("RN, Primary Care");
-  await page.getByRole("button", { name: "Sign out" }).click();
+  await page.getByRole("button", { name: "Sign out", exact: true }).click();
 
   await signInAs(page, "admin@example.com", "/admin");
   await page.goto("/settings");

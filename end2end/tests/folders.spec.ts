@@ -260,7 +260,7 @@ test("another Veteran never sees Alex's threads and gets not found at Alex's fol
   await page.getByLabel("Folder name").fill("Private");
   await page.getByRole("button", { name: "Create folder" }).click();
   const folderPath = await page.getByRole("link", { name: "Private", exact: true }).getAttribute("href");
-  await page.getByRole("button", { name: "Sign out" }).click();
+  await page.getByRole("button", { name: "Sign out", exact: true }).click();
   await expect(page).toHaveURL("/sign-in");
 
   await signIn(page, "veteran2@example.com");

@@ -30,7 +30,7 @@ for (const account of ACCOUNTS) {
     await expectNoAxeViolations(page);
     expect(errors).toEqual([]);
 
-    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.getByRole("button", { name: "Sign out", exact: true }).click();
     await expect(page).toHaveURL("/sign-in");
     // Signed out for real: the home now sends us back to sign in.
     await page.goto(account.home);
@@ -102,7 +102,7 @@ test("sign-in works with JavaScript turned off", async ({ browser }) => {
   await signIn(page, "clinician@example.com");
   await expect(page).toHaveURL("/team");
   await expect(page.getByRole("banner")).toContainText("Dr. Morgan Patel");
-  await page.getByRole("button", { name: "Sign out" }).click();
+  await page.getByRole("button", { name: "Sign out", exact: true }).click();
   await expect(page).toHaveURL("/sign-in");
   await context.close();
 });
@@ -118,7 +118,7 @@ test.describe("at 320 px wide", () => {
       await signIn(page, account.email);
       await expect(page).toHaveURL(account.home);
       expect(await scrollsSideways(page), account.home).toBe(false);
-      await page.getByRole("button", { name: "Sign out" }).click();
+      await page.getByRole("button", { name: "Sign out", exact: true }).click();
       await expect(page).toHaveURL("/sign-in");
     }
   });

@@ -96,7 +96,7 @@ test("the print layout has no navigation", async ({ page }) => {
   await expect(page).toHaveURL(/\/messages\/\d+\/print$/);
   await page.emulateMedia({ media: "print" });
   await expect(page.getByRole("navigation", { name: "Main" })).toBeHidden();
-  await expect(page.getByRole("button", { name: "Sign out" })).toBeHidden();
+  await expect(page.getByRole("button", { name: "Sign out", exact: true })).toBeHidden();
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("Lab results from my checkup");
   await expect(page.getByText("Are my cholesterol results back")).toBeVisible();
 });
@@ -115,7 +115,7 @@ test("another Veteran gets not found for Alex's thread", async ({ page }) => {
   await signIn(page, "veteran@example.com");
   await openThread(page, "/inbox", "Lab results from my checkup");
   const address = page.url();
-  await page.getByRole("button", { name: "Sign out" }).click();
+  await page.getByRole("button", { name: "Sign out", exact: true }).click();
   await signIn(page, "veteran2@example.com");
   const response = await page.goto(address);
   expect(response?.status()).toBe(404);

@@ -4,11 +4,12 @@
 //! says which one is missing, in one line.
 
 use crate::client_address::{ForwardedHeader, TrustedProxies};
+use app::account::session_time::SessionLimits;
 use app::attachments::ssr::scan::Scanner;
 use app::attachments::ssr::sealing::MasterKey;
 use app::attachments::ssr::storage::StorageConfig;
 use app::mfa::ssr::sealing::{MfaKey, MfaKeyError};
-use app::server::db::SqliteSync;
+use app::server::db::{SqliteSync, Transport};
 use base64::Engine;
 use clap::Parser;
 use std::net::SocketAddr;
@@ -25,6 +26,15 @@ pub struct Config {
     #[arg(long, env = "SM_DEMO")]
     pub demo: bool,
 
+    /// Demo mode on an address other devices can reach (`LEPTOS_SITE_ADDR` not a loopback
+    /// address). Off by default: the demo's accounts have a published password.
+    #[arg(long, env = "SM_DEMO_ON_NETWORK")]
+    pub demo_on_network: bool,
+
+    /// A one-off task instead of serving.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
     /// `sqlite://path?mode=rwc` (embedded) or `postgres://user@host/db`.
     #[arg(
         long,
@@ -32,6 +42,12 @@ pub struct Config {
         default_value = "sqlite://data/secure-messaging.db?mode=rwc"
     )]
     pub database_url: String,
+
+    /// Allow a PostgreSQL URL to another host without `sslmode=require` or stronger, so
+    /// messages cross the network in plain text. Only for a private network you trust;
+    /// the server logs a warning at every start.
+    #[arg(long, env = "SM_DATABASE_ALLOW_PLAINTEXT")]
+    pub database_allow_plaintext: bool,
 
     /// Largest number of open database connections.
     #[arg(long, env = "SM_DATABASE_MAX_CONNECTIONS", default_value_t = 10)]
@@ -48,6 +64,15 @@ pub struct Config {
     /// (`openssl rand -base64 64`). Required outside demo mode.
     #[arg(long, env = "SM_SESSION_KEY", hide_env_values = true)]
     pub session_key: Option<String>,
+
+    /// Seconds without anything the person does (opening a page, posting a form, a key or
+    /// a touch on the page) before their session ends. Live updates do not count.
+    #[arg(long, env = "SM_SESSION_IDLE_SECONDS", default_value_t = 1800, value_parser = clap::value_parser!(u32).range(10..))]
+    pub session_idle_seconds: u32,
+
+    /// Seconds after signing in that a session ends, however busy its person is.
+    #[arg(long, env = "SM_SESSION_MAX_SECONDS", default_value_t = 43200, value_parser = clap::value_parser!(u32).range(60..))]
+    pub session_max_seconds: u32,
 
     /// Log lines as JSON (for log collectors) instead of text.
     #[arg(long, env = "SM_LOG_JSON")]
@@ -112,6 +137,20 @@ pub struct Config {
     pub forwarded_header: ForwardedHeader,
 }
 
+/// A one-off task, run instead of the server.
+#[derive(clap::Subcommand, Clone, Debug)]
+pub enum Command {
+    /// Creates the first administrator of a new installation (then invite everyone else
+    /// from the console). The password is read from standard input: typed at a prompt that
+    /// does not show it, or piped in. Two-step verification is set up at first sign-in.
+    CreateAdmin {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+    },
+}
+
 /// `SM_TRUSTED_PROXIES`: addresses and networks, comma-separated.
 fn parse_trusted_proxies(text: &str) -> Result<TrustedProxies, String> {
     text.parse()
@@ -148,6 +187,10 @@ pub enum ConfigError {
     MissingMfaKey,
     #[error("{0}")]
     BadMfaKey(MfaKeyError),
+    #[error("demo mode listens only on this machine (its accounts have a published password); LEPTOS_SITE_ADDR is {0}: use 127.0.0.1, or add --demo-on-network to show the demo to other devices")]
+    DemoOnNetwork(String),
+    #[error("SM_DATABASE_URL reaches PostgreSQL on {0} without TLS: add `?sslmode=verify-full&sslrootcert=/path/to/ca.pem` (or `sslmode=require`), or set SM_DATABASE_ALLOW_PLAINTEXT=true on a private network you trust")]
+    PlaintextDatabase(String),
 }
 
 /// The settings after checking, ready to use.
@@ -156,6 +199,8 @@ pub struct Settings {
     pub demo: bool,
     pub database_url: String,
     pub database_max_connections: u32,
+    /// How the database is reached; plain text to another host only when allowed.
+    pub database_transport: Transport,
     pub sqlite_sync: SqliteSync,
     /// Bytes of the cookie-signing key.
     pub session_key: Vec<u8>,
@@ -169,6 +214,8 @@ pub struct Settings {
     pub mfa_key: MfaKey,
     /// Whose forwarding headers name the client.
     pub trusted_proxies: TrustedProxies,
+    /// How long a session lasts without activity, and at most.
+    pub session_limits: SessionLimits,
 }
 
 /// Where attachments go and the key that seals them.
@@ -200,6 +247,10 @@ impl Config {
             }
             (None, false) => return Err(ConfigError::MissingSessionKey),
         };
+        if self.demo && !site_addr.ip().is_loopback() && !self.demo_on_network {
+            return Err(ConfigError::DemoOnNetwork(site_addr.to_string()));
+        }
+        let database_transport = self.database_transport()?;
         let attachments = self.attachment_settings()?;
         let mfa_key = match (&self.mfa_key, self.demo) {
             (Some(text), _) => MfaKey::parse(text).map_err(ConfigError::BadMfaKey)?,
@@ -214,16 +265,33 @@ impl Config {
             demo: self.demo,
             database_url: self.database_url.clone(),
             database_max_connections: self.database_max_connections,
+            database_transport,
             sqlite_sync: self.sqlite_synchronous,
             session_key,
             secure_cookies: !(self.demo && site_addr.ip().is_loopback()),
             log_json: self.log_json,
             trusted_proxies: self.trusted_proxies.clone().reading(self.forwarded_header),
+            session_limits: SessionLimits {
+                idle_ms: i64::from(self.session_idle_seconds) * 1000,
+                max_ms: i64::from(self.session_max_seconds) * 1000,
+            },
         })
     }
 }
 
 impl Config {
+    /// How `SM_DATABASE_URL` reaches its database; plain text to another host only when
+    /// allowed.
+    pub fn database_transport(&self) -> Result<Transport, ConfigError> {
+        let transport = Transport::of(&self.database_url);
+        if let Transport::Plain { host } = &transport {
+            if !self.database_allow_plaintext {
+                return Err(ConfigError::PlaintextDatabase(host.clone()));
+            }
+        }
+        Ok(transport)
+    }
+
     fn attachment_settings(&self) -> Result<AttachmentSettings, ConfigError> {
         let master_key = match (&self.attachment_key, self.demo) {
             (Some(text), _) => MasterKey::parse(text).map_err(ConfigError::BadAttachmentKey)?,
@@ -297,7 +365,10 @@ mod tests {
         assert_eq!(demo.settings(local()).unwrap().session_key.len(), 64);
         assert!(!demo.settings(local()).unwrap().secure_cookies);
         let public = SocketAddr::from(([0, 0, 0, 0], 3000));
-        assert!(demo.settings(public).unwrap().secure_cookies);
+        let error = demo.settings(public).unwrap_err();
+        assert!(error.to_string().contains("--demo-on-network"), "{error}");
+        let shown = config(&["--demo", "--demo-on-network"]);
+        assert!(shown.settings(public).unwrap().secure_cookies);
     }
 
     /// The secrets production needs, as flags.
@@ -372,5 +443,31 @@ mod tests {
             .settings(local())
             .unwrap_err();
         assert_eq!(error, ConfigError::MissingBucket);
+    }
+
+    #[test]
+    fn postgres_on_another_host_needs_tls_unless_plain_text_is_allowed() {
+        let secrets = production_secrets();
+        let mut args: Vec<&str> = secrets.iter().map(String::as_str).collect();
+        args.extend(["--database-url", "postgres://app@db.internal/sm"]);
+        let error = config(&args).settings(local()).unwrap_err();
+        assert_eq!(error, ConfigError::PlaintextDatabase("db.internal".into()));
+        assert!(error.to_string().contains("sslmode=verify-full"), "{error}");
+        assert!(!error.to_string().contains('\n'));
+
+        let mut allowed = args.clone();
+        allowed.push("--database-allow-plaintext");
+        let settings = config(&allowed).settings(local()).unwrap();
+        assert!(matches!(
+            settings.database_transport,
+            Transport::Plain { .. }
+        ));
+
+        args.pop();
+        args.push("postgres://app@db.internal/sm?sslmode=require");
+        assert!(config(&args).settings(local()).is_ok());
+        args.pop();
+        args.push("postgres://app@127.0.0.1/sm");
+        assert!(config(&args).settings(local()).is_ok());
     }
 }

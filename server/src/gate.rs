@@ -7,11 +7,12 @@
 //! A clinician or administrator who must still set up two-step verification is held:
 //! every page leads to the set-up, and every other server function answers 403.
 
+use app::account::session_time::{self, ssr::Checked, Ended, SessionClock, StillHere};
 use app::auth::{area_for_path, Area, SignedInUser};
 use app::error::AppError;
 use app::server::access::{ClientAddress, TwoStepSetUpNeeded};
 use app::server::audit::{self, Action, AuditEvent, Outcome};
-use app::server::session_store::USER_ID_KEY;
+use app::server::session_store::{GENERATION_KEY, USER_ID_KEY};
 use app::server::state::AppState;
 use app::server::users;
 use axum::extract::{Request, State};
@@ -20,7 +21,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use leptos::server_fn::codec::PostcardEncoding;
 use leptos::server_fn::error::FromServerFnError;
-use leptos::server_fn::ContentType;
+use leptos::server_fn::{ContentType, ServerFn};
 use tower_sessions::Session;
 
 pub async fn gate(
@@ -37,13 +38,17 @@ pub async fn gate(
         .map(|address| address.0.clone())
         .unwrap_or_else(|| "unknown".to_string());
 
-    let user = match signed_in_user(&state, &session).await {
-        Ok(user) => user,
+    let activity = counts_as_activity(&request);
+    let (user, ended) = match signed_in_user(&state, &session, activity, &ip).await {
+        Ok(SessionFound::SignedIn(user, clock)) => {
+            request.extensions_mut().insert(user.clone());
+            request.extensions_mut().insert(clock);
+            (Some(user), None)
+        }
+        Ok(SessionFound::Ended(ended)) => (None, Some(ended)),
+        Ok(SessionFound::None) => (None, None),
         Err(error) => return refusal(&path, error),
     };
-    if let Some(user) = &user {
-        request.extensions_mut().insert(user.clone());
-    }
     let set_up_needed = match &user {
         Some(user) => {
             match app::mfa::ssr::must_set_up(&state.db.pool, user, state.config.require_mfa).await {
@@ -66,7 +71,7 @@ pub async fn gate(
             Redirect::to(user.role.home()).into_response()
         }
         (_, Area::Public) => next.run(request).await,
-        (None, _) => sign_in_first(&request),
+        (None, _) => sign_in_first(&request, ended),
         (Some(_), _) if set_up_needed && !app::mfa::open_while_setting_up(&path) => {
             set_up_first(&request)
         }
@@ -85,39 +90,84 @@ pub async fn gate(
     }
 }
 
-/// The person this session belongs to, if it belongs to an active account. A session of a
-/// deactivated account is ended here.
+/// What the session holds.
+enum SessionFound {
+    None,
+    SignedIn(SignedInUser, SessionClock),
+    /// It was signed in, and has just ended: idle or too long.
+    Ended(Ended),
+}
+
+/// The person this session belongs to, if it belongs to an active account, to their current
+/// session generation, and is within its time limits; its idle clock restarts when this
+/// request is the person's own doing. Any other session (a deactivated account, one whose
+/// sessions were all ended since it signed in, one past its limits) is ended here.
 async fn signed_in_user(
     state: &AppState,
     session: &Session,
-) -> Result<Option<SignedInUser>, AppError> {
+    activity: bool,
+    ip: &str,
+) -> Result<SessionFound, AppError> {
     let Some(user_id) = session.get::<i64>(USER_ID_KEY).await? else {
-        return Ok(None);
+        return Ok(SessionFound::None);
     };
-    let user = users::active_user(&state.db.pool, user_id).await?;
-    if user.is_none() {
+    let generation = session.get::<i64>(GENERATION_KEY).await?.unwrap_or(0);
+    let Some(user) = users::active_user_in_generation(&state.db.pool, user_id, generation).await?
+    else {
         session.flush().await?;
+        return Ok(SessionFound::None);
+    };
+    let limits = state.config.session_limits;
+    match session_time::ssr::check(session, limits, state.db.now_ms(), activity).await? {
+        Checked::Current(clock) => Ok(SessionFound::SignedIn(user, clock)),
+        Checked::Ended(ended) => {
+            let event = AuditEvent::new(Action::SignOut, Outcome::Success)
+                .actor(user.id)
+                .from_address(ip)
+                .detail(serde_json::json!({ "session_ended": ended.as_str() }));
+            audit::record(&state.db.pool, &event).await?;
+            session.flush().await?;
+            Ok(SessionFound::Ended(ended))
+        }
     }
-    Ok(user)
 }
 
-fn sign_in_first(request: &Request) -> Response {
+/// Whether a request is the person's own doing: a page they opened or a form they posted
+/// (only those ask for HTML; the wasm's own calls never do), or the page telling the server
+/// they pressed a key or touched it. Live updates and data a page loads by itself are not.
+fn counts_as_activity(request: &Request) -> bool {
+    let path = request.uri().path();
+    if path == StillHere::PATH {
+        return true;
+    }
+    path != "/events" && wants_html(request)
+}
+
+/// To `/sign-in`, saying why when a session just `ended`, and coming back to the page asked
+/// for afterwards.
+fn sign_in_first(request: &Request, ended: Option<Ended>) -> Response {
     let path = request.uri().path();
     if path.starts_with("/api/") && !wants_html(request) {
         return server_function_error(AppError::Unauthenticated);
     }
-    // Only a page someone was looking at is worth returning to; a form post is not.
-    if path == "/" || request.method() != Method::GET {
-        return Redirect::to("/sign-in").into_response();
+    let mut query: Vec<(&str, &str)> = Vec::new();
+    if let Some(ended) = ended {
+        query.push(("ended", ended.as_str()));
     }
-    let next = request
-        .uri()
-        .path_and_query()
-        .map(|pq| pq.as_str())
-        .unwrap_or(path);
-    match serde_urlencoded::to_string([("next", next)]) {
-        Ok(query) => Redirect::to(&format!("/sign-in?{query}")).into_response(),
-        Err(_) => Redirect::to("/sign-in").into_response(),
+    // Only a page someone was looking at is worth returning to; a form post is not.
+    if path != "/" && request.method() == Method::GET {
+        let next = request
+            .uri()
+            .path_and_query()
+            .map(|pq| pq.as_str())
+            .unwrap_or(path);
+        query.push(("next", next));
+    }
+    match serde_urlencoded::to_string(&query) {
+        Ok(query) if !query.is_empty() => {
+            Redirect::to(&format!("/sign-in?{query}")).into_response()
+        }
+        _ => Redirect::to("/sign-in").into_response(),
     }
 }
 
@@ -161,7 +211,7 @@ fn refusal(path: &str, error: AppError) -> Response {
 }
 
 /// An `AppError` as a server function answers it: its own status, its encoding (postcard).
-fn server_function_error(error: AppError) -> Response {
+pub fn server_function_error(error: AppError) -> Response {
     let status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let content_type = <PostcardEncoding as ContentType>::CONTENT_TYPE;
     (status, [(header::CONTENT_TYPE, content_type)], error.ser()).into_response()

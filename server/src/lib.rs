@@ -3,6 +3,7 @@
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 pub mod attachments;
+pub mod body_limit;
 pub mod client_address;
 pub mod config;
 pub mod gate;
@@ -39,8 +40,6 @@ use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tower_sessions::cookie::{time::Duration as CookieDuration, Key, SameSite};
 use tower_sessions::{Expiry, SessionManagerLayer};
 
-/// Idle time after which a session ends (DESIGN.md §3).
-pub const SESSION_IDLE_MINUTES: i64 = 30;
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "sm_session";
 
@@ -59,6 +58,13 @@ pub async fn build_state(
     settings: &Settings,
     leptos_options: LeptosOptions,
 ) -> Result<AppState, StartError> {
+    if let app::server::db::Transport::Plain { host } = &settings.database_transport {
+        tracing::warn!(
+            %host,
+            "SM_DATABASE_ALLOW_PLAINTEXT is set: messages travel to PostgreSQL unencrypted; \
+             use sslmode=verify-full unless this network is private and trusted"
+        );
+    }
     let db = Db::connect_with(
         &settings.database_url,
         settings.database_max_connections,
@@ -86,6 +92,7 @@ pub async fn build_state(
         config: Arc::new(AppConfig {
             demo: settings.demo,
             require_mfa: settings.require_mfa,
+            session_limits: settings.session_limits,
         }),
         mfa_key: settings.mfa_key.clone(),
         leptos_options,
@@ -124,11 +131,14 @@ pub fn router(state: AppState, settings: &Settings) -> Router {
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
         .with_secure(settings.secure_cookies)
-        .with_expiry(Expiry::OnInactivity(CookieDuration::minutes(
-            SESSION_IDLE_MINUTES,
+        // The stored session outlives every request by the absolute limit; the idle and
+        // absolute limits themselves are the gate's (`account::session_time`), which counts
+        // only what the person does. Saved on every request so the stored expiry follows
+        // (the store writes the row only when the session changed or its expiry moved a
+        // minute or more).
+        .with_expiry(Expiry::OnInactivity(CookieDuration::milliseconds(
+            settings.session_limits.max_ms,
         )))
-        // Save on every request so the idle clock restarts with each one (the store writes
-        // the row only when the session changed or its expiry moved a minute or more).
         .with_always_save(true)
         .with_signed(key);
 
@@ -167,6 +177,7 @@ pub fn router(state: AppState, settings: &Settings) -> Router {
 
     let proxies = Arc::new(settings.trusted_proxies.clone());
     open.merge(pages)
+        .layer(axum::middleware::from_fn(body_limit::limit))
         .layer(axum::middleware::from_fn_with_state(
             proxies,
             client_address::layer,

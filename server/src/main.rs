@@ -1,8 +1,9 @@
 //! Starts the server: `secure-messaging [--demo]`, configured by flags and `SM_*` variables
-//! (see README.md). Stops gracefully on SIGTERM or Ctrl-C.
+//! (see README.md). Stops gracefully on SIGTERM or Ctrl-C. `secure-messaging create-admin`
+//! makes the first administrator instead.
 
 use clap::Parser;
-use server::config::Config;
+use server::config::{Command, Config};
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use tracing_subscriber::EnvFilter;
@@ -11,7 +12,11 @@ use tracing_subscriber::EnvFilter;
 async fn main() -> ExitCode {
     let config = Config::parse();
     init_logging(config.log_json);
-    match run(config).await {
+    let done = match config.command.clone() {
+        Some(Command::CreateAdmin { email, name }) => create_admin(&config, &email, &name).await,
+        None => run(config).await,
+    };
+    match done {
         Ok(()) => ExitCode::SUCCESS,
         Err(reason) => {
             // One line, for the person starting the server.
@@ -53,6 +58,46 @@ async fn run(config: Config) -> Result<(), String> {
     state.db.pool.close().await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// `create-admin`: the first administrator, with a password from standard input.
+async fn create_admin(config: &Config, email: &str, name: &str) -> Result<(), String> {
+    use app::server::db::Db;
+    use std::io::{BufRead, IsTerminal};
+    config.database_transport().map_err(|e| e.to_string())?;
+    let password = if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password(format!("Password for {email}: "))
+            .map_err(|e| format!("could not read the password: {e}"))?;
+        let again = rpassword::prompt_password("The same password again: ")
+            .map_err(|e| format!("could not read the password: {e}"))?;
+        if first != again {
+            return Err("the passwords don't match; nothing was created".to_string());
+        }
+        first
+    } else {
+        let mut line = String::new();
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .map_err(|e| format!("could not read the password: {e}"))?;
+        line.trim_end_matches(['\r', '\n']).to_string()
+    };
+    let db = Db::connect_with(&config.database_url, 2, config.sqlite_synchronous)
+        .await
+        .map_err(|e| e.to_string())?;
+    db.migrate().await.map_err(|e| e.to_string())?;
+    let created = app::server::bootstrap::create_administrator(&db, email, name, &password).await;
+    db.pool.close().await;
+    match created {
+        Ok(id) => {
+            println!("Created administrator {email} (user {id}). Sign in to set up two-step verification.");
+            Ok(())
+        }
+        Err(app::error::AppError::Invalid { fields }) => {
+            Err(fields.into_values().collect::<Vec<_>>().join(" "))
+        }
+        Err(error) => Err(error.to_string()),
+    }
 }
 
 fn init_logging(json: bool) {

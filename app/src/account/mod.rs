@@ -1,9 +1,13 @@
 //! Signing in and out.
 
+mod other_devices;
+pub mod session_time;
 mod sign_in;
 mod sign_out;
 #[cfg(feature = "ssr")]
 pub mod ssr;
 
+pub use other_devices::{OtherDevicesSettings, SignOutOtherDevices};
+pub use session_time::SessionTimeout;
 pub use sign_in::{SignIn, SignInPage};
 pub use sign_out::{SignOut, SignOutForm};

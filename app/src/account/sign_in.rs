@@ -31,7 +31,7 @@ pub async fn sign_in(
     let next = safe_next(next.as_deref());
     match checked {
         PasswordChecked::SignedIn(user) => {
-            session.insert(USER_ID_KEY, user.id).await?;
+            crate::server::session_store::sign_in(&state.db, &session, user.id).await?;
             leptos_axum::redirect(next.unwrap_or(user.role.home()));
         }
         PasswordChecked::CodeNeeded(user) => {
@@ -52,11 +52,25 @@ pub fn SignInPage() -> impl IntoView {
     let field_error = move |name: &'static str| move || error().and_then(|e| e.field(name));
     let query = use_query_map();
     let next = move || query.read().get("next").unwrap_or_default();
+    // Why the last session ended, when it timed out.
+    let ended = move || {
+        query
+            .read()
+            .get("ended")
+            .and_then(|why| super::session_time::Ended::parse(&why))
+    };
 
     view! {
         <Title text="Sign in" />
         <div class="sm-sign-in">
             <h1>"Sign in to Secure Messaging"</h1>
+            {move || ended().map(|why| view! {
+                <div class="usa-alert usa-alert--info usa-alert--slim" role="status">
+                    <div class="usa-alert__body">
+                        <p class="usa-alert__text">{why.sentence()}</p>
+                    </div>
+                </div>
+            })}
             <ErrorSummary error=Signal::derive(error) />
             <form class="usa-form" method="post" action=SignIn::PATH novalidate>
                 <input type="hidden" name="next" value=next />

@@ -94,8 +94,10 @@ pub async fn attempt(
     validate(email, password)?;
     let email = users::normalize_email(email);
     let target = sign_in_guard::account_target(&email);
-    match sign_in_guard::check(&db.pool, &email, ip).await? {
+    let (guess, gate) = sign_in_guard::begin(db, &email, ip).await?;
+    match gate {
         Gate::Refuse => {
+            guess.not_counted(&db.pool).await?;
             audit::record(
                 &db.pool,
                 &AuditEvent::new(Action::SignIn, Outcome::Denied)
@@ -112,16 +114,14 @@ pub async fn attempt(
     }
 
     let account = users::credentials_by_email(&db.pool, &email).await?;
-    // Hashing is CPU work: keep it off the async workers.
-    let password = password.to_string();
     let stored = account.as_ref().and_then(|a| a.password_hash.clone());
-    let matches =
-        tokio::task::spawn_blocking(move || passwords::verify(&password, stored.as_deref()))
-            .await
-            .map_err(AppError::internal)?;
+    let matches = passwords::check(password.to_string(), stored)
+        .await
+        .map_err(AppError::internal)?;
 
     match account {
         Some(account) if matches && account.active => {
+            guess.not_counted(&db.pool).await?;
             let code_needed = crate::mfa::ssr::turned_on(&db.pool, account.user.id).await?;
             let action = if code_needed {
                 Action::SignInPasswordAccepted
@@ -143,6 +143,7 @@ pub async fn attempt(
             })
         }
         account => {
+            guess.failed();
             let mut event = AuditEvent::new(Action::SignIn, Outcome::Failure)
                 .target(target)
                 .from_address(ip);
@@ -183,8 +184,10 @@ pub async fn attempt_code(
             .from_address(ip)
             .detail(detail)
     };
-    match sign_in_guard::check(&db.pool, &user.email, ip).await? {
+    let (guess, gate) = sign_in_guard::begin(db, &user.email, ip).await?;
+    match gate {
         Gate::Refuse => {
+            guess.not_counted(&db.pool).await?;
             let detail = serde_json::json!({ "step": "authentication_code" });
             audit::record(&db.pool, &event(Outcome::Denied, detail)).await?;
             return Err(AppError::TooManyAttempts {
@@ -196,14 +199,19 @@ pub async fn attempt_code(
     }
     let reason = match use_code(db, key, user.id, &code, unix_seconds).await? {
         CodeCheck::Accepted => {
+            guess.not_counted(&db.pool).await?;
             let detail = serde_json::json!({ "step": "authentication_code" });
             audit::record(&db.pool, &event(Outcome::Success, detail)).await?;
             return Ok(user);
         }
-        CodeCheck::NotOn => return Err(sign_in_again()),
+        CodeCheck::NotOn => {
+            guess.not_counted(&db.pool).await?;
+            return Err(sign_in_again());
+        }
         CodeCheck::Wrong => "wrong",
         CodeCheck::Reused => "already_used",
     };
+    guess.failed();
     let detail = serde_json::json!({ "step": "authentication_code", "reason": reason });
     audit::record(&db.pool, &event(Outcome::Failure, detail)).await?;
     Err(AppError::invalid("code", crate::mfa::CODE_WRONG))

@@ -454,9 +454,13 @@ pub async fn admin_change_role(user: i64, role: String) -> Result<(), AppError> 
     use crate::server::access::{app_state, require_admin};
     let capability = require_admin(AdminChangeRole::PATH).await?;
     let state = app_state()?;
-    let changed = super::ssr::change_role(&state.db, &capability, &ssr::origin(), user, &role)
-        .await
-        .map(|_| "role_changed");
+    let changed =
+        super::ssr::change_role(&state.db, &capability, &ssr::origin(), user, &role).await;
+    if let Ok(files) = &changed {
+        // Their unsent reply drafts' files: the rows went with the old role.
+        crate::attachments::ssr::records::delete_files(&state.attachments, files).await;
+    }
+    let changed = changed.map(|_| "role_changed");
     let back = format!("/admin/users/{user}");
     ssr::answer(changed, &back, &back, AdminChangeRole::PATH, &[]).await
 }

@@ -44,7 +44,7 @@ pub struct AuditEntry {
 }
 
 /// The stored action names the filter offers, with the words people see.
-pub const ACTIONS: [(&str, &str); 38] = [
+pub const ACTIONS: [(&str, &str); 42] = [
     ("sign_in", "Signed in"),
     ("sign_out", "Signed out"),
     ("access_refused", "Was refused access"),
@@ -95,6 +95,13 @@ pub const ACTIONS: [(&str, &str); 38] = [
     ("mfa_turned_on", "Turned on two-step verification"),
     ("mfa_turned_off", "Turned off two-step verification"),
     ("mfa_reset", "Reset a person's two-step verification"),
+    ("other_sessions_ended", "Signed out of all other devices"),
+    ("messages_searched", "Searched their messages"),
+    ("team_inbox_listed", "Listed the team inbox"),
+    (
+        "administrator_created",
+        "Created an administrator from the command line",
+    ),
 ];
 
 /// The outcomes, with their words.

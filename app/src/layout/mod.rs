@@ -42,6 +42,7 @@ pub fn Layout(children: Children) -> impl IntoView {
         <main id="main-content" class="sm-main" tabindex="-1">
             {children()}
         </main>
+        <crate::account::SessionTimeout signed_in=signed_in.into() />
         <footer class="sm-footer">
             <p>
                 "Secure Messaging is for non-urgent needs. If you're in crisis, call the Veterans Crisis Line: dial 988 and press 1. In an emergency, call 911."

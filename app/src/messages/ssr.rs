@@ -45,6 +45,8 @@ pub struct Mailbox {
     /// The Veteran whose threads these are.
     pub veteran_id: i64,
     pub veteran_name: String,
+    /// The client's address, for the audit trail.
+    pub address: Option<String>,
 }
 
 impl Mailbox {
@@ -53,11 +55,15 @@ impl Mailbox {
         self.viewer_id != self.veteran_id
     }
 
-    /// An audit event by the viewer, about the Veteran, noting the proxy when there is one.
+    /// An audit event by the viewer, about the Veteran, from their address, noting the
+    /// proxy when there is one.
     fn audit(&self, action: Action) -> AuditEvent {
-        let event = AuditEvent::new(action, Outcome::Success)
+        let mut event = AuditEvent::new(action, Outcome::Success)
             .actor(self.viewer_id)
             .patient(self.veteran_id);
+        if let Some(address) = &self.address {
+            event = event.from_address(address.clone());
+        }
         if self.is_caregiver() {
             event.on_behalf_of(self.veteran_id)
         } else {
@@ -86,6 +92,7 @@ pub async fn mailbox(
         viewer_name: user.name.clone(),
         veteran_id,
         veteran_name,
+        address: capability.address().map(str::to_string),
     };
     if mailbox.is_caregiver() {
         backfill_views(db, &mailbox).await?;

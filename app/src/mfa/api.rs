@@ -158,7 +158,6 @@ pub async fn sign_in_code(code: String) -> Result<(), AppError> {
     use crate::account::ssr::{attempt_code, sign_in_again, PendingSignIn, PENDING_SIGN_IN_KEY};
     use crate::auth::safe_next;
     use crate::server::access::{app_state, requester};
-    use crate::server::session_store::USER_ID_KEY;
     let state = app_state()?;
     let ip = requester().ip;
     let session: tower_sessions::Session =
@@ -173,7 +172,7 @@ pub async fn sign_in_code(code: String) -> Result<(), AppError> {
             // (ASVS 3.2.1).
             session.cycle_id().await?;
             session.remove::<PendingSignIn>(PENDING_SIGN_IN_KEY).await?;
-            session.insert(USER_ID_KEY, user.id).await?;
+            crate::server::session_store::sign_in(&state.db, &session, user.id).await?;
             let destination = safe_next(pending.next.as_deref()).unwrap_or(user.role.home());
             leptos_axum::redirect(destination);
             Ok(())

@@ -1,7 +1,7 @@
 //! `/settings`: one page for every kind of account, made of each feature's own section:
-//! the signature added to outgoing messages, "Away" for clinicians, two-step verification
-//! and, for a Veteran, who has caregiver access to their messages. Each section loads its
-//! own data and shows only to the people it is for.
+//! the signature added to outgoing messages, "Away" for clinicians, two-step verification,
+//! for a Veteran who has caregiver access to their messages, and signing out elsewhere.
+//! Each section loads its own data and shows only to the people it is for.
 
 use crate::auth::{Area, Role};
 use crate::messages::pages::settings_caregivers::CaregiverAccess;
@@ -20,6 +20,7 @@ pub fn SettingsPage() -> impl IntoView {
             <crate::team::pages::coverage::CoverageSettings />
             <crate::mfa::pages::settings::TwoStepSettings />
             <VeteranSections />
+            <crate::account::OtherDevicesSettings />
         </Gate>
     }
 }

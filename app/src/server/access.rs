@@ -64,10 +64,16 @@ pub fn server_function_target(path: &str) -> String {
 #[derive(Clone, Debug)]
 pub struct MessagingCapability {
     user: SignedInUser,
+    /// The client's address, for the audit trail (none for start-up jobs and tests).
+    address: Option<String>,
 }
 impl MessagingCapability {
     pub fn user(&self) -> &SignedInUser {
         &self.user
+    }
+
+    pub fn address(&self) -> Option<&str> {
+        self.address.as_deref()
     }
 }
 
@@ -76,10 +82,16 @@ impl MessagingCapability {
 #[derive(Clone, Debug)]
 pub struct TeamCapability {
     user: SignedInUser,
+    /// The client's address, for the audit trail (none for start-up jobs and tests).
+    address: Option<String>,
 }
 impl TeamCapability {
     pub fn user(&self) -> &SignedInUser {
         &self.user
+    }
+
+    pub fn address(&self) -> Option<&str> {
+        self.address.as_deref()
     }
 }
 
@@ -126,15 +138,17 @@ async fn require_area(area: Area, what: &str) -> Result<SignedInUser, AppError> 
 }
 
 pub async fn require_messaging(what: &str) -> Result<MessagingCapability, AppError> {
+    let address = Some(requester().ip);
     require_area(Area::Messages, what)
         .await
-        .map(|user| MessagingCapability { user })
+        .map(|user| MessagingCapability { user, address })
 }
 
 pub async fn require_team(what: &str) -> Result<TeamCapability, AppError> {
+    let address = Some(requester().ip);
     require_area(Area::Team, what)
         .await
-        .map(|user| TeamCapability { user })
+        .map(|user| TeamCapability { user, address })
 }
 
 pub async fn require_admin(what: &str) -> Result<AdminCapability, AppError> {
@@ -153,7 +167,8 @@ pub async fn messaging_for_route(
     what: &str,
 ) -> Result<MessagingCapability, AppError> {
     if Area::Messages.admits(user.role) {
-        return Ok(MessagingCapability { user });
+        let address = Some(ip.to_string());
+        return Ok(MessagingCapability { user, address });
     }
     audit::record(
         &db.pool,
@@ -176,7 +191,8 @@ pub async fn team_for_route(
     what: &str,
 ) -> Result<TeamCapability, AppError> {
     if Area::Team.admits(user.role) {
-        return Ok(TeamCapability { user });
+        let address = Some(ip.to_string());
+        return Ok(TeamCapability { user, address });
     }
     audit::record(
         &db.pool,
@@ -197,10 +213,16 @@ pub mod trusted {
     pub fn messaging(user: SignedInUser) -> Option<MessagingCapability> {
         Area::Messages
             .admits(user.role)
-            .then_some(MessagingCapability { user })
+            .then_some(MessagingCapability {
+                user,
+                address: None,
+            })
     }
     pub fn team(user: SignedInUser) -> Option<TeamCapability> {
-        (user.role == Role::Clinician).then_some(TeamCapability { user })
+        (user.role == Role::Clinician).then_some(TeamCapability {
+            user,
+            address: None,
+        })
     }
     pub fn admin(user: SignedInUser) -> Option<AdminCapability> {
         (user.role == Role::Administrator).then_some(AdminCapability { user })

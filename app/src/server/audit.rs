@@ -78,6 +78,18 @@ pub enum Action {
     MfaTurnedOff,
     /// An administrator's "Reset MFA": the secret removed and the person signed out.
     MfaReset,
+    /// A person's "Sign out of all other devices"; how many sessions ended is in `detail`.
+    OtherSessionsEnded,
+    /// A Veteran or caregiver searched their messages. `detail` holds what was asked for
+    /// (folder, category, dates, how many words), never the words, which may describe a
+    /// condition, nor the results.
+    MessagesSearched,
+    /// The first administrator, made from the command line (`server create-admin`): no
+    /// actor, since nobody was signed in.
+    AdministratorCreated,
+    /// A care team member listed the team inbox. `detail` holds the team, filter and
+    /// category asked for, and how many words were searched for; never the words.
+    TeamInboxListed,
 }
 
 impl Action {
@@ -121,6 +133,10 @@ impl Action {
             Action::MfaTurnedOn => "mfa_turned_on",
             Action::MfaTurnedOff => "mfa_turned_off",
             Action::MfaReset => "mfa_reset",
+            Action::OtherSessionsEnded => "other_sessions_ended",
+            Action::MessagesSearched => "messages_searched",
+            Action::TeamInboxListed => "team_inbox_listed",
+            Action::AdministratorCreated => "administrator_created",
         }
     }
 }

@@ -30,19 +30,35 @@ pub const PEOPLE: [(&str, &str, &str); 6] = [
     ("admin@example.com", "Riley Admin", "administrator"),
 ];
 
-/// Seeds the demo data when the database has no users yet; does nothing otherwise.
-/// Returns whether it seeded.
+/// Seeds the demo data when the database has no users yet; does nothing on a database it
+/// seeded before; refuses any other database (real people's accounts). Returns whether it
+/// seeded.
 pub async fn seed_if_empty(pool: &AnyPool) -> Result<bool, AppError> {
     let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
         .fetch_one(pool)
         .await?;
     if users > 0 {
+        let seeded: Option<String> =
+            sqlx::query_scalar("SELECT value FROM instance_facts WHERE name = 'demo_seeded'")
+                .fetch_optional(pool)
+                .await?;
+        if seeded.is_none() {
+            // Demo accounts have a published password: never beside real people's.
+            return Err(AppError::Conflict {
+                message: "this database holds accounts that demo mode did not create; start \
+                          without --demo"
+                    .to_string(),
+            });
+        }
         return Ok(false);
     }
     // One hash for all demo accounts: they share the password, and hashing is slow.
     let hash = passwords::hash(DEMO_PASSWORD).map_err(AppError::internal)?;
     let mut tx = Tx::from(pool.begin().await?);
     seed(&mut tx, &hash).await?;
+    sqlx::query("INSERT INTO instance_facts (name, value) VALUES ('demo_seeded', 'yes')")
+        .execute(&mut *tx)
+        .await?;
     tx.commit().await?;
     Ok(true)
 }

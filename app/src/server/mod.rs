@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod audit;
+pub mod bootstrap;
 pub mod bulk;
 pub mod clock;
 pub mod db;

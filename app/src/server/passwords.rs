@@ -4,7 +4,51 @@
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::OnceLock;
+use tokio::sync::Semaphore;
+
+/// Hashes computed at once, at most. Each takes argon2's 19 MiB and a core for a while, so
+/// a flood of sign-ins waits its turn here instead of exhausting memory; more than the
+/// machine's cores would only share the same cores.
+pub const AT_ONCE: usize = 4;
+
+static TURNS: Semaphore = Semaphore::const_new(AT_ONCE);
+static RUNNING: AtomicUsize = AtomicUsize::new(0);
+static MOST_RUNNING: AtomicUsize = AtomicUsize::new(0);
+
+/// The most hashes ever computed at the same moment by this process (never above
+/// [`AT_ONCE`]), for operators and tests.
+pub fn most_at_once() -> usize {
+    MOST_RUNNING.load(Ordering::SeqCst)
+}
+
+/// Runs one hashing job when its turn comes, off the async workers. The error says why it
+/// could not run (the runtime is shutting down).
+async fn in_turn<T: Send + 'static>(job: impl FnOnce() -> T + Send + 'static) -> Result<T, String> {
+    let _turn = TURNS.acquire().await.map_err(|cause| cause.to_string())?;
+    tokio::task::spawn_blocking(move || {
+        let running = RUNNING.fetch_add(1, Ordering::SeqCst) + 1;
+        MOST_RUNNING.fetch_max(running, Ordering::SeqCst);
+        let answer = job();
+        RUNNING.fetch_sub(1, Ordering::SeqCst);
+        answer
+    })
+    .await
+    .map_err(|cause| cause.to_string())
+}
+
+/// [`verify`], in turn with every other hash of this process.
+pub async fn check(password: String, stored: Option<String>) -> Result<bool, String> {
+    in_turn(move || verify(&password, stored.as_deref())).await
+}
+
+/// [`hash`], in turn with every other hash of this process.
+pub async fn make(password: String) -> Result<String, String> {
+    in_turn(move || hash(&password))
+        .await?
+        .map_err(|cause| cause.to_string())
+}
 
 /// A PHC string (`$argon2id$v=19$…`) for `password`, with a fresh random salt.
 pub fn hash(password: &str) -> Result<String, argon2::password_hash::Error> {

@@ -3,6 +3,12 @@
 //! tower-sessions does the session work (ids, cookies, expiry, id renewal); this only keeps
 //! its records. The signed-in person's id is copied into its own column so all of a
 //! person's sessions can be ended at once (deactivation, password reset).
+//!
+//! Ending them is certain two ways over. Saving only updates a stored session and never
+//! makes one again, so a request still in flight when its session was deleted cannot write
+//! it back. And each session carries its person's session generation from sign-in: ending
+//! all of a person's sessions moves them to the next generation, and the gate takes a
+//! session of an older one as signed out.
 
 use super::now_ms;
 use async_trait::async_trait;
@@ -17,6 +23,9 @@ pub const EXPIRY_SLACK_MS: i64 = 60_000;
 
 /// The session key that holds the signed-in person's id.
 pub const USER_ID_KEY: &str = "user_id";
+
+/// The session key that holds the person's session generation at sign-in.
+pub const GENERATION_KEY: &str = "session_generation";
 
 #[derive(Clone, Debug)]
 pub struct DbSessionStore {
@@ -38,16 +47,74 @@ impl DbSessionStore {
     }
 }
 
-/// Ends every session of one person.
+/// Ends every session of one person, inside the caller's transaction (or alone, given the
+/// pool): moves them to their next session generation and deletes the stored sessions.
+/// Answers how many were deleted.
 pub async fn end_all_sessions_of(
-    pool: &AnyPool,
+    connection: &mut sqlx::AnyConnection,
     user_id: i64,
 ) -> std::result::Result<u64, sqlx::Error> {
+    sqlx::query("UPDATE users SET session_generation = session_generation + 1 WHERE id = $1")
+        .bind(user_id)
+        .execute(&mut *connection)
+        .await?;
     let done = sqlx::query("DELETE FROM sessions WHERE user_id = $1")
         .bind(user_id)
-        .execute(pool)
+        .execute(&mut *connection)
         .await?;
     Ok(done.rows_affected())
+}
+
+/// Marks `session` as signed in for `user_id`, in their current session generation, with
+/// its session clocks starting now.
+pub async fn sign_in(
+    db: &super::db::Db,
+    session: &tower_sessions::Session,
+    user_id: i64,
+) -> std::result::Result<(), crate::error::AppError> {
+    let generation = generation_of(&db.pool, user_id).await?;
+    session.insert(USER_ID_KEY, user_id).await?;
+    session.insert(GENERATION_KEY, generation).await?;
+    crate::account::session_time::ssr::start(session, db.now_ms()).await
+}
+
+/// "Sign out of all other devices": every other session of the person ends (a new
+/// generation), and `session`, the one asking, moves to the new generation with them.
+/// Answers how many were ended.
+pub async fn end_other_sessions(
+    pool: &AnyPool,
+    session: &tower_sessions::Session,
+    user_id: i64,
+) -> std::result::Result<u64, crate::error::AppError> {
+    let mut tx = pool.begin().await?;
+    sqlx::query("UPDATE users SET session_generation = session_generation + 1 WHERE id = $1")
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+    let keep = session.id().map(|id| id.to_string()).unwrap_or_default();
+    let ended = sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id <> $2")
+        .bind(user_id)
+        .bind(keep)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    let generation: i64 = sqlx::query_scalar("SELECT session_generation FROM users WHERE id = $1")
+        .bind(user_id)
+        .fetch_one(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    session.insert(GENERATION_KEY, generation).await?;
+    Ok(ended)
+}
+
+/// The person's current session generation.
+pub async fn generation_of(pool: &AnyPool, user_id: i64) -> std::result::Result<i64, sqlx::Error> {
+    let generation: Option<i64> =
+        sqlx::query_scalar("SELECT session_generation FROM users WHERE id = $1")
+            .bind(user_id)
+            .fetch_optional(pool)
+            .await?;
+    Ok(generation.unwrap_or(0))
 }
 
 fn backend(e: impl std::fmt::Display) -> Error {
@@ -87,10 +154,12 @@ impl SessionStore for DbSessionStore {
         }
     }
 
-    /// Saves a session, unless it is stored as it is, expiring less than
+    /// Saves a session that is stored, unless it is stored as it is, expiring less than
     /// [`EXPIRY_SLACK_MS`] earlier. The session layer saves after every request (so an idle
     /// timeout slides), and a write per request would make every page and every send wait
-    /// for one more durable commit; reading the row instead costs no commit.
+    /// for one more durable commit; reading the row instead costs no commit. A session that
+    /// is no longer stored (signed out, or ended by a reset meanwhile) stays gone: only
+    /// `create` makes a session.
     async fn save(&self, record: &Record) -> Result<()> {
         let expires_at = expires_ms(record);
         let stored: Option<(Option<i64>, String, i64)> =
@@ -99,32 +168,30 @@ impl SessionStore for DbSessionStore {
                 .fetch_optional(&self.pool)
                 .await
                 .map_err(backend)?;
-        if let Some((stored_user, stored_data, stored_expiry)) = stored {
-            // Compared as maps: the JSON text of the same map can list its keys in any order.
-            let same_data = serde_json::from_str::<
-                std::collections::HashMap<String, serde_json::Value>,
-            >(&stored_data)
+        let Some((stored_user, stored_data, stored_expiry)) = stored else {
+            return Ok(());
+        };
+        // Compared as maps: the JSON text of the same map can list its keys in any order.
+        let same_data =
+            serde_json::from_str::<std::collections::HashMap<String, serde_json::Value>>(
+                &stored_data,
+            )
             .is_ok_and(|stored| stored == record.data);
-            if stored_user == user_id(record)
-                && same_data
-                && (0..EXPIRY_SLACK_MS).contains(&(expires_at - stored_expiry))
-            {
-                return Ok(());
-            }
+        if stored_user == user_id(record)
+            && same_data
+            && (0..EXPIRY_SLACK_MS).contains(&(expires_at - stored_expiry))
+        {
+            return Ok(());
         }
         let data = serde_json::to_string(&record.data).map_err(|e| Error::Encode(e.to_string()))?;
-        sqlx::query(
-            "INSERT INTO sessions (id, user_id, data, expires_at) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (id) DO UPDATE SET user_id = excluded.user_id, data = excluded.data, \
-             expires_at = excluded.expires_at",
-        )
-        .bind(record.id.to_string())
-        .bind(user_id(record))
-        .bind(data)
-        .bind(expires_at)
-        .execute(&self.pool)
-        .await
-        .map_err(backend)?;
+        sqlx::query("UPDATE sessions SET user_id = $2, data = $3, expires_at = $4 WHERE id = $1")
+            .bind(record.id.to_string())
+            .bind(user_id(record))
+            .bind(data)
+            .bind(expires_at)
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
         Ok(())
     }
 

@@ -1,10 +1,12 @@
 //! Slowing and then refusing repeated failed sign-ins, per account and per address
 //! (ASVS 2.2.1).
 //!
-//! Failures are counted from the audit trail rather than an in-memory limiter, so the count
-//! is shared by every server process, survives a restart, and needs no second store.
+//! Attempts are counted in the database rather than an in-memory limiter, so the count is
+//! shared by every server process, survives a restart, and needs no second store. Every
+//! attempt is audited too, by its caller; the audit trail is the record, this table the
+//! counter.
 
-use super::audit::{self, Action, Outcome};
+use super::db::Db;
 use super::now_ms;
 use sqlx::AnyPool;
 use std::time::Duration;
@@ -74,24 +76,81 @@ pub fn account_target(email: &str) -> String {
     format!("account:{email}")
 }
 
-/// The failures that count: wrong passwords and codes at sign-in, and wrong codes given to
-/// turn two-step verification off (a guess at the code either way).
-const COUNTED: [Action; 2] = [Action::SignIn, Action::MfaTurnedOff];
+/// One guess at a password or code, recorded before it is checked (see [`begin`]). Left
+/// as it is, it counts as a failure for the rest of the window; [`Attempt::not_counted`]
+/// removes it when the guess was right, or turned out not to be a guess.
+#[must_use = "an attempt counts as a failure unless it is marked not counted"]
+pub struct Attempt {
+    /// Its row; none when it was refused, and so never recorded.
+    id: Option<i64>,
+}
 
-/// Reads the recent failures for this email and address and applies `decide`.
-pub async fn check(pool: &AnyPool, email: &str, ip: &str) -> Result<Gate, sqlx::Error> {
-    let since = now_ms() - WINDOW_MINUTES * 60_000;
-    let target = account_target(email);
-    let mut failures = Failures::default();
-    for action in COUNTED {
-        let on_account =
-            |ip| audit::count_since_for_target(pool, action, Outcome::Failure, &target, ip, since);
-        failures.account_here += on_account(Some(ip)).await?;
-        failures.account_everywhere += on_account(None).await?;
+impl Attempt {
+    /// The guess was right, or was never checked: it no longer counts.
+    pub async fn not_counted(self, pool: &AnyPool) -> Result<(), sqlx::Error> {
+        if let Some(id) = self.id {
+            sqlx::query("DELETE FROM sign_in_attempts WHERE id = $1")
+                .bind(id)
+                .execute(pool)
+                .await?;
+        }
+        Ok(())
     }
-    failures.accounts_from_here =
-        audit::targets_since_from_address(pool, COUNTED, Outcome::Failure, ip, since).await?;
-    Ok(decide(failures))
+
+    /// The guess was wrong: it keeps counting.
+    pub fn failed(self) {}
+}
+
+/// Applies the rule to the attempts recorded in the window (finished or still being
+/// checked) and, unless it refuses, records this one, all in one transaction that runs
+/// alone among sign-in attempts: of attempts made side by side, each sees every one let
+/// through before it, so no more than the limit are ever let through to be checked, however
+/// many arrive at once. A refused attempt is not recorded (it was never checked).
+pub async fn begin(db: &Db, email: &str, ip: &str) -> Result<(Attempt, Gate), sqlx::Error> {
+    let now = now_ms();
+    let since = now - WINDOW_MINUTES * 60_000;
+    let account = account_target(email);
+    let mut tx = db.begin_counting("sign_in_attempts").await?;
+    // Attempts older than the window count for nothing.
+    sqlx::query("DELETE FROM sign_in_attempts WHERE at < $1")
+        .bind(since)
+        .execute(&mut *tx)
+        .await?;
+    let (account_here, account_everywhere): (i64, i64) = sqlx::query_as(
+        "SELECT COUNT(CASE WHEN address = $2 THEN 1 END), COUNT(*) FROM sign_in_attempts \
+         WHERE account = $1",
+    )
+    .bind(&account)
+    .bind(ip)
+    .fetch_one(&mut *tx)
+    .await?;
+    let accounts_from_here: i64 = sqlx::query_scalar(
+        "SELECT COUNT(DISTINCT account) FROM sign_in_attempts WHERE address = $1",
+    )
+    .bind(ip)
+    .fetch_one(&mut *tx)
+    .await?;
+    let gate = decide(Failures {
+        account_here,
+        account_everywhere,
+        accounts_from_here,
+    });
+    let id = if gate == Gate::Refuse {
+        None
+    } else {
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO sign_in_attempts (account, address, at) VALUES ($1, $2, $3) \
+             RETURNING id",
+        )
+        .bind(&account)
+        .bind(ip)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await?;
+        Some(id)
+    };
+    tx.commit().await?;
+    Ok((Attempt { id }, gate))
 }
 
 #[cfg(test)]

@@ -19,6 +19,9 @@ pub struct AppConfig {
     /// Clinicians and administrators must use two-step verification (`SM_REQUIRE_MFA`; on
     /// by default, off in demo mode so the demo accounts sign in with the password alone).
     pub require_mfa: bool,
+    /// How long a session lasts without activity, and at most (`SM_SESSION_IDLE_SECONDS`,
+    /// `SM_SESSION_MAX_SECONDS`).
+    pub session_limits: crate::account::session_time::SessionLimits,
 }
 
 #[derive(Clone, FromRef)]

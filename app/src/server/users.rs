@@ -41,8 +41,25 @@ pub async fn credentials_by_email(
     .await
 }
 
-/// The person behind a session, only while their account is active: deactivating an
-/// account ends its sessions on their very next request.
+/// The person behind a session, only while their account is active (deactivating an
+/// account ends its sessions on their very next request) and the session is of their
+/// current generation (see `session_store`).
+pub async fn active_user_in_generation(
+    pool: &AnyPool,
+    id: i64,
+    generation: i64,
+) -> Result<Option<SignedInUser>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT id, name, email, role FROM users \
+         WHERE id = $1 AND active = 1 AND session_generation = $2",
+    )
+    .bind(id)
+    .bind(generation)
+    .fetch_optional(pool)
+    .await
+}
+
+/// The person `id`, while their account is active.
 pub async fn active_user(pool: &AnyPool, id: i64) -> Result<Option<SignedInUser>, sqlx::Error> {
     sqlx::query_as("SELECT id, name, email, role FROM users WHERE id = $1 AND active = 1")
         .bind(id)

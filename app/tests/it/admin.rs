@@ -919,7 +919,91 @@ async fn caregiver_access_is_granted_and_revoked_at_once(db: &Db) {
     ));
 }
 
+/// A clinician made a caregiver, and a caregiver made a Veteran: nothing of the old role
+/// stays reachable, and each ending is audited in the same change.
+async fn a_new_role_ends_what_the_old_one_held(db: &Db) {
+    let riley = riley(db).await;
+    let casey = user(db, "nurse@example.com").await.id;
+    let morgan = user(db, "clinician@example.com").await.id;
+    let alex = user(db, "veteran@example.com").await.id;
+    let primary = id_of(
+        db,
+        "SELECT id FROM care_teams WHERE name = $1",
+        "Primary Care – Blue Team",
+    )
+    .await;
+    let thread = send_as_alex(
+        db,
+        &trusted::messaging(user(db, "veteran@example.com").await).unwrap(),
+        primary,
+        "Role change",
+    )
+    .await;
+    let now = now_ms();
+    sqlx::query(
+        "INSERT INTO coverage (user_id, away_until, covering_user_id, updated_at) \
+         VALUES ($1, $2, $3, $2)",
+    )
+    .bind(morgan)
+    .bind(now + 86_400_000)
+    .bind(casey)
+    .execute(&db.pool)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO drafts (author_id, veteran_id, team_id, body, thread_id, created_at, updated_at) \
+         VALUES ($1, $2, $3, 'Half a reply', $4, $5, $5)",
+    )
+    .bind(casey)
+    .bind(alex)
+    .bind(primary)
+    .bind(thread)
+    .bind(now)
+    .execute(&db.pool)
+    .await
+    .unwrap();
+
+    admin::change_role(db, &riley, &from(), casey, "caregiver")
+        .await
+        .unwrap();
+    let held = |table: &str, column: &str| {
+        format!("SELECT COUNT(*) FROM {table} WHERE {column} = {casey}")
+    };
+    assert_eq!(count(db, &held("team_members", "user_id")).await, 0);
+    assert_eq!(count(db, &held("coverage", "covering_user_id")).await, 0);
+    assert_eq!(count(db, &held("drafts", "author_id")).await, 0);
+    let (_, _, _, audit) = last_audit(db, "team_member_removed").await;
+    assert_eq!(audit["before"]["team_role"], "member");
+    assert_eq!(
+        count(
+            db,
+            &format!("SELECT COUNT(*) FROM audit_events WHERE action = 'draft_deleted' AND actor_id = {}", riley.user().id)
+        )
+        .await,
+        1
+    );
+
+    let sam = user(db, "caregiver@example.com").await;
+    admin::change_role(db, &riley, &from(), sam.id, "veteran")
+        .await
+        .unwrap();
+    assert_eq!(
+        count(
+            db,
+            &format!(
+                "SELECT COUNT(*) FROM caregiver_grants WHERE caregiver_id = {} AND revoked_at IS NULL",
+                sam.id
+            )
+        )
+        .await,
+        0
+    );
+    let (_, _, _, audit) = last_audit(db, "caregiver_access_revoked").await;
+    assert!(audit["after"]["revoked_at"].is_i64());
+}
+
 on_both_databases!(
+    a_new_role_ends_what_the_old_one_held,
     facilities_are_added_and_edited_with_unique_station_numbers,
     care_teams_are_filtered_counted_added_and_edited,
     members_are_added_as_member_or_lead_and_removed,

@@ -255,6 +255,23 @@ async fn sent_files_reach_the_threads_participants_only(db: &Db) {
         downloads(db, &w.jordan, &pdf.id).await.unwrap_err(),
         AppError::NotFound
     );
+    // The role decides, not only the rows: Alex made an administrator, or Morgan a
+    // caregiver whose team membership is still on file, reaches nothing.
+    let as_role = |person: &SignedInUser, role| SignedInUser {
+        role,
+        ..person.clone()
+    };
+    for other in [
+        as_role(&w.alex, app::auth::Role::Administrator),
+        as_role(&w.morgan, app::auth::Role::Caregiver),
+        as_role(&w.sam, app::auth::Role::Veteran),
+    ] {
+        assert_eq!(
+            downloads(db, &other, &pdf.id).await.unwrap_err(),
+            AppError::NotFound,
+            "{other:?}"
+        );
+    }
     // A clinician of another team, once the thread moves away from hers, loses access.
     sqlx::query("UPDATE threads SET team_id = (SELECT id FROM care_teams WHERE name = 'Pharmacy') WHERE id = $1")
         .bind(sent.thread_id)

@@ -1,6 +1,6 @@
 //! Data-layer tests: every scenario runs on SQLite and on PostgreSQL.
 
-use crate::common::{count, user};
+use crate::common::{count, record_failures, user};
 use app::account::ssr::{attempt, PasswordChecked};
 use app::auth::Role;
 use app::error::AppError;
@@ -140,32 +140,22 @@ async fn a_deactivated_account_cannot_sign_in_and_its_sessions_stop(db: &Db) {
     assert_eq!(users::active_user(&db.pool, casey.id).await.unwrap(), None);
 }
 
-async fn record_failures(db: &Db, email: &str, ip: &str, times: i64) {
-    for _ in 0..times {
-        audit::record(
-            &db.pool,
-            &AuditEvent::new(Action::SignIn, Outcome::Failure)
-                .target(sign_in_guard::account_target(email))
-                .from_address(ip),
-        )
-        .await
-        .unwrap();
-    }
+/// What the sign-in limits would do with an attempt now (the attempt itself not counted).
+async fn gate(db: &Db, email: &str, ip: &str) -> Gate {
+    let (guess, gate) = sign_in_guard::begin(db, email, ip).await.unwrap();
+    guess.not_counted(&db.pool).await.unwrap();
+    gate
 }
 
 async fn repeated_failures_slow_then_refuse_one_account(db: &Db) {
     seeded(db).await;
     assert_eq!(
-        sign_in_guard::check(&db.pool, "veteran@example.com", "10.0.1.1")
-            .await
-            .unwrap(),
+        gate(db, "veteran@example.com", "10.0.1.1").await,
         Gate::Open
     );
     record_failures(db, "veteran@example.com", "10.0.1.1", 3).await;
     assert!(matches!(
-        sign_in_guard::check(&db.pool, "veteran@example.com", "10.0.1.1")
-            .await
-            .unwrap(),
+        gate(db, "veteran@example.com", "10.0.1.1").await,
         Gate::Slow(_)
     ));
     record_failures(db, "veteran@example.com", "10.0.1.1", ACCOUNT_LIMIT - 3).await;
@@ -229,7 +219,7 @@ async fn old_failures_are_forgiven(db: &Db) {
     let long_ago = now_ms() - 16 * 60_000;
     for _ in 0..ACCOUNT_LIMIT {
         sqlx::query(
-            "INSERT INTO audit_events (at, action, target, outcome, ip) VALUES ($1, 'sign_in', $2, 'failure', '10.0.3.1')",
+            "INSERT INTO sign_in_attempts (at, account, address) VALUES ($1, $2, '10.0.3.1')",
         )
         .bind(long_ago)
         .bind(sign_in_guard::account_target("veteran@example.com"))
@@ -238,10 +228,63 @@ async fn old_failures_are_forgiven(db: &Db) {
         .unwrap();
     }
     assert_eq!(
-        sign_in_guard::check(&db.pool, "veteran@example.com", "10.0.3.1")
-            .await
-            .unwrap(),
+        gate(db, "veteran@example.com", "10.0.3.1").await,
         Gate::Open
+    );
+}
+
+/// Fifty wrong passwords for one account at the same moment: the attempts count each other
+/// before any password is checked, so no more than the limit are checked.
+async fn fifty_wrong_passwords_at_once_check_at_most_the_limit(db: &Db) {
+    seeded(db).await;
+    let mut attempts = tokio::task::JoinSet::new();
+    for _ in 0..50 {
+        let db = db.clone();
+        attempts.spawn(async move {
+            attempt(&db, "veteran@example.com", "not-the-password", "10.0.6.1").await
+        });
+    }
+    let (mut checked, mut refused) = (0, 0);
+    while let Some(answer) = attempts.join_next().await {
+        match answer.unwrap() {
+            Err(AppError::SignInFailed) => checked += 1,
+            Err(AppError::TooManyAttempts { .. }) => refused += 1,
+            other => panic!("unexpected answer {other:?}"),
+        }
+    }
+    assert!(
+        (1..=ACCOUNT_LIMIT).contains(&checked),
+        "{checked} passwords were checked; the limit is {ACCOUNT_LIMIT}"
+    );
+    assert_eq!(checked + refused, 50);
+    // Now even the right password is refused from there.
+    assert_eq!(
+        attempt(db, "veteran@example.com", DEMO_PASSWORD, "10.0.6.1")
+            .await
+            .unwrap_err(),
+        AppError::TooManyAttempts { minutes: 15 }
+    );
+}
+
+/// Many sign-ins at once (different people, different places, none refused) wait their
+/// turn for the password check, so memory holds a few argon2 hashes, never fifty.
+async fn password_checks_run_a_few_at_a_time(db: &Db) {
+    seeded(db).await;
+    let mut attempts = tokio::task::JoinSet::new();
+    for n in 0..50 {
+        let db = db.clone();
+        attempts.spawn(async move {
+            let email = format!("person{n}@example.com");
+            attempt(&db, &email, "a-guess", &format!("10.0.7.{n}")).await
+        });
+    }
+    while let Some(answer) = attempts.join_next().await {
+        assert_eq!(answer.unwrap().unwrap_err(), AppError::SignInFailed);
+    }
+    let most = app::server::passwords::most_at_once();
+    assert!(
+        most <= app::server::passwords::AT_ONCE,
+        "{most} password hashes were computed at once"
     );
 }
 
@@ -312,9 +355,24 @@ async fn sessions_are_stored_expire_and_end_together(db: &Db) {
 
     let mut second = record(60_000, Some(alex.id));
     store.create(&mut second).await.unwrap();
-    assert_eq!(end_all_sessions_of(&db.pool, alex.id).await.unwrap(), 2);
+    let mut connection = db.pool.acquire().await.unwrap();
+    assert_eq!(
+        end_all_sessions_of(&mut connection, alex.id).await.unwrap(),
+        2
+    );
+    drop(connection);
     assert!(store.load(&live.id).await.unwrap().is_none());
     assert!(store.load(&second.id).await.unwrap().is_none());
+    // A request that held `live` saves it on its way out: it stays gone.
+    store.save(&live).await.unwrap();
+    assert!(store.load(&live.id).await.unwrap().is_none());
+    // And Alex is in a new generation: a session from before is not theirs any more.
+    assert_eq!(
+        app::server::session_store::generation_of(&db.pool, alex.id)
+            .await
+            .unwrap(),
+        1
+    );
 }
 
 async fn stored_expiry(db: &Db, id: &Id) -> i64 {
@@ -502,7 +560,53 @@ async fn a_veteran_revokes_a_caregiver_who_then_loses_access(db: &Db) {
     );
 }
 
+/// `server create-admin` on a new installation: an active administrator who signs in with
+/// the password given (then must set up two-step verification), audited; and demo mode
+/// then refuses that database, which holds a real person's account.
+async fn the_first_administrator_comes_from_the_command_line(db: &Db) {
+    use app::server::bootstrap::create_administrator;
+    let weak = create_administrator(db, "chief@va.example", "Pat Chief", "short").await;
+    assert!(weak.unwrap_err().field("password").is_some());
+    let id = create_administrator(
+        db,
+        " Chief@VA.example ",
+        "Pat Chief",
+        "a long enough passphrase",
+    )
+    .await
+    .unwrap();
+    let signed_in = attempt(
+        db,
+        "chief@va.example",
+        "a long enough passphrase",
+        "10.0.8.1",
+    )
+    .await
+    .unwrap();
+    assert_eq!(signed_in.user().id, id);
+    assert_eq!(signed_in.user().role, Role::Administrator);
+    let again =
+        create_administrator(db, "chief@va.example", "Pat", "another long passphrase").await;
+    assert!(again
+        .unwrap_err()
+        .field("email")
+        .unwrap()
+        .contains("already exists"));
+    assert_eq!(
+        count(
+            db,
+            "SELECT COUNT(*) FROM audit_events WHERE action = 'administrator_created' AND actor_id IS NULL"
+        )
+        .await,
+        1
+    );
+    let demo = demo::seed_if_empty(&db.pool).await.unwrap_err();
+    assert!(demo.to_string().contains("did not create"), "{demo}");
+    assert_eq!(count(db, "SELECT COUNT(*) FROM users").await, 1);
+}
+
 on_both_databases!(
+    the_first_administrator_comes_from_the_command_line,
     a_veteran_revokes_a_caregiver_who_then_loses_access,
     demo_data_is_seeded_once,
     sign_in_accepts_the_right_password_and_audits_it,
@@ -513,6 +617,8 @@ on_both_databases!(
     guesses_from_many_addresses_refuse_the_account_everywhere,
     spraying_many_accounts_refuses_one_address,
     old_failures_are_forgiven,
+    fifty_wrong_passwords_at_once_check_at_most_the_limit,
+    password_checks_run_a_few_at_a_time,
     audit_events_cannot_be_changed_or_deleted,
     sessions_are_stored_expire_and_end_together,
     a_session_can_be_deleted,

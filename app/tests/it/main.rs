@@ -13,5 +13,6 @@ mod live_events;
 mod messaging;
 mod mfa;
 mod migration_parity;
+mod postgres_tls;
 mod reports;
 mod team;

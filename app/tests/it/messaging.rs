@@ -1518,7 +1518,8 @@ async fn one_person_never_reaches_anothers_threads(db: &Db) {
         1
     );
 
-    // Nothing of Alex's changed, and no read of it was recorded for Jordan.
+    // Nothing of Alex's changed, and no read of it was recorded for Jordan: Jordan's tries
+    // are on the record as refused, and name no patient.
     assert_eq!(
         messaging::folders(db, &w.alex, w.alex_id).await.unwrap(),
         before
@@ -1527,11 +1528,22 @@ async fn one_person_never_reaches_anothers_threads(db: &Db) {
     assert_eq!(
         count_for(
             db,
-            "SELECT COUNT(*) FROM audit_events WHERE actor_id = $1 AND action <> 'message_sent'",
+            "SELECT COUNT(*) FROM audit_events WHERE actor_id = $1 \
+             AND action NOT IN ('message_sent', 'messages_searched') AND outcome <> 'denied'",
             w.jordan_id
         )
         .await,
         0
+    );
+    assert!(
+        count_for(
+            db,
+            "SELECT COUNT(*) FROM audit_events WHERE actor_id = $1 \
+             AND action = 'thread_read' AND outcome = 'denied' AND patient_id IS NULL",
+            w.jordan_id
+        )
+        .await
+            >= 1
     );
     assert_eq!(
         count_for(

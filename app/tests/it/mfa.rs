@@ -12,11 +12,11 @@ use app::mfa::ssr::sealing::MfaKey;
 use app::mfa::ssr::{self as mfa, CodeCheck, State};
 use app::mfa::{CODE_MISSING, CODE_WRONG};
 use app::server::access::trusted;
-use app::server::audit::{self, Action, AuditEvent, Outcome};
+use app::server::audit::{self, Action, Outcome};
 use app::server::db::Db;
 use app::server::demo::{self, DEMO_PASSWORD};
 use app::server::now_ms;
-use app::server::sign_in_guard::{self, ACCOUNT_LIMIT};
+use app::server::sign_in_guard::ACCOUNT_LIMIT;
 use totp_rs::{Algorithm, Secret, TOTP};
 
 const IP: &str = "198.51.100.4";
@@ -266,16 +266,7 @@ async fn sign_in_asks_for_the_code_and_counts_wrong_ones(db: &Db) {
     assert_eq!(failures().await.unwrap(), 2);
 
     // At the account's limit even the right code is refused for a while.
-    for _ in 2..ACCOUNT_LIMIT {
-        audit::record(
-            &db.pool,
-            &AuditEvent::new(Action::SignIn, Outcome::Failure)
-                .target(sign_in_guard::account_target("veteran@example.com"))
-                .from_address(IP),
-        )
-        .await
-        .unwrap();
-    }
+    crate::common::record_failures(db, "veteran@example.com", IP, ACCOUNT_LIMIT - 2).await;
     let next = code(&app, now / 30 + 1);
     assert_eq!(
         attempt_code(db, &key, &pending, &next, IP, now + 30).await,

@@ -6,10 +6,13 @@ mod common;
 
 mod admin_routes;
 mod attachments;
+mod audit_trail;
+mod body_limits;
 mod least_privilege;
 mod mfa_routes;
 mod page_reads;
 mod renders;
 mod routes;
 mod serving;
+mod sessions;
 mod two_processes;

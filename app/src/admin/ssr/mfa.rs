@@ -28,11 +28,7 @@ pub async fn reset_mfa(
         tx.commit().await?;
         return Ok(());
     }
-    let sessions = sqlx::query("DELETE FROM sessions WHERE user_id = $1")
-        .bind(user_id)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
+    let sessions = crate::server::session_store::end_all_sessions_of(&mut tx, user_id).await?;
     sqlx::query("UPDATE users SET updated_at = $1 WHERE id = $2")
         .bind(db.now_ms())
         .bind(user_id)

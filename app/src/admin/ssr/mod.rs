@@ -13,6 +13,7 @@ mod associations;
 mod facilities;
 mod import;
 mod mfa;
+mod role_change;
 mod teams;
 mod users;
 

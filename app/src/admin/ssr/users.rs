@@ -191,25 +191,30 @@ pub async fn invite(
     Ok(link)
 }
 
-/// Gives the person another role. Demoting the last active administrator is refused.
+/// Gives the person another role, ending what the old one held (its teams, coverage,
+/// reply drafts, caregiver access: `role_change`). Demoting the last active administrator
+/// is refused. Answers the attachment ids of the drafts that went, for the caller to remove
+/// from storage after this has committed.
 pub async fn change_role(
     db: &Db,
     capability: &AdminCapability,
     from: &Origin,
     user_id: i64,
     role: &str,
-) -> Result<(), AppError> {
+) -> Result<Vec<String>, AppError> {
     let role =
         Role::parse(role.trim()).ok_or_else(|| AppError::invalid("role", "Choose a role."))?;
     let mut tx = db.begin_write().await?;
     let admins = lock_active_administrators(db, &mut tx).await?;
     let (before, active) = role_of(db, &mut tx, user_id).await?;
     if before == role {
-        return Ok(());
+        return Ok(Vec::new());
     }
     if before == Role::Administrator && active && admins == [user_id] {
         return Err(last_administrator("role"));
     }
+    let files =
+        super::role_change::end_holdings(db, &mut tx, capability, from, user_id, before).await?;
     sqlx::query("UPDATE users SET role = $1, updated_at = $2 WHERE id = $3")
         .bind(role.as_str())
         .bind(db.now_ms())
@@ -230,7 +235,7 @@ pub async fn change_role(
     )
     .await?;
     tx.commit().await?;
-    Ok(())
+    Ok(files)
 }
 
 /// Deactivates an account and ends every one of its sessions in the same transaction, so
@@ -256,11 +261,7 @@ pub async fn deactivate(
         .bind(user_id)
         .execute(&mut *tx)
         .await?;
-    let sessions = sqlx::query("DELETE FROM sessions WHERE user_id = $1")
-        .bind(user_id)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
+    let sessions = crate::server::session_store::end_all_sessions_of(&mut tx, user_id).await?;
     void_links(&mut tx, user_id, now).await?;
     audit_change(
         &mut tx,
@@ -335,10 +336,7 @@ pub async fn reset_password(
         .bind(user_id)
         .execute(&mut *tx)
         .await?;
-    sqlx::query("DELETE FROM sessions WHERE user_id = $1")
-        .bind(user_id)
-        .execute(&mut *tx)
-        .await?;
+    crate::server::session_store::end_all_sessions_of(&mut tx, user_id).await?;
     void_links(&mut tx, user_id, now).await?;
     let link = new_link(&mut tx, capability, user_id, "reset").await?;
     audit_change(
@@ -515,7 +513,9 @@ pub async fn set_password_with_link(
         return Err(AppError::Invalid { fields });
     }
     // Hashing takes a while on purpose; do it before holding the write lock.
-    let hash = passwords::hash(password).map_err(AppError::internal)?;
+    let hash = passwords::make(password.to_string())
+        .await
+        .map_err(AppError::internal)?;
     let now = db.now_ms();
     let mut tx = db.begin_write().await?;
     // Claims the link: of two submissions racing, one finds it already used.
@@ -540,10 +540,7 @@ pub async fn set_password_with_link(
         return Err(AppError::NotFound);
     }
     void_links(&mut tx, user_id, now).await?;
-    sqlx::query("DELETE FROM sessions WHERE user_id = $1")
-        .bind(user_id)
-        .execute(&mut *tx)
-        .await?;
+    crate::server::session_store::end_all_sessions_of(&mut tx, user_id).await?;
     audit::record(
         &mut *tx,
         &AuditEvent::new(Action::PasswordSet, Outcome::Success)

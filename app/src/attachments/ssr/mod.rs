@@ -1,6 +1,7 @@
 //! Server-only attachment code: content checks, name cleaning, sealing and storage.
 
 pub mod content;
+pub mod form_post;
 pub mod names;
 pub mod owner;
 pub mod records;

@@ -315,8 +315,10 @@ pub struct Download {
 }
 
 /// The file `attachment_id` for the person asking, or `NotFound` unless they are a
-/// participant of its thread (for a draft's file: its author; a care team member's only
-/// while they are on the thread's team). Every answer is audited, refusals as `denied`.
+/// participant of its thread in the role that makes them one: a clinician on the thread's
+/// team, the Veteran, a caregiver with live access (for a draft's file: its author; a care
+/// team member's only while they are on the thread's team). Administrators read no files.
+/// Every answer is audited, refusals as `denied`.
 pub async fn for_download(
     db: &Db,
     person: &SignedInUser,
@@ -330,21 +332,24 @@ pub async fn for_download(
          LEFT JOIN drafts d ON d.id = a.draft_id \
          LEFT JOIN messages m ON m.id = a.message_id \
          LEFT JOIN threads t ON t.id = m.thread_id \
-         WHERE a.id = $1 AND ( \
+         WHERE a.id = $1 AND $4 <> 'administrator' AND ( \
            (a.draft_id IS NOT NULL AND a.owner_id = $2 AND ($3 = 0 OR EXISTS ( \
              SELECT 1 FROM threads dt JOIN team_members dtm ON dtm.team_id = dt.team_id \
              WHERE dt.id = d.thread_id AND dtm.user_id = $2))) \
            OR (a.message_id IS NOT NULL AND ( \
-             EXISTS (SELECT 1 FROM team_members tm WHERE tm.team_id = t.team_id AND tm.user_id = $2) \
+             ($3 = 1 AND EXISTS (SELECT 1 FROM team_members tm \
+               WHERE tm.team_id = t.team_id AND tm.user_id = $2)) \
              OR (m.is_internal_note = 0 AND ( \
-               t.veteran_id = $2 \
-               OR EXISTS (SELECT 1 FROM caregiver_grants g JOIN users cu ON cu.id = g.caregiver_id \
+               ($4 = 'veteran' AND t.veteran_id = $2) \
+               OR ($4 = 'caregiver' AND EXISTS (SELECT 1 FROM caregiver_grants g \
+                 JOIN users cu ON cu.id = g.caregiver_id \
                  WHERE g.caregiver_id = $2 AND g.veteran_id = t.veteran_id \
-                 AND g.revoked_at IS NULL AND cu.active = 1))))))",
+                 AND g.revoked_at IS NULL AND cu.active = 1)))))))",
     )
     .bind(attachment_id)
     .bind(person.id)
     .bind(i64::from(person.role == Role::Clinician))
+    .bind(person.role.as_str())
     .fetch_optional(&db.pool)
     .await?;
     let event = |outcome| {

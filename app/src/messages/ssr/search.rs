@@ -13,6 +13,7 @@ use super::threads::{filter_folder, RowRecord, ROW_SELECT};
 use super::{into_page, mailbox, page};
 use crate::error::AppError;
 use crate::server::access::MessagingCapability;
+use crate::server::audit::{self, Action};
 use crate::server::db::{Db, Notes, Sql};
 use sqlx::FromRow;
 
@@ -26,6 +27,18 @@ pub async fn search(
     after: Option<PageCursor>,
 ) -> Result<Page<ThreadRow>, AppError> {
     let mailbox = mailbox(db, capability, veteran_id).await?;
+    let asked = serde_json::json!({
+        "folder": query.folder.map(|folder| format!("{folder:?}")),
+        "category": query.category.map(|category| category.as_str()),
+        "dates": format!("{:?}", query.dates),
+        "words": rules::search_terms(&query.keywords).len(),
+        "next_page": after.is_some(),
+    });
+    audit::record(
+        &db.pool,
+        &mailbox.audit(Action::MessagesSearched).detail(asked),
+    )
+    .await?;
     let mut sql = Sql::new(ROW_SELECT);
     sql.push("v.user_id = ")
         .push_int(mailbox.viewer_id)

@@ -468,7 +468,22 @@ pub async fn open_thread(
     let mailbox = mailbox(db, capability, veteran_id).await?;
     let now = db.now_ms();
     let mut reading = db.begin_read().await?;
-    let head = head_for_viewer(&mut *reading, &mailbox, thread_id).await?;
+    let head = match head_for_viewer(&mut *reading, &mailbox, thread_id).await {
+        Ok(head) => head,
+        Err(AppError::NotFound) => {
+            reading.commit().await?;
+            // Someone else's thread, or none: refused alike, and on the record.
+            let mut refused = mailbox
+                .audit(Action::ThreadRead)
+                .target(format!("thread:{thread_id}"));
+            refused.outcome = Outcome::Denied;
+            // Whose thread it is, if anyone's, is not for the record to reveal.
+            refused.patient_id = None;
+            audit::record(&db.pool, &refused).await?;
+            return Err(AppError::NotFound);
+        }
+        Err(error) => return Err(error),
+    };
     let messages = thread_messages(&mut reading, thread_id, Notes::Left).await?;
     let reply_draft = sqlx::query_as::<_, DraftRecord>(&format!(
         "{DRAFT_SELECT} WHERE d.author_id = $1 AND d.thread_id = $2"

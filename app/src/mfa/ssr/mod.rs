@@ -247,8 +247,10 @@ pub async fn turn_off(
             .target(target.clone())
             .from_address(ip)
     };
-    match sign_in_guard::check(&db.pool, &user.email, ip).await? {
+    let (guess, gate) = sign_in_guard::begin(db, &user.email, ip).await?;
+    match gate {
         Gate::Refuse => {
+            guess.not_counted(&db.pool).await?;
             audit::record(&db.pool, &event(Outcome::Denied)).await?;
             return Err(AppError::TooManyAttempts {
                 minutes: sign_in_guard::WINDOW_MINUTES,
@@ -258,9 +260,13 @@ pub async fn turn_off(
         Gate::Open => {}
     }
     match use_code(db, key, user.id, &code, unix_seconds).await? {
-        CodeCheck::Accepted => {}
-        CodeCheck::NotOn => return Ok(()),
+        CodeCheck::Accepted => guess.not_counted(&db.pool).await?,
+        CodeCheck::NotOn => {
+            guess.not_counted(&db.pool).await?;
+            return Ok(());
+        }
         CodeCheck::Wrong | CodeCheck::Reused => {
+            guess.failed();
             audit::record(&db.pool, &event(Outcome::Failure)).await?;
             return Err(AppError::invalid("code", CODE_WRONG));
         }

@@ -7,9 +7,11 @@
 //! full-text search. Features call these and never ask which database they run on.
 
 mod sql;
+mod transport;
 mod types;
 
 pub use sql::Sql;
+pub use transport::Transport;
 pub use types::YesNo;
 
 use sqlx::any::{install_default_drivers, AnyPoolOptions};
@@ -240,6 +242,21 @@ impl Db {
             _turn: None,
             clock: self.clock.clone(),
         })
+    }
+
+    /// Begins a write transaction that runs alone among those begun the same way for
+    /// `table`, so what it counts there cannot change until it commits. SQLite's writers
+    /// already take turns (`begin_write`); on PostgreSQL the table is locked against other
+    /// writers until the transaction ends (reads go on). For small tables that count what
+    /// is allowed next, such as attempts against a limit.
+    pub async fn begin_counting(&self, table: &'static str) -> Result<Tx, sqlx::Error> {
+        let mut tx = self.begin_write().await?;
+        if self.backend == Backend::Postgres {
+            sqlx::query(&format!("LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE"))
+                .execute(&mut *tx)
+                .await?;
+        }
+        Ok(tx)
     }
 
     /// The clause that ends a `SELECT` whose rows a read-then-write will change: PostgreSQL

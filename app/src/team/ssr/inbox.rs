@@ -18,6 +18,7 @@ use super::{coverage_join, my_teams_sql, person, CoverageColumns, COVERAGE_COLUM
 use crate::error::AppError;
 use crate::messages::{rules, Category};
 use crate::server::access::TeamCapability;
+use crate::server::audit::{self, Action, AuditEvent, Outcome};
 use crate::server::db::YesNo;
 use crate::server::db::{Db, Notes, Sql};
 use sqlx::FromRow;
@@ -46,6 +47,19 @@ pub async fn list_inbox(
 ) -> Result<InboxPage, AppError> {
     let now = db.now_ms();
     check_team(db, capability, query.team_id).await?;
+    let mut listed = AuditEvent::new(Action::TeamInboxListed, Outcome::Success)
+        .actor(capability.user().id)
+        .detail(serde_json::json!({
+            "team_id": query.team_id,
+            "filter": format!("{:?}", query.filter),
+            "category": query.category.map(|category| category.as_str()),
+            "words": rules::search_terms(&query.keywords).len(),
+            "next_page": after.is_some(),
+        }));
+    if let Some(address) = capability.address() {
+        listed = listed.from_address(address);
+    }
+    audit::record(&db.pool, &listed).await?;
     let (rank, key) = match query.filter {
         InboxFilter::Completed => (COMPLETED_RANK, COMPLETED_KEY),
         _ => (OPEN_RANK, OPEN_KEY),

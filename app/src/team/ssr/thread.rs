@@ -9,7 +9,7 @@ use crate::error::AppError;
 use crate::messages::ssr::thread_messages;
 use crate::messages::{rules, Category, MessageView, Reply, SentMessage};
 use crate::server::access::TeamCapability;
-use crate::server::audit::{self, Action};
+use crate::server::audit::{self, Action, AuditEvent, Outcome};
 use crate::server::db::Db;
 use crate::server::db::YesNo;
 use crate::server::db::{is_unique_violation, Notes, Sql, Tx};
@@ -38,7 +38,7 @@ pub async fn open_thread(
 ) -> Result<TeamThread, AppError> {
     let now = db.now_ms();
     let mut reading = db.begin_read().await?;
-    let thread: ThreadRecord = sqlx::query_as(&format!(
+    let thread: Option<ThreadRecord> = sqlx::query_as(&format!(
         "SELECT t.id, t.veteran_id, u.name AS veteran_name, t.team_id, ct.name AS team_name, \
          f.time_zone, t.subject, t.category, t.created_at, t.last_message_at, t.waiting_since, \
          t.due_at, t.completed_at, t.urgent_language, t.assigned_to, a.name AS assignee_name, \
@@ -54,8 +54,20 @@ pub async fn open_thread(
     .bind(capability.user().id)
     .bind(now)
     .fetch_optional(&mut *reading)
-    .await?
-    .ok_or(AppError::NotFound)?;
+    .await?;
+    let Some(thread) = thread else {
+        reading.commit().await?;
+        // Another team's thread, or none: refused alike, and on the record (without the
+        // Veteran, whom the record must not reveal either).
+        let mut refused = AuditEvent::new(Action::ThreadRead, Outcome::Denied)
+            .actor(capability.user().id)
+            .target(format!("thread:{thread_id}"));
+        if let Some(address) = from {
+            refused = refused.from_address(address);
+        }
+        audit::record(&db.pool, &refused).await?;
+        return Err(AppError::NotFound);
+    };
     let (veteran_id, team_id) = (thread.veteran_id, thread.team_id);
     let mut messages = thread_messages(&mut reading, thread_id, Notes::Included).await?;
     let history = history_of(&mut reading, thread_id).await?;

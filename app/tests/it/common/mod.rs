@@ -6,7 +6,7 @@
 
 mod people;
 
-pub use people::{admin, count, count_for, reply, team_id, user};
+pub use people::{admin, count, count_for, record_failures, reply, team_id, user};
 
 use app::server::db::Db;
 use sqlx::{AnyConnection, Connection, Executor};

@@ -4,7 +4,7 @@ use app::auth::{Role, SignedInUser};
 use app::messages::Reply;
 use app::server::access::{trusted, AdminCapability};
 use app::server::db::Db;
-use app::server::users;
+use app::server::{sign_in_guard, users};
 
 /// A seeded person, as the sign-in finds them.
 pub async fn user(db: &Db, email: &str) -> SignedInUser {
@@ -54,5 +54,14 @@ pub fn reply(body: &str) -> Reply {
     Reply {
         body: body.to_string(),
         client_key: uuid::Uuid::new_v4().to_string(),
+    }
+}
+
+/// `times` wrong guesses at `email`'s password or code from `ip`, counted by the sign-in
+/// limits as a real wrong guess is.
+pub async fn record_failures(db: &Db, email: &str, ip: &str, times: i64) {
+    for _ in 0..times {
+        let (guess, _) = sign_in_guard::begin(db, email, ip).await.unwrap();
+        guess.failed();
     }
 }

@@ -6,6 +6,7 @@ mod multipart;
 
 pub use multipart::Multipart;
 
+use app::server::clock::{Clock, ClockHand};
 use app::server::state::AppState;
 use axum::body::Body;
 use axum::http::{header, HeaderMap, Request, StatusCode};
@@ -38,6 +39,20 @@ pub async fn demo_app(extra: &[&str]) -> TestApp {
 /// The demo app on its own database, with `extra` flags after `--demo`, serving the site
 /// `options` describe.
 pub async fn demo_app_with(extra: &[&str], options: LeptosOptions) -> TestApp {
+    demo_app_at(extra, options, None).await
+}
+
+/// The demo app with `extra` flags, going by a clock the test moves: "later" without
+/// sleeping.
+pub async fn demo_app_with_clock(extra: &[&str]) -> (TestApp, ClockHand) {
+    let options = LeptosOptions::builder()
+        .output_name("secure-messaging")
+        .build();
+    let (clock, hand) = Clock::settable(app::server::now_ms());
+    (demo_app_at(extra, options, Some(clock)).await, hand)
+}
+
+async fn demo_app_at(extra: &[&str], options: LeptosOptions, clock: Option<Clock>) -> TestApp {
     use clap::Parser;
     // Logs (RUST_LOG) go with each test's output, shown when it fails.
     let _ = tracing_subscriber::fmt()
@@ -58,7 +73,10 @@ pub async fn demo_app_with(extra: &[&str], options: LeptosOptions) -> TestApp {
     args.extend_from_slice(extra);
     let config = Config::parse_from(args);
     let settings = config.settings(([127, 0, 0, 1], 3000).into()).unwrap();
-    let state = server::build_state(&settings, options).await.unwrap();
+    let mut state = server::build_state(&settings, options).await.unwrap();
+    if let Some(clock) = clock {
+        state.db = state.db.clone().with_clock(clock);
+    }
     let router = server::router(state.clone(), &settings);
     TestApp {
         router,

@@ -299,7 +299,8 @@ async fn finish_draft_post(request: DraftRequest) -> Result<SavedDraft, AppError
 }
 
 /// Saves the draft when the person leaves: another tab or app (`visibilitychange`), closing
-/// or reloading the page (`pagehide`), or a link inside the site (the form is cleaned up).
+/// or reloading the page (`pagehide`), a link inside the site (the form is cleaned up), or
+/// their session about to time out.
 /// The save posts with keepalive, so it arrives even when the page is going away. Browser
 /// only: on the server there is nobody to leave, and the clean-up runs on another thread.
 #[cfg(feature = "hydrate")]
@@ -312,13 +313,20 @@ pub(super) fn save_when_leaving(autosave: Autosave) {
     });
     let on_hide = autosave.clone();
     let hide = window_event_listener_untyped("pagehide", move |_| on_hide.save_now(false));
-    let listeners = StoredValue::new_local(Some((hidden, hide)));
+    // The session is about to time out: save while it still lasts.
+    let on_ending = autosave.clone();
+    let ending = window_event_listener_untyped(
+        crate::account::session_time::SESSION_ENDING_EVENT,
+        move |_| on_ending.save_now(false),
+    );
+    let listeners = StoredValue::new_local(Some((hidden, hide, ending)));
     on_cleanup(move || {
         autosave.save_now(false);
         autosave.cancel_timer();
-        if let Some(Some((hidden, hide))) = listeners.try_update_value(Option::take) {
+        if let Some(Some((hidden, hide, ending))) = listeners.try_update_value(Option::take) {
             hidden.remove();
             hide.remove();
+            ending.remove();
         }
     });
 }

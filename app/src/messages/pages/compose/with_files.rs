@@ -32,7 +32,7 @@ pub async fn send_new_message_with_files(
 #[cfg(feature = "ssr")]
 mod ssr {
     use super::{SendNewMessageWithFiles, SentMessageOrDraft};
-    use crate::attachments::rules::MAX_TOTAL_BYTES;
+    use crate::attachments::ssr::form_post::{self, broke_off, PostSize};
     use crate::attachments::ssr::upload::{self, Received};
     use crate::error::AppError;
     use crate::messages::acting::ssr::Asking;
@@ -42,13 +42,6 @@ mod ssr {
     use leptos::server_fn::codec::MultipartData;
     use leptos::server_fn::ServerFn;
     use std::collections::HashMap;
-
-    /// The most a post may carry: the 10 MB of files a message may have, and room for the
-    /// text. A longer post is cut off, as the upload route does.
-    const POST_LIMIT: u64 = MAX_TOTAL_BYTES + 256 * 1024;
-
-    const TOO_LARGE: &str =
-        "These files are more than 10 MB together; the limit is 10 MB. Nothing was sent.";
 
     pub async fn post(
         asking: &Asking,
@@ -122,27 +115,17 @@ mod ssr {
         fields: &mut HashMap<String, String>,
         draft_id: &mut Option<i64>,
     ) -> Result<Vec<String>, AppError> {
-        let broke_off = || {
-            AppError::invalid(
-                ATTACHMENTS_FIELD,
-                "The upload broke off before it finished. Please try again.",
-            )
-        };
         let mut multipart = data.into_inner().ok_or_else(broke_off)?;
         let db = &asking.state.db;
         let mailbox =
             crate::messages::ssr::mailbox(db, &asking.capability, asking.veteran_id).await?;
         let mut refused: Vec<String> = Vec::new();
-        let mut received: u64 = 0;
+        let mut size = PostSize::default();
 
         while let Some(mut field) = multipart.next_field().await.map_err(|_| broke_off())? {
             let name = field.name().unwrap_or_default().to_string();
             if name != "file" {
-                let text = field.text().await.map_err(|_| broke_off())?;
-                received += text.len() as u64;
-                if received > POST_LIMIT {
-                    return Err(AppError::invalid(ATTACHMENTS_FIELD, TOO_LARGE));
-                }
+                let text = form_post::read_text(&mut field, &mut size).await?;
                 fields.insert(name, text);
                 continue;
             }
@@ -177,10 +160,9 @@ mod ssr {
                     }
                 };
                 let Some(bytes) = chunk else { break };
-                received += bytes.len() as u64;
-                if received > POST_LIMIT {
+                if let Err(error) = size.add(bytes.len()) {
                     incoming.abort().await;
-                    return Err(AppError::invalid(ATTACHMENTS_FIELD, TOO_LARGE));
+                    return Err(error);
                 }
                 if let Err(error) = incoming.feed(&bytes).await {
                     incoming.abort().await;

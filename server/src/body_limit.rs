@@ -1,12 +1,13 @@
 //! How much of a request body the server reads. Server functions read their whole body
 //! before they run, so without a limit one request could fill the server's memory. The two
-//! posts that carry files without the wasm may hold a message's 10 MB of files; every other
-//! server function takes a form or a few fields.
+//! posts that carry files without the wasm may hold a message's 10 MB of files, the CSV
+//! import its 1 MiB file; every other server function takes a form or a few fields.
 //!
 //! A body that says its length is refused at once. One that does not is read here up to the
 //! limit (server functions read it whole anyway) and refused when it passes; the posts with
 //! files stream on to their handler, which counts what it reads, behind a cut-off here.
 
+use app::admin::api::AdminPreviewImport;
 use app::error::AppError;
 use app::messages::pages::compose::SendNewMessageWithFiles;
 use app::team::reply_with_files::TeamSendReplyWithFiles;
@@ -25,6 +26,10 @@ use std::sync::Arc;
 /// framing. The posts' own, lower limit then refuses 10–16 MiB with the text kept.
 pub const FILE_POST_LIMIT: usize = 16 * 1024 * 1024;
 
+/// The administrator's CSV import: a file of up to 1 MiB, which the import itself refuses
+/// by name past that, and room for the form.
+pub const IMPORT_LIMIT: usize = 2 * 1024 * 1024;
+
 /// Every other server function: a message's 10,000 characters and the rest of a form.
 pub const API_LIMIT: usize = 64 * 1024;
 
@@ -35,6 +40,8 @@ pub fn limit_for(path: &str) -> Option<usize> {
     }
     if path == SendNewMessageWithFiles::PATH || path == TeamSendReplyWithFiles::PATH {
         Some(FILE_POST_LIMIT)
+    } else if path == AdminPreviewImport::PATH {
+        Some(IMPORT_LIMIT)
     } else {
         Some(API_LIMIT)
     }
@@ -130,6 +137,7 @@ mod tests {
             limit_for("/api/team_send_reply_with_files"),
             Some(FILE_POST_LIMIT)
         );
+        assert_eq!(limit_for("/api/admin_preview_import"), Some(IMPORT_LIMIT));
         assert_eq!(limit_for("/api/send_reply"), Some(API_LIMIT));
         assert_eq!(limit_for("/messages/4"), None);
     }

@@ -40,8 +40,19 @@ use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tower_sessions::cookie::{time::Duration as CookieDuration, Key, SameSite};
 use tower_sessions::{Expiry, SessionManagerLayer};
 
-/// The session cookie's name.
+/// The session cookie's name over plain http (a demo on this machine).
 pub const SESSION_COOKIE: &str = "sm_session";
+
+/// The session cookie's name: with the `__Host-` prefix wherever it is `Secure`, so the
+/// browser takes it only from this host, over https, for every path (no subdomain or
+/// other site can set or shadow it).
+pub fn session_cookie_name(secure: bool) -> &'static str {
+    if secure {
+        "__Host-sm_session"
+    } else {
+        SESSION_COOKIE
+    }
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
@@ -127,9 +138,10 @@ pub fn router(state: AppState, settings: &Settings) -> Router {
     let store = DbSessionStore::new(state.db.pool.clone());
     let key = Key::try_from(settings.session_key.as_slice()).unwrap_or_else(|_| Key::generate());
     let sessions = SessionManagerLayer::new(store)
-        .with_name(SESSION_COOKIE)
+        .with_name(session_cookie_name(settings.secure_cookies))
         .with_http_only(true)
-        .with_same_site(SameSite::Lax)
+        // Strict: no request from another site carries the session, not even a link.
+        .with_same_site(SameSite::Strict)
         .with_secure(settings.secure_cookies)
         // The stored session outlives every request by the absolute limit; the idle and
         // absolute limits themselves are the gate's (`account::session_time`), which counts

@@ -25,9 +25,11 @@ pub async fn sign_in(
     let checked = super::ssr::attempt(&state.db, &email, &password, &ip).await?;
     let session: tower_sessions::Session =
         leptos_axum::extract().await.map_err(AppError::internal)?;
-    // A new session id at sign-in, so an id planted before cannot ride along (ASVS 3.2.1).
+    // A new session id at sign-in, so an id planted before cannot ride along (ASVS 3.2.1),
+    // and nothing of whoever used this browser before (what they typed, where they were
+    // going) carries over.
+    session.clear().await;
     session.cycle_id().await?;
-    session.remove::<PendingSignIn>(PENDING_SIGN_IN_KEY).await?;
     let next = safe_next(next.as_deref());
     match checked {
         PasswordChecked::SignedIn(user) => {

@@ -88,6 +88,11 @@ pub async fn two_step_confirm(
     };
     match confirmed {
         Ok(user) => {
+            // The session now stands for a second factor: a new id, so one seen before
+            // the set-up (over a shoulder, in a log) is worth nothing (ASVS 3.2.1).
+            let session: tower_sessions::Session =
+                leptos_axum::extract().await.map_err(AppError::internal)?;
+            session.cycle_id().await?;
             let done = match from.as_deref() {
                 Some("required") => crate::auth::safe_next(next.as_deref())
                     .unwrap_or(user.role.home())

@@ -40,17 +40,21 @@ impl TestApp {
 
     /// Sets up two-step verification from `page` (`/settings` or the required page) and
     /// returns the person's authenticator app.
-    async fn set_up(&self, cookie: &str, page: &str, from: &str) -> TOTP {
+    /// Sets two-step verification up from `page`; `cookie` becomes the session's new one
+    /// (the id changes when the set-up completes).
+    async fn set_up(&self, cookie: &mut String, page: &str, from: &str) -> TOTP {
+        let cookie_before = cookie.clone();
+        let cookie_ref: &str = &cookie_before;
         let started = self
             .post_form_from(
                 "/api/two_step_start",
                 &format!("from={from}"),
-                Some(cookie),
+                Some(cookie_ref),
                 page,
             )
             .await;
         assert_eq!(started.status, StatusCode::FOUND, "{}", started.body);
-        let shown = self.get(page, Some(cookie)).await;
+        let shown = self.get(page, Some(cookie_ref)).await;
         assert_eq!(shown.status, StatusCode::OK);
         assert!(shown.body.contains("Authentication code"));
         assert!(
@@ -62,7 +66,7 @@ impl TestApp {
             .post_form_from(
                 "/api/two_step_confirm",
                 &format!("from={from}&code={}", code_now(&app, 0)),
-                Some(cookie),
+                Some(cookie_ref),
                 page,
             )
             .await;
@@ -72,6 +76,11 @@ impl TestApp {
             "{}",
             confirmed.location()
         );
+        let renewed = confirmed
+            .session_cookie()
+            .expect("a new session id once the set-up completes");
+        assert_ne!(renewed, cookie_before);
+        *cookie = renewed;
         app
     }
 }
@@ -114,8 +123,8 @@ async fn the_password_alone_no_longer_opens_an_account_with_two_step_verificatio
         ("veteran@example.com", "/inbox"),
         ("clinician@example.com", "/team"),
     ] {
-        let (_, cookie) = app.password(email, "").await;
-        let authenticator = app.set_up(&cookie, "/settings", "settings").await;
+        let (_, mut cookie) = app.password(email, "").await;
+        let authenticator = app.set_up(&mut cookie, "/settings", "settings").await;
         let settings = app.get("/settings", Some(&cookie)).await;
         assert!(settings.body.contains("Two-step verification is on"));
         assert!(
@@ -198,8 +207,8 @@ async fn the_password_alone_no_longer_opens_an_account_with_two_step_verificatio
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_code_step_keeps_where_the_person_was_going_and_times_out() {
     let app = mfa_app(false).await;
-    let (_, cookie) = app.password("veteran@example.com", "").await;
-    let authenticator = app.set_up(&cookie, "/settings", "settings").await;
+    let (_, mut cookie) = app.password("veteran@example.com", "").await;
+    let authenticator = app.set_up(&mut cookie, "/settings", "settings").await;
     let (answer, pending) = app.password("veteran@example.com", "%2Fsent").await;
     assert_eq!(answer.location(), "/sign-in/code");
     let answer = app.code(&code_now(&authenticator, 1), &pending).await;
@@ -334,6 +343,14 @@ async fn when_required_a_clinician_is_held_at_the_set_up_until_it_is_done() {
         )
         .await;
     assert_eq!(confirmed.location(), "/team");
+    // A new session id now that it stands for two factors; the old one is gone.
+    let before = nurse.clone();
+    let nurse = confirmed.session_cookie().expect("a new session id");
+    assert_ne!(nurse, before);
+    assert_eq!(
+        app.get("/team", Some(&before)).await.status,
+        StatusCode::SEE_OTHER
+    );
     assert_eq!(app.get("/team", Some(&nurse)).await.status, StatusCode::OK);
     assert_eq!(
         app.call("/api/team_inbox", "filter=open", Some(&nurse))
@@ -372,8 +389,8 @@ async fn when_required_a_clinician_is_held_at_the_set_up_until_it_is_done() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_administrator_resets_two_step_verification() {
     let app = mfa_app(false).await;
-    let (_, alex) = app.password("veteran@example.com", "").await;
-    app.set_up(&alex, "/settings", "settings").await;
+    let (_, mut alex) = app.password("veteran@example.com", "").await;
+    app.set_up(&mut alex, "/settings", "settings").await;
     let alex_id: i64 =
         sqlx::query_scalar("SELECT id FROM users WHERE email = 'veteran@example.com'")
             .fetch_one(&app.state.db.pool)
@@ -439,8 +456,8 @@ async fn an_administrator_resets_two_step_verification() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_veteran_turns_it_off_with_a_current_code() {
     let app = mfa_app(true).await;
-    let (_, alex) = app.password("veteran@example.com", "").await;
-    let authenticator = app.set_up(&alex, "/settings", "settings").await;
+    let (_, mut alex) = app.password("veteran@example.com", "").await;
+    let authenticator = app.set_up(&mut alex, "/settings", "settings").await;
     let settings = app.get("/settings", Some(&alex)).await;
     assert!(settings.body.contains("Turn off"));
     let refused = app

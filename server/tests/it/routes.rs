@@ -187,7 +187,7 @@ async fn the_session_cookie_is_locked_down_and_renewed_at_sign_in() {
         .unwrap()
         .to_string();
     assert!(set_cookie.contains("HttpOnly"), "{set_cookie}");
-    assert!(set_cookie.contains("SameSite=Lax"), "{set_cookie}");
+    assert!(set_cookie.contains("SameSite=Strict"), "{set_cookie}");
     // The stored session outlives the absolute limit's 12 hours at most; the idle limit
     // is the gate's (sessions.rs).
     assert!(

@@ -88,9 +88,37 @@ impl FromServerFnError for AppError {
     type Encoder = PostcardEncoding;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        // On the server the cause can quote the request (a field that did not parse), so it
+        // never goes back out, nor into the log: only which step failed.
+        #[cfg(feature = "ssr")]
+        {
+            let step = transport_step(&value);
+            tracing::warn!(step, "a server function request could not be read");
+            AppError::Transport {
+                detail: step.to_string(),
+            }
+        }
+        #[cfg(not(feature = "ssr"))]
         AppError::Transport {
             detail: value.to_string(),
         }
+    }
+}
+
+/// Which step of the server-function machinery failed, in words that quote nothing.
+#[cfg(feature = "ssr")]
+fn transport_step(error: &ServerFnErrorErr) -> &'static str {
+    match error {
+        ServerFnErrorErr::Registration(_) => "registration",
+        ServerFnErrorErr::UnsupportedRequestMethod(_) => "method",
+        ServerFnErrorErr::Request(_) => "request",
+        ServerFnErrorErr::ServerError(_) => "server",
+        ServerFnErrorErr::MiddlewareError(_) => "middleware",
+        ServerFnErrorErr::Deserialization(_) => "reading the arguments",
+        ServerFnErrorErr::Serialization(_) => "writing the answer",
+        ServerFnErrorErr::Args(_) => "reading the arguments",
+        ServerFnErrorErr::MissingArg(_) => "a missing argument",
+        ServerFnErrorErr::Response(_) => "response",
     }
 }
 

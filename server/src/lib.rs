@@ -194,12 +194,13 @@ pub fn router(state: AppState, settings: &Settings) -> Router {
             proxies,
             client_address::layer,
         ))
+        // Inside the security headers, so the answer to a panic carries them too.
+        .layer(CatchPanicLayer::custom(panic_response))
         .layer(axum::middleware::from_fn(security::server_function_status))
         .layer(axum::middleware::from_fn(security::refuse_cross_origin))
         .layer(axum::middleware::from_fn(security::headers))
         // Outside `server_function_status`, which reads the error bodies it is given.
         .layer(static_files::compression())
-        .layer(CatchPanicLayer::custom(panic_response))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(
             TraceLayer::new_for_http()
@@ -207,6 +208,15 @@ pub fn router(state: AppState, settings: &Settings) -> Router {
                 .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
         )
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        // Outermost: a request id the client sent is dropped, so every id in the log and
+        // the answers is one the server made (a client could otherwise write into the log,
+        // or make two requests look like one).
+        .layer(axum::middleware::from_fn(drop_client_request_id))
+}
+
+async fn drop_client_request_id(mut request: Request, next: axum::middleware::Next) -> Response {
+    request.headers_mut().remove("x-request-id");
+    next.run(request).await
 }
 
 /// The log span of a request: its id, method and path. Never the query string, headers or

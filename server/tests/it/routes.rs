@@ -660,3 +660,38 @@ async fn a_clinician_hears_of_her_teams_threads_only() {
         Some(r#"{"kind":"thread_changed","thread_id":203}"#)
     );
 }
+
+#[tokio::test]
+async fn request_ids_are_always_the_servers_own() {
+    let app = demo_app(&[]).await;
+    let request = axum::http::Request::get("/healthz")
+        .header("x-request-id", "planted-by-the-client")
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let answer = app.send(request).await;
+    let id = answer.header("x-request-id");
+    assert!(!id.is_empty(), "every answer names its request");
+    assert_ne!(id, "planted-by-the-client");
+}
+
+#[tokio::test]
+async fn a_request_that_cannot_be_read_is_answered_without_quoting_it() {
+    let app = demo_app(&[]).await;
+    let cookie = app.sign_in("veteran@example.com").await;
+    let answer = app
+        .call(
+            "/api/send_reply",
+            "thread_id=%3Cscript%3Eplanted%3C%2Fscript%3E&body=x&reply_key=k",
+            Some(&cookie),
+        )
+        .await;
+    assert!(answer.status.is_client_error() || answer.status.is_server_error());
+    assert!(!answer.body.contains("planted"), "{}", answer.body);
+    // Only which step failed, in the server's own words: never the parser's message.
+    match answer.refusal() {
+        app::error::AppError::Transport { detail } => {
+            assert_eq!(detail, "reading the arguments")
+        }
+        other => panic!("{other:?}"),
+    }
+}

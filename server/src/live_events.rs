@@ -4,11 +4,15 @@
 //! to those allowed to see its thread: the members of its team (and of the team it left),
 //! the Veteran, and caregivers with live access. A caregiver's access is checked again for
 //! each event, so a revoked caregiver hears nothing more; whether the account is still
-//! active, and a clinician's teams, are checked again every `STANDING_FOR`. What goes out is an id (`LiveEvent`), never content.
+//! active, and a clinician's teams, are checked again every `STANDING_FOR`. What goes out is
+//! an id (`LiveEvent`), never content. The stream ends soon after its session does.
 
+use app::account::session_time::ssr::{ACTIVE_AT_KEY, SIGNED_IN_AT_KEY};
+use app::account::session_time::SessionClock;
 use app::auth::{Role, SignedInUser};
 use app::live::LiveEvent;
 use app::server::events::HubEvent;
+use app::server::session_store::{DbSessionStore, GENERATION_KEY, USER_ID_KEY};
 use app::server::state::AppState;
 use app::server::users;
 use axum::extract::State;
@@ -19,22 +23,38 @@ use sqlx::AnyPool;
 use std::convert::Infallible;
 use std::time::{Duration, Instant};
 use tokio::sync::broadcast::error::RecvError;
+use tower_sessions::session::Id;
+use tower_sessions::{Session, SessionStore};
 
 pub async fn events(
     State(state): State<AppState>,
     Extension(person): Extension<SignedInUser>,
+    session: Session,
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
     let receiver = state.events.subscribe();
     let listener = Listener {
         person,
         teams: Vec::new(),
         checked: None,
+        session: session.id(),
+        next_session_check: tokio::time::Instant::now() + SESSION_CHECKED_EVERY,
     };
     let stream = stream::unfold(
         (receiver, state, listener),
         |(mut receiver, state, mut listener)| async move {
             loop {
-                let event = match receiver.recv().await {
+                let received = tokio::select! {
+                    received = receiver.recv() => received,
+                    // Now and then, busy or quiet: is the session still there to listen for?
+                    () = tokio::time::sleep_until(listener.next_session_check) => {
+                        if listener.session_lasts(&state).await.is_err() {
+                            return None;
+                        }
+                        listener.next_session_check += SESSION_CHECKED_EVERY;
+                        continue;
+                    }
+                };
+                let event = match received {
                     Ok(event) => event,
                     // Fell behind: say "something changed" so the page reloads what it shows.
                     Err(RecvError::Lagged(_)) => {
@@ -65,15 +85,49 @@ fn sse(event: &LiveEvent) -> Event {
 /// Caregiver access is checked on every event all the same (revocation is immediate).
 const STANDING_FOR: Duration = Duration::from_secs(10);
 
+/// How often a quiet stream checks that its session still lasts: a stream ends at most this
+/// long after its session did (sign-out, "Sign out of all other devices", a reset, the idle
+/// or absolute limit).
+const SESSION_CHECKED_EVERY: Duration = Duration::from_secs(15);
+
 /// One open stream's person, and what it last learned about them.
 struct Listener {
     person: SignedInUser,
     /// For a clinician: the teams they belong to.
     teams: Vec<i64>,
     checked: Option<Instant>,
+    /// The session the stream was opened in, and when to check it next.
+    session: Option<Id>,
+    next_session_check: tokio::time::Instant,
 }
 
 impl Listener {
+    /// Whether the session this stream was opened in still stands for its person: stored,
+    /// theirs, in their current session generation, within its limits. Ends it otherwise.
+    async fn session_lasts(&self, state: &AppState) -> Result<(), ()> {
+        let id = self.session.ok_or(())?;
+        let store = DbSessionStore::new(state.db.pool.clone());
+        let record = store.load(&id).await.map_err(|_| ())?.ok_or(())?;
+        let number = |key: &str| record.data.get(key).and_then(|value| value.as_i64());
+        if number(USER_ID_KEY) != Some(self.person.id) {
+            return Err(());
+        }
+        let generation = number(GENERATION_KEY).unwrap_or(0);
+        match users::active_user_in_generation(&state.db.pool, self.person.id, generation).await {
+            Ok(Some(_)) => {}
+            _ => return Err(()),
+        }
+        let now = state.db.now_ms();
+        let clock = SessionClock {
+            signed_in_at: number(SIGNED_IN_AT_KEY).unwrap_or(now),
+            active_at: number(ACTIVE_AT_KEY).unwrap_or(now),
+        };
+        match state.config.session_limits.ended(clock, now) {
+            Some(_) => Err(()),
+            None => Ok(()),
+        }
+    }
+
     /// Whether the person is still active, and their teams, when last learned too long ago.
     async fn refresh(&mut self, pool: &AnyPool) -> Result<(), ()> {
         if self.checked.is_some_and(|at| at.elapsed() < STANDING_FOR) {

@@ -628,6 +628,31 @@ on_both_databases!(
     capabilities_follow_roles,
 );
 
+/// A new SQLite database, its directory and its -wal and -shm files are the server's
+/// account's alone: they hold every message.
+#[cfg(unix)]
+#[tokio::test]
+async fn a_new_sqlite_database_is_private_to_the_server() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let url = format!("sqlite://{}/sm.db?mode=rwc", data.display());
+    let db = Db::connect(&url, 2).await.unwrap();
+    db.migrate().await.unwrap();
+    let mode = |name: &str| {
+        std::fs::metadata(data.join(name))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777
+    };
+    assert_eq!(mode(""), 0o700, "the data directory");
+    for name in ["sm.db", "sm.db-wal", "sm.db-shm"] {
+        assert_eq!(mode(name), 0o600, "{name}");
+    }
+    db.pool.close().await;
+}
+
 /// Every pooled SQLite connection commits durably unless the operator relaxed it.
 #[tokio::test]
 async fn sqlite_commits_reach_the_disk_unless_relaxed() {

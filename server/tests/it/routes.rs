@@ -695,3 +695,31 @@ async fn a_request_that_cannot_be_read_is_answered_without_quoting_it() {
         other => panic!("{other:?}"),
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_live_update_stream_ends_when_its_session_does() {
+    let app = demo_app(&[]).await;
+    let cookie = app.sign_in("veteran2@example.com").await;
+    let request = Request::get("/events")
+        .header(header::ACCEPT, "text/event-stream")
+        .header(header::COOKIE, &cookie)
+        .body(Body::empty())
+        .unwrap();
+    let response = app.router.clone().oneshot(request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let mut body = response.into_body();
+    // Signed out in this browser (the same would follow a reset or another device).
+    app.post_form_from("/api/sign_out", "", Some(&cookie), "/inbox")
+        .await;
+    // The stream ends by itself within its check interval (15 s), keep-alives aside.
+    let ended = tokio::time::timeout(Duration::from_secs(30), async {
+        loop {
+            match body.frame().await {
+                None | Some(Err(_)) => return,
+                Some(Ok(_)) => continue,
+            }
+        }
+    })
+    .await;
+    assert!(ended.is_ok(), "the stream outlived its session");
+}

@@ -347,11 +347,51 @@ fn create_sqlite_directory(url: &str) -> Result<(), DbError> {
     if path.is_empty() || path == ":memory:" {
         return Ok(());
     }
-    if let Some(parent) = std::path::Path::new(path).parent() {
-        if !parent.as_os_str().is_empty() {
-            std::fs::create_dir_all(parent)
+    let file = std::path::Path::new(path);
+    if let Some(parent) = file.parent() {
+        if !parent.as_os_str().is_empty() && !parent.exists() {
+            private_directory(parent)
                 .map_err(|e| DbError::DataDirectory(parent.display().to_string(), e))?;
         }
     }
+    // A new database file is made readable by the server's account alone; SQLite gives
+    // its -wal and -shm files the same permissions.
+    if !file.exists() {
+        private_file(file).map_err(|e| DbError::DataDirectory(file.display().to_string(), e))?;
+    }
     Ok(())
+}
+
+#[cfg(unix)]
+fn private_directory(path: &std::path::Path) -> std::io::Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(path)
+}
+
+#[cfg(not(unix))]
+fn private_directory(path: &std::path::Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(path)
+}
+
+#[cfg(unix)]
+fn private_file(path: &std::path::Path) -> std::io::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .map(drop)
+}
+
+#[cfg(not(unix))]
+fn private_file(path: &std::path::Path) -> std::io::Result<()> {
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .map(drop)
 }

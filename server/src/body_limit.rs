@@ -51,7 +51,7 @@ pub async fn limit(request: Request, next: Next) -> Response {
     let Some(limit) = limit_for(request.uri().path()) else {
         return next.run(request).await;
     };
-    let wants_html = wants_html(request.headers());
+    let wants_html = crate::gate::wants_html(&request);
     let declared = request
         .headers()
         .get(header::CONTENT_LENGTH)
@@ -113,14 +113,6 @@ fn too_large(wants_html: bool) -> Response {
         page,
     )
         .into_response()
-}
-
-/// A form posted by the browser itself (without the wasm) asks for a page back.
-fn wants_html(headers: &http::HeaderMap) -> bool {
-    headers
-        .get(header::ACCEPT)
-        .and_then(|value| value.to_str().ok())
-        .is_some_and(|value| value.contains("text/html"))
 }
 
 #[cfg(test)]

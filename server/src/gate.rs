@@ -192,7 +192,9 @@ fn set_up_first(request: &Request) -> Response {
     }
 }
 
-fn wants_html(request: &Request) -> bool {
+/// A page or a form posted by the browser itself (without the wasm): it asks for HTML
+/// back. The wasm's own calls never do.
+pub fn wants_html(request: &Request) -> bool {
     request
         .headers()
         .get(header::ACCEPT)

@@ -4,6 +4,7 @@
 //! own transaction, each ending audited like the administrator's own action for it, so no
 //! old access outlives the role for even one request.
 
+use super::users::{end_grant, LiveGrant};
 use super::{audit_change, Change, Origin};
 use crate::auth::Role;
 use crate::server::access::AdminCapability;
@@ -85,19 +86,12 @@ async fn end_caregiver_access(
     .await?;
     let now = db.now_ms();
     for (grant_id, veteran_id) in grants {
-        sqlx::query("UPDATE caregiver_grants SET revoked_at = $1 WHERE id = $2")
-            .bind(now)
-            .bind(grant_id)
-            .execute(&mut **tx)
-            .await?;
-        let change = Change {
-            action: Action::CaregiverAccessRevoked,
-            target: format!("caregiver_grant:{grant_id}:caregiver:{user_id}"),
-            patient: Some(veteran_id),
-            before: serde_json::json!({ "revoked_at": null }),
-            after: serde_json::json!({ "revoked_at": now }),
+        let grant = LiveGrant {
+            grant_id,
+            caregiver_id: user_id,
+            veteran_id,
         };
-        audit_change(tx, capability, from, change).await?;
+        end_grant(tx, capability, from, grant, now).await?;
     }
     Ok(())
 }

@@ -448,27 +448,48 @@ pub async fn revoke_caregiver_access(
     .fetch_optional(&mut *tx)
     .await?;
     let (caregiver_id, veteran_id) = grant.ok_or(AppError::NotFound)?;
-    let now = db.now_ms();
-    sqlx::query("UPDATE caregiver_grants SET revoked_at = $1 WHERE id = $2")
-        .bind(now)
-        .bind(grant_id)
-        .execute(&mut *tx)
-        .await?;
-    audit_change(
-        &mut tx,
-        capability,
-        from,
-        Change {
-            action: Action::CaregiverAccessRevoked,
-            target: format!("caregiver_grant:{grant_id}:caregiver:{caregiver_id}"),
-            patient: Some(veteran_id),
-            before: serde_json::json!({ "revoked_at": null }),
-            after: serde_json::json!({ "revoked_at": now }),
-        },
-    )
-    .await?;
+    let grant = LiveGrant {
+        grant_id,
+        caregiver_id,
+        veteran_id,
+    };
+    end_grant(&mut tx, capability, from, grant, db.now_ms()).await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// A caregiver's live access to one Veteran.
+pub(super) struct LiveGrant {
+    pub grant_id: i64,
+    pub caregiver_id: i64,
+    pub veteran_id: i64,
+}
+
+/// Ends one live grant at `now` inside the caller's transaction, audited with the values
+/// before and after.
+pub(super) async fn end_grant(
+    tx: &mut Tx,
+    capability: &AdminCapability,
+    from: &Origin,
+    grant: LiveGrant,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE caregiver_grants SET revoked_at = $1 WHERE id = $2")
+        .bind(now)
+        .bind(grant.grant_id)
+        .execute(&mut **tx)
+        .await?;
+    let change = Change {
+        action: Action::CaregiverAccessRevoked,
+        target: format!(
+            "caregiver_grant:{}:caregiver:{}",
+            grant.grant_id, grant.caregiver_id
+        ),
+        patient: Some(grant.veteran_id),
+        before: serde_json::json!({ "revoked_at": null }),
+        after: serde_json::json!({ "revoked_at": now }),
+    };
+    audit_change(tx, capability, from, change).await
 }
 
 /// Who a set-password link belongs to, while it still works (unused, unexpired, account

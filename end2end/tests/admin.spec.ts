@@ -1,7 +1,7 @@
 import { test, expect, Page, Browser } from "@playwright/test";
-import { expectNoAxeViolations, scrollsSideways, signIn } from "./helpers";
+import { expectNoAxeViolations, hydrated, scrollsSideways, signIn } from "./helpers";
 
-// The administration console (issue 6 part A). This file runs first, on the same demo
+// The administration console. This file runs first, on the same demo
 // database as the other specs, so it only adds data of its own (a care team, invited
 // people) and puts back what it borrows: Casey Nguyen leaves the new team at the end, and
 // Jordan Lee (veteran2) only gains a team, never sends to it.
@@ -95,8 +95,10 @@ test("the administrator adds a team with the nurse, and veteran2 can then write 
   await expect(admin.getByRole("row", { name: /Casey Nguyen/ })).toHaveCount(0);
 });
 
-/** Chooses a file named associations.csv with `text` at "CSV file" on the import form. */
+/** Chooses a file named associations.csv with `text` at "CSV file" on the import form, once
+ * the page is hydrated: a file chosen or a click made while hydration runs can be lost. */
 async function chooseCsv(page: Page, text: string) {
+  await hydrated(page);
   await page.getByLabel("CSV file", { exact: true }).setInputFiles({
     name: "associations.csv",
     mimeType: "text/csv",

@@ -2,6 +2,8 @@
 
 mod other_devices;
 pub mod session_time;
+#[cfg(feature = "hydrate")]
+mod session_timer;
 mod sign_in;
 mod sign_out;
 #[cfg(feature = "ssr")]

@@ -213,16 +213,23 @@ pub mod ssr {
 }
 
 /// The warning before a session ends, and what happens at the end. Rendered (closed) on
-/// every page; its timer runs in the browser once someone is signed in.
+/// every page. In the browser its timer is a chunk of its own (`session_timer.rs`), loaded
+/// once it is needed: when the warning is near by the time the page came with (`left`), or
+/// at the person's first key press or touch, which the server must hear about.
 #[component]
-pub fn SessionTimeout(signed_in: Signal<bool>) -> impl IntoView {
-    let warning = RwSignal::new(None::<TimeLeft>);
-    let dialog = NodeRef::<leptos::html::Dialog>::new();
-    let stay = NodeRef::<leptos::html::Button>::new();
+pub fn SessionTimeout(signed_in: Signal<bool>, left: Signal<Option<TimeLeft>>) -> impl IntoView {
+    let parts = TimerParts {
+        signed_in,
+        warning: RwSignal::new(None),
+        dialog: NodeRef::new(),
+        stay: NodeRef::new(),
+        stays: RwSignal::new(0),
+    };
     #[cfg(feature = "hydrate")]
-    let timer = browser::Timer::start(signed_in, warning, dialog, stay);
+    start_when_needed(parts, left);
     #[cfg(not(feature = "hydrate"))]
-    let _ = signed_in;
+    let _ = left;
+    let warning = parts.warning;
     let text = move || {
         let left = warning.get()?;
         let when = if left.ends_in_ms() < 60_000 {
@@ -244,200 +251,85 @@ pub fn SessionTimeout(signed_in: Signal<bool>) -> impl IntoView {
             .get()
             .is_some_and(|left| left.ending() == Ended::Idle)
     };
-    let on_stay = move |_| {
-        #[cfg(feature = "hydrate")]
-        timer.stay();
-    };
     view! {
         <dialog
-            node_ref=dialog
+            node_ref=parts.dialog
             class="sm-session-dialog"
             aria-labelledby="session-ending-heading"
             aria-describedby="session-ending-text"
         >
             <h2 id="session-ending-heading">"Your session will end soon"</h2>
             <p id="session-ending-text">{text}</p>
-            <button node_ref=stay type="button" class="usa-button" on:click=on_stay>
+            <button
+                node_ref=parts.stay
+                type="button"
+                class="usa-button"
+                on:click=move |_| parts.stays.update(|count| *count += 1)
+            >
                 {move || if can_stay() { "Stay signed in" } else { "OK" }}
             </button>
         </dialog>
     }
 }
 
+/// What the warning on the page and its timer share.
+#[derive(Clone, Copy)]
+pub struct TimerParts {
+    pub signed_in: Signal<bool>,
+    /// The time left while the warning shows; `None` while it is closed.
+    pub warning: RwSignal<Option<TimeLeft>>,
+    pub dialog: NodeRef<leptos::html::Dialog>,
+    pub stay: NodeRef<leptos::html::Button>,
+    /// How many times "Stay signed in" was pressed.
+    pub stays: RwSignal<u32>,
+}
+
 /// The name of the window event sent shortly before a session ends, while it still lasts:
 /// forms with typed text save it as a draft.
 pub const SESSION_ENDING_EVENT: &str = "sm-session-ending";
 
+/// How long before the warning the timer's chunk is fetched, so it is in when the warning
+/// is due.
 #[cfg(feature = "hydrate")]
-mod browser {
-    use super::{session_time_left, still_here, TimeLeft, SESSION_ENDING_EVENT};
-    use crate::error::AppError;
-    use leptos::prelude::*;
+const LOAD_LEAD_MS: i64 = 10_000;
+
+/// Loads and starts the timer (once) when it is first needed.
+#[cfg(feature = "hydrate")]
+fn start_when_needed(parts: TimerParts, left: Signal<Option<TimeLeft>>) {
     use std::time::Duration;
-
-    /// How long before the end drafts are saved: enough for one save to finish.
-    const SAVE_LEAD_MS: i64 = 15_000;
-
-    /// The page's session timer.
-    #[derive(Clone, Copy)]
-    pub struct Timer {
-        warning: RwSignal<Option<TimeLeft>>,
-        dialog: NodeRef<leptos::html::Dialog>,
-        stay: NodeRef<leptos::html::Button>,
-        /// Bumped by each new plan, so the timeouts of an older plan do nothing.
-        plan: StoredValue<u64>,
-        /// Browser time of the last "still here", to send at most one per few seconds.
-        last_ping: StoredValue<f64>,
-        signed_in: Signal<bool>,
+    let started = StoredValue::new(false);
+    let start = move |active: bool| {
+        if started.get_value() || !parts.signed_in.get_untracked() {
+            return;
+        }
+        started.set_value(true);
+        // Scoped: the timer's own effects and values belong to the page, like the warning.
+        leptos::task::spawn_local_scoped(super::session_timer::start(parts, active));
+    };
+    Effect::new(move |_| {
+        if !parts.signed_in.get() {
+            return;
+        }
+        let wait = left
+            .get()
+            .map_or(0, |left| left.ends_in_ms() - left.warning_ms - LOAD_LEAD_MS);
+        if wait <= 0 {
+            start(false);
+        } else {
+            set_timeout(move || start(false), Duration::from_millis(wait as u64));
+        }
+    });
+    for name in ["keydown", "pointerdown"] {
+        let handle = window_event_listener_untyped(name, move |_| start(true));
+        // The layout lives as long as the page: so do its listeners.
+        std::mem::forget(handle);
     }
-
-    impl Timer {
-        pub fn start(
-            signed_in: Signal<bool>,
-            warning: RwSignal<Option<TimeLeft>>,
-            dialog: NodeRef<leptos::html::Dialog>,
-            stay: NodeRef<leptos::html::Button>,
-        ) -> Timer {
-            let timer = Timer {
-                warning,
-                dialog,
-                stay,
-                plan: StoredValue::new(0),
-                last_ping: StoredValue::new(0.0),
-                signed_in,
-            };
-            Effect::new(move |_| {
-                if signed_in.get() {
-                    timer.ask(false);
-                }
-            });
-            for name in ["keydown", "pointerdown"] {
-                let handle = window_event_listener_untyped(name, move |_| timer.active());
-                // The layout lives as long as the page: so do its listeners.
-                std::mem::forget(handle);
-            }
-            let handle = window_event_listener_untyped("visibilitychange", move |_| {
-                if !document().hidden() && signed_in.get_untracked() {
-                    timer.ask(false);
-                }
-            });
-            std::mem::forget(handle);
-            timer
+    let handle = window_event_listener_untyped("visibilitychange", move |_| {
+        if !document().hidden() {
+            start(false);
         }
-
-        /// "Stay signed in".
-        pub fn stay(self) {
-            self.last_ping.set_value(now());
-            self.ask(true);
-        }
-
-        /// The person did something: tell the server, now and then.
-        fn active(self) {
-            if !self.signed_in.get_untracked() {
-                return;
-            }
-            // A few seconds apart at most: the server only moves its clock now and then.
-            let every = 5_000.0;
-            if now() - self.last_ping.get_value() < every {
-                return;
-            }
-            self.last_ping.set_value(now());
-            self.ask(true);
-        }
-
-        /// Asks the server for the time left (counting as activity when `active`), then
-        /// plans from its answer.
-        fn ask(self, active: bool) {
-            leptos::task::spawn_local(async move {
-                let answer = if active {
-                    still_here().await
-                } else {
-                    session_time_left().await
-                };
-                match answer {
-                    Ok(left) => self.plan(left),
-                    Err(AppError::Unauthenticated) => self.leave(),
-                    // Offline or the server is away: look again in a little while.
-                    Err(_) => self.after(30_000, move |timer| timer.ask(false)),
-                }
-            });
-        }
-
-        fn plan(self, left: TimeLeft) {
-            self.plan.update_value(|plan| *plan += 1);
-            let ends_in = left.ends_in_ms();
-            if ends_in <= 0 {
-                return self.leave();
-            }
-            if ends_in > left.warning_ms {
-                self.close();
-                self.after(ends_in - left.warning_ms, move |timer| timer.ask(false));
-                return;
-            }
-            self.open(left);
-            let save_lead = SAVE_LEAD_MS.min(left.warning_ms / 2);
-            self.after((ends_in - save_lead).max(0), |_| {
-                if let Ok(event) = web_sys::Event::new(SESSION_ENDING_EVENT) {
-                    let _ = window().dispatch_event(&event);
-                }
-            });
-            // A moment after the end, the server says whether it came.
-            self.after(ends_in + 500, move |timer| timer.ask(false));
-        }
-
-        fn open(self, left: TimeLeft) {
-            let was_open = self.warning.get_untracked().is_some();
-            self.warning.set(Some(left));
-            if was_open {
-                return;
-            }
-            if let Some(dialog) = self.dialog.get_untracked() {
-                if !dialog.open() {
-                    let _ = dialog.show_modal();
-                }
-            }
-            // Focus goes to the way out of the warning (WCAG 2.2.1).
-            if let Some(stay) = self.stay.get_untracked() {
-                let _ = stay.focus();
-            }
-        }
-
-        fn close(self) {
-            self.warning.set(None);
-            if let Some(dialog) = self.dialog.get_untracked() {
-                if dialog.open() {
-                    dialog.close();
-                }
-            }
-        }
-
-        /// The session has ended: to the sign-in page, which says why when it was the
-        /// end the warning foretold (not a sign-out in another tab).
-        fn leave(self) {
-            let address = match self.warning.get_untracked().map(TimeLeft::ending) {
-                Some(why) => format!("/sign-in?ended={}", why.as_str()),
-                None => "/sign-in".to_string(),
-            };
-            let _ = window().location().assign(&address);
-        }
-
-        /// Runs `then` after `ms`, unless a newer plan was made meanwhile.
-        fn after(self, ms: i64, then: impl FnOnce(Timer) + 'static) {
-            let plan = self.plan.get_value();
-            set_timeout(
-                move || {
-                    if self.plan.get_value() == plan {
-                        then(self);
-                    }
-                },
-                Duration::from_millis(ms.max(0) as u64),
-            );
-        }
-    }
-
-    fn now() -> f64 {
-        web_sys::js_sys::Date::now()
-    }
+    });
+    std::mem::forget(handle);
 }
 
 #[cfg(test)]

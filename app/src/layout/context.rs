@@ -1,5 +1,6 @@
 //! What every page needs to know: who is signed in and whether this is the demo.
 
+use crate::account::session_time::TimeLeft;
 use crate::auth::SignedInUser;
 use crate::error::AppError;
 use crate::messages::FolderSummary;
@@ -20,6 +21,9 @@ pub struct PageContext {
     /// A clinician or administrator held at the two-step verification set-up: no
     /// navigation, since nothing else opens until it is done.
     pub two_step_set_up_needed: bool,
+    /// For someone signed in: how long their session has left as this page was made, so the
+    /// page knows when to load its session timer.
+    pub session_left: Option<TimeLeft>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -39,11 +43,15 @@ pub async fn load_page_context() -> Result<PageContext, AppError> {
     let state = app_state()?;
     let asking = requester();
     let user = asking.user;
+    let session_left = user
+        .as_ref()
+        .and_then(|_| crate::account::session_time::ssr::time_left().ok());
     if asking.set_up_needed {
         return Ok(PageContext {
             user,
             demo: state.config.demo,
             two_step_set_up_needed: true,
+            session_left,
             ..PageContext::default()
         });
     }
@@ -65,6 +73,7 @@ pub async fn load_page_context() -> Result<PageContext, AppError> {
         mailbox,
         new_notifications,
         two_step_set_up_needed: false,
+        session_left,
     })
 }
 

@@ -20,11 +20,13 @@ pub fn Layout(children: Children) -> impl IntoView {
     provide_context(context);
     // Live updates, once someone is signed in (a browser-only effect).
     let signed_in = RwSignal::new(false);
+    let session_left = RwSignal::new(None);
     crate::live::provide_live(signed_in.into());
     Effect::new(move |_| {
         if let Some(Ok(context)) = context.get() {
             // Held at the two-step verification set-up: no live updates until it is done.
             signed_in.set(context.user.is_some() && !context.two_step_set_up_needed);
+            session_left.set(context.session_left);
         }
     });
     let frame = move || {
@@ -42,7 +44,7 @@ pub fn Layout(children: Children) -> impl IntoView {
         <main id="main-content" class="sm-main" tabindex="-1">
             {children()}
         </main>
-        <crate::account::SessionTimeout signed_in=signed_in.into() />
+        <crate::account::SessionTimeout signed_in=signed_in.into() left=session_left.into() />
         <footer class="sm-footer">
             <p>
                 "Secure Messaging is for non-urgent needs. If you're in crisis, call the Veterans Crisis Line: dial 988 and press 1. In an emergency, call 911."

@@ -86,6 +86,8 @@ test("the audit log shows a clinician's reading of a Veteran's thread", async ({
   await signInAs(page, "admin@example.com");
   await page.goto("/admin/audit");
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("Audit log");
+  // The server checked the audit chain when it started: every seal held.
+  await expect(page.getByText(/^Chain verified through .+ \(\d+ events\), checked .+\.$/)).toBeVisible();
   await hydrated(page);
   await page.getByLabel("Person").fill("nurse@example.com");
   await page.getByLabel("Patient").fill("Alex Rivera");

@@ -9,6 +9,7 @@ use app::attachments::ssr::scan::Scanner;
 use app::attachments::ssr::sealing::MasterKey;
 use app::attachments::ssr::storage::StorageConfig;
 use app::mfa::ssr::sealing::{MfaKey, MfaKeyError};
+use app::server::audit_chain::{AuditKey, AuditKeyError};
 use app::server::db::{SqliteSync, Transport};
 use base64::Engine;
 use clap::Parser;
@@ -124,6 +125,12 @@ pub struct Config {
     #[arg(long, env = "SM_MFA_KEY", hide_env_values = true)]
     pub mfa_key: Option<String>,
 
+    /// Key that seals the audit trail, so a changed or removed event shows: 32 or more
+    /// random bytes, base64 or hex (`openssl rand -base64 32`). Required outside demo mode.
+    /// Keep it outside the database (and its backups); `verify-audit` needs the same key.
+    #[arg(long, env = "SM_AUDIT_KEY", hide_env_values = true)]
+    pub audit_key: Option<String>,
+
     /// The reverse proxies in front of the server, whose forwarding header names the client:
     /// comma-separated addresses and networks (`10.0.0.0/8, 127.0.0.1`). Default: none, so
     /// the connecting address is the client. Without it behind a proxy, every person shares
@@ -149,6 +156,10 @@ pub enum Command {
         #[arg(long)]
         name: String,
     },
+    /// Seals any audit events not sealed yet, then checks every seal of the audit trail
+    /// with SM_AUDIT_KEY. Prints how far the chain holds, or the first event where it
+    /// breaks (exit status 1).
+    VerifyAudit,
 }
 
 /// `SM_TRUSTED_PROXIES`: addresses and networks, comma-separated.
@@ -187,6 +198,10 @@ pub enum ConfigError {
     MissingMfaKey,
     #[error("{0}")]
     BadMfaKey(MfaKeyError),
+    #[error("SM_AUDIT_KEY is required outside demo mode (32 or more random bytes, base64 or hex; e.g. `openssl rand -base64 32`)")]
+    MissingAuditKey,
+    #[error("{0}")]
+    BadAuditKey(AuditKeyError),
     #[error("demo mode listens only on this machine (its accounts have a published password); LEPTOS_SITE_ADDR is {0}: use 127.0.0.1, or add --demo-on-network to show the demo to other devices")]
     DemoOnNetwork(String),
     #[error("SM_DATABASE_URL reaches PostgreSQL on {0} without TLS: add `?sslmode=verify-full&sslrootcert=/path/to/ca.pem` (or `sslmode=require`), or set SM_DATABASE_ALLOW_PLAINTEXT=true on a private network you trust")]
@@ -212,6 +227,7 @@ pub struct Settings {
     /// Clinicians and administrators must use two-step verification.
     pub require_mfa: bool,
     pub mfa_key: MfaKey,
+    pub audit_key: AuditKey,
     /// Whose forwarding headers name the client.
     pub trusted_proxies: TrustedProxies,
     /// How long a session lasts without activity, and at most.
@@ -258,10 +274,12 @@ impl Config {
             (None, true) => MfaKey::generate(),
             (None, false) => return Err(ConfigError::MissingMfaKey),
         };
+        let audit_key = self.audit_key()?;
         Ok(Settings {
             attachments,
             require_mfa: self.require_mfa.unwrap_or(!self.demo),
             mfa_key,
+            audit_key,
             demo: self.demo,
             database_url: self.database_url.clone(),
             database_max_connections: self.database_max_connections,
@@ -280,6 +298,15 @@ impl Config {
 }
 
 impl Config {
+    /// `SM_AUDIT_KEY`, or demo mode's published key.
+    pub fn audit_key(&self) -> Result<AuditKey, ConfigError> {
+        match (&self.audit_key, self.demo) {
+            (Some(text), _) => AuditKey::parse(text).map_err(ConfigError::BadAuditKey),
+            (None, true) => Ok(AuditKey::demo()),
+            (None, false) => Err(ConfigError::MissingAuditKey),
+        }
+    }
+
     /// How `SM_DATABASE_URL` reaches its database; plain text to another host only when
     /// allowed.
     pub fn database_transport(&self) -> Result<Transport, ConfigError> {
@@ -376,6 +403,7 @@ mod tests {
         let key = base64::engine::general_purpose::STANDARD.encode([7u8; 64]);
         let attachment_key = base64::engine::general_purpose::STANDARD.encode([9u8; 32]);
         let mfa_key = base64::engine::general_purpose::STANDARD.encode([5u8; 32]);
+        let audit_key = base64::engine::general_purpose::STANDARD.encode([3u8; 32]);
         [
             "--session-key",
             &key,
@@ -383,6 +411,8 @@ mod tests {
             &attachment_key,
             "--mfa-key",
             &mfa_key,
+            "--audit-key",
+            &audit_key,
         ]
         .map(String::from)
         .to_vec()
@@ -424,6 +454,23 @@ mod tests {
         args.extend(["--mfa-key", "change-me"]);
         let error = config(&args).settings(local()).unwrap_err();
         assert!(error.to_string().contains("SM_MFA_KEY"), "{error}");
+    }
+
+    #[test]
+    fn outside_demo_mode_the_audit_key_is_required_and_checked() {
+        let secrets = production_secrets();
+        // Everything but the audit key.
+        let args: Vec<&str> = secrets[..6].iter().map(String::as_str).collect();
+        let error = config(&args).settings(local()).unwrap_err();
+        assert_eq!(error, ConfigError::MissingAuditKey);
+        assert!(error.to_string().contains("SM_AUDIT_KEY"));
+        assert!(!error.to_string().contains('\n'));
+        let mut short = args.clone();
+        short.extend(["--audit-key", "c2hvcnQ="]);
+        let error = config(&short).settings(local()).unwrap_err();
+        assert!(error.to_string().contains("SM_AUDIT_KEY"), "{error}");
+        // Demo mode uses its published key.
+        assert!(config(&["--demo"]).settings(local()).is_ok());
     }
 
     #[test]

@@ -106,6 +106,7 @@ pub async fn build_state(
             session_limits: settings.session_limits,
         }),
         mfa_key: settings.mfa_key.clone(),
+        audit_chain: app::server::audit_chain::AuditChain::new(settings.audit_key.clone()),
         leptos_options,
         events,
     })
@@ -289,6 +290,51 @@ pub fn spawn_session_cleanup(state: &AppState) {
                 Ok(removed) if removed > 0 => tracing::info!(removed, "removed expired sessions"),
                 Ok(_) => {}
                 Err(error) => tracing::warn!(%error, "could not remove expired sessions"),
+            }
+        }
+    });
+}
+
+/// How often new audit events are sealed, and how often the whole chain is checked again.
+const AUDIT_SEAL_EVERY: Duration = Duration::from_secs(2);
+const AUDIT_CHECK_EVERY: Duration = Duration::from_secs(15 * 60);
+
+/// The audit chain's sealer: seals new events every few seconds and checks the new seals,
+/// and walks the whole chain at start and every quarter hour; the audit log page shows the
+/// latest result, and a break is logged as an error. On PostgreSQL every process runs one;
+/// they take turns sealing.
+pub fn spawn_audit_sealer(state: &AppState) {
+    let db = state.db.clone();
+    let chain = state.audit_chain.clone();
+    tokio::spawn(async move {
+        let mut last_check: Option<std::time::Instant> = None;
+        let mut tick = tokio::time::interval(AUDIT_SEAL_EVERY);
+        loop {
+            tick.tick().await;
+            if last_check.is_none_or(|at| at.elapsed() >= AUDIT_CHECK_EVERY) {
+                last_check = Some(std::time::Instant::now());
+                match chain.check(&db).await {
+                    Ok(check) => match check.report.broken {
+                        Some(broken) => tracing::error!(%broken, "the audit chain is broken"),
+                        None => {
+                            tracing::info!(events = check.report.verified, "audit chain verified")
+                        }
+                    },
+                    Err(error) => tracing::warn!(%error, "could not check the audit chain"),
+                }
+                continue;
+            }
+            let was_broken = chain
+                .last_check()
+                .is_some_and(|last| last.report.broken.is_some());
+            match chain.seal_and_follow(&db).await {
+                Ok(check) => match check.report.broken {
+                    Some(broken) if !was_broken => {
+                        tracing::error!(%broken, "the audit chain is broken")
+                    }
+                    _ => {}
+                },
+                Err(error) => tracing::warn!(%error, "could not seal audit events"),
             }
         }
     });

@@ -14,6 +14,7 @@ async fn main() -> ExitCode {
     init_logging(config.log_json);
     let done = match config.command.clone() {
         Some(Command::CreateAdmin { email, name }) => create_admin(&config, &email, &name).await,
+        Some(Command::VerifyAudit) => verify_audit(&config).await,
         None => run(config).await,
     };
     match done {
@@ -40,6 +41,7 @@ async fn run(config: Config) -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     server::spawn_session_cleanup(&state);
     server::spawn_overdue_job(&state);
+    server::spawn_audit_sealer(&state);
     server::spawn_attachment_check(&state);
     let app = server::router(state.clone(), &settings);
 
@@ -97,6 +99,40 @@ async fn create_admin(config: &Config, email: &str, name: &str) -> Result<(), St
             Err(fields.into_values().collect::<Vec<_>>().join(" "))
         }
         Err(error) => Err(error.to_string()),
+    }
+}
+
+/// `verify-audit`: seals what is pending, then checks every seal.
+async fn verify_audit(config: &Config) -> Result<(), String> {
+    use app::server::audit_chain::AuditChain;
+    use app::server::db::Db;
+    config.database_transport().map_err(|e| e.to_string())?;
+    let key = config.audit_key().map_err(|e| e.to_string())?;
+    let db = Db::connect_with(&config.database_url, 2, config.sqlite_synchronous)
+        .await
+        .map_err(|e| e.to_string())?;
+    db.migrate().await.map_err(|e| e.to_string())?;
+    let checked = AuditChain::new(key).check(&db).await;
+    db.pool.close().await;
+    let report = checked
+        .map_err(|e| format!("could not read the audit trail: {e}"))?
+        .report;
+    let through = match report.through {
+        Some((id, at)) => format!(
+            " through event {id} ({})",
+            app::server::clock::date_time(at, "UTC")
+        ),
+        None => String::new(),
+    };
+    match report.broken {
+        None => {
+            println!("Audit chain verified: {} events{through}.", report.verified);
+            Ok(())
+        }
+        Some(broken) => Err(format!(
+            "the audit chain is broken: {broken} ({} events verified before it{through})",
+            report.verified
+        )),
     }
 }
 

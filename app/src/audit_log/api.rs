@@ -21,6 +21,48 @@ pub struct AuditLogPage {
     /// Whether this page is a later one (shows "Newest events").
     pub paged: bool,
     pub error: Option<AppError>,
+    /// The latest check of the audit chain, in words.
+    pub chain: ChainStatus,
+}
+
+/// Whether the audit trail's seals held at their latest check (`server::audit_chain`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChainStatus {
+    pub broken: bool,
+    pub text: String,
+}
+
+/// The audit chain's latest check, in words.
+#[cfg(feature = "ssr")]
+fn chain_status(chain: &crate::server::audit_chain::AuditChain) -> ChainStatus {
+    use crate::server::clock::{date_time, DEFAULT_TIME_ZONE};
+    let Some(check) = chain.last_check() else {
+        return ChainStatus {
+            broken: false,
+            text: "The audit chain is being checked. Reload the page in a minute.".to_string(),
+        };
+    };
+    let checked = date_time(check.checked_at, DEFAULT_TIME_ZONE);
+    let report = check.report;
+    match report.broken {
+        Some(broken) => ChainStatus {
+            broken: true,
+            text: format!(
+                "The audit chain is broken: {broken}. Someone changed the database outside the app. Checked {checked}; run `server verify-audit` for the details."
+            ),
+        },
+        None => ChainStatus {
+            broken: false,
+            text: match report.through {
+                Some((_, at)) => format!(
+                    "Chain verified through {} ({} events), checked {checked}.",
+                    date_time(at, DEFAULT_TIME_ZONE),
+                    report.verified
+                ),
+                None => format!("Chain verified: no events yet, checked {checked}."),
+            },
+        },
+    }
 }
 
 /// The filter from the form's fields, as typed (server only: the server functions' bodies).
@@ -66,6 +108,7 @@ pub async fn admin_audit_log(
         next: None,
         paged: before.is_some(),
         error: None,
+        chain: chain_status(&state.audit_chain),
     };
     match super::ssr::check(&page.filter) {
         Ok(checked) => {

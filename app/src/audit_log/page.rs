@@ -57,7 +57,20 @@ fn AuditLogView(page: AuditLogPage) -> impl IntoView {
     let results = page.error.is_none().then(|| {
         view! { <Events entries=page.entries.clone() next=page.next.clone() paged=page.paged filter=filter.clone() /> }
     });
+    let chain = if page.chain.broken {
+        view! {
+            <div class="usa-alert usa-alert--error usa-alert--slim" role="alert">
+                <div class="usa-alert__body">
+                    <p class="usa-alert__text">{page.chain.text.clone()}</p>
+                </div>
+            </div>
+        }
+        .into_any()
+    } else {
+        view! { <p>{page.chain.text.clone()}</p> }.into_any()
+    };
     view! {
+        {chain}
         <ErrorSummary error=Signal::stored(error.clone()) />
         <FilterForm filter=page.filter.clone() error />
         {results}

@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod audit;
+pub mod audit_chain;
 pub mod bootstrap;
 pub mod bulk;
 pub mod clock;

@@ -1,6 +1,7 @@
 //! The one application state (STYLE.md habit 4), handed to handlers by axum and to server
 //! functions through Leptos context.
 
+use super::audit_chain::AuditChain;
 use super::db::Db;
 use super::events::EventHub;
 use crate::attachments::ssr::scan::Scanner;
@@ -37,4 +38,6 @@ pub struct AppState {
     pub scanner: Option<Scanner>,
     /// Seals two-step verification secrets at rest (`SM_MFA_KEY`).
     pub mfa_key: MfaKey,
+    /// Seals the audit trail (`SM_AUDIT_KEY`) and keeps the latest check of it.
+    pub audit_chain: AuditChain,
 }

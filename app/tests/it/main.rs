@@ -7,6 +7,7 @@ mod common;
 mod admin;
 mod attachment_storage;
 mod attachments;
+mod audit_chain;
 mod audit_log;
 mod data_layer;
 mod live_events;

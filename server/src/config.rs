@@ -87,7 +87,9 @@ pub struct Config {
     #[arg(long, env = "SM_ATTACHMENT_STORE", value_enum, default_value_t = StoreKind::Local)]
     pub attachment_store: StoreKind,
 
-    /// The local directory; files go in its `attachments/` folder.
+    /// The local directory; files go in its `attachments/` folder. With a virus scanner,
+    /// its `scanning/` folder (owner-only) holds each upload's plain copy while it is
+    /// scanned, whichever store is used.
     #[arg(long, env = "SM_ATTACHMENT_DIR", default_value = "data")]
     pub attachment_dir: std::path::PathBuf,
 
@@ -224,6 +226,9 @@ pub struct AttachmentSettings {
     pub storage: StorageConfig,
     pub master_key: MasterKey,
     pub scanner: Option<Scanner>,
+    /// Where plain copies wait for the scanner: `scanning/` in `SM_ATTACHMENT_DIR`, with
+    /// either store (the server's own data, not the shared system temporary directory).
+    pub scan_directory: std::path::PathBuf,
 }
 
 impl Config {
@@ -323,6 +328,7 @@ impl Config {
             storage,
             master_key,
             scanner,
+            scan_directory: self.attachment_dir.join("scanning"),
         })
     }
 }

@@ -12,6 +12,7 @@ pub mod page_deadline;
 pub mod security;
 pub mod static_files;
 
+use app::attachments::ssr::scan::{ScanDirectory, Scanning};
 use app::attachments::ssr::storage::AttachmentStore;
 use app::server::db::Db;
 use app::server::session_store::DbSessionStore;
@@ -62,6 +63,8 @@ pub enum StartError {
     Demo(app::error::AppError),
     #[error(transparent)]
     Attachments(#[from] app::attachments::ssr::storage::StorageError),
+    #[error("virus scanning directory {0}: {1}")]
+    ScanDirectory(String, std::io::Error),
 }
 
 /// Opens the database, brings its schema up to date and, in demo mode, seeds it.
@@ -96,9 +99,10 @@ pub async fn build_state(
         &settings.attachments.storage,
         settings.attachments.master_key.clone(),
     )?;
+    let scanner = scanning(&settings.attachments)?;
     Ok(AppState {
         attachments,
-        scanner: settings.attachments.scanner.clone(),
+        scanner,
         db,
         config: Arc::new(AppConfig {
             demo: settings.demo,
@@ -109,6 +113,23 @@ pub async fn build_state(
         leptos_options,
         events,
     })
+}
+
+/// The scanner with its private directory made ready; without a scanner, only what a
+/// former run left in that directory is removed.
+fn scanning(settings: &config::AttachmentSettings) -> Result<Option<Scanning>, StartError> {
+    let directory = &settings.scan_directory;
+    let failed = |error| StartError::ScanDirectory(directory.display().to_string(), error);
+    match &settings.scanner {
+        Some(scanner) => Ok(Some(Scanning {
+            scanner: scanner.clone(),
+            directory: ScanDirectory::prepare(directory).map_err(failed)?,
+        })),
+        None => {
+            ScanDirectory::clear_leftovers(directory).map_err(failed)?;
+            Ok(None)
+        }
+    }
 }
 
 /// Gives the Leptos renderer this response's CSP nonce, so the hydration scripts carry it.

@@ -448,12 +448,36 @@ async fn with_a_scanner_configured_only_clean_files_are_kept() {
         ]
     );
     assert_eq!(ids(&answer).len(), 1);
-    // The scanner saw a plain copy of each file; none is left behind.
+    // The scanner saw a plain copy of each file, in the app's own owner-only scanning
+    // directory (not the shared temporary one); none is left behind.
+    let scanning = app.dir().join("files").join("scanning");
     let scanned = std::fs::read_to_string(dir.path().join("scanned")).unwrap();
     assert_eq!(scanned.lines().count(), 3);
     for path in scanned.lines() {
+        assert_eq!(
+            std::path::Path::new(path).parent(),
+            Some(scanning.as_path())
+        );
         assert!(!std::path::Path::new(path).exists(), "{path} left behind");
     }
+    let mode = std::fs::metadata(&scanning).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o700);
+    // What a killed process left there is gone at the next start, and a directory made
+    // wider meanwhile is owner-only again.
+    std::fs::write(
+        scanning.join("sm-scan-left-by-a-crash"),
+        b"plain health information",
+    )
+    .unwrap();
+    std::fs::create_dir(scanning.join("stray")).unwrap();
+    std::fs::set_permissions(&scanning, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let options = leptos::config::LeptosOptions::builder()
+        .output_name("secure-messaging")
+        .build();
+    server::build_state(&app.settings, options).await.unwrap();
+    assert_eq!(std::fs::read_dir(&scanning).unwrap().count(), 0);
+    let mode = std::fs::metadata(&scanning).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o700);
     // A scanner that cannot even start refuses everything (fail closed).
     let app = demo_app(&["--scan-command", "/nonexistent/scanner"]).await;
     let alex = app.sign_in("veteran@example.com").await;

@@ -55,7 +55,11 @@ pub async fn start<'a>(
     }
     let writer = state.attachments.begin().map_err(AppError::internal)?;
     let scan = match &state.scanner {
-        Some(_) => Some(ScanFile::create().await.map_err(AppError::internal)?),
+        Some(scanning) => Some(
+            ScanFile::create(&scanning.directory)
+                .await
+                .map_err(AppError::internal)?,
+        ),
         None => None,
     };
     Ok(Ok(Incoming {
@@ -142,7 +146,7 @@ impl Incoming {
                 }
                 Some(refusal)
             }
-            (None, Some(scan), Some(scanner)) => scan.scan(scanner, &name).await.err(),
+            (None, Some(scan), Some(scanning)) => scan.scan(&scanning.scanner, &name).await.err(),
             (None, _, _) => None,
         };
         if let Some(refusal) = refusal {

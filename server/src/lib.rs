@@ -9,6 +9,7 @@ pub mod config;
 pub mod gate;
 pub mod live_events;
 pub mod page_deadline;
+pub mod posted_errors;
 pub mod security;
 pub mod static_files;
 
@@ -198,6 +199,8 @@ pub fn router(state: AppState, settings: &Settings) -> Router {
             state.clone(),
             gate::gate,
         ))
+        // Inside the sessions, whose session it keeps refused posts' errors in.
+        .layer(axum::middleware::from_fn(posted_errors::layer))
         .layer(sessions);
 
     let assets_dir = format!("{}/assets", leptos_options.site_root);

@@ -20,6 +20,8 @@ pub struct PageContext {
     /// A clinician or administrator held at the two-step verification set-up: no
     /// navigation, since nothing else opens until it is done.
     pub two_step_set_up_needed: bool,
+    /// The error a plain form post came back to this page with (`ui::posted_error`).
+    pub posted_error: Option<crate::ui::PostedError>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -39,11 +41,14 @@ pub async fn load_page_context() -> Result<PageContext, AppError> {
     let state = app_state()?;
     let asking = requester();
     let user = asking.user;
+    let posted_error = use_context::<http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<crate::ui::PostedError>().cloned());
     if asking.set_up_needed {
         return Ok(PageContext {
             user,
             demo: state.config.demo,
             two_step_set_up_needed: true,
+            posted_error,
             ..PageContext::default()
         });
     }
@@ -65,6 +70,7 @@ pub async fn load_page_context() -> Result<PageContext, AppError> {
         mailbox,
         new_notifications,
         two_step_set_up_needed: false,
+        posted_error,
     })
 }
 

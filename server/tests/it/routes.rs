@@ -723,3 +723,120 @@ async fn a_live_update_stream_ends_when_its_session_does() {
     .await;
     assert!(ended.is_ok(), "the stream outlived its session");
 }
+
+/// An address with an error in it, as Leptos writes one after a refused form post, plus
+/// the `error=` and `message=` a hand-made link might try.
+fn address_with_error(page: &str, path: &str, error: AppError) -> String {
+    use leptos::server_fn::error::ServerFnUrlError;
+    let url = ServerFnUrlError::new(path, error)
+        .to_url(&format!("http://localhost{page}"))
+        .unwrap();
+    format!(
+        "{}?{}&error=Call+555-0100&message=Call+555-0100",
+        url.path(),
+        url.query().unwrap_or_default()
+    )
+}
+
+/// A page's text as a person reads it: the markup (tags and their attributes) left out.
+fn visible_text(html: &str) -> String {
+    let mut text = String::new();
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            c if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    text
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn words_in_the_address_never_reach_the_page() {
+    let app = demo_app(&[]).await;
+    let alex = app.sign_in("veteran@example.com").await;
+    let planted = "Call 555-0100 now to keep your account";
+    let planted_errors = [
+        // Read by a ServerAction (the Inbox's row forms) and by `ui::posted_error`
+        // (compose), in each of the shapes an error with words can take.
+        (
+            "/inbox",
+            "/api/move_thread_to_folder",
+            AppError::Conflict {
+                message: planted.to_string(),
+            },
+            "Inbox",
+        ),
+        (
+            "/messages/new",
+            "/api/send_new_message",
+            AppError::invalid("subject", planted),
+            "Subject",
+        ),
+        (
+            "/messages/new",
+            "/api/send_new_message",
+            AppError::Internal {
+                reference: planted.to_string(),
+            },
+            "Subject",
+        ),
+    ];
+    for (page, path, error, shown) in planted_errors {
+        let answer = app
+            .get(&address_with_error(page, path, error), Some(&alex))
+            .await;
+        assert_eq!(answer.status, StatusCode::OK, "{page}");
+        assert!(answer.body.contains(shown), "{page} renders");
+        // Not anywhere: the planted error. Not as text: what `error=` and `message=` say
+        // (a form's hidden "come back here" address may carry them, as typed).
+        assert!(!answer.body.contains("keep your account"), "{page}");
+        let text = visible_text(&answer.body);
+        assert!(!text.contains("555-0100"), "{page}: {text}");
+        assert!(!text.contains("There is a problem"), "{page}");
+    }
+    // A status line takes only a number from the address.
+    let riley = app.sign_in("admin@example.com").await;
+    let answer = app
+        .get(
+            "/admin/teams?done=imported&added=Call+555-0100",
+            Some(&riley),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::OK);
+    let text = visible_text(&answer.body);
+    assert!(!text.contains("555-0100"), "{text}");
+    assert!(text.contains("Import complete: 0 new Veteran–team associations."));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_plain_post_shows_its_error_to_its_own_session_only() {
+    let app = demo_app(&[]).await;
+    let riley = app.sign_in("admin@example.com").await;
+    // Station 999 is the demo facility's.
+    let answer = app
+        .post_form_from(
+            "/api/admin_save_facility",
+            "facility=&station_number=999&name=Another&time_zone=America%2FNew_York",
+            Some(&riley),
+            "/admin/facilities?add",
+        )
+        .await;
+    assert!(answer.status.is_redirection(), "{}", answer.status);
+    let back = answer.location().to_string();
+    assert!(back.starts_with("/admin/facilities?"), "{back}");
+    assert!(back.contains("__err="), "{back}");
+    // The address names the error; the words stay on the server.
+    let refusal = "Another facility already has this station number.";
+    let page = app.get(&back, Some(&riley)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains(refusal), "{}", page.body);
+    assert!(page.body.contains("There is a problem"));
+    // The same address in another session shows the page without it.
+    let elsewhere = app.sign_in("admin@example.com").await;
+    let page = app.get(&back, Some(&elsewhere)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(!page.body.contains(refusal));
+}

@@ -26,6 +26,9 @@ pub const REPLY_WINDOW_CLOSED: &str =
     "You can't reply to this conversation because it's more than 45 days old.";
 
 /// Why a care team cannot be written to. The same words as the Inbox's team list.
+/// A caregiver's form was drawn for one Veteran, and they have since switched to another
+/// (in another window): nothing is sent or saved for the wrong Veteran.
+pub const ACTING_FOR_CHANGED: &str = "You switched to another Veteran in another window, so this wasn't sent or saved. Copy what you wrote, switch back to the Veteran it's for, and send it from there.";
 pub const TEAM_BLOCKED: &str = "You can't send messages to this team. Call your facility for help.";
 pub const TEAM_NOT_ACCEPTING: &str =
     "This team isn't accepting messages. Call your facility instead.";

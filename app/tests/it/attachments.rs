@@ -136,6 +136,7 @@ on_both_databases!(
     a_team_replys_files_reach_the_veteran_and_caregiver,
     a_clinician_of_another_team_finds_nothing,
     a_member_taken_off_the_team_loses_the_pending_files,
+    a_caregivers_draft_files_stay_with_their_veteran,
 );
 
 async fn a_drafts_files_are_its_authors_alone_until_sent(db: &Db) {
@@ -933,5 +934,117 @@ async fn a_member_taken_off_the_team_loses_the_pending_files(db: &Db) {
     assert_eq!(
         downloads(db, &w.alex, &alexs.id).await.unwrap(),
         "photo.png"
+    );
+}
+
+/// A caregiver acting for two Veterans: a send for one that names the other's draft takes
+/// none of that draft's files (they were attached for the other Veteran), and the draft
+/// stays; sent for its own Veteran, the files go with it.
+async fn a_caregivers_draft_files_stay_with_their_veteran(db: &Db) {
+    let w = world(db).await;
+    sqlx::query(
+        "INSERT INTO caregiver_grants (caregiver_id, veteran_id, granted_at) VALUES ($1, $2, $3)",
+    )
+    .bind(w.sam.id)
+    .bind(w.jordan.id)
+    .bind(db.now_ms())
+    .execute(&db.pool)
+    .await
+    .unwrap();
+    let pharmacy: i64 = sqlx::query_scalar("SELECT id FROM care_teams WHERE name = 'Pharmacy'")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    let sam_can = trusted::messaging(w.sam.clone()).unwrap();
+    let for_alex = messaging::save_draft(
+        db,
+        &sam_can,
+        w.alex.id,
+        &DraftInput {
+            draft_id: None,
+            thread_id: None,
+            care_team_id: Some(w.primary_care),
+            category: Some(Category::TestResults),
+            subject: "Alex's results".to_string(),
+            body: "Attached for Alex.".to_string(),
+        },
+    )
+    .await
+    .unwrap()
+    .draft_id;
+    let alex_mailbox = messaging::mailbox(db, &sam_can, w.alex.id).await.unwrap();
+    let mut writer = w.store.begin().unwrap();
+    writer.write(b"%PDF-1.7 Alex's results").await.unwrap();
+    let sealed = writer.finish().await.unwrap();
+    let file = records::attach_to_draft(
+        db,
+        &alex_mailbox,
+        for_alex,
+        &StoredUpload {
+            display_name: "alex.pdf",
+            file_type: FileType::Pdf,
+            sealed: &sealed,
+        },
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    let file_place = |id: String| async move {
+        sqlx::query_as::<_, (Option<i64>, Option<i64>)>(
+            "SELECT draft_id, message_id FROM attachments WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_one(&db.pool)
+        .await
+        .unwrap()
+    };
+
+    // Sent for Jordan, naming Alex's draft: the file and the draft stay Alex's.
+    let for_jordan = messaging::send_message(
+        db,
+        &sam_can,
+        w.jordan.id,
+        &NewMessage {
+            care_team_id: Some(pharmacy),
+            category: Some(Category::Medication),
+            subject: "Jordan's refill".to_string(),
+            body: "A refill for Jordan.".to_string(),
+            client_key: "jordan-refill".to_string(),
+            draft_id: Some(for_alex),
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(file_place(file.id.clone()).await, (Some(for_alex), None));
+    let jordans_files: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM attachments WHERE message_id = $1")
+            .bind(for_jordan.message_id)
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+    assert_eq!(jordans_files, 0);
+    assert!(messaging::get_draft(db, &sam_can, w.alex.id, for_alex)
+        .await
+        .is_ok());
+
+    // Sent for Alex: the file goes with the message.
+    let for_alex_sent = messaging::send_message(
+        db,
+        &sam_can,
+        w.alex.id,
+        &NewMessage {
+            care_team_id: Some(w.primary_care),
+            category: Some(Category::TestResults),
+            subject: "Alex's results".to_string(),
+            body: "Attached for Alex.".to_string(),
+            client_key: "alex-results".to_string(),
+            draft_id: Some(for_alex),
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        file_place(file.id.clone()).await,
+        (None, Some(for_alex_sent.message_id))
     );
 }

@@ -840,3 +840,109 @@ async fn a_refused_plain_post_shows_its_error_to_its_own_session_only() {
     assert_eq!(page.status, StatusCode::OK);
     assert!(!page.body.contains(refusal));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_caregivers_form_is_refused_once_they_act_for_another_veteran() {
+    use app::messages::rules::ACTING_FOR_CHANGED;
+    let app = demo_app(&[]).await;
+    let id_of = |email: &str| format!("SELECT id FROM users WHERE email = '{email}'");
+    let sam_id = app.count(&id_of("caregiver@example.com")).await;
+    let alex_id = app.count(&id_of("veteran@example.com")).await;
+    let jordan_id = app.count(&id_of("veteran2@example.com")).await;
+    sqlx::query(
+        "INSERT INTO caregiver_grants (caregiver_id, veteran_id, granted_at) VALUES ($1, $2, $3)",
+    )
+    .bind(sam_id)
+    .bind(jordan_id)
+    .bind(app.state.db.now_ms())
+    .execute(&app.state.db.pool)
+    .await
+    .unwrap();
+    let primary_care = app
+        .count("SELECT id FROM care_teams WHERE name = 'Primary Care – Blue Team'")
+        .await;
+    let pharmacy = app
+        .count("SELECT id FROM care_teams WHERE name = 'Pharmacy'")
+        .await;
+    let sam = app.sign_in("caregiver@example.com").await;
+
+    // The form Sam opens acts for Alex (the first of Sam's Veterans) and names Alex.
+    let page = app.get("/messages/new", Some(&sam)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let named = format!(r#"name="acting_for" value="{alex_id}""#);
+    assert!(page.body.contains(&named), "{}", page.body);
+
+    // Sam switches to Jordan in another window; the Alex form's send and draft save are
+    // refused, and nothing is sent or saved.
+    let switched = app
+        .call(
+            "/api/choose_veteran",
+            &format!("veteran_id={jordan_id}"),
+            Some(&sam),
+        )
+        .await;
+    assert!(switched.status.is_success() || switched.status.is_redirection());
+    let messages = app.count("SELECT COUNT(*) FROM messages").await;
+    let drafts = app.count("SELECT COUNT(*) FROM drafts").await;
+    let refused = AppError::Conflict {
+        message: ACTING_FOR_CHANGED.to_string(),
+    };
+    let fields = |team: i64, veteran: i64, key: &str| {
+        format!(
+            "care_team={team}&category=test_results&subject=Results&body=For+the+right+Veteran\
+             &client_key={key}&draft_id=&acting_for={veteran}"
+        )
+    };
+    let answer = app
+        .call(
+            "/api/send_new_message",
+            &fields(primary_care, alex_id, "k1"),
+            Some(&sam),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::CONFLICT);
+    assert_eq!(answer.refusal(), refused);
+    let answer = app
+        .call(
+            "/api/save_compose_draft",
+            &fields(primary_care, alex_id, "k1"),
+            Some(&sam),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::CONFLICT);
+    assert_eq!(answer.refusal(), refused);
+    // The form posted without the wasm comes back with the words typed and the reason.
+    let answer = app
+        .post_form_from(
+            "/api/send_new_message",
+            &fields(primary_care, alex_id, "k1"),
+            Some(&sam),
+            "/messages/new",
+        )
+        .await;
+    assert!(answer.status.is_redirection(), "{}", answer.status);
+    let back = app.get(answer.location(), Some(&sam)).await;
+    assert!(
+        back.body
+            .contains("You switched to another Veteran in another window"),
+        "{}",
+        back.body
+    );
+    assert!(back.body.contains("For the right Veteran"));
+    assert_eq!(app.count("SELECT COUNT(*) FROM messages").await, messages);
+    assert_eq!(app.count("SELECT COUNT(*) FROM drafts").await, drafts);
+
+    // A form drawn for Jordan goes.
+    let answer = app
+        .call(
+            "/api/send_new_message",
+            &fields(pharmacy, jordan_id, "k2"),
+            Some(&sam),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM messages").await,
+        messages + 1
+    );
+}

@@ -233,20 +233,25 @@ pub async fn remove_from_draft<'a>(
 }
 
 /// Moves the files of the author's draft to the message just sent from it, in the send's
-/// transaction. Scoped to the author: another person's draft id moves nothing.
+/// transaction. Scoped to the author and to the Veteran the message is for: another
+/// person's draft id moves nothing, and neither does a caregiver's draft for another of
+/// their Veterans (files stay with the Veteran they were attached for).
 pub async fn link_to_message(
     tx: &mut Tx,
     draft_id: i64,
     author_id: i64,
+    veteran_id: i64,
     message_id: i64,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
         "UPDATE attachments SET message_id = $1, draft_id = NULL \
-         WHERE draft_id = $2 AND owner_id = $3",
+         WHERE owner_id = $3 AND draft_id IN \
+         (SELECT id FROM drafts WHERE id = $2 AND author_id = $3 AND veteran_id = $4)",
     )
     .bind(message_id)
     .bind(draft_id)
     .bind(author_id)
+    .bind(veteran_id)
     .execute(&mut **tx)
     .await?;
     Ok(())

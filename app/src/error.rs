@@ -45,6 +45,9 @@ pub enum AppError {
         "This is too large to send. A message can have up to 10,000 characters and 10 MB of files."
     )]
     TooLarge,
+    /// 503: the request took longer than the server gives one, and was stopped.
+    #[error("This took too long and was stopped. Please try again.")]
+    TimedOut,
     /// The server-function machinery itself failed (network, decoding).
     #[error("We couldn't reach the server. Check your connection and try again.")]
     Transport { detail: String },
@@ -78,7 +81,8 @@ impl AppError {
             | AppError::NotFound
             | AppError::SignInFailed
             | AppError::TwoStepSetUpNeeded
-            | AppError::TooLarge => true,
+            | AppError::TooLarge
+            | AppError::TimedOut => true,
             // A number of minutes a lock-out can last (at most a day), and a reference of
             // the shape `internal` makes.
             AppError::TooManyAttempts { minutes } => (1..=24 * 60).contains(minutes),
@@ -105,6 +109,7 @@ impl AppError {
             AppError::TooManyAttempts { .. } => 429,
             AppError::Conflict { .. } => 409,
             AppError::Internal { .. } => 500,
+            AppError::TimedOut => 503,
             AppError::Transport { .. } => 502,
         }
     }

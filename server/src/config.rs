@@ -74,6 +74,15 @@ pub struct Config {
     #[arg(long, env = "SM_SESSION_MAX_SECONDS", default_value_t = 43200, value_parser = clap::value_parser!(u32).range(60..))]
     pub session_max_seconds: u32,
 
+    /// Seconds a request may take before it is stopped and answered 503 (the live-update
+    /// stream excepted).
+    #[arg(long, env = "SM_REQUEST_TIMEOUT_SECONDS", default_value_t = 60, value_parser = clap::value_parser!(u32).range(1..))]
+    pub request_timeout_seconds: u32,
+
+    /// Seconds a post carrying files may take (a phone on a slow connection sending 10 MB).
+    #[arg(long, env = "SM_UPLOAD_TIMEOUT_SECONDS", default_value_t = 300, value_parser = clap::value_parser!(u32).range(1..))]
+    pub upload_timeout_seconds: u32,
+
     /// Log lines as JSON (for log collectors) instead of text.
     #[arg(long, env = "SM_LOG_JSON")]
     pub log_json: bool,
@@ -218,6 +227,8 @@ pub struct Settings {
     pub trusted_proxies: TrustedProxies,
     /// How long a session lasts without activity, and at most.
     pub session_limits: SessionLimits,
+    /// How long a request may take.
+    pub request_timeouts: crate::request_timeout::RequestTimeouts,
 }
 
 /// Where attachments go and the key that seals them.
@@ -279,6 +290,10 @@ impl Config {
             session_limits: SessionLimits {
                 idle_ms: i64::from(self.session_idle_seconds) * 1000,
                 max_ms: i64::from(self.session_max_seconds) * 1000,
+            },
+            request_timeouts: crate::request_timeout::RequestTimeouts {
+                ordinary: std::time::Duration::from_secs(u64::from(self.request_timeout_seconds)),
+                upload: std::time::Duration::from_secs(u64::from(self.upload_timeout_seconds)),
             },
         })
     }

@@ -10,6 +10,7 @@ pub mod gate;
 pub mod live_events;
 pub mod page_deadline;
 pub mod posted_errors;
+pub mod request_timeout;
 pub mod security;
 pub mod static_files;
 
@@ -214,6 +215,11 @@ pub fn router(state: AppState, settings: &Settings) -> Router {
     let proxies = Arc::new(settings.trusted_proxies.clone());
     open.merge(pages)
         .layer(axum::middleware::from_fn(body_limit::limit))
+        // Outside the body limit, so a body sent slowly is stopped too.
+        .layer(axum::middleware::from_fn_with_state(
+            settings.request_timeouts,
+            request_timeout::limit,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             proxies,
             client_address::layer,

@@ -946,3 +946,45 @@ async fn a_caregivers_form_is_refused_once_they_act_for_another_veteran() {
         messages + 1
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_that_takes_too_long_is_stopped_but_live_updates_stay_open() {
+    use futures_util::StreamExt;
+    let app = demo_app(&["--request-timeout-seconds", "1"]).await;
+    // A form whose body never finishes arriving.
+    let trickle =
+        futures_util::stream::iter([Ok::<_, std::io::Error>(&b"thread_id=1&body=Hel"[..])])
+            .chain(futures_util::stream::pending());
+    let request = Request::post("/api/send_reply")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header("sec-fetch-site", "same-origin")
+        .body(Body::from_stream(trickle))
+        .unwrap();
+    let started = std::time::Instant::now();
+    let answer = app.send(request).await;
+    assert_eq!(answer.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(answer.refusal(), AppError::TimedOut);
+    assert_eq!(answer.header(header::RETRY_AFTER), "5");
+    assert!(started.elapsed() < Duration::from_secs(10));
+
+    // The live-update stream is meant to stay open: no such limit.
+    let cookie = app.sign_in("veteran2@example.com").await;
+    let request = Request::get("/events")
+        .header(header::ACCEPT, "text/event-stream")
+        .header(header::COOKIE, &cookie)
+        .body(Body::empty())
+        .unwrap();
+    let response = app.router.clone().oneshot(request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let mut body = response.into_body();
+    let ended = tokio::time::timeout(Duration::from_secs(3), async {
+        loop {
+            match body.frame().await {
+                None | Some(Err(_)) => return,
+                Some(Ok(_)) => continue,
+            }
+        }
+    })
+    .await;
+    assert!(ended.is_err(), "the stream ended under the request limit");
+}

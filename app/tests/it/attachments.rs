@@ -137,6 +137,7 @@ on_both_databases!(
     a_clinician_of_another_team_finds_nothing,
     a_member_taken_off_the_team_loses_the_pending_files,
     a_caregivers_draft_files_stay_with_their_veteran,
+    a_persons_drafts_are_limited_in_number_and_size,
 );
 
 async fn a_drafts_files_are_its_authors_alone_until_sent(db: &Db) {
@@ -1047,4 +1048,80 @@ async fn a_caregivers_draft_files_stay_with_their_veteran(db: &Db) {
         file_place(file.id.clone()).await,
         (None, Some(for_alex_sent.message_id))
     );
+}
+
+/// Drafts stay until sent or deleted, so each person may keep a bounded number, holding a
+/// bounded size together; at the limit an edit that does not grow them still goes.
+async fn a_persons_drafts_are_limited_in_number_and_size(db: &Db) {
+    use app::messages::rules::{DRAFTS_FULL, MAX_DRAFTS, MAX_DRAFT_BYTES, TOO_MANY_DRAFTS};
+    let w = world(db).await;
+    let kept: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM drafts WHERE author_id = $1")
+        .bind(w.alex.id)
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    let mut drafts = Vec::new();
+    for _ in kept..MAX_DRAFTS {
+        drafts.push(new_draft(db, &w).await);
+    }
+    let edit = |draft_id: Option<i64>, body: &str| DraftInput {
+        draft_id,
+        thread_id: None,
+        care_team_id: Some(w.primary_care),
+        category: Some(Category::TestResults),
+        subject: "Lab results".to_string(),
+        body: body.to_string(),
+    };
+    let can = &w.alex_can;
+    let alex = w.alex.id;
+    let save =
+        |input: DraftInput| async move { messaging::save_draft(db, can, alex, &input).await };
+    let too_many = AppError::Conflict {
+        message: TOO_MANY_DRAFTS.to_string(),
+    };
+    assert_eq!(save(edit(None, "One more")).await.unwrap_err(), too_many);
+    // Those kept can still be edited; deleting one makes room for one.
+    let last = drafts[drafts.len() - 1];
+    save(edit(Some(last), "Changed")).await.unwrap();
+    messaging::delete_draft(db, &w.alex_can, w.alex.id, last)
+        .await
+        .unwrap();
+    let room = save(edit(None, "One more")).await.unwrap().draft_id;
+    assert_eq!(save(edit(None, "And another")).await.unwrap_err(), too_many);
+
+    // Files count with the text: one counted as nearly 100 MB fills them.
+    let big = attach(db, &w, drafts[0], "big.pdf", b"%PDF-1.7 big")
+        .await
+        .unwrap();
+    sqlx::query("UPDATE attachments SET size_bytes = $1 WHERE id = $2")
+        .bind(MAX_DRAFT_BYTES as i64 - 10)
+        .bind(&big.id)
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        attach(db, &w, room, "more.pdf", b"%PDF-1.7 more")
+            .await
+            .unwrap_err(),
+        Refusal::DraftsFull {
+            name: "more.pdf".to_string()
+        }
+    );
+    let full = AppError::Conflict {
+        message: DRAFTS_FULL.to_string(),
+    };
+    assert_eq!(
+        save(edit(Some(room), "One more, and now a good deal longer"))
+            .await
+            .unwrap_err(),
+        full
+    );
+    let kept_body: String = sqlx::query_scalar("SELECT body FROM drafts WHERE id = $1")
+        .bind(room)
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(kept_body, "One more");
+    // Cutting a draft down still goes.
+    save(edit(Some(room), "One")).await.unwrap();
 }

@@ -12,6 +12,7 @@ use crate::attachments::rules::{self, FileType, Refusal};
 use crate::attachments::Attachment;
 use crate::auth::{Role, SignedInUser};
 use crate::error::AppError;
+use crate::messages::rules::MAX_DRAFT_BYTES;
 use crate::messages::MessageView;
 use crate::server::audit::{self, Action, AuditEvent, Outcome};
 use crate::server::db::{Db, Tx};
@@ -40,6 +41,30 @@ where
     .fetch_one(executor)
     .await?;
     Ok((files as usize, bytes as u64))
+}
+
+/// What all of a person's drafts hold: their text (in characters) and their files (in
+/// bytes), for the per-person limit (`messages::rules::MAX_DRAFT_BYTES`). `except_text`
+/// leaves out one draft's text (the one being saved, counted anew by the caller).
+pub async fn person_draft_bytes<'e, E>(
+    executor: E,
+    author_id: i64,
+    except_text: Option<i64>,
+) -> Result<u64, sqlx::Error>
+where
+    E: sqlx::Executor<'e, Database = Any>,
+{
+    let bytes: i64 = sqlx::query_scalar(
+        "SELECT CAST(COALESCE((SELECT SUM(LENGTH(subject) + LENGTH(body)) FROM drafts \
+         WHERE author_id = $1 AND id <> $2), 0) \
+         + COALESCE((SELECT SUM(size_bytes) FROM attachments \
+         WHERE owner_id = $1 AND draft_id IS NOT NULL), 0) AS BIGINT)",
+    )
+    .bind(author_id)
+    .bind(except_text.unwrap_or(-1))
+    .fetch_one(executor)
+    .await?;
+    Ok(bytes.max(0) as u64)
 }
 
 async fn own_draft<'e, E>(executor: E, owner: DraftOwner<'_>, draft_id: i64) -> Result<(), AppError>
@@ -90,6 +115,12 @@ pub async fn attach_to_draft<'a>(
     let size = upload.sealed.size_bytes;
     if let Err(refusal) = rules::check_fits(upload.display_name, size, files, bytes) {
         return Ok(Err(refusal));
+    }
+    let held = person_draft_bytes(&mut *tx, owner.author_id(), None).await?;
+    if held + size > MAX_DRAFT_BYTES {
+        return Ok(Err(Refusal::DraftsFull {
+            name: upload.display_name.to_string(),
+        }));
     }
     sqlx::query(
         "INSERT INTO attachments (id, owner_id, draft_id, message_id, display_name, content_type, \

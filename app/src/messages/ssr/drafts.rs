@@ -61,6 +61,56 @@ async fn draft_of(db: &Db, mailbox: &Mailbox, draft_id: i64) -> Result<Draft, Ap
     Ok(Draft::try_from(draft)?)
 }
 
+/// Refuses a save that would take the person past what their drafts may hold: a new draft
+/// beyond `MAX_DRAFTS`, or text that grows their drafts past `MAX_DRAFT_BYTES` (with their
+/// files). A save that does not grow them always goes, so someone at the limit can still
+/// cut a draft down. The refusal is a sentence the form shows; the text stays in the form.
+async fn check_room(
+    db: &Db,
+    author_id: i64,
+    existing: Option<i64>,
+    text_chars: u64,
+) -> Result<(), AppError> {
+    if existing.is_none() {
+        let drafts: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM drafts WHERE author_id = $1")
+            .bind(author_id)
+            .fetch_one(&db.pool)
+            .await?;
+        if drafts >= rules::MAX_DRAFTS {
+            return Err(AppError::Conflict {
+                message: rules::TOO_MANY_DRAFTS.to_string(),
+            });
+        }
+    }
+    let before: i64 = match existing {
+        Some(draft_id) => sqlx::query_scalar(
+            "SELECT CAST(LENGTH(subject) + LENGTH(body) AS BIGINT) FROM drafts \
+             WHERE id = $1 AND author_id = $2",
+        )
+        .bind(draft_id)
+        .bind(author_id)
+        .fetch_optional(&db.pool)
+        .await?
+        .unwrap_or(0),
+        None => 0,
+    };
+    if text_chars > before.max(0) as u64 {
+        let others =
+            crate::attachments::ssr::records::person_draft_bytes(&db.pool, author_id, existing)
+                .await?;
+        if others + text_chars > rules::MAX_DRAFT_BYTES {
+            return Err(AppError::Conflict {
+                message: rules::DRAFTS_FULL.to_string(),
+            });
+        }
+    }
+    Ok(())
+}
+
+fn chars(text: &str) -> u64 {
+    text.chars().count() as u64
+}
+
 /// Saves a draft (autosave): the reply draft of `input.thread_id`, made or updated; or the
 /// draft `input.draft_id`, updated; or a new draft. A draft may be incomplete, but not
 /// longer than a message may be, and its team must be one of the Veteran's.
@@ -88,6 +138,19 @@ pub async fn save_draft(
         .fetch_optional(&db.pool)
         .await?
         .ok_or(AppError::NotFound)?;
+        let existing: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM drafts WHERE author_id = $1 AND thread_id = $2")
+                .bind(mailbox.viewer_id)
+                .bind(thread_id)
+                .fetch_optional(&db.pool)
+                .await?;
+        check_room(
+            db,
+            mailbox.viewer_id,
+            existing,
+            chars(&subject) + chars(&input.body),
+        )
+        .await?;
         let draft_id: i64 = sqlx::query_scalar(
             "INSERT INTO drafts (author_id, veteran_id, team_id, category, subject, body, \
              thread_id, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) \
@@ -121,6 +184,13 @@ pub async fn save_draft(
     }
     let category = input.category.map(|c| c.as_str());
     let subject = input.subject.trim();
+    check_room(
+        db,
+        mailbox.viewer_id,
+        input.draft_id,
+        chars(subject) + chars(&input.body),
+    )
+    .await?;
     let draft_id = match input.draft_id {
         Some(draft_id) => {
             let updated = sqlx::query(

@@ -347,3 +347,25 @@ pub fn spawn_overdue_job(state: &AppState) {
         }
     });
 }
+
+/// Removes drafts nobody touched for 90 days, with their files, at start-up and then once
+/// an hour. On PostgreSQL several processes may run it at once: each claims its drafts with
+/// `FOR UPDATE SKIP LOCKED`.
+pub fn spawn_stale_draft_cleanup(state: &AppState) {
+    let state = state.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(3600));
+        loop {
+            tick.tick().await;
+            let now = state.db.now_ms();
+            match app::messages::ssr::remove_stale_drafts(&state.db, &state.attachments, now).await
+            {
+                Ok(removed) if removed > 0 => {
+                    tracing::info!(removed, "removed drafts untouched for 90 days")
+                }
+                Ok(_) => {}
+                Err(error) => tracing::warn!(%error, "could not remove stale drafts"),
+            }
+        }
+    });
+}

@@ -138,6 +138,7 @@ on_both_databases!(
     a_member_taken_off_the_team_loses_the_pending_files,
     a_caregivers_draft_files_stay_with_their_veteran,
     a_persons_drafts_are_limited_in_number_and_size,
+    drafts_untouched_for_90_days_go_with_their_files,
 );
 
 async fn a_drafts_files_are_its_authors_alone_until_sent(db: &Db) {
@@ -1124,4 +1125,71 @@ async fn a_persons_drafts_are_limited_in_number_and_size(db: &Db) {
     assert_eq!(kept_body, "One more");
     // Cutting a draft down still goes.
     save(edit(Some(room), "One")).await.unwrap();
+}
+
+/// The stale-draft job: a draft untouched for 90 days goes with its row, its stored file
+/// and an audit event with no actor; a newer one stays; a second run (another instance, or
+/// the next hour) finds nothing more.
+async fn drafts_untouched_for_90_days_go_with_their_files(db: &Db) {
+    use app::messages::ssr::STALE_DRAFT_MS;
+    let w = world(db).await;
+    let old = new_draft(db, &w).await;
+    let old_file = attach(db, &w, old, "old.pdf", b"%PDF-1.7 old")
+        .await
+        .unwrap();
+    let recent = new_draft(db, &w).await;
+    let recent_file = attach(db, &w, recent, "new.pdf", b"%PDF-1.7 new")
+        .await
+        .unwrap();
+    let now = db.now_ms();
+    let touched = |draft: i64, at: i64| async move {
+        sqlx::query("UPDATE drafts SET updated_at = $1 WHERE id = $2")
+            .bind(at)
+            .bind(draft)
+            .execute(&db.pool)
+            .await
+            .unwrap();
+    };
+    touched(old, now - STALE_DRAFT_MS - 60_000).await;
+    touched(recent, now - STALE_DRAFT_MS + 24 * 60 * 60 * 1000).await;
+
+    assert_eq!(
+        messaging::remove_stale_drafts(db, &w.store, now)
+            .await
+            .unwrap(),
+        1
+    );
+    assert!(messaging::get_draft(db, &w.alex_can, w.alex.id, old)
+        .await
+        .is_err());
+    assert!(downloads(db, &w.alex, &old_file.id).await.is_err());
+    // Row and stored file both gone: the start-up check finds no file without its row.
+    assert_eq!(
+        records::find_orphans(db, &w.store).await.unwrap(),
+        records::OrphanReport::default()
+    );
+    let audited: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_events WHERE action = 'draft_deleted' \
+         AND target = $1 AND actor_id IS NULL AND patient_id = $2",
+    )
+    .bind(format!("draft:{old}"))
+    .bind(w.alex.id)
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    assert_eq!(audited, 1);
+    // The newer draft and its file stay.
+    assert!(messaging::get_draft(db, &w.alex_can, w.alex.id, recent)
+        .await
+        .is_ok());
+    assert_eq!(
+        downloads(db, &w.alex, &recent_file.id).await.unwrap(),
+        "new.pdf"
+    );
+    assert_eq!(
+        messaging::remove_stale_drafts(db, &w.store, now)
+            .await
+            .unwrap(),
+        0
+    );
 }

@@ -303,3 +303,65 @@ pub async fn delete_draft(
     tx.commit().await?;
     Ok(attachment_ids)
 }
+
+/// How long a draft may lie untouched before it is removed with its files: drafts are kept
+/// until sent or deleted, but one forgotten for three months holds health information
+/// (and files) for nothing.
+pub const STALE_DRAFT_MS: i64 = 90 * 24 * 60 * 60 * 1000;
+
+/// Drafts removed per transaction.
+const STALE_BATCH: i64 = 200;
+
+/// Removes every draft (the Veteran's side's and care team members' reply drafts alike)
+/// untouched since 90 days before `now_ms`, with its files: in batches, each batch's rows
+/// and audit events in one transaction, the stored files once it has committed. Returns
+/// how many drafts went. On PostgreSQL several instances may run it at once: each claims
+/// its drafts with `FOR UPDATE SKIP LOCKED`, which also passes over a draft a file is
+/// being attached to right now.
+pub async fn remove_stale_drafts(
+    db: &Db,
+    store: &crate::attachments::ssr::storage::AttachmentStore,
+    now_ms: i64,
+) -> Result<u64, AppError> {
+    use crate::attachments::ssr::records;
+    use crate::server::audit::{AuditEvent, Outcome};
+    let claim = format!(
+        "SELECT id, author_id, veteran_id FROM drafts WHERE updated_at < $1 \
+         ORDER BY updated_at, id LIMIT {STALE_BATCH}{}",
+        db.claim_rows()
+    );
+    let mut removed = 0;
+    loop {
+        let mut tx = db.begin_write().await?;
+        let claimed: Vec<(i64, i64, i64)> = sqlx::query_as(&claim)
+            .bind(now_ms.saturating_sub(STALE_DRAFT_MS))
+            .fetch_all(&mut *tx)
+            .await?;
+        let mut files = Vec::new();
+        for &(draft_id, author_id, veteran_id) in &claimed {
+            files.extend(records::detach_draft(&mut tx, draft_id, author_id).await?);
+            sqlx::query("DELETE FROM drafts WHERE id = $1")
+                .bind(draft_id)
+                .execute(&mut *tx)
+                .await?;
+            // Nobody did this: the event has no actor, and says whose draft it was.
+            audit::record(
+                &mut *tx,
+                &AuditEvent::new(Action::DraftDeleted, Outcome::Success)
+                    .patient(veteran_id)
+                    .target(format!("draft:{draft_id}"))
+                    .detail(serde_json::json!({
+                        "author_id": author_id,
+                        "reason": "untouched for 90 days",
+                    })),
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        records::delete_files(store, &files).await;
+        removed += claimed.len() as u64;
+        if (claimed.len() as i64) < STALE_BATCH {
+            return Ok(removed);
+        }
+    }
+}

@@ -1128,8 +1128,8 @@ async fn a_persons_drafts_are_limited_in_number_and_size(db: &Db) {
 }
 
 /// The stale-draft job: a draft untouched for 90 days goes with its row, its stored file
-/// and an audit event with no actor; a newer one stays; a second run (another instance, or
-/// the next hour) finds nothing more.
+/// and an audit event with no actor; a newer one stays. Two runs at once (two server
+/// processes) remove each draft once; a later run finds nothing more.
 async fn drafts_untouched_for_90_days_go_with_their_files(db: &Db) {
     use app::messages::ssr::STALE_DRAFT_MS;
     let w = world(db).await;
@@ -1152,13 +1152,25 @@ async fn drafts_untouched_for_90_days_go_with_their_files(db: &Db) {
     };
     touched(old, now - STALE_DRAFT_MS - 60_000).await;
     touched(recent, now - STALE_DRAFT_MS + 24 * 60 * 60 * 1000).await;
+    let mut stale = vec![old];
+    for _ in 0..4 {
+        let draft = new_draft(db, &w).await;
+        touched(draft, now - STALE_DRAFT_MS - 1).await;
+        stale.push(draft);
+    }
 
-    assert_eq!(
+    let (one, two) = tokio::join!(
+        messaging::remove_stale_drafts(db, &w.store, now),
         messaging::remove_stale_drafts(db, &w.store, now)
-            .await
-            .unwrap(),
-        1
     );
+    assert_eq!(one.unwrap() + two.unwrap(), stale.len() as u64);
+    let expired: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_events WHERE action = 'draft_deleted' AND actor_id IS NULL",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    assert_eq!(expired, stale.len() as i64, "each draft once");
     assert!(messaging::get_draft(db, &w.alex_can, w.alex.id, old)
         .await
         .is_err());

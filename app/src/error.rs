@@ -45,6 +45,9 @@ pub enum AppError {
         "This is too large to send. A message can have up to 10,000 characters and 10 MB of files."
     )]
     TooLarge,
+    /// 503: the request took longer than the server gives one, and was stopped.
+    #[error("This took too long and was stopped. Please try again.")]
+    TimedOut,
     /// The server-function machinery itself failed (network, decoding).
     #[error("We couldn't reach the server. Check your connection and try again.")]
     Transport { detail: String },
@@ -66,6 +69,35 @@ impl AppError {
         }
     }
 
+    /// Whether the sentence shown for this error is wholly the app's own, whatever values
+    /// it carries: then it may travel in an address as it is (a refused form post's
+    /// redirect), since nobody can make it say anything else. Errors that carry sentences
+    /// (a field's message, a clash) travel through the session instead
+    /// (`ui::PostedError`).
+    pub fn is_fixed_sentence(&self) -> bool {
+        match self {
+            AppError::Unauthenticated
+            | AppError::Forbidden
+            | AppError::NotFound
+            | AppError::SignInFailed
+            | AppError::TwoStepSetUpNeeded
+            | AppError::TooLarge
+            | AppError::TimedOut => true,
+            // A number of minutes a lock-out can last (at most a day), and a reference of
+            // the shape `internal` makes.
+            AppError::TooManyAttempts { minutes } => (1..=24 * 60).contains(minutes),
+            AppError::Internal { reference } => {
+                reference.len() == 12
+                    && reference
+                        .bytes()
+                        .all(|b| b.is_ascii_digit() || (b'A'..=b'F').contains(&b))
+            }
+            AppError::Invalid { .. } | AppError::Conflict { .. } | AppError::Transport { .. } => {
+                false
+            }
+        }
+    }
+
     /// The HTTP status this error answers with.
     pub fn status(&self) -> u16 {
         match self {
@@ -77,6 +109,7 @@ impl AppError {
             AppError::TooManyAttempts { .. } => 429,
             AppError::Conflict { .. } => 409,
             AppError::Internal { .. } => 500,
+            AppError::TimedOut => 503,
             AppError::Transport { .. } => 502,
         }
     }

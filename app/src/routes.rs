@@ -45,7 +45,9 @@ macro_rules! page_group {
             )]
             fn draw(which: Which) -> AnyView {
                 match which {
-                    $( Which::$page => $component().into_any(), )+
+                    $( Which::$page => crate::ui::errors::with_vouched_errors(|| {
+                        $component().into_any()
+                    }), )+
                 }
             }
 

@@ -75,6 +75,15 @@ pub struct Config {
     #[arg(long, env = "SM_SESSION_MAX_SECONDS", default_value_t = 43200, value_parser = clap::value_parser!(u32).range(60..))]
     pub session_max_seconds: u32,
 
+    /// Seconds a request may take before it is stopped and answered 503 (the live-update
+    /// stream excepted).
+    #[arg(long, env = "SM_REQUEST_TIMEOUT_SECONDS", default_value_t = 60, value_parser = clap::value_parser!(u32).range(1..))]
+    pub request_timeout_seconds: u32,
+
+    /// Seconds a post carrying files may take (a phone on a slow connection sending 10 MB).
+    #[arg(long, env = "SM_UPLOAD_TIMEOUT_SECONDS", default_value_t = 300, value_parser = clap::value_parser!(u32).range(1..))]
+    pub upload_timeout_seconds: u32,
+
     /// Log lines as JSON (for log collectors) instead of text.
     #[arg(long, env = "SM_LOG_JSON")]
     pub log_json: bool,
@@ -88,7 +97,9 @@ pub struct Config {
     #[arg(long, env = "SM_ATTACHMENT_STORE", value_enum, default_value_t = StoreKind::Local)]
     pub attachment_store: StoreKind,
 
-    /// The local directory; files go in its `attachments/` folder.
+    /// The local directory; files go in its `attachments/` folder. With a virus scanner,
+    /// its `scanning/` folder (owner-only) holds each upload's plain copy while it is
+    /// scanned, whichever store is used.
     #[arg(long, env = "SM_ATTACHMENT_DIR", default_value = "data")]
     pub attachment_dir: std::path::PathBuf,
 
@@ -232,6 +243,8 @@ pub struct Settings {
     pub trusted_proxies: TrustedProxies,
     /// How long a session lasts without activity, and at most.
     pub session_limits: SessionLimits,
+    /// How long a request may take.
+    pub request_timeouts: crate::request_timeout::RequestTimeouts,
 }
 
 /// Where attachments go and the key that seals them.
@@ -240,6 +253,9 @@ pub struct AttachmentSettings {
     pub storage: StorageConfig,
     pub master_key: MasterKey,
     pub scanner: Option<Scanner>,
+    /// Where plain copies wait for the scanner: `scanning/` in `SM_ATTACHMENT_DIR`, with
+    /// either store (the server's own data, not the shared system temporary directory).
+    pub scan_directory: std::path::PathBuf,
 }
 
 impl Config {
@@ -292,6 +308,10 @@ impl Config {
             session_limits: SessionLimits {
                 idle_ms: i64::from(self.session_idle_seconds) * 1000,
                 max_ms: i64::from(self.session_max_seconds) * 1000,
+            },
+            request_timeouts: crate::request_timeout::RequestTimeouts {
+                ordinary: std::time::Duration::from_secs(u64::from(self.request_timeout_seconds)),
+                upload: std::time::Duration::from_secs(u64::from(self.upload_timeout_seconds)),
             },
         })
     }
@@ -350,6 +370,7 @@ impl Config {
             storage,
             master_key,
             scanner,
+            scan_directory: self.attachment_dir.join("scanning"),
         })
     }
 }

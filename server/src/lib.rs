@@ -9,9 +9,12 @@ pub mod config;
 pub mod gate;
 pub mod live_events;
 pub mod page_deadline;
+pub mod posted_errors;
+pub mod request_timeout;
 pub mod security;
 pub mod static_files;
 
+use app::attachments::ssr::scan::{ScanDirectory, Scanning};
 use app::attachments::ssr::storage::AttachmentStore;
 use app::server::db::Db;
 use app::server::session_store::DbSessionStore;
@@ -62,6 +65,8 @@ pub enum StartError {
     Demo(app::error::AppError),
     #[error(transparent)]
     Attachments(#[from] app::attachments::ssr::storage::StorageError),
+    #[error("virus scanning directory {0}: {1}")]
+    ScanDirectory(String, std::io::Error),
 }
 
 /// Opens the database, brings its schema up to date and, in demo mode, seeds it.
@@ -96,9 +101,10 @@ pub async fn build_state(
         &settings.attachments.storage,
         settings.attachments.master_key.clone(),
     )?;
+    let scanner = scanning(&settings.attachments)?;
     Ok(AppState {
         attachments,
-        scanner: settings.attachments.scanner.clone(),
+        scanner,
         db,
         config: Arc::new(AppConfig {
             demo: settings.demo,
@@ -110,6 +116,23 @@ pub async fn build_state(
         leptos_options,
         events,
     })
+}
+
+/// The scanner with its private directory made ready; without a scanner, only what a
+/// former run left in that directory is removed.
+fn scanning(settings: &config::AttachmentSettings) -> Result<Option<Scanning>, StartError> {
+    let directory = &settings.scan_directory;
+    let failed = |error| StartError::ScanDirectory(directory.display().to_string(), error);
+    match &settings.scanner {
+        Some(scanner) => Ok(Some(Scanning {
+            scanner: scanner.clone(),
+            directory: ScanDirectory::prepare(directory).map_err(failed)?,
+        })),
+        None => {
+            ScanDirectory::clear_leftovers(directory).map_err(failed)?;
+            Ok(None)
+        }
+    }
 }
 
 /// Gives the Leptos renderer this response's CSP nonce, so the hydration scripts carry it.
@@ -178,6 +201,8 @@ pub fn router(state: AppState, settings: &Settings) -> Router {
             state.clone(),
             gate::gate,
         ))
+        // Inside the sessions, whose session it keeps refused posts' errors in.
+        .layer(axum::middleware::from_fn(posted_errors::layer))
         .layer(sessions);
 
     let assets_dir = format!("{}/assets", leptos_options.site_root);
@@ -191,6 +216,11 @@ pub fn router(state: AppState, settings: &Settings) -> Router {
     let proxies = Arc::new(settings.trusted_proxies.clone());
     open.merge(pages)
         .layer(axum::middleware::from_fn(body_limit::limit))
+        // Outside the body limit, so a body sent slowly is stopped too.
+        .layer(axum::middleware::from_fn_with_state(
+            settings.request_timeouts,
+            request_timeout::limit,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             proxies,
             client_address::layer,
@@ -359,6 +389,28 @@ pub fn spawn_overdue_job(state: &AppState) {
                 Ok(marked) if marked > 0 => tracing::info!(marked, "threads became overdue"),
                 Ok(_) => {}
                 Err(error) => tracing::warn!(%error, "could not mark overdue threads"),
+            }
+        }
+    });
+}
+
+/// Removes drafts nobody touched for 90 days, with their files, at start-up and then once
+/// an hour. On PostgreSQL several processes may run it at once: each claims its drafts with
+/// `FOR UPDATE SKIP LOCKED`.
+pub fn spawn_stale_draft_cleanup(state: &AppState) {
+    let state = state.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(3600));
+        loop {
+            tick.tick().await;
+            let now = state.db.now_ms();
+            match app::messages::ssr::remove_stale_drafts(&state.db, &state.attachments, now).await
+            {
+                Ok(removed) if removed > 0 => {
+                    tracing::info!(removed, "removed drafts untouched for 90 days")
+                }
+                Ok(_) => {}
+                Err(error) => tracing::warn!(%error, "could not remove stale drafts"),
             }
         }
     });

@@ -42,6 +42,7 @@ async fn run(config: Config) -> Result<(), String> {
     server::spawn_session_cleanup(&state);
     server::spawn_overdue_job(&state);
     server::spawn_audit_sealer(&state);
+    server::spawn_stale_draft_cleanup(&state);
     server::spawn_attachment_check(&state);
     let app = server::router(state.clone(), &settings);
 

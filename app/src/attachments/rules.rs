@@ -136,6 +136,10 @@ pub enum Refusal {
     ScanUnavailable {
         name: String,
     },
+    /// The person's drafts hold all they may (`messages::rules::MAX_DRAFT_BYTES`).
+    DraftsFull {
+        name: String,
+    },
 }
 
 impl std::fmt::Display for Refusal {
@@ -168,6 +172,10 @@ impl std::fmt::Display for Refusal {
             Refusal::ScanUnavailable { name } => write!(
                 f,
                 "{name}: we couldn't check this file for viruses right now; try again later"
+            ),
+            Refusal::DraftsFull { name } => write!(
+                f,
+                "{name}: your drafts already hold 100 MB of files and text, the most they can; send or delete a draft with files, then attach this again"
             ),
         }
     }

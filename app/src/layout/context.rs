@@ -24,6 +24,8 @@ pub struct PageContext {
     /// For someone signed in: how long their session has left as this page was made, so the
     /// page knows when to load its session timer.
     pub session_left: Option<TimeLeft>,
+    /// The error a plain form post came back to this page with (`ui::posted_error`).
+    pub posted_error: Option<crate::ui::PostedError>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -46,12 +48,15 @@ pub async fn load_page_context() -> Result<PageContext, AppError> {
     let session_left = user
         .as_ref()
         .and_then(|_| crate::account::session_time::ssr::time_left().ok());
+    let posted_error = use_context::<http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<crate::ui::PostedError>().cloned());
     if asking.set_up_needed {
         return Ok(PageContext {
             user,
             demo: state.config.demo,
             two_step_set_up_needed: true,
             session_left,
+            posted_error,
             ..PageContext::default()
         });
     }
@@ -74,6 +79,7 @@ pub async fn load_page_context() -> Result<PageContext, AppError> {
         new_notifications,
         two_step_set_up_needed: false,
         session_left,
+        posted_error,
     })
 }
 

@@ -60,6 +60,24 @@ pub mod ssr {
         pub veteran_id: i64,
     }
 
+    /// The form field naming the Veteran a form was drawn for.
+    pub const ACTING_FOR_FIELD: &str = "acting_for";
+
+    impl Asking {
+        /// Refuses a form drawn for another Veteran than the one acted for now: a caregiver
+        /// who switched in another window must not send (or save) for the wrong Veteran.
+        /// A form that names nobody (an older page) is taken for the current one.
+        pub fn check_form_for(&self, named: Option<&str>) -> Result<(), AppError> {
+            match named.map(str::trim).filter(|named| !named.is_empty()) {
+                None => Ok(()),
+                Some(named) if named.parse::<i64>().ok() == Some(self.veteran_id) => Ok(()),
+                Some(_) => Err(AppError::Conflict {
+                    message: crate::messages::rules::ACTING_FOR_CHANGED.to_string(),
+                }),
+            }
+        }
+    }
+
     pub async fn asking(what: &str) -> Result<Asking, AppError> {
         let capability = require_messaging(what).await?;
         let state = app_state()?;

@@ -25,6 +25,19 @@ pub const REPLY_WINDOW_MS: i64 = REPLY_WINDOW_DAYS * DAY_MS;
 pub const REPLY_WINDOW_CLOSED: &str =
     "You can't reply to this conversation because it's more than 45 days old.";
 
+/// A caregiver's form was drawn for one Veteran, and they have since switched to another
+/// (in another window): nothing is sent or saved for the wrong Veteran.
+pub const ACTING_FOR_CHANGED: &str = "You switched to another Veteran in another window, so this wasn't sent or saved. Copy what you wrote, switch back to the Veteran it's for, and send it from there.";
+
+/// Drafts one person may keep. Drafts stay until sent or deleted (DESIGN.md §2); a limit
+/// keeps one account from filling the database (ASVS 5.2.x, resource exhaustion).
+pub const MAX_DRAFTS: i64 = 100;
+/// What one person's drafts may hold together, text and files: ten drafts with a full
+/// 10 MB of files each.
+pub const MAX_DRAFT_BYTES: u64 = 100 * 1024 * 1024;
+pub const TOO_MANY_DRAFTS: &str = "You have 100 drafts, the most you can keep. Send or delete a draft in Drafts, then save this one again.";
+pub const DRAFTS_FULL: &str = "Your drafts hold 100 MB of files and text, the most they can. Send or delete a draft with files in Drafts, then save this one again.";
+
 /// Why a care team cannot be written to. The same words as the Inbox's team list.
 pub const TEAM_BLOCKED: &str = "You can't send messages to this team. Call your facility for help.";
 pub const TEAM_NOT_ACCEPTING: &str =

@@ -17,7 +17,9 @@ mod search;
 mod signatures;
 mod threads;
 
-pub use drafts::{delete_draft, get_draft, list_drafts, save_draft};
+pub use drafts::{
+    delete_draft, get_draft, list_drafts, remove_stale_drafts, save_draft, STALE_DRAFT_MS,
+};
 pub use organize::{
     create_folder, delete_folder, move_thread, rename_folder, restore_thread, trash_thread,
 };

@@ -4,7 +4,7 @@
 use super::audit_chain::AuditChain;
 use super::db::Db;
 use super::events::EventHub;
-use crate::attachments::ssr::scan::Scanner;
+use crate::attachments::ssr::scan::Scanning;
 use crate::attachments::ssr::storage::AttachmentStore;
 use crate::mfa::ssr::sealing::MfaKey;
 use axum::extract::FromRef;
@@ -34,8 +34,9 @@ pub struct AppState {
     pub events: EventHub,
     /// Where attachment files are stored, sealed (issue 5).
     pub attachments: AttachmentStore,
-    /// The virus scanner uploads must pass, when one is configured.
-    pub scanner: Option<Scanner>,
+    /// The virus scanner uploads must pass, when one is configured, and its private
+    /// directory.
+    pub scanner: Option<Scanning>,
     /// Seals two-step verification secrets at rest (`SM_MFA_KEY`).
     pub mfa_key: MfaKey,
     /// Seals the audit trail (`SM_AUDIT_KEY`) and keeps the latest check of it.

@@ -18,6 +18,9 @@ use std::collections::BTreeMap;
 /// The session key holding the latest refused post's fields.
 const KEPT_KEY: &str = "kept_fields";
 
+/// The session key holding the latest refused post's error (`ui::PostedError`).
+const POSTED_ERROR_KEY: &str = "posted_error";
+
 #[derive(serde::Serialize, serde::Deserialize)]
 struct Kept {
     token: String,
@@ -139,6 +142,46 @@ pub async fn forget_kept() {
     if let Ok(session) = leptos_axum::extract::<tower_sessions::Session>().await {
         if let Err(cause) = session.remove_value(KEPT_KEY).await {
             tracing::warn!(cause = %cause, "could not forget a refused post's fields");
+        }
+    }
+}
+
+/// Keeps the error a plain form post was refused with (by the server function at `path`)
+/// in `session`, and answers the token the address carries in its place. Only the latest
+/// is kept; reading it leaves it, so every render of the page shows the same banner.
+pub async fn keep_posted_error(
+    session: &tower_sessions::Session,
+    path: &str,
+    error: AppError,
+) -> Option<String> {
+    let token = uuid::Uuid::new_v4().simple().to_string();
+    let posted = crate::ui::PostedError {
+        token: token.clone(),
+        path: path.to_string(),
+        error,
+    };
+    match session.insert(POSTED_ERROR_KEY, posted).await {
+        Ok(()) => Some(token),
+        Err(cause) => {
+            tracing::warn!(cause = %cause, "could not keep a refused post's error");
+            None
+        }
+    }
+}
+
+/// The refused post's error that `session` keeps under `token`, if it is still there.
+pub async fn posted_error_named(
+    session: &tower_sessions::Session,
+    token: &str,
+) -> Option<crate::ui::PostedError> {
+    match session
+        .get::<crate::ui::PostedError>(POSTED_ERROR_KEY)
+        .await
+    {
+        Ok(kept) => kept.filter(|posted| posted.token == token),
+        Err(cause) => {
+            tracing::warn!(cause = %cause, "could not read a refused post's error");
+            None
         }
     }
 }

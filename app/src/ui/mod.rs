@@ -9,7 +9,7 @@ pub mod errors;
 pub mod kept;
 pub mod page;
 
-pub use errors::{focus_soon, posted_error, ErrorSummary, FieldError, LoadError};
+pub use errors::{focus_soon, posted_error, ErrorSummary, FieldError, LoadError, PostedError};
 pub use page::{loaded, loaded_live, page_data, viewer, Forbidden, Gate, NotFound, PageData};
 
 /// Percent-encodes a query value (letters, digits and `-_.~` stay as they are; a space

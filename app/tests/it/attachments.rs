@@ -136,6 +136,9 @@ on_both_databases!(
     a_team_replys_files_reach_the_veteran_and_caregiver,
     a_clinician_of_another_team_finds_nothing,
     a_member_taken_off_the_team_loses_the_pending_files,
+    a_caregivers_draft_files_stay_with_their_veteran,
+    a_persons_drafts_are_limited_in_number_and_size,
+    drafts_untouched_for_90_days_go_with_their_files,
 );
 
 async fn a_drafts_files_are_its_authors_alone_until_sent(db: &Db) {
@@ -933,5 +936,272 @@ async fn a_member_taken_off_the_team_loses_the_pending_files(db: &Db) {
     assert_eq!(
         downloads(db, &w.alex, &alexs.id).await.unwrap(),
         "photo.png"
+    );
+}
+
+/// A caregiver acting for two Veterans: a send for one that names the other's draft takes
+/// none of that draft's files (they were attached for the other Veteran), and the draft
+/// stays; sent for its own Veteran, the files go with it.
+async fn a_caregivers_draft_files_stay_with_their_veteran(db: &Db) {
+    let w = world(db).await;
+    sqlx::query(
+        "INSERT INTO caregiver_grants (caregiver_id, veteran_id, granted_at) VALUES ($1, $2, $3)",
+    )
+    .bind(w.sam.id)
+    .bind(w.jordan.id)
+    .bind(db.now_ms())
+    .execute(&db.pool)
+    .await
+    .unwrap();
+    let pharmacy: i64 = sqlx::query_scalar("SELECT id FROM care_teams WHERE name = 'Pharmacy'")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    let sam_can = trusted::messaging(w.sam.clone()).unwrap();
+    let for_alex = messaging::save_draft(
+        db,
+        &sam_can,
+        w.alex.id,
+        &DraftInput {
+            draft_id: None,
+            thread_id: None,
+            care_team_id: Some(w.primary_care),
+            category: Some(Category::TestResults),
+            subject: "Alex's results".to_string(),
+            body: "Attached for Alex.".to_string(),
+        },
+    )
+    .await
+    .unwrap()
+    .draft_id;
+    let alex_mailbox = messaging::mailbox(db, &sam_can, w.alex.id).await.unwrap();
+    let mut writer = w.store.begin().unwrap();
+    writer.write(b"%PDF-1.7 Alex's results").await.unwrap();
+    let sealed = writer.finish().await.unwrap();
+    let file = records::attach_to_draft(
+        db,
+        &alex_mailbox,
+        for_alex,
+        &StoredUpload {
+            display_name: "alex.pdf",
+            file_type: FileType::Pdf,
+            sealed: &sealed,
+        },
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    let file_place = |id: String| async move {
+        sqlx::query_as::<_, (Option<i64>, Option<i64>)>(
+            "SELECT draft_id, message_id FROM attachments WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_one(&db.pool)
+        .await
+        .unwrap()
+    };
+
+    // Sent for Jordan, naming Alex's draft: the file and the draft stay Alex's.
+    let for_jordan = messaging::send_message(
+        db,
+        &sam_can,
+        w.jordan.id,
+        &NewMessage {
+            care_team_id: Some(pharmacy),
+            category: Some(Category::Medication),
+            subject: "Jordan's refill".to_string(),
+            body: "A refill for Jordan.".to_string(),
+            client_key: "jordan-refill".to_string(),
+            draft_id: Some(for_alex),
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(file_place(file.id.clone()).await, (Some(for_alex), None));
+    let jordans_files: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM attachments WHERE message_id = $1")
+            .bind(for_jordan.message_id)
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+    assert_eq!(jordans_files, 0);
+    assert!(messaging::get_draft(db, &sam_can, w.alex.id, for_alex)
+        .await
+        .is_ok());
+
+    // Sent for Alex: the file goes with the message.
+    let for_alex_sent = messaging::send_message(
+        db,
+        &sam_can,
+        w.alex.id,
+        &NewMessage {
+            care_team_id: Some(w.primary_care),
+            category: Some(Category::TestResults),
+            subject: "Alex's results".to_string(),
+            body: "Attached for Alex.".to_string(),
+            client_key: "alex-results".to_string(),
+            draft_id: Some(for_alex),
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        file_place(file.id.clone()).await,
+        (None, Some(for_alex_sent.message_id))
+    );
+}
+
+/// Drafts stay until sent or deleted, so each person may keep a bounded number, holding a
+/// bounded size together; at the limit an edit that does not grow them still goes.
+async fn a_persons_drafts_are_limited_in_number_and_size(db: &Db) {
+    use app::messages::rules::{DRAFTS_FULL, MAX_DRAFTS, MAX_DRAFT_BYTES, TOO_MANY_DRAFTS};
+    let w = world(db).await;
+    let kept: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM drafts WHERE author_id = $1")
+        .bind(w.alex.id)
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    let mut drafts = Vec::new();
+    for _ in kept..MAX_DRAFTS {
+        drafts.push(new_draft(db, &w).await);
+    }
+    let edit = |draft_id: Option<i64>, body: &str| DraftInput {
+        draft_id,
+        thread_id: None,
+        care_team_id: Some(w.primary_care),
+        category: Some(Category::TestResults),
+        subject: "Lab results".to_string(),
+        body: body.to_string(),
+    };
+    let can = &w.alex_can;
+    let alex = w.alex.id;
+    let save =
+        |input: DraftInput| async move { messaging::save_draft(db, can, alex, &input).await };
+    let too_many = AppError::Conflict {
+        message: TOO_MANY_DRAFTS.to_string(),
+    };
+    assert_eq!(save(edit(None, "One more")).await.unwrap_err(), too_many);
+    // Those kept can still be edited; deleting one makes room for one.
+    let last = drafts[drafts.len() - 1];
+    save(edit(Some(last), "Changed")).await.unwrap();
+    messaging::delete_draft(db, &w.alex_can, w.alex.id, last)
+        .await
+        .unwrap();
+    let room = save(edit(None, "One more")).await.unwrap().draft_id;
+    assert_eq!(save(edit(None, "And another")).await.unwrap_err(), too_many);
+
+    // Files count with the text: one counted as nearly 100 MB fills them.
+    let big = attach(db, &w, drafts[0], "big.pdf", b"%PDF-1.7 big")
+        .await
+        .unwrap();
+    sqlx::query("UPDATE attachments SET size_bytes = $1 WHERE id = $2")
+        .bind(MAX_DRAFT_BYTES as i64 - 10)
+        .bind(&big.id)
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        attach(db, &w, room, "more.pdf", b"%PDF-1.7 more")
+            .await
+            .unwrap_err(),
+        Refusal::DraftsFull {
+            name: "more.pdf".to_string()
+        }
+    );
+    let full = AppError::Conflict {
+        message: DRAFTS_FULL.to_string(),
+    };
+    assert_eq!(
+        save(edit(Some(room), "One more, and now a good deal longer"))
+            .await
+            .unwrap_err(),
+        full
+    );
+    let kept_body: String = sqlx::query_scalar("SELECT body FROM drafts WHERE id = $1")
+        .bind(room)
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(kept_body, "One more");
+    // Cutting a draft down still goes.
+    save(edit(Some(room), "One")).await.unwrap();
+}
+
+/// The stale-draft job: a draft untouched for 90 days goes with its row, its stored file
+/// and an audit event with no actor; a newer one stays. Two runs at once (two server
+/// processes) remove each draft once; a later run finds nothing more.
+async fn drafts_untouched_for_90_days_go_with_their_files(db: &Db) {
+    use app::messages::ssr::STALE_DRAFT_MS;
+    let w = world(db).await;
+    let old = new_draft(db, &w).await;
+    let old_file = attach(db, &w, old, "old.pdf", b"%PDF-1.7 old")
+        .await
+        .unwrap();
+    let recent = new_draft(db, &w).await;
+    let recent_file = attach(db, &w, recent, "new.pdf", b"%PDF-1.7 new")
+        .await
+        .unwrap();
+    let now = db.now_ms();
+    let touched = |draft: i64, at: i64| async move {
+        sqlx::query("UPDATE drafts SET updated_at = $1 WHERE id = $2")
+            .bind(at)
+            .bind(draft)
+            .execute(&db.pool)
+            .await
+            .unwrap();
+    };
+    touched(old, now - STALE_DRAFT_MS - 60_000).await;
+    touched(recent, now - STALE_DRAFT_MS + 24 * 60 * 60 * 1000).await;
+    let mut stale = vec![old];
+    for _ in 0..4 {
+        let draft = new_draft(db, &w).await;
+        touched(draft, now - STALE_DRAFT_MS - 1).await;
+        stale.push(draft);
+    }
+
+    let (one, two) = tokio::join!(
+        messaging::remove_stale_drafts(db, &w.store, now),
+        messaging::remove_stale_drafts(db, &w.store, now)
+    );
+    assert_eq!(one.unwrap() + two.unwrap(), stale.len() as u64);
+    let expired: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_events WHERE action = 'draft_deleted' AND actor_id IS NULL",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    assert_eq!(expired, stale.len() as i64, "each draft once");
+    assert!(messaging::get_draft(db, &w.alex_can, w.alex.id, old)
+        .await
+        .is_err());
+    assert!(downloads(db, &w.alex, &old_file.id).await.is_err());
+    // Row and stored file both gone: the start-up check finds no file without its row.
+    assert_eq!(
+        records::find_orphans(db, &w.store).await.unwrap(),
+        records::OrphanReport::default()
+    );
+    let audited: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_events WHERE action = 'draft_deleted' \
+         AND target = $1 AND actor_id IS NULL AND patient_id = $2",
+    )
+    .bind(format!("draft:{old}"))
+    .bind(w.alex.id)
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    assert_eq!(audited, 1);
+    // The newer draft and its file stay.
+    assert!(messaging::get_draft(db, &w.alex_can, w.alex.id, recent)
+        .await
+        .is_ok());
+    assert_eq!(
+        downloads(db, &w.alex, &recent_file.id).await.unwrap(),
+        "new.pdf"
+    );
+    assert_eq!(
+        messaging::remove_stale_drafts(db, &w.store, now)
+            .await
+            .unwrap(),
+        0
     );
 }

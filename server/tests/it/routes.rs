@@ -723,3 +723,268 @@ async fn a_live_update_stream_ends_when_its_session_does() {
     .await;
     assert!(ended.is_ok(), "the stream outlived its session");
 }
+
+/// An address with an error in it, as Leptos writes one after a refused form post, plus
+/// the `error=` and `message=` a hand-made link might try.
+fn address_with_error(page: &str, path: &str, error: AppError) -> String {
+    use leptos::server_fn::error::ServerFnUrlError;
+    let url = ServerFnUrlError::new(path, error)
+        .to_url(&format!("http://localhost{page}"))
+        .unwrap();
+    format!(
+        "{}?{}&error=Call+555-0100&message=Call+555-0100",
+        url.path(),
+        url.query().unwrap_or_default()
+    )
+}
+
+/// A page's text as a person reads it: the markup (tags and their attributes) left out.
+fn visible_text(html: &str) -> String {
+    let mut text = String::new();
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            c if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    text
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn words_in_the_address_never_reach_the_page() {
+    let app = demo_app(&[]).await;
+    let alex = app.sign_in("veteran@example.com").await;
+    let planted = "Call 555-0100 now to keep your account";
+    let planted_errors = [
+        // Read by a ServerAction (the Inbox's row forms) and by `ui::posted_error`
+        // (compose), in each of the shapes an error with words can take.
+        (
+            "/inbox",
+            "/api/move_thread_to_folder",
+            AppError::Conflict {
+                message: planted.to_string(),
+            },
+            "Inbox",
+        ),
+        (
+            "/messages/new",
+            "/api/send_new_message",
+            AppError::invalid("subject", planted),
+            "Subject",
+        ),
+        (
+            "/messages/new",
+            "/api/send_new_message",
+            AppError::Internal {
+                reference: planted.to_string(),
+            },
+            "Subject",
+        ),
+    ];
+    for (page, path, error, shown) in planted_errors {
+        let answer = app
+            .get(&address_with_error(page, path, error), Some(&alex))
+            .await;
+        assert_eq!(answer.status, StatusCode::OK, "{page}");
+        assert!(answer.body.contains(shown), "{page} renders");
+        // Not anywhere: the planted error. Not as text: what `error=` and `message=` say
+        // (a form's hidden "come back here" address may carry them, as typed).
+        assert!(!answer.body.contains("keep your account"), "{page}");
+        let text = visible_text(&answer.body);
+        assert!(!text.contains("555-0100"), "{page}: {text}");
+        assert!(!text.contains("There is a problem"), "{page}");
+    }
+    // A status line takes only a number from the address.
+    let riley = app.sign_in("admin@example.com").await;
+    let answer = app
+        .get(
+            "/admin/teams?done=imported&added=Call+555-0100",
+            Some(&riley),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::OK);
+    let text = visible_text(&answer.body);
+    assert!(!text.contains("555-0100"), "{text}");
+    assert!(text.contains("Import complete: 0 new Veteran–team associations."));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_plain_post_shows_its_error_to_its_own_session_only() {
+    let app = demo_app(&[]).await;
+    let riley = app.sign_in("admin@example.com").await;
+    // Station 999 is the demo facility's.
+    let answer = app
+        .post_form_from(
+            "/api/admin_save_facility",
+            "facility=&station_number=999&name=Another&time_zone=America%2FNew_York",
+            Some(&riley),
+            "/admin/facilities?add",
+        )
+        .await;
+    assert!(answer.status.is_redirection(), "{}", answer.status);
+    let back = answer.location().to_string();
+    assert!(back.starts_with("/admin/facilities?"), "{back}");
+    assert!(back.contains("__err="), "{back}");
+    // The address names the error; the words stay on the server.
+    let refusal = "Another facility already has this station number.";
+    let page = app.get(&back, Some(&riley)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains(refusal), "{}", page.body);
+    assert!(page.body.contains("There is a problem"));
+    // The same address in another session shows the page without it.
+    let elsewhere = app.sign_in("admin@example.com").await;
+    let page = app.get(&back, Some(&elsewhere)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(!page.body.contains(refusal));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_caregivers_form_is_refused_once_they_act_for_another_veteran() {
+    use app::messages::rules::ACTING_FOR_CHANGED;
+    let app = demo_app(&[]).await;
+    let id_of = |email: &str| format!("SELECT id FROM users WHERE email = '{email}'");
+    let sam_id = app.count(&id_of("caregiver@example.com")).await;
+    let alex_id = app.count(&id_of("veteran@example.com")).await;
+    let jordan_id = app.count(&id_of("veteran2@example.com")).await;
+    sqlx::query(
+        "INSERT INTO caregiver_grants (caregiver_id, veteran_id, granted_at) VALUES ($1, $2, $3)",
+    )
+    .bind(sam_id)
+    .bind(jordan_id)
+    .bind(app.state.db.now_ms())
+    .execute(&app.state.db.pool)
+    .await
+    .unwrap();
+    let primary_care = app
+        .count("SELECT id FROM care_teams WHERE name = 'Primary Care – Blue Team'")
+        .await;
+    let pharmacy = app
+        .count("SELECT id FROM care_teams WHERE name = 'Pharmacy'")
+        .await;
+    let sam = app.sign_in("caregiver@example.com").await;
+
+    // The form Sam opens acts for Alex (the first of Sam's Veterans) and names Alex.
+    let page = app.get("/messages/new", Some(&sam)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let named = format!(r#"name="acting_for" value="{alex_id}""#);
+    assert!(page.body.contains(&named), "{}", page.body);
+
+    // Sam switches to Jordan in another window; the Alex form's send and draft save are
+    // refused, and nothing is sent or saved.
+    let switched = app
+        .call(
+            "/api/choose_veteran",
+            &format!("veteran_id={jordan_id}"),
+            Some(&sam),
+        )
+        .await;
+    assert!(switched.status.is_success() || switched.status.is_redirection());
+    let messages = app.count("SELECT COUNT(*) FROM messages").await;
+    let drafts = app.count("SELECT COUNT(*) FROM drafts").await;
+    let refused = AppError::Conflict {
+        message: ACTING_FOR_CHANGED.to_string(),
+    };
+    let fields = |team: i64, veteran: i64, key: &str| {
+        format!(
+            "care_team={team}&category=test_results&subject=Results&body=For+the+right+Veteran\
+             &client_key={key}&draft_id=&acting_for={veteran}"
+        )
+    };
+    let answer = app
+        .call(
+            "/api/send_new_message",
+            &fields(primary_care, alex_id, "k1"),
+            Some(&sam),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::CONFLICT);
+    assert_eq!(answer.refusal(), refused);
+    let answer = app
+        .call(
+            "/api/save_compose_draft",
+            &fields(primary_care, alex_id, "k1"),
+            Some(&sam),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::CONFLICT);
+    assert_eq!(answer.refusal(), refused);
+    // The form posted without the wasm comes back with the words typed and the reason.
+    let answer = app
+        .post_form_from(
+            "/api/send_new_message",
+            &fields(primary_care, alex_id, "k1"),
+            Some(&sam),
+            "/messages/new",
+        )
+        .await;
+    assert!(answer.status.is_redirection(), "{}", answer.status);
+    let back = app.get(answer.location(), Some(&sam)).await;
+    assert!(
+        back.body
+            .contains("You switched to another Veteran in another window"),
+        "{}",
+        back.body
+    );
+    assert!(back.body.contains("For the right Veteran"));
+    assert_eq!(app.count("SELECT COUNT(*) FROM messages").await, messages);
+    assert_eq!(app.count("SELECT COUNT(*) FROM drafts").await, drafts);
+
+    // A form drawn for Jordan goes.
+    let answer = app
+        .call(
+            "/api/send_new_message",
+            &fields(pharmacy, jordan_id, "k2"),
+            Some(&sam),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM messages").await,
+        messages + 1
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_that_takes_too_long_is_stopped_but_live_updates_stay_open() {
+    use futures_util::StreamExt;
+    let app = demo_app(&["--request-timeout-seconds", "1"]).await;
+    // A form whose body never finishes arriving.
+    let trickle =
+        futures_util::stream::iter([Ok::<_, std::io::Error>(&b"thread_id=1&body=Hel"[..])])
+            .chain(futures_util::stream::pending());
+    let request = Request::post("/api/send_reply")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header("sec-fetch-site", "same-origin")
+        .body(Body::from_stream(trickle))
+        .unwrap();
+    let started = std::time::Instant::now();
+    let answer = app.send(request).await;
+    assert_eq!(answer.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(answer.refusal(), AppError::TimedOut);
+    assert_eq!(answer.header(header::RETRY_AFTER), "5");
+    assert!(started.elapsed() < Duration::from_secs(10));
+
+    // The live-update stream is meant to stay open: no such limit.
+    let cookie = app.sign_in("veteran2@example.com").await;
+    let request = Request::get("/events")
+        .header(header::ACCEPT, "text/event-stream")
+        .header(header::COOKIE, &cookie)
+        .body(Body::empty())
+        .unwrap();
+    let response = app.router.clone().oneshot(request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let mut body = response.into_body();
+    let ended = tokio::time::timeout(Duration::from_secs(3), async {
+        loop {
+            match body.frame().await {
+                None | Some(Err(_)) => return,
+                Some(Ok(_)) => continue,
+            }
+        }
+    })
+    .await;
+    assert!(ended.is_err(), "the stream ended under the request limit");
+}

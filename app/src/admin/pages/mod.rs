@@ -86,7 +86,11 @@ pub(crate) fn AdminDone() -> impl IntoView {
             }
             "association_unblocked" => "The Veteran can write to this team again.".to_string(),
             "imported" => {
-                let added = query.get("added").unwrap_or_else(|| "0".to_string());
+                // A number only: no words from the address reach the page.
+                let added = query
+                    .get("added")
+                    .and_then(|added| added.parse::<u64>().ok())
+                    .unwrap_or(0);
                 format!("Import complete: {added} new Veteran–team associations.")
             }
             "invited" => "The person was invited.".to_string(),

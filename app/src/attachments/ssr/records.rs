@@ -12,6 +12,7 @@ use crate::attachments::rules::{self, FileType, Refusal};
 use crate::attachments::Attachment;
 use crate::auth::{Role, SignedInUser};
 use crate::error::AppError;
+use crate::messages::rules::MAX_DRAFT_BYTES;
 use crate::messages::MessageView;
 use crate::server::audit::{self, Action, AuditEvent, Outcome};
 use crate::server::db::{Db, Tx};
@@ -40,6 +41,30 @@ where
     .fetch_one(executor)
     .await?;
     Ok((files as usize, bytes as u64))
+}
+
+/// What all of a person's drafts hold: their text (in characters) and their files (in
+/// bytes), for the per-person limit (`messages::rules::MAX_DRAFT_BYTES`). `except_text`
+/// leaves out one draft's text (the one being saved, counted anew by the caller).
+pub async fn person_draft_bytes<'e, E>(
+    executor: E,
+    author_id: i64,
+    except_text: Option<i64>,
+) -> Result<u64, sqlx::Error>
+where
+    E: sqlx::Executor<'e, Database = Any>,
+{
+    let bytes: i64 = sqlx::query_scalar(
+        "SELECT CAST(COALESCE((SELECT SUM(LENGTH(subject) + LENGTH(body)) FROM drafts \
+         WHERE author_id = $1 AND id <> $2), 0) \
+         + COALESCE((SELECT SUM(size_bytes) FROM attachments \
+         WHERE owner_id = $1 AND draft_id IS NOT NULL), 0) AS BIGINT)",
+    )
+    .bind(author_id)
+    .bind(except_text.unwrap_or(-1))
+    .fetch_one(executor)
+    .await?;
+    Ok(bytes.max(0) as u64)
 }
 
 async fn own_draft<'e, E>(executor: E, owner: DraftOwner<'_>, draft_id: i64) -> Result<(), AppError>
@@ -90,6 +115,12 @@ pub async fn attach_to_draft<'a>(
     let size = upload.sealed.size_bytes;
     if let Err(refusal) = rules::check_fits(upload.display_name, size, files, bytes) {
         return Ok(Err(refusal));
+    }
+    let held = person_draft_bytes(&mut *tx, owner.author_id(), None).await?;
+    if held + size > MAX_DRAFT_BYTES {
+        return Ok(Err(Refusal::DraftsFull {
+            name: upload.display_name.to_string(),
+        }));
     }
     sqlx::query(
         "INSERT INTO attachments (id, owner_id, draft_id, message_id, display_name, content_type, \
@@ -233,20 +264,25 @@ pub async fn remove_from_draft<'a>(
 }
 
 /// Moves the files of the author's draft to the message just sent from it, in the send's
-/// transaction. Scoped to the author: another person's draft id moves nothing.
+/// transaction. Scoped to the author and to the Veteran the message is for: another
+/// person's draft id moves nothing, and neither does a caregiver's draft for another of
+/// their Veterans (files stay with the Veteran they were attached for).
 pub async fn link_to_message(
     tx: &mut Tx,
     draft_id: i64,
     author_id: i64,
+    veteran_id: i64,
     message_id: i64,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
         "UPDATE attachments SET message_id = $1, draft_id = NULL \
-         WHERE draft_id = $2 AND owner_id = $3",
+         WHERE owner_id = $3 AND draft_id IN \
+         (SELECT id FROM drafts WHERE id = $2 AND author_id = $3 AND veteran_id = $4)",
     )
     .bind(message_id)
     .bind(draft_id)
     .bind(author_id)
+    .bind(veteran_id)
     .execute(&mut **tx)
     .await?;
     Ok(())

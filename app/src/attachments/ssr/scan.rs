@@ -3,11 +3,15 @@
 //! When one is configured, a file is accepted only on a clean answer: a finding, a crash, a
 //! timeout or an unreachable daemon all refuse it (fail closed).
 //!
-//! Scanners read plain files, so while an upload streams, its plain bytes also go to a
-//! private temporary file (owner-only permissions), deleted as soon as the answer is in.
+//! Scanners read plain files, so while an upload streams, its plain bytes also go to an
+//! owner-only file in the server's own scanning directory (`ScanDirectory`: owner-only,
+//! beside the attachments, never the shared system temporary directory where other
+//! accounts can list names and a crash would leave health information behind), deleted as
+//! soon as the answer is in.
 
 use crate::attachments::rules::Refusal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -21,6 +25,95 @@ pub enum Scanner {
     Command(String),
     /// `host:port` of a clamd daemon, spoken to with its INSTREAM command.
     Clamd(String),
+}
+
+/// A configured scanner and the directory its plain copies wait in.
+#[derive(Clone, Debug)]
+pub struct Scanning {
+    pub scanner: Scanner,
+    pub directory: ScanDirectory,
+}
+
+/// The private directory for plain copies on their way to the scanner: made owner-only
+/// (0700) at start-up, and emptied then of what a crash or a kill left behind.
+#[derive(Clone, Debug)]
+pub struct ScanDirectory {
+    path: Arc<PathBuf>,
+}
+
+impl ScanDirectory {
+    /// Makes `path` ready: created when missing, owner-only, and empty. A path that is
+    /// something other than a directory (a file, a symbolic link) is refused rather than
+    /// followed, so plain copies never land somewhere the server does not own.
+    pub fn prepare(path: &Path) -> std::io::Result<ScanDirectory> {
+        match std::fs::symlink_metadata(path) {
+            Ok(found) if found.is_dir() => {}
+            Ok(_) => {
+                return Err(std::io::Error::other(format!(
+                    "{} is not a directory",
+                    path.display()
+                )))
+            }
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                let mut builder = std::fs::DirBuilder::new();
+                builder.recursive(true);
+                #[cfg(unix)]
+                {
+                    use std::os::unix::fs::DirBuilderExt;
+                    builder.mode(0o700);
+                }
+                builder.create(path)?;
+            }
+            Err(error) => return Err(error),
+        }
+        // Also when it was there already: an older directory may have been made wider.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o700))?;
+        }
+        empty(path)?;
+        Ok(ScanDirectory {
+            path: Arc::new(path.to_path_buf()),
+        })
+    }
+
+    /// Empties `path` if it is there (no scanner configured now, but a former run's copies
+    /// may be left in it).
+    pub fn clear_leftovers(path: &Path) -> std::io::Result<()> {
+        match std::fs::symlink_metadata(path) {
+            Ok(found) if found.is_dir() => empty(path),
+            Ok(_) => Ok(()),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(error) => Err(error),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+/// Removes everything in `directory`. Every upload of this process starts after this, so
+/// whatever is there is a former run's leftover.
+fn empty(directory: &Path) -> std::io::Result<()> {
+    let mut removed = 0usize;
+    for entry in std::fs::read_dir(directory)? {
+        let entry = entry?;
+        if entry.file_type()?.is_dir() {
+            std::fs::remove_dir_all(entry.path())?;
+        } else {
+            std::fs::remove_file(entry.path())?;
+        }
+        removed += 1;
+    }
+    if removed > 0 {
+        tracing::info!(
+            removed,
+            "removed plain copies left in the scanning directory"
+        );
+    }
+    Ok(())
 }
 
 /// What a scanner said.
@@ -39,8 +132,10 @@ pub struct ScanFile {
 }
 
 impl ScanFile {
-    pub async fn create() -> std::io::Result<ScanFile> {
-        let path = std::env::temp_dir().join(format!("sm-scan-{}", uuid::Uuid::new_v4().simple()));
+    pub async fn create(directory: &ScanDirectory) -> std::io::Result<ScanFile> {
+        let path = directory
+            .path()
+            .join(format!("sm-scan-{}", uuid::Uuid::new_v4().simple()));
         let mut options = tokio::fs::OpenOptions::new();
         options.write(true).create_new(true);
         #[cfg(unix)]
@@ -104,7 +199,7 @@ impl Drop for ScanFile {
 }
 
 /// Scans one file on disk.
-pub async fn scan_path(scanner: &Scanner, path: &std::path::Path) -> Verdict {
+pub async fn scan_path(scanner: &Scanner, path: &Path) -> Verdict {
     let scanning = async {
         match scanner {
             Scanner::Command(command) => scan_with_command(command, path).await,
@@ -120,7 +215,7 @@ pub async fn scan_path(scanner: &Scanner, path: &std::path::Path) -> Verdict {
     }
 }
 
-async fn scan_with_command(command: &str, path: &std::path::Path) -> Verdict {
+async fn scan_with_command(command: &str, path: &Path) -> Verdict {
     let mut words = command.split_whitespace();
     let Some(program) = words.next() else {
         return Verdict::Unavailable;
@@ -151,7 +246,7 @@ async fn scan_with_command(command: &str, path: &std::path::Path) -> Verdict {
 
 /// clamd's INSTREAM: the file in length-prefixed chunks, then a zero length; the answer
 /// ends in "OK" (clean) or "FOUND" (infected).
-async fn scan_with_clamd(address: &str, path: &std::path::Path) -> Verdict {
+async fn scan_with_clamd(address: &str, path: &Path) -> Verdict {
     let talk = async {
         let mut stream = tokio::net::TcpStream::connect(address).await?;
         let mut file = tokio::fs::File::open(path).await?;

@@ -14,6 +14,7 @@ use super::storage::SealingWriter;
 use crate::attachments::rules::{self, FileType, Refusal, MAX_FILE_BYTES, MAX_TOTAL_BYTES};
 use crate::attachments::Attachment;
 use crate::error::AppError;
+use crate::messages::rules::MAX_DRAFT_BYTES;
 use crate::server::state::AppState;
 
 /// What happened to one file.
@@ -33,6 +34,8 @@ pub struct Incoming {
     received: u64,
     /// The draft's files before this one: for the 10 MiB total.
     kept_bytes: u64,
+    /// All the person's drafts hold before this file: for their 100 MB together.
+    person_bytes: u64,
     /// The first rule broken; later bytes are then only counted (to say the real size).
     refusal: Option<Refusal>,
 }
@@ -49,13 +52,22 @@ pub async fn start<'a>(
     let Some(file_type) = FileType::from_name(&name) else {
         return Ok(Err(Refusal::TypeNotAllowed { name }));
     };
+    let owner = owner.into();
     let (kept_count, kept_bytes) = records::draft_usage(&state.db, owner, draft_id).await?;
     if let Err(refusal) = rules::check_fits(&name, 0, kept_count, kept_bytes) {
         return Ok(Err(refusal));
     }
+    let person_bytes = records::person_draft_bytes(&state.db.pool, owner.author_id(), None).await?;
+    if person_bytes >= MAX_DRAFT_BYTES {
+        return Ok(Err(Refusal::DraftsFull { name }));
+    }
     let writer = state.attachments.begin().map_err(AppError::internal)?;
     let scan = match &state.scanner {
-        Some(_) => Some(ScanFile::create().await.map_err(AppError::internal)?),
+        Some(scanning) => Some(
+            ScanFile::create(&scanning.directory)
+                .await
+                .map_err(AppError::internal)?,
+        ),
         None => None,
     };
     Ok(Ok(Incoming {
@@ -66,6 +78,7 @@ pub async fn start<'a>(
         scan,
         received: 0,
         kept_bytes,
+        person_bytes,
         refusal: None,
     }))
 }
@@ -88,6 +101,12 @@ impl Incoming {
             self.refusal = Some(Refusal::TotalTooBig {
                 name: self.name.clone(),
                 total_bytes: self.kept_bytes + self.received,
+            });
+            return Ok(());
+        }
+        if self.person_bytes + self.received > MAX_DRAFT_BYTES {
+            self.refusal = Some(Refusal::DraftsFull {
+                name: self.name.clone(),
             });
             return Ok(());
         }
@@ -142,7 +161,7 @@ impl Incoming {
                 }
                 Some(refusal)
             }
-            (None, Some(scan), Some(scanner)) => scan.scan(scanner, &name).await.err(),
+            (None, Some(scan), Some(scanning)) => scan.scan(&scanning.scanner, &name).await.err(),
             (None, _, _) => None,
         };
         if let Some(refusal) = refusal {

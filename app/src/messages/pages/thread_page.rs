@@ -97,10 +97,12 @@ pub async fn send_reply(
     body: String,
     reply_key: String,
     crisis_confirmed: Option<String>,
+    acting_for: Option<String>,
 ) -> Result<(), AppError> {
     use crate::messages::acting::ssr::asking;
     use crate::messages::{rules, Reply};
     let asking = asking(SendReply::PATH).await?;
+    asking.check_form_for(acting_for.as_deref())?;
     rules::validate_reply(&body)?;
     if crisis_confirmed.is_none() && rules::has_crisis_language(&body) {
         return Err(AppError::invalid("crisis", CRISIS_CHECK));
@@ -299,6 +301,7 @@ fn ReplyForm(
             <ActionForm action=reply attr:class="usa-form usa-form--large" attr:novalidate="true">
                 <input type="hidden" name="thread_id" value=thread.thread_id.to_string() />
                 <input type="hidden" name="reply_key" value=reply_key />
+                <input type="hidden" name="acting_for" value=thread.veteran_id.to_string() />
                 {move || crisis().map(|_| view! { <input type="hidden" name="crisis_confirmed" value="yes" /> })}
                 <div class="usa-form-group" class:usa-form-group--error=move || body_error().is_some()>
                     <label class="usa-label" for="body">"Message"</label>

@@ -61,6 +61,56 @@ async fn draft_of(db: &Db, mailbox: &Mailbox, draft_id: i64) -> Result<Draft, Ap
     Ok(Draft::try_from(draft)?)
 }
 
+/// Refuses a save that would take the person past what their drafts may hold: a new draft
+/// beyond `MAX_DRAFTS`, or text that grows their drafts past `MAX_DRAFT_BYTES` (with their
+/// files). A save that does not grow them always goes, so someone at the limit can still
+/// cut a draft down. The refusal is a sentence the form shows; the text stays in the form.
+async fn check_room(
+    db: &Db,
+    author_id: i64,
+    existing: Option<i64>,
+    text_chars: u64,
+) -> Result<(), AppError> {
+    if existing.is_none() {
+        let drafts: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM drafts WHERE author_id = $1")
+            .bind(author_id)
+            .fetch_one(&db.pool)
+            .await?;
+        if drafts >= rules::MAX_DRAFTS {
+            return Err(AppError::Conflict {
+                message: rules::TOO_MANY_DRAFTS.to_string(),
+            });
+        }
+    }
+    let before: i64 = match existing {
+        Some(draft_id) => sqlx::query_scalar(
+            "SELECT CAST(LENGTH(subject) + LENGTH(body) AS BIGINT) FROM drafts \
+             WHERE id = $1 AND author_id = $2",
+        )
+        .bind(draft_id)
+        .bind(author_id)
+        .fetch_optional(&db.pool)
+        .await?
+        .unwrap_or(0),
+        None => 0,
+    };
+    if text_chars > before.max(0) as u64 {
+        let others =
+            crate::attachments::ssr::records::person_draft_bytes(&db.pool, author_id, existing)
+                .await?;
+        if others + text_chars > rules::MAX_DRAFT_BYTES {
+            return Err(AppError::Conflict {
+                message: rules::DRAFTS_FULL.to_string(),
+            });
+        }
+    }
+    Ok(())
+}
+
+fn chars(text: &str) -> u64 {
+    text.chars().count() as u64
+}
+
 /// Saves a draft (autosave): the reply draft of `input.thread_id`, made or updated; or the
 /// draft `input.draft_id`, updated; or a new draft. A draft may be incomplete, but not
 /// longer than a message may be, and its team must be one of the Veteran's.
@@ -88,6 +138,19 @@ pub async fn save_draft(
         .fetch_optional(&db.pool)
         .await?
         .ok_or(AppError::NotFound)?;
+        let existing: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM drafts WHERE author_id = $1 AND thread_id = $2")
+                .bind(mailbox.viewer_id)
+                .bind(thread_id)
+                .fetch_optional(&db.pool)
+                .await?;
+        check_room(
+            db,
+            mailbox.viewer_id,
+            existing,
+            chars(&subject) + chars(&input.body),
+        )
+        .await?;
         let draft_id: i64 = sqlx::query_scalar(
             "INSERT INTO drafts (author_id, veteran_id, team_id, category, subject, body, \
              thread_id, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) \
@@ -121,6 +184,13 @@ pub async fn save_draft(
     }
     let category = input.category.map(|c| c.as_str());
     let subject = input.subject.trim();
+    check_room(
+        db,
+        mailbox.viewer_id,
+        input.draft_id,
+        chars(subject) + chars(&input.body),
+    )
+    .await?;
     let draft_id = match input.draft_id {
         Some(draft_id) => {
             let updated = sqlx::query(
@@ -232,4 +302,66 @@ pub async fn delete_draft(
     .await?;
     tx.commit().await?;
     Ok(attachment_ids)
+}
+
+/// How long a draft may lie untouched before it is removed with its files: drafts are kept
+/// until sent or deleted, but one forgotten for three months holds health information
+/// (and files) for nothing.
+pub const STALE_DRAFT_MS: i64 = 90 * 24 * 60 * 60 * 1000;
+
+/// Drafts removed per transaction.
+const STALE_BATCH: i64 = 200;
+
+/// Removes every draft (the Veteran's side's and care team members' reply drafts alike)
+/// untouched since 90 days before `now_ms`, with its files: in batches, each batch's rows
+/// and audit events in one transaction, the stored files once it has committed. Returns
+/// how many drafts went. On PostgreSQL several instances may run it at once: each claims
+/// its drafts with `FOR UPDATE SKIP LOCKED`, which also passes over a draft a file is
+/// being attached to right now.
+pub async fn remove_stale_drafts(
+    db: &Db,
+    store: &crate::attachments::ssr::storage::AttachmentStore,
+    now_ms: i64,
+) -> Result<u64, AppError> {
+    use crate::attachments::ssr::records;
+    use crate::server::audit::{AuditEvent, Outcome};
+    let claim = format!(
+        "SELECT id, author_id, veteran_id FROM drafts WHERE updated_at < $1 \
+         ORDER BY updated_at, id LIMIT {STALE_BATCH}{}",
+        db.claim_rows()
+    );
+    let mut removed = 0;
+    loop {
+        let mut tx = db.begin_write().await?;
+        let claimed: Vec<(i64, i64, i64)> = sqlx::query_as(&claim)
+            .bind(now_ms.saturating_sub(STALE_DRAFT_MS))
+            .fetch_all(&mut *tx)
+            .await?;
+        let mut files = Vec::new();
+        for &(draft_id, author_id, veteran_id) in &claimed {
+            files.extend(records::detach_draft(&mut tx, draft_id, author_id).await?);
+            sqlx::query("DELETE FROM drafts WHERE id = $1")
+                .bind(draft_id)
+                .execute(&mut *tx)
+                .await?;
+            // Nobody did this: the event has no actor, and says whose draft it was.
+            audit::record(
+                &mut *tx,
+                &AuditEvent::new(Action::DraftDeleted, Outcome::Success)
+                    .patient(veteran_id)
+                    .target(format!("draft:{draft_id}"))
+                    .detail(serde_json::json!({
+                        "author_id": author_id,
+                        "reason": "untouched for 90 days",
+                    })),
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        records::delete_files(store, &files).await;
+        removed += claimed.len() as u64;
+        if (claimed.len() as i64) < STALE_BATCH {
+            return Ok(removed);
+        }
+    }
 }

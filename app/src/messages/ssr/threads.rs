@@ -653,6 +653,7 @@ pub async fn send_message(
             &mut tx,
             draft_id,
             mailbox.viewer_id,
+            mailbox.veteran_id,
             message_id,
         )
         .await?;

@@ -23,6 +23,8 @@ pub(super) struct Fields {
     pub(super) category: String,
     pub(super) subject: String,
     pub(super) body: String,
+    /// The Veteran the form was drawn for: a save after a switch elsewhere is refused.
+    pub(super) acting_for: Option<i64>,
 }
 
 impl Fields {
@@ -236,6 +238,9 @@ fn start_draft_post(fields: &Fields) -> DraftRequest {
     params.append("category", &fields.category);
     params.append("subject", &fields.subject);
     params.append("body", &fields.body);
+    if let Some(veteran) = fields.acting_for {
+        params.append("acting_for", &veteran.to_string());
+    }
     let body = String::from(params.to_string());
     let headers = Headers::new().map_err(failed)?;
     headers

@@ -25,6 +25,7 @@ pub(super) fn ComposeForm(data: ComposeData) -> impl IntoView {
         draft_saved,
         signature,
         on_behalf,
+        acting_for,
         client_key,
         unsaved,
         attachments,
@@ -49,6 +50,7 @@ pub(super) fn ComposeForm(data: ComposeData) -> impl IntoView {
             category: category.map(|c| c.as_str().to_string()).unwrap_or_default(),
             subject: subject.clone(),
             body: body.clone(),
+            acting_for: Some(acting_for),
         },
         draft_saved,
     );
@@ -130,6 +132,7 @@ pub(super) fn ComposeForm(data: ComposeData) -> impl IntoView {
             // of the tab order.
             <button type="submit" class="usa-sr-only" tabindex="-1" aria-hidden="true">"Send"</button>
             <input type="hidden" name="client_key" value=client_key />
+            <input type="hidden" name="acting_for" value=acting_for.to_string() />
             <input
                 type="hidden"
                 name="draft_id"

@@ -59,6 +59,9 @@ pub struct ComposeData {
     pub signature: Option<String>,
     /// For a caregiver: "Sam Rivera on behalf of Alex Rivera".
     pub on_behalf: Option<String>,
+    /// The Veteran this form is for, named in it (`acting_for`): a send or save after the
+    /// caregiver switched to another Veteran elsewhere is refused.
+    pub acting_for: i64,
     /// Made for this page: a retried send with the same key never makes a second message.
     pub client_key: String,
     /// The fields came back from a failed post and may hold more than the draft: autosave
@@ -79,38 +82,53 @@ pub async fn compose_form(
     ssr::load(&asking, team, draft, kept).await
 }
 
-/// Sends a new message, then goes to its conversation. Crisis language without
-/// `crisis_confirmed` answers first with the crisis prompt (on the `crisis` field), once
-/// everything else is in order. Fields arrive as typed (text): the form posts here.
-#[server(endpoint = "send_new_message", output = leptos::server_fn::codec::Postcard)]
-pub async fn send_new_message(
-    care_team: String,
-    category: String,
-    subject: String,
-    body: String,
-    client_key: String,
-    draft_id: String,
-    crisis_confirmed: Option<String>,
-) -> Result<SentMessage, AppError> {
-    let asking = crate::messages::acting::ssr::asking(SendNewMessage::PATH).await?;
-    let message = crate::messages::NewMessage {
-        care_team_id: care_team.trim().parse().ok(),
-        category: Category::parse(category.trim()),
-        subject,
-        body,
-        client_key,
-        draft_id: draft_id.trim().parse().ok(),
-    };
-    match ssr::send(&asking, &message, crisis_confirmed.is_some()).await {
-        Ok(sent) => {
-            crate::live::ssr::thread_changed(&asking.state, sent.thread_id).await;
-            ssr::forget_kept().await;
-            leptos_axum::redirect(&format!("/messages/{}", sent.thread_id));
-            Ok(sent)
-        }
-        Err(error) => {
-            ssr::keep_typed(&message, &error, SendNewMessage::PATH).await;
-            Err(error)
+pub use send::{send_new_message, SendNewMessage};
+
+/// The send alone, so that only it is let off the argument-count lint: each argument is one
+/// of the form's fields, posted by its name, and grouped in a struct they would have to be
+/// posted as `message[subject]` and so on by every form and script.
+mod send {
+    #![allow(clippy::too_many_arguments)]
+    use super::*;
+
+    /// Sends a new message, then goes to its conversation. Crisis language without
+    /// `crisis_confirmed` answers first with the crisis prompt (on the `crisis` field), once
+    /// everything else is in order. Fields arrive as typed (text): the form posts here.
+    #[server(endpoint = "send_new_message", output = leptos::server_fn::codec::Postcard)]
+    pub async fn send_new_message(
+        care_team: String,
+        category: String,
+        subject: String,
+        body: String,
+        client_key: String,
+        draft_id: String,
+        crisis_confirmed: Option<String>,
+        acting_for: Option<String>,
+    ) -> Result<SentMessage, AppError> {
+        let asking = crate::messages::acting::ssr::asking(SendNewMessage::PATH).await?;
+        let message = crate::messages::NewMessage {
+            care_team_id: care_team.trim().parse().ok(),
+            category: Category::parse(category.trim()),
+            subject,
+            body,
+            client_key,
+            draft_id: draft_id.trim().parse().ok(),
+        };
+        let sent = match asking.check_form_for(acting_for.as_deref()) {
+            Ok(()) => ssr::send(&asking, &message, crisis_confirmed.is_some()).await,
+            Err(error) => Err(error),
+        };
+        match sent {
+            Ok(sent) => {
+                crate::live::ssr::thread_changed(&asking.state, sent.thread_id).await;
+                ssr::forget_kept().await;
+                leptos_axum::redirect(&format!("/messages/{}", sent.thread_id));
+                Ok(sent)
+            }
+            Err(error) => {
+                ssr::keep_typed(&message, &error, SendNewMessage::PATH).await;
+                Err(error)
+            }
         }
     }
 }
@@ -131,6 +149,7 @@ pub async fn save_compose_draft(
     category: String,
     subject: String,
     body: String,
+    acting_for: Option<String>,
 ) -> Result<SavedDraft, AppError> {
     let asking = crate::messages::acting::ssr::asking(SaveComposeDraft::PATH).await?;
     let input = crate::messages::DraftInput {
@@ -141,13 +160,18 @@ pub async fn save_compose_draft(
         subject,
         body,
     };
-    let saved = crate::messages::ssr::save_draft(
-        &asking.state.db,
-        &asking.capability,
-        asking.veteran_id,
-        &input,
-    )
-    .await;
+    let saved = match asking.check_form_for(acting_for.as_deref()) {
+        Ok(()) => {
+            crate::messages::ssr::save_draft(
+                &asking.state.db,
+                &asking.capability,
+                asking.veteran_id,
+                &input,
+            )
+            .await
+        }
+        Err(error) => Err(error),
+    };
     let draft = match saved {
         Ok(draft) => draft,
         Err(error) => {
@@ -250,6 +274,7 @@ mod ssr {
             }),
             signature,
             on_behalf,
+            acting_for: asking.veteran_id,
             client_key: uuid::Uuid::new_v4().to_string(),
             unsaved: false,
             attachments,
@@ -307,7 +332,11 @@ mod ssr {
     /// A refused plain form post comes back to the form with the error and everything
     /// typed (`ui::kept`); `path` names the server function whose error the page shows.
     pub async fn keep_typed(message: &NewMessage, error: &AppError, path: &str) {
-        if !plain_form_post() || !matches!(error, AppError::Invalid { .. }) {
+        // A refusal the person can act on: a field, or a clash such as a switch to another
+        // Veteran elsewhere. Either way, what they typed comes back.
+        if !plain_form_post()
+            || !matches!(error, AppError::Invalid { .. } | AppError::Conflict { .. })
+        {
             return;
         }
         let mut back = crate::ui::kept::with_kept("/messages/new", message).await;

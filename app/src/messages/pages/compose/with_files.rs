@@ -35,7 +35,7 @@ mod ssr {
     use crate::attachments::ssr::form_post::{self, broke_off, PostSize};
     use crate::attachments::ssr::upload::{self, Received};
     use crate::error::AppError;
-    use crate::messages::acting::ssr::Asking;
+    use crate::messages::acting::ssr::{Asking, ACTING_FOR_FIELD};
     use crate::messages::pages::compose::ssr as compose;
     use crate::messages::{Category, DraftInput, NewMessage};
     use crate::ui::attach_files::{ATTACHMENTS_FIELD, REMOVE_FILE};
@@ -55,6 +55,12 @@ mod ssr {
             message.draft_id = draft_id;
         }
         let path = SendNewMessageWithFiles::PATH;
+        let received = match received {
+            Ok(refused) => asking
+                .check_form_for(fields.get(ACTING_FOR_FIELD).map(String::as_str))
+                .map(|()| refused),
+            Err(error) => Err(error),
+        };
         let refused = match received {
             Ok(refused) => refused,
             Err(error) => {
@@ -134,7 +140,9 @@ mod ssr {
             if file_name.is_empty() {
                 continue;
             }
-            // The fields come before the files in the form: the draft can be made now.
+            // The fields come before the files in the form: the draft can be made now,
+            // for the Veteran the form was drawn for only.
+            asking.check_form_for(fields.get(ACTING_FOR_FIELD).map(String::as_str))?;
             let draft = match *draft_id {
                 Some(id) => id,
                 None => {

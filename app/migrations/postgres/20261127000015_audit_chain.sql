@@ -1,6 +1,6 @@
 -- The audit chain (app/src/server/audit_chain.rs).
 -- Never edit this file once landed; add a new migration (STYLE.md habit 8).
--- Keep in step with ../sqlite/20261127000014_audit_chain.sql.
+-- Keep in step with ../sqlite/20261127000015_audit_chain.sql.
 
 -- One seal per audit event, in the order they were sealed: `chain` is an HMAC (key
 -- SM_AUDIT_KEY, kept outside the database) over the previous seal's chain and the event's

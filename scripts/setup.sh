@@ -29,7 +29,12 @@ fi
 # 3. cargo-leptos. Its locked dependencies want a newer rustc than this machine has, so we
 #    build it from its own source with one dependency stepped back (TOOLCHAIN.md), and with
 #    `no_downloads` so a missing helper is a clear error rather than a GitHub download.
-if ! cargo leptos --version 2>/dev/null | grep -q " $CARGO_LEPTOS_VERSION\$"; then
+#    One line of it is patched: with `hash-files` and `--split`, 0.3.11 (the newest release)
+#    panics on a wasm chunk shorter than the loader's placeholder name, which a chunk holding
+#    only zero-initialized data is once wasm-opt has emptied it (`0..=len - placeholder`
+#    underflows). A marker beside the binary says it is the patched build.
+leptos_marker="$HOME/.cargo/bin/.cargo-leptos-$CARGO_LEPTOS_VERSION-short-chunk-patch"
+if ! cargo leptos --version 2>/dev/null | grep -q " $CARGO_LEPTOS_VERSION\$" || [ ! -e "$leptos_marker" ]; then
   say "building cargo-leptos $CARGO_LEPTOS_VERSION (about 15 minutes)"
   work=$(mktemp -d)
   (
@@ -44,10 +49,16 @@ if ! cargo leptos --version 2>/dev/null | grep -q " $CARGO_LEPTOS_VERSION\$"; th
   cp -r "$src" "$work/cargo-leptos"
   (
     cd "$work/cargo-leptos"
+    sed -i 's/for i in 0..=contents.len() - old_path.len() {/for i in 0..=contents.len().saturating_sub(old_path.len()) {/' src/compile/hash.rs
+    grep -q 'contents.len().saturating_sub(old_path.len())' src/compile/hash.rs || {
+      echo "setup: cargo-leptos's hash.rs changed; the short-chunk patch no longer applies" >&2
+      exit 1
+    }
     cargo update --quiet -p cargo-util-schemas --precise 0.14.1 || true
     cargo install --path . --locked --features no_downloads --force
   )
   rm -rf "$work"
+  touch "$leptos_marker"
 fi
 
 # 4. npm tools: sass (USWDS styles), wasm-opt from the npm `binaryen` (never Debian's, see

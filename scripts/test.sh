@@ -45,6 +45,9 @@ export E2E_PORT=${E2E_PORT:-$(free_port)}
 export E2E_SHORT_SESSION_PORT=${E2E_SHORT_SESSION_PORT:-$(free_port)}
 (cd end2end && npx playwright test)
 
+step "the audit chain of the browser tests' database verifies, and a change behind the app's back is named"
+python3 scripts/audit_chain_check.py
+
 step "browser tests again: two instances on PostgreSQL + S3 behind nginx"
 # The reference deployment (README): deploy/nginx.conf in front of two release servers on one
 # fresh PostgreSQL database beside $pg_url, attachments in moto's S3; the same spec files.

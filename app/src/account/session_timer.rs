@@ -85,8 +85,22 @@ impl Timer {
             };
             match answer {
                 Ok(left) => self.plan(left),
-                Err(AppError::Unauthenticated) => self.leave(),
+                // The question may have gone with a session id that was just replaced (the
+                // id changes when two-step verification is set up): ask once more, with
+                // whatever cookie the browser holds now, before leaving.
+                Err(AppError::Unauthenticated) => self.after(1_000, |timer| timer.confirm_ended()),
                 // Offline or the server is away: look again in a little while.
+                Err(_) => self.after(30_000, move |timer| timer.ask(false)),
+            }
+        });
+    }
+
+    /// Leaves if the server still says the session has ended; plans again if not.
+    fn confirm_ended(self) {
+        leptos::task::spawn_local(async move {
+            match session_time_left().await {
+                Ok(left) => self.plan(left),
+                Err(AppError::Unauthenticated) => self.leave(),
                 Err(_) => self.after(30_000, move |timer| timer.ask(false)),
             }
         });

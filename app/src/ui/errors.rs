@@ -116,20 +116,17 @@ pub fn is_token(value: &str) -> bool {
 /// router otherwise hands them the error written in the address (`__path`, `__err`),
 /// which anyone can write; here it is the one this session kept, or none.
 pub fn with_vouched_errors(page: impl FnOnce() -> AnyView + Send + 'static) -> AnyView {
+    use base64::engine::general_purpose::URL_SAFE;
+    use base64::Engine;
     use leptos::context::Provider;
     use leptos::server::ServerActionError;
-    use leptos::server_fn::error::ServerFnUrlError;
+    use leptos::server_fn::error::FromServerFnError;
     let vouched = vouched_posted_error()
-        .and_then(|posted| {
-            // The error in the form Leptos reads it (`__err` of an address it makes).
-            let url = ServerFnUrlError::new(posted.path.clone(), posted.error)
-                .to_url("http://localhost/")
-                .ok()?;
-            let encoded = url
-                .query_pairs()
-                .find(|(key, _)| key == "__err")
-                .map(|(_, value)| value.to_string())?;
-            Some(ServerActionError::new(&posted.path, &encoded))
+        // The error in the form Leptos reads it: `__err` as its `ServerFnUrlError` writes
+        // it (not through an address, which would bring a URL parser into the wasm).
+        .map(|posted| {
+            let encoded = URL_SAFE.encode(posted.error.ser());
+            ServerActionError::new(&posted.path, &encoded)
         })
         // A path no server function has: no action starts from an error.
         .unwrap_or_else(|| ServerActionError::new("", ""));

@@ -15,8 +15,6 @@
 
 use super::db::{Backend, Db};
 use super::now_ms;
-use base64::engine::general_purpose::STANDARD as BASE64;
-use base64::Engine;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use sqlx::Row;
@@ -39,16 +37,7 @@ pub struct AuditKeyError;
 impl AuditKey {
     /// Reads a key of 32 bytes or more written as hex or base64.
     pub fn parse(text: &str) -> Result<AuditKey, AuditKeyError> {
-        let text = text.trim();
-        let hex = text.len().is_multiple_of(2) && text.bytes().all(|b| b.is_ascii_hexdigit());
-        let bytes = if hex {
-            (0..text.len() / 2)
-                .map(|i| u8::from_str_radix(&text[2 * i..2 * i + 2], 16))
-                .collect::<Result<Vec<u8>, _>>()
-                .map_err(|_| AuditKeyError)?
-        } else {
-            BASE64.decode(text).map_err(|_| AuditKeyError)?
-        };
+        let bytes = super::key_text::key_bytes(text).ok_or(AuditKeyError)?;
         if bytes.len() < 32 {
             return Err(AuditKeyError);
         }

@@ -10,6 +10,7 @@ pub mod clock;
 pub mod db;
 pub mod demo;
 pub mod events;
+pub mod key_text;
 pub mod passwords;
 pub mod session_store;
 pub mod sign_in_guard;

@@ -57,15 +57,7 @@ pub enum MasterKeyError {
 impl MasterKey {
     /// Reads a 32-byte key written as hex (64 characters) or base64.
     pub fn parse(text: &str) -> Result<MasterKey, MasterKeyError> {
-        let text = text.trim();
-        let bytes = if text.len() == 64 && text.bytes().all(|b| b.is_ascii_hexdigit()) {
-            (0..32)
-                .map(|i| u8::from_str_radix(&text[2 * i..2 * i + 2], 16))
-                .collect::<Result<Vec<u8>, _>>()
-                .map_err(|_| MasterKeyError::Malformed)?
-        } else {
-            BASE64.decode(text).map_err(|_| MasterKeyError::Malformed)?
-        };
+        let bytes = crate::server::key_text::key_bytes(text).ok_or(MasterKeyError::Malformed)?;
         if bytes.len() != 32 {
             return Err(MasterKeyError::Malformed);
         }

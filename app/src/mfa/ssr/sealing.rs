@@ -39,15 +39,7 @@ pub struct Unreadable;
 impl MfaKey {
     /// Reads a 32-byte key written as hex (64 characters) or base64, like `SM_ATTACHMENT_KEY`.
     pub fn parse(text: &str) -> Result<MfaKey, MfaKeyError> {
-        let text = text.trim();
-        let bytes = if text.len() == 64 && text.bytes().all(|b| b.is_ascii_hexdigit()) {
-            (0..32)
-                .map(|i| u8::from_str_radix(&text[2 * i..2 * i + 2], 16))
-                .collect::<Result<Vec<u8>, _>>()
-                .map_err(|_| MfaKeyError::Malformed)?
-        } else {
-            BASE64.decode(text).map_err(|_| MfaKeyError::Malformed)?
-        };
+        let bytes = crate::server::key_text::key_bytes(text).ok_or(MfaKeyError::Malformed)?;
         if bytes.len() != 32 {
             return Err(MfaKeyError::Malformed);
         }

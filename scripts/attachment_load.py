@@ -18,6 +18,8 @@ import threading
 import time
 import urllib.parse
 
+from release_server import postcard_first_int
+
 MIB = 1024 * 1024
 BOUNDARY = "----sm-load-boundary-5b1f0c"
 
@@ -74,7 +76,7 @@ class Client:
         )
         if response.status != 200:
             raise RuntimeError(f"draft: {response.status} {data[:200]!r}")
-        return json.loads(data)["draft_id"]
+        return postcard_first_int(data)
 
     def upload(self, draft_id, name, content):
         body = (

@@ -31,7 +31,7 @@ import time
 import urllib.parse
 import uuid
 
-from release_server import Server, form, free_port, request, sign_in
+from release_server import Server, form, free_port, postcard_first_int, request, sign_in
 
 BOUNDARY = "crashtestboundary"
 
@@ -50,7 +50,7 @@ def new_draft(port, cookie):
     status, _, data = request(port, "POST", "/api/save_compose_draft", body, headers)
     if status != 200:
         raise OSError(f"draft: {status}")
-    return json.loads(data)["draft_id"]
+    return postcard_first_int(data)
 
 
 def upload(port, cookie, draft_id, name, content):

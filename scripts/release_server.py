@@ -117,3 +117,15 @@ def sign_in(port, email):
     if status not in (302, 303) or not cookie:
         sys.exit(f"{SCRIPT}: sign-in of {email} answered {status}")
     return cookie
+
+
+def postcard_first_int(data):
+    """The first field of a postcard answer when it is an integer (a saved draft's id):
+    a zigzag varint, as the server functions encode it."""
+    value, shift = 0, 0
+    for byte in data:
+        value |= (byte & 0x7F) << shift
+        if byte < 0x80:
+            return (value >> 1) ^ -(value & 1)
+        shift += 7
+    raise ValueError("not a postcard integer")

@@ -96,7 +96,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/folders") view={Lazy::<routes::mailbox_tools::MyFolders>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/drafts") view={Lazy::<routes::mailbox_tools::Drafts>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/search") view={Lazy::<routes::mailbox_tools::Search>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/messages/new") view={Lazy::<routes::conversation::Compose>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/messages/new") view={Lazy::<routes::compose::Compose>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/messages/:thread_id") view={Lazy::<routes::conversation::Thread>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/messages/:thread_id/print") view={Lazy::<routes::conversation::PrintThread>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/settings") view={Lazy::<routes::settings::Settings>::new()} ssr=SsrMode::Async />

@@ -132,10 +132,17 @@ page_group! {
 }
 
 page_group! {
-    /// A Veteran's or caregiver's conversation, its printout, and writing a new message.
+    /// A Veteran's or caregiver's conversation and its printout.
     conversation {
         Thread => crate::messages::pages::thread_page::ThreadPage,
         PrintThread => crate::messages::pages::thread_page::PrintThreadPage,
+    }
+}
+
+page_group! {
+    /// Writing a new message: its own group, so opening a conversation does not download
+    /// the compose form's choices, autosave and crisis check.
+    compose {
         Compose => crate::messages::pages::compose::ComposePage,
     }
 }

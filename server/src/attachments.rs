@@ -12,20 +12,20 @@ use app::attachments::rules::MAX_TOTAL_BYTES;
 use app::attachments::ssr::owner::DraftOwner;
 use app::attachments::ssr::records;
 use app::attachments::ssr::upload::{self, Received};
-use app::attachments::Attachment;
+use app::attachments::UploadAnswer;
 use app::auth::{Role, SignedInUser};
 use app::error::AppError;
 use app::messages::acting::ssr::{acting_for, ACTING_FOR_KEY};
 use app::messages::ssr::{mailbox, Mailbox};
 use app::server::access::{messaging_for_route, team_for_route, ClientAddress, TeamCapability};
 use app::server::state::AppState;
+use app::ui::POSTCARD;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
-use serde::Serialize;
 use tower_sessions::Session;
 
 /// The largest upload request: the 10 MiB of files a message may carry, plus room for the
@@ -49,24 +49,18 @@ pub fn routes(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// The answer to an upload: the files kept and, for each refused one, the sentence naming
-/// it and the rule it broke.
-#[derive(Debug, Serialize)]
-pub struct UploadAnswer {
-    pub accepted: Vec<Attachment>,
-    pub refused: Vec<String>,
-}
-
 /// `POST /attachments/drafts/{draft_id}`, multipart with one or more `file` fields.
 /// 200 when every file was kept, 422 when any was refused (the others are kept), 413 when
 /// the request passed the body limit (nothing from it is kept), 404 for another person's
 /// draft.
+/// The answer is JSON, or postcard when the request accepts it (the page's own uploads).
 pub async fn upload(
     State(state): State<AppState>,
     Extension(person): Extension<SignedInUser>,
     Extension(ClientAddress(ip)): Extension<ClientAddress>,
     session: Session,
     Path(draft_id): Path<i64>,
+    headers: HeaderMap,
     multipart: Multipart,
 ) -> Response {
     match receive(&state, person, &ip, &session, draft_id, multipart).await {
@@ -76,7 +70,13 @@ pub async fn upload(
             } else {
                 StatusCode::UNPROCESSABLE_ENTITY
             };
-            (status, Json(answer)).into_response()
+            if !accepts_postcard(&headers) {
+                return (status, Json(answer)).into_response();
+            }
+            match answer.to_postcard() {
+                Ok(body) => (status, [(header::CONTENT_TYPE, POSTCARD)], body).into_response(),
+                Err(error) => error_response(error),
+            }
         }
         Err(Failure::TooLarge) => (
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -86,6 +86,13 @@ pub async fn upload(
             .into_response(),
         Err(Failure::App(error)) => error_response(error),
     }
+}
+
+fn accepts_postcard(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.contains(POSTCARD))
 }
 
 enum Failure {

@@ -27,3 +27,25 @@ impl Attachment {
         format!("/attachments/{}", self.id)
     }
 }
+
+/// The upload route's answer (`POST /attachments/drafts/{draft_id}`): the files kept and,
+/// for each refused one, the sentence naming it and the rule it broke. JSON, or postcard
+/// ([`crate::ui::POSTCARD`]) for the page's own uploads.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UploadAnswer {
+    pub accepted: Vec<Attachment>,
+    pub refused: Vec<String>,
+}
+
+impl UploadAnswer {
+    #[cfg(feature = "ssr")]
+    pub fn to_postcard(&self) -> Result<Vec<u8>, crate::error::AppError> {
+        use codee::Encoder;
+        codee::binary::PostcardCodec::encode(self).map_err(crate::error::AppError::internal)
+    }
+
+    pub fn from_postcard(bytes: &[u8]) -> Option<Self> {
+        use codee::Decoder;
+        codee::binary::PostcardCodec::decode(bytes).ok()
+    }
+}

@@ -163,19 +163,13 @@ fn AttachedFile(
 mod browser {
     use super::DraftFor;
     use crate::attachments::rules::{check_file, check_fits};
-    use crate::attachments::Attachment;
+    use crate::attachments::{Attachment, UploadAnswer};
+    use crate::ui::POSTCARD;
     use leptos::prelude::*;
     use leptos::wasm_bindgen::{JsCast, JsValue};
+    use leptos::web_sys::js_sys::Uint8Array;
     use leptos::web_sys::{File, FormData, HtmlInputElement, Request, RequestInit, Response};
-    use serde::Deserialize;
     use wasm_bindgen_futures::JsFuture;
-
-    /// The upload route's answer (`server::attachments::UploadAnswer`).
-    #[derive(Deserialize)]
-    struct UploadAnswer {
-        accepted: Vec<Attachment>,
-        refused: Vec<String>,
-    }
 
     const NOT_ATTACHED: &str = "Your files weren't attached. Please try again.";
 
@@ -244,11 +238,11 @@ mod browser {
         init.set_method("POST");
         init.set_body(&form);
         let response = fetch(&format!("/attachments/drafts/{draft_id}"), &init).await?;
-        let text = response_text(&response).await?;
         match response.status() {
-            200 | 422 => serde_json::from_str(&text).map_err(|_| NOT_ATTACHED.to_string()),
+            200 | 422 => UploadAnswer::from_postcard(&response_bytes(&response).await?)
+                .ok_or_else(|| NOT_ATTACHED.to_string()),
             // 413: the server's own sentence ("… more than 10 MB together …").
-            413 => Err(text),
+            413 => Err(response_text(&response).await?),
             _ => Err(NOT_ATTACHED.to_string()),
         }
     }
@@ -277,15 +271,20 @@ mod browser {
     async fn fetch(path: &str, init: &RequestInit) -> Result<Response, String> {
         let failed = |_: JsValue| NOT_ATTACHED.to_string();
         let request = Request::new_with_str_and_init(path, init).map_err(failed)?;
-        request
-            .headers()
-            .set("Accept", "application/json")
-            .map_err(failed)?;
+        request.headers().set("Accept", POSTCARD).map_err(failed)?;
         JsFuture::from(window().fetch_with_request(&request))
             .await
             .map_err(failed)?
             .dyn_into()
             .map_err(failed)
+    }
+
+    async fn response_bytes(response: &Response) -> Result<Vec<u8>, String> {
+        let failed = |_: JsValue| NOT_ATTACHED.to_string();
+        let buffer = JsFuture::from(response.array_buffer().map_err(failed)?)
+            .await
+            .map_err(failed)?;
+        Ok(Uint8Array::new(&buffer).to_vec())
     }
 
     async fn response_text(response: &Response) -> Result<String, String> {

@@ -75,6 +75,11 @@ pub struct PostedError {
     /// The server function that refused the post.
     pub path: String,
     pub error: AppError,
+    /// `error` as Leptos writes it in `__err` (its `ServerFnUrlError` encoding), for the
+    /// page's `ServerAction`s to start from. Made on the server (or taken from the
+    /// address), so the wasm carries no encoder.
+    #[serde(default)]
+    pub encoded: String,
 }
 
 /// The error a plain form post came back to this page with, when this person's session
@@ -101,6 +106,7 @@ fn vouched_posted_error() -> Option<PostedError> {
     }
     let error = leptos::server_fn::error::ServerFnUrlError::<AppError>::decode_err(&named);
     error.is_fixed_sentence().then(|| PostedError {
+        encoded: named.clone(),
         token: named,
         path: query.get("__path").unwrap_or_default(),
         error,
@@ -116,18 +122,10 @@ pub fn is_token(value: &str) -> bool {
 /// router otherwise hands them the error written in the address (`__path`, `__err`),
 /// which anyone can write; here it is the one this session kept, or none.
 pub fn with_vouched_errors(page: impl FnOnce() -> AnyView + Send + 'static) -> AnyView {
-    use base64::engine::general_purpose::URL_SAFE;
-    use base64::Engine;
     use leptos::context::Provider;
     use leptos::server::ServerActionError;
-    use leptos::server_fn::error::FromServerFnError;
     let vouched = vouched_posted_error()
-        // The error in the form Leptos reads it: `__err` as its `ServerFnUrlError` writes
-        // it (not through an address, which would bring a URL parser into the wasm).
-        .map(|posted| {
-            let encoded = URL_SAFE.encode(posted.error.ser());
-            ServerActionError::new(&posted.path, &encoded)
-        })
+        .map(|posted| ServerActionError::new(&posted.path, &posted.encoded))
         // A path no server function has: no action starts from an error.
         .unwrap_or_else(|| ServerActionError::new("", ""));
     view! { <Provider value=vouched>{page()}</Provider> }.into_any()

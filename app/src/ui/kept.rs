@@ -154,11 +154,18 @@ pub async fn keep_posted_error(
     path: &str,
     error: AppError,
 ) -> Option<String> {
+    use base64::engine::general_purpose::URL_SAFE;
+    use base64::Engine;
+    use leptos::server_fn::error::FromServerFnError;
     let token = uuid::Uuid::new_v4().simple().to_string();
+    // As Leptos writes it in `__err` (not through an address: `ServerFnUrlError::to_url`
+    // would do the same with a URL parser).
+    let encoded = URL_SAFE.encode(error.ser());
     let posted = crate::ui::PostedError {
         token: token.clone(),
         path: path.to_string(),
         error,
+        encoded,
     };
     match session.insert(POSTED_ERROR_KEY, posted).await {
         Ok(()) => Some(token),

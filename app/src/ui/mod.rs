@@ -12,6 +12,10 @@ pub mod page;
 pub use errors::{focus_soon, posted_error, ErrorSummary, FieldError, LoadError, PostedError};
 pub use page::{loaded, loaded_live, page_data, viewer, Forbidden, Gate, NotFound, PageData};
 
+/// The media type of postcard, the encoding server functions answer in: the browser's own
+/// `fetch` calls ask for it too, so the wasm carries one decoder and no JSON parser.
+pub const POSTCARD: &str = "application/x-postcard";
+
 /// Percent-encodes a query value (letters, digits and `-_.~` stay as they are; a space
 /// becomes `+`, as forms send it).
 pub fn encode(value: &str) -> String {

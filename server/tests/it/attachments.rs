@@ -308,6 +308,35 @@ async fn compressed_file_types_download_as_they_are_and_text_is_compressed() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_pages_own_upload_gets_its_answer_as_postcard() {
+    let app = demo_app(&[]).await;
+    let alex = app.sign_in("veteran@example.com").await;
+    let draft = app.alex_draft().await;
+    let exe = b"MZ\x90\0\x03\0\0\0\x04\0\0\0\xff\xffThis program".to_vec();
+    let answer = app
+        .call_multipart_accepting(
+            &format!("/attachments/drafts/{draft}"),
+            multipart(&[("Lab results.pdf", &pdf()), ("scan.exe", &exe)]),
+            Some(&alex),
+            app::ui::POSTCARD,
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(answer.header("content-type"), app::ui::POSTCARD);
+    let decoded = app::attachments::UploadAnswer::from_postcard(&answer.bytes)
+        .expect("the answer decodes as the page reads it");
+    let names: Vec<&str> = decoded.accepted.iter().map(|f| f.name.as_str()).collect();
+    assert_eq!(names, ["Lab results.pdf"]);
+    assert_eq!(decoded.refused.len(), 1, "{:?}", decoded.refused);
+    assert!(
+        decoded.refused[0].contains("scan.exe"),
+        "{:?}",
+        decoded.refused
+    );
+    assert_eq!(app.rows().await, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_renamed_program_and_a_wrong_type_are_refused_and_nothing_is_kept() {
     let app = demo_app(&[]).await;
     let alex = app.sign_in("veteran@example.com").await;

@@ -248,6 +248,18 @@ impl TestApp {
         self.send(form.request(Request::post(path), cookie)).await
     }
 
+    /// A multipart form sent by the page's own `fetch`, asking for the answer as `accept`.
+    pub async fn call_multipart_accepting(
+        &self,
+        path: &str,
+        form: Multipart,
+        cookie: Option<&str>,
+        accept: &str,
+    ) -> Answer {
+        let call = Request::post(path).header(header::ACCEPT, accept);
+        self.send(form.request(call, cookie)).await
+    }
+
     /// A multipart form posted by our own page, as a browser sends it (`Accept: text/html`).
     pub async fn post_multipart(
         &self,

@@ -246,7 +246,7 @@ fn start_draft_post(fields: &Fields) -> DraftRequest {
     headers
         .set("Content-Type", "application/x-www-form-urlencoded")
         .map_err(failed)?;
-    headers.set("Accept", "application/json").map_err(failed)?;
+    headers.set("Accept", crate::ui::POSTCARD).map_err(failed)?;
     let init = RequestInit::new();
     init.set_method("POST");
     init.set_headers(&headers);
@@ -260,7 +260,7 @@ fn start_draft_post(fields: &Fields) -> DraftRequest {
     Ok(window().fetch_with_request(&request))
 }
 
-/// Reads the server function's answer: the saved draft (JSON), or its error (in the
+/// Reads the server function's answer: the saved draft (postcard), or its error (in the
 /// server functions' error encoding).
 #[cfg(feature = "hydrate")]
 async fn finish_draft_post(request: DraftRequest) -> Result<SavedDraft, AppError> {
@@ -282,7 +282,8 @@ async fn finish_draft_post(request: DraftRequest) -> Result<SavedDraft, AppError
         .map_err(unreachable)?;
     let body = Uint8Array::new(&body).to_vec();
     if response.ok() {
-        serde_json::from_slice(&body).map_err(|error| AppError::Transport {
+        use codee::Decoder;
+        codee::binary::PostcardCodec::decode(&body).map_err(|error| AppError::Transport {
             detail: error.to_string(),
         })
     } else {

@@ -142,7 +142,7 @@ pub struct SavedDraft {
 
 /// Saves the form as a draft (autosave, "Save draft", leaving the page). An empty
 /// `draft_id` makes a new draft. A form post comes back to the draft.
-#[server(endpoint = "save_compose_draft")]
+#[server(endpoint = "save_compose_draft", output = leptos::server_fn::codec::Postcard)]
 pub async fn save_compose_draft(
     draft_id: String,
     care_team: String,

@@ -7,6 +7,7 @@ pub mod audit_chain;
 pub mod bootstrap;
 pub mod bulk;
 pub mod clock;
+pub mod common_passwords;
 pub mod db;
 pub mod demo;
 pub mod events;

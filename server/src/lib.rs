@@ -117,6 +117,7 @@ pub async fn build_state(
             demo: settings.demo,
             require_mfa: settings.require_mfa,
             session_limits: settings.session_limits,
+            pwned_range: settings.pwned_range.clone(),
         }),
         mfa_key: settings.mfa_key.clone(),
         audit_chain: app::server::audit_chain::AuditChain::new(settings.audit_key.clone()),

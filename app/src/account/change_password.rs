@@ -6,7 +6,8 @@
 //! A wrong current password is a guess at it like one at the sign-in page (someone at an
 //! unlocked computer), so it is counted by the same limits (`server::sign_in_guard`). The
 //! new password must pass the same rules as everywhere a password is chosen
-//! (`server::common_passwords::new_password_problem`). A change ends every other session
+//! (`server::common_passwords`: the built-in list, and the breached-password service when
+//! one is set). A change ends every other session
 //! of the person, keeps this one, and voids any unused set-password link.
 
 use crate::admin::rules::PASSWORD_MIN_CHARS;
@@ -43,7 +44,13 @@ pub async fn change_password(
         new: &new_password,
         confirm: &confirm_password,
     };
-    match ssr::change(&state.db, user.id, &keep, &typed, &asking.ip).await {
+    let range = state.config.pwned_range.as_ref();
+    let changed =
+        match crate::server::common_passwords::breached_problem(range, &new_password).await {
+            Some(problem) => Err(AppError::invalid("new_password", problem)),
+            None => ssr::change(&state.db, user.id, &keep, &typed, &asking.ip).await,
+        };
+    match changed {
         Ok(changed) => {
             // This session moves to the new generation with the person; the others ended.
             session.insert(GENERATION_KEY, changed.generation).await?;

@@ -574,9 +574,16 @@ pub async fn set_password(
     confirm: String,
 ) -> Result<(), AppError> {
     use crate::server::access::{app_state, requester};
+    use crate::server::common_passwords::breached_problem;
     let state = app_state()?;
     let ip = requester().ip;
-    match super::ssr::set_password_with_link(&state.db, &token, &password, &confirm, &ip).await {
+    let set = match breached_problem(state.config.pwned_range.as_ref(), &password).await {
+        Some(problem) => Err(AppError::invalid("password", problem)),
+        None => {
+            super::ssr::set_password_with_link(&state.db, &token, &password, &confirm, &ip).await
+        }
+    };
+    match set {
         Ok(()) => {
             leptos_axum::redirect("/sign-in?done=password_set");
             Ok(())

@@ -1,6 +1,8 @@
 //! The list of common passwords refused wherever a password is chosen (NIST SP 800-63B
 //! §5.1.1.2, ASVS 2.1.7): the one-time link's page, `server create-admin`, and "Change your
-//! password" in Settings. All of them ask [`new_password_problem`].
+//! password" in Settings. All of them ask [`new_password_problem`]; and, when a
+//! breached-password range service is set (`SM_PWNED_RANGE_URL`, `server::pwned_range`),
+//! their server functions (and `create-admin`) ask [`breached_problem`] before that.
 //!
 //! The list is `app/data/common-passwords.txt.gz`, 139,974 passwords: the 100,000 most used
 //! of SecLists' "10-million-password-list-top-1000000" (Mark Burnett's ranking; SecLists is
@@ -16,6 +18,7 @@
 
 use crate::admin::rules::{password_problem, PASSWORD_TOO_COMMON};
 use crate::error::AppError;
+use crate::server::pwned_range::PwnedRange;
 use std::io::Read;
 use std::sync::OnceLock;
 
@@ -116,6 +119,19 @@ pub async fn new_password_problem(password: &str, email: &str) -> Result<Option<
         return Ok(Some(PASSWORD_TOO_COMMON.to_string()));
     }
     Ok(None)
+}
+
+/// The range service's verdict on a new password, in the form's words, or `None`: when no
+/// service is set, when it cannot tell (it fails open, see `server::pwned_range`), or when
+/// the password fails a rule [`new_password_problem`] will name anyway (so a short or
+/// listed password is not sent, even as 5 digits of its digest).
+pub async fn breached_problem(range: Option<&PwnedRange>, password: &str) -> Option<String> {
+    let range = range?;
+    if password_problem(password, "").is_some() || load().is_ok_and(|list| list.contains(password))
+    {
+        return None;
+    }
+    (range.is_breached(password).await == Some(true)).then(|| PASSWORD_TOO_COMMON.to_string())
 }
 
 #[cfg(test)]

@@ -13,6 +13,7 @@ pub mod demo;
 pub mod events;
 pub mod key_text;
 pub mod passwords;
+pub mod pwned_range;
 pub mod session_store;
 pub mod sign_in_guard;
 pub mod state;

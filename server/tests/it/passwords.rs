@@ -1,8 +1,10 @@
 //! Choosing a password through the routes: "Change your password" in Settings as the form
-//! posts it without the wasm, and a set-password link past its day.
+//! posts it without the wasm, the breached-password range service (on this machine, for the
+//! test), and a set-password link past its day.
 
 use crate::common::{demo_app, demo_app_with_clock, TestApp, PASSWORD};
 use axum::http::StatusCode;
+use std::sync::{Arc, Mutex};
 
 const ALEX: &str = "veteran@example.com";
 const CHANGE: &str = "/api/change_password";
@@ -216,5 +218,134 @@ async fn a_set_password_link_older_than_a_day_says_it_has_expired() {
         app.count("SELECT COUNT(*) FROM users WHERE email = 'dana@example.com' AND password_hash IS NOT NULL")
             .await,
         0
+    );
+}
+
+/// A breached-password range service on this machine, for the test alone: it lists `listed`
+/// (by the rest of its SHA-1, with a count) among padding lines, and keeps every path it
+/// was asked for and whether padding was asked for.
+async fn range_service(listed: &str) -> (String, Arc<Mutex<Vec<(String, bool)>>>) {
+    use axum::extract::Path;
+    use axum::http::HeaderMap;
+    let asked = Arc::new(Mutex::new(Vec::new()));
+    let digest = app::server::pwned_range::sha1_hex(listed);
+    let (prefix, suffix) = digest.split_at(5);
+    let (prefix, suffix) = (prefix.to_string(), suffix.to_string());
+    let kept = Arc::clone(&asked);
+    let router = axum::Router::new().route(
+        "/range/{prefix}",
+        axum::routing::get(move |Path(asked_for): Path<String>, headers: HeaderMap| {
+            let kept = Arc::clone(&kept);
+            let (prefix, suffix) = (prefix.clone(), suffix.clone());
+            async move {
+                let padded = headers.get("add-padding").is_some_and(|v| v == "true");
+                kept.lock().unwrap().push((asked_for.clone(), padded));
+                let mut lines = vec!["0018A45C4D1DEF81644B54AB7F969B88D65:1".to_string()];
+                if asked_for == prefix {
+                    lines.push(format!("{suffix}:42"));
+                }
+                lines.push("FFFFF0123456789ABCDEF0123456789ABCD:0".to_string());
+                lines.join("\r\n")
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    (format!("http://{address}/range/"), asked)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_password_the_range_service_lists_is_refused_and_only_a_prefix_is_sent() {
+    let breached = "a breached phrase nobody lists locally";
+    let (url, asked) = range_service(breached).await;
+    let app = demo_app(&["--pwned-range-url", &url]).await;
+    let cookie = app.sign_in(ALEX).await;
+
+    let (_, page) = post_change(&app, &cookie, &form(PASSWORD, breached, breached)).await;
+    assert!(page.contains("This password is too common."), "{page}");
+    let digest = app::server::pwned_range::sha1_hex(breached);
+    {
+        let asked = asked.lock().unwrap();
+        assert_eq!(asked.as_slice(), &[(digest[..5].to_string(), true)]);
+    }
+
+    // A short or listed password is never sent: its own rule answers.
+    post_change(&app, &cookie, &form(PASSWORD, "short", "short")).await;
+    post_change(
+        &app,
+        &cookie,
+        &form(PASSWORD, "1234567890123", "1234567890123"),
+    )
+    .await;
+    assert_eq!(asked.lock().unwrap().len(), 1);
+
+    // The set-password link's page asks it too.
+    let invite = app::admin::types::InviteInput {
+        name: "Dana Cruz".to_string(),
+        email: "dana@example.com".to_string(),
+        role: "veteran".to_string(),
+    };
+    let riley = app::server::access::trusted::admin(
+        app::server::users::credentials_by_email(&app.state.db.pool, "admin@example.com")
+            .await
+            .unwrap()
+            .unwrap()
+            .user,
+    )
+    .unwrap();
+    let link = app::admin::ssr::invite(
+        &app.state.db,
+        &riley,
+        &app::admin::ssr::Origin(None),
+        &invite,
+    )
+    .await
+    .unwrap();
+    let token = link.path.strip_prefix("/set-password?token=").unwrap();
+    let answer = app
+        .call(
+            "/api/set_password",
+            &serde_urlencoded::to_string([
+                ("token", token),
+                ("password", breached),
+                ("confirm", breached),
+            ])
+            .unwrap(),
+            None,
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        answer.refusal().field("password").as_deref(),
+        Some(app::admin::rules::PASSWORD_TOO_COMMON)
+    );
+
+    // A password it does not list goes through.
+    let (location, _) = post_change(&app, &cookie, &form(PASSWORD, NEW, NEW)).await;
+    assert_eq!(location, "/settings?password=changed#password");
+    assert_eq!(asked.lock().unwrap().len(), 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn when_the_range_service_cannot_be_reached_the_built_in_list_alone_decides() {
+    // A port nothing listens on: taken, then let go.
+    let closed = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap()
+    };
+    let app = demo_app(&["--pwned-range-url", &format!("http://{closed}/range/")]).await;
+    let cookie = app.sign_in(ALEX).await;
+    let (_, page) = post_change(
+        &app,
+        &cookie,
+        &form(PASSWORD, "Password123456789", "Password123456789"),
+    )
+    .await;
+    assert!(page.contains("This password is too common."), "{page}");
+    let (location, _) = post_change(&app, &cookie, &form(PASSWORD, NEW, NEW)).await;
+    assert_eq!(
+        location, "/settings?password=changed#password",
+        "fails open"
     );
 }

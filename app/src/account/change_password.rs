@@ -18,7 +18,9 @@ use leptos::server_fn::ServerFn;
 use leptos_router::hooks::use_query_map;
 
 /// Where a plain post comes back to, and the success line's query.
+#[cfg(feature = "ssr")]
 const SECTION: &str = "/settings";
+#[cfg(feature = "ssr")]
 const CHANGED: &str = "password=changed";
 
 /// Changes the asker's own password. Audited as `password_changed`, succeeded or not.

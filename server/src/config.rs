@@ -124,6 +124,13 @@ pub struct Config {
     #[arg(long, env = "SM_CLAMD_ADDRESS")]
     pub clamd_address: Option<String>,
 
+    /// A breached-password range service (k-anonymity: only the first 5 hex digits of a new
+    /// password's SHA-1 are sent), e.g. `https://api.pwnedpasswords.com/range/`. Checked
+    /// besides the built-in list of common passwords; when it cannot be reached, the list
+    /// alone decides (logged as a warning).
+    #[arg(long, env = "SM_PWNED_RANGE_URL")]
+    pub pwned_range_url: Option<String>,
+
     /// Require two-step verification (an authenticator app's code) of clinicians and
     /// administrators: `true` or `false` (`1`/`0`, `yes`/`no`, `on`/`off` work too).
     /// Default: `true`, except in demo mode.
@@ -209,6 +216,8 @@ pub enum ConfigError {
     MissingMfaKey,
     #[error("{0}")]
     BadMfaKey(MfaKeyError),
+    #[error("{0}")]
+    BadPwnedRangeUrl(String),
     #[error("SM_AUDIT_KEY is required outside demo mode (32 or more random bytes, base64 or hex; e.g. `openssl rand -base64 32`)")]
     MissingAuditKey,
     #[error("{0}")]
@@ -245,6 +254,8 @@ pub struct Settings {
     pub session_limits: SessionLimits,
     /// How long a request may take.
     pub request_timeouts: crate::request_timeout::RequestTimeouts,
+    /// The breached-password range service, when set.
+    pub pwned_range: Option<app::server::pwned_range::PwnedRange>,
 }
 
 /// Where attachments go and the key that seals them.
@@ -259,6 +270,16 @@ pub struct AttachmentSettings {
 }
 
 impl Config {
+    /// The breached-password range service `SM_PWNED_RANGE_URL` names, if any.
+    pub fn pwned_range(&self) -> Result<Option<app::server::pwned_range::PwnedRange>, ConfigError> {
+        self.pwned_range_url
+            .as_deref()
+            .filter(|url| !url.trim().is_empty())
+            .map(app::server::pwned_range::PwnedRange::new)
+            .transpose()
+            .map_err(ConfigError::BadPwnedRangeUrl)
+    }
+
     pub fn settings(&self, site_addr: SocketAddr) -> Result<Settings, ConfigError> {
         let session_key = match (&self.session_key, self.demo) {
             (Some(encoded), _) => {
@@ -291,7 +312,9 @@ impl Config {
             (None, false) => return Err(ConfigError::MissingMfaKey),
         };
         let audit_key = self.audit_key()?;
+        let pwned_range = self.pwned_range()?;
         Ok(Settings {
+            pwned_range,
             attachments,
             require_mfa: self.require_mfa.unwrap_or(!self.demo),
             mfa_key,

@@ -67,6 +67,8 @@ pub enum StartError {
     Attachments(#[from] app::attachments::ssr::storage::StorageError),
     #[error("virus scanning directory {0}: {1}")]
     ScanDirectory(String, std::io::Error),
+    #[error("{0}")]
+    CommonPasswords(&'static str),
 }
 
 /// Opens the database, brings its schema up to date and, in demo mode, seeds it.
@@ -81,6 +83,11 @@ pub async fn build_state(
              use sslmode=verify-full unless this network is private and trusted"
         );
     }
+    let common = app::server::common_passwords::load().map_err(StartError::CommonPasswords)?;
+    tracing::debug!(
+        passwords = common.len(),
+        "loaded the list of common passwords"
+    );
     let db = Db::connect_with(
         &settings.database_url,
         settings.database_max_connections,
@@ -110,6 +117,7 @@ pub async fn build_state(
             demo: settings.demo,
             require_mfa: settings.require_mfa,
             session_limits: settings.session_limits,
+            pwned_range: settings.pwned_range.clone(),
         }),
         mfa_key: settings.mfa_key.clone(),
         audit_chain: app::server::audit_chain::AuditChain::new(settings.audit_key.clone()),

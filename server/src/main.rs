@@ -85,6 +85,12 @@ async fn create_admin(config: &Config, email: &str, name: &str) -> Result<(), St
             .map_err(|e| format!("could not read the password: {e}"))?;
         line.trim_end_matches(['\r', '\n']).to_string()
     };
+    let range = config.pwned_range().map_err(|e| e.to_string())?;
+    if let Some(problem) =
+        app::server::common_passwords::breached_problem(range.as_ref(), &password).await
+    {
+        return Err(problem);
+    }
     let db = Db::connect_with(&config.database_url, 2, config.sqlite_synchronous)
         .await
         .map_err(|e| e.to_string())?;

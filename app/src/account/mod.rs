@@ -1,5 +1,6 @@
-//! Signing in and out.
+//! Signing in and out, and changing one's own password.
 
+pub mod change_password;
 mod other_devices;
 pub mod session_time;
 #[cfg(feature = "hydrate")]
@@ -9,6 +10,7 @@ mod sign_out;
 #[cfg(feature = "ssr")]
 pub mod ssr;
 
+pub use change_password::{ChangePassword, ChangePasswordSettings};
 pub use other_devices::{OtherDevicesSettings, SignOutOtherDevices};
 pub use session_time::SessionTimeout;
 pub use sign_in::{SignIn, SignInPage};

@@ -8,7 +8,7 @@
 //! with yet, so the one-time link's token is their proof.
 
 use super::types::{
-    Facility, ImportPreview, PasswordLink, PasswordLinkHolder, TeamDetail, TeamFilter, TeamSummary,
+    Facility, ImportPreview, PasswordLink, PasswordLinkState, TeamDetail, TeamFilter, TeamSummary,
     UserDetail, UserRow,
 };
 use crate::error::AppError;
@@ -556,13 +556,13 @@ pub async fn admin_revoke_caregiver(user: i64, grant: i64) -> Result<(), AppErro
     ssr::answer(revoked, &back, &back, AdminRevokeCaregiver::PATH, &[]).await
 }
 
-/// Who a set-password link is for, or `None` when it no longer works. Public (see the
-/// module documentation).
+/// Who a set-password link is for, or why it no longer works. Public (see the module
+/// documentation).
 #[server(endpoint = "password_link_check", output = leptos::server_fn::codec::Postcard)]
-pub async fn password_link_check(token: String) -> Result<Option<PasswordLinkHolder>, AppError> {
+pub async fn password_link_check(token: String) -> Result<PasswordLinkState, AppError> {
     use crate::server::access::app_state;
     let state = app_state()?;
-    super::ssr::password_link_holder(&state.db, &token).await
+    super::ssr::password_link_check(&state.db, &token).await
 }
 
 /// Sets a password through a one-time link, then on to sign in. Public (see the module
@@ -574,9 +574,16 @@ pub async fn set_password(
     confirm: String,
 ) -> Result<(), AppError> {
     use crate::server::access::{app_state, requester};
+    use crate::server::common_passwords::breached_problem;
     let state = app_state()?;
     let ip = requester().ip;
-    match super::ssr::set_password_with_link(&state.db, &token, &password, &confirm, &ip).await {
+    let set = match breached_problem(state.config.pwned_range.as_ref(), &password).await {
+        Some(problem) => Err(AppError::invalid("password", problem)),
+        None => {
+            super::ssr::set_password_with_link(&state.db, &token, &password, &confirm, &ip).await
+        }
+    };
+    match set {
         Ok(()) => {
             leptos_axum::redirect("/sign-in?done=password_set");
             Ok(())

@@ -5,6 +5,10 @@ use crate::error::AppError;
 
 /// DESIGN.md §3: passwords of at least 12 characters; a list of common passwords refused.
 pub const PASSWORD_MIN_CHARS: usize = 12;
+/// Why a password on a list of common ones is refused (here, and the long list of
+/// `server::common_passwords`).
+pub const PASSWORD_TOO_COMMON: &str =
+    "This password is too common. Choose one that others would not guess.";
 /// Long enough for any passphrase, short enough that hashing cannot be made to cost a lot.
 pub const PASSWORD_MAX_CHARS: usize = 128;
 
@@ -59,9 +63,10 @@ pub fn password_problem(password: &str, email: &str) -> Option<String> {
         .collect::<String>()
         .to_lowercase();
     let local_part = email.split('@').next().unwrap_or("").to_lowercase();
-    if COMMON_PASSWORDS.contains(&folded.as_str())
-        || (local_part.len() >= 4 && folded.contains(&local_part))
-    {
+    if COMMON_PASSWORDS.contains(&folded.as_str()) {
+        return Some(PASSWORD_TOO_COMMON.to_string());
+    }
+    if local_part.len() >= 4 && folded.contains(&local_part) {
         return Some("This password is too easy to guess. Choose a different one.".to_string());
     }
     None

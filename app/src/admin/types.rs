@@ -8,8 +8,10 @@ use serde::{Deserialize, Serialize};
 /// Response target in business days (DESIGN.md §2 "Service level"; the database checks it).
 pub const RESPONSE_TARGET_MIN_DAYS: i64 = 1;
 pub const RESPONSE_TARGET_MAX_DAYS: i64 = 30;
-/// How long a one-time set-password link works (issue 6: "valid 72 hours").
-pub const PASSWORD_LINK_HOURS: i64 = 72;
+/// How long a one-time set-password link (an invitation or a reset) works: a day at most,
+/// so a link left in a mailbox or a browser's history soon stops opening the account
+/// (ASVS 2.3.1, 2.5.x).
+pub const PASSWORD_LINK_HOURS: i64 = 24;
 /// The header a Veteran–team import file starts with (issue 6).
 pub const IMPORT_HEADER: [&str; 3] = ["veteran_email", "team_name", "facility_station"];
 
@@ -209,6 +211,17 @@ pub struct PasswordLink {
     /// `/set-password?token=…`: the administrator adds the site's address when passing it on.
     pub path: String,
     pub expires_at: i64,
+}
+
+/// What a set-password link is now.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PasswordLinkState {
+    /// It works, for this person.
+    Works(PasswordLinkHolder),
+    /// Unused, but older than [`PASSWORD_LINK_HOURS`].
+    Expired,
+    /// Used, replaced by a newer one, for a deactivated account, or no link at all.
+    Dead,
 }
 
 /// What the set-password page shows about a link that still works.

@@ -44,7 +44,7 @@ pub struct AuditEntry {
 }
 
 /// The stored action names the filter offers, with the words people see.
-pub const ACTIONS: [(&str, &str); 42] = [
+pub const ACTIONS: [(&str, &str); 43] = [
     ("sign_in", "Signed in"),
     ("sign_out", "Signed out"),
     ("access_refused", "Was refused access"),
@@ -83,6 +83,7 @@ pub const ACTIONS: [(&str, &str); 42] = [
     ("user_reactivated", "Reactivated a person"),
     ("password_reset_issued", "Issued a password reset link"),
     ("password_set", "Set a password through a link"),
+    ("password_changed", "Changed their own password"),
     ("caregiver_access_granted", "Gave a caregiver access"),
     ("attachment_downloaded", "Downloaded an attachment"),
     ("audit_log_viewed", "Viewed the audit log"),

@@ -1,6 +1,7 @@
 //! `/settings`: one page for every kind of account, made of each feature's own section:
 //! the signature added to outgoing messages, "Away" for clinicians, two-step verification,
-//! for a Veteran who has caregiver access to their messages, and signing out elsewhere.
+//! for a Veteran who has caregiver access to their messages, changing one's password, and
+//! signing out elsewhere.
 //! Each section loads its own data and shows only to the people it is for.
 
 use crate::auth::{Area, Role};
@@ -20,6 +21,7 @@ pub fn SettingsPage() -> impl IntoView {
             <crate::team::pages::coverage::CoverageSettings />
             <crate::mfa::pages::settings::TwoStepSettings />
             <VeteranSections />
+            <crate::account::ChangePasswordSettings />
             <crate::account::OtherDevicesSettings />
         </Gate>
     }

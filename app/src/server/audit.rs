@@ -55,6 +55,9 @@ pub enum Action {
     PasswordResetIssued,
     /// A person set their password through a one-time link.
     PasswordSet,
+    /// A person changed their own password in Settings (outcome `failure`: a wrong current
+    /// password, which counts toward the sign-in failure limits; `denied`: over them).
+    PasswordChanged,
     CaregiverAccessGranted,
     /// Someone downloaded an attachment (or was refused one: outcome `denied`).
     AttachmentDownloaded,
@@ -124,6 +127,7 @@ impl Action {
             Action::UserReactivated => "user_reactivated",
             Action::PasswordResetIssued => "password_reset_issued",
             Action::PasswordSet => "password_set",
+            Action::PasswordChanged => "password_changed",
             Action::CaregiverAccessGranted => "caregiver_access_granted",
             Action::AttachmentDownloaded => "attachment_downloaded",
             Action::AuditLogViewed => "audit_log_viewed",

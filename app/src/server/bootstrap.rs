@@ -4,9 +4,9 @@
 //! their first sign-in, as every administrator must.
 
 use super::audit::{self, Action, AuditEvent, Outcome};
+use super::common_passwords::new_password_problem;
 use super::db::Db;
 use super::{passwords, users};
-use crate::admin::rules::password_problem;
 use crate::error::AppError;
 
 /// Creates an active administrator with `password`, audited as done from the command line.
@@ -29,7 +29,7 @@ pub async fn create_administrator(
     if name.is_empty() {
         return Err(AppError::invalid("name", "Enter the person's name."));
     }
-    if let Some(problem) = password_problem(password, &email) {
+    if let Some(problem) = new_password_problem(password, &email).await? {
         return Err(AppError::invalid("password", problem));
     }
     let hash = passwords::make(password.to_string())

@@ -87,24 +87,37 @@ pub async fn end_other_sessions(
     user_id: i64,
 ) -> std::result::Result<u64, crate::error::AppError> {
     let mut tx = pool.begin().await?;
+    let keep = session.id().map(|id| id.to_string()).unwrap_or_default();
+    let (ended, generation) = end_sessions_but(&mut tx, user_id, &keep).await?;
+    tx.commit().await?;
+    session.insert(GENERATION_KEY, generation).await?;
+    Ok(ended)
+}
+
+/// Ends every session of one person but the one whose id is `keep`, inside the caller's
+/// transaction: moves them to their next session generation and deletes the other stored
+/// sessions. Answers how many ended and the new generation, which the kept session must
+/// carry from now on (its caller writes it there after the commit).
+pub async fn end_sessions_but(
+    connection: &mut sqlx::AnyConnection,
+    user_id: i64,
+    keep: &str,
+) -> std::result::Result<(u64, i64), sqlx::Error> {
     sqlx::query("UPDATE users SET session_generation = session_generation + 1 WHERE id = $1")
         .bind(user_id)
-        .execute(&mut *tx)
+        .execute(&mut *connection)
         .await?;
-    let keep = session.id().map(|id| id.to_string()).unwrap_or_default();
     let ended = sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id <> $2")
         .bind(user_id)
         .bind(keep)
-        .execute(&mut *tx)
+        .execute(&mut *connection)
         .await?
         .rows_affected();
     let generation: i64 = sqlx::query_scalar("SELECT session_generation FROM users WHERE id = $1")
         .bind(user_id)
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut *connection)
         .await?;
-    tx.commit().await?;
-    session.insert(GENERATION_KEY, generation).await?;
-    Ok(ended)
+    Ok((ended, generation))
 }
 
 /// The person's current session generation.

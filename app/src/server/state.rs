@@ -23,6 +23,8 @@ pub struct AppConfig {
     /// How long a session lasts without activity, and at most (`SM_SESSION_IDLE_SECONDS`,
     /// `SM_SESSION_MAX_SECONDS`).
     pub session_limits: crate::account::session_time::SessionLimits,
+    /// The breached-password range service, when one is set (`SM_PWNED_RANGE_URL`).
+    pub pwned_range: Option<super::pwned_range::PwnedRange>,
 }
 
 #[derive(Clone, FromRef)]

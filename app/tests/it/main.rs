@@ -14,6 +14,7 @@ mod live_events;
 mod messaging;
 mod mfa;
 mod migration_parity;
+mod passwords;
 mod postgres_tls;
 mod reports;
 mod team;

@@ -11,6 +11,7 @@ mod body_limits;
 mod least_privilege;
 mod mfa_routes;
 mod page_reads;
+mod passwords;
 mod renders;
 mod routes;
 mod serving;

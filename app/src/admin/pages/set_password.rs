@@ -1,10 +1,10 @@
 //! `/set-password?token=…`: where an invited person, or one whose password an administrator
-//! reset, chooses a password through their one-time link (72 hours, once). Public: they
-//! cannot sign in yet. The password rules are `admin::rules::password_problem`.
+//! reset, chooses a password through their one-time link (24 hours, once). Public: they
+//! cannot sign in yet. The password rules are `server::common_passwords::new_password_problem`.
 
 use crate::admin::api::{password_link_check, SetPassword};
 use crate::admin::rules::PASSWORD_MIN_CHARS;
-use crate::admin::types::PasswordLinkHolder;
+use crate::admin::types::{PasswordLinkHolder, PasswordLinkState, PASSWORD_LINK_HOURS};
 use crate::error::AppError;
 use crate::ui::posted_error;
 use crate::ui::ErrorSummary;
@@ -26,8 +26,9 @@ pub fn SetPasswordPage() -> impl IntoView {
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match holder.await {
-                    Ok(Some(holder)) => view! { <SetPasswordForm holder token=token() error=errors.get_value() /> }.into_any(),
-                    Ok(None) | Err(AppError::NotFound) => view! { <DeadLink /> }.into_any(),
+                    Ok(PasswordLinkState::Works(holder)) => view! { <SetPasswordForm holder token=token() error=errors.get_value() /> }.into_any(),
+                    Ok(PasswordLinkState::Expired) => view! { <ExpiredLink /> }.into_any(),
+                    Ok(PasswordLinkState::Dead) | Err(AppError::NotFound) => view! { <DeadLink /> }.into_any(),
                     Err(error) => view! {
                         <Title text="Set your password" />
                         <h1>"Set your password"</h1>
@@ -44,7 +45,18 @@ fn DeadLink() -> impl IntoView {
     view! {
         <Title text="This link doesn't work" />
         <h1>"This link doesn't work"</h1>
-        <p>"It may have been used already, or it's more than 72 hours old. Ask your administrator for a new one."</p>
+        <p>{format!("It may have been used already, or it's more than {PASSWORD_LINK_HOURS} hours old. Ask your administrator for a new one.")}</p>
+        <p><a href="/sign-in" rel="external">"Sign in"</a></p>
+    }
+}
+
+/// Unused, but its time ran out: only a new link helps.
+#[component]
+fn ExpiredLink() -> impl IntoView {
+    view! {
+        <Title text="This link has expired" />
+        <h1>"This link has expired"</h1>
+        <p>{format!("Links to set a password work for {PASSWORD_LINK_HOURS} hours, and this one is older. Ask your administrator for a new one.")}</p>
         <p><a href="/sign-in" rel="external">"Sign in"</a></p>
     }
 }

@@ -2,7 +2,7 @@
 
 use super::{kept_or, AdminDone, BackTo, TextField};
 use crate::admin::api::{admin_users, AdminInvite, UsersData};
-use crate::admin::types::UserRow;
+use crate::admin::types::{UserRow, PASSWORD_LINK_HOURS};
 use crate::auth::{Area, Role};
 use crate::error::AppError;
 use crate::ui::posted_error;
@@ -110,7 +110,7 @@ fn UsersView(page: UsersData, error: Option<AppError>) -> impl IntoView {
         </table>
         <section aria-labelledby="invite" class="sm-admin-form">
             <h2 id="invite">"Invite a person"</h2>
-            <p>"You'll get a one-time link, valid for 72 hours, for them to set their password."</p>
+            <p>{format!("You'll get a one-time link, valid for {PASSWORD_LINK_HOURS} hours, for them to set their password.")}</p>
             <form method="post" action=AdminInvite::PATH class="usa-form usa-form--large" novalidate>
                 <TextField id="email" label="Email address" input_type="email" value=typed("email") error=error.clone() />
                 <TextField id="name" label="Full name" value=typed("name") error=error.clone() />

@@ -23,8 +23,9 @@ pub use import::{import_associations, preview_import};
 pub use mfa::reset_mfa;
 pub use teams::{add_member, add_team, edit_team, remove_member, team_detail, teams};
 pub use users::{
-    change_role, deactivate, find_users, grant_caregiver_access, invite, password_link_holder,
-    reactivate, reset_password, revoke_caregiver_access, set_password_with_link, user_detail,
+    change_role, deactivate, find_users, grant_caregiver_access, invite, password_link_check,
+    password_link_holder, reactivate, reset_password, revoke_caregiver_access,
+    set_password_with_link, user_detail,
 };
 
 use crate::admin::types::TeamRole;

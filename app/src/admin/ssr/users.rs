@@ -8,15 +8,15 @@
 //! before counting; on SQLite `begin_write` already serializes writers.
 
 use super::{audit_change, Change, Origin};
-use crate::admin::rules::password_problem;
 use crate::admin::types::{
-    CaregiverGrantRow, InviteInput, PasswordLink, PasswordLinkHolder, TeamRole, UserDetail,
-    UserRow, PASSWORD_LINK_HOURS,
+    CaregiverGrantRow, InviteInput, PasswordLink, PasswordLinkHolder, PasswordLinkState, TeamRole,
+    UserDetail, UserRow, PASSWORD_LINK_HOURS,
 };
 use crate::auth::Role;
 use crate::error::AppError;
 use crate::server::access::AdminCapability;
 use crate::server::audit::{self, Action, AuditEvent, Outcome};
+use crate::server::common_passwords::new_password_problem;
 use crate::server::db::Db;
 use crate::server::db::YesNo;
 use crate::server::db::{is_unique_violation, Tx};
@@ -115,7 +115,7 @@ impl From<GrantRecord> for CaregiverGrantRow {
     }
 }
 
-/// Makes an account without a password and a one-time link (72 hours) to set one.
+/// Makes an account without a password and a one-time link (24 hours) to set one.
 pub async fn invite(
     db: &Db,
     capability: &AdminCapability,
@@ -314,7 +314,7 @@ pub async fn reactivate(
 }
 
 /// Resets a password: the old one stops working, every session ends, earlier links die,
-/// and a new one-time link (72 hours) is made for the person to choose a new password.
+/// and a new one-time link (24 hours) is made for the person to choose a new password.
 pub async fn reset_password(
     db: &Db,
     capability: &AdminCapability,
@@ -498,15 +498,36 @@ pub async fn password_link_holder(
     db: &Db,
     token: &str,
 ) -> Result<Option<PasswordLinkHolder>, AppError> {
-    let row: Option<(String, String)> = sqlx::query_as(
-        "SELECT u.name, u.email FROM password_links l JOIN users u ON u.id = l.user_id \
-         WHERE l.token_hash = $1 AND l.used_at IS NULL AND l.expires_at > $2 AND u.active = 1",
+    Ok(match password_link_check(db, token).await? {
+        PasswordLinkState::Works(holder) => Some(holder),
+        PasswordLinkState::Expired | PasswordLinkState::Dead => None,
+    })
+}
+
+/// Whether a set-password link works, and if not, whether only its time ran out (the page
+/// then says so: the person needs a new link, not another try). A link lives
+/// [`PASSWORD_LINK_HOURS`] from when it was made, whatever end it was given: links made
+/// when they lived 72 hours end as a new one would. Needs no capability: the token is the
+/// proof, and it tells its holder only what they could see by trying it.
+pub async fn password_link_check(db: &Db, token: &str) -> Result<PasswordLinkState, AppError> {
+    let row: Option<(String, String, Option<i64>, i64, i64, YesNo)> = sqlx::query_as(
+        "SELECT u.name, u.email, l.used_at, l.expires_at, l.created_at, u.active \
+         FROM password_links l JOIN users u ON u.id = l.user_id WHERE l.token_hash = $1",
     )
     .bind(token_hash(token))
-    .bind(db.now_ms())
     .fetch_optional(&db.pool)
     .await?;
-    Ok(row.map(|(name, email)| PasswordLinkHolder { name, email }))
+    let Some((name, email, used_at, expires_at, created_at, YesNo(active))) = row else {
+        return Ok(PasswordLinkState::Dead);
+    };
+    if used_at.is_some() || !active {
+        return Ok(PasswordLinkState::Dead);
+    }
+    let now = db.now_ms();
+    if now >= expires_at.min(created_at + link_lifetime_ms()) {
+        return Ok(PasswordLinkState::Expired);
+    }
+    Ok(PasswordLinkState::Works(PasswordLinkHolder { name, email }))
 }
 
 /// Sets a password through a one-time link, which then stops working, as do the person's
@@ -522,7 +543,7 @@ pub async fn set_password_with_link(
         return Err(AppError::NotFound);
     };
     let mut fields = BTreeMap::new();
-    if let Some(problem) = password_problem(password, &holder.email) {
+    if let Some(problem) = new_password_problem(password, &holder.email).await? {
         fields.insert("password".to_string(), problem);
     } else if password != confirm {
         fields.insert(
@@ -542,10 +563,11 @@ pub async fn set_password_with_link(
     // Claims the link: of two submissions racing, one finds it already used.
     let user_id: Option<i64> = sqlx::query_scalar(
         "UPDATE password_links SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL \
-         AND expires_at > $1 RETURNING user_id",
+         AND expires_at > $1 AND created_at > $3 RETURNING user_id",
     )
     .bind(now)
     .bind(token_hash(token))
+    .bind(now - link_lifetime_ms())
     .fetch_optional(&mut *tx)
     .await?;
     let user_id = user_id.ok_or(AppError::NotFound)?;
@@ -617,7 +639,7 @@ async fn new_link(
     rand::rngs::OsRng.fill_bytes(&mut bytes);
     let token: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
     let now = tx.now_ms();
-    let expires_at = now + PASSWORD_LINK_HOURS * 60 * 60 * 1000;
+    let expires_at = now + link_lifetime_ms();
     sqlx::query(
         "INSERT INTO password_links \
          (user_id, token_hash, purpose, created_by, created_at, expires_at) \
@@ -645,6 +667,10 @@ async fn void_links(tx: &mut Tx, user_id: i64, now: i64) -> Result<(), sqlx::Err
         .execute(&mut **tx)
         .await?;
     Ok(())
+}
+
+fn link_lifetime_ms() -> i64 {
+    PASSWORD_LINK_HOURS * 60 * 60 * 1000
 }
 
 fn token_hash(token: &str) -> String {

@@ -141,9 +141,10 @@ page_group! {
 }
 
 page_group! {
-    /// Everyone's settings.
+    /// Everyone's settings, and the demo's mail page.
     settings {
         Settings => crate::pages::settings::SettingsPage,
+        DemoMail => crate::email::demo_mail::DemoMailPage,
     }
 }
 

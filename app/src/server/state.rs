@@ -23,6 +23,8 @@ pub struct AppConfig {
     /// How long a session lasts without activity, and at most (`SM_SESSION_IDLE_SECONDS`,
     /// `SM_SESSION_MAX_SECONDS`).
     pub session_limits: crate::account::session_time::SessionLimits,
+    /// The site's address as people reach it, for links in emails (`SM_PUBLIC_URL`).
+    pub public_url: crate::email::ssr::PublicUrl,
 }
 
 #[derive(Clone, FromRef)]

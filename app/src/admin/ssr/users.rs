@@ -1,5 +1,7 @@
 //! "Users": find, invite, change roles, deactivate, reactivate, reset password, and
-//! caregiver access; and the one-time set-password links invitations and resets hand out.
+//! caregiver access; and the one-time set-password links invitations and resets make. A
+//! link goes only to the person, by email written in the same transaction; the
+//! administrator never sees it, so they cannot use it to become that person.
 //! "Reset MFA" is in `mfa.rs`.
 //!
 //! The last active administrator can be neither deactivated nor demoted. Two
@@ -10,10 +12,11 @@
 use super::{audit_change, Change, Origin};
 use crate::admin::rules::password_problem;
 use crate::admin::types::{
-    CaregiverGrantRow, InviteInput, PasswordLink, PasswordLinkHolder, TeamRole, UserDetail,
-    UserRow, PASSWORD_LINK_HOURS,
+    CaregiverGrantRow, InviteInput, PasswordLinkHolder, TeamRole, UserDetail, UserRow,
+    PASSWORD_LINK_HOURS,
 };
 use crate::auth::Role;
+use crate::email::ssr::{enqueue, letters, PublicUrl};
 use crate::error::AppError;
 use crate::server::access::AdminCapability;
 use crate::server::audit::{self, Action, AuditEvent, Outcome};
@@ -115,13 +118,15 @@ impl From<GrantRecord> for CaregiverGrantRow {
     }
 }
 
-/// Makes an account without a password and a one-time link (72 hours) to set one.
+/// Makes an account without a password and emails the person a one-time link (72 hours) to
+/// set one. Answers the new account's id.
 pub async fn invite(
     db: &Db,
     capability: &AdminCapability,
     from: &Origin,
+    site: &PublicUrl,
     input: &InviteInput,
-) -> Result<PasswordLink, AppError> {
+) -> Result<i64, AppError> {
     let mut fields = BTreeMap::new();
     let email = normalize_email(&input.email);
     if email.is_empty() {
@@ -171,6 +176,12 @@ pub async fn invite(
         }
     })?;
     let link = new_link(&mut tx, capability, user_id, "invite").await?;
+    enqueue(
+        &mut tx,
+        site,
+        &letters::invitation(site, &email, &link.path),
+    )
+    .await?;
     audit_change(
         &mut tx,
         capability,
@@ -188,7 +199,7 @@ pub async fn invite(
     )
     .await?;
     tx.commit().await?;
-    Ok(link)
+    Ok(user_id)
 }
 
 /// Gives the person another role, ending what the old one held (its teams, coverage,
@@ -314,22 +325,24 @@ pub async fn reactivate(
 }
 
 /// Resets a password: the old one stops working, every session ends, earlier links die,
-/// and a new one-time link (72 hours) is made for the person to choose a new password.
+/// and a new one-time link (72 hours) is emailed to the person to choose a new password.
 pub async fn reset_password(
     db: &Db,
     capability: &AdminCapability,
     from: &Origin,
+    site: &PublicUrl,
     user_id: i64,
-) -> Result<PasswordLink, AppError> {
+) -> Result<(), AppError> {
     let mut tx = db.begin_write().await?;
-    let had_password: Option<YesNo> = sqlx::query_scalar(&format!(
-        "SELECT CASE WHEN password_hash IS NULL THEN 0 ELSE 1 END FROM users WHERE id = $1{}",
+    let account: Option<(String, YesNo)> = sqlx::query_as(&format!(
+        "SELECT email, CASE WHEN password_hash IS NULL THEN 0 ELSE 1 END FROM users \
+         WHERE id = $1{}",
         db.lock_rows()
     ))
     .bind(user_id)
     .fetch_optional(&mut *tx)
     .await?;
-    let YesNo(had_password) = had_password.ok_or(AppError::NotFound)?;
+    let (email, YesNo(had_password)) = account.ok_or(AppError::NotFound)?;
     let now = db.now_ms();
     sqlx::query("UPDATE users SET password_hash = NULL, updated_at = $1 WHERE id = $2")
         .bind(now)
@@ -339,6 +352,12 @@ pub async fn reset_password(
     crate::server::session_store::end_all_sessions_of(&mut tx, user_id).await?;
     void_links(&mut tx, user_id, now).await?;
     let link = new_link(&mut tx, capability, user_id, "reset").await?;
+    enqueue(
+        &mut tx,
+        site,
+        &letters::password_reset(site, &email, &link.path),
+    )
+    .await?;
     audit_change(
         &mut tx,
         capability,
@@ -355,7 +374,7 @@ pub async fn reset_password(
     )
     .await?;
     tx.commit().await?;
-    Ok(link)
+    Ok(())
 }
 
 /// Lets a caregiver act for the Veteran with this email, from their very next request.
@@ -605,13 +624,21 @@ fn last_administrator(field: &str) -> AppError {
     )
 }
 
-/// Makes a link: 256 random bits, shown once; only their SHA-256 digest is kept.
+/// A set-password link just made, for its email only.
+struct NewLink {
+    /// `/set-password?token=…`.
+    path: String,
+    expires_at: i64,
+}
+
+/// Makes a link: 256 random bits, put only in the person's email; only their SHA-256 digest
+/// is kept.
 async fn new_link(
     tx: &mut Tx,
     capability: &AdminCapability,
     user_id: i64,
     purpose: &str,
-) -> Result<PasswordLink, sqlx::Error> {
+) -> Result<NewLink, sqlx::Error> {
     use rand::RngCore;
     let mut bytes = [0u8; 32];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
@@ -631,8 +658,7 @@ async fn new_link(
     .bind(expires_at)
     .execute(&mut **tx)
     .await?;
-    Ok(PasswordLink {
-        user_id,
+    Ok(NewLink {
         path: format!("/set-password?token={token}"),
         expires_at,
     })

@@ -780,8 +780,8 @@ pub async fn reply(
 /// A care team member's reply (the team workspace comes in its own issue; this is what it
 /// and the tests use). The clinician must be on the thread's team (`NotFound` otherwise).
 /// The message carries their signature and the files of their reply draft in the thread,
-/// marks the Veteran's messages opened, stops the team's clock, and is unread for the
-/// Veteran and their caregivers.
+/// marks the Veteran's messages opened, stops the team's clock, is unread for the Veteran
+/// and their caregivers, and is noted for their new-message emails.
 pub async fn team_reply(
     db: &Db,
     capability: &TeamCapability,
@@ -822,6 +822,8 @@ pub async fn team_reply(
         Err(error) => return Err(error.into()),
     };
     let message_id = appended.message_id;
+    // The Veteran and their caregivers hear of it by email, by their choice in Settings.
+    crate::email::ssr::notices::note_new_message(&mut tx, thread_id, head.veteran_id).await?;
     // The files attached to the reply travel with it, and its draft is done.
     crate::attachments::ssr::records::link_reply_draft(
         &mut tx,

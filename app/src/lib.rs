@@ -88,6 +88,7 @@ pub fn App() -> impl IntoView {
             <layout::Layout>
                 <Routes fallback=ui::NotFound>
                     <Route path=path!("/sign-in") view={Lazy::<routes::sign_in::SignIn>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/sign-in/forgot") view={Lazy::<routes::account_set_up::ForgotPassword>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/sign-in/code") view={Lazy::<routes::sign_in_code::SignInCode>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/two-step-verification") view={Lazy::<routes::account_set_up::SetUpTwoStep>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/inbox") view={Lazy::<routes::mailbox::Inbox>::new()} ssr=SsrMode::Async />

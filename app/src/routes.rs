@@ -109,6 +109,7 @@ page_group! {
     account_set_up {
         SetUpTwoStep => crate::mfa::pages::set_up::SetUpPage,
         SetPassword => crate::admin::pages::set_password::SetPasswordPage,
+        ForgotPassword => crate::account::forgot::ForgotPasswordPage,
     }
 }
 

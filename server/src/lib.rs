@@ -425,7 +425,7 @@ pub fn spawn_mail_worker(state: &AppState, mailer: app::email::ssr::Mailer) {
 const NOTICES_EVERY: Duration = Duration::from_secs(5);
 
 /// Turns new-message notices into outbox emails when they are due: at once for "Each time",
-/// at 7 am for "Once a day". Runs with or without an SMTP server (a demo's emails wait at
+/// at 7 am for "Once a day"; and care team alerts (urgent language, overdue) at once. Runs with or without an SMTP server (a demo's emails wait at
 /// `/demo/mail`). On PostgreSQL every process runs one; each claims its notices with
 /// `FOR UPDATE SKIP LOCKED`.
 pub fn spawn_new_message_emails(state: &AppState) {
@@ -439,6 +439,11 @@ pub fn spawn_new_message_emails(state: &AppState) {
                 Ok(written) if written > 0 => tracing::info!(written, "new-message emails queued"),
                 Ok(_) => {}
                 Err(error) => tracing::warn!(%error, "could not queue new-message emails"),
+            }
+            match app::email::ssr::notices::email_team_alerts(&db, &site, db.now_ms()).await {
+                Ok(written) if written > 0 => tracing::info!(written, "care team emails queued"),
+                Ok(_) => {}
+                Err(error) => tracing::warn!(%error, "could not queue care team emails"),
             }
         }
     });

@@ -1,5 +1,6 @@
-//! Signing in and out.
+//! Signing in and out, and "Forgot your password?".
 
+pub mod forgot;
 mod other_devices;
 pub mod session_time;
 #[cfg(feature = "hydrate")]

@@ -55,6 +55,9 @@ pub enum Action {
     PasswordResetIssued,
     /// A person set their password through a one-time link.
     PasswordSet,
+    /// "Forgot your password?": someone asked for a reset link for an address (whether or
+    /// not an account uses it; the target says which address).
+    PasswordResetRequested,
     CaregiverAccessGranted,
     /// Someone downloaded an attachment (or was refused one: outcome `denied`).
     AttachmentDownloaded,
@@ -123,6 +126,7 @@ impl Action {
             Action::UserDeactivated => "user_deactivated",
             Action::UserReactivated => "user_reactivated",
             Action::PasswordResetIssued => "password_reset_issued",
+            Action::PasswordResetRequested => "password_reset_requested",
             Action::PasswordSet => "password_set",
             Action::CaregiverAccessGranted => "caregiver_access_granted",
             Action::AttachmentDownloaded => "attachment_downloaded",

@@ -6,7 +6,7 @@
 use app::email::ssr::delivery::{
     backoff_ms, claim_due, record_failure, record_sent, LEASE_MS, MAX_ATTEMPTS,
 };
-use app::email::ssr::notices::{email_due_notices, next_digest_at, set_choice};
+use app::email::ssr::notices::{email_due_notices, email_team_alerts, next_digest_at, set_choice};
 use app::email::ssr::outbox::{delivery_counts, DeliveryCounts};
 use app::email::ssr::{enqueue, letters, PublicUrl};
 use app::email::NewMessageEmail;
@@ -266,7 +266,189 @@ async fn a_team_reply_is_emailed_by_each_persons_choice_without_its_words(db: &D
     );
 }
 
+async fn urgent_language_emails_the_team_on_duty_and_overdue_its_leads(db: &Db) {
+    assert!(demo::seed_if_empty(&db.pool).await.unwrap());
+    let alex = crate::common::user(db, "veteran@example.com").await;
+    let casey = crate::common::user(db, "nurse@example.com").await;
+    let morgan = crate::common::user(db, "clinician@example.com").await;
+    let blue = crate::common::team_id(db, "Primary Care – Blue Team").await;
+    let now = db.now_ms();
+    // Casey is away, covered by Morgan.
+    sqlx::query(
+        "INSERT INTO coverage (user_id, away_until, covering_user_id, updated_at) \
+         VALUES ($1, $2, $3, $4)",
+    )
+    .bind(casey.id)
+    .bind(now + 3_600_000)
+    .bind(morgan.id)
+    .bind(now)
+    .execute(&db.pool)
+    .await
+    .unwrap();
+    let words = "I keep thinking about suicide since the new pills.";
+    let capability = trusted::messaging(alex.clone()).unwrap();
+    let sent = app::messages::ssr::send_message(
+        db,
+        &capability,
+        alex.id,
+        &app::messages::NewMessage {
+            care_team_id: Some(blue),
+            category: Some(app::messages::Category::Medication),
+            subject: "Bad week".to_string(),
+            body: words.to_string(),
+            client_key: uuid::Uuid::new_v4().to_string(),
+            draft_id: None,
+        },
+    )
+    .await
+    .unwrap();
+    assert!(sent.urgent_language);
+    // An ordinary message alerts nobody.
+    app::messages::ssr::reply(
+        db,
+        &capability,
+        alex.id,
+        sent.thread_id,
+        &crate::common::reply("Also, my address changed."),
+    )
+    .await
+    .unwrap();
+    assert_eq!(email_team_alerts(db, &site(), now).await.unwrap(), 1);
+    assert_eq!(email_team_alerts(db, &site(), now).await.unwrap(), 0);
+    let urgent = emails_of(db, "urgent_message").await;
+    assert_eq!(urgent.len(), 1, "Morgan on duty; Casey away");
+    let (to, subject, body) = &urgent[0];
+    assert_eq!(to, "clinician@example.com");
+    assert_eq!(subject, "A message may need urgent attention");
+    for health in [
+        words,
+        "suicide",
+        "Bad week",
+        "Alex",
+        "Rivera",
+        "Blue Team",
+        "Primary Care",
+    ] {
+        assert!(!body.contains(health), "{health} in {body}");
+    }
+    assert!(body.contains("https://messages.va.example/team"));
+
+    // Overdue: the job that tells the leads in the app tells them by email too, once.
+    let later = now + 40 * 24 * 3_600_000;
+    assert!(app::team::ssr::mark_overdue(db, later).await.unwrap() >= 1);
+    let written = email_team_alerts(db, &site(), later).await.unwrap();
+    assert!(written >= 1);
+    let overdue = emails_of(db, "overdue").await;
+    assert!(overdue
+        .iter()
+        .all(|(to, _, _)| to == "clinician@example.com"));
+    assert!(overdue
+        .iter()
+        .all(|(_, _, body)| !body.contains("Bad week") && !body.contains("Alex")));
+    assert_eq!(app::team::ssr::mark_overdue(db, later).await.unwrap(), 0);
+    assert_eq!(email_team_alerts(db, &site(), later).await.unwrap(), 0);
+}
+
+async fn forgot_password_emails_an_account_a_one_hour_link_within_limits(db: &Db) {
+    use app::account::forgot::ssr::{request_reset, PER_ADDRESS, PER_EMAIL};
+    use app::admin::ssr as admin;
+    assert!(demo::seed_if_empty(&db.pool).await.unwrap());
+    let ip = "198.51.100.4";
+    // An address no account uses: the same answer, and no email.
+    request_reset(db, &site(), "nobody@example.com", ip)
+        .await
+        .unwrap();
+    assert_eq!(counts(db).await.waiting, 0);
+    assert!(request_reset(db, &site(), "  ", ip).await.is_err());
+
+    request_reset(db, &site(), " Veteran2@Example.com ", ip)
+        .await
+        .unwrap();
+    let link = emailed_link(db, "veteran2@example.com", "forgot_password").await;
+    let token = link
+        .strip_prefix("https://messages.va.example/set-password?token=")
+        .unwrap();
+    let expires_at: i64 = sqlx::query_scalar(
+        "SELECT MAX(l.expires_at) FROM password_links l JOIN users u ON u.id = l.user_id \
+         WHERE u.email = 'veteran2@example.com'",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    let minutes = (expires_at - db.now_ms()) as f64 / 60_000.0;
+    assert!((59.0..=60.0).contains(&minutes), "{minutes}");
+    // The old password works until the link is used; then only the new one, once.
+    admin::set_password_with_link(
+        db,
+        token,
+        "a quiet harbor at dawn",
+        "a quiet harbor at dawn",
+        ip,
+    )
+    .await
+    .unwrap();
+    assert!(admin::set_password_with_link(
+        db,
+        token,
+        "another long phrase",
+        "another long phrase",
+        ip
+    )
+    .await
+    .is_err());
+
+    // At most PER_EMAIL requests an hour for one address: the rest send nothing.
+    for _ in 0..PER_EMAIL + 2 {
+        request_reset(db, &site(), "veteran2@example.com", "198.51.100.5")
+            .await
+            .unwrap();
+    }
+    let emailed = |kind: &'static str| {
+        let db = db.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>(
+                "SELECT COUNT(*) FROM email_outbox WHERE recipient = 'veteran2@example.com' \
+                 AND kind = $1",
+            )
+            .bind(kind)
+            .fetch_one(&db.pool)
+            .await
+            .unwrap()
+        }
+    };
+    assert_eq!(emailed("forgot_password").await, PER_EMAIL);
+    let denied: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_events WHERE action = 'password_reset_requested' \
+         AND outcome = 'denied'",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    // The first request above and five more: three over the limit, audited as refused.
+    assert_eq!(denied, 3);
+
+    // At most PER_ADDRESS requests an hour from one address, whatever it asks for.
+    let sprayer = "203.0.113.99";
+    for n in 0..PER_ADDRESS {
+        request_reset(db, &site(), &format!("someone{n}@example.com"), sprayer)
+            .await
+            .unwrap();
+    }
+    request_reset(db, &site(), "veteran@example.com", sprayer)
+        .await
+        .unwrap();
+    let to_alex: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM email_outbox WHERE recipient = 'veteran@example.com'",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    assert_eq!(to_alex, 0);
+}
+
 on_both_databases!(
+    forgot_password_emails_an_account_a_one_hour_link_within_limits,
+    urgent_language_emails_the_team_on_duty_and_overdue_its_leads,
     a_team_reply_is_emailed_by_each_persons_choice_without_its_words,
     an_email_is_written_only_with_the_event_that_causes_it,
     a_claimed_email_waits_for_its_lease_before_another_try,

@@ -449,3 +449,144 @@ async fn a_reply_from_the_nurse_emails_alex_once_with_no_health_text() {
     assert_eq!(inbox.status, StatusCode::SEE_OTHER);
     assert!(inbox.location().starts_with("/sign-in"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_urgent_message_emails_the_care_team_without_naming_anything() {
+    let sink = SmtpSink::start().await;
+    let app = app_mailing_to(&sink).await;
+    let alex = app.sign_in("veteran@example.com").await;
+    let blue: i64 = app
+        .count("SELECT id FROM care_teams WHERE name = 'Primary Care – Blue Team'")
+        .await;
+    let words = "I have chest pain and my left arm is numb.";
+    let sent = app
+        .post_form_from(
+            "/api/send_new_message",
+            &serde_urlencoded::to_string([
+                ("care_team", blue.to_string()),
+                ("category", "general".to_string()),
+                ("subject", "Pain tonight".to_string()),
+                ("body", words.to_string()),
+                ("client_key", uuid::Uuid::new_v4().to_string()),
+                ("draft_id", String::new()),
+                // The person saw the crisis line once more and sends anyway.
+                ("crisis_confirmed", "yes".to_string()),
+            ])
+            .unwrap(),
+            Some(&alex),
+            "/messages/new",
+        )
+        .await;
+    assert!(sent.status.is_redirection(), "{}", sent.body);
+    let site = &app.state.config.public_url;
+    let now = app.state.db.now_ms();
+    let queued = app::email::ssr::notices::email_team_alerts(&app.state.db, site, now)
+        .await
+        .unwrap();
+    assert_eq!(queued, 2, "Morgan and Casey, both on duty");
+    assert_eq!(deliver(&app).await.sent, 2);
+    let messages = sink.messages();
+    let mut to: Vec<String> = messages
+        .iter()
+        .map(|m| m["rcpt_tos"][0].as_str().unwrap().to_string())
+        .collect();
+    to.sort();
+    assert_eq!(to, ["clinician@example.com", "nurse@example.com"]);
+    for message in &messages {
+        assert_eq!(
+            message["headers"]["subject"],
+            "A message may need urgent attention"
+        );
+        assert_eq!(link_in(message), "http://sm.test/team");
+        let raw = text(message, "raw");
+        for health in [
+            words,
+            "chest pain",
+            "Pain tonight",
+            "Alex",
+            "Rivera",
+            "Blue Team",
+        ] {
+            assert!(!raw.contains(health), "{health} in {raw}");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forgot_password_answers_alike_and_its_link_sets_a_password_and_signs_out_elsewhere() {
+    let sink = SmtpSink::start().await;
+    let app = app_mailing_to(&sink).await;
+    let page = app.get("/sign-in", None).await;
+    assert!(
+        page.body.contains("href=\"/sign-in/forgot\""),
+        "{}",
+        page.body
+    );
+    let form = app.get("/sign-in/forgot", None).await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(form.body.contains("Forgot your password?"));
+
+    // Jordan is signed in on another device.
+    let elsewhere = app.sign_in("veteran2@example.com").await;
+    let client = &app;
+    let ask = |email: &'static str| async move {
+        client
+            .post_form_from(
+                "/api/forgot_password",
+                &format!("email={}", email.replace('@', "%40")),
+                None,
+                "/sign-in/forgot",
+            )
+            .await
+    };
+    let unknown = ask("nobody@example.com").await;
+    let known = ask("veteran2@example.com").await;
+    assert_eq!(unknown.status, StatusCode::FOUND);
+    assert_eq!(known.status, StatusCode::FOUND);
+    assert_eq!(unknown.location(), known.location());
+    let answer = app.get(known.location(), None).await;
+    assert!(
+        answer
+            .body
+            .contains("If an account uses that address, we emailed a link"),
+        "{}",
+        answer.body
+    );
+
+    assert_eq!(deliver(&app).await.sent, 1);
+    let messages = sink.messages();
+    assert_eq!(messages.len(), 1);
+    assert_eq!(
+        messages[0]["rcpt_tos"],
+        serde_json::json!(["veteran2@example.com"])
+    );
+    let link = link_in(&messages[0]);
+    let token = link
+        .strip_prefix("http://sm.test/set-password?token=")
+        .expect("a set-password link");
+    let path = link.strip_prefix("http://sm.test").unwrap();
+    let set = app
+        .post_form_from(
+            "/api/set_password",
+            &format!(
+                "token={token}&password=a+quiet+harbor+at+dawn&confirm=a+quiet+harbor+at+dawn"
+            ),
+            None,
+            path,
+        )
+        .await;
+    assert_eq!(set.status, StatusCode::FOUND, "{}", set.body);
+    // The other device is signed out; the new password signs in; the link is spent.
+    let after = app.get("/inbox", Some(&elsewhere)).await;
+    assert_eq!(after.status, StatusCode::SEE_OTHER);
+    let signed_in = app
+        .post_form(
+            "/api/sign_in",
+            "email=veteran2%40example.com&password=a+quiet+harbor+at+dawn",
+            None,
+        )
+        .await;
+    assert_eq!(signed_in.location(), "/inbox");
+    let again = app.get(path, None).await;
+    assert!(again.body.contains("This link doesn"), "{}", again.body);
+}

@@ -175,7 +175,14 @@ pub async fn invite(
             AppError::from(error)
         }
     })?;
-    let link = new_link(&mut tx, capability, user_id, "invite").await?;
+    let link = new_link(
+        &mut tx,
+        capability.user().id,
+        user_id,
+        "invite",
+        ADMIN_LINK_MS,
+    )
+    .await?;
     enqueue(
         &mut tx,
         site,
@@ -351,7 +358,14 @@ pub async fn reset_password(
         .await?;
     crate::server::session_store::end_all_sessions_of(&mut tx, user_id).await?;
     void_links(&mut tx, user_id, now).await?;
-    let link = new_link(&mut tx, capability, user_id, "reset").await?;
+    let link = new_link(
+        &mut tx,
+        capability.user().id,
+        user_id,
+        "reset",
+        ADMIN_LINK_MS,
+    )
+    .await?;
     enqueue(
         &mut tx,
         site,
@@ -624,27 +638,32 @@ fn last_administrator(field: &str) -> AppError {
     )
 }
 
+/// How long a link an administrator's invitation or reset makes works.
+const ADMIN_LINK_MS: i64 = PASSWORD_LINK_HOURS * 60 * 60 * 1000;
+
 /// A set-password link just made, for its email only.
-struct NewLink {
+pub(crate) struct NewLink {
     /// `/set-password?token=…`.
-    path: String,
-    expires_at: i64,
+    pub(crate) path: String,
+    pub(crate) expires_at: i64,
 }
 
-/// Makes a link: 256 random bits, put only in the person's email; only their SHA-256 digest
-/// is kept.
-async fn new_link(
+/// Makes a link for `user_id`, working for `lifetime_ms`: 256 random bits, put only in the
+/// person's email; only their SHA-256 digest is kept. `created_by` is the administrator, or
+/// the person themselves for "Forgot your password?".
+pub(crate) async fn new_link(
     tx: &mut Tx,
-    capability: &AdminCapability,
+    created_by: i64,
     user_id: i64,
     purpose: &str,
+    lifetime_ms: i64,
 ) -> Result<NewLink, sqlx::Error> {
     use rand::RngCore;
     let mut bytes = [0u8; 32];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
     let token: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
     let now = tx.now_ms();
-    let expires_at = now + PASSWORD_LINK_HOURS * 60 * 60 * 1000;
+    let expires_at = now + lifetime_ms;
     sqlx::query(
         "INSERT INTO password_links \
          (user_id, token_hash, purpose, created_by, created_at, expires_at) \
@@ -653,7 +672,7 @@ async fn new_link(
     .bind(user_id)
     .bind(token_hash(&token))
     .bind(purpose)
-    .bind(capability.user().id)
+    .bind(created_by)
     .bind(now)
     .bind(expires_at)
     .execute(&mut **tx)

@@ -47,6 +47,22 @@ pub fn password_reset(site: &PublicUrl, to: &str, path: &str) -> Email {
     )
 }
 
+/// "Forgot your password?": the one-time link, for an hour.
+pub fn forgot_password(site: &PublicUrl, to: &str, path: &str) -> Email {
+    letter(
+        to,
+        EmailKind::ForgotPassword,
+        "Choose a new password for VA Secure Messaging",
+        &[
+            "Someone asked to reset the password of your VA Secure Messaging account. If it \
+             was you, choose a new password here. The link works once, for 1 hour, and signs \
+             you out on every device:",
+        ],
+        &site.link(path),
+        &["If it wasn't you, you can ignore this email: your password stays the same."],
+    )
+}
+
 /// An administrator turned two-step verification off.
 pub fn mfa_reset(site: &PublicUrl, to: &str) -> Email {
     letter(
@@ -88,6 +104,38 @@ pub fn new_message_digest(site: &PublicUrl, to: &str) -> Email {
         ],
         &site.link("/inbox"),
         &[SETTINGS_LINE],
+    )
+}
+
+/// To each care team member on duty: a message with crisis language arrived. No Veteran,
+/// team, thread or words.
+pub fn urgent_message(site: &PublicUrl, to: &str) -> Email {
+    letter(
+        to,
+        EmailKind::UrgentMessage,
+        "A message may need urgent attention",
+        &[
+            "A message that may need urgent attention arrived for one of your teams. Sign in \
+             to the team inbox to see it:",
+        ],
+        &site.link("/team"),
+        &[],
+    )
+}
+
+/// To a team's leads: a conversation went past its response target (the in-app
+/// notification says which).
+pub fn overdue(site: &PublicUrl, to: &str) -> Email {
+    letter(
+        to,
+        EmailKind::Overdue,
+        "A conversation is past its response target",
+        &[
+            "A conversation of a team you lead went past its response target. Sign in to see \
+             your notifications:",
+        ],
+        &site.link("/team/notifications"),
+        &[],
     )
 }
 

@@ -5,6 +5,10 @@
 //! transaction, so nothing is lost and nobody is emailed twice for one notice; several
 //! messages before a notice is due make one email.
 //!
+//! Team alerts work the same way for clinicians: a message with crisis language (every
+//! member of the team not away hears of it) or a thread gone overdue (the team's leads), noted
+//! in the transaction that causes it, emailed by the same job.
+//!
 //! The 7 am is in the time zone of the facility whose team wrote: the place the person gets
 //! their care, the nearest thing to their own zone the system knows.
 
@@ -118,6 +122,105 @@ pub async fn email_due_notices(db: &Db, site: &PublicUrl, now: i64) -> Result<u6
         }
         tx.commit().await?;
         if (due.len() as i64) < BATCH {
+            return Ok(written);
+        }
+    }
+}
+
+/// What a care team must hear of by email.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TeamAlert {
+    /// A Veteran-side message with crisis language: every active member not away.
+    Urgent,
+    /// A thread went past its response target: the team's active leads.
+    Overdue,
+}
+
+impl TeamAlert {
+    fn as_str(self) -> &'static str {
+        match self {
+            TeamAlert::Urgent => "urgent",
+            TeamAlert::Overdue => "overdue",
+        }
+    }
+}
+
+/// Notes, inside the transaction that causes it, that thread `thread_id`'s team must hear
+/// of `alert`.
+pub async fn note_team_alert(
+    tx: &mut Tx,
+    thread_id: i64,
+    alert: TeamAlert,
+) -> Result<(), AppError> {
+    let now = tx.now_ms();
+    sqlx::query(
+        "INSERT INTO team_alerts (team_id, kind, created_at) \
+         SELECT team_id, $1, $2 FROM threads WHERE id = $3",
+    )
+    .bind(alert.as_str())
+    .bind(now)
+    .bind(thread_id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Makes one kind of email for one address.
+type Letter = fn(&PublicUrl, &str) -> super::Email;
+
+/// The addresses of team `$1`'s active clinicians who are not away at `$2`.
+const MEMBERS_ON_DUTY: &str = "SELECT u.email FROM team_members tm \
+     JOIN users u ON u.id = tm.user_id \
+     WHERE tm.team_id = $1 AND u.active = 1 AND u.role = 'clinician' \
+     AND NOT EXISTS (SELECT 1 FROM coverage c WHERE c.user_id = u.id AND c.away_until > $2) \
+     ORDER BY u.id";
+
+/// The addresses of team `$1`'s active leads.
+const LEADS: &str = "SELECT u.email FROM team_members tm JOIN users u ON u.id = tm.user_id \
+     WHERE tm.team_id = $1 AND u.active = 1 AND u.role = 'clinician' AND tm.team_role = 'lead' \
+     ORDER BY u.id";
+
+/// Turns every team alert into outbox emails to the members it is for, as the team is at
+/// `now` (who is on it, who leads, who is away). Answers how many emails it wrote.
+pub async fn email_team_alerts(db: &Db, site: &PublicUrl, now: i64) -> Result<u64, AppError> {
+    let claim = format!(
+        "SELECT id, team_id, kind FROM team_alerts ORDER BY id LIMIT {BATCH}{}",
+        db.claim_rows()
+    );
+    let mut written = 0;
+    loop {
+        let mut tx = db.begin_write().await?;
+        let alerts: Vec<(i64, i64, String)> = sqlx::query_as(&claim).fetch_all(&mut *tx).await?;
+        for (id, team_id, kind) in &alerts {
+            sqlx::query("DELETE FROM team_alerts WHERE id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            let (emails, letter): (Vec<String>, Letter) = match kind.as_str() {
+                "urgent" => (
+                    sqlx::query_scalar(MEMBERS_ON_DUTY)
+                        .bind(team_id)
+                        .bind(now)
+                        .fetch_all(&mut *tx)
+                        .await?,
+                    letters::urgent_message,
+                ),
+                "overdue" => (
+                    sqlx::query_scalar(LEADS)
+                        .bind(team_id)
+                        .fetch_all(&mut *tx)
+                        .await?,
+                    letters::overdue,
+                ),
+                _ => continue,
+            };
+            for email in emails {
+                enqueue(&mut tx, site, &letter(site, &email)).await?;
+                written += 1;
+            }
+        }
+        tx.commit().await?;
+        if (alerts.len() as i64) < BATCH {
             return Ok(written);
         }
     }

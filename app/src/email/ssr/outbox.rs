@@ -15,10 +15,16 @@ pub enum EmailKind {
     PasswordReset,
     /// An administrator turned the person's two-step verification off.
     MfaReset,
+    /// The person asked for a link to choose a new password ("Forgot your password?").
+    ForgotPassword,
     /// Their care team wrote (no more than that).
     NewMessage,
     /// Their care team wrote since yesterday's 7 am.
     NewMessageDigest,
+    /// A message with crisis language reached one of the clinician's teams.
+    UrgentMessage,
+    /// A thread of a team the clinician leads went past its response target.
+    Overdue,
 }
 
 impl EmailKind {
@@ -27,8 +33,11 @@ impl EmailKind {
             EmailKind::Invitation => "invitation",
             EmailKind::PasswordReset => "password_reset",
             EmailKind::MfaReset => "mfa_reset",
+            EmailKind::ForgotPassword => "forgot_password",
             EmailKind::NewMessage => "new_message",
             EmailKind::NewMessageDigest => "new_message_digest",
+            EmailKind::UrgentMessage => "urgent_message",
+            EmailKind::Overdue => "overdue",
         }
     }
 }

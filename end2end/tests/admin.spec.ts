@@ -48,8 +48,12 @@ async function invite(page: Page, email: string, name: string, role: string): Pr
   await expect(heading(page)).toHaveText(name);
   await expect(page.getByText(`We emailed a set-up link to ${email}.`)).toBeVisible();
   expect(await page.content()).not.toContain("token=");
+  const userPage = page.url();
   const link = await emailedLink(page, email, "Set up your VA Secure Messaging account");
   expect(link).toMatch(/^\/set-password\?token=[0-9a-f]{64}$/);
+  // Back on the person's page, where the caller left off.
+  await page.goto(userPage);
+  await expect(heading(page)).toHaveText(name);
   return link;
 }
 

@@ -425,9 +425,9 @@ pub fn spawn_mail_worker(state: &AppState, mailer: app::email::ssr::Mailer) {
 const NOTICES_EVERY: Duration = Duration::from_secs(5);
 
 /// Turns new-message notices into outbox emails when they are due: at once for "Each time",
-/// at 7 am for "Once a day"; and care team alerts (urgent language, overdue) at once. Runs with or without an SMTP server (a demo's emails wait at
-/// `/demo/mail`). On PostgreSQL every process runs one; each claims its notices with
-/// `FOR UPDATE SKIP LOCKED`.
+/// at 7 am for "Once a day"; and care team alerts (urgent language, overdue) at once. Runs
+/// with or without an SMTP server (a demo's emails wait at `/demo/mail`). On PostgreSQL every
+/// process runs one; each claims its notices with `FOR UPDATE SKIP LOCKED`.
 pub fn spawn_new_message_emails(state: &AppState) {
     let db = state.db.clone();
     let site = state.config.public_url.clone();

@@ -1,6 +1,7 @@
-//! `/admin/users/:id`: one person: after an invitation or a password reset, that the
-//! set-up link was emailed to them (never the link itself), their role, deactivate or reactivate, reset password, reset two-step verification (shown only
-//! while it is on), their care teams, and caregiver access.
+//! `/admin/users/:id`: one person: after an invitation or a password reset, that the link
+//! was emailed to them (never the link itself), their role, deactivate or reactivate, reset
+//! password, reset two-step verification (shown only while it is on), their care teams, and
+//! caregiver access.
 
 use super::users::{status, ROLES};
 use super::{kept_or, AdminDone, BackTo, TextField};

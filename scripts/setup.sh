@@ -111,4 +111,11 @@ if ! python3 -c 'import moto.server, flask, flask_cors' 2>/dev/null; then
   python3 -m pip install --quiet --disable-pip-version-check 'moto[server]'
 fi
 
+# 8. aiosmtpd, the SMTP server the email route tests start on a free port
+#    (server/tests/it/smtp_sink.py). From PyPI; the tests fail, not skip, without it.
+if ! python3 -c 'import aiosmtpd.controller' 2>/dev/null; then
+  say "installing aiosmtpd (SMTP server for the email tests)"
+  python3 -m pip install --quiet --disable-pip-version-check aiosmtpd
+fi
+
 say "ready"

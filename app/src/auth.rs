@@ -108,10 +108,12 @@ pub fn area_for_path(path: &str) -> Area {
     const PUBLIC_FILES: [&str; 3] = ["/favicon.ico", "/robots.txt", "/favicon.svg"];
     // Server functions that must answer before sign-in: signing in itself, the page
     // frame, which says "nobody" to a signed-out visitor, and setting a password through
-    // a one-time link (the link's token is the proof; the person has no password yet), and
-    // the code step of signing in (the pending sign-in in the session is the proof).
-    const PUBLIC_API: [&str; 6] = [
+    // a one-time link (the link's token is the proof; the person has no password yet), the
+    // code step of signing in (the pending sign-in in the session is the proof), and asking
+    // for a reset link by email ("Forgot your password?": the email is the proof).
+    const PUBLIC_API: [&str; 7] = [
         "/api/sign_in",
+        "/api/forgot_password",
         "/api/sign_in_code",
         "/api/sign_in_code_expected",
         "/api/load_page_context",

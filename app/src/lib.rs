@@ -8,6 +8,7 @@ pub mod admin;
 pub mod attachments;
 pub mod audit_log;
 pub mod auth;
+pub mod email;
 pub mod error;
 pub mod layout;
 pub mod live;
@@ -87,6 +88,7 @@ pub fn App() -> impl IntoView {
             <layout::Layout>
                 <Routes fallback=ui::NotFound>
                     <Route path=path!("/sign-in") view={Lazy::<routes::sign_in::SignIn>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/sign-in/forgot") view={Lazy::<routes::account_set_up::ForgotPassword>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/sign-in/code") view={Lazy::<routes::sign_in_code::SignInCode>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/two-step-verification") view={Lazy::<routes::account_set_up::SetUpTwoStep>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/inbox") view={Lazy::<routes::mailbox::Inbox>::new()} ssr=SsrMode::Async />
@@ -100,6 +102,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/messages/:thread_id") view={Lazy::<routes::conversation::Thread>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/messages/:thread_id/print") view={Lazy::<routes::conversation::PrintThread>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/settings") view={Lazy::<routes::settings::Settings>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/demo/mail") view={Lazy::<routes::settings::DemoMail>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/team") view={Lazy::<routes::team::TeamHome>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/team/threads/:thread_id") view={Lazy::<routes::team_thread::TeamThread>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/team/templates") view={Lazy::<routes::team_tools::Templates>::new()} ssr=SsrMode::Async />

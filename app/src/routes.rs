@@ -109,6 +109,7 @@ page_group! {
     account_set_up {
         SetUpTwoStep => crate::mfa::pages::set_up::SetUpPage,
         SetPassword => crate::admin::pages::set_password::SetPasswordPage,
+        ForgotPassword => crate::account::forgot::ForgotPasswordPage,
     }
 }
 
@@ -148,9 +149,10 @@ page_group! {
 }
 
 page_group! {
-    /// Everyone's settings.
+    /// Everyone's settings, and the demo's mail page.
     settings {
         Settings => crate::pages::settings::SettingsPage,
+        DemoMail => crate::email::demo_mail::DemoMailPage,
     }
 }
 

@@ -1,5 +1,5 @@
 import { test, expect, Page, Browser } from "@playwright/test";
-import { expectNoAxeViolations, hydrated, scrollsSideways, signIn } from "./helpers";
+import { emailedLink, expectNoAxeViolations, hydrated, scrollsSideways, signIn } from "./helpers";
 
 // The administration console. This file runs first, on the same demo
 // database as the other specs, so it only adds data of its own (a care team, invited
@@ -35,7 +35,10 @@ async function addTeam(page: Page, name: string) {
   await expect(page.getByText("The care team was added.")).toBeVisible();
 }
 
-/** Invites a person and returns the one-time set-password address shown once. */
+/**
+ * Invites a person and returns the one-time set-password address from their email: the
+ * administrator's page says where it went and never shows it.
+ */
 async function invite(page: Page, email: string, name: string, role: string): Promise<string> {
   await page.goto("/admin/users");
   await page.getByLabel("Email address").fill(email);
@@ -43,9 +46,15 @@ async function invite(page: Page, email: string, name: string, role: string): Pr
   await page.getByLabel("Role").selectOption({ label: role });
   await page.getByRole("button", { name: "Invite" }).click();
   await expect(heading(page)).toHaveText(name);
-  const link = await page.getByTestId("password-link").textContent();
+  await expect(page.getByText(`We emailed a set-up link to ${email}.`)).toBeVisible();
+  expect(await page.content()).not.toContain("token=");
+  const userPage = page.url();
+  const link = await emailedLink(page, email, "Set up your VA Secure Messaging account");
   expect(link).toMatch(/^\/set-password\?token=[0-9a-f]{64}$/);
-  return link!;
+  // Back on the person's page, where the caller left off.
+  await page.goto(userPage);
+  await expect(heading(page)).toHaveText(name);
+  return link;
 }
 
 async function setPassword(page: Page, link: string) {

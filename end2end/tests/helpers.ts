@@ -68,3 +68,23 @@ export function collectConsoleErrors(page: Page): string[] {
   page.on("pageerror", (error) => errors.push(error.message));
   return errors;
 }
+
+/**
+ * The link in the newest email to `to` whose subject is `subject`, as the demo's `/demo/mail`
+ * page shows it (the demo keeps its emails when no SMTP server is configured), as a path on
+ * this site: the demo puts its own listening address in links, which behind a proxy is not
+ * the address the browser uses.
+ */
+export async function emailedLink(page: Page, to: string, subject: string): Promise<string> {
+  await page.goto("/demo/mail");
+  await expect(page.getByText("This page exists only in the demo.")).toBeVisible();
+  const email = page
+    .getByRole("article")
+    .filter({ has: page.getByRole("heading", { name: subject }) })
+    .filter({ hasText: `To: ${to}` })
+    .first();
+  const href = await email.getByRole("link").first().getAttribute("href");
+  expect(href).toBeTruthy();
+  const url = new URL(href!);
+  return url.pathname + url.search;
+}

@@ -1,6 +1,6 @@
 import { test, expect, Page, Browser } from "@playwright/test";
 import * as OTPAuth from "otpauth";
-import { expectNoAxeViolations, hydrated, signIn } from "./helpers";
+import { emailedLink, expectNoAxeViolations, hydrated, signIn } from "./helpers";
 
 // Two-step verification, as people use it. The demo accounts keep it off (the other spec
 // files sign in with the password alone), so this file invites a Veteran of its own: they
@@ -61,7 +61,8 @@ test("a Veteran sets up two-step verification, signs in with a code, and the adm
   await expect(heading(admin)).toHaveText(NAME);
   await expect(admin.getByText("Two-step verification (MFA): off")).toBeVisible();
   await expect(admin.getByRole("button", { name: "Reset MFA" })).toHaveCount(0);
-  const link = (await admin.getByTestId("password-link").textContent())!;
+  await expect(admin.getByText(`We emailed a set-up link to ${EMAIL}.`)).toBeVisible();
+  const link = await emailedLink(admin, EMAIL, "Set up your VA Secure Messaging account");
 
   const veteran = await newPage(browser);
   await veteran.goto(link);
@@ -137,6 +138,13 @@ test("a Veteran sets up two-step verification, signs in with a code, and the adm
   await expect(admin.getByText("Two-step verification was reset").first()).toBeVisible();
   await expect(admin.getByText("Two-step verification (MFA): off")).toBeVisible();
   await expect(admin.getByRole("button", { name: "Reset MFA" })).toHaveCount(0);
+  // The person hears of it by email (the demo keeps its emails at /demo/mail).
+  await admin.goto("/demo/mail");
+  const told = admin
+    .getByRole("article")
+    .filter({ has: admin.getByRole("heading", { name: "Two-step verification was turned off" }) })
+    .filter({ hasText: `To: ${EMAIL}` });
+  await expect(told).toHaveCount(1);
 
   // The next sign-in is the password alone.
   await signInAs(veteran, EMAIL, PASSWORD);

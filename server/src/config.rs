@@ -8,6 +8,7 @@ use app::account::session_time::SessionLimits;
 use app::attachments::ssr::scan::Scanner;
 use app::attachments::ssr::sealing::MasterKey;
 use app::attachments::ssr::storage::StorageConfig;
+use app::email::ssr::{Mailer, PublicUrl};
 use app::mfa::ssr::sealing::{MfaKey, MfaKeyError};
 use app::server::audit_chain::{AuditKey, AuditKeyError};
 use app::server::db::{SqliteSync, Transport};
@@ -160,6 +161,24 @@ pub struct Config {
     /// Only this one is read; the other could come from the client unchanged.
     #[arg(long, env = "SM_FORWARDED_HEADER", value_enum, default_value_t = ForwardedHeader::XForwardedFor)]
     pub forwarded_header: ForwardedHeader,
+
+    /// The SMTP server emails go through: `smtps://user:pass@host:465` (TLS),
+    /// `smtp://user:pass@host:587?tls=required` (STARTTLS) or `smtp://127.0.0.1:25` (a relay
+    /// on this machine). Required outside demo mode; a demo without it keeps its emails at
+    /// `/demo/mail`.
+    #[arg(long, env = "SM_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+
+    /// The sender of every email: `VA Secure Messaging <no-reply@messages.va.example>`.
+    /// Required outside demo mode.
+    #[arg(long, env = "SM_MAIL_FROM")]
+    pub mail_from: Option<String>,
+
+    /// The site's address as people reach it, put in emailed links:
+    /// `https://messages.va.example`. Required outside demo mode; a demo uses its own
+    /// address.
+    #[arg(long, env = "SM_PUBLIC_URL")]
+    pub public_url: Option<String>,
 }
 
 /// A one-off task, run instead of the server.
@@ -200,6 +219,9 @@ pub enum StoreKind {
     S3,
 }
 
+/// The sender of a demo's emails when `SM_MAIL_FROM` is not set.
+const DEMO_MAIL_FROM: &str = "VA Secure Messaging demo <no-reply@demo.invalid>";
+
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ConfigError {
     #[error("SM_SESSION_KEY is required outside demo mode (64+ random bytes, base64; e.g. `openssl rand -base64 64`)")]
@@ -224,6 +246,10 @@ pub enum ConfigError {
     BadAuditKey(AuditKeyError),
     #[error("demo mode listens only on this machine (its accounts have a published password); LEPTOS_SITE_ADDR is {0}: use 127.0.0.1, or add --demo-on-network to show the demo to other devices")]
     DemoOnNetwork(String),
+    #[error("{0} is required outside demo mode: emails (invitations, password resets, new-message notices) go through SM_SMTP_URL, from SM_MAIL_FROM, with links to SM_PUBLIC_URL")]
+    MissingMail(&'static str),
+    #[error("{0}")]
+    BadMail(String),
     #[error("SM_DATABASE_URL reaches PostgreSQL on {0} without TLS: add `?sslmode=verify-full&sslrootcert=/path/to/ca.pem` (or `sslmode=require`), or set SM_DATABASE_ALLOW_PLAINTEXT=true on a private network you trust")]
     PlaintextDatabase(String),
 }
@@ -256,6 +282,16 @@ pub struct Settings {
     pub request_timeouts: crate::request_timeout::RequestTimeouts,
     /// The breached-password range service, when set.
     pub pwned_range: Option<app::server::pwned_range::PwnedRange>,
+    pub mail: MailSettings,
+}
+
+/// Where emails go and what their links point to.
+#[derive(Clone, Debug)]
+pub struct MailSettings {
+    /// `None` only in a demo without `SM_SMTP_URL`: emails stay in the outbox, shown at
+    /// `/demo/mail`.
+    pub mailer: Option<Mailer>,
+    pub public_url: PublicUrl,
 }
 
 /// Where attachments go and the key that seals them.
@@ -313,8 +349,10 @@ impl Config {
         };
         let audit_key = self.audit_key()?;
         let pwned_range = self.pwned_range()?;
+        let mail = self.mail_settings(site_addr)?;
         Ok(Settings {
             pwned_range,
+            mail,
             attachments,
             require_mfa: self.require_mfa.unwrap_or(!self.demo),
             mfa_key,
@@ -341,6 +379,28 @@ impl Config {
 }
 
 impl Config {
+    /// The SMTP client and the public address. A demo may go without the server (its
+    /// emails wait at `/demo/mail`) and links to its own address.
+    fn mail_settings(&self, site_addr: SocketAddr) -> Result<MailSettings, ConfigError> {
+        let required = |value: &Option<String>, name: &'static str| match value {
+            Some(value) if !value.trim().is_empty() => Ok(Some(value.trim().to_string())),
+            _ if self.demo => Ok(None),
+            _ => Err(ConfigError::MissingMail(name)),
+        };
+        let smtp_url = required(&self.smtp_url, "SM_SMTP_URL")?;
+        let from = required(&self.mail_from, "SM_MAIL_FROM")?
+            .unwrap_or_else(|| DEMO_MAIL_FROM.to_string());
+        let public_url = required(&self.public_url, "SM_PUBLIC_URL")?
+            .unwrap_or_else(|| format!("http://{site_addr}"));
+        let public_url = PublicUrl::parse(&public_url)
+            .map_err(|reason| ConfigError::BadMail(format!("SM_PUBLIC_URL: {reason}")))?;
+        let mailer = smtp_url
+            .map(|url| Mailer::new(&url, &from))
+            .transpose()
+            .map_err(ConfigError::BadMail)?;
+        Ok(MailSettings { mailer, public_url })
+    }
+
     /// `SM_AUDIT_KEY`, or demo mode's published key.
     pub fn audit_key(&self) -> Result<AuditKey, ConfigError> {
         match (&self.audit_key, self.demo) {
@@ -457,6 +517,12 @@ mod tests {
             &mfa_key,
             "--audit-key",
             &audit_key,
+            "--smtp-url",
+            "smtps://mailer:secret@mail.va.example:465",
+            "--mail-from",
+            "VA Secure Messaging <no-reply@va.example>",
+            "--public-url",
+            "https://messages.va.example",
         ]
         .map(String::from)
         .to_vec()
@@ -560,5 +626,45 @@ mod tests {
         args.pop();
         args.push("postgres://app@127.0.0.1/sm");
         assert!(config(&args).settings(local()).is_ok());
+    }
+
+    #[test]
+    fn outside_demo_mode_the_mail_settings_are_required() {
+        let secrets = production_secrets();
+        let all: Vec<&str> = secrets.iter().map(String::as_str).collect();
+        let settings = config(&all).settings(local()).unwrap();
+        assert!(settings.mail.mailer.is_some());
+        assert_eq!(
+            settings.mail.public_url.link("/inbox"),
+            "https://messages.va.example/inbox"
+        );
+        // Each of the three missing, in turn (they are the last six flags).
+        for (at, name) in [
+            (8, "SM_SMTP_URL"),
+            (10, "SM_MAIL_FROM"),
+            (12, "SM_PUBLIC_URL"),
+        ] {
+            let mut args = all.clone();
+            args.drain(at..at + 2);
+            let error = config(&args).settings(local()).unwrap_err();
+            assert_eq!(error, ConfigError::MissingMail(name));
+            assert!(!error.to_string().contains('\n'));
+        }
+        let mut wrong = all.clone();
+        wrong[13] = "messages.va.example";
+        let error = config(&wrong).settings(local()).unwrap_err();
+        assert!(error.to_string().contains("SM_PUBLIC_URL"), "{error}");
+        let mut wrong = all.clone();
+        wrong[11] = "not an address";
+        let error = config(&wrong).settings(local()).unwrap_err();
+        assert!(error.to_string().contains("SM_MAIL_FROM"), "{error}");
+        // A demo keeps its emails and links to its own address.
+        let demo = config(&["--demo"]).settings(local()).unwrap();
+        assert!(demo.mail.mailer.is_none());
+        assert!(demo
+            .mail
+            .public_url
+            .link("/")
+            .starts_with("http://127.0.0.1:"));
     }
 }

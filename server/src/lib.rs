@@ -118,6 +118,7 @@ pub async fn build_state(
             require_mfa: settings.require_mfa,
             session_limits: settings.session_limits,
             pwned_range: settings.pwned_range.clone(),
+            public_url: settings.mail.public_url.clone(),
         }),
         mfa_key: settings.mfa_key.clone(),
         audit_chain: app::server::audit_chain::AuditChain::new(settings.audit_key.clone()),
@@ -397,6 +398,60 @@ pub fn spawn_overdue_job(state: &AppState) {
                 Ok(marked) if marked > 0 => tracing::info!(marked, "threads became overdue"),
                 Ok(_) => {}
                 Err(error) => tracing::warn!(%error, "could not mark overdue threads"),
+            }
+        }
+    });
+}
+
+/// How often the outbox is looked at for emails to send.
+const MAIL_EVERY: Duration = Duration::from_secs(5);
+
+/// The email delivery worker: every few seconds sends what the outbox holds that is due,
+/// retrying failures with a growing wait. On PostgreSQL every process runs one; each claims
+/// its emails with `FOR UPDATE SKIP LOCKED`, so none is sent twice at once.
+pub fn spawn_mail_worker(state: &AppState, mailer: app::email::ssr::Mailer) {
+    let db = state.db.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(MAIL_EVERY);
+        loop {
+            tick.tick().await;
+            match app::email::ssr::deliver_due(&db, &mailer).await {
+                Ok(round) if round != app::email::ssr::Delivered::default() => tracing::info!(
+                    sent = round.sent,
+                    retrying = round.retrying,
+                    failed = round.failed,
+                    "delivered emails"
+                ),
+                Ok(_) => {}
+                Err(error) => tracing::warn!(%error, "could not deliver emails"),
+            }
+        }
+    });
+}
+
+/// How often due new-message notices become emails.
+const NOTICES_EVERY: Duration = Duration::from_secs(5);
+
+/// Turns new-message notices into outbox emails when they are due: at once for "Each time",
+/// at 7 am for "Once a day"; and care team alerts (urgent language, overdue) at once. Runs
+/// with or without an SMTP server (a demo's emails wait at `/demo/mail`). On PostgreSQL every
+/// process runs one; each claims its notices with `FOR UPDATE SKIP LOCKED`.
+pub fn spawn_new_message_emails(state: &AppState) {
+    let db = state.db.clone();
+    let site = state.config.public_url.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(NOTICES_EVERY);
+        loop {
+            tick.tick().await;
+            match app::email::ssr::notices::email_due_notices(&db, &site, db.now_ms()).await {
+                Ok(written) if written > 0 => tracing::info!(written, "new-message emails queued"),
+                Ok(_) => {}
+                Err(error) => tracing::warn!(%error, "could not queue new-message emails"),
+            }
+            match app::email::ssr::notices::email_team_alerts(&db, &site, db.now_ms()).await {
+                Ok(written) if written > 0 => tracing::info!(written, "care team emails queued"),
+                Ok(_) => {}
+                Err(error) => tracing::warn!(%error, "could not queue care team emails"),
             }
         }
     });

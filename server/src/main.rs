@@ -44,6 +44,11 @@ async fn run(config: Config) -> Result<(), String> {
     server::spawn_audit_sealer(&state);
     server::spawn_stale_draft_cleanup(&state);
     server::spawn_attachment_check(&state);
+    server::spawn_new_message_emails(&state);
+    match settings.mail.mailer.clone() {
+        Some(mailer) => server::spawn_mail_worker(&state, mailer),
+        None => tracing::info!("no SM_SMTP_URL: emails wait in the outbox, shown at /demo/mail"),
+    }
     let app = server::router(state.clone(), &settings);
 
     let listener = tokio::net::TcpListener::bind(addr)

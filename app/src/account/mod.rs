@@ -1,6 +1,7 @@
-//! Signing in and out, and changing one's own password.
+//! Signing in and out, changing one's own password, and "Forgot your password?".
 
 pub mod change_password;
+pub mod forgot;
 mod other_devices;
 pub mod session_time;
 #[cfg(feature = "hydrate")]

@@ -80,13 +80,14 @@ pub fn SignInPage() -> impl IntoView {
                 <FormField name="password" label="Password" kind="password" autocomplete="current-password" error=Signal::derive(field_error("password")) />
                 <button type="submit" class="usa-button">"Sign in"</button>
             </form>
+            <p><a href=super::forgot::FORGOT_PATH>"Forgot your password?"</a></p>
         </div>
     }
 }
 
 /// A labelled input with its error message tied to it (USWDS `usa-form-group--error`).
 #[component]
-fn FormField(
+pub(super) fn FormField(
     name: &'static str,
     label: &'static str,
     kind: &'static str,

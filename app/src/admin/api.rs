@@ -8,8 +8,8 @@
 //! with yet, so the one-time link's token is their proof.
 
 use super::types::{
-    Facility, ImportPreview, PasswordLink, PasswordLinkState, TeamDetail, TeamFilter, TeamSummary,
-    UserDetail, UserRow,
+    Facility, ImportPreview, PasswordLinkState, TeamDetail, TeamFilter, TeamSummary, UserDetail,
+    UserRow,
 };
 use crate::error::AppError;
 use leptos::prelude::*;
@@ -53,9 +53,6 @@ pub struct UsersData {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UserData {
     pub detail: UserDetail,
-    /// The set-password link just made for this person, shown once after "Invite" or
-    /// "Reset password".
-    pub link: Option<PasswordLink>,
     pub kept: BTreeMap<String, String>,
 }
 
@@ -400,21 +397,12 @@ pub async fn admin_users(q: Option<String>, kept: Option<String>) -> Result<User
 }
 
 #[server(endpoint = "admin_user", output = leptos::server_fn::codec::Postcard)]
-pub async fn admin_user(
-    user: i64,
-    done: Option<String>,
-    kept: Option<String>,
-) -> Result<UserData, AppError> {
+pub async fn admin_user(user: i64, kept: Option<String>) -> Result<UserData, AppError> {
     use crate::server::access::{app_state, require_admin};
     let capability = require_admin(AdminUser::PATH).await?;
     let state = app_state()?;
     Ok(UserData {
         detail: super::ssr::user_detail(&state.db, &capability, user).await?,
-        // Only on the page the invitation or reset leads to, not on every later visit.
-        link: match done.as_deref() {
-            Some("invited" | "reset") => ssr::shown_link(user).await?,
-            _ => None,
-        },
         kept: ssr::kept(kept).await?,
     })
 }
@@ -429,11 +417,10 @@ pub async fn admin_invite(email: String, name: String, role: String) -> Result<(
         name: name.clone(),
         role: role.clone(),
     };
-    match super::ssr::invite(&state.db, &capability, &ssr::origin(), &input).await {
-        Ok(link) => {
-            let user = link.user_id;
-            ssr::keep_link(link).await?;
-            leptos_axum::redirect(&format!("/admin/users/{user}?done=invited#password-link"));
+    let site = &state.config.public_url;
+    match super::ssr::invite(&state.db, &capability, &ssr::origin(), site, &input).await {
+        Ok(user) => {
+            crate::ui::kept::go_back(&format!("/admin/users/{user}"), "invited");
             Ok(())
         }
         Err(error) => {
@@ -490,18 +477,12 @@ pub async fn admin_reset_password(user: i64) -> Result<(), AppError> {
     use crate::server::access::{app_state, require_admin};
     let capability = require_admin(AdminResetPassword::PATH).await?;
     let state = app_state()?;
-    match super::ssr::reset_password(&state.db, &capability, &ssr::origin(), user).await {
-        Ok(link) => {
-            ssr::keep_link(link).await?;
-            leptos_axum::redirect(&format!("/admin/users/{user}?done=reset#password-link"));
-            Ok(())
-        }
-        Err(error) => {
-            let back = format!("/admin/users/{user}");
-            crate::ui::kept::fail_to(&back, AdminResetPassword::PATH, error.clone(), &[]).await;
-            Err(error)
-        }
-    }
+    let site = &state.config.public_url;
+    let reset = super::ssr::reset_password(&state.db, &capability, &ssr::origin(), site, user)
+        .await
+        .map(|_| "reset");
+    let back = format!("/admin/users/{user}");
+    ssr::answer(reset, &back, &back, AdminResetPassword::PATH, &[]).await
 }
 
 /// "Reset MFA": turns the person's two-step verification off and signs them out everywhere.
@@ -510,7 +491,8 @@ pub async fn admin_reset_mfa(user: i64) -> Result<(), AppError> {
     use crate::server::access::{app_state, require_admin};
     let capability = require_admin(AdminResetMfa::PATH).await?;
     let state = app_state()?;
-    let reset = super::ssr::reset_mfa(&state.db, &capability, &ssr::origin(), user)
+    let site = &state.config.public_url;
+    let reset = super::ssr::reset_mfa(&state.db, &capability, &ssr::origin(), site, user)
         .await
         .map(|_| "mfa_reset");
     let back = format!("/admin/users/{user}");
@@ -605,14 +587,11 @@ pub async fn set_password(
 #[cfg(feature = "ssr")]
 pub mod ssr {
     use crate::admin::ssr::Origin;
-    use crate::admin::types::PasswordLink;
     use crate::error::AppError;
     use std::collections::BTreeMap;
 
     /// The session key of the chosen import file awaiting "Import".
     const IMPORT_KEY: &str = "admin_import";
-    /// The session key of the set-password link last made, shown once on the person's page.
-    const LINK_KEY: &str = "admin_password_link";
 
     #[derive(serde::Serialize, serde::Deserialize)]
     struct StoredCsv {
@@ -707,17 +686,5 @@ pub mod ssr {
     pub async fn stored_csv(token: &str) -> Result<Option<String>, AppError> {
         let stored = session().await?.get::<StoredCsv>(IMPORT_KEY).await?;
         Ok(stored.filter(|s| s.token == token).map(|s| s.csv))
-    }
-
-    pub async fn keep_link(link: PasswordLink) -> Result<(), AppError> {
-        session().await?.insert(LINK_KEY, link).await?;
-        Ok(())
-    }
-
-    /// The link last made for `user_id` by this administrator. Read without removing: the
-    /// page may be rendered more than once; the next link replaces it.
-    pub async fn shown_link(user_id: i64) -> Result<Option<PasswordLink>, AppError> {
-        let link = session().await?.get::<PasswordLink>(LINK_KEY).await?;
-        Ok(link.filter(|l| l.user_id == user_id))
     }
 }

@@ -204,15 +204,6 @@ pub struct InviteInput {
     pub role: String,
 }
 
-/// A one-time set-password link, shown once to the administrator who made it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PasswordLink {
-    pub user_id: i64,
-    /// `/set-password?token=…`: the administrator adds the site's address when passing it on.
-    pub path: String,
-    pub expires_at: i64,
-}
-
 /// What a set-password link is now.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum PasswordLinkState {

@@ -44,7 +44,7 @@ pub struct AuditEntry {
 }
 
 /// The stored action names the filter offers, with the words people see.
-pub const ACTIONS: [(&str, &str); 43] = [
+pub const ACTIONS: [(&str, &str); 44] = [
     ("sign_in", "Signed in"),
     ("sign_out", "Signed out"),
     ("access_refused", "Was refused access"),
@@ -82,6 +82,10 @@ pub const ACTIONS: [(&str, &str); 43] = [
     ("user_deactivated", "Deactivated a person"),
     ("user_reactivated", "Reactivated a person"),
     ("password_reset_issued", "Issued a password reset link"),
+    (
+        "password_reset_requested",
+        "Asked for a password reset link",
+    ),
     ("password_set", "Set a password through a link"),
     ("password_changed", "Changed their own password"),
     ("caregiver_access_granted", "Gave a caregiver access"),

@@ -1,5 +1,6 @@
-//! `/admin`: the five sections of the administration console (DESIGN.md §5) and counts of
-//! what the system holds. Never message content.
+//! `/admin`: the five sections of the administration console (DESIGN.md §5), counts of
+//! what the system holds, and of emails waiting or undelivered. Never message content, and
+//! never an email's address or words.
 
 use crate::auth::Area;
 use crate::error::AppError;
@@ -15,6 +16,12 @@ pub struct SystemCounts {
     pub facilities: i64,
     pub care_teams: i64,
     pub active_users: i64,
+    /// Emails not yet delivered: new, or waiting to be tried again.
+    pub emails_waiting: i64,
+    /// Of those, the ones that failed at least once.
+    pub emails_retrying: i64,
+    /// Emails given up on after the last retry.
+    pub emails_failed: i64,
 }
 
 #[server(endpoint = "admin_overview", output = leptos::server_fn::codec::Postcard)]
@@ -36,10 +43,14 @@ pub mod ssr {
         _capability: &AdminCapability,
     ) -> Result<SystemCounts, sqlx::Error> {
         let count = |sql: &'static str| sqlx::query_scalar::<_, i64>(sql).fetch_one(pool);
+        let emails = crate::email::ssr::outbox::delivery_counts(pool).await?;
         Ok(SystemCounts {
             facilities: count("SELECT COUNT(*) FROM facilities").await?,
             care_teams: count("SELECT COUNT(*) FROM care_teams").await?,
             active_users: count("SELECT COUNT(*) FROM users WHERE active = 1").await?,
+            emails_waiting: emails.waiting,
+            emails_retrying: emails.retrying,
+            emails_failed: emails.failed,
         })
     }
 }
@@ -76,6 +87,14 @@ fn Counts() -> impl IntoView {
                     <tr><th scope="row">"Facilities"</th><td>{counts.facilities}</td></tr>
                     <tr><th scope="row">"Care teams"</th><td>{counts.care_teams}</td></tr>
                     <tr><th scope="row">"Active users"</th><td>{counts.active_users}</td></tr>
+                </tbody>
+            </table>
+            <table class="usa-table">
+                <caption>"Email delivery"</caption>
+                <tbody>
+                    <tr><th scope="row">"Emails waiting to be sent"</th><td>{counts.emails_waiting}</td></tr>
+                    <tr><th scope="row">"Of those, being tried again after a failure"</th><td>{counts.emails_retrying}</td></tr>
+                    <tr><th scope="row">"Emails that could not be delivered after every retry"</th><td>{counts.emails_failed}</td></tr>
                 </tbody>
             </table>
         }

@@ -1,7 +1,7 @@
 //! `/settings`: one page for every kind of account, made of each feature's own section:
-//! the signature added to outgoing messages, "Away" for clinicians, two-step verification,
-//! for a Veteran who has caregiver access to their messages, changing one's password, and
-//! signing out elsewhere.
+//! the signature added to outgoing messages, new-message emails for Veterans and caregivers,
+//! "Away" for clinicians, two-step verification, for a Veteran who has caregiver access to
+//! their messages, changing one's password, and signing out elsewhere.
 //! Each section loads its own data and shows only to the people it is for.
 
 use crate::auth::{Area, Role};
@@ -18,6 +18,7 @@ pub fn SettingsPage() -> impl IntoView {
             <Title text="Settings" />
             <h1>"Settings"</h1>
             <SignatureSettings />
+            <crate::email::settings::EmailSettings />
             <crate::team::pages::coverage::CoverageSettings />
             <crate::mfa::pages::settings::TwoStepSettings />
             <VeteranSections />

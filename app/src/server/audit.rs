@@ -58,6 +58,9 @@ pub enum Action {
     /// A person changed their own password in Settings (outcome `failure`: a wrong current
     /// password, which counts toward the sign-in failure limits; `denied`: over them).
     PasswordChanged,
+    /// "Forgot your password?": someone asked for a reset link for an address (whether or
+    /// not an account uses it; the target says which address).
+    PasswordResetRequested,
     CaregiverAccessGranted,
     /// Someone downloaded an attachment (or was refused one: outcome `denied`).
     AttachmentDownloaded,
@@ -126,6 +129,7 @@ impl Action {
             Action::UserDeactivated => "user_deactivated",
             Action::UserReactivated => "user_reactivated",
             Action::PasswordResetIssued => "password_reset_issued",
+            Action::PasswordResetRequested => "password_reset_requested",
             Action::PasswordSet => "password_set",
             Action::PasswordChanged => "password_changed",
             Action::CaregiverAccessGranted => "caregiver_access_granted",

@@ -25,6 +25,8 @@ pub struct AppConfig {
     pub session_limits: crate::account::session_time::SessionLimits,
     /// The breached-password range service, when one is set (`SM_PWNED_RANGE_URL`).
     pub pwned_range: Option<super::pwned_range::PwnedRange>,
+    /// The site's address as people reach it, for links in emails (`SM_PUBLIC_URL`).
+    pub public_url: crate::email::ssr::PublicUrl,
 }
 
 #[derive(Clone, FromRef)]

@@ -4,6 +4,7 @@
 //! (lead) and Casey are on Primary Care.
 
 use crate::common::{count, user};
+use crate::email::{emailed_link, site};
 use app::admin::ssr::{self as admin, Origin};
 use app::admin::types::{
     FacilityInput, ImportVerdict, InviteInput, TeamFilter, TeamInput, TeamRole,
@@ -553,24 +554,43 @@ async fn an_invitation_link_sets_a_password_once(db: &Db) {
         db,
         &riley,
         &from(),
+        &site(),
         &invite("nurse@example.com", "clinician"),
     )
     .await;
     assert!(field_error(taken, "email").contains("already"));
-    let no_role = admin::invite(db, &riley, &from(), &invite("dana@example.com", "boss")).await;
-    assert_eq!(field_error(no_role, "role"), "Choose a role.");
-
-    let link = admin::invite(
+    let no_role = admin::invite(
         db,
         &riley,
         &from(),
+        &site(),
+        &invite("dana@example.com", "boss"),
+    )
+    .await;
+    assert_eq!(field_error(no_role, "role"), "Choose a role.");
+
+    let dana = admin::invite(
+        db,
+        &riley,
+        &from(),
+        &site(),
         &invite(" Dana@Example.com ", "clinician"),
     )
     .await
     .unwrap();
-    let hours = (link.expires_at - now_ms()) as f64 / 3_600_000.0;
+    let expires_at: i64 =
+        sqlx::query_scalar("SELECT expires_at FROM password_links WHERE user_id = $1")
+            .bind(dana)
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+    let hours = (expires_at - now_ms()) as f64 / 3_600_000.0;
     assert!((23.9..=24.0).contains(&hours), "{hours}");
-    let token = link.path.strip_prefix("/set-password?token=").unwrap();
+    // The link went by email to the person's own address, written with the invitation.
+    let link = emailed_link(db, "dana@example.com", "invitation").await;
+    let token = link
+        .strip_prefix("https://messages.va.example/set-password?token=")
+        .unwrap();
     assert_eq!(token.len(), 64);
     assert_eq!(
         count(
@@ -642,11 +662,13 @@ async fn an_invitation_link_sets_a_password_once(db: &Db) {
     ));
 
     // A reset: the old password stops working and sessions end; an expired link is dead.
-    let dana = stored.user.id;
+    assert_eq!(stored.user.id, dana);
     add_session(db, dana).await;
-    let reset = admin::reset_password(db, &riley, &from(), dana)
+    admin::reset_password(db, &riley, &from(), &site(), dana)
         .await
         .unwrap();
+    let reset = emailed_link(db, "dana@example.com", "password_reset").await;
+    assert_ne!(reset, link);
     let stored = users::credentials_by_email(&db.pool, "dana@example.com")
         .await
         .unwrap()
@@ -662,7 +684,9 @@ async fn an_invitation_link_sets_a_password_once(db: &Db) {
         .execute(&db.pool)
         .await
         .unwrap();
-    let expired = reset.path.strip_prefix("/set-password?token=").unwrap();
+    let expired = reset
+        .strip_prefix("https://messages.va.example/set-password?token=")
+        .unwrap();
     assert!(admin::password_link_holder(db, expired)
         .await
         .unwrap()
@@ -768,6 +792,7 @@ async fn the_last_active_administrator_cannot_be_deactivated_or_demoted(db: &Db)
         db,
         &riley,
         &from(),
+        &site(),
         &InviteInput {
             email: "quinn@example.com".to_string(),
             name: "Quinn Admin".to_string(),
@@ -777,19 +802,19 @@ async fn the_last_active_administrator_cannot_be_deactivated_or_demoted(db: &Db)
     .await
     .unwrap();
     // A deactivated administrator does not count.
-    admin::deactivate(db, &riley, &from(), second.user_id)
+    admin::deactivate(db, &riley, &from(), second)
         .await
         .unwrap();
     let still_alone = admin::change_role(db, &riley, &from(), me, "clinician").await;
     assert!(field_error(still_alone, "role").contains("last active administrator"));
-    admin::reactivate(db, &riley, &from(), second.user_id)
+    admin::reactivate(db, &riley, &from(), second)
         .await
         .unwrap();
     admin::change_role(db, &riley, &from(), me, "clinician")
         .await
         .unwrap();
     let quinn = trusted::admin(user(db, "quinn@example.com").await).unwrap();
-    let last = admin::deactivate(db, &quinn, &from(), second.user_id).await;
+    let last = admin::deactivate(db, &quinn, &from(), second).await;
     assert!(field_error(last, "user").contains("last active administrator"));
     assert_eq!(
         count(
@@ -807,6 +832,7 @@ async fn two_administrators_racing_to_deactivate_each_other_leave_one(db: &Db) {
         db,
         &riley,
         &from(),
+        &site(),
         &InviteInput {
             email: "quinn@example.com".to_string(),
             name: "Quinn Admin".to_string(),
@@ -814,8 +840,7 @@ async fn two_administrators_racing_to_deactivate_each_other_leave_one(db: &Db) {
         },
     )
     .await
-    .unwrap()
-    .user_id;
+    .unwrap();
     let quinn = trusted::admin(user(db, "quinn@example.com").await).unwrap();
     let riley_id = riley.user().id;
     let origin = from();

@@ -10,6 +10,7 @@ mod attachments;
 mod audit_chain;
 mod audit_log;
 mod data_layer;
+mod email;
 mod live_events;
 mod messaging;
 mod mfa;

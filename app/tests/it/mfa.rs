@@ -387,7 +387,7 @@ async fn an_administrator_resets_it_and_the_person_is_signed_out(db: &Db) {
     let detail = admin::user_detail(db, &riley, morgan.id).await.unwrap();
     assert!(detail.user.mfa_on);
 
-    admin::reset_mfa(db, &riley, &from, morgan.id)
+    admin::reset_mfa(db, &riley, &from, &crate::email::site(), morgan.id)
         .await
         .unwrap();
     assert_eq!(mfa::state(&db.pool, morgan.id).await.unwrap(), State::Off);
@@ -422,7 +422,7 @@ async fn an_administrator_resets_it_and_the_person_is_signed_out(db: &Db) {
     assert_eq!(detail["after"]["mfa"], false);
     assert_eq!(detail["after"]["sessions_ended"], 1);
     // Again: nothing to reset, nothing audited; an unknown person is not found.
-    admin::reset_mfa(db, &riley, &from, morgan.id)
+    admin::reset_mfa(db, &riley, &from, &crate::email::site(), morgan.id)
         .await
         .unwrap();
     assert_eq!(
@@ -434,7 +434,7 @@ async fn an_administrator_resets_it_and_the_person_is_signed_out(db: &Db) {
         1
     );
     assert_eq!(
-        admin::reset_mfa(db, &riley, &from, 999_999).await,
+        admin::reset_mfa(db, &riley, &from, &crate::email::site(), 999_999).await,
         Err(AppError::NotFound)
     );
     // The password alone signs in now.

@@ -3,6 +3,7 @@
 //! list; the other sessions end, this one stays), and set-password links that live a day.
 
 use crate::common::{count, record_failures, user};
+use crate::email::{emailed_link, site};
 use app::account::change_password::ssr::{
     change, Typed, CONFIRM_DIFFERS, CURRENT_WRONG, SAME_AS_CURRENT,
 };
@@ -19,6 +20,8 @@ const ALEX: &str = "veteran@example.com";
 const DEMO_PASSWORD: &str = "demo-password-2026";
 const FROM: &str = "203.0.113.9";
 const NEW: &str = "a kettle sings in the far kitchen";
+/// The start of a set-password link in an email (the tests' public address).
+const SET_PASSWORD: &str = "https://messages.va.example/set-password?token=";
 
 fn typed<'a>(current: &'a str, new: &'a str, confirm: &'a str) -> Typed<'a> {
     Typed {
@@ -232,9 +235,18 @@ async fn a_set_password_link_lives_a_day(db: &Db) {
         email: "dana@example.com".to_string(),
         role: "clinician".to_string(),
     };
-    let link = admin::invite(db, &riley, &from, &invite).await.unwrap();
-    assert_eq!(link.expires_at - db.now_ms(), 24 * 3_600_000);
-    let token = link.path.strip_prefix("/set-password?token=").unwrap();
+    let dana = admin::invite(db, &riley, &from, &site(), &invite)
+        .await
+        .unwrap();
+    let expires_at: i64 =
+        sqlx::query_scalar("SELECT expires_at FROM password_links WHERE user_id = $1")
+            .bind(dana)
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+    assert_eq!(expires_at - db.now_ms(), 24 * 3_600_000);
+    let link = emailed_link(db, "dana@example.com", "invitation").await;
+    let token = link.strip_prefix(SET_PASSWORD).unwrap();
 
     hand.advance(24 * 3_600_000 - 1);
     assert!(matches!(
@@ -294,10 +306,11 @@ async fn a_set_password_link_lives_a_day(db: &Db) {
             .unwrap(),
         PasswordLinkState::Dead
     );
-    let fresh = admin::reset_password(db, &riley, &from, dana.id)
+    admin::reset_password(db, &riley, &from, &site(), dana.id)
         .await
         .unwrap();
-    let fresh = fresh.path.strip_prefix("/set-password?token=").unwrap();
+    let fresh = emailed_link(db, "dana@example.com", "password_reset").await;
+    let fresh = fresh.strip_prefix(SET_PASSWORD).unwrap();
     let common = "qwertyuiopasdfgh";
     let refused = admin::set_password_with_link(db, fresh, common, common, FROM).await;
     assert_eq!(field_error(refused, "password"), PASSWORD_TOO_COMMON);

@@ -8,6 +8,7 @@ mod admin_routes;
 mod attachments;
 mod audit_trail;
 mod body_limits;
+mod email;
 mod least_privilege;
 mod mfa_routes;
 mod page_reads;

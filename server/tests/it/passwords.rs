@@ -192,19 +192,20 @@ async fn a_set_password_link_older_than_a_day_says_it_has_expired() {
         role: "veteran".to_string(),
     };
     let origin = app::admin::ssr::Origin(None);
-    let link = app::admin::ssr::invite(db, &riley, &origin, &invite)
+    app::admin::ssr::invite(db, &riley, &origin, &app.state.config.public_url, &invite)
         .await
         .unwrap();
-    let page = app.get(&link.path, None).await;
+    let link = set_password_path(&app, "dana@example.com").await;
+    let page = app.get(&link, None).await;
     assert!(page.body.contains("Set your password"), "{}", page.body);
 
     hand.advance(24 * 60 * 60 * 1000);
-    let page = app.get(&link.path, None).await;
+    let page = app.get(&link, None).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("This link has expired"), "{}", page.body);
     assert!(page.body.contains("work for 24 hours"), "{}", page.body);
 
-    let token = link.path.strip_prefix("/set-password?token=").unwrap();
+    let token = link.strip_prefix("/set-password?token=").unwrap();
     let answer = app
         .call(
             "/api/set_password",
@@ -294,15 +295,17 @@ async fn a_password_the_range_service_lists_is_refused_and_only_a_prefix_is_sent
             .user,
     )
     .unwrap();
-    let link = app::admin::ssr::invite(
+    app::admin::ssr::invite(
         &app.state.db,
         &riley,
         &app::admin::ssr::Origin(None),
+        &app.state.config.public_url,
         &invite,
     )
     .await
     .unwrap();
-    let token = link.path.strip_prefix("/set-password?token=").unwrap();
+    let link = set_password_path(&app, &invite.email).await;
+    let token = link.strip_prefix("/set-password?token=").unwrap();
     let answer = app
         .call(
             "/api/set_password",
@@ -348,4 +351,21 @@ async fn when_the_range_service_cannot_be_reached_the_built_in_list_alone_decide
         location, "/settings?password=changed#password",
         "fails open"
     );
+}
+
+/// The set-password link of the newest invitation emailed to `to`, as a path on this site
+/// (the demo keeps its emails in the outbox).
+async fn set_password_path(app: &TestApp, to: &str) -> String {
+    let text: String = sqlx::query_scalar(
+        "SELECT text_body FROM email_outbox WHERE recipient = $1 AND kind = 'invitation' \
+         ORDER BY id DESC LIMIT 1",
+    )
+    .bind(to)
+    .fetch_one(&app.state.db.pool)
+    .await
+    .unwrap();
+    let at = text
+        .find("/set-password?token=")
+        .expect("a set-password link");
+    text[at..].split_whitespace().next().unwrap().to_string()
 }

@@ -93,14 +93,10 @@ pub(crate) fn AdminDone() -> impl IntoView {
                     .unwrap_or(0);
                 format!("Import complete: {added} new Veteran–team associations.")
             }
-            "invited" => "The person was invited.".to_string(),
             "role_changed" => "The role was changed.".to_string(),
             "deactivated" => "The account was deactivated and signed out everywhere.".to_string(),
             "reactivated" => "The account was reactivated.".to_string(),
-            "reset" => {
-                "The password was reset and the person was signed out everywhere.".to_string()
-            }
-            "mfa_reset" => "Two-step verification was reset and the person was signed out everywhere. They can sign in with their password, then set it up again.".to_string(),
+            "mfa_reset" => "Two-step verification was reset and the person was signed out everywhere. We emailed them that it was. They can sign in with their password, then set it up again.".to_string(),
             "access_granted" => "Caregiver access was granted.".to_string(),
             "access_revoked" => "Caregiver access was revoked.".to_string(),
             _ => return None,

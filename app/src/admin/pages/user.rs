@@ -1,6 +1,7 @@
-//! `/admin/users/:id`: one person: the one-time set-password link just made for them, their
-//! role, deactivate or reactivate, reset password, reset two-step verification (shown only
-//! while it is on), their care teams, and caregiver access.
+//! `/admin/users/:id`: one person: after an invitation or a password reset, that the link
+//! was emailed to them (never the link itself), their role, deactivate or reactivate, reset
+//! password, reset two-step verification (shown only while it is on), their care teams, and
+//! caregiver access.
 
 use super::users::{status, ROLES};
 use super::{kept_or, AdminDone, BackTo, TextField};
@@ -8,7 +9,7 @@ use crate::admin::api::{
     admin_user, AdminChangeRole, AdminGrantCaregiver, AdminResetMfa, AdminResetPassword,
     AdminRevokeCaregiver, AdminSetActive, UserData,
 };
-use crate::admin::types::{PasswordLink, PASSWORD_LINK_HOURS};
+use crate::admin::types::PASSWORD_LINK_HOURS;
 use crate::auth::{Area, Role};
 use crate::error::AppError;
 use crate::ui::posted_error;
@@ -40,9 +41,10 @@ fn User() -> impl IntoView {
             query.read().get("kept"),
         )
     };
-    let data = crate::ui::page_data(key, |(user, done, kept)| async move {
+    // `done` is in the key so that a post coming back to this page loads it afresh.
+    let data = crate::ui::page_data(key, |(user, _done, kept)| async move {
         match user {
-            Some(user) => admin_user(user, done, kept).await,
+            Some(user) => admin_user(user, kept).await,
             None => Err(AppError::NotFound),
         }
     });
@@ -74,7 +76,7 @@ fn User() -> impl IntoView {
 
 #[component]
 fn UserView(page: UserData, error: Option<AppError>) -> impl IntoView {
-    let UserData { detail, link, kept } = page;
+    let UserData { detail, kept } = page;
     let user = detail.user;
     let id = user.user_id.to_string();
     let role_error = error.as_ref().and_then(|e| e.field("role"));
@@ -118,7 +120,7 @@ fn UserView(page: UserData, error: Option<AppError>) -> impl IntoView {
         <h1>{user.name.clone()}</h1>
         <ErrorSummary error=Signal::stored(error.clone()) />
         <AdminDone />
-        {link.map(|link| view! { <LinkPanel link /> })}
+        <Emailed email=user.email.clone() />
         <ul class="usa-list usa-list--unstyled sm-admin-facts">
             <li>{format!("Email: {}", user.email)}</li>
             <li>{format!("Role: {}", user.role.label())}</li>
@@ -195,18 +197,35 @@ fn UserView(page: UserData, error: Option<AppError>) -> impl IntoView {
     }
 }
 
-/// The link just made, shown once: the administrator passes it on to the person.
+/// After "Invite" or "Reset password": where the link went. The link itself is only in the
+/// person's email, so the administrator cannot use it to become them.
 #[component]
-fn LinkPanel(link: PasswordLink) -> impl IntoView {
+fn Emailed(email: String) -> impl IntoView {
+    let query = use_query_map();
+    let text = move || {
+        let query = query.read();
+        if query.get("__err").is_some() {
+            return None;
+        }
+        match query.get("done").as_deref() {
+            Some("invited") => Some(format!(
+                "We emailed a set-up link to {email}. It works once, for {PASSWORD_LINK_HOURS} hours."
+            )),
+            Some("reset") => Some(format!(
+                "The password was reset and the person was signed out everywhere. We emailed a link to choose a new password to {email}."
+            )),
+            _ => None,
+        }
+    };
     view! {
-        <div class="usa-alert usa-alert--info" role="region" aria-labelledby="password-link">
-            <div class="usa-alert__body">
-                <h2 class="usa-alert__heading" id="password-link">"One-time set-password link"</h2>
-                <p class="usa-alert__text">
-                    {format!("Give this address on this site to the person. It works once, for {PASSWORD_LINK_HOURS} hours. It won't be shown again.")}
-                </p>
-                <p class="usa-alert__text"><code class="sm-link-path" data-testid="password-link">{link.path}</code></p>
-            </div>
+        <div role="status" class="sm-status">
+            {move || text().map(|text| view! {
+                <div class="usa-alert usa-alert--success usa-alert--slim">
+                    <div class="usa-alert__body">
+                        <p class="usa-alert__text">{text}</p>
+                    </div>
+                </div>
+            })}
         </div>
     }
 }

@@ -110,7 +110,7 @@ fn UsersView(page: UsersData, error: Option<AppError>) -> impl IntoView {
         </table>
         <section aria-labelledby="invite" class="sm-admin-form">
             <h2 id="invite">"Invite a person"</h2>
-            <p>{format!("You'll get a one-time link, valid for {PASSWORD_LINK_HOURS} hours, for them to set their password.")}</p>
+            <p>{format!("We'll email them a one-time link, valid for {PASSWORD_LINK_HOURS} hours, to set their password.")}</p>
             <form method="post" action=AdminInvite::PATH class="usa-form usa-form--large" novalidate>
                 <TextField id="email" label="Email address" input_type="email" value=typed("email") error=error.clone() />
                 <TextField id="name" label="Full name" value=typed("name") error=error.clone() />

@@ -2,9 +2,11 @@
 //! Their two-step verification goes off and its secret is deleted, and every one of their
 //! sessions ends in the same transaction, like a deactivation: whoever holds an open
 //! session loses it. They then sign in with their password alone and, if their role
-//! requires it, must set it up again at once.
+//! requires it, must set it up again at once. They are told by email, written in the same
+//! transaction, so someone who did not ask for it learns of it.
 
 use super::{audit_change, Change, Origin};
+use crate::email::ssr::{enqueue, letters, PublicUrl};
 use crate::error::AppError;
 use crate::server::access::AdminCapability;
 use crate::server::audit::Action;
@@ -14,14 +16,15 @@ pub async fn reset_mfa(
     db: &Db,
     capability: &AdminCapability,
     from: &Origin,
+    site: &PublicUrl,
     user_id: i64,
 ) -> Result<(), AppError> {
     let mut tx = db.begin_write().await?;
-    let known: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE id = $1")
+    let email: Option<String> = sqlx::query_scalar("SELECT email FROM users WHERE id = $1")
         .bind(user_id)
         .fetch_optional(&mut *tx)
         .await?;
-    known.ok_or(AppError::NotFound)?;
+    let email = email.ok_or(AppError::NotFound)?;
     let was_on = crate::mfa::ssr::remove_in(db, &mut tx, user_id).await?;
     if !was_on {
         // Nothing to reset (a set-up in progress, if any, is gone too: it was never in use).
@@ -34,6 +37,7 @@ pub async fn reset_mfa(
         .bind(user_id)
         .execute(&mut *tx)
         .await?;
+    enqueue(&mut tx, site, &letters::mfa_reset(site, &email)).await?;
     audit_change(
         &mut tx,
         capability,

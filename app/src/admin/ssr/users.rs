@@ -1,5 +1,7 @@
 //! "Users": find, invite, change roles, deactivate, reactivate, reset password, and
-//! caregiver access; and the one-time set-password links invitations and resets hand out.
+//! caregiver access; and the one-time set-password links invitations and resets make. A
+//! link goes only to the person, by email written in the same transaction; the
+//! administrator never sees it, so they cannot use it to become that person.
 //! "Reset MFA" is in `mfa.rs`.
 //!
 //! The last active administrator can be neither deactivated nor demoted. Two
@@ -9,10 +11,11 @@
 
 use super::{audit_change, Change, Origin};
 use crate::admin::types::{
-    CaregiverGrantRow, InviteInput, PasswordLink, PasswordLinkHolder, PasswordLinkState, TeamRole,
-    UserDetail, UserRow, PASSWORD_LINK_HOURS,
+    CaregiverGrantRow, InviteInput, PasswordLinkHolder, PasswordLinkState, TeamRole, UserDetail,
+    UserRow, PASSWORD_LINK_HOURS,
 };
 use crate::auth::Role;
+use crate::email::ssr::{enqueue, letters, PublicUrl};
 use crate::error::AppError;
 use crate::server::access::AdminCapability;
 use crate::server::audit::{self, Action, AuditEvent, Outcome};
@@ -115,13 +118,15 @@ impl From<GrantRecord> for CaregiverGrantRow {
     }
 }
 
-/// Makes an account without a password and a one-time link (24 hours) to set one.
+/// Makes an account without a password and emails the person a one-time link (24 hours) to
+/// set one. Answers the new account's id.
 pub async fn invite(
     db: &Db,
     capability: &AdminCapability,
     from: &Origin,
+    site: &PublicUrl,
     input: &InviteInput,
-) -> Result<PasswordLink, AppError> {
+) -> Result<i64, AppError> {
     let mut fields = BTreeMap::new();
     let email = normalize_email(&input.email);
     if email.is_empty() {
@@ -170,7 +175,20 @@ pub async fn invite(
             AppError::from(error)
         }
     })?;
-    let link = new_link(&mut tx, capability, user_id, "invite").await?;
+    let link = new_link(
+        &mut tx,
+        capability.user().id,
+        user_id,
+        "invite",
+        LINK_MAX_MS,
+    )
+    .await?;
+    enqueue(
+        &mut tx,
+        site,
+        &letters::invitation(site, &email, &link.path),
+    )
+    .await?;
     audit_change(
         &mut tx,
         capability,
@@ -188,7 +206,7 @@ pub async fn invite(
     )
     .await?;
     tx.commit().await?;
-    Ok(link)
+    Ok(user_id)
 }
 
 /// Gives the person another role, ending what the old one held (its teams, coverage,
@@ -314,22 +332,24 @@ pub async fn reactivate(
 }
 
 /// Resets a password: the old one stops working, every session ends, earlier links die,
-/// and a new one-time link (24 hours) is made for the person to choose a new password.
+/// and a new one-time link (24 hours) is emailed to the person to choose a new password.
 pub async fn reset_password(
     db: &Db,
     capability: &AdminCapability,
     from: &Origin,
+    site: &PublicUrl,
     user_id: i64,
-) -> Result<PasswordLink, AppError> {
+) -> Result<(), AppError> {
     let mut tx = db.begin_write().await?;
-    let had_password: Option<YesNo> = sqlx::query_scalar(&format!(
-        "SELECT CASE WHEN password_hash IS NULL THEN 0 ELSE 1 END FROM users WHERE id = $1{}",
+    let account: Option<(String, YesNo)> = sqlx::query_as(&format!(
+        "SELECT email, CASE WHEN password_hash IS NULL THEN 0 ELSE 1 END FROM users \
+         WHERE id = $1{}",
         db.lock_rows()
     ))
     .bind(user_id)
     .fetch_optional(&mut *tx)
     .await?;
-    let YesNo(had_password) = had_password.ok_or(AppError::NotFound)?;
+    let (email, YesNo(had_password)) = account.ok_or(AppError::NotFound)?;
     let now = db.now_ms();
     sqlx::query("UPDATE users SET password_hash = NULL, updated_at = $1 WHERE id = $2")
         .bind(now)
@@ -338,7 +358,13 @@ pub async fn reset_password(
         .await?;
     crate::server::session_store::end_all_sessions_of(&mut tx, user_id).await?;
     void_links(&mut tx, user_id, now).await?;
-    let link = new_link(&mut tx, capability, user_id, "reset").await?;
+    let link = new_link(&mut tx, capability.user().id, user_id, "reset", LINK_MAX_MS).await?;
+    enqueue(
+        &mut tx,
+        site,
+        &letters::password_reset(site, &email, &link.path),
+    )
+    .await?;
     audit_change(
         &mut tx,
         capability,
@@ -355,7 +381,7 @@ pub async fn reset_password(
     )
     .await?;
     tx.commit().await?;
-    Ok(link)
+    Ok(())
 }
 
 /// Lets a caregiver act for the Veteran with this email, from their very next request.
@@ -524,7 +550,7 @@ pub async fn password_link_check(db: &Db, token: &str) -> Result<PasswordLinkSta
         return Ok(PasswordLinkState::Dead);
     }
     let now = db.now_ms();
-    if now >= expires_at.min(created_at + link_lifetime_ms()) {
+    if now >= expires_at.min(created_at + LINK_MAX_MS) {
         return Ok(PasswordLinkState::Expired);
     }
     Ok(PasswordLinkState::Works(PasswordLinkHolder { name, email }))
@@ -567,7 +593,7 @@ pub async fn set_password_with_link(
     )
     .bind(now)
     .bind(token_hash(token))
-    .bind(now - link_lifetime_ms())
+    .bind(now - LINK_MAX_MS)
     .fetch_optional(&mut *tx)
     .await?;
     let user_id = user_id.ok_or(AppError::NotFound)?;
@@ -627,19 +653,34 @@ fn last_administrator(field: &str) -> AppError {
     )
 }
 
-/// Makes a link: 256 random bits, shown once; only their SHA-256 digest is kept.
-async fn new_link(
+/// How long a set-password link works at most: an administrator's invitation or reset
+/// makes links this long; "Forgot your password?" makes shorter ones. A link stored with a
+/// later expiry (made when links lived longer) still ends this long after it was made.
+const LINK_MAX_MS: i64 = PASSWORD_LINK_HOURS * 60 * 60 * 1000;
+
+/// A set-password link just made, for its email only.
+pub(crate) struct NewLink {
+    /// `/set-password?token=…`.
+    pub(crate) path: String,
+    pub(crate) expires_at: i64,
+}
+
+/// Makes a link for `user_id`, working for `lifetime_ms`: 256 random bits, put only in the
+/// person's email; only their SHA-256 digest is kept. `created_by` is the administrator, or
+/// the person themselves for "Forgot your password?".
+pub(crate) async fn new_link(
     tx: &mut Tx,
-    capability: &AdminCapability,
+    created_by: i64,
     user_id: i64,
     purpose: &str,
-) -> Result<PasswordLink, sqlx::Error> {
+    lifetime_ms: i64,
+) -> Result<NewLink, sqlx::Error> {
     use rand::RngCore;
     let mut bytes = [0u8; 32];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
     let token: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
     let now = tx.now_ms();
-    let expires_at = now + link_lifetime_ms();
+    let expires_at = now + lifetime_ms;
     sqlx::query(
         "INSERT INTO password_links \
          (user_id, token_hash, purpose, created_by, created_at, expires_at) \
@@ -648,13 +689,12 @@ async fn new_link(
     .bind(user_id)
     .bind(token_hash(&token))
     .bind(purpose)
-    .bind(capability.user().id)
+    .bind(created_by)
     .bind(now)
     .bind(expires_at)
     .execute(&mut **tx)
     .await?;
-    Ok(PasswordLink {
-        user_id,
+    Ok(NewLink {
         path: format!("/set-password?token={token}"),
         expires_at,
     })
@@ -667,10 +707,6 @@ async fn void_links(tx: &mut Tx, user_id: i64, now: i64) -> Result<(), sqlx::Err
         .execute(&mut **tx)
         .await?;
     Ok(())
-}
-
-fn link_lifetime_ms() -> i64 {
-    PASSWORD_LINK_HOURS * 60 * 60 * 1000
 }
 
 fn token_hash(token: &str) -> String {

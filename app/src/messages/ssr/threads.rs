@@ -9,6 +9,7 @@ use super::super::{
 use super::drafts::{DraftRecord, DRAFT_SELECT};
 use super::signatures::signature_text;
 use super::{append, category_from, folder_from, into_page, mailbox, page, Mailbox, Outgoing};
+use crate::email::ssr::notices::TeamAlert;
 use crate::error::AppError;
 use crate::server::access::{MessagingCapability, TeamCapability};
 use crate::server::audit::{self, Action, AuditEvent, Outcome};
@@ -647,6 +648,10 @@ pub async fn send_message(
         Err(error) => return Err(error.into()),
     };
     let message_id = appended.message_id;
+    if urgent_language {
+        // Every team member on duty hears of it by email at once (naming nothing).
+        crate::email::ssr::notices::note_team_alert(&mut tx, thread_id, TeamAlert::Urgent).await?;
+    }
     if let Some(draft_id) = message.draft_id {
         // The draft's files travel with the message.
         crate::attachments::ssr::records::link_to_message(
@@ -748,6 +753,9 @@ pub async fn reply(
         Err(error) => return Err(error.into()),
     };
     let message_id = appended.message_id;
+    if urgent_language {
+        crate::email::ssr::notices::note_team_alert(&mut tx, thread_id, TeamAlert::Urgent).await?;
+    }
     crate::attachments::ssr::records::link_reply_draft(
         &mut tx,
         thread_id,
@@ -780,8 +788,8 @@ pub async fn reply(
 /// A care team member's reply (the team workspace comes in its own issue; this is what it
 /// and the tests use). The clinician must be on the thread's team (`NotFound` otherwise).
 /// The message carries their signature and the files of their reply draft in the thread,
-/// marks the Veteran's messages opened, stops the team's clock, and is unread for the
-/// Veteran and their caregivers.
+/// marks the Veteran's messages opened, stops the team's clock, is unread for the Veteran
+/// and their caregivers, and is noted for their new-message emails.
 pub async fn team_reply(
     db: &Db,
     capability: &TeamCapability,
@@ -822,6 +830,8 @@ pub async fn team_reply(
         Err(error) => return Err(error.into()),
     };
     let message_id = appended.message_id;
+    // The Veteran and their caregivers hear of it by email, by their choice in Settings.
+    crate::email::ssr::notices::note_new_message(&mut tx, thread_id, head.veteran_id).await?;
     // The files attached to the reply travel with it, and its draft is done.
     crate::attachments::ssr::records::link_reply_draft(
         &mut tx,

@@ -3,7 +3,7 @@
 //!
 //! `mark_overdue` runs in the server process on a timer. Each open thread waiting past its
 //! due time is claimed once (`threads.overdue_notified_at`), and each active lead of its team
-//! gets one notification per thread (`UNIQUE (user_id, thread_id, kind)`). On PostgreSQL
+//! gets one notification per thread (`UNIQUE (user_id, thread_id, kind)`) and an email. On PostgreSQL
 //! the claim is `FOR UPDATE SKIP LOCKED` inside a transaction, so several server processes
 //! can run the job at once without telling anyone twice; SQLite is one process, and
 //! `BEGIN IMMEDIATE` makes each batch exclusive.
@@ -14,6 +14,7 @@
 
 use super::super::types::Notification;
 use super::{my_teams_sql, set_due_at};
+use crate::email::ssr::notices::{note_team_alert, TeamAlert};
 use crate::error::AppError;
 use crate::server::access::TeamCapability;
 use crate::server::db::Db;
@@ -60,6 +61,8 @@ pub async fn mark_overdue(db: &Db, now_ms: i64) -> Result<u64, AppError> {
             .bind(team_id)
             .execute(&mut *tx)
             .await?;
+            // And by email, in the same transaction.
+            note_team_alert(&mut tx, thread_id, TeamAlert::Overdue).await?;
         }
         tx.commit().await?;
         marked += claimed.len() as u64;

@@ -132,6 +132,13 @@ impl Answer {
 }
 
 impl TestApp {
+    /// The same app on `state` (e.g. with other settings), its router built again.
+    pub fn with_state(mut self, state: AppState) -> TestApp {
+        self.router = server::router(state.clone(), &self.settings);
+        self.state = state;
+        self
+    }
+
     /// The temporary directory the app keeps its database and files in (`files/`).
     pub fn dir(&self) -> &Path {
         self.dir.path()

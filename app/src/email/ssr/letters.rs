@@ -1,0 +1,205 @@
+//! The words of each email, plain text and simple HTML. None carries health information:
+//! no message subject or text, no team name, no attachment name (DESIGN.md §2). Each is a
+//! few sentences and one link to this site.
+
+use super::outbox::{Email, EmailKind};
+use super::PublicUrl;
+use crate::admin::types::PASSWORD_LINK_HOURS;
+
+/// The last line of every email.
+const FOOTER: &str = "This email comes from VA Secure Messaging. Please don't reply to it.";
+
+/// "You're invited": the one-time link to set a first password (`path` is
+/// `/set-password?token=…`).
+pub fn invitation(site: &PublicUrl, to: &str, path: &str) -> Email {
+    letter(
+        to,
+        EmailKind::Invitation,
+        "Set up your VA Secure Messaging account",
+        &[
+            "You've been invited to VA Secure Messaging, where you can write to your VA health \
+             care team between visits.",
+            &format!(
+                "Choose your password here. The link works once, for {PASSWORD_LINK_HOURS} hours:"
+            ),
+        ],
+        &site.link(path),
+        &["If you weren't expecting this email, you can ignore it."],
+    )
+}
+
+/// An administrator reset the password: the one-time link to choose a new one.
+pub fn password_reset(site: &PublicUrl, to: &str, path: &str) -> Email {
+    letter(
+        to,
+        EmailKind::PasswordReset,
+        "Choose a new password for VA Secure Messaging",
+        &[
+            "An administrator reset the password of your VA Secure Messaging account, and you \
+             were signed out everywhere. Your old password no longer works.",
+            &format!(
+                "Choose a new password here. The link works once, for {PASSWORD_LINK_HOURS} \
+                 hours:"
+            ),
+        ],
+        &site.link(path),
+        &["If you didn't ask for this, call your VA facility."],
+    )
+}
+
+/// "Forgot your password?": the one-time link, for an hour.
+pub fn forgot_password(site: &PublicUrl, to: &str, path: &str) -> Email {
+    letter(
+        to,
+        EmailKind::ForgotPassword,
+        "Choose a new password for VA Secure Messaging",
+        &[
+            "Someone asked to reset the password of your VA Secure Messaging account. If it \
+             was you, choose a new password here. The link works once, for 1 hour, and signs \
+             you out on every device:",
+        ],
+        &site.link(path),
+        &["If it wasn't you, you can ignore this email: your password stays the same."],
+    )
+}
+
+/// An administrator turned two-step verification off.
+pub fn mfa_reset(site: &PublicUrl, to: &str) -> Email {
+    letter(
+        to,
+        EmailKind::MfaReset,
+        "Two-step verification was turned off",
+        &[
+            "An administrator turned off two-step verification for your VA Secure Messaging \
+             account, and you were signed out everywhere.",
+            "Sign in with your password to set it up again:",
+        ],
+        &site.link("/sign-in"),
+        &["If you didn't ask for this, call your VA facility."],
+    )
+}
+
+/// "You have a new secure message": that the care team wrote, and nothing of what, to whom
+/// or about what (DESIGN.md §2).
+pub fn new_message(site: &PublicUrl, to: &str) -> Email {
+    letter(
+        to,
+        EmailKind::NewMessage,
+        "You have a new secure message",
+        &["You have a new message from your VA health care team. Sign in to read it:"],
+        &site.link("/inbox"),
+        &[SETTINGS_LINE],
+    )
+}
+
+/// The daily digest: the same, once, for everything since the last one.
+pub fn new_message_digest(site: &PublicUrl, to: &str) -> Email {
+    letter(
+        to,
+        EmailKind::NewMessageDigest,
+        "You have new secure messages",
+        &[
+            "You have new messages from your VA health care team since yesterday. Sign in to \
+             read them:",
+        ],
+        &site.link("/inbox"),
+        &[SETTINGS_LINE],
+    )
+}
+
+/// To each care team member on duty: a message with crisis language arrived. No Veteran,
+/// team, thread or words.
+pub fn urgent_message(site: &PublicUrl, to: &str) -> Email {
+    letter(
+        to,
+        EmailKind::UrgentMessage,
+        "A message may need urgent attention",
+        &[
+            "A message that may need urgent attention arrived for one of your teams. Sign in \
+             to the team inbox to see it:",
+        ],
+        &site.link("/team"),
+        &[],
+    )
+}
+
+/// To a team's leads: a conversation went past its response target (the in-app
+/// notification says which).
+pub fn overdue(site: &PublicUrl, to: &str) -> Email {
+    letter(
+        to,
+        EmailKind::Overdue,
+        "A conversation is past its response target",
+        &[
+            "A conversation of a team you lead went past its response target. Sign in to see \
+             your notifications:",
+        ],
+        &site.link("/team/notifications"),
+        &[],
+    )
+}
+
+/// Where a person changes how often they hear about new messages.
+const SETTINGS_LINE: &str =
+    "To change how often we email you about new messages, sign in and go to Settings.";
+
+/// An email of paragraphs, one link on a line of its own, then more paragraphs and the
+/// footer; the HTML part says the same with the link clickable.
+fn letter(
+    to: &str,
+    kind: EmailKind,
+    subject: &str,
+    before: &[&str],
+    link: &str,
+    after: &[&str],
+) -> Email {
+    let mut text = String::new();
+    let mut html = String::from(
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"></head>\
+         <body style=\"font-family: sans-serif; line-height: 1.5\">",
+    );
+    for paragraph in before {
+        text.push_str(paragraph);
+        text.push_str("\n\n");
+        html.push_str(&format!("<p>{}</p>", html_escape::encode_text(paragraph)));
+    }
+    text.push_str(link);
+    text.push_str("\n\n");
+    html.push_str(&format!(
+        "<p><a href=\"{0}\">{1}</a></p>",
+        html_escape::encode_double_quoted_attribute(link),
+        html_escape::encode_text(link)
+    ));
+    for paragraph in after.iter().chain([&FOOTER]) {
+        text.push_str(paragraph);
+        text.push_str("\n\n");
+        html.push_str(&format!("<p>{}</p>", html_escape::encode_text(paragraph)));
+    }
+    html.push_str("</body></html>");
+    Email {
+        to: to.to_string(),
+        kind,
+        subject: subject.to_string(),
+        text: text.trim_end().to_string(),
+        html,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_invitation_has_its_link_in_both_parts_and_nothing_else_of_the_site() {
+        let site = PublicUrl::parse("https://messages.va.example").unwrap();
+        let email = invitation(&site, "pat@example.com", "/set-password?token=ab&cd");
+        assert_eq!(email.to, "pat@example.com");
+        assert!(email
+            .text
+            .contains("\nhttps://messages.va.example/set-password?token=ab&cd\n"));
+        assert!(email
+            .html
+            .contains("href=\"https://messages.va.example/set-password?token=ab&amp;cd\""));
+        assert!(email.text.ends_with(FOOTER));
+    }
+}

@@ -1,0 +1,84 @@
+//! The SMTP client: lettre on tokio and rustls, configured by one URL (`SM_SMTP_URL`):
+//! `smtps://user:pass@host:465` (implicit TLS), `smtp://user:pass@host:587?tls=required`
+//! (STARTTLS, refused without it), or `smtp://host:25` (plain, for a relay on this machine).
+
+use super::delivery::Claimed;
+use lettre::message::{Mailbox, MultiPart};
+use lettre::transport::smtp::AsyncSmtpTransport;
+use lettre::{AsyncTransport, Message, Tokio1Executor};
+use std::time::Duration;
+
+/// How long one delivery may take, connection included, before it counts as failed and is
+/// retried later (well inside the delivery lease).
+const SEND_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Sends emails from `SM_MAIL_FROM` through `SM_SMTP_URL`, a connection per email. No
+/// connection pool: lettre's needs a running runtime to be made (settings are read before
+/// one), and emails are few.
+#[derive(Clone)]
+pub struct Mailer {
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    from: Mailbox,
+}
+
+impl std::fmt::Debug for Mailer {
+    /// The URL can hold the SMTP password: only the sender is shown.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Mailer").field("from", &self.from).finish()
+    }
+}
+
+/// Why one attempt failed.
+#[derive(Debug)]
+pub struct SendFailure {
+    /// The server refused for good (a 5xx answer, a malformed address): retrying cannot
+    /// help.
+    pub permanent: bool,
+    /// For the log: the SMTP client's own words (never the email's).
+    pub reason: String,
+}
+
+impl Mailer {
+    /// A mailer for `smtp_url`, sending as `from` (`Secure Messaging <no-reply@va.example>`
+    /// or a bare address). Nothing is connected until the first send.
+    pub fn new(smtp_url: &str, from: &str) -> Result<Mailer, String> {
+        let from: Mailbox = from
+            .parse()
+            .map_err(|_| format!("SM_MAIL_FROM is not an email address: {from}"))?;
+        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(smtp_url)
+            .map_err(|error| format!("SM_SMTP_URL cannot be used: {error}"))?
+            .timeout(Some(SEND_TIMEOUT))
+            .build();
+        Ok(Mailer { transport, from })
+    }
+
+    /// Sends one email from the outbox: plain text with an HTML alternative, under the
+    /// Message-ID the outbox gave it, the same on every attempt.
+    pub async fn send(&self, email: &Claimed) -> Result<(), SendFailure> {
+        let to: Mailbox = email.recipient.parse().map_err(|_| SendFailure {
+            permanent: true,
+            reason: "the recipient is not an email address".to_string(),
+        })?;
+        let message = Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(email.subject.clone())
+            .message_id(Some(email.message_id.clone()))
+            .multipart(MultiPart::alternative_plain_html(
+                email.text_body.clone(),
+                email.html_body.clone(),
+            ))
+            .map_err(|error| SendFailure {
+                permanent: true,
+                reason: error.to_string(),
+            })?;
+        self.transport
+            .send(message)
+            .await
+            .map(drop)
+            .map_err(|error| SendFailure {
+                permanent: error.is_permanent(),
+                reason: error.to_string(),
+            })
+    }
+}

@@ -8,6 +8,7 @@ use app::account::session_time::SessionLimits;
 use app::attachments::ssr::scan::Scanner;
 use app::attachments::ssr::sealing::MasterKey;
 use app::attachments::ssr::storage::StorageConfig;
+use app::email::ssr::smtp::plain_text_host;
 use app::email::ssr::{Mailer, PublicUrl};
 use app::mfa::ssr::sealing::{MfaKey, MfaKeyError};
 use app::server::audit_chain::{AuditKey, AuditKeyError};
@@ -169,6 +170,12 @@ pub struct Config {
     #[arg(long, env = "SM_SMTP_URL", hide_env_values = true)]
     pub smtp_url: Option<String>,
 
+    /// Allow `SM_SMTP_URL` to reach another host without TLS (`smtp://` without
+    /// `?tls=required`), so set-up and reset links cross the network in plain text. Only for
+    /// a private network you trust; the server logs a warning at every start.
+    #[arg(long, env = "SM_SMTP_ALLOW_PLAINTEXT")]
+    pub smtp_allow_plaintext: bool,
+
     /// The sender of every email: `VA Secure Messaging <no-reply@messages.va.example>`.
     /// Required outside demo mode.
     #[arg(long, env = "SM_MAIL_FROM")]
@@ -250,6 +257,8 @@ pub enum ConfigError {
     MissingMail(&'static str),
     #[error("{0}")]
     BadMail(String),
+    #[error("SM_SMTP_URL reaches {0} without TLS, and emails carry set-up and reset links: use smtps:// or add ?tls=required, or set SM_SMTP_ALLOW_PLAINTEXT=true on a private network you trust")]
+    PlaintextSmtp(String),
     #[error("SM_DATABASE_URL reaches PostgreSQL on {0} without TLS: add `?sslmode=verify-full&sslrootcert=/path/to/ca.pem` (or `sslmode=require`), or set SM_DATABASE_ALLOW_PLAINTEXT=true on a private network you trust")]
     PlaintextDatabase(String),
 }
@@ -292,6 +301,9 @@ pub struct MailSettings {
     /// `/demo/mail`.
     pub mailer: Option<Mailer>,
     pub public_url: PublicUrl,
+    /// The host emails reach in plain text, when `SM_SMTP_ALLOW_PLAINTEXT` allows it (warned
+    /// about at start).
+    pub plain_text_host: Option<String>,
 }
 
 /// Where attachments go and the key that seals them.
@@ -394,11 +406,21 @@ impl Config {
             .unwrap_or_else(|| format!("http://{site_addr}"));
         let public_url = PublicUrl::parse(&public_url)
             .map_err(|reason| ConfigError::BadMail(format!("SM_PUBLIC_URL: {reason}")))?;
+        let plain_text_host = smtp_url.as_deref().and_then(plain_text_host);
+        if let Some(host) = &plain_text_host {
+            if !self.smtp_allow_plaintext {
+                return Err(ConfigError::PlaintextSmtp(host.clone()));
+            }
+        }
         let mailer = smtp_url
             .map(|url| Mailer::new(&url, &from))
             .transpose()
             .map_err(ConfigError::BadMail)?;
-        Ok(MailSettings { mailer, public_url })
+        Ok(MailSettings {
+            mailer,
+            public_url,
+            plain_text_host,
+        })
     }
 
     /// `SM_AUDIT_KEY`, or demo mode's published key.
@@ -626,6 +648,32 @@ mod tests {
         args.pop();
         args.push("postgres://app@127.0.0.1/sm");
         assert!(config(&args).settings(local()).is_ok());
+    }
+
+    #[test]
+    fn plain_text_smtp_to_another_host_is_refused_unless_allowed() {
+        let secrets = production_secrets();
+        let mut args: Vec<&str> = secrets.iter().map(String::as_str).collect();
+        assert_eq!(args[8], "--smtp-url");
+        args[9] = "smtp://mailer:secret@mail.va.example:25";
+        let error = config(&args).settings(local()).unwrap_err();
+        assert_eq!(
+            error,
+            ConfigError::PlaintextSmtp("mail.va.example".to_string())
+        );
+        assert!(error.to_string().contains("SM_SMTP_ALLOW_PLAINTEXT"));
+        assert!(!error.to_string().contains("secret"), "{error}");
+        args.push("--smtp-allow-plaintext");
+        let settings = config(&args).settings(local()).unwrap();
+        assert_eq!(
+            settings.mail.plain_text_host.as_deref(),
+            Some("mail.va.example")
+        );
+        // STARTTLS required is fine without the flag.
+        args.pop();
+        args[9] = "smtp://mailer:secret@mail.va.example:587?tls=required";
+        let settings = config(&args).settings(local()).unwrap();
+        assert_eq!(settings.mail.plain_text_host, None);
     }
 
     #[test]

@@ -83,6 +83,14 @@ pub async fn build_state(
              use sslmode=verify-full unless this network is private and trusted"
         );
     }
+    if let Some(host) = &settings.mail.plain_text_host {
+        tracing::warn!(
+            %host,
+            "SM_SMTP_ALLOW_PLAINTEXT is set: emails with set-up and reset links travel to the \
+             SMTP server unencrypted; use smtps:// or ?tls=required unless this network is \
+             private and trusted"
+        );
+    }
     let common = app::server::common_passwords::load().map_err(StartError::CommonPasswords)?;
     tracing::debug!(
         passwords = common.len(),

@@ -28,6 +28,32 @@ impl std::fmt::Debug for Mailer {
     }
 }
 
+/// The host `smtp_url` would reach without TLS: another machine over `smtp://` without
+/// `tls=required` (`tls=opportunistic` can be stripped by anyone on the path). `None` for
+/// `smtps://`, STARTTLS required, or a relay on this machine. Set-password links travel in
+/// these emails, so plain text to another host is refused at start unless allowed.
+pub fn plain_text_host(smtp_url: &str) -> Option<String> {
+    let url = url::Url::parse(smtp_url).ok()?;
+    if url.scheme() != "smtp" {
+        return None;
+    }
+    if url
+        .query_pairs()
+        .any(|(key, value)| key == "tls" && value == "required")
+    {
+        return None;
+    }
+    // `smtp` is not a scheme the URL standard knows, so its host stays text ("127.0.0.1",
+    // "[::1]") rather than an address.
+    let host = url.host_str()?;
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    let loopback = bare.eq_ignore_ascii_case("localhost")
+        || bare
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    (!loopback).then(|| host.to_string())
+}
+
 /// Why one attempt failed.
 #[derive(Debug)]
 pub struct SendFailure {
@@ -80,5 +106,32 @@ impl Mailer {
                 permanent: error.is_permanent(),
                 reason: error.to_string(),
             })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::plain_text_host;
+
+    #[test]
+    fn plain_text_is_named_only_for_another_host_without_required_tls() {
+        for safe in [
+            "smtps://user:secret@mail.example.org:465",
+            "smtp://user:secret@mail.example.org:587?tls=required",
+            "smtp://127.0.0.1:2525",
+            "smtp://localhost:25",
+            "smtp://[::1]:25",
+        ] {
+            assert_eq!(plain_text_host(safe), None, "{safe}");
+        }
+        for (plain, host) in [
+            ("smtp://mail.example.org:25", "mail.example.org"),
+            (
+                "smtp://user:secret@10.0.0.5:587?tls=opportunistic",
+                "10.0.0.5",
+            ),
+        ] {
+            assert_eq!(plain_text_host(plain).as_deref(), Some(host), "{plain}");
+        }
     }
 }

@@ -4,7 +4,7 @@
 //! (lead) and Casey are on Primary Care.
 
 use crate::common::{count, user};
-use crate::email::{emailed_link, site};
+use crate::email::{emailed_link, link_expires_at, site, SET_PASSWORD_LINK};
 use app::admin::ssr::{self as admin, Origin};
 use app::admin::types::{
     FacilityInput, ImportVerdict, InviteInput, TeamFilter, TeamInput, TeamRole,
@@ -578,19 +578,12 @@ async fn an_invitation_link_sets_a_password_once(db: &Db) {
     )
     .await
     .unwrap();
-    let expires_at: i64 =
-        sqlx::query_scalar("SELECT expires_at FROM password_links WHERE user_id = $1")
-            .bind(dana)
-            .fetch_one(&db.pool)
-            .await
-            .unwrap();
+    let expires_at = link_expires_at(db, dana).await;
     let hours = (expires_at - now_ms()) as f64 / 3_600_000.0;
     assert!((23.9..=24.0).contains(&hours), "{hours}");
     // The link went by email to the person's own address, written with the invitation.
     let link = emailed_link(db, "dana@example.com", "invitation").await;
-    let token = link
-        .strip_prefix("https://messages.va.example/set-password?token=")
-        .unwrap();
+    let token = link.strip_prefix(SET_PASSWORD_LINK).unwrap();
     assert_eq!(token.len(), 64);
     assert_eq!(
         count(
@@ -684,9 +677,7 @@ async fn an_invitation_link_sets_a_password_once(db: &Db) {
         .execute(&db.pool)
         .await
         .unwrap();
-    let expired = reset
-        .strip_prefix("https://messages.va.example/set-password?token=")
-        .unwrap();
+    let expired = reset.strip_prefix(SET_PASSWORD_LINK).unwrap();
     assert!(admin::password_link_holder(db, expired)
         .await
         .unwrap()

@@ -20,6 +20,18 @@ pub fn site() -> PublicUrl {
     PublicUrl::parse("https://messages.va.example").unwrap()
 }
 
+/// The start of a set-password link in an email, at [`site`].
+pub const SET_PASSWORD_LINK: &str = "https://messages.va.example/set-password?token=";
+
+/// When the person's set-password link stops working.
+pub async fn link_expires_at(db: &Db, user_id: i64) -> i64 {
+    sqlx::query_scalar("SELECT expires_at FROM password_links WHERE user_id = $1")
+        .bind(user_id)
+        .fetch_one(&db.pool)
+        .await
+        .unwrap()
+}
+
 /// The one link in the newest email of `kind` to `to`, read from the outbox as the delivery
 /// worker would send it.
 pub async fn emailed_link(db: &Db, to: &str, kind: &str) -> String {
@@ -365,9 +377,7 @@ async fn forgot_password_emails_an_account_a_one_hour_link_within_limits(db: &Db
         .await
         .unwrap();
     let link = emailed_link(db, "veteran2@example.com", "forgot_password").await;
-    let token = link
-        .strip_prefix("https://messages.va.example/set-password?token=")
-        .unwrap();
+    let token = link.strip_prefix(SET_PASSWORD_LINK).unwrap();
     let expires_at: i64 = sqlx::query_scalar(
         "SELECT MAX(l.expires_at) FROM password_links l JOIN users u ON u.id = l.user_id \
          WHERE u.email = 'veteran2@example.com'",

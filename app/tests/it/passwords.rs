@@ -3,7 +3,7 @@
 //! list; the other sessions end, this one stays), and set-password links that live a day.
 
 use crate::common::{count, record_failures, user};
-use crate::email::{emailed_link, site};
+use crate::email::{emailed_link, link_expires_at, site, SET_PASSWORD_LINK};
 use app::account::change_password::ssr::{
     change, Typed, CONFIRM_DIFFERS, CURRENT_WRONG, SAME_AS_CURRENT,
 };
@@ -20,8 +20,6 @@ const ALEX: &str = "veteran@example.com";
 const DEMO_PASSWORD: &str = "demo-password-2026";
 const FROM: &str = "203.0.113.9";
 const NEW: &str = "a kettle sings in the far kitchen";
-/// The start of a set-password link in an email (the tests' public address).
-const SET_PASSWORD: &str = "https://messages.va.example/set-password?token=";
 
 fn typed<'a>(current: &'a str, new: &'a str, confirm: &'a str) -> Typed<'a> {
     Typed {
@@ -238,15 +236,10 @@ async fn a_set_password_link_lives_a_day(db: &Db) {
     let dana = admin::invite(db, &riley, &from, &site(), &invite)
         .await
         .unwrap();
-    let expires_at: i64 =
-        sqlx::query_scalar("SELECT expires_at FROM password_links WHERE user_id = $1")
-            .bind(dana)
-            .fetch_one(&db.pool)
-            .await
-            .unwrap();
+    let expires_at = link_expires_at(db, dana).await;
     assert_eq!(expires_at - db.now_ms(), 24 * 3_600_000);
     let link = emailed_link(db, "dana@example.com", "invitation").await;
-    let token = link.strip_prefix(SET_PASSWORD).unwrap();
+    let token = link.strip_prefix(SET_PASSWORD_LINK).unwrap();
 
     hand.advance(24 * 3_600_000 - 1);
     assert!(matches!(
@@ -310,7 +303,7 @@ async fn a_set_password_link_lives_a_day(db: &Db) {
         .await
         .unwrap();
     let fresh = emailed_link(db, "dana@example.com", "password_reset").await;
-    let fresh = fresh.strip_prefix(SET_PASSWORD).unwrap();
+    let fresh = fresh.strip_prefix(SET_PASSWORD_LINK).unwrap();
     let common = "qwertyuiopasdfgh";
     let refused = admin::set_password_with_link(db, fresh, common, common, FROM).await;
     assert_eq!(field_error(refused, "password"), PASSWORD_TOO_COMMON);

@@ -3,7 +3,7 @@
 //! the delivery worker's round is run by the test, then the delivered message is read back
 //! from the server, its link followed, and what it must not carry checked.
 
-use crate::common::{demo_app, TestApp};
+use crate::common::{demo_app, Answer, TestApp};
 use app::email::ssr::{deliver_due, Delivered, Mailer};
 use axum::http::StatusCode;
 use std::io::{BufRead, BufReader};
@@ -109,6 +109,17 @@ fn link_in(message: &serde_json::Value) -> String {
     links[0].to_string()
 }
 
+/// The set-password form at `path` (an emailed link), posted as the page posts it.
+async fn set_password(app: &TestApp, path: &str, token: &str) -> Answer {
+    app.post_form_from(
+        "/api/set_password",
+        &format!("token={token}&password=a+quiet+harbor+at+dawn&confirm=a+quiet+harbor+at+dawn"),
+        None,
+        path,
+    )
+    .await
+}
+
 async fn invite(app: &TestApp, admin: &str, email: &str) -> axum::http::HeaderValue {
     let answer = app
         .post_form_from(
@@ -198,16 +209,7 @@ async fn an_invitation_link_reaches_only_the_person_by_email_and_sets_their_pass
     let set_up = app.get(path, None).await;
     assert_eq!(set_up.status, StatusCode::OK);
     assert!(set_up.body.contains("Set your password"), "{}", set_up.body);
-    let set = app
-        .post_form_from(
-            "/api/set_password",
-            &format!(
-                "token={token}&password=a+quiet+harbor+at+dawn&confirm=a+quiet+harbor+at+dawn"
-            ),
-            None,
-            path,
-        )
-        .await;
+    let set = set_password(&app, path, token).await;
     assert_eq!(set.status, StatusCode::FOUND, "{}", set.body);
     let signed_in = app
         .post_form(
@@ -565,16 +567,7 @@ async fn forgot_password_answers_alike_and_its_link_sets_a_password_and_signs_ou
         .strip_prefix("http://sm.test/set-password?token=")
         .expect("a set-password link");
     let path = link.strip_prefix("http://sm.test").unwrap();
-    let set = app
-        .post_form_from(
-            "/api/set_password",
-            &format!(
-                "token={token}&password=a+quiet+harbor+at+dawn&confirm=a+quiet+harbor+at+dawn"
-            ),
-            None,
-            path,
-        )
-        .await;
+    let set = set_password(&app, path, token).await;
     assert_eq!(set.status, StatusCode::FOUND, "{}", set.body);
     // The other device is signed out; the new password signs in; the link is spent.
     let after = app.get("/inbox", Some(&elsewhere)).await;

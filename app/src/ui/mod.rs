@@ -1,16 +1,18 @@
 //! The kit every page and form is built from, shared by all features: how a page is
 //! gated and loaded ([`page`]), how errors show ([`errors`]), how a plain form post
-//! comes back to its page with what was typed ([`kept`]), and "Attach file"
-//! ([`attach_files`]). Features use these; none of them reaches into another feature.
+//! comes back to its page with what was typed ([`kept`]), the status line after a success
+//! ([`status`]), and "Attach file" ([`attach_files`]). Features use these; none of them reaches into another feature.
 
 pub mod attach_files;
 pub mod errors;
 #[cfg(feature = "ssr")]
 pub mod kept;
 pub mod page;
+pub mod status;
 
 pub use errors::{focus_soon, posted_error, ErrorSummary, FieldError, LoadError, PostedError};
 pub use page::{loaded, loaded_live, page_data, viewer, Forbidden, Gate, NotFound, PageData};
+pub use status::SuccessStatus;
 
 /// The media type of postcard, the encoding server functions answer in: the browser's own
 /// `fetch` calls ask for it too, so the wasm carries one decoder and no JSON parser.

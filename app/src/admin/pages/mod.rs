@@ -102,17 +102,7 @@ pub(crate) fn AdminDone() -> impl IntoView {
             _ => return None,
         })
     };
-    view! {
-        <div role="status" class="sm-status">
-            {move || text().map(|text| view! {
-                <div class="usa-alert usa-alert--success usa-alert--slim">
-                    <div class="usa-alert__body">
-                        <p class="usa-alert__text">{text}</p>
-                    </div>
-                </div>
-            })}
-        </div>
-    }
+    view! { <crate::ui::SuccessStatus text /> }
 }
 
 /// "Administration" breadcrumb back to `/admin` (and on to a section).

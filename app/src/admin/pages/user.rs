@@ -217,15 +217,5 @@ fn Emailed(email: String) -> impl IntoView {
             _ => None,
         }
     };
-    view! {
-        <div role="status" class="sm-status">
-            {move || text().map(|text| view! {
-                <div class="usa-alert usa-alert--success usa-alert--slim">
-                    <div class="usa-alert__body">
-                        <p class="usa-alert__text">{text}</p>
-                    </div>
-                </div>
-            })}
-        </div>
-    }
+    view! { <crate::ui::SuccessStatus text /> }
 }

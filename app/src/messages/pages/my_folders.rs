@@ -153,13 +153,7 @@ fn FolderManager() -> impl IntoView {
 
     view! {
         <ErrorSummary error />
-        <div role="status" class="sm-status">
-            {move || notice.get().map(|text| view! {
-                <div class="usa-alert usa-alert--success usa-alert--slim">
-                    <div class="usa-alert__body"><p class="usa-alert__text">{text}</p></div>
-                </div>
-            })}
-        </div>
+        <crate::ui::SuccessStatus text=move || notice.get().map(str::to_string) />
 
         <h2>"Create a folder"</h2>
         <ActionForm action=create node_ref=create_form attr:class="usa-form" attr:novalidate="true">

@@ -625,15 +625,7 @@ pub fn RowNotice(listing_places: Vec<Place>) -> impl IntoView {
     };
     view! {
         <ErrorSummary error />
-        <div role="status" class="sm-status">
-            {move || notice().map(|text| view! {
-                <div class="usa-alert usa-alert--success usa-alert--slim">
-                    <div class="usa-alert__body">
-                        <p class="usa-alert__text">{text}</p>
-                    </div>
-                </div>
-            })}
-        </div>
+        <crate::ui::SuccessStatus text=notice />
     }
 }
 

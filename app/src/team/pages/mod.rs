@@ -89,17 +89,8 @@ pub(crate) fn DoneNotice() -> impl IntoView {
             _ => return None,
         })
     };
-    view! {
-        <div role="status" class="sm-status">
-            {move || text().map(|text| view! {
-                <div class="usa-alert usa-alert--success usa-alert--slim">
-                    <div class="usa-alert__body">
-                        <p class="usa-alert__text">{text}</p>
-                    </div>
-                </div>
-            })}
-        </div>
-    }
+    let text = move || text().map(str::to_string);
+    view! { <crate::ui::SuccessStatus text /> }
 }
 
 #[cfg(test)]

@@ -138,24 +138,78 @@ fn expires_ms(record: &Record) -> i64 {
     (record.expiry_date.unix_timestamp_nanos() / 1_000_000) as i64
 }
 
-fn user_id(record: &Record) -> Option<i64> {
-    record.data.get(USER_ID_KEY).and_then(|v| v.as_i64())
+fn user_id(data: &Data) -> Option<i64> {
+    data.get(USER_ID_KEY).and_then(|v| v.as_i64())
+}
+
+/// A session's data: its keys and their values.
+type Data = std::collections::HashMap<String, serde_json::Value>;
+
+/// The key under which a loaded record keeps a copy of its data as loaded, so that saving
+/// can tell what its request changed. Never stored.
+const LOADED_KEY: &str = "__loaded";
+
+/// How many times a save merges again when other requests of its session keep saving first.
+const MERGE_TRIES: usize = 8;
+
+/// What one request did to its session's data.
+enum Change {
+    /// Keys set (to these values) and keys removed, since the session was loaded.
+    Keys { set: Data, removed: Vec<String> },
+    /// The whole data, as for a record that was never loaded or that was cleared.
+    Whole(Data),
+}
+
+impl Change {
+    fn of(record: &Record) -> Change {
+        let mut now = record.data.clone();
+        let Some(serde_json::Value::Object(loaded)) = now.remove(LOADED_KEY) else {
+            return Change::Whole(now);
+        };
+        let removed = loaded
+            .keys()
+            .filter(|key| !now.contains_key(*key))
+            .cloned()
+            .collect();
+        now.retain(|key, value| loaded.get(key) != Some(value));
+        Change::Keys { set: now, removed }
+    }
+
+    fn onto(&self, mut stored: Data) -> Data {
+        match self {
+            Change::Whole(data) => data.clone(),
+            Change::Keys { set, removed } => {
+                for key in removed {
+                    stored.remove(key);
+                }
+                stored.extend(set.iter().map(|(k, v)| (k.clone(), v.clone())));
+                stored
+            }
+        }
+    }
+}
+
+/// The data to store for a record: without the copy of it as loaded.
+fn stored_data(record: &Record) -> Data {
+    let mut data = record.data.clone();
+    data.remove(LOADED_KEY);
+    data
 }
 
 #[async_trait]
 impl SessionStore for DbSessionStore {
     async fn create(&self, record: &mut Record) -> Result<()> {
         // Ids are 128 random bits; on the unthinkable clash, draw again.
+        let data = stored_data(record);
         loop {
-            let data =
-                serde_json::to_string(&record.data).map_err(|e| Error::Encode(e.to_string()))?;
+            let text = serde_json::to_string(&data).map_err(|e| Error::Encode(e.to_string()))?;
             let done = sqlx::query(
                 "INSERT INTO sessions (id, user_id, data, expires_at) VALUES ($1, $2, $3, $4) \
                  ON CONFLICT (id) DO NOTHING",
             )
             .bind(record.id.to_string())
-            .bind(user_id(record))
-            .bind(data)
+            .bind(user_id(&data))
+            .bind(text)
             .bind(expires_ms(record))
             .execute(&self.pool)
             .await
@@ -167,45 +221,60 @@ impl SessionStore for DbSessionStore {
         }
     }
 
-    /// Saves a session that is stored, unless it is stored as it is, expiring less than
-    /// [`EXPIRY_SLACK_MS`] earlier. The session layer saves after every request (so an idle
-    /// timeout slides), and a write per request would make every page and every send wait
-    /// for one more durable commit; reading the row instead costs no commit. A session that
-    /// is no longer stored (signed out, or ended by a reset meanwhile) stays gone: only
-    /// `create` makes a session.
+    /// Saves what this request changed in a session that is stored. Requests of one session
+    /// run side by side (the session timer's "still here" beside a form post), each with the
+    /// session as it loaded it, so a save writes only the keys its request set or removed,
+    /// onto the stored data as it is now: one request's keys never undo another's. The
+    /// write succeeds only if the stored data is still what it merged onto, and otherwise
+    /// merges again.
+    ///
+    /// An unchanged session is written again only once its expiry has moved by
+    /// [`EXPIRY_SLACK_MS`]: the session layer saves after every request (so an idle timeout
+    /// slides), and a write per request would make every page and every send wait for one
+    /// more durable commit; reading the row instead costs no commit. A session that is no
+    /// longer stored (signed out, or ended by a reset meanwhile) stays gone: only `create`
+    /// makes a session.
     async fn save(&self, record: &Record) -> Result<()> {
         let expires_at = expires_ms(record);
-        let stored: Option<(Option<i64>, String, i64)> =
-            sqlx::query_as("SELECT user_id, data, expires_at FROM sessions WHERE id = $1")
-                .bind(record.id.to_string())
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(backend)?;
-        let Some((stored_user, stored_data, stored_expiry)) = stored else {
-            return Ok(());
-        };
-        // Compared as maps: the JSON text of the same map can list its keys in any order.
-        let same_data =
-            serde_json::from_str::<std::collections::HashMap<String, serde_json::Value>>(
-                &stored_data,
+        let change = Change::of(record);
+        for _ in 0..MERGE_TRIES {
+            let stored: Option<(String, i64)> =
+                sqlx::query_as("SELECT data, expires_at FROM sessions WHERE id = $1")
+                    .bind(record.id.to_string())
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(backend)?;
+            let Some((stored_text, stored_expiry)) = stored else {
+                return Ok(());
+            };
+            let stored_data: Data =
+                serde_json::from_str(&stored_text).map_err(|e| Error::Decode(e.to_string()))?;
+            let merged = change.onto(stored_data.clone());
+            // Expiry only moves later (the idle timeout slides), never back.
+            let expiry_current = expires_at - stored_expiry < EXPIRY_SLACK_MS;
+            if merged == stored_data && expiry_current {
+                return Ok(());
+            }
+            let data = serde_json::to_string(&merged).map_err(|e| Error::Encode(e.to_string()))?;
+            let done = sqlx::query(
+                "UPDATE sessions SET user_id = $2, data = $3, expires_at = $4 \
+                 WHERE id = $1 AND data = $5",
             )
-            .is_ok_and(|stored| stored == record.data);
-        if stored_user == user_id(record)
-            && same_data
-            && (0..EXPIRY_SLACK_MS).contains(&(expires_at - stored_expiry))
-        {
-            return Ok(());
-        }
-        let data = serde_json::to_string(&record.data).map_err(|e| Error::Encode(e.to_string()))?;
-        sqlx::query("UPDATE sessions SET user_id = $2, data = $3, expires_at = $4 WHERE id = $1")
             .bind(record.id.to_string())
-            .bind(user_id(record))
+            .bind(user_id(&merged))
             .bind(data)
-            .bind(expires_at)
+            .bind(expires_at.max(stored_expiry))
+            .bind(stored_text)
             .execute(&self.pool)
             .await
             .map_err(backend)?;
-        Ok(())
+            if done.rows_affected() == 1 {
+                return Ok(());
+            }
+        }
+        Err(Error::Backend(
+            "the session kept changing while it was saved".to_string(),
+        ))
     }
 
     async fn load(&self, id: &Id) -> Result<Option<Record>> {
@@ -223,9 +292,13 @@ impl SessionStore for DbSessionStore {
         let expiry_date =
             time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(expires_at) * 1_000_000)
                 .map_err(|e| Error::Decode(e.to_string()))?;
+        let mut data: Data =
+            serde_json::from_str(&data).map_err(|e| Error::Decode(e.to_string()))?;
+        let loaded = serde_json::Value::Object(data.clone().into_iter().collect());
+        data.insert(LOADED_KEY.to_string(), loaded);
         Ok(Some(Record {
             id: *id,
-            data: serde_json::from_str(&data).map_err(|e| Error::Decode(e.to_string()))?,
+            data,
             expiry_date,
         }))
     }

@@ -419,6 +419,49 @@ async fn an_unchanged_session_is_written_again_only_once_a_minute(db: &Db) {
     );
 }
 
+/// Two requests of one session run side by side, each with the session as it loaded it
+/// (the session timer's "still here" beside an administrator's import preview): each save
+/// keeps what the other wrote, and a key one request removed stays removed.
+async fn requests_side_by_side_keep_each_others_session_changes(db: &Db) {
+    let store = DbSessionStore::new(db.pool.clone());
+    let mut session = record(600_000, None);
+    session
+        .data
+        .insert("notice".to_string(), serde_json::json!("saved"));
+    store.create(&mut session).await.unwrap();
+
+    let mut timer = store.load(&session.id).await.unwrap().unwrap();
+    let mut import = store.load(&session.id).await.unwrap().unwrap();
+    timer
+        .data
+        .insert("active_at".to_string(), serde_json::json!(42));
+    import
+        .data
+        .insert("import_preview".to_string(), serde_json::json!("token"));
+    import.data.remove("notice");
+    store.save(&import).await.unwrap();
+    store.save(&timer).await.unwrap();
+
+    let now = store.load(&session.id).await.unwrap().unwrap();
+    assert_eq!(now.data.get("active_at"), Some(&serde_json::json!(42)));
+    assert_eq!(
+        now.data.get("import_preview"),
+        Some(&serde_json::json!("token")),
+        "the timer's save did not undo the preview"
+    );
+    assert_eq!(
+        now.data.get("notice"),
+        None,
+        "the timer's save did not bring back what the import removed"
+    );
+    let text: String = sqlx::query_scalar("SELECT data FROM sessions WHERE id = $1")
+        .bind(session.id.to_string())
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    assert!(!text.contains("__loaded"), "{text}");
+}
+
 async fn a_session_can_be_deleted(db: &Db) {
     let store = DbSessionStore::new(db.pool.clone());
     let mut anonymous = record(60_000, None);
@@ -622,6 +665,7 @@ on_both_databases!(
     audit_events_cannot_be_changed_or_deleted,
     sessions_are_stored_expire_and_end_together,
     a_session_can_be_deleted,
+    requests_side_by_side_keep_each_others_session_changes,
     an_unchanged_session_is_written_again_only_once_a_minute,
     each_person_sees_only_their_own_care_teams,
     a_caregiver_acts_only_while_access_lasts,

@@ -189,6 +189,7 @@ impl TryFrom<String> for NotificationKind {
     fn try_from(value: String) -> Result<NotificationKind, sqlx::Error> {
         match value.as_str() {
             "overdue" => Ok(NotificationKind::Overdue),
+            "urgent" => Ok(NotificationKind::Urgent),
             _ => Err(decode_error("notification kind")),
         }
     }

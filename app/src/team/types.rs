@@ -326,6 +326,9 @@ pub struct NoteInput {
 pub enum NotificationKind {
     /// A thread of a team the person leads went past its due time.
     Overdue,
+    /// A message that may need urgent attention (crisis language) arrived for one of the
+    /// person's teams while they were on duty.
+    Urgent,
 }
 
 /// An in-app notification, with enough of the thread to link to it.

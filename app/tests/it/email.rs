@@ -344,6 +344,17 @@ async fn urgent_language_emails_the_team_on_duty_and_overdue_its_leads(db: &Db) 
         assert!(!body.contains(health), "{health} in {body}");
     }
     assert!(body.contains("https://messages.va.example/team"));
+    // In the app too, at once, to the same people: Morgan on duty, not Casey away.
+    let in_app = |person: &app::auth::SignedInUser| {
+        let team = trusted::team(person.clone()).unwrap();
+        async move { app::team::ssr::notifications(db, &team).await.unwrap() }
+    };
+    let morgans = in_app(&morgan).await;
+    assert_eq!(morgans.len(), 1, "{morgans:?}");
+    assert_eq!(morgans[0].kind, app::team::types::NotificationKind::Urgent);
+    assert_eq!(morgans[0].thread_id, sent.thread_id);
+    assert!(morgans[0].read_at.is_none());
+    assert!(in_app(&casey).await.is_empty(), "Casey is away");
 
     // Overdue: the job that tells the leads in the app tells them by email too, once.
     let later = now + 40 * 24 * 3_600_000;

@@ -146,13 +146,31 @@ impl TeamAlert {
 }
 
 /// Notes, inside the transaction that causes it, that thread `thread_id`'s team must hear
-/// of `alert`.
+/// of `alert` by email. An urgent message also reaches every member on duty in the app at
+/// once, as a notification (the overdue job writes its own, to the team's leads).
 pub async fn note_team_alert(
     tx: &mut Tx,
     thread_id: i64,
     alert: TeamAlert,
 ) -> Result<(), AppError> {
     let now = tx.now_ms();
+    if alert == TeamAlert::Urgent {
+        // A later urgent message in the same thread raises the same notification again.
+        sqlx::query(
+            "INSERT INTO notifications (user_id, thread_id, kind, created_at) \
+             SELECT tm.user_id, t.id, 'urgent', $1 FROM threads t \
+             JOIN team_members tm ON tm.team_id = t.team_id \
+             JOIN users u ON u.id = tm.user_id \
+             WHERE t.id = $2 AND u.active = 1 AND u.role = 'clinician' \
+             AND NOT EXISTS (SELECT 1 FROM coverage c WHERE c.user_id = u.id AND c.away_until > $1) \
+             ON CONFLICT (user_id, thread_id, kind) DO UPDATE SET \
+             created_at = excluded.created_at, read_at = NULL",
+        )
+        .bind(now)
+        .bind(thread_id)
+        .execute(&mut **tx)
+        .await?;
+    }
     sqlx::query(
         "INSERT INTO team_alerts (team_id, kind, created_at) \
          SELECT team_id, $1, $2 FROM threads WHERE id = $3",

@@ -1,5 +1,6 @@
-//! `/team/notifications`: what the overdue job told the person (issue 4: a team's leads hear
-//! once per thread when it goes past its response target; in-app now, email later). Newest
+//! `/team/notifications`: what the person must hear of. Every member on duty hears at once
+//! when a message that may need urgent attention arrives; a team's leads hear once per
+//! thread when it goes past its response target (both by email too). Newest
 //! first, each linking to its conversation; "Mark as read" is a plain form post, so it works
 //! without the wasm. The navigation shows how many are new.
 
@@ -68,7 +69,7 @@ fn Notifications() -> impl IntoView {
     view! {
         <h1>"Notifications"</h1>
         <DoneNotice />
-        <p>"When a conversation of a team you lead goes past its response target, you hear of it here, once."</p>
+        <p>"You hear here when a message that may need urgent attention arrives for one of your teams while you're on duty, and, once, when a conversation of a team you lead goes past its response target."</p>
         {crate::ui::loaded(data, "Loading notifications…", |items| {
             if items.is_empty() {
                 return view! { <p>"You have no notifications."</p> }.into_any();
@@ -89,6 +90,7 @@ fn NotificationRow(item: NotificationItem) -> impl IntoView {
     let unread = notification.read_at.is_none();
     let what = match notification.kind {
         NotificationKind::Overdue => "Overdue: ",
+        NotificationKind::Urgent => "May need urgent attention: ",
     };
     let subject = notification.subject.clone();
     view! {

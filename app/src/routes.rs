@@ -149,9 +149,11 @@ page_group! {
 }
 
 page_group! {
-    /// Everyone's settings, and the demo's mail page.
+    /// Everyone's settings, the page a new email address's link opens, and the demo's
+    /// mail page.
     settings {
         Settings => crate::pages::settings::SettingsPage,
+        ConfirmEmail => crate::account::change_email::ConfirmEmailPage,
         DemoMail => crate::email::demo_mail::DemoMailPage,
     }
 }

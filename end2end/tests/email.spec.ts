@@ -1,5 +1,5 @@
 import { test, expect, Page, Browser } from "@playwright/test";
-import { expectNoAxeViolations, hydrated, scrollsSideways, signIn, teamReplies } from "./helpers";
+import { PASSWORD, expectNoAxeViolations, hydrated, scrollsSideways, signIn, teamReplies } from "./helpers";
 
 // Email, as people meet it in the demo: the demo has no SMTP server, so its emails wait at
 // /demo/mail, where these journeys read them. Only emails newer than the newest one before
@@ -145,12 +145,59 @@ test("an urgent message emails every care team member on duty, naming nothing", 
     }
     expect(new URL(mail.link).pathname).toBe("/team");
   }
+  // And in the app, at once: the nurse's notifications link to the conversation.
+  const casey = await newPage(browser);
+  await signInAs(casey, "nurse@example.com");
+  const nav = casey.getByRole("navigation", { name: "Main" });
+  await expect(nav.getByRole("link", { name: /^Notifications\s*\d+ new$/ })).toBeVisible();
+  await casey.goto("/team/notifications");
+  const item = casey.locator(".sm-notification").filter({ hasText: title });
+  await expect(item).toContainText("New");
+  await expect(item).toContainText("May need urgent attention:");
+  await expectNoAxeViolations(casey);
+  await item.getByRole("link", { name: title }).click();
+  await expect(casey.getByRole("heading", { level: 1 })).toHaveText(title);
 
   // The demo mailbox looks the same to the specs that follow: one more sent conversation
   // would push a demo one off the first page of Sent (folders.spec.ts).
   await alex.goto("/sent");
   await alex.getByRole("button", { name: `Delete ${title}` }).click();
   await expect(alex.getByRole("status")).toContainText("The conversation was moved to Trash.");
+});
+
+test("a new email address takes effect through the link emailed to it, and the old address is told", async ({
+  browser,
+}) => {
+  const jordan = await newPage(browser);
+  await signInAs(jordan, "veteran2@example.com");
+  await expect(jordan).toHaveURL("/inbox");
+  const since = await newestMailId(jordan);
+  // There and back, so the specs that follow find Jordan at the demo's address.
+  const change = async (from: string, to: string) => {
+    await jordan.goto("/settings");
+    await hydrated(jordan);
+    const section = jordan.getByRole("region", { name: "Change your email address" });
+    await expect(section).toContainText(`You sign in with ${from}.`);
+    await section.getByLabel("New email address").fill(to);
+    await section.getByLabel("Current password").fill(PASSWORD);
+    await section.getByRole("button", { name: "Email me a link" }).click();
+    await expect(section.getByRole("status")).toContainText("We emailed a link to your new address.");
+    await expect(section).toContainText(`We're waiting for you to follow the link we emailed to ${to}.`);
+    await expectNoAxeViolations(jordan);
+    const [mail] = await waitForMails(jordan, since, to, "Confirm your new email address for VA Secure Messaging");
+    const link = new URL(mail.link);
+    await jordan.goto(link.pathname + link.search);
+    await expect(jordan.getByRole("heading", { level: 1 })).toHaveText("Confirm your new email address");
+    await expect(jordan.getByText(`Sign in with ${to} from now on?`)).toBeVisible();
+    await expectNoAxeViolations(jordan);
+    await jordan.getByRole("button", { name: "Use this address" }).click();
+    await expect(section.getByRole("status")).toContainText("Your email address is changed.");
+    await expect(section).toContainText(`You sign in with ${to}.`);
+    const [notice] = await waitForMails(jordan, since, from, "Your email address was changed");
+    expect(new URL(notice.link).pathname).toBe("/sign-in");
+  };
+  await change("veteran2@example.com", `jordan-${STAMP}@example.net`);
+  await change(`jordan-${STAMP}@example.net`, "veteran2@example.com");
 });
 
 test("the demo's mail page is for signed-in people only and says it exists only in the demo", async ({ browser }) => {

@@ -3,16 +3,15 @@
 //! refusal comes back with its messages and empty fields, since passwords are never kept
 //! (not in the session, not in the address, not in the page).
 //!
-//! A wrong current password is a guess at it like one at the sign-in page (someone at an
-//! unlocked computer), so it is counted by the same limits (`server::sign_in_guard`). The
-//! new password must pass the same rules as everywhere a password is chosen
+//! The current password is checked as `account::current_password` does. The new password must pass the same rules as everywhere a password is chosen
 //! (`server::common_passwords`: the built-in list, and the breached-password service when
 //! one is set). A change ends every other session
 //! of the person, keeps this one, and voids any unused set-password link.
 
+use super::current_password::PasswordField;
 use crate::admin::rules::PASSWORD_MIN_CHARS;
 use crate::error::AppError;
-use crate::ui::{posted_error, ErrorSummary, FieldError};
+use crate::ui::{posted_error, ErrorSummary};
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_router::hooks::use_query_map;
@@ -71,11 +70,11 @@ pub async fn change_password(
 
 #[cfg(feature = "ssr")]
 pub mod ssr {
+    use crate::account::current_password::ssr as current_password;
     use crate::error::AppError;
     use crate::server::audit::{self, Action, AuditEvent, Outcome};
     use crate::server::common_passwords::new_password_problem;
     use crate::server::db::Db;
-    use crate::server::sign_in_guard::{self, Gate};
     use crate::server::{passwords, session_store, users};
     use std::collections::BTreeMap;
 
@@ -95,17 +94,13 @@ pub mod ssr {
         pub generation: i64,
     }
 
-    pub const CURRENT_WRONG: &str =
-        "Your current password is incorrect. Enter the password you use to sign in now.";
+    pub use crate::account::current_password::ssr::CURRENT_WRONG;
     pub const CONFIRM_DIFFERS: &str = "The passwords don't match. Type the same password twice.";
     pub const SAME_AS_CURRENT: &str =
         "Your new password is the same as your current one. Choose a different password.";
 
     fn event(user_id: i64, outcome: Outcome, ip: &str) -> AuditEvent {
-        AuditEvent::new(Action::PasswordChanged, outcome)
-            .actor(user_id)
-            .target(format!("user:{user_id}"))
-            .from_address(ip)
+        current_password::event(Action::PasswordChanged, user_id, outcome, ip)
     }
 
     /// Changes the password of `user_id` (signed in, in the session `keep_session`) from
@@ -139,35 +134,18 @@ pub mod ssr {
             return Err(AppError::Invalid { fields });
         }
 
-        let (guess, gate) = sign_in_guard::begin(db, &user.email, ip).await?;
-        match gate {
-            Gate::Refuse => {
-                guess.not_counted(&db.pool).await?;
-                audit::record(&db.pool, &event(user_id, Outcome::Denied, ip)).await?;
-                return Err(AppError::TooManyAttempts {
-                    minutes: sign_in_guard::WINDOW_MINUTES,
-                });
-            }
-            Gate::Slow(wait) => tokio::time::sleep(wait).await,
-            Gate::Open => {}
-        }
-        let stored = users::credentials_by_email(&db.pool, &user.email)
-            .await?
-            .and_then(|account| account.password_hash);
-        let matches = passwords::check(typed.current.to_string(), stored.clone())
-            .await
-            .map_err(AppError::internal)?;
-        let Some(stored) = stored.filter(|_| matches) else {
-            guess.failed();
-            let detail = serde_json::json!({ "reason": "current_password_wrong" });
-            audit::record(
-                &db.pool,
-                &event(user_id, Outcome::Failure, ip).detail(detail),
-            )
-            .await?;
-            return Err(AppError::invalid("current_password", CURRENT_WRONG));
-        };
-        guess.not_counted(&db.pool).await?;
+        let stored = current_password::check(
+            db,
+            user_id,
+            &user.email,
+            &current_password::Typed {
+                field: "current_password",
+                password: typed.current,
+            },
+            ip,
+            Action::PasswordChanged,
+        )
+        .await?;
         if typed.new == typed.current {
             return Err(AppError::invalid("new_password", SAME_AS_CURRENT));
         }
@@ -265,44 +243,5 @@ pub fn ChangePasswordSettings() -> impl IntoView {
                 <button type="submit" class="usa-button">"Change password"</button>
             </form>
         </section>
-    }
-}
-
-/// A password input with its label, hint and error tied to it. Never given a value: a
-/// refused post comes back with the fields empty.
-#[component]
-fn PasswordField(
-    name: &'static str,
-    label: &'static str,
-    autocomplete: &'static str,
-    hint: Option<String>,
-    error: Option<String>,
-) -> impl IntoView {
-    let has_error = error.is_some();
-    let hint_id = format!("{name}-hint");
-    let described: Vec<String> = [
-        hint.as_ref().map(|_| hint_id.clone()),
-        error.as_ref().map(|_| format!("{name}-error")),
-    ]
-    .into_iter()
-    .flatten()
-    .collect();
-    let described = (!described.is_empty()).then(|| described.join(" "));
-    view! {
-        <div class="usa-form-group" class:usa-form-group--error=has_error>
-            <label class="usa-label" class:usa-label--error=has_error for=name>{label}</label>
-            {hint.map(|hint| view! { <span class="usa-hint" id=hint_id>{hint}</span> })}
-            <FieldError id=name message=error />
-            <input
-                class="usa-input"
-                class:usa-input--error=has_error
-                id=name
-                name=name
-                type="password"
-                autocomplete=autocomplete
-                aria-invalid=has_error.to_string()
-                aria-describedby=described
-            />
-        </div>
     }
 }

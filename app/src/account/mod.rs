@@ -1,6 +1,9 @@
-//! Signing in and out, changing one's own password, and "Forgot your password?".
+//! Signing in and out, changing one's own password and email address, and "Forgot your
+//! password?".
 
+pub mod change_email;
 pub mod change_password;
+mod current_password;
 pub mod forgot;
 mod other_devices;
 pub mod session_time;

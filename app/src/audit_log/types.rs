@@ -44,7 +44,7 @@ pub struct AuditEntry {
 }
 
 /// The stored action names the filter offers, with the words people see.
-pub const ACTIONS: [(&str, &str); 44] = [
+pub const ACTIONS: [(&str, &str); 46] = [
     ("sign_in", "Signed in"),
     ("sign_out", "Signed out"),
     ("access_refused", "Was refused access"),
@@ -88,6 +88,11 @@ pub const ACTIONS: [(&str, &str); 44] = [
     ),
     ("password_set", "Set a password through a link"),
     ("password_changed", "Changed their own password"),
+    (
+        "email_change_requested",
+        "Asked to change their email address",
+    ),
+    ("email_changed", "Changed their email address"),
     ("caregiver_access_granted", "Gave a caregiver access"),
     ("attachment_downloaded", "Downloaded an attachment"),
     ("audit_log_viewed", "Viewed the audit log"),

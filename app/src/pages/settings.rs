@@ -1,7 +1,7 @@
 //! `/settings`: one page for every kind of account, made of each feature's own section:
 //! the signature added to outgoing messages, new-message emails for Veterans and caregivers,
 //! "Away" for clinicians, two-step verification, for a Veteran who has caregiver access to
-//! their messages, changing one's password, and signing out elsewhere.
+//! their messages, changing one's email address and password, and signing out elsewhere.
 //! Each section loads its own data and shows only to the people it is for.
 
 use crate::auth::{Area, Role};
@@ -22,6 +22,7 @@ pub fn SettingsPage() -> impl IntoView {
             <crate::team::pages::coverage::CoverageSettings />
             <crate::mfa::pages::settings::TwoStepSettings />
             <VeteranSections />
+            <crate::account::change_email::ChangeEmailSettings />
             <crate::account::ChangePasswordSettings />
             <crate::account::OtherDevicesSettings />
         </Gate>

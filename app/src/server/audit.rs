@@ -58,6 +58,12 @@ pub enum Action {
     /// A person changed their own password in Settings (outcome `failure`: a wrong current
     /// password, which counts toward the sign-in failure limits; `denied`: over them).
     PasswordChanged,
+    /// A person asked, in Settings, to sign in with a new email address (outcome `failure`:
+    /// a wrong current password; `denied`: over the limits). The link went to the new
+    /// address.
+    EmailChangeRequested,
+    /// A person confirmed their new email address through the emailed link.
+    EmailChanged,
     /// "Forgot your password?": someone asked for a reset link for an address (whether or
     /// not an account uses it; the target says which address).
     PasswordResetRequested,
@@ -132,6 +138,8 @@ impl Action {
             Action::PasswordResetRequested => "password_reset_requested",
             Action::PasswordSet => "password_set",
             Action::PasswordChanged => "password_changed",
+            Action::EmailChangeRequested => "email_change_requested",
+            Action::EmailChanged => "email_changed",
             Action::CaregiverAccessGranted => "caregiver_access_granted",
             Action::AttachmentDownloaded => "attachment_downloaded",
             Action::AuditLogViewed => "audit_log_viewed",

@@ -12,6 +12,7 @@ pub mod db;
 pub mod demo;
 pub mod events;
 pub mod key_text;
+pub mod link_tokens;
 pub mod passwords;
 pub mod pwned_range;
 pub mod session_store;

@@ -19,6 +19,18 @@ pub fn normalize_email(email: &str) -> String {
     email.trim().to_lowercase()
 }
 
+/// What is wrong with a normalized email address, in the words the forms show, or `None`.
+/// An address the email library cannot send to is refused here, not at delivery.
+pub fn email_format_problem(email: &str) -> Option<&'static str> {
+    if email.is_empty() {
+        Some("Enter an email address.")
+    } else if email.parse::<lettre::Address>().is_err() {
+        Some("Enter an email address in the right format, like name@example.com.")
+    } else {
+        None
+    }
+}
+
 /// A stored `users.role`; an unknown one is a decode error. Records read one as
 /// `#[sqlx(try_from = "String")] role: Role`.
 impl TryFrom<String> for Role {

@@ -11,6 +11,7 @@ mod audit_chain;
 mod audit_log;
 mod data_layer;
 mod email;
+mod email_change;
 mod live_events;
 mod messaging;
 mod mfa;

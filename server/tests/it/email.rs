@@ -583,3 +583,135 @@ async fn forgot_password_answers_alike_and_its_link_sets_a_password_and_signs_ou
     let again = app.get(path, None).await;
     assert!(again.body.contains("This link doesn"), "{}", again.body);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_email_address_takes_effect_through_its_emailed_link_and_the_old_one_is_told() {
+    let sink = SmtpSink::start().await;
+    let app = app_mailing_to(&sink).await;
+    let alex = app.sign_in("veteran@example.com").await;
+    let settings = app.get("/settings", Some(&alex)).await;
+    assert!(
+        settings.body.contains("Change your email address")
+            && settings.body.contains("veteran@example.com"),
+        "{}",
+        settings.body
+    );
+
+    // A wrong password: back to Settings with the message, the address kept to correct.
+    let change = |password: &'static str| {
+        let cookie = alex.clone();
+        let app = &app;
+        async move {
+            app.post_form_from(
+                "/api/change_email",
+                &format!("new_email=alex.r%40example.net&email_password={password}"),
+                Some(&cookie),
+                "/settings",
+            )
+            .await
+        }
+    };
+    let wrong = change("not-my-password").await;
+    assert_eq!(wrong.status, StatusCode::FOUND, "{}", wrong.body);
+    let refused = app.get(wrong.location(), Some(&alex)).await;
+    assert!(
+        refused.body.contains("Your current password is incorrect"),
+        "{}",
+        refused.body
+    );
+    assert!(refused.body.contains("value=\"alex.r@example.net\""));
+
+    let asked = change("demo-password-2026").await;
+    assert_eq!(
+        asked.location(),
+        "/settings?done=email_link_sent#email-address"
+    );
+    let waiting = app.get(asked.location(), Some(&alex)).await;
+    assert!(
+        waiting
+            .body
+            .contains("We emailed a link to your new address.")
+            && waiting
+                .body
+                .contains("follow the link we emailed to <strong>alex.r@example.net"),
+        "{}",
+        waiting.body
+    );
+
+    assert_eq!(deliver(&app).await.sent, 1);
+    let messages = sink.messages();
+    assert_eq!(
+        messages[0]["rcpt_tos"],
+        serde_json::json!(["alex.r@example.net"])
+    );
+    let link = link_in(&messages[0]);
+    let path = link.strip_prefix("http://sm.test").unwrap().to_string();
+    let token = path
+        .strip_prefix("/settings/email?token=")
+        .expect("a confirmation link")
+        .to_string();
+
+    // The link asks for sign-in, and works only for Alex; opening it changes nothing.
+    let anonymous = app.get(&path, None).await;
+    assert_eq!(anonymous.status, StatusCode::SEE_OTHER);
+    assert!(anonymous.location().starts_with("/sign-in"));
+    let jordan = app.sign_in("veteran2@example.com").await;
+    let not_theirs = app.get(&path, Some(&jordan)).await;
+    assert!(
+        not_theirs.body.contains("This link doesn"),
+        "{}",
+        not_theirs.body
+    );
+    let page = app.get(&path, Some(&alex)).await;
+    assert!(
+        page.body.contains("Confirm your new email address")
+            && page.body.contains("alex.r@example.net"),
+        "{}",
+        page.body
+    );
+
+    let confirmed = app
+        .post_form_from(
+            "/api/confirm_email_change",
+            &format!("token={token}"),
+            Some(&alex),
+            &path,
+        )
+        .await;
+    assert_eq!(
+        confirmed.location(),
+        "/settings?done=email_changed#email-address",
+        "{}",
+        confirmed.body
+    );
+    assert_eq!(deliver(&app).await.sent, 1);
+    let messages = sink.messages();
+    let notice = &messages[1];
+    assert_eq!(
+        notice["rcpt_tos"],
+        serde_json::json!(["veteran@example.com"])
+    );
+    assert_eq!(
+        notice["headers"]["subject"],
+        "Your email address was changed"
+    );
+    assert_eq!(link_in(notice), "http://sm.test/sign-in");
+
+    // Alex signs in with the new address only.
+    let new_address = app
+        .post_form(
+            "/api/sign_in",
+            "email=alex.r%40example.net&password=demo-password-2026",
+            None,
+        )
+        .await;
+    assert_eq!(new_address.location(), "/inbox");
+    let old_address = app
+        .post_form(
+            "/api/sign_in",
+            "email=veteran%40example.com&password=demo-password-2026",
+            None,
+        )
+        .await;
+    assert_ne!(old_address.location(), "/inbox");
+}

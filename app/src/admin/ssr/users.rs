@@ -23,8 +23,8 @@ use crate::server::common_passwords::new_password_problem;
 use crate::server::db::Db;
 use crate::server::db::YesNo;
 use crate::server::db::{is_unique_violation, Tx};
+use crate::server::link_tokens::{new_token, token_hash};
 use crate::server::{passwords, users::normalize_email};
-use sha2::{Digest, Sha256};
 use sqlx::FromRow;
 use std::collections::BTreeMap;
 
@@ -129,13 +129,8 @@ pub async fn invite(
 ) -> Result<i64, AppError> {
     let mut fields = BTreeMap::new();
     let email = normalize_email(&input.email);
-    if email.is_empty() {
-        fields.insert("email".to_string(), "Enter an email address.".to_string());
-    } else if !email.contains('@') || email.contains(char::is_whitespace) {
-        fields.insert(
-            "email".to_string(),
-            "Enter an email address in the right format, like name@example.com.".to_string(),
-        );
+    if let Some(problem) = crate::server::users::email_format_problem(&email) {
+        fields.insert("email".to_string(), problem.to_string());
     }
     let name = input.name.trim();
     if name.is_empty() {
@@ -665,8 +660,8 @@ pub(crate) struct NewLink {
     pub(crate) expires_at: i64,
 }
 
-/// Makes a link for `user_id`, working for `lifetime_ms`: 256 random bits, put only in the
-/// person's email; only their SHA-256 digest is kept. `created_by` is the administrator, or
+/// Makes a link for `user_id`, working for `lifetime_ms`, for the person's email only
+/// (`server::link_tokens`). `created_by` is the administrator, or
 /// the person themselves for "Forgot your password?".
 pub(crate) async fn new_link(
     tx: &mut Tx,
@@ -675,10 +670,7 @@ pub(crate) async fn new_link(
     purpose: &str,
     lifetime_ms: i64,
 ) -> Result<NewLink, sqlx::Error> {
-    use rand::RngCore;
-    let mut bytes = [0u8; 32];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
-    let token: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let (token, hash) = new_token();
     let now = tx.now_ms();
     let expires_at = now + lifetime_ms;
     sqlx::query(
@@ -687,7 +679,7 @@ pub(crate) async fn new_link(
          VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(user_id)
-    .bind(token_hash(&token))
+    .bind(hash)
     .bind(purpose)
     .bind(created_by)
     .bind(now)
@@ -707,13 +699,6 @@ async fn void_links(tx: &mut Tx, user_id: i64, now: i64) -> Result<(), sqlx::Err
         .execute(&mut **tx)
         .await?;
     Ok(())
-}
-
-fn token_hash(token: &str) -> String {
-    Sha256::digest(token.trim().as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
 
 /// A person, as `USER_SELECT` reads them.

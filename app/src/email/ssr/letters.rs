@@ -79,6 +79,54 @@ pub fn mfa_reset(site: &PublicUrl, to: &str) -> Email {
     )
 }
 
+/// To a new address: the one-time link that makes it the one the person signs in with.
+pub fn confirm_new_email(site: &PublicUrl, to: &str, path: &str, hours: i64) -> Email {
+    letter(
+        to,
+        EmailKind::EmailChangeLink,
+        "Confirm your new email address for VA Secure Messaging",
+        &[&format!(
+            "Someone signed in to VA Secure Messaging asked to use this email address for \
+             their account. If it was you, confirm it here. The link works once, for {hours} \
+             hours, and asks you to sign in first:"
+        )],
+        &site.link(path),
+        &["If it wasn't you, you can ignore this email: nothing changes."],
+    )
+}
+
+/// To a new address that another account already uses: no link, and nothing changes.
+pub fn email_address_in_use(site: &PublicUrl, to: &str) -> Email {
+    letter(
+        to,
+        EmailKind::EmailAddressInUse,
+        "Your email address is already in use",
+        &[
+            "Someone signed in to VA Secure Messaging asked to use this email address for \
+             their account, but another account already uses it, so nothing changed. If you \
+             use this address to sign in, you can sign in here:",
+        ],
+        &site.link("/sign-in"),
+        &["If you didn't ask for this, you can ignore this email."],
+    )
+}
+
+/// To the old address, once the new one is confirmed.
+pub fn email_changed(site: &PublicUrl, to: &str) -> Email {
+    letter(
+        to,
+        EmailKind::EmailChanged,
+        "Your email address was changed",
+        &[
+            "The email address of your VA Secure Messaging account was changed. From now on, \
+             you sign in with the new address, and our emails go there, not here.",
+            "If you didn't do this, call your VA facility right away. You can sign in here:",
+        ],
+        &site.link("/sign-in"),
+        &[],
+    )
+}
+
 /// "You have a new secure message": that the care team wrote, and nothing of what, to whom
 /// or about what (DESIGN.md §2).
 pub fn new_message(site: &PublicUrl, to: &str) -> Email {

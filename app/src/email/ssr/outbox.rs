@@ -17,6 +17,12 @@ pub enum EmailKind {
     MfaReset,
     /// The person asked for a link to choose a new password ("Forgot your password?").
     ForgotPassword,
+    /// The person asked to sign in with this address: a link to confirm it.
+    EmailChangeLink,
+    /// The person asked to sign in with this address, which another account uses.
+    EmailAddressInUse,
+    /// To the old address: the account's email address was changed.
+    EmailChanged,
     /// Their care team wrote (no more than that).
     NewMessage,
     /// Their care team wrote since yesterday's 7 am.
@@ -34,6 +40,9 @@ impl EmailKind {
             EmailKind::PasswordReset => "password_reset",
             EmailKind::MfaReset => "mfa_reset",
             EmailKind::ForgotPassword => "forgot_password",
+            EmailKind::EmailChangeLink => "email_change_link",
+            EmailKind::EmailAddressInUse => "email_address_in_use",
+            EmailKind::EmailChanged => "email_changed",
             EmailKind::NewMessage => "new_message",
             EmailKind::NewMessageDigest => "new_message_digest",
             EmailKind::UrgentMessage => "urgent_message",

@@ -97,7 +97,10 @@ test("teams that can't get messages are listed and explained, and ?team= chooses
   await openCompose(page);
   const cardiology = to(page).locator("option", { hasText: "Cardiology" });
   await expect(cardiology).toBeDisabled();
-  await expect(page.locator("#care_team-hint")).toContainText("This team isn't accepting messages.");
+  // With the facility's number to call instead.
+  await expect(page.locator("#care_team-hint")).toContainText(
+    "This team isn't accepting messages. Call your facility at 800-555-0100 instead.",
+  );
   await expect(to(page)).toHaveAttribute("aria-describedby", /care_team-hint/);
 
   const pharmacy = await to(page).locator("option", { hasText: "Pharmacy" }).getAttribute("value");

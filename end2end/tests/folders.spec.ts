@@ -212,6 +212,11 @@ test("search finds a thread by a word from a message, and nothing for a word tha
   await page.getByRole("button", { name: "Search", exact: true }).click();
   await expect(page.getByText("No conversations match your search.")).toBeVisible();
 
+  // Who sent a message finds it: the nurse's family name is nowhere in the words.
+  await page.getByLabel("Keywords").fill("Nguyen");
+  await page.getByRole("button", { name: "Search", exact: true }).click();
+  await expect(thread(page, "Lab results from my checkup")).toBeVisible();
+
   // Filters: a category and the last 3 months (that thread's last message is 60 days old).
   await page.getByLabel("Keywords").fill("inhaler");
   await page.getByLabel("Category").selectOption({ label: "Medication" });
@@ -282,4 +287,27 @@ test("another Veteran never sees Alex's threads and gets not found at Alex's fol
   await page.goto(`/search?q=cholesterol&folder=${folderPath!.split("/").pop()}`);
   await expect(page.getByLabel("Folder")).toHaveAccessibleDescription(/Choose a folder from the list/);
   await expect(page.getByText("Lab results from my checkup")).toHaveCount(0);
+});
+
+test("a Veteran downloads every conversation as one file that reads offline", async ({ browser, page }) => {
+  await signInAs(page, ALEX);
+  await page.goto("/settings");
+  const section = page.getByRole("region", { name: "Download my messages" });
+  const [download] = await Promise.all([
+    page.waitForEvent("download"),
+    section.getByRole("button", { name: "Download my messages" }).click(),
+  ]);
+  expect(download.suggestedFilename()).toMatch(/^my-va-messages-\d{4}-\d{2}-\d{2}\.html$/);
+  const file = await download.path();
+
+  // Opened from the disk with no network: everything is in the file.
+  const offline = await browser.newContext({ offline: true });
+  const reader = await offline.newPage();
+  await reader.goto(`file://${file}`);
+  await expect(reader.getByRole("heading", { level: 1 })).toHaveText("Your VA secure messages");
+  await expect(reader.getByRole("heading", { level: 2, name: "Lab results from my checkup" })).toBeVisible();
+  await expect(reader.getByText("Are my cholesterol results back from last week's blood draw?")).toBeVisible();
+  await expect(reader.getByRole("heading", { level: 3, name: "Sam Rivera for Alex Rivera" })).toBeVisible();
+  await expectNoAxeViolations(reader);
+  await offline.close();
 });

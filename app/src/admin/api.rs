@@ -80,14 +80,17 @@ pub async fn admin_save_facility(
     station_number: String,
     name: String,
     time_zone: String,
+    phone: Option<String>,
 ) -> Result<(), AppError> {
     use crate::server::access::{app_state, require_admin};
     let capability = require_admin(AdminSaveFacility::PATH).await?;
+    let phone = phone.unwrap_or_default();
     let state = app_state()?;
     let input = super::types::FacilityInput {
         station_number: station_number.clone(),
         name: name.clone(),
         time_zone: time_zone.clone(),
+        phone: phone.clone(),
     };
     let from = ssr::origin();
     let (saved, back) = match number(Some(&facility)) {
@@ -113,6 +116,7 @@ pub async fn admin_save_facility(
             ("station_number", &station_number),
             ("name", &name),
             ("time_zone", &time_zone),
+            ("phone", &phone),
         ],
     )
     .await

@@ -93,6 +93,45 @@ pub fn station_number_problem(station: &str) -> Option<String> {
     }
 }
 
+/// Why a facility's phone number is refused: empty is allowed (not set yet); otherwise a
+/// US number of 10 digits (11 with a leading 1), written with spaces, dashes, dots or
+/// brackets as people write them, and an extension after "x" or "ext".
+pub fn phone_problem(phone: &str) -> Option<&'static str> {
+    const PROBLEM: &str =
+        "Enter a 10-digit phone number, like 800-555-0100, with any extension after x, like 800-555-0100 x123.";
+    let phone = phone.trim();
+    if phone.is_empty() {
+        return None;
+    }
+    if phone.chars().count() > 40 {
+        return Some(PROBLEM);
+    }
+    let lower = phone.to_lowercase();
+    let (number, extension) = match lower.split_once("ext") {
+        Some((number, extension)) => (number, Some(extension.trim_start_matches('.'))),
+        None => match lower.split_once('x') {
+            Some((number, extension)) => (number, Some(extension)),
+            None => (lower.as_str(), None),
+        },
+    };
+    let written_well = number
+        .chars()
+        .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '-' | '.' | '(' | ')' | '+'));
+    let digits: String = number.chars().filter(char::is_ascii_digit).collect();
+    let digits_right = digits.len() == 10 || (digits.len() == 11 && digits.starts_with('1'));
+    let extension_right = extension.is_none_or(|extension| {
+        let extension = extension.trim();
+        !extension.is_empty()
+            && extension.len() <= 6
+            && extension.chars().all(|c| c.is_ascii_digit())
+    });
+    if written_well && digits_right && extension_right {
+        None
+    } else {
+        Some(PROBLEM)
+    }
+}
+
 /// The largest CSV file the import reads: 1 MiB holds the 10,000 lines a file may have
 /// (`IMPORT_MAX_LINES`) at about 100 characters each, and a post that large is read no
 /// further, so nobody can make the server hold more.
@@ -174,5 +213,31 @@ mod tests {
             .field("csv")
             .unwrap()
             .starts_with("latin.csv is not UTF-8 text"));
+    }
+
+    #[test]
+    fn phone_numbers_are_written_as_people_write_them() {
+        for good in [
+            "",
+            "800-555-0100",
+            "(800) 555-0100",
+            "800.555.0100",
+            "+1 800 555 0100",
+            "1-800-555-0100",
+            "800-555-0100 x123",
+            "800-555-0100 ext. 45",
+        ] {
+            assert_eq!(phone_problem(good), None, "{good}");
+        }
+        for bad in [
+            "555-0100",
+            "800-555-01000",
+            "call 800-555-0100",
+            "800-555-0100 x",
+            "800-555-0100 x12a",
+            "2-800-555-0100",
+        ] {
+            assert!(phone_problem(bad).is_some(), "{bad}");
+        }
     }
 }

@@ -23,6 +23,8 @@ pub struct Facility {
     pub station_number: String,
     pub name: String,
     pub time_zone: String,
+    /// What Veterans are told to call when they cannot write ("" until set).
+    pub phone: String,
 }
 
 /// A facility as typed in the form, before it is checked.
@@ -31,6 +33,7 @@ pub struct FacilityInput {
     pub station_number: String,
     pub name: String,
     pub time_zone: String,
+    pub phone: String,
 }
 
 /// The care team list's filters; `None` means "any".

@@ -157,7 +157,7 @@ pub async fn admin_audit_csv(
         None,
     )
     .await?;
-    crate::reports::csv::attachment("audit-log.csv");
+    crate::server::download::attachment("audit-log.csv", crate::server::download::CSV);
     Ok(TextStream::new(super::ssr::csv_export(
         state.db.clone(),
         capability,

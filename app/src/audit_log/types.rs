@@ -44,7 +44,7 @@ pub struct AuditEntry {
 }
 
 /// The stored action names the filter offers, with the words people see.
-pub const ACTIONS: [(&str, &str); 46] = [
+pub const ACTIONS: [(&str, &str); 47] = [
     ("sign_in", "Signed in"),
     ("sign_out", "Signed out"),
     ("access_refused", "Was refused access"),
@@ -107,6 +107,7 @@ pub const ACTIONS: [(&str, &str); 46] = [
     ("mfa_reset", "Reset a person's two-step verification"),
     ("other_sessions_ended", "Signed out of all other devices"),
     ("messages_searched", "Searched their messages"),
+    ("messages_downloaded", "Downloaded their messages"),
     ("team_inbox_listed", "Listed the team inbox"),
     (
         "administrator_created",

@@ -11,6 +11,7 @@
 //! `AppError::NotFound`.
 
 pub mod acting;
+pub mod download;
 pub mod pages;
 pub mod rules;
 #[cfg(feature = "ssr")]
@@ -317,6 +318,8 @@ pub struct CareTeamOption {
     /// Whether a new message may be started now; `why_not` says why when not. Such teams
     /// are explained, not hidden (issue 3).
     pub can_write: bool,
+    /// The Veteran may not write to this team (rather than the team not taking messages).
+    pub blocked: bool,
     pub why_not: Option<String>,
 }
 

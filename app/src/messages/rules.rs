@@ -44,6 +44,19 @@ pub const TEAM_NOT_ACCEPTING: &str =
     "This team isn't accepting messages. Call your facility instead.";
 pub const TEAM_NOT_YOURS: &str = "Choose one of your care teams.";
 
+/// A reason of the team list with the facility's phone number in it, when there is one:
+/// "Call your facility at 800-555-0100 for help."
+pub fn with_phone(reason: &str, phone: &str) -> String {
+    if phone.trim().is_empty() {
+        reason.to_string()
+    } else {
+        reason.replace(
+            "Call your facility",
+            &format!("Call your facility at {}", phone.trim()),
+        )
+    }
+}
+
 /// Whether the Veteran's side may still reply, given the latest message's time.
 /// Exactly 45 days old is still open; a millisecond more is closed.
 pub fn can_reply(last_message_at_ms: i64, now_ms: i64) -> bool {
@@ -540,5 +553,22 @@ mod tests {
         assert!(validate_client_key("").is_err());
         assert!(validate_client_key("has space").is_err());
         assert!(validate_client_key(&"k".repeat(101)).is_err());
+    }
+
+    #[test]
+    fn a_facility_phone_number_goes_where_people_are_told_to_call() {
+        assert_eq!(
+            with_phone(TEAM_BLOCKED, "800-555-0100"),
+            "You can't send messages to this team. Call your facility at 800-555-0100 for help."
+        );
+        assert_eq!(
+            with_phone(TEAM_NOT_ACCEPTING, " 800-555-0100 "),
+            "This team isn't accepting messages. Call your facility at 800-555-0100 instead."
+        );
+        assert_eq!(with_phone(TEAM_BLOCKED, ""), TEAM_BLOCKED);
+        assert_eq!(
+            with_phone(REPLY_WINDOW_CLOSED, "800-555-0100"),
+            REPLY_WINDOW_CLOSED
+        );
     }
 }

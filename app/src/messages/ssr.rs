@@ -59,7 +59,7 @@ impl Mailbox {
 
     /// An audit event by the viewer, about the Veteran, from their address, noting the
     /// proxy when there is one.
-    fn audit(&self, action: Action) -> AuditEvent {
+    pub(crate) fn audit(&self, action: Action) -> AuditEvent {
         let mut event = AuditEvent::new(action, Outcome::Success)
             .actor(self.viewer_id)
             .patient(self.veteran_id);

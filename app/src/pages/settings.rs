@@ -1,7 +1,8 @@
 //! `/settings`: one page for every kind of account, made of each feature's own section:
 //! the signature added to outgoing messages, new-message emails for Veterans and caregivers,
 //! "Away" for clinicians, two-step verification, for a Veteran who has caregiver access to
-//! their messages, changing one's email address and password, and signing out elsewhere.
+//! their messages and downloading them, changing one's email address and password, and
+//! signing out elsewhere.
 //! Each section loads its own data and shows only to the people it is for.
 
 use crate::auth::{Area, Role};
@@ -29,9 +30,14 @@ pub fn SettingsPage() -> impl IntoView {
     }
 }
 
-/// Who has caregiver access: a Veteran's own section.
+/// Who has caregiver access, and downloading one's messages: a Veteran's own sections.
 #[component]
 fn VeteranSections() -> impl IntoView {
     let veteran = crate::ui::viewer().map(|user| user.role) == Some(Role::Veteran);
-    veteran.then(|| view! { <CaregiverAccess /> })
+    veteran.then(|| {
+        view! {
+            <CaregiverAccess />
+            <crate::messages::download::DownloadMessagesSettings />
+        }
+    })
 }

@@ -65,7 +65,7 @@ pub mod ssr {
         let mut result = Vec::new();
         for (veteran_id, veteran_name) in veterans_for(pool, capability).await? {
             let rows: Vec<TeamRecord> = sqlx::query_as(
-                "SELECT t.name, f.name AS facility, t.accepting_messages, vt.blocked \
+                "SELECT t.name, f.name AS facility, f.phone, t.accepting_messages, vt.blocked \
                  FROM veteran_teams vt \
                  JOIN care_teams t ON t.id = vt.team_id \
                  JOIN facilities f ON f.id = t.facility_id \
@@ -87,6 +87,7 @@ pub mod ssr {
     struct TeamRecord {
         name: String,
         facility: String,
+        phone: String,
         #[sqlx(try_from = "YesNo")]
         accepting_messages: bool,
         #[sqlx(try_from = "YesNo")]
@@ -95,18 +96,13 @@ pub mod ssr {
 
     impl From<TeamRecord> for CareTeamSummary {
         fn from(team: TeamRecord) -> CareTeamSummary {
-            let why_not = if team.blocked {
-                Some("You can't send messages to this team. Call your facility for help.")
-            } else if !team.accepting_messages {
-                Some("This team isn't accepting messages. Call your facility instead.")
-            } else {
-                None
-            };
+            let why_not =
+                crate::messages::rules::team_problem(team.accepting_messages, team.blocked);
             CareTeamSummary {
                 name: team.name,
                 facility: team.facility,
                 can_write: why_not.is_none(),
-                why_not: why_not.map(str::to_string),
+                why_not: why_not.map(|why| crate::messages::rules::with_phone(why, &team.phone)),
             }
         }
     }

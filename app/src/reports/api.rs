@@ -97,7 +97,10 @@ pub async fn admin_report_csv(
     )
     .await?;
     let text = super::csv::report_csv(&report)?;
-    super::csv::attachment(&format!("report-{}-{}.csv", report.from, report.to));
+    crate::server::download::attachment(
+        &format!("report-{}-{}.csv", report.from, report.to),
+        crate::server::download::CSV,
+    );
     Ok(TextStream::new(futures::stream::once(
         async move { Ok(text) },
     )))

@@ -1,35 +1,8 @@
 //! CSV files for download: the report, and (from `audit_log`) the audit log. Written with
-//! the `csv` crate; answered as `text/csv` with `Content-Disposition: attachment` so the
-//! browser saves the file instead of showing it.
+//! the `csv` crate; answered as downloads (`server::download`).
 
 use super::types::{hours_number, Report};
 use crate::error::AppError;
-
-/// Makes the server function's answer a CSV download named `file_name` (letters, digits,
-/// dashes and dots only: it goes into a header as it is).
-pub fn attachment(file_name: &str) {
-    use http::header::{HeaderValue, CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
-    let Some(options) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() else {
-        return;
-    };
-    let safe: String = file_name
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_'))
-        .collect();
-    options.insert_header(
-        CONTENT_TYPE,
-        HeaderValue::from_static("text/csv; charset=utf-8"),
-    );
-    if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{safe}\"")) {
-        options.insert_header(CONTENT_DISPOSITION, value);
-    }
-    options.insert_header(CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    // A browser's form submission accepts HTML, and server_fn answers those with a redirect
-    // back to the page (its "form-redirects" feature). A download must be answered, not
-    // redirected: the status set here replaces the redirect's, and a browser ignores the
-    // leftover `Location` of a 200. Errors are not downloads: they keep the redirect.
-    options.set_status(http::StatusCode::OK);
-}
 
 /// A cell a spreadsheet would otherwise run as a formula (`=`, `+`, `-`, `@`, tab, carriage
 /// return at the start: OWASP "CSV injection") is prefixed with `'`. Names of teams and

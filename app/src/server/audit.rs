@@ -96,6 +96,9 @@ pub enum Action {
     /// (folder, category, dates, how many words), never the words, which may describe a
     /// condition, nor the results.
     MessagesSearched,
+    /// A Veteran downloaded every conversation they can see as one file (how many are in
+    /// `detail`).
+    MessagesDownloaded,
     /// The first administrator, made from the command line (`server create-admin`): no
     /// actor, since nobody was signed in.
     AdministratorCreated,
@@ -151,6 +154,7 @@ impl Action {
             Action::MfaReset => "mfa_reset",
             Action::OtherSessionsEnded => "other_sessions_ended",
             Action::MessagesSearched => "messages_searched",
+            Action::MessagesDownloaded => "messages_downloaded",
             Action::TeamInboxListed => "team_inbox_listed",
             Action::AdministratorCreated => "administrator_created",
         }

@@ -12,6 +12,9 @@ pub const DEMO_PASSWORD: &str = "demo-password-2026";
 
 pub const FACILITY: (&str, &str, &str) = ("999", "Demo VA Medical Center", "America/New_York");
 
+/// The demo facility's phone number (555-01xx numbers are reserved for fiction).
+pub const FACILITY_PHONE: &str = "800-555-0100";
+
 /// (name, accepting messages)
 pub const TEAMS: [(&str, bool); 4] = [
     ("Primary Care – Blue Team", true),
@@ -67,12 +70,13 @@ async fn seed(tx: &mut Tx, hash: &str) -> Result<(), sqlx::Error> {
     let now = now_ms();
     let (station, facility_name, zone) = FACILITY;
     let facility: i64 = sqlx::query_scalar(
-        "INSERT INTO facilities (station_number, name, time_zone, created_at) \
-         VALUES ($1, $2, $3, $4) RETURNING id",
+        "INSERT INTO facilities (station_number, name, time_zone, phone, created_at) \
+         VALUES ($1, $2, $3, $4, $5) RETURNING id",
     )
     .bind(station)
     .bind(facility_name)
     .bind(zone)
+    .bind(FACILITY_PHONE)
     .bind(now)
     .fetch_one(&mut **tx)
     .await?;

@@ -10,6 +10,7 @@ pub mod clock;
 pub mod common_passwords;
 pub mod db;
 pub mod demo;
+pub mod download;
 pub mod events;
 pub mod key_text;
 pub mod link_tokens;

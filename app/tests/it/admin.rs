@@ -83,6 +83,7 @@ async fn facilities_are_added_and_edited_with_unique_station_numbers(db: &Db) {
         station_number: station.to_string(),
         name: name.to_string(),
         time_zone: zone.to_string(),
+        phone: String::new(),
     };
     let added = admin::add_facility(
         db,
@@ -115,6 +116,12 @@ async fn facilities_are_added_and_edited_with_unique_station_numbers(db: &Db) {
         ["name", "station_number", "time_zone"],
         "every wrong field is reported at once"
     );
+    let no_area_code = FacilityInput {
+        phone: "555-0100".to_string(),
+        ..input("403", "Somewhere", "UTC")
+    };
+    let refused = admin::add_facility(db, &riley, &from(), &no_area_code).await;
+    assert!(field_error(refused, "phone").starts_with("Enter a 10-digit phone number"));
 
     let edited = admin::edit_facility(
         db,
@@ -126,6 +133,7 @@ async fn facilities_are_added_and_edited_with_unique_station_numbers(db: &Db) {
     .await
     .unwrap();
     assert_eq!(edited.time_zone, "America/Chicago");
+    assert_eq!(edited.phone, "");
     let (_, _, _, detail) = last_audit(db, "facility_changed").await;
     assert_eq!(detail["before"]["name"], "Augusta VA Medical Center");
     assert_eq!(detail["after"]["name"], "Augusta VAMC");
@@ -140,6 +148,16 @@ async fn facilities_are_added_and_edited_with_unique_station_numbers(db: &Db) {
     )
     .await;
     assert!(field_error(clash, "station_number").contains("already"));
+    let with_phone = FacilityInput {
+        phone: " (706) 733-0188 x2 ".to_string(),
+        ..input("402GA", "Augusta VAMC", "America/Chicago")
+    };
+    let phoned = admin::edit_facility(db, &riley, &from(), added.facility_id, &with_phone)
+        .await
+        .unwrap();
+    assert_eq!(phoned.phone, "(706) 733-0188 x2");
+    let (_, _, _, detail) = last_audit(db, "facility_changed").await;
+    assert_eq!(detail["after"]["phone"], "(706) 733-0188 x2");
     let listed = admin::facilities(db, &riley).await.unwrap();
     assert_eq!(
         listed
@@ -154,7 +172,7 @@ async fn facilities_are_added_and_edited_with_unique_station_numbers(db: &Db) {
             "SELECT COUNT(*) FROM audit_events WHERE action = 'facility_changed'"
         )
         .await,
-        1,
+        2,
         "a refused change is not audited as a change"
     );
 }

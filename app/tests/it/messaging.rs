@@ -5,7 +5,9 @@
 
 use crate::common::{count, count_for, reply, team_id, user};
 use app::error::AppError;
-use app::messages::rules::{REPLY_WINDOW_CLOSED, TEAM_BLOCKED, TEAM_NOT_ACCEPTING, TEAM_NOT_YOURS};
+use app::messages::rules::{
+    with_phone, REPLY_WINDOW_CLOSED, TEAM_BLOCKED, TEAM_NOT_ACCEPTING, TEAM_NOT_YOURS,
+};
 use app::messages::ssr as messaging;
 use app::messages::{
     Category, DateRange, DraftInput, Folder, NewMessage, Page, SearchQuery, Signature, Sort,
@@ -504,6 +506,37 @@ async fn search_finds_words_within_folders_categories_and_dates(db: &Db) {
     .await
     .unwrap();
     assert!(found(search("physiotherapy")).await.is_empty());
+
+    // Who sent a message finds it: a team member by name (never through an internal note:
+    // Dr. Patel's note above is on the swelling thread), and a caregiver writing for Alex.
+    assert!(found(search("Patel"))
+        .await
+        .iter()
+        .all(|id| *id != swelling.thread_id));
+    messaging::team_reply(
+        db,
+        &w.morgan,
+        brace.thread_id,
+        &reply("Bring it to clinic."),
+    )
+    .await
+    .unwrap();
+    assert!(found(search("Patel")).await.contains(&brace.thread_id));
+    assert_eq!(
+        found(search("patel clinic")).await,
+        [brace.thread_id],
+        "a name and a word of the same message"
+    );
+    let sams = messaging::send_message(
+        db,
+        &w.sam,
+        w.alex_id,
+        &message(w.primary_care, "Transport", "Alex needs a ride on Tuesday."),
+    )
+    .await
+    .unwrap();
+    assert!(found(search("Sam")).await.contains(&sams.thread_id));
+    assert_eq!(found(search("sam tuesday")).await, [sams.thread_id]);
 
     // Drafts are not searched; another person's folder is not found.
     let drafts = SearchQuery {
@@ -1207,7 +1240,10 @@ async fn teams_that_cannot_be_written_to_are_refused_with_a_reason(db: &Db) {
         threads_before
     );
 
-    // The "To" list explains rather than hides.
+    // The "To" list explains rather than hides, with the facility's phone number.
+    let not_accepting = with_phone(TEAM_NOT_ACCEPTING, demo::FACILITY_PHONE);
+    let blocked_why = with_phone(TEAM_BLOCKED, demo::FACILITY_PHONE);
+    assert!(blocked_why.contains("Call your facility at 800-555-0100"));
     let options = messaging::care_teams(db, &w.alex, w.alex_id).await.unwrap();
     let why: Vec<_> = options
         .iter()
@@ -1216,8 +1252,8 @@ async fn teams_that_cannot_be_written_to_are_refused_with_a_reason(db: &Db) {
     assert_eq!(
         why,
         [
-            ("Cardiology", false, Some(TEAM_NOT_ACCEPTING)),
-            ("Mental Health", false, Some(TEAM_BLOCKED)),
+            ("Cardiology", false, Some(not_accepting.as_str())),
+            ("Mental Health", false, Some(blocked_why.as_str())),
             ("Pharmacy", true, None),
             ("Primary Care – Blue Team", true, None),
         ]
@@ -1281,8 +1317,8 @@ async fn teams_that_cannot_be_written_to_are_refused_with_a_reason(db: &Db) {
         .unwrap();
     assert!(!view.can_reply);
     assert_eq!(
-        view.reply_closed_reason.as_deref(),
-        Some(TEAM_NOT_ACCEPTING)
+        view.reply_closed_reason,
+        Some(with_phone(TEAM_NOT_ACCEPTING, demo::FACILITY_PHONE))
     );
     let late = messaging::reply(
         db,
@@ -1653,6 +1689,87 @@ async fn the_demo_seeds_threads_for_alex(db: &Db) {
         .is_empty());
 }
 
+/// "Download my messages": every conversation Alex sees, in any folder, as one HTML file
+/// with the words escaped, never an internal note or another Veteran's conversation;
+/// audited once; a caregiver is refused.
+async fn a_veteran_downloads_every_conversation_as_one_file(db: &Db) {
+    use app::messages::download::ssr::download;
+    let w = world(db).await;
+    let sent = messaging::send_message(
+        db,
+        &w.alex,
+        w.alex_id,
+        &message(
+            w.primary_care,
+            "Rash <after> the new cream",
+            "It itches & <b>burns</b>.",
+        ),
+    )
+    .await
+    .unwrap();
+    messaging::trash_thread(db, &w.alex, w.alex_id, sent.thread_id)
+        .await
+        .unwrap();
+    let jordans = messaging::send_message(
+        db,
+        &w.jordan,
+        w.jordan_id,
+        &message(w.pharmacy, "Jordan's own question", "Private to Jordan."),
+    )
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO messages (thread_id, author_id, sent_by_team, body, sent_at, is_internal_note) \
+         SELECT $1, u.id, 1, 'Consider a dermatology consult', $2, 1 FROM users u \
+         WHERE u.email = 'clinician@example.com'",
+    )
+    .bind(sent.thread_id)
+    .bind(now_ms())
+    .execute(&db.pool)
+    .await
+    .unwrap();
+    assert!(jordans.thread_id != sent.thread_id);
+
+    let file = download(db, &w.alex).await.unwrap();
+    let seen = count_for(
+        db,
+        "SELECT COUNT(*) FROM thread_views WHERE user_id = $1 AND veteran_id = $1",
+        w.alex_id,
+    )
+    .await as usize;
+    assert!(seen >= 3, "the demo's conversations and the new one");
+    assert_eq!(file.conversations, seen, "every folder, Trash too");
+    assert!(file.name.starts_with("my-va-messages-") && file.name.ends_with(".html"));
+    assert!(file.html.starts_with("<!DOCTYPE html><html lang=\"en\">"));
+    assert!(file.html.contains("Rash &lt;after&gt; the new cream"));
+    assert!(file
+        .html
+        .contains("It itches &amp; &lt;b&gt;burns&lt;/b&gt;."));
+    assert!(file.html.contains("In Trash"));
+    assert!(!file.html.contains("<b>burns"));
+    assert!(!file.html.contains("<script") && !file.html.contains("href="));
+    assert!(!file.html.contains("dermatology"), "an internal note");
+    assert!(
+        !file.html.contains("Jordan"),
+        "another Veteran's conversation"
+    );
+    assert_eq!(
+        count_for(
+            db,
+            "SELECT COUNT(*) FROM audit_events WHERE action = 'messages_downloaded' \
+             AND patient_id = $1",
+            w.alex_id
+        )
+        .await,
+        1
+    );
+
+    assert!(matches!(
+        download(db, &w.sam).await,
+        Err(AppError::Forbidden)
+    ));
+}
+
 on_both_databases!(
     sending_makes_a_thread_in_sent_and_audits_it,
     a_retried_send_makes_no_second_message,
@@ -1669,4 +1786,5 @@ on_both_databases!(
     one_person_never_reaches_anothers_threads,
     signatures_are_kept_and_added_to_messages,
     the_demo_seeds_threads_for_alex,
+    a_veteran_downloads_every_conversation_as_one_file,
 );

@@ -988,3 +988,49 @@ async fn a_request_that_takes_too_long_is_stopped_but_live_updates_stay_open() {
     .await;
     assert!(ended.is_err(), "the stream ended under the request limit");
 }
+
+/// "Download my messages" from Settings: a file to save, never cached, for the Veteran
+/// only; a caregiver is refused and a stranger is sent to sign in.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_veteran_downloads_their_messages_as_a_file_and_nobody_else_can() {
+    let app = demo_app(&[]).await;
+    let alex = app.sign_in("veteran@example.com").await;
+    let settings = app.get("/settings", Some(&alex)).await;
+    assert!(
+        settings
+            .body
+            .contains("action=\"/api/download_my_messages\""),
+        "{}",
+        settings.body
+    );
+    let file = app.get("/api/download_my_messages", Some(&alex)).await;
+    assert_eq!(file.status, StatusCode::OK, "{}", file.body);
+    assert_eq!(
+        file.headers.get(header::CONTENT_TYPE).unwrap(),
+        "text/html; charset=utf-8"
+    );
+    let disposition = file.headers.get(header::CONTENT_DISPOSITION).unwrap();
+    assert!(disposition
+        .to_str()
+        .unwrap()
+        .starts_with("attachment; filename=\"my-va-messages-"));
+    assert_eq!(file.headers.get(header::CACHE_CONTROL).unwrap(), "no-store");
+    assert!(file.body.contains("<h1>Your VA secure messages</h1>"));
+    assert!(file.body.contains("Alex Rivera"));
+    assert!(
+        file.body.contains("Lab results from my checkup"),
+        "{}",
+        file.body
+    );
+
+    let sam = app.sign_in("caregiver@example.com").await;
+    let refused = app.get("/api/download_my_messages", Some(&sam)).await;
+    assert_ne!(refused.status, StatusCode::OK);
+    assert!(!refused.body.contains("Your VA secure messages"));
+    let settings = app.get("/settings", Some(&sam)).await;
+    assert!(!settings.body.contains("download_my_messages"));
+
+    let stranger = app.get("/api/download_my_messages", None).await;
+    assert_ne!(stranger.status, StatusCode::OK);
+    assert!(!stranger.body.contains("Alex Rivera"));
+}

@@ -60,6 +60,7 @@ fn FacilityList(
                     <th scope="row" data-label="Station number">{f.station_number.clone()}</th>
                     <td data-label="Name">{f.name.clone()}</td>
                     <td data-label="Time zone">{f.time_zone.clone()}</td>
+                    <td data-label="Phone number">{if f.phone.is_empty() { "Not set".to_string() } else { f.phone.clone() }}</td>
                     <td data-label="Change"><a href=edit>"Edit"<span class="usa-sr-only">" " {f.name.clone()}</span></a></td>
                 </tr>
             }
@@ -74,13 +75,14 @@ fn FacilityList(
             current.to_string()
         }
     };
-    let (heading, id, station, name, zone, button) = match &editing {
+    let (heading, id, station, name, zone, phone, button) = match &editing {
         Some(f) => (
             format!("Edit {}", f.name),
             f.facility_id.to_string(),
             value("station_number", &f.station_number),
             value("name", &f.name),
             value("time_zone", &f.time_zone),
+            value("phone", &f.phone),
             "Save facility",
         ),
         None => (
@@ -89,6 +91,7 @@ fn FacilityList(
             value("station_number", ""),
             value("name", ""),
             value("time_zone", "America/New_York"),
+            value("phone", ""),
             "Add facility",
         ),
     };
@@ -100,6 +103,7 @@ fn FacilityList(
                     <th scope="col">"Station number"</th>
                     <th scope="col">"Name"</th>
                     <th scope="col">"Time zone"</th>
+                    <th scope="col">"Phone number"</th>
                     <th scope="col"><span class="usa-sr-only">"Change"</span></th>
                 </tr>
             </thead>
@@ -114,6 +118,8 @@ fn FacilityList(
                 <TextField id="name" label="Name" value=name error=error.clone() />
                 <TextField id="time_zone" label="Time zone" hint="Its IANA name, like America/New_York. Business days are counted in it.".to_string()
                     value=zone error=error.clone() />
+                <TextField id="phone" label="Phone number" input_type="tel" hint="Veterans who can't send a message are told to call it. Include the area code, like 800-555-0100.".to_string()
+                    value=phone error=error.clone() />
                 <button type="submit" class="usa-button">{button}</button>
                 {editing.map(|_| view! { <a class="usa-button usa-button--unstyled sm-cancel" href="/admin/facilities">"Cancel"</a> })}
             </form>

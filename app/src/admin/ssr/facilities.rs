@@ -1,8 +1,9 @@
 //! "Facilities": list, add, edit (station number, unique; name; IANA time zone, which
-//! decides business days for the facility's teams).
+//! decides business days for the facility's teams; the phone number Veterans are told to
+//! call).
 
 use super::{audit_change, Change, Origin};
-use crate::admin::rules::station_number_problem;
+use crate::admin::rules::{phone_problem, station_number_problem};
 use crate::admin::types::{Facility, FacilityInput};
 use crate::error::AppError;
 use crate::server::access::AdminCapability;
@@ -16,7 +17,8 @@ const NAME_MAX_CHARS: usize = 100;
 /// Every facility, by station number.
 pub async fn facilities(db: &Db, _capability: &AdminCapability) -> Result<Vec<Facility>, AppError> {
     let facilities = sqlx::query_as(
-        "SELECT id, station_number, name, time_zone FROM facilities ORDER BY station_number, id",
+        "SELECT id, station_number, name, time_zone, phone FROM facilities \
+         ORDER BY station_number, id",
     )
     .fetch_all(&db.pool)
     .await?;
@@ -32,12 +34,13 @@ pub async fn add_facility(
     let checked = validate(input)?;
     let mut tx = db.begin_write().await?;
     let facility_id: i64 = sqlx::query_scalar(
-        "INSERT INTO facilities (station_number, name, time_zone, created_at) \
-         VALUES ($1, $2, $3, $4) RETURNING id",
+        "INSERT INTO facilities (station_number, name, time_zone, phone, created_at) \
+         VALUES ($1, $2, $3, $4, $5) RETURNING id",
     )
     .bind(&checked.station_number)
     .bind(&checked.name)
     .bind(&checked.time_zone)
+    .bind(&checked.phone)
     .bind(db.now_ms())
     .fetch_one(&mut *tx)
     .await
@@ -73,7 +76,7 @@ pub async fn edit_facility(
     let checked = validate(input)?;
     let mut tx = db.begin_write().await?;
     let before: Facility = sqlx::query_as(&format!(
-        "SELECT id, station_number, name, time_zone FROM facilities WHERE id = $1{}",
+        "SELECT id, station_number, name, time_zone, phone FROM facilities WHERE id = $1{}",
         db.lock_rows()
     ))
     .bind(facility_id)
@@ -81,11 +84,13 @@ pub async fn edit_facility(
     .await?
     .ok_or(AppError::NotFound)?;
     sqlx::query(
-        "UPDATE facilities SET station_number = $1, name = $2, time_zone = $3 WHERE id = $4",
+        "UPDATE facilities SET station_number = $1, name = $2, time_zone = $3, phone = $4 \
+         WHERE id = $5",
     )
     .bind(&checked.station_number)
     .bind(&checked.name)
     .bind(&checked.time_zone)
+    .bind(&checked.phone)
     .bind(facility_id)
     .execute(&mut *tx)
     .await
@@ -116,6 +121,7 @@ fn json(facility: &Facility) -> serde_json::Value {
         "station_number": facility.station_number,
         "name": facility.name,
         "time_zone": facility.time_zone,
+        "phone": facility.phone,
     })
 }
 
@@ -144,6 +150,10 @@ fn validate(input: &FacilityInput) -> Result<Facility, AppError> {
             "Enter a time zone from the IANA list, like America/New_York.".to_string(),
         );
     }
+    let phone = input.phone.trim();
+    if let Some(problem) = phone_problem(phone) {
+        fields.insert("phone".to_string(), problem.to_string());
+    }
     if !fields.is_empty() {
         return Err(AppError::Invalid { fields });
     }
@@ -152,6 +162,7 @@ fn validate(input: &FacilityInput) -> Result<Facility, AppError> {
         station_number,
         name: name.to_string(),
         time_zone: time_zone.to_string(),
+        phone: phone.to_string(),
     })
 }
 

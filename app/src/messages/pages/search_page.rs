@@ -444,7 +444,7 @@ fn SearchForm(
     ];
     view! {
         <form class="usa-form sm-search-form" method="get" action="/search" role="search" novalidate>
-            <Field name="q" label="Keywords" hint="Words from the subject, the messages or the care team's name." error=field_error("q")>
+            <Field name="q" label="Keywords" hint="Words from the subject or the messages, the care team's name, or the name of who sent a message." error=field_error("q")>
                 <input class="usa-input" id="q" name="q" type="search" value=q aria-describedby=q_described />
             </Field>
             <Field name="folder" label="Folder" hint="" error=field_error("folder")>

@@ -1,8 +1,10 @@
-//! Search within a folder or everywhere (DESIGN.md §2): keywords over subject, body and
-//! care team name, category, date range, newest or oldest first, 10 a page.
+//! Search within a folder or everywhere (DESIGN.md §2): keywords over subject, body, care
+//! team name and who sent each message, category, date range, newest or oldest first, 10 a
+//! page.
 //!
 //! A thread matches when one of its messages the Veteran can see (never an internal note),
-//! together with the thread's subject and team name, holds every keyword. Words are stemmed
+//! together with the thread's subject, team name and the message's author, holds every
+//! keyword. Words are stemmed
 //! on both databases ("refills" finds "refill"). SQLite asks its FTS5 table; PostgreSQL
 //! asks the tsvector columns. The scope comes first in both: one person's threads for one
 //! Veteran, which the paging index narrows before any text is compared.

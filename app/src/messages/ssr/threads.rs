@@ -218,7 +218,7 @@ pub async fn care_teams(
 ) -> Result<Vec<CareTeamOption>, AppError> {
     let mailbox = mailbox(db, capability, veteran_id).await?;
     let teams: Vec<TeamOption> = sqlx::query_as(
-        "SELECT ct.id, ct.name, f.name AS facility, ct.accepting_messages, vt.blocked \
+        "SELECT ct.id, ct.name, f.name AS facility, f.phone, ct.accepting_messages, vt.blocked \
          FROM veteran_teams vt JOIN care_teams ct ON ct.id = vt.team_id \
          JOIN facilities f ON f.id = ct.facility_id \
          WHERE vt.veteran_id = $1 ORDER BY ct.name, ct.id",
@@ -252,6 +252,7 @@ struct TeamOption {
     id: i64,
     name: String,
     facility: String,
+    phone: String,
     #[sqlx(flatten)]
     openness: Openness,
 }
@@ -264,7 +265,8 @@ impl From<TeamOption> for CareTeamOption {
             name: team.name,
             facility: team.facility,
             can_write: why_not.is_none(),
-            why_not: why_not.map(str::to_string),
+            blocked: team.openness.blocked,
+            why_not: why_not.map(|why| rules::with_phone(why, &team.phone)),
         }
     }
 }
@@ -281,6 +283,8 @@ struct ThreadHead {
     care_team: String,
     #[sqlx(try_from = "YesNo")]
     accepting_messages: bool,
+    /// Where the Veteran is told to call when they cannot reply ("" when not set).
+    facility_phone: String,
     /// `None` when the Veteran is no longer associated with the team (e.g. the team
     /// reassigned the thread): replies are then still allowed.
     blocked: Option<YesNo>,
@@ -317,6 +321,7 @@ impl ThreadHead {
 
 const HEAD_COLUMNS: &str = "SELECT t.id, t.veteran_id, u.name AS veteran_name, t.team_id, \
      ct.name AS care_team, ct.accepting_messages, \
+     (SELECT f.phone FROM facilities f WHERE f.id = ct.facility_id) AS facility_phone, \
      (SELECT vt.blocked FROM veteran_teams vt \
       WHERE vt.veteran_id = t.veteran_id AND vt.team_id = t.team_id) AS blocked, \
      t.subject, t.category, t.created_at, t.last_message_at";
@@ -449,7 +454,7 @@ fn view_from(
         created_at: head.created_at,
         last_message_at: head.last_message_at,
         can_reply: reply_problem.is_none(),
-        reply_closed_reason: reply_problem.map(str::to_string),
+        reply_closed_reason: reply_problem.map(|why| rules::with_phone(why, &head.facility_phone)),
         messages,
         reply_draft,
     }

@@ -280,8 +280,8 @@ impl Db {
     }
 
     /// A condition that thread `t` has one message holding every term of `terms`, together
-    /// with the thread's subject and its care team's name (full-text, stemmed: "refills"
-    /// finds "refill"). The query must name the thread `t` and its care team `ct`. Internal
+    /// with the thread's subject, its care team's name and the name of the message's author
+    /// (full-text, stemmed: "refills" finds "refill"). The query must name the thread `t` and its care team `ct`. Internal
     /// notes count only when `notes` says so. SQLite asks its FTS5 table, PostgreSQL the
     /// `tsvector` columns; both are kept up to date by the migrations.
     pub fn messages_matching(&self, sql: &mut Sql, terms: &[String], notes: Notes) -> String {
@@ -309,8 +309,10 @@ impl Db {
             Backend::Postgres => {
                 let q = sql.text(terms.join(" "));
                 format!(
-                    "EXISTS (SELECT 1 FROM messages m WHERE m.thread_id = t.id AND {notes}\
-                     (m.body_search || t.subject_search || to_tsvector('english', ct.name)) \
+                    "EXISTS (SELECT 1 FROM messages m JOIN users a ON a.id = m.author_id \
+                     WHERE m.thread_id = t.id AND {notes}\
+                     (m.body_search || t.subject_search || to_tsvector('english', ct.name) \
+                     || to_tsvector('english', a.name)) \
                      @@ plainto_tsquery('english', {q}))"
                 )
             }

@@ -4,7 +4,7 @@
 use super::autosave::{Autosave, Fields};
 use super::{ComposeData, SaveComposeDraft, SendNewMessage, SendNewMessageWithFiles, CRISIS_FIELD};
 use crate::messages::pages::urgent_notice::CrisisLineContacts;
-use crate::messages::{rules, CareTeamOption, Category};
+use crate::messages::{CareTeamOption, Category};
 use crate::ui::attach_files::{AttachFiles, DraftFor};
 use crate::ui::posted_error;
 use crate::ui::ErrorSummary;
@@ -276,8 +276,8 @@ fn TeamField(
             } else {
                 t.name.clone()
             };
-            if let Some(why) = &t.why_not {
-                label.push_str(if why == rules::TEAM_BLOCKED {
+            if t.why_not.is_some() {
+                label.push_str(if t.blocked {
                     " (can't send messages)"
                 } else {
                     " (not accepting messages)"

@@ -245,3 +245,36 @@ fn reply_draft(autosave: Autosave) -> DraftFor {
         }
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_reply_draft_is_named_by_its_thread_and_an_emptied_box_is_saved() {
+        let fresh = ReplyFields {
+            thread_id: 12,
+            acting_for: 3,
+            ..ReplyFields::default()
+        };
+        assert!(!fresh.worth_saving(), "an untouched box makes no draft");
+        let typed = ReplyFields {
+            body: "Thank you".into(),
+            ..fresh.clone()
+        };
+        assert!(typed.worth_saving());
+        assert_eq!(
+            typed.form(),
+            vec![
+                ("thread_id", "12".to_string()),
+                ("body", "Thank you".to_string()),
+                ("acting_for", "3".to_string()),
+            ]
+        );
+        let emptied = ReplyFields {
+            draft_id: Some(40),
+            ..fresh
+        };
+        assert!(emptied.worth_saving(), "emptying a saved draft is kept too");
+    }
+}

@@ -4,7 +4,9 @@
 //! Veteran's other recent threads with the team, the thread's history, and the actions as
 //! plain forms: "Assign to me", assign to a member, "Unassign", move to another team (with
 //! a reason), "Reply" (from a template or not, with files: "Attach file"), "Add internal
-//! note" (text only: a note carries no files), "Mark complete".
+//! note" (text only: a note carries no files), "Mark complete". The reply box is the
+//! person's own draft (`crate::team::reply_draft`): saved as they type, back on the next
+//! visit; colleagues see "{Name} is writing a reply" under the thread's facts.
 //!
 //! Two resources: the thread itself, reloaded by live events, and the forms' tools
 //! (templates, keys, kept text), which are not, so a colleague's change never wipes what

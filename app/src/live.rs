@@ -144,6 +144,19 @@ pub mod ssr {
         events::thread_changed(&state.events, &state.db, thread_id).await;
     }
 
+    /// A member of `team_id` began or stopped writing a reply draft in `thread_id`: the
+    /// team's open pages show "… is writing a reply" as it now is.
+    pub async fn writing_changed(state: &AppState, thread_id: i64, team_id: i64, user_id: i64) {
+        state
+            .events
+            .publish(events::HubEvent::WritingChanged {
+                thread_id,
+                team_id,
+                user_id,
+            })
+            .await;
+    }
+
     /// `thread_id` was moved away from `previous_team_id`: that team hears of it too.
     pub async fn thread_moved(state: &AppState, thread_id: i64, previous_team_id: i64) {
         events::thread_moved(&state.events, &state.db, thread_id, Some(previous_team_id)).await;

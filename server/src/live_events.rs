@@ -159,6 +159,17 @@ impl Listener {
                 Some(veteran_id),
                 None,
             ),
+            HubEvent::WritingChanged {
+                thread_id,
+                team_id,
+                user_id,
+            } => {
+                // The writer's own page knows; the Veteran's side never hears of drafts.
+                if user_id == self.person.id {
+                    return Ok(None);
+                }
+                (thread_id, [Some(team_id), None], None, None)
+            }
             HubEvent::Replying {
                 thread_id,
                 team_id,

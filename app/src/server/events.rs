@@ -34,6 +34,14 @@ pub enum HubEvent {
         veteran_id: i64,
         previous_team_id: Option<i64>,
     },
+    /// A care team member began or stopped writing a reply draft in a thread of
+    /// `team_id` ("… is writing a reply"): the team's pages reload; the Veteran's side
+    /// never hears of it, and neither does the writer.
+    WritingChanged {
+        thread_id: i64,
+        team_id: i64,
+        user_id: i64,
+    },
     /// A care team member is typing a reply.
     Replying {
         thread_id: i64,

@@ -112,6 +112,8 @@ pub struct TeamThreadData {
     pub members: Vec<TeamMember>,
     /// The person viewing.
     pub me: i64,
+    /// Colleagues writing a reply in this thread now (names only; never their text).
+    pub writing: Vec<String>,
 }
 
 /// Opens a thread of one of the person's teams: marks the Veteran's messages opened and
@@ -131,6 +133,11 @@ pub async fn load_team_thread(thread_id: i64) -> Result<TeamThreadData, AppError
         ssr::changed(&state, thread_id).await;
     }
     let members = super::ssr::team_members(db, &capability, thread.team_id).await?;
+    let writing = super::ssr::writing(db, &capability, &[thread_id])
+        .await?
+        .into_iter()
+        .map(|(_, name)| name)
+        .collect();
     let zone = thread.facility_time_zone.clone();
     let now = crate::server::now_ms();
     let sent_at = thread
@@ -159,6 +166,7 @@ pub async fn load_team_thread(thread_id: i64) -> Result<TeamThreadData, AppError
         other_dates,
         members,
         me: capability.user().id,
+        writing,
         thread,
     })
 }
@@ -178,10 +186,16 @@ pub struct ThreadTools {
     pub signature: Option<String>,
     /// Teams the thread can move to (not its own).
     pub teams: Vec<TeamChoice>,
-    /// The person's reply draft in the thread, which holds the files attached to the reply
-    /// until it is sent, and those files (listed again under the reply box).
+    /// The person's reply draft in the thread, which holds what they typed and the files
+    /// attached to the reply until it is sent, and those files (listed again under the
+    /// reply box).
     pub reply_draft_id: Option<i64>,
     pub reply_files: Vec<crate::attachments::Attachment>,
+    /// "Draft saved at Nov 27, 2026, 3:42 PM EST", when the box shows the saved draft.
+    pub reply_saved: Option<String>,
+    /// The box shows other text than the saved draft (kept from a refused post, or a
+    /// template chosen): autosave saves it soon.
+    pub reply_unsaved: bool,
 }
 
 #[server(endpoint = "team_thread_tools", output = leptos::server_fn::codec::Postcard)]
@@ -206,15 +220,32 @@ pub async fn team_thread_tools(
         None => Default::default(),
     };
     let chosen = template.and_then(|id| templates.iter().find(|t| t.template_id == id));
+    let reply_draft = super::ssr::reply_draft(db, &capability, thread_id).await?;
+    let saved_text = reply_draft.as_ref().map(|draft| draft.body.clone());
+    // What the person typed last comes first: text kept from a refused post, then a
+    // template they just chose, then their saved draft.
     let reply_text = kept
         .get("body")
         .cloned()
         .or_else(|| chosen.map(|t| t.body.clone()))
+        .or_else(|| saved_text.clone())
         .unwrap_or_default();
+    let reply_unsaved = saved_text.as_deref() != Some(reply_text.as_str())
+        && (saved_text.is_some() || !reply_text.is_empty());
+    let reply_saved = match &reply_draft {
+        Some(draft) if !reply_unsaved => {
+            let zone = ssr::thread_zone(db, team_id).await?;
+            Some(format!(
+                "Draft saved at {}",
+                crate::server::clock::date_time(draft.updated_at, &zone)
+            ))
+        }
+        _ => None,
+    };
     let signature = crate::messages::ssr::signature(db, &capability)
         .await?
         .text();
-    let reply_draft_id = super::ssr::reply_draft(db, &capability, thread_id).await?;
+    let reply_draft_id = reply_draft.map(|draft| draft.draft_id);
     let reply_files = match reply_draft_id {
         Some(draft_id) => {
             crate::attachments::ssr::records::draft_attachments(db, &capability, draft_id).await?
@@ -234,6 +265,8 @@ pub async fn team_thread_tools(
         teams,
         reply_draft_id,
         reply_files,
+        reply_saved,
+        reply_unsaved,
     })
 }
 
@@ -695,6 +728,17 @@ pub mod ssr {
         .fetch_optional(&db.pool)
         .await?;
         team.ok_or(AppError::NotFound)
+    }
+
+    /// The time zone of a team's facility (the caller checked the team is the person's).
+    pub async fn thread_zone(db: &Db, team_id: i64) -> Result<String, AppError> {
+        Ok(sqlx::query_scalar(
+            "SELECT f.time_zone FROM care_teams ct JOIN facilities f ON f.id = ct.facility_id \
+             WHERE ct.id = $1",
+        )
+        .bind(team_id)
+        .fetch_one(&db.pool)
+        .await?)
     }
 
     pub fn zone_of(teams: &[MyTeam], team_id: i64) -> String {

@@ -5,6 +5,7 @@ pub mod api;
 #[cfg(feature = "ssr")]
 pub mod business_days;
 pub mod pages;
+pub mod reply_draft;
 pub mod reply_with_files;
 #[cfg(feature = "ssr")]
 pub mod ssr;

@@ -33,7 +33,9 @@ pub use overdue::{
     backfill_due_times, mark_notification_read, mark_overdue, notifications, unread_notifications,
 };
 pub(crate) use reply_drafts::drop_stranded_reply_drafts;
-pub use reply_drafts::{reply_draft, reply_draft_for_files, Stranded};
+pub use reply_drafts::{
+    reply_draft, reply_draft_for_files, save_reply_text, writing, SavedReply, Stranded,
+};
 pub use templates::{create_template, delete_template, templates, update_template};
 pub use thread::{add_internal_note, mark_complete, open_thread, reply, UNOPENED_MESSAGE};
 

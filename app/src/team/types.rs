@@ -144,6 +144,9 @@ pub struct InboxRow {
     pub unread: bool,
     /// The Veteran's side used crisis language in this thread: shown first, marked clearly.
     pub urgent_language: bool,
+    /// Colleagues writing a reply in this thread now (`crate::team::reply_draft`): names
+    /// only, never their text.
+    pub writing: Vec<String>,
     /// This row's place in the order, for the next page's cursor.
     pub cursor: InboxCursor,
 }

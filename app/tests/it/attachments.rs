@@ -550,7 +550,10 @@ async fn a_team_replys_files_reach_the_veteran_and_caregiver(db: &Db) {
         .unwrap()
         .unwrap();
     assert_eq!(
-        team::reply_draft(db, &morgan, thread).await.unwrap(),
+        team::reply_draft(db, &morgan, thread)
+            .await
+            .unwrap()
+            .map(|d| d.draft_id),
         Some(draft)
     );
     assert_eq!(

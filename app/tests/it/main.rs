@@ -18,5 +18,6 @@ mod mfa;
 mod migration_parity;
 mod passwords;
 mod postgres_tls;
+mod reply_drafts;
 mod reports;
 mod team;

@@ -14,6 +14,7 @@ mod mfa_routes;
 mod page_reads;
 mod passwords;
 mod renders;
+mod reply_drafts;
 mod routes;
 mod serving;
 mod sessions;

@@ -4,8 +4,8 @@ pub mod compose;
 pub mod drafts_page;
 pub mod folder_page;
 pub mod my_folders;
+pub mod reply_box;
 pub mod search_page;
-
 pub mod settings_caregivers;
 pub mod settings_signature;
 pub mod thread_list;

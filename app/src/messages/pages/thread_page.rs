@@ -2,11 +2,10 @@
 //! past the 45-day window, the reason and "Start a new message" to the same team.
 //! `/messages/:thread_id/print`: the same conversation laid out for paper.
 
+use super::reply_box::{ReplyForm, TypedReply};
 use crate::auth::Area;
 use crate::error::AppError;
 use crate::messages::{MessageView, ThreadView};
-use crate::ui::attach_files::{AttachFiles, DraftFor};
-use crate::ui::ErrorSummary;
 use crate::ui::Gate;
 use leptos::prelude::*;
 #[cfg(feature = "ssr")]
@@ -28,6 +27,8 @@ pub struct ThreadPageData {
     pub reply_key: String,
     /// The files saved with the reply draft, listed again under the reply box.
     pub reply_files: Vec<crate::attachments::Attachment>,
+    /// "Draft saved at Nov 27, 2026, 3:42 PM EST", when the box holds a saved draft.
+    pub reply_saved: Option<String>,
 }
 
 /// Opens a thread for the Veteran's side (marks it read; audited by the data layer).
@@ -58,35 +59,19 @@ pub async fn load_thread(thread_id: i64) -> Result<ThreadPageData, AppError> {
         }
         None => Vec::new(),
     };
+    let reply_saved = thread.reply_draft.as_ref().map(|draft| {
+        format!(
+            "Draft saved at {}",
+            date_time(draft.updated_at, DEFAULT_TIME_ZONE)
+        )
+    });
     Ok(ThreadPageData {
         thread,
         sent_at,
         reply_key: uuid::Uuid::new_v4().to_string(),
         reply_files,
+        reply_saved,
     })
-}
-
-/// Saves the reply box as the thread's reply draft and answers its id. Attaching a file
-/// to a reply makes the draft: the files are kept with it and go with the reply.
-#[server(endpoint = "save_reply_draft", output = leptos::server_fn::codec::Postcard)]
-pub async fn save_reply_draft(thread_id: i64, body: String) -> Result<i64, AppError> {
-    let asking = crate::messages::acting::ssr::asking(SaveReplyDraft::PATH).await?;
-    let input = crate::messages::DraftInput {
-        draft_id: None,
-        thread_id: Some(thread_id),
-        care_team_id: None,
-        category: None,
-        subject: String::new(),
-        body,
-    };
-    let draft = crate::messages::ssr::save_draft(
-        &asking.state.db,
-        &asking.capability,
-        asking.veteran_id,
-        &input,
-    )
-    .await?;
-    Ok(draft.draft_id)
 }
 
 /// Sends a reply. Crisis words without `crisis_confirmed` answer with the crisis check
@@ -146,6 +131,7 @@ pub fn ThreadPage() -> impl IntoView {
 fn Thread() -> impl IntoView {
     let thread_id = thread_id_param();
     let reply = ServerAction::<SendReply>::new();
+    let typed = TypedReply::default();
     // Loaded again after each reply, which also brings a fresh reply key.
     let data = crate::ui::page_data(
         move || (thread_id(), reply.version().get()),
@@ -157,21 +143,27 @@ fn Thread() -> impl IntoView {
         },
     );
     crate::ui::loaded(data, "Loading the conversation…", move |page| {
-        view! { <Conversation page reply /> }
+        view! { <Conversation page reply typed /> }
     })
 }
 
 #[component]
-fn Conversation(page: ThreadPageData, reply: ServerAction<SendReply>) -> impl IntoView {
+fn Conversation(
+    page: ThreadPageData,
+    reply: ServerAction<SendReply>,
+    typed: TypedReply,
+) -> impl IntoView {
     let ThreadPageData {
         thread,
         sent_at,
         reply_key,
         reply_files,
+        reply_saved,
     } = page;
     let print_link = format!("/messages/{}/print", thread.thread_id);
     let after = if thread.can_reply {
-        view! { <ReplyForm thread=thread.clone() reply_key reply_files reply /> }.into_any()
+        view! { <ReplyForm thread=thread.clone() reply_key reply_files reply_saved reply typed /> }
+            .into_any()
     } else {
         let reason = thread.reply_closed_reason.clone().unwrap_or_default();
         let new_message = format!("/messages/new?team={}", thread.care_team_id);
@@ -253,88 +245,6 @@ fn Message(message: MessageView, when: String) -> impl IntoView {
 }
 
 #[component]
-fn ReplyForm(
-    thread: ThreadView,
-    reply_key: String,
-    reply_files: Vec<crate::attachments::Attachment>,
-    reply: ServerAction<SendReply>,
-) -> impl IntoView {
-    let error = move || reply.value().get().and_then(Result::err);
-    let crisis = move || error().and_then(|e| e.field("crisis"));
-    let body_error = move || error().and_then(|e| e.field("body"));
-    let other_error = move || error().filter(|e| e.field("crisis").is_none());
-    let draft_id = RwSignal::new(thread.reply_draft.as_ref().map(|d| d.draft_id));
-    let draft = thread.reply_draft.map(|d| d.body).unwrap_or_default();
-    let textarea = NodeRef::<leptos::html::Textarea>::new();
-    // After a reply is sent, the box is emptied for the next one.
-    Effect::new(move |_| {
-        if let Some(Ok(())) = reply.value().get() {
-            if let Some(area) = textarea.get_untracked() {
-                area.set_value("");
-            }
-        }
-    });
-    view! {
-        <section class="sm-reply sm-no-print" aria-labelledby="reply-heading">
-            <h2 id="reply-heading">"Reply"</h2>
-            <button
-                type="button"
-                class="usa-button usa-button--outline"
-                on:click=move |_| {
-                    if let Some(area) = textarea.get() {
-                        let _ = area.focus();
-                    }
-                }
-            >
-                "Reply"
-            </button>
-            <super::urgent_notice::UrgentNotice />
-            <ErrorSummary error=Signal::derive(other_error) />
-            {move || crisis().map(|message| view! {
-                <div class="usa-alert usa-alert--warning" role="alert" tabindex="-1" autofocus>
-                    <div class="usa-alert__body">
-                        <h3 class="usa-alert__heading">"Are you in crisis?"</h3>
-                        <p class="usa-alert__text">{message}</p>
-                    </div>
-                </div>
-            })}
-            <ActionForm action=reply attr:class="usa-form usa-form--large" attr:novalidate="true">
-                <input type="hidden" name="thread_id" value=thread.thread_id.to_string() />
-                <input type="hidden" name="reply_key" value=reply_key />
-                <input type="hidden" name="acting_for" value=thread.veteran_id.to_string() />
-                {move || crisis().map(|_| view! { <input type="hidden" name="crisis_confirmed" value="yes" /> })}
-                <div class="usa-form-group" class:usa-form-group--error=move || body_error().is_some()>
-                    <label class="usa-label" for="body">"Message"</label>
-                    {move || body_error().map(|message| view! {
-                        <span class="usa-error-message" id="body-error" role="alert">
-                            <span class="usa-sr-only">"Error: "</span>{message}
-                        </span>
-                    })}
-                    <textarea
-                        class="usa-textarea"
-                        id="body"
-                        name="body"
-                        rows="8"
-                        node_ref=textarea
-                        aria-describedby=move || body_error().map(|_| "body-error")
-                        aria-invalid=move || body_error().is_some().to_string()
-                    >
-                        {draft}
-                    </textarea>
-                </div>
-                <AttachFiles
-                    attachments=reply_files
-                    draft=reply_draft(thread.thread_id, draft_id, textarea)
-                    error=None
-                    posts_without_wasm=false
-                />
-                <button type="submit" class="usa-button">"Send"</button>
-            </ActionForm>
-        </section>
-    }
-}
-
-#[component]
 pub fn PrintThreadPage() -> impl IntoView {
     view! {
         <Gate area=Area::Messages>
@@ -364,29 +274,5 @@ fn PrintThread() -> impl IntoView {
                 <MessageList thread=page.thread sent_at=page.sent_at />
             </div>
         }
-    })
-}
-
-/// "Attach file" on a reply makes the thread's reply draft first (with the reply box's
-/// text) when there is none yet.
-fn reply_draft(
-    thread_id: i64,
-    draft_id: RwSignal<Option<i64>>,
-    body: NodeRef<leptos::html::Textarea>,
-) -> DraftFor {
-    DraftFor::new(move || async move {
-        if let Some(id) = draft_id.get_untracked() {
-            return Ok(id);
-        }
-        #[cfg(feature = "hydrate")]
-        let text = body.get_untracked().map(|b| b.value()).unwrap_or_default();
-        #[cfg(not(feature = "hydrate"))]
-        let text = {
-            let _ = body;
-            String::new()
-        };
-        let id = save_reply_draft(thread_id, text).await?;
-        draft_id.set(Some(id));
-        Ok(id)
     })
 }

@@ -1,7 +1,8 @@
 //! `/team`: the team inbox. Filters are links and a GET form (they work without the wasm);
 //! each filter shows its count. Rows: the Veteran, the subject (a link to the thread),
 //! category, team, assignee, waiting since, due in / overdue by, and "Unread" and "Urgent
-//! language" in words (never colour alone). Urgent threads come first (the data layer's
+//! language" in words (never colour alone), and "{Name} is writing a reply" while a
+//! colleague has a reply draft open there. Urgent threads come first (the data layer's
 //! order), then the earliest due.
 
 use super::keys::TeamKeys;
@@ -9,6 +10,7 @@ use super::{list_query, list_query_string, DoneNotice, ListQuery};
 use crate::auth::Area;
 use crate::messages::Category;
 use crate::team::api::{team_inbox, InboxItem, TeamAssignToMe, TeamInboxData};
+use crate::team::reply_draft::writing_words;
 use crate::team::types::InboxFilter;
 use crate::ui::encode;
 use crate::ui::posted_error;
@@ -254,6 +256,7 @@ fn InboxTableRow(item: InboxItem, href: String, back: Signal<String>) -> impl In
             <td data-label="Subject">
                 <Markers unread=row.unread urgent=row.urgent_language />
                 <a class="sm-team-row__open" href=href>{row.subject}</a>
+                {writing_words(&row.writing).map(|words| view! { <p class="sm-writing">{words}</p> })}
             </td>
             <td data-label="Category">{row.category.label()}</td>
             <td data-label="Team">{row.team_name}</td>
@@ -323,6 +326,7 @@ pub(crate) fn InboxSideList(data: TeamInboxData, query: ListQuery, current: i64)
                         <span>{item.assignee}</span>
                         {item.due.map(|due| view! { <span class:sm-overdue=row.overdue>{due}</span> })}
                     </p>
+                    {writing_words(&row.writing).map(|words| view! { <p class="sm-writing">{words}</p> })}
                 </li>
             }
         })

@@ -4,7 +4,9 @@
 //! Veteran's other recent threads with the team, the thread's history, and the actions as
 //! plain forms: "Assign to me", assign to a member, "Unassign", move to another team (with
 //! a reason), "Reply" (from a template or not, with files: "Attach file"), "Add internal
-//! note" (text only: a note carries no files), "Mark complete".
+//! note" (text only: a note carries no files), "Mark complete". The reply box is the
+//! person's own draft (`crate::team::reply_draft`): saved as they type, back on the next
+//! visit; colleagues see "{Name} is writing a reply" under the thread's facts.
 //!
 //! Two resources: the thread itself, reloaded by live events, and the forms' tools
 //! (templates, keys, kept text), which are not, so a colleague's change never wipes what
@@ -20,6 +22,7 @@ use crate::team::api::{
     load_team_thread, team_thread_tools, TeamAddNote, TeamAssignMember, TeamAssignToMe,
     TeamMarkComplete, TeamReassign, TeamSendReply, TeamThreadData, TeamUnassign, ThreadTools,
 };
+use crate::team::reply_draft::TeamReplyFields;
 use crate::team::reply_with_files::TeamSendReplyWithFiles;
 use crate::ui::attach_files::ATTACHMENTS_FIELD;
 use crate::ui::attach_files::{AttachFiles, DraftFor};
@@ -32,6 +35,9 @@ use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
+
+/// The reply box's autosave: the person's own reply draft in the thread.
+type ReplyAutosave = crate::ui::autosave::Autosave<TeamReplyFields>;
 
 /// Every server function this page posts to (and `TeamSendReply`, the reply without
 /// files, which other clients may post).
@@ -163,7 +169,9 @@ fn ThreadDetails(data: TeamThreadData) -> impl IntoView {
         other_dates,
         members,
         me,
+        writing,
     } = data;
+    let writing = crate::team::reply_draft::writing_words(&writing);
     let id = thread.thread_id;
     let here = format!("/team/threads/{id}");
     let open = thread.completed_at.is_none();
@@ -231,6 +239,7 @@ fn ThreadDetails(data: TeamThreadData) -> impl IntoView {
                 {due.map(|d| view! { <div><dt>"Due"</dt><dd class:sm-overdue=thread.overdue>{d}</dd></div> })}
                 {completed.map(|c| view! { <div><dt>"Status"</dt><dd>{c}</dd></div> })}
             </dl>
+            <p class="sm-writing" role="status">{writing}</p>
 
             <section class="sm-team-actions" aria-label="Assignment">
                 {(!mine).then(|| view! {
@@ -349,10 +358,32 @@ fn ThreadForms(tools: ThreadTools, error: Option<AppError>) -> impl IntoView {
         teams,
         reply_draft_id,
         reply_files,
+        reply_saved,
+        reply_unsaved,
     } = tools;
     let field = |name: &str| error.as_ref().and_then(|e| e.field(name));
     let attachments_error = field(ATTACHMENTS_FIELD);
-    let draft_id = RwSignal::new(reply_draft_id);
+    let autosave = ReplyAutosave::new(
+        TeamReplyFields {
+            thread_id,
+            body: reply_text.clone(),
+            draft_id: reply_draft_id,
+        },
+        reply_saved,
+    );
+    #[cfg(feature = "hydrate")]
+    {
+        crate::ui::autosave::save_when_leaving(autosave.clone());
+        if reply_unsaved {
+            // Text kept from a refused post, or a template just chosen: newer than the
+            // draft.
+            autosave.edit(|_| {});
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = reply_unsaved;
+    let status = autosave.status;
+    let (on_template, on_input, on_submit) = (autosave.clone(), autosave.clone(), autosave.clone());
     let (body_error, note_error, team_error, reason_error, member_error) = (
         field("body"),
         field("note"),
@@ -406,6 +437,7 @@ fn ThreadForms(tools: ThreadTools, error: Option<AppError>) -> impl IntoView {
                                 });
                                 if let (Some(body), Some(area)) = (body, reply_box.get_untracked()) {
                                     area.set_value(&body);
+                                    on_template.edit(|fields| fields.body = body);
                                 }
                             }
                         >
@@ -424,6 +456,8 @@ fn ThreadForms(tools: ThreadTools, error: Option<AppError>) -> impl IntoView {
                 enctype="multipart/form-data"
                 class="usa-form usa-form--large"
                 novalidate
+                // The reply takes the draft with it: no save may come after.
+                on:submit=move |_| on_submit.set_sending()
             >
                 <input type="hidden" name="thread_id" value=thread_id.to_string() />
                 <input type="hidden" name="reply_key" value=reply_key />
@@ -437,15 +471,21 @@ fn ThreadForms(tools: ThreadTools, error: Option<AppError>) -> impl IntoView {
                         name="body"
                         rows="8"
                         node_ref=reply_box
-                        on:input=move |_| announce()
+                        on:input=move |ev| {
+                            announce();
+                            let body = event_target_value(&ev);
+                            on_input.edit(|fields| fields.body = body);
+                        }
                         inner_html=escape_text(&reply_text)
                         aria-invalid=invalid(&body_error)
                         aria-describedby=described("body", &body_error)
                     ></textarea>
+                    // Polite: heard when it changes, without interrupting the typing.
+                    <p class="sm-draft-status" role="status">{move || status.get()}</p>
                 </div>
                 <AttachFiles
                     attachments=reply_files
-                    draft=team_reply_draft(thread_id, draft_id)
+                    draft=team_reply_draft(autosave.clone())
                     error=attachments_error
                     posts_without_wasm=true
                 />
@@ -523,15 +563,20 @@ fn ThreadForms(tools: ThreadTools, error: Option<AppError>) -> impl IntoView {
     }
 }
 
-/// "Attach file" on a reply makes the person's reply draft in the thread first (it holds
-/// the files only; the text goes with the form).
-fn team_reply_draft(thread_id: i64, draft_id: RwSignal<Option<i64>>) -> DraftFor {
-    DraftFor::new(move || async move {
-        if let Some(id) = draft_id.get_untracked() {
-            return Ok(id);
+/// "Attach file" on a reply saves the person's reply draft in the thread first (with the
+/// box's text) when there is none yet: the files are kept with it.
+fn team_reply_draft(autosave: ReplyAutosave) -> DraftFor {
+    DraftFor::new(move || {
+        let autosave = autosave.clone();
+        async move {
+            // Only the browser uploads, so only the browser saves first.
+            #[cfg(feature = "hydrate")]
+            return autosave.ensure_draft().await;
+            #[cfg(not(feature = "hydrate"))]
+            {
+                let _ = autosave;
+                Err(AppError::NotFound)
+            }
         }
-        let id = crate::team::api::team_reply_draft_for_files(thread_id).await?;
-        draft_id.set(Some(id));
-        Ok(id)
     })
 }

@@ -106,6 +106,12 @@ pub async fn list_inbox(
     } else {
         None
     };
+    let thread_ids: Vec<i64> = rows.iter().map(|row| row.thread_id).collect();
+    for (thread_id, name) in super::writing(db, capability, &thread_ids).await? {
+        if let Some(row) = rows.iter_mut().find(|row| row.thread_id == thread_id) {
+            row.writing.push(name);
+        }
+    }
     Ok(InboxPage { rows, next })
 }
 
@@ -250,6 +256,7 @@ impl InboxRecord {
             last_message_at: self.last_message_at,
             unread: self.unread,
             urgent_language: self.urgent_language,
+            writing: Vec::new(),
             cursor: InboxCursor {
                 rank: self.sort_rank,
                 key: self.sort_key,

@@ -1,7 +1,7 @@
 //! The "Start a new message" form: To, Category, Subject, Message, "Send" and "Save
 //! draft", the signature it will carry, and the crisis prompt.
 
-use super::autosave::{Autosave, Fields};
+use super::fields::Fields;
 use super::{ComposeData, SaveComposeDraft, SendNewMessage, SendNewMessageWithFiles, CRISIS_FIELD};
 use crate::messages::pages::urgent_notice::CrisisLineContacts;
 use crate::messages::{CareTeamOption, Category};
@@ -11,6 +11,9 @@ use crate::ui::ErrorSummary;
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
+
+/// The compose form's autosave.
+type Autosave = crate::ui::autosave::Autosave<Fields>;
 
 #[component]
 pub(super) fn ComposeForm(data: ComposeData) -> impl IntoView {
@@ -60,7 +63,7 @@ pub(super) fn ComposeForm(data: ComposeData) -> impl IntoView {
 
     #[cfg(feature = "hydrate")]
     {
-        super::autosave::save_when_leaving(autosave.clone());
+        crate::ui::autosave::save_when_leaving(autosave.clone());
         if unsaved {
             // Back from a failed post: what is on the page may be newer than the draft.
             autosave.edit(|_| {});
@@ -433,7 +436,7 @@ fn escape_text(text: &str) -> String {
 }
 
 /// "Attach file" saves the draft first (the autosave's save) when there is none yet.
-fn compose_draft(autosave: super::autosave::Autosave) -> DraftFor {
+fn compose_draft(autosave: Autosave) -> DraftFor {
     DraftFor::new(move || {
         let autosave = autosave.clone();
         async move {

@@ -16,7 +16,7 @@
 //! `?draft=<id>` continues a draft. Each page render makes a client key, so a retried send
 //! returns the first message instead of making a second.
 
-pub(super) mod autosave;
+mod fields;
 mod form;
 pub(crate) mod with_files;
 
@@ -26,6 +26,7 @@ use super::urgent_notice::UrgentNotice;
 use crate::auth::Area;
 use crate::error::AppError;
 use crate::messages::{CareTeamOption, Category, SentMessage};
+use crate::ui::autosave::SavedDraft;
 use crate::ui::Gate;
 use form::ComposeForm;
 use leptos::prelude::*;
@@ -131,13 +132,6 @@ mod send {
             }
         }
     }
-}
-
-/// What a draft save answers: the draft's id and, for the page, when it was saved.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct SavedDraft {
-    pub draft_id: i64,
-    pub saved: String,
 }
 
 /// Saves the form as a draft (autosave, "Save draft", leaving the page). An empty

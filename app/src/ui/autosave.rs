@@ -1,49 +1,50 @@
-//! The compose form's draft, saved by itself: about 3 seconds after typing stops, on
-//! "Save draft", and when the person leaves the page (DESIGN.md §2). Browser only; on the
-//! server these types exist so the form renders the same.
+//! A form that saves itself as a draft: about 3 seconds after typing stops, on "Save
+//! draft", and when the person leaves the page (DESIGN.md §2). "Start a new message" and
+//! the reply boxes (the Veteran's side's and the care team's) use it alike; each says what
+//! its draft holds and where it is saved ([`DraftFields`]). Browser only; on the server
+//! these types exist so the forms render the same.
 
-#[cfg(feature = "hydrate")]
-use super::SaveComposeDraft;
-use super::SavedDraft;
 use crate::error::AppError;
 use leptos::prelude::*;
-#[cfg(feature = "hydrate")]
-use leptos::server_fn::ServerFn;
+use serde::{Deserialize, Serialize};
+use std::fmt::Debug;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 /// How long after the last keystroke a draft is saved (DESIGN.md §2: "a few seconds").
 const AUTOSAVE_DELAY: Duration = Duration::from_secs(3);
 
-/// The form's fields as they stand, as a draft save sends them.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub(super) struct Fields {
-    pub(super) draft_id: Option<i64>,
-    pub(super) care_team: String,
-    pub(super) category: String,
-    pub(super) subject: String,
-    pub(super) body: String,
-    /// The Veteran the form was drawn for: a save after a switch elsewhere is refused.
-    pub(super) acting_for: Option<i64>,
+/// What a draft save answers: the draft's id and, for the page, when it was saved.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SavedDraft {
+    pub draft_id: i64,
+    pub saved: String,
 }
 
-impl Fields {
-    /// An untouched new form is not worth a draft.
-    fn worth_saving(&self) -> bool {
-        self.draft_id.is_some() || !self.subject.trim().is_empty() || !self.body.trim().is_empty()
-    }
+/// What one form's draft holds, and the server function that saves it.
+pub trait DraftFields: Clone + Debug + Default + Send + Sync + 'static {
+    /// The server function's path. It takes [`DraftFields::form`] as a form post and
+    /// answers a [`SavedDraft`].
+    const PATH: &'static str;
 
-    #[cfg(any(feature = "hydrate", test))]
-    fn draft_id_text(&self) -> String {
-        self.draft_id.map(|id| id.to_string()).unwrap_or_default()
-    }
+    /// The draft being continued, once there is one.
+    fn draft_id(&self) -> Option<i64>;
+
+    fn set_draft_id(&mut self, draft_id: i64);
+
+    /// Whether there is anything to save: an untouched new form is not worth a draft, but
+    /// emptying a saved one is a change to keep (or the old text would come back).
+    fn worth_saving(&self) -> bool;
+
+    /// The fields as the server function's arguments, by name.
+    fn form(&self) -> Vec<(&'static str, String)>;
 }
 
 /// What autosave knows. Plain data behind a lock, not signals: a timer, a page-leave event
 /// or the form's own clean-up may run when the reactive values are already gone.
-#[derive(Debug, Default)]
-struct AutosaveState {
-    fields: Fields,
+#[derive(Debug)]
+struct AutosaveState<F> {
+    fields: F,
     /// Bumped on every change; `saved_version` is the version last saved.
     version: u64,
     saved_version: u64,
@@ -58,40 +59,55 @@ struct AutosaveState {
 
 /// Saves the form as a draft about 3 seconds after typing stops, on "Save draft", and when
 /// the person leaves. `status` is the line people see ("Draft saved at 10:42 AM").
-#[derive(Clone)]
-pub(crate) struct Autosave {
-    state: Arc<Mutex<AutosaveState>>,
-    pub(super) status: RwSignal<Option<String>>,
+pub struct Autosave<F: DraftFields> {
+    state: Arc<Mutex<AutosaveState<F>>>,
+    pub status: RwSignal<Option<String>>,
     /// The draft's id for the form's hidden field, so a send deletes the draft that
     /// autosave made after the page loaded.
-    pub(super) draft_id: RwSignal<Option<i64>>,
+    pub draft_id: RwSignal<Option<i64>>,
 }
 
-impl Autosave {
-    pub(super) fn new(fields: Fields, status: Option<String>) -> Autosave {
+// By hand: a derive would ask `F: Clone` of the handle too, which shares its state.
+impl<F: DraftFields> Clone for Autosave<F> {
+    fn clone(&self) -> Self {
         Autosave {
-            draft_id: RwSignal::new(fields.draft_id),
+            state: Arc::clone(&self.state),
+            status: self.status,
+            draft_id: self.draft_id,
+        }
+    }
+}
+
+impl<F: DraftFields> Autosave<F> {
+    pub fn new(fields: F, status: Option<String>) -> Autosave<F> {
+        Autosave {
+            draft_id: RwSignal::new(fields.draft_id()),
             state: Arc::new(Mutex::new(AutosaveState {
                 fields,
-                ..AutosaveState::default()
+                version: 0,
+                saved_version: 0,
+                saving: false,
+                again: false,
+                sending: false,
+                timer: None,
             })),
             status: RwSignal::new(status),
         }
     }
 
-    fn with<R>(&self, f: impl FnOnce(&mut AutosaveState) -> R) -> R {
+    fn with<R>(&self, f: impl FnOnce(&mut AutosaveState<F>) -> R) -> R {
         let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
         f(&mut state)
     }
 
-    pub(super) fn cancel_timer(&self) {
+    pub fn cancel_timer(&self) {
         if let Some(handle) = self.with(|s| s.timer.take()) {
             handle.clear();
         }
     }
 
     /// A field changed: remember it, and save about 3 seconds after the typing stops.
-    pub(super) fn edit(&self, change: impl FnOnce(&mut Fields)) {
+    pub fn edit(&self, change: impl FnOnce(&mut F)) {
         self.cancel_timer();
         let autosave = self.clone();
         let handle = set_timeout_with_handle(move || autosave.save_now(false), AUTOSAVE_DELAY).ok();
@@ -103,18 +119,37 @@ impl Autosave {
     }
 
     /// The form is being sent: no draft may be saved from now on.
-    pub(super) fn set_sending(&self) {
+    pub fn set_sending(&self) {
         self.cancel_timer();
         self.with(|s| s.sending = true);
     }
 
-    /// Saves now: when something changed, or always when `forced` ("Save draft").
-    pub(super) fn save_now(&self, forced: bool) {
+    /// The send was refused (a field error, the crisis check): the text is still the
+    /// person's draft, so saving goes on, and what changed meanwhile is saved soon.
+    pub fn send_refused(&self) {
+        self.with(|s| s.sending = false);
+        self.edit(|_| {});
+    }
+
+    /// The message went and its draft with it: the form starts again from `fields`.
+    pub fn sent(&self, fields: F) {
         self.cancel_timer();
-        enum Next {
+        self.with(|s| {
+            s.fields = fields;
+            s.saved_version = s.version;
+            s.sending = false;
+        });
+        self.draft_id.try_set(None);
+        self.status.try_set(None);
+    }
+
+    /// Saves now: when something changed, or always when `forced` ("Save draft").
+    pub fn save_now(&self, forced: bool) {
+        self.cancel_timer();
+        enum Next<F> {
             Nothing,
             NothingToSave,
-            Save(Fields, u64),
+            Save(F, u64),
         }
         let next = self.with(|s| {
             if s.sending || !(forced || s.version != s.saved_version) {
@@ -149,8 +184,8 @@ impl Autosave {
             let again = autosave.with(|s| {
                 s.saving = false;
                 if let Ok(saved) = &result {
-                    s.fields.draft_id = Some(saved.draft_id);
-                    s.saved_version = version;
+                    s.fields.set_draft_id(saved.draft_id);
+                    s.saved_version = s.saved_version.max(version);
                 }
                 std::mem::take(&mut s.again)
             });
@@ -173,18 +208,20 @@ impl Autosave {
 }
 
 #[cfg(feature = "hydrate")]
-impl Autosave {
+impl<F: DraftFields> Autosave<F> {
     /// The draft's id, saving the form as a draft first when there is none yet: files are
     /// uploaded onto a draft, so they are kept with it and travel with the message.
-    pub(in crate::messages::pages) async fn ensure_draft(&self) -> Result<i64, AppError> {
+    pub async fn ensure_draft(&self) -> Result<i64, AppError> {
         self.cancel_timer();
         let fields = self.with(|s| s.fields.clone());
-        if let Some(id) = fields.draft_id {
+        if let Some(id) = fields.draft_id() {
             return Ok(id);
         }
         let saved = finish_draft_post(start_draft_post(&fields)).await?;
         self.with(|s| {
-            s.fields.draft_id.get_or_insert(saved.draft_id);
+            if s.fields.draft_id().is_none() {
+                s.fields.set_draft_id(saved.draft_id);
+            }
         });
         self.draft_id.try_set(Some(saved.draft_id));
         self.status
@@ -219,12 +256,12 @@ type DraftRequest = Result<leptos::web_sys::js_sys::Promise, AppError>;
 #[cfg(not(feature = "hydrate"))]
 type DraftRequest = Result<(), AppError>;
 
-/// Starts posting the draft to `save_compose_draft`, in the form encoding server functions
+/// Starts posting the draft to its server function, in the form encoding server functions
 /// take, with `keepalive` (like `navigator.sendBeacon`): the browser finishes the request
 /// even when the page is being closed. The server function's own client cannot ask for
 /// that, hence this small `fetch`.
 #[cfg(feature = "hydrate")]
-fn start_draft_post(fields: &Fields) -> DraftRequest {
+fn start_draft_post<F: DraftFields>(fields: &F) -> DraftRequest {
     use leptos::wasm_bindgen::JsValue;
     use leptos::web_sys::{js_sys, Headers, Request, RequestInit, UrlSearchParams};
     // keepalive requests may carry 64 KiB in all; a longer draft goes as a plain request.
@@ -233,13 +270,8 @@ fn start_draft_post(fields: &Fields) -> DraftRequest {
         detail: "could not start the draft request".to_string(),
     };
     let params = UrlSearchParams::new().map_err(failed)?;
-    params.append("draft_id", &fields.draft_id_text());
-    params.append("care_team", &fields.care_team);
-    params.append("category", &fields.category);
-    params.append("subject", &fields.subject);
-    params.append("body", &fields.body);
-    if let Some(veteran) = fields.acting_for {
-        params.append("acting_for", &veteran.to_string());
+    for (name, value) in fields.form() {
+        params.append(name, &value);
     }
     let body = String::from(params.to_string());
     let headers = Headers::new().map_err(failed)?;
@@ -256,7 +288,7 @@ fn start_draft_post(fields: &Fields) -> DraftRequest {
         js_sys::Reflect::set(&init, &JsValue::from_str("keepalive"), &JsValue::TRUE)
             .map_err(failed)?;
     }
-    let request = Request::new_with_str_and_init(SaveComposeDraft::PATH, &init).map_err(failed)?;
+    let request = Request::new_with_str_and_init(F::PATH, &init).map_err(failed)?;
     Ok(window().fetch_with_request(&request))
 }
 
@@ -293,7 +325,7 @@ async fn finish_draft_post(request: DraftRequest) -> Result<SavedDraft, AppError
 
 /// Autosave only runs in the browser.
 #[cfg(not(feature = "hydrate"))]
-fn start_draft_post(_fields: &Fields) -> DraftRequest {
+fn start_draft_post<F: DraftFields>(_fields: &F) -> DraftRequest {
     Ok(())
 }
 
@@ -310,7 +342,7 @@ async fn finish_draft_post(request: DraftRequest) -> Result<SavedDraft, AppError
 /// The save posts with keepalive, so it arrives even when the page is going away. Browser
 /// only: on the server there is nobody to leave, and the clean-up runs on another thread.
 #[cfg(feature = "hydrate")]
-pub(super) fn save_when_leaving(autosave: Autosave) {
+pub fn save_when_leaving<F: DraftFields>(autosave: Autosave<F>) {
     let on_hidden = autosave.clone();
     let hidden = window_event_listener_untyped("visibilitychange", move |_| {
         if document().hidden() {
@@ -335,35 +367,4 @@ pub(super) fn save_when_leaving(autosave: Autosave) {
             ending.remove();
         }
     });
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::messages::rules;
-
-    #[test]
-    fn an_untouched_form_is_not_worth_a_draft() {
-        assert!(!Fields::default().worth_saving());
-        let typed = Fields {
-            body: "Hello".into(),
-            ..Fields::default()
-        };
-        assert!(typed.worth_saving());
-        let continued = Fields {
-            draft_id: Some(3),
-            ..Fields::default()
-        };
-        assert!(continued.worth_saving());
-        assert_eq!(continued.draft_id_text(), "3");
-    }
-
-    #[test]
-    fn errors_read_as_one_sentence() {
-        let error = rules::validate_draft(&"s".repeat(51), "").unwrap_err();
-        assert_eq!(
-            crate::ui::errors::in_one_sentence(&error),
-            "Subject must be 50 characters or fewer."
-        );
-    }
 }

@@ -479,6 +479,19 @@ pub async fn team_mark_complete(thread_id: i64) -> Result<(), AppError> {
     Ok(())
 }
 
+/// "Reopen" on a completed thread.
+#[server(endpoint = "team_reopen", output = leptos::server_fn::codec::Postcard)]
+pub async fn team_reopen(thread_id: i64) -> Result<(), AppError> {
+    use crate::server::access::{app_state, require_team};
+    let capability = require_team(TeamReopen::PATH).await?;
+    let state = app_state()?;
+    let from = ssr::client_address();
+    super::ssr::reopen(&state.db, &capability, thread_id, from.as_deref()).await?;
+    ssr::changed(&state, thread_id).await;
+    ssr::go_back(&format!("/team/threads/{thread_id}"), "reopened");
+    Ok(())
+}
+
 /// The settings section "Away": the person's coverage and who may cover them.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CoverageData {
@@ -798,6 +811,7 @@ pub mod ssr {
                     .unwrap_or_default()
             ),
             ThreadEventKind::Completed => "marked it complete".to_string(),
+            ThreadEventKind::Reopened => "reopened it".to_string(),
         };
         format!("{when}: {who} {what}")
     }

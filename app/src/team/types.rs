@@ -217,6 +217,8 @@ pub enum ThreadEventKind {
     Unassigned,
     Reassigned,
     Completed,
+    /// A completed thread put back in the team's open work ("Reopen").
+    Reopened,
 }
 
 impl ThreadEventKind {
@@ -227,6 +229,7 @@ impl ThreadEventKind {
             ThreadEventKind::Unassigned => "unassigned",
             ThreadEventKind::Reassigned => "reassigned",
             ThreadEventKind::Completed => "completed",
+            ThreadEventKind::Reopened => "reopened",
         }
     }
 
@@ -236,6 +239,7 @@ impl ThreadEventKind {
             ThreadEventKind::Unassigned,
             ThreadEventKind::Reassigned,
             ThreadEventKind::Completed,
+            ThreadEventKind::Reopened,
         ]
         .into_iter()
         .find(|k| k.as_str() == value)

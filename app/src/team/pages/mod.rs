@@ -79,6 +79,7 @@ pub(crate) fn DoneNotice() -> impl IntoView {
             "replied" => "Your reply was sent.",
             "noted" => "Your internal note was added.",
             "completed" => "The conversation is marked complete.",
+            "reopened" => "The conversation is open again and waits on the team.",
             "moved" => "The conversation was moved to the other care team.",
             "template_added" => "The template was added.",
             "template_saved" => "The template was saved.",

@@ -4,7 +4,7 @@
 //! Veteran's other recent threads with the team, the thread's history, and the actions as
 //! plain forms: "Assign to me", assign to a member, "Unassign", move to another team (with
 //! a reason), "Reply" (from a template or not, with files: "Attach file"), "Add internal
-//! note" (text only: a note carries no files), "Mark complete".
+//! note" (text only: a note carries no files), "Mark complete", and "Reopen" once complete.
 //!
 //! Two resources: the thread itself, reloaded by live events, and the forms' tools
 //! (templates, keys, kept text), which are not, so a colleague's change never wipes what
@@ -18,7 +18,8 @@ use crate::error::AppError;
 use crate::messages::MessageView;
 use crate::team::api::{
     load_team_thread, team_thread_tools, TeamAddNote, TeamAssignMember, TeamAssignToMe,
-    TeamMarkComplete, TeamReassign, TeamSendReply, TeamThreadData, TeamUnassign, ThreadTools,
+    TeamMarkComplete, TeamReassign, TeamReopen, TeamSendReply, TeamThreadData, TeamUnassign,
+    ThreadTools,
 };
 use crate::team::reply_with_files::TeamSendReplyWithFiles;
 use crate::ui::attach_files::ATTACHMENTS_FIELD;
@@ -35,7 +36,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 /// Every server function this page posts to (and `TeamSendReply`, the reply without
 /// files, which other clients may post).
-const PATHS: [&str; 8] = [
+const PATHS: [&str; 9] = [
     TeamAssignToMe::PATH,
     TeamAssignMember::PATH,
     TeamUnassign::PATH,
@@ -44,6 +45,7 @@ const PATHS: [&str; 8] = [
     TeamSendReplyWithFiles::PATH,
     TeamAddNote::PATH,
     TeamMarkComplete::PATH,
+    TeamReopen::PATH,
 ];
 
 #[component]
@@ -251,6 +253,12 @@ fn ThreadDetails(data: TeamThreadData) -> impl IntoView {
                     <form method="post" action=TeamMarkComplete::PATH class="sm-inline-form">
                         <input type="hidden" name="thread_id" value=id.to_string() />
                         <button type="submit" class="usa-button usa-button--secondary" id="mark-complete">"Mark complete"</button>
+                    </form>
+                })}
+                {(!open).then(|| view! {
+                    <form method="post" action=TeamReopen::PATH class="sm-inline-form">
+                        <input type="hidden" name="thread_id" value=id.to_string() />
+                        <button type="submit" class="usa-button usa-button--secondary" id="reopen">"Reopen"</button>
                     </form>
                 })}
                 <form method="post" action=TeamAssignMember::PATH class="sm-inline-form sm-assign-member" novalidate>

@@ -428,3 +428,53 @@ pub async fn mark_complete(
     tx.commit().await?;
     Ok(())
 }
+
+/// "Reopen": a completed thread goes back to the team's open work. Someone reopens a
+/// thread because something is left to do, so it waits on the team again from now, with a
+/// new due time from the team's response target (the Overdue filter and the leads' notice
+/// then keep it from being forgotten); a reply from the team ends the wait as usual. Who
+/// had it assigned keeps it. Already open: nothing changes.
+pub async fn reopen(
+    db: &Db,
+    capability: &TeamCapability,
+    thread_id: i64,
+    from: Option<&str>,
+) -> Result<(), AppError> {
+    let now = db.now_ms();
+    let mut tx = db.begin_write().await?;
+    let head = head(db, &mut tx, capability, thread_id, true).await?;
+    if head.completed_at.is_none() {
+        return Ok(());
+    }
+    sqlx::query(
+        "UPDATE threads SET completed_at = NULL, waiting_since = $1, due_at = NULL, \
+         overdue_notified_at = NULL WHERE id = $2",
+    )
+    .bind(now)
+    .bind(thread_id)
+    .execute(&mut *tx)
+    .await?;
+    crate::team::ssr::start_due_clock(&mut tx, thread_id).await?;
+    sqlx::query(
+        "INSERT INTO thread_events (thread_id, at, actor_id, kind) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(thread_id)
+    .bind(now)
+    .bind(capability.user().id)
+    .bind(ThreadEventKind::Reopened.as_str())
+    .execute(&mut *tx)
+    .await?;
+    audit::record(
+        &mut *tx,
+        &audit_event(
+            capability,
+            Action::ThreadReopened,
+            head.veteran_id,
+            head.thread_id,
+            from,
+        ),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}

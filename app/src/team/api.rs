@@ -422,7 +422,7 @@ pub async fn team_send_reply(
         .await;
         return Err(error);
     }
-    ssr::changed(&state, thread_id).await;
+    ssr::replied(&state, &capability, thread_id).await;
     ssr::go_back(&format!("/team/threads/{thread_id}"), "replied");
     Ok(())
 }
@@ -683,6 +683,13 @@ pub mod ssr {
     /// Tells the live-update hub the thread changed (lists and open pages reload).
     pub async fn changed(state: &AppState, thread_id: i64) {
         crate::live::ssr::thread_changed(state, thread_id).await;
+    }
+
+    /// A member's reply was sent: the thread changed, and the Veteran's side hears a new
+    /// message arrived.
+    pub async fn replied(state: &AppState, capability: &TeamCapability, thread_id: i64) {
+        let author = capability.user().id;
+        crate::live::ssr::message_arrived(state, thread_id, author, true).await;
     }
 
     /// The same after a move to another team: the team it left hears of it too.

@@ -118,7 +118,8 @@ pub async fn send_reply(
         },
     )
     .await?;
-    crate::live::ssr::thread_changed(&asking.state, thread_id).await;
+    let author = asking.capability.user().id;
+    crate::live::ssr::message_arrived(&asking.state, thread_id, author, false).await;
     leptos_axum::redirect(&format!("/messages/{thread_id}"));
     Ok(())
 }
@@ -206,6 +207,7 @@ fn Conversation(page: ThreadPageData, reply: ServerAction<SendReply>) -> impl In
     });
     view! {
         <Title text=thread.subject.clone() />
+        <crate::live::NewMessageNotice />
         {move || {
             let (thread, sent_at) = shown.get();
             view! { <MessageList thread sent_at /> }

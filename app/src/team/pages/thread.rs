@@ -127,6 +127,7 @@ fn TeamThread() -> impl IntoView {
                 </div>
                 <ErrorSummary error=Signal::stored(error) />
                 <DoneNotice />
+                <crate::live::NewMessageNotice />
                 <Transition fallback=|| view! { <p>"Loading the conversation…"</p> }>
                     {move || Suspend::new(async move {
                         match thread.await {

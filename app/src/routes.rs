@@ -174,9 +174,10 @@ page_group! {
 }
 
 page_group! {
-    /// A conversation as the care team sees it.
+    /// A conversation as the care team sees it, and its printout.
     team_thread {
         TeamThread => crate::team::pages::thread::TeamThreadPage,
+        TeamPrintThread => crate::team::pages::print::TeamPrintPage,
     }
 }
 

@@ -35,7 +35,9 @@ pub use overdue::{
 pub(crate) use reply_drafts::drop_stranded_reply_drafts;
 pub use reply_drafts::{reply_draft, reply_draft_for_files, Stranded};
 pub use templates::{create_template, delete_template, templates, update_template};
-pub use thread::{add_internal_note, mark_complete, open_thread, reopen, reply, UNOPENED_MESSAGE};
+pub use thread::{
+    add_internal_note, mark_complete, open_thread, print_thread, reopen, reply, UNOPENED_MESSAGE,
+};
 
 use super::business_days::due_time_ms;
 use super::types::{Coverage, NotificationKind, Person, ThreadEventKind};

@@ -740,6 +740,71 @@ async fn reopening_puts_a_completed_thread_back_in_open_work(db: &Db) {
     assert_eq!(events, 1);
 }
 
+/// A team printout: internal notes only when the printer chooses them; a read of health
+/// information, audited with what was printed; another team's thread is not found.
+async fn a_printout_includes_internal_notes_only_when_asked(db: &Db) {
+    let w = world(db).await;
+    let thread = send(db, &w, w.primary_care, "Print me", "My blood sugar log.").await;
+    team::add_internal_note(
+        db,
+        &w.casey,
+        thread,
+        &note("Review at the next visit."),
+        FROM,
+    )
+    .await
+    .unwrap();
+    let bodies = |thread: app::team::types::TeamThread| -> Vec<String> {
+        thread.messages.into_iter().map(|m| m.body).collect()
+    };
+    let without = team::print_thread(db, &w.morgan, thread, false, FROM)
+        .await
+        .unwrap();
+    assert_eq!(without.veteran_name, "Alex Rivera");
+    assert_eq!(bodies(without), ["My blood sugar log."]);
+    let with = team::print_thread(db, &w.morgan, thread, true, FROM)
+        .await
+        .unwrap();
+    assert_eq!(
+        bodies(with),
+        ["My blood sugar log.", "Review at the next visit."]
+    );
+    assert!(is_not_found(
+        team::print_thread(db, &w.pat, thread, true, FROM).await
+    ));
+
+    let details: Vec<(String, Option<String>)> = sqlx::query_as(
+        "SELECT outcome, detail FROM audit_events WHERE action = 'thread_read' \
+         AND target = 'thread:' || CAST($1 AS TEXT) AND detail IS NOT NULL ORDER BY id",
+    )
+    .bind(thread)
+    .fetch_all(&db.pool)
+    .await
+    .unwrap();
+    let printed: Vec<serde_json::Value> = details
+        .iter()
+        .map(|(outcome, detail)| {
+            assert_eq!(outcome, "success");
+            serde_json::from_str(detail.as_deref().unwrap()).unwrap()
+        })
+        .collect();
+    assert_eq!(
+        printed,
+        [
+            serde_json::json!({ "printed": true, "internal_notes": false }),
+            serde_json::json!({ "printed": true, "internal_notes": true }),
+        ]
+    );
+    let patient = scalar(
+        db,
+        "SELECT patient_id FROM audit_events WHERE action = 'thread_read' \
+         AND target = 'thread:' || CAST($1 AS TEXT) AND detail IS NOT NULL ORDER BY id LIMIT 1",
+        thread,
+    )
+    .await;
+    assert_eq!(patient, Some(w.alex_id));
+}
+
 /// The race made certain: a Veteran message is being stored (its transaction has written
 /// the message and the thread) when "Mark complete" starts, and commits while completion
 /// waits. Completion must see it and leave the thread open.
@@ -1273,6 +1338,7 @@ on_both_databases!(
     reassigning_moves_the_thread_to_another_team,
     a_new_veteran_message_reopens_a_completed_thread,
     reopening_puts_a_completed_thread_back_in_open_work,
+    a_printout_includes_internal_notes_only_when_asked,
     a_message_committing_during_completion_keeps_the_thread_open,
     coverage_sends_new_assignments_to_the_covering_member,
     only_leads_manage_templates,

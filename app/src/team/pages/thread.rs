@@ -24,6 +24,7 @@ use crate::team::api::{
 use crate::team::reply_with_files::TeamSendReplyWithFiles;
 use crate::ui::attach_files::ATTACHMENTS_FIELD;
 use crate::ui::attach_files::{AttachFiles, DraftFor};
+use crate::ui::conversation::MessageItem;
 use crate::ui::posted_error;
 use crate::ui::ErrorSummary;
 use crate::ui::FieldError;
@@ -198,7 +199,10 @@ fn ThreadDetails(data: TeamThreadData) -> impl IntoView {
         .messages
         .into_iter()
         .zip(sent_at)
-        .map(|(message, when)| view! { <TeamMessage message when /> })
+        .map(|(message, when)| {
+            let status = team_status(&message);
+            view! { <MessageItem message when status /> }
+        })
         .collect_view();
     let others = thread
         .other_threads
@@ -278,6 +282,7 @@ fn ThreadDetails(data: TeamThreadData) -> impl IntoView {
 
             <h2 class="usa-sr-only">"Messages"</h2>
             <ol class="sm-messages" aria-label="Messages">{messages}</ol>
+            <p class="sm-no-print"><a href=format!("{here}/print")>"Print this conversation"</a></p>
 
             <div class="sm-team-thread__aside">
                 <section aria-labelledby="others-heading">
@@ -301,31 +306,15 @@ fn ThreadDetails(data: TeamThreadData) -> impl IntoView {
     }
 }
 
-#[component]
-fn TeamMessage(message: MessageView, when: String) -> impl IntoView {
-    let from = message.sent_by_line();
-    let note = message.internal_note;
-    let status = (!message.from_team).then(|| {
+/// "Opened by the care team" on the Veteran's side's messages, as the team reads it.
+pub(super) fn team_status(message: &MessageView) -> Option<&'static str> {
+    (!message.from_team).then(|| {
         if message.opened_by_team == Some(true) {
             "Opened by the care team"
         } else {
             "Not yet opened by the care team"
         }
-    });
-    view! {
-        <li class="sm-message" class:sm-message--team=message.from_team && !note class:sm-message--note=note>
-            {note.then(|| view! {
-                <p class="sm-note-label"><strong>"Internal note — not visible to the Veteran"</strong></p>
-            })}
-            <p class="sm-message__from"><strong>{from}</strong></p>
-            <p class="sm-message__date">{when}</p>
-            // Plain text, escaped by the renderer; CSS keeps the line breaks as typed.
-            <div class="sm-message__body">{message.body}</div>
-            {message.signature.map(|signature| view! { <p class="sm-message__signature">{signature}</p> })}
-            <crate::attachments::list::AttachmentList attachments=message.attachments />
-            {status.map(|status| view! { <p class="sm-message__status">{status}</p> })}
-        </li>
-    }
+    })
 }
 
 /// The escaped text of a textarea's initial content (a child text node would render an

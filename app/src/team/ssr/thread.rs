@@ -36,6 +36,35 @@ pub async fn open_thread(
     thread_id: i64,
     from: Option<&str>,
 ) -> Result<TeamThread, AppError> {
+    read_thread(db, capability, thread_id, from, None).await
+}
+
+/// Opens a thread to print it: a read like `open_thread` (audited `thread_read`, its
+/// `detail` saying it was printed and whether internal notes were included), with the
+/// internal notes left out unless `internal_notes`.
+pub async fn print_thread(
+    db: &Db,
+    capability: &TeamCapability,
+    thread_id: i64,
+    internal_notes: bool,
+    from: Option<&str>,
+) -> Result<TeamThread, AppError> {
+    let detail = serde_json::json!({ "printed": true, "internal_notes": internal_notes });
+    let mut thread = read_thread(db, capability, thread_id, from, Some(detail)).await?;
+    if !internal_notes {
+        thread.messages.retain(|m| !m.internal_note);
+    }
+    Ok(thread)
+}
+
+/// `open_thread`, with `detail` on the audit event of the read.
+async fn read_thread(
+    db: &Db,
+    capability: &TeamCapability,
+    thread_id: i64,
+    from: Option<&str>,
+    detail: Option<serde_json::Value>,
+) -> Result<TeamThread, AppError> {
     let now = db.now_ms();
     let mut reading = db.begin_read().await?;
     let thread: Option<ThreadRecord> = sqlx::query_as(&format!(
@@ -93,11 +122,11 @@ pub async fn open_thread(
         sql.push(&ids.join(", ")).push(")");
         opened_now = sql.query().execute(&mut *tx).await?.rows_affected() > 0;
     }
-    audit::record(
-        &mut *tx,
-        &audit_event(capability, Action::ThreadRead, veteran_id, thread_id, from),
-    )
-    .await?;
+    let mut read = audit_event(capability, Action::ThreadRead, veteran_id, thread_id, from);
+    if let Some(detail) = detail {
+        read = read.detail(detail);
+    }
+    audit::record(&mut *tx, &read).await?;
     tx.commit().await?;
     for message in messages
         .iter_mut()

@@ -166,10 +166,11 @@ page_group! {
 }
 
 page_group! {
-    /// The care team's reply templates and notifications.
+    /// The care team's reply templates and notifications, and a lead's reports.
     team_tools {
         Templates => crate::team::pages::templates::TemplatesPage,
         Notifications => crate::team::pages::notifications::NotificationsPage,
+        TeamReports => crate::reports::page::TeamReportsPage,
     }
 }
 

@@ -17,4 +17,5 @@ mod renders;
 mod routes;
 mod serving;
 mod sessions;
+mod team_workspace;
 mod two_processes;

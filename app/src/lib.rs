@@ -106,8 +106,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/demo/mail") view={Lazy::<routes::settings::DemoMail>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/team") view={Lazy::<routes::team::TeamHome>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/team/threads/:thread_id") view={Lazy::<routes::team_thread::TeamThread>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/team/threads/:thread_id/print") view={Lazy::<routes::team_thread::TeamPrintThread>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/team/templates") view={Lazy::<routes::team_tools::Templates>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/team/notifications") view={Lazy::<routes::team_tools::Notifications>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/team/reports") view={Lazy::<routes::team_tools::TeamReports>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/admin") view={Lazy::<routes::admin_home::AdminHome>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/admin/facilities") view={Lazy::<routes::admin::Facilities>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/admin/teams") view={Lazy::<routes::admin::Teams>::new()} ssr=SsrMode::Async />

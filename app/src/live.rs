@@ -19,6 +19,9 @@ use serde::{Deserialize, Serialize};
 pub enum LiveEvent {
     /// Something in this thread changed: reload what shows it.
     ThreadChanged { thread_id: i64 },
+    /// A message from the other side arrived in this thread: reload what shows it, and
+    /// tell screen reader users (`NewMessageNotice`).
+    MessageArrived { thread_id: i64 },
     /// A care team member is writing a reply in this thread (team members only).
     Replying { thread_id: i64, name: String },
 }
@@ -31,6 +34,8 @@ pub const REPLYING_SHOWN_FOR_MS: f64 = 10_000.0;
 #[derive(Clone, Copy)]
 pub struct Live {
     tick: RwSignal<u64>,
+    /// Messages that arrived live since the page loaded.
+    arrived: RwSignal<u32>,
     replying: RwSignal<Vec<(i64, String, f64)>>,
 }
 
@@ -38,6 +43,7 @@ pub struct Live {
 pub fn provide_live(signed_in: Signal<bool>) {
     let live = Live {
         tick: RwSignal::new(0),
+        arrived: RwSignal::new(0),
         replying: RwSignal::new(Vec::new()),
     };
     provide_context(live);
@@ -75,6 +81,24 @@ pub fn ReplyingNotice(thread_id: i64) -> impl IntoView {
         }
     };
     view! { <p class="sm-replying" role="status">{text}</p> }
+}
+
+/// Says, for screen readers only, that a new message arrived while the page was open (the
+/// list or conversation reloads by itself; a sighted person sees it appear). A polite live
+/// region, present and empty from the first render so assistive technology watches it
+/// (WAI-ARIA 1.2 `status`); the count changes the words each time, so a second arrival is
+/// announced too.
+#[component]
+pub fn NewMessageNotice() -> impl IntoView {
+    let live = use_context::<Live>();
+    let text = move || match live.map(|live| live.arrived.get()).unwrap_or(0) {
+        0 => String::new(),
+        1 => "A new message arrived.".to_string(),
+        n => format!("{n} new messages arrived."),
+    };
+    view! {
+        <p class="usa-sr-only" role="status" aria-live="polite" id="new-message-notice">{text}</p>
+    }
 }
 
 /// A care team member is typing a reply in `thread_id`: the other members with the thread
@@ -157,6 +181,17 @@ pub mod ssr {
             .await;
     }
 
+    /// `author_id` sent a message in `thread_id` (`from_team`: a care team member's reply):
+    /// everyone who may see the thread reloads, and the other side hears that it arrived.
+    pub async fn message_arrived(
+        state: &AppState,
+        thread_id: i64,
+        author_id: i64,
+        from_team: bool,
+    ) {
+        events::message_arrived(&state.events, &state.db, thread_id, author_id, from_team).await;
+    }
+
     /// `thread_id` was moved away from `previous_team_id`: that team hears of it too.
     pub async fn thread_moved(state: &AppState, thread_id: i64, previous_team_id: i64) {
         events::thread_moved(&state.events, &state.db, thread_id, Some(previous_team_id)).await;
@@ -189,6 +224,10 @@ mod browser {
                     };
                     match read_event(&data) {
                         Some(LiveEvent::ThreadChanged { .. }) => live.tick.update(|n| *n += 1),
+                        Some(LiveEvent::MessageArrived { .. }) => {
+                            live.tick.update(|n| *n += 1);
+                            live.arrived.update(|n| *n += 1);
+                        }
                         Some(LiveEvent::Replying { thread_id, name }) => {
                             seen_replying(live, thread_id, name)
                         }
@@ -216,6 +255,7 @@ mod browser {
         let thread_id = field("thread_id")?.as_f64()? as i64;
         match field("kind")?.as_string()?.as_str() {
             "thread_changed" => Some(LiveEvent::ThreadChanged { thread_id }),
+            "message_arrived" => Some(LiveEvent::MessageArrived { thread_id }),
             "replying" => Some(LiveEvent::Replying {
                 thread_id,
                 name: field("name")?.as_string()?,

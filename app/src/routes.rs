@@ -166,17 +166,19 @@ page_group! {
 }
 
 page_group! {
-    /// The care team's reply templates and notifications.
+    /// The care team's reply templates and notifications, and a lead's reports.
     team_tools {
         Templates => crate::team::pages::templates::TemplatesPage,
         Notifications => crate::team::pages::notifications::NotificationsPage,
+        TeamReports => crate::reports::page::TeamReportsPage,
     }
 }
 
 page_group! {
-    /// A conversation as the care team sees it.
+    /// A conversation as the care team sees it, and its printout.
     team_thread {
         TeamThread => crate::team::pages::thread::TeamThreadPage,
+        TeamPrintThread => crate::team::pages::print::TeamPrintPage,
     }
 }
 

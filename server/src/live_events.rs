@@ -147,6 +147,7 @@ impl Listener {
     /// What this person may hear of `event`: `Ok(None)` when it is not theirs, `Err` when
     /// they may hear nothing at all any more.
     async fn hears(&mut self, pool: &AnyPool, event: HubEvent) -> Result<Option<LiveEvent>, ()> {
+        let mut arrived = false;
         let (thread_id, teams, veteran_id, replying) = match event {
             HubEvent::ThreadChanged {
                 thread_id,
@@ -169,6 +170,19 @@ impl Listener {
                     return Ok(None);
                 }
                 (thread_id, [Some(team_id), None], None, None)
+            }
+            HubEvent::MessageArrived {
+                thread_id,
+                team_id,
+                veteran_id,
+                author_id,
+                from_team,
+            } => {
+                // Announced to the side that did not write it; the writer and their
+                // colleagues only reload.
+                let team_side = self.person.role == Role::Clinician;
+                arrived = author_id != self.person.id && team_side != from_team;
+                (thread_id, [Some(team_id), None], Some(veteran_id), None)
             }
             HubEvent::Replying {
                 thread_id,
@@ -198,6 +212,7 @@ impl Listener {
         }
         Ok(Some(match replying {
             Some(name) => LiveEvent::Replying { thread_id, name },
+            None if arrived => LiveEvent::MessageArrived { thread_id },
             None => LiveEvent::ThreadChanged { thread_id },
         }))
     }

@@ -18,6 +18,8 @@ pub struct PageContext {
     /// For care team members: how many of their notifications are new (the navigation's
     /// count beside "Notifications").
     pub new_notifications: i64,
+    /// A care team member who leads a team: the navigation offers their teams' reports.
+    pub leads_team: bool,
     /// A clinician or administrator held at the two-step verification set-up: no
     /// navigation, since nothing else opens until it is done.
     pub two_step_set_up_needed: bool,
@@ -64,19 +66,23 @@ pub async fn load_page_context() -> Result<PageContext, AppError> {
         Some(user) if crate::auth::Area::Messages.admits(user.role) => mailbox_context().await?,
         _ => None,
     };
-    let new_notifications = match &user {
+    let (new_notifications, leads_team) = match &user {
         Some(user) if crate::auth::Area::Team.admits(user.role) => {
-            use crate::server::access::require_team;
+            use crate::server::access::{require_team, team_lead};
             let capability = require_team(LoadPageContext::PATH).await?;
-            crate::team::ssr::unread_notifications(&state.db, &capability).await?
+            (
+                crate::team::ssr::unread_notifications(&state.db, &capability).await?,
+                team_lead(&state.db, &capability).await?.is_some(),
+            )
         }
-        _ => 0,
+        _ => (0, false),
     };
     Ok(PageContext {
         user,
         demo: state.config.demo,
         mailbox,
         new_notifications,
+        leads_team,
         two_step_set_up_needed: false,
         session_left,
         posted_error,

@@ -102,7 +102,8 @@ fn Header(context: PageContext) -> impl IntoView {
             {context.user.filter(|_| !context.two_step_set_up_needed).map(|user| {
                 let folders = context.mailbox.map(|m| m.folders).unwrap_or_default();
                 let notifications = context.new_notifications;
-                view! { <nav::RoleNav role=user.role folders notifications /> }
+                let leads_team = context.leads_team;
+                view! { <nav::RoleNav role=user.role folders notifications leads_team /> }
             })}
         </header>
     }

@@ -5,8 +5,21 @@ use crate::messages::FolderSummary;
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-/// (label, path) of each role's navigation.
-pub fn links(role: Role) -> &'static [(&'static str, &'static str)] {
+/// A care team lead's reports, beside their team inbox.
+const TEAM_REPORTS: (&str, &str) = ("Reports", "/team/reports");
+
+/// (label, path) of each role's navigation; a clinician who leads a team (`leads_team`)
+/// also has "Reports".
+pub fn links(role: Role, leads_team: bool) -> Vec<(&'static str, &'static str)> {
+    let mut links = role_links(role).to_vec();
+    if role == Role::Clinician && leads_team {
+        let at = links.len().saturating_sub(1);
+        links.insert(at, TEAM_REPORTS);
+    }
+    links
+}
+
+fn role_links(role: Role) -> &'static [(&'static str, &'static str)] {
     match role {
         Role::Veteran | Role::Caregiver => &[
             ("Inbox", "/inbox"),
@@ -36,7 +49,12 @@ pub fn links(role: Role) -> &'static [(&'static str, &'static str)] {
 /// The navigation; for Veterans and caregivers each system folder shows its unread count,
 /// for care team members "Notifications" shows how many are new.
 #[component]
-pub fn RoleNav(role: Role, folders: Vec<FolderSummary>, notifications: i64) -> impl IntoView {
+pub fn RoleNav(
+    role: Role,
+    folders: Vec<FolderSummary>,
+    notifications: i64,
+    leads_team: bool,
+) -> impl IntoView {
     // Live: the unread counts follow new messages without a reload (browser only; the
     // server renders the counts it was given).
     let folders = RwSignal::new(folders);
@@ -71,13 +89,13 @@ pub fn RoleNav(role: Role, folders: Vec<FolderSummary>, notifications: i64) -> i
     view! {
         <nav class="sm-nav" aria-label="Main">
             <ul>
-                {links(role)
-                    .iter()
+                {links(role, leads_team)
+                    .into_iter()
                     .map(|(label, path)| {
                         let count = move || unread(path).map(|n| view! {
-                            " " <span class="sm-count">{n}<span class="usa-sr-only">{if *path == "/team/notifications" { " new" } else { " unread" }}</span></span>
+                            " " <span class="sm-count">{n}<span class="usa-sr-only">{if path == "/team/notifications" { " new" } else { " unread" }}</span></span>
                         });
-                        view! { <li><A href=*path exact=true>{*label}{count}</A></li> }
+                        view! { <li><A href=path exact=true>{label}{count}</A></li> }
                     })
                     .collect_view()}
             </ul>

@@ -1,6 +1,6 @@
-//! Reports for administrators (issue 6, DESIGN.md §2 "Administration"): per care team or
-//! facility and date range, counts and first response times in business hours, as a table,
-//! charts and CSV. Counts and times only: never a subject, a body or a Veteran's name.
+//! Reports for administrators (DESIGN.md §2 "Administration"), and for care team leads on
+//! the teams they lead: per care team or facility and date range, counts and first
+//! response times in business hours, as a table, charts and CSV. Counts and times only: never a subject, a body or a Veteran's name.
 
 pub mod api;
 #[cfg(feature = "ssr")]

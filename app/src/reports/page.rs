@@ -1,8 +1,11 @@
 //! `/admin/reports`: a report per care team or facility and date range, as a table, charts
 //! and a CSV download. The form is a plain GET form: it works before the wasm arrives, and a
 //! report has an address that can be kept.
+//!
+//! `/team/reports`: the same report for a care team lead, on the teams they lead. A
+//! clinician who leads no team is refused, and has no link to it.
 
-use super::api::{admin_report, AdminReportCsv, ReportPage};
+use super::api::{admin_report, team_report, AdminReportCsv, ReportPage, TeamReportCsv};
 use super::types::{business_hours, Report, ReportRow};
 use crate::auth::Area;
 use crate::error::AppError;
@@ -14,47 +17,90 @@ use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
+/// Whose reports a page shows: the administrator's (any team or facility) or a care team
+/// lead's (the teams they lead).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Reader {
+    Administrator,
+    TeamLead,
+}
+
+impl Reader {
+    /// Where the form goes: the page itself.
+    fn page_path(self) -> &'static str {
+        match self {
+            Reader::Administrator => "/admin/reports",
+            Reader::TeamLead => "/team/reports",
+        }
+    }
+
+    fn csv_path(self) -> &'static str {
+        match self {
+            Reader::Administrator => AdminReportCsv::PATH,
+            Reader::TeamLead => TeamReportCsv::PATH,
+        }
+    }
+}
+
 #[component]
 pub fn ReportsPage() -> impl IntoView {
     view! {
         <Gate area=Area::Admin>
             <Title text="Reports" />
-            <Reports />
+            <p><a href="/admin">"Back to administration"</a></p>
+            <h1>"Reports"</h1>
+            <p>"Counts and response times for a care team or a whole facility. Reports never show what a message says."</p>
+            <Reports reader=Reader::Administrator />
+        </Gate>
+    }
+}
+
+#[component]
+pub fn TeamReportsPage() -> impl IntoView {
+    view! {
+        <Gate area=Area::Team>
+            <Title text="Team reports" />
+            <p><a href="/team">"Back to team inbox"</a></p>
+            <h1>"Team reports"</h1>
+            <p>"Counts and response times for the care teams you lead. Reports never show what a message says."</p>
+            <Reports reader=Reader::TeamLead />
         </Gate>
     }
 }
 
 /// Inside the gate, so nobody else's visit calls the server function.
 #[component]
-fn Reports() -> impl IntoView {
+fn Reports(reader: Reader) -> impl IntoView {
     let query = use_query_map();
     let asked = move || {
         let q = query.read();
         (q.get("report_on"), q.get("from"), q.get("to"))
     };
-    let page = crate::ui::page_data(asked, |(report_on, from, to)| {
-        admin_report(report_on, from, to)
+    let page = crate::ui::page_data(asked, move |(report_on, from, to)| async move {
+        match reader {
+            Reader::Administrator => admin_report(report_on, from, to).await,
+            Reader::TeamLead => team_report(report_on, from, to).await,
+        }
     });
-    view! {
-        <p><a href="/admin">"Back to administration"</a></p>
-        <h1>"Reports"</h1>
-        <p>"Counts and response times for a care team or a whole facility. Reports never show what a message says."</p>
-        {crate::ui::loaded(page, "Loading the report…", move |page| view! { <ReportPageView page /> })}
-    }
+    crate::ui::loaded(
+        page,
+        "Loading the report…",
+        move |page| view! { <ReportPageView page reader /> },
+    )
 }
 
 #[component]
-fn ReportPageView(page: ReportPage) -> impl IntoView {
+fn ReportPageView(page: ReportPage, reader: Reader) -> impl IntoView {
     let error = page.error.clone();
     view! {
         <ErrorSummary error=Signal::stored(error.clone()) />
-        <ReportForm page=page.clone() error />
-        {page.report.map(|report| view! { <ReportResult report report_on=page.report_on.clone() charts=page.charts.clone() /> })}
+        <ReportForm page=page.clone() error reader />
+        {page.report.map(|report| view! { <ReportResult report report_on=page.report_on.clone() charts=page.charts.clone() reader /> })}
     }
 }
 
 #[component]
-fn ReportForm(page: ReportPage, error: Option<AppError>) -> impl IntoView {
+fn ReportForm(page: ReportPage, error: Option<AppError>, reader: Reader) -> impl IntoView {
     let field = |name: &str| error.as_ref().and_then(|e| e.field(name));
     let (on_error, from_error, to_error) = (field("report_on"), field("from"), field("to"));
     let described = |hint: &'static str, id: &'static str, has_error: bool| {
@@ -74,7 +120,7 @@ fn ReportForm(page: ReportPage, error: Option<AppError>) -> impl IntoView {
         })
         .collect_view();
     view! {
-        <form method="get" action="/admin/reports" class="usa-form usa-form--large sm-report-form" novalidate>
+        <form method="get" action=reader.page_path() class="usa-form usa-form--large sm-report-form" novalidate>
             <div class="usa-form-group" class:usa-form-group--error=on_error.is_some()>
                 <label class="usa-label" for="report_on">"Report on"</label>
                 <FieldError id="report_on" message=on_error.clone() />
@@ -105,7 +151,12 @@ fn ReportForm(page: ReportPage, error: Option<AppError>) -> impl IntoView {
 }
 
 #[component]
-fn ReportResult(report: Report, report_on: String, charts: Vec<String>) -> impl IntoView {
+fn ReportResult(
+    report: Report,
+    report_on: String,
+    charts: Vec<String>,
+    reader: Reader,
+) -> impl IntoView {
     let caption = format!(
         "{} from {} to {} (times in {})",
         report.covers, report.from, report.to, report.time_zone
@@ -147,7 +198,7 @@ fn ReportResult(report: Report, report_on: String, charts: Vec<String>) -> impl 
                 "First response: from a thread's first message to the care team's first reply. "
                 "Answered within target counts threads answered by their due time, out of those answered or already past due."
             </p>
-            <form method="get" action=AdminReportCsv::PATH>
+            <form method="get" action=reader.csv_path()>
                 <input type="hidden" name="report_on" value=report_on />
                 <input type="hidden" name="from" value=report.from.clone() />
                 <input type="hidden" name="to" value=report.to.clone() />

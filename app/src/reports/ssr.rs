@@ -23,13 +23,51 @@
 use super::types::{Report, ReportChoice, ReportRow, ReportScope, MAX_REPORT_DAYS};
 use crate::admin::ssr::Origin;
 use crate::error::AppError;
-use crate::server::access::AdminCapability;
+use crate::server::access::{AdminCapability, LeadCapability};
 use crate::server::audit::{self, Action, AuditEvent, Outcome};
 use crate::server::db::Db;
 use crate::server::db::YesNo;
 use crate::team::business_days::{BusinessCalendar, DEFAULT_RESPONSE_TARGET_DAYS};
 use chrono::{NaiveDate, TimeZone};
 use chrono_tz::Tz;
+
+/// Who is reading reports, and so which: an administrator any care team or facility; a
+/// care team lead only the teams they lead (no facility, which holds other teams).
+#[derive(Clone, Copy, Debug)]
+pub enum ReportReader<'a> {
+    Administrator(&'a AdminCapability),
+    TeamLead(&'a LeadCapability),
+}
+
+impl<'a> From<&'a AdminCapability> for ReportReader<'a> {
+    fn from(capability: &'a AdminCapability) -> Self {
+        ReportReader::Administrator(capability)
+    }
+}
+
+impl<'a> From<&'a LeadCapability> for ReportReader<'a> {
+    fn from(capability: &'a LeadCapability) -> Self {
+        ReportReader::TeamLead(capability)
+    }
+}
+
+impl ReportReader<'_> {
+    fn actor_id(self) -> i64 {
+        match self {
+            ReportReader::Administrator(admin) => admin.user().id,
+            ReportReader::TeamLead(lead) => lead.user().id,
+        }
+    }
+
+    /// Whether this reader may see the report on `scope`.
+    pub fn may_read(self, scope: ReportScope) -> bool {
+        match (self, scope) {
+            (ReportReader::Administrator(_), _) => true,
+            (ReportReader::TeamLead(lead), ReportScope::Team(team)) => lead.teams().contains(&team),
+            (ReportReader::TeamLead(_), ReportScope::Facility(_)) => false,
+        }
+    }
+}
 
 /// A care team with what its figures are counted by.
 struct Team {
@@ -89,11 +127,31 @@ pub fn date_range(from: &str, to: &str) -> Result<(NaiveDate, NaiveDate), AppErr
 }
 
 /// The facilities and teams the report form offers: each facility (all its teams), then
-/// each team, by name.
-pub async fn choices(
+/// each team, by name. A team lead is offered the teams they lead, and nothing else.
+pub async fn choices<'a>(
     db: &Db,
-    _capability: &AdminCapability,
+    reader: impl Into<ReportReader<'a>>,
 ) -> Result<Vec<ReportChoice>, AppError> {
+    let reader = reader.into();
+    if let ReportReader::TeamLead(lead) = reader {
+        let teams: Vec<(i64, String, String)> = sqlx::query_as(
+            "SELECT ct.id, ct.name, f.name AS facility FROM care_teams ct \
+             JOIN facilities f ON f.id = ct.facility_id \
+             JOIN team_members tm ON tm.team_id = ct.id AND tm.user_id = $1 \
+             AND tm.team_role = 'lead' ORDER BY f.name, ct.name, ct.id",
+        )
+        .bind(lead.user().id)
+        .fetch_all(&db.pool)
+        .await?;
+        return Ok(teams
+            .into_iter()
+            .filter(|(id, _, _)| lead.teams().contains(id))
+            .map(|(id, name, facility)| ReportChoice {
+                scope: ReportScope::Team(id),
+                label: format!("{name} — {facility}"),
+            })
+            .collect());
+    }
     let facilities: Vec<(i64, String)> =
         sqlx::query_as("SELECT id, name FROM facilities ORDER BY name, id")
             .fetch_all(&db.pool)
@@ -127,11 +185,11 @@ pub enum ReportRead {
     Csv,
 }
 
-/// Writes that an administrator read a report (on the page or as CSV): what it covered
-/// and how, in `detail`.
-pub async fn record_view(
+/// Writes that an administrator or a team lead read a report (on the page or as CSV):
+/// what it covered and how, in `detail`.
+pub async fn record_view<'a>(
     db: &Db,
-    capability: &AdminCapability,
+    reader: impl Into<ReportReader<'a>>,
     origin: &Origin,
     report: &Report,
     scope: ReportScope,
@@ -142,7 +200,7 @@ pub async fn record_view(
         ReportRead::Csv => "csv",
     };
     let mut event = AuditEvent::new(Action::ReportViewed, Outcome::Success)
-        .actor(capability.user().id)
+        .actor(reader.into().actor_id())
         .target(scope.to_value())
         .detail(serde_json::json!({
             "covers": report.covers,
@@ -158,14 +216,18 @@ pub async fn record_view(
 }
 
 /// The report for `scope` from `from` to `to` (both days included, in the facility's zone).
-/// An unknown team or facility is `NotFound`.
-pub async fn report(
+/// An unknown team or facility is `NotFound`, and so is one the reader may not see (a team
+/// lead asking for another team, or for a facility): the answer does not say it exists.
+pub async fn report<'a>(
     db: &Db,
-    _capability: &AdminCapability,
+    reader: impl Into<ReportReader<'a>>,
     scope: ReportScope,
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<Report, AppError> {
+    if !reader.into().may_read(scope) {
+        return Err(AppError::NotFound);
+    }
     let coverage = coverage(db, scope).await?;
     let start = local_midnight(from, coverage.zone)?;
     let end = local_midnight(to.succ_opt().ok_or(AppError::NotFound)?, coverage.zone)?;

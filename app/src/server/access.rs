@@ -95,6 +95,42 @@ impl TeamCapability {
     }
 }
 
+/// Proof that a lead of at least one care team is asking, with the teams they lead as the
+/// check found them: opens those teams' reports and no other's.
+#[derive(Clone, Debug)]
+pub struct LeadCapability {
+    user: SignedInUser,
+    teams: Vec<i64>,
+}
+impl LeadCapability {
+    pub fn user(&self) -> &SignedInUser {
+        &self.user
+    }
+
+    /// The care teams this person leads.
+    pub fn teams(&self) -> &[i64] {
+        &self.teams
+    }
+}
+
+/// A care team member's lead capability: `None` when they lead no team.
+pub async fn team_lead(
+    db: &super::db::Db,
+    capability: &TeamCapability,
+) -> Result<Option<LeadCapability>, AppError> {
+    let teams: Vec<i64> = sqlx::query_scalar(
+        "SELECT team_id FROM team_members WHERE user_id = $1 AND team_role = 'lead' \
+         ORDER BY team_id",
+    )
+    .bind(capability.user().id)
+    .fetch_all(&db.pool)
+    .await?;
+    Ok((!teams.is_empty()).then(|| LeadCapability {
+        user: capability.user().clone(),
+        teams,
+    }))
+}
+
 /// Proof that an administrator is asking: opens the administration console, which never
 /// returns message content.
 #[derive(Clone, Debug)]
@@ -155,6 +191,25 @@ pub async fn require_admin(what: &str) -> Result<AdminCapability, AppError> {
     require_area(Area::Admin, what)
         .await
         .map(|user| AdminCapability { user })
+}
+
+/// A clinician who leads at least one care team; anyone else is refused (`Forbidden`),
+/// and the refusal audited as `require_area` does.
+pub async fn require_team_lead(what: &str) -> Result<LeadCapability, AppError> {
+    let capability = require_team(what).await?;
+    let state = app_state()?;
+    if let Some(lead) = team_lead(&state.db, &capability).await? {
+        return Ok(lead);
+    }
+    audit::record(
+        &state.db.pool,
+        &AuditEvent::new(Action::AccessRefused, Outcome::Denied)
+            .actor(capability.user().id)
+            .target(server_function_target(what))
+            .from_address(requester().ip),
+    )
+    .await?;
+    Err(AppError::Forbidden)
 }
 
 /// For plain axum routes (attachment upload and download), which answer outside the

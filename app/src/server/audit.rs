@@ -34,6 +34,8 @@ pub enum Action {
     ThreadReassigned,
     /// A care team member marked a thread complete.
     ThreadCompleted,
+    /// A care team member reopened a completed thread.
+    ThreadReopened,
     /// A care team member added an internal note (team only) to a thread.
     InternalNoteAdded,
     // Administration (issue 6): each holds the values before and after in `detail`.
@@ -123,6 +125,7 @@ impl Action {
             Action::ThreadAssigned => "thread_assigned",
             Action::ThreadReassigned => "thread_reassigned",
             Action::ThreadCompleted => "thread_completed",
+            Action::ThreadReopened => "thread_reopened",
             Action::InternalNoteAdded => "internal_note_added",
             Action::FacilityAdded => "facility_added",
             Action::FacilityChanged => "facility_changed",

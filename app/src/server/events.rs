@@ -42,6 +42,16 @@ pub enum HubEvent {
         team_id: i64,
         user_id: i64,
     },
+    /// A message was sent in a thread (never a note): as `ThreadChanged`, and the people it
+    /// reached are told a new message arrived. `author_id` wrote it (for a Veteran,
+    /// possibly through a caregiver); `from_team` says which side wrote it.
+    MessageArrived {
+        thread_id: i64,
+        team_id: i64,
+        veteran_id: i64,
+        author_id: i64,
+        from_team: bool,
+    },
     /// A care team member is typing a reply.
     Replying {
         thread_id: i64,
@@ -167,6 +177,36 @@ impl EventHub {
 /// the change has been committed.
 pub async fn thread_changed(hub: &EventHub, db: &Db, thread_id: i64) {
     thread_moved(hub, db, thread_id, None).await;
+}
+
+/// Publishes that `author_id` sent a message in `thread_id` (from the team's side or the
+/// Veteran's). For server functions, after the message has been committed.
+pub async fn message_arrived(
+    hub: &EventHub,
+    db: &Db,
+    thread_id: i64,
+    author_id: i64,
+    from_team: bool,
+) {
+    let row: Result<Option<(i64, i64)>, sqlx::Error> =
+        sqlx::query_as("SELECT team_id, veteran_id FROM threads WHERE id = $1")
+            .bind(thread_id)
+            .fetch_optional(&db.pool)
+            .await;
+    match row {
+        Ok(Some((team_id, veteran_id))) => {
+            hub.publish(HubEvent::MessageArrived {
+                thread_id,
+                team_id,
+                veteran_id,
+                author_id,
+                from_team,
+            })
+            .await
+        }
+        Ok(None) => {}
+        Err(cause) => tracing::warn!(%cause, "could not look up a thread with a new message"),
+    }
 }
 
 /// As `thread_changed`, for a thread that has just left `previous_team_id`.

@@ -455,7 +455,7 @@ pub async fn team_send_reply(
         .await;
         return Err(error);
     }
-    ssr::changed(&state, thread_id).await;
+    ssr::replied(&state, &capability, thread_id).await;
     ssr::go_back(&format!("/team/threads/{thread_id}"), "replied");
     Ok(())
 }
@@ -509,6 +509,19 @@ pub async fn team_mark_complete(thread_id: i64) -> Result<(), AppError> {
     super::ssr::mark_complete(&state.db, &capability, thread_id, from.as_deref()).await?;
     ssr::changed(&state, thread_id).await;
     ssr::go_back(&format!("/team/threads/{thread_id}"), "completed");
+    Ok(())
+}
+
+/// "Reopen" on a completed thread.
+#[server(endpoint = "team_reopen", output = leptos::server_fn::codec::Postcard)]
+pub async fn team_reopen(thread_id: i64) -> Result<(), AppError> {
+    use crate::server::access::{app_state, require_team};
+    let capability = require_team(TeamReopen::PATH).await?;
+    let state = app_state()?;
+    let from = ssr::client_address();
+    super::ssr::reopen(&state.db, &capability, thread_id, from.as_deref()).await?;
+    ssr::changed(&state, thread_id).await;
+    ssr::go_back(&format!("/team/threads/{thread_id}"), "reopened");
     Ok(())
 }
 
@@ -705,6 +718,13 @@ pub mod ssr {
         crate::live::ssr::thread_changed(state, thread_id).await;
     }
 
+    /// A member's reply was sent: the thread changed, and the Veteran's side hears a new
+    /// message arrived.
+    pub async fn replied(state: &AppState, capability: &TeamCapability, thread_id: i64) {
+        let author = capability.user().id;
+        crate::live::ssr::message_arrived(state, thread_id, author, true).await;
+    }
+
     /// The same after a move to another team: the team it left hears of it too.
     pub async fn moved(state: &AppState, thread_id: i64, previous_team: Option<i64>) {
         match previous_team {
@@ -842,6 +862,7 @@ pub mod ssr {
                     .unwrap_or_default()
             ),
             ThreadEventKind::Completed => "marked it complete".to_string(),
+            ThreadEventKind::Reopened => "reopened it".to_string(),
         };
         format!("{when}: {who} {what}")
     }

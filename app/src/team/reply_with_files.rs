@@ -87,7 +87,7 @@ mod ssr {
             team_api::fail(thread_id, path, error.clone(), &typed).await;
             return Err(error);
         }
-        team_api::changed(state, thread_id).await;
+        team_api::replied(state, capability, thread_id).await;
         crate::ui::kept::go_back(&format!("/team/threads/{thread_id}"), "replied");
         Ok(())
     }

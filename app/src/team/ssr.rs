@@ -37,7 +37,9 @@ pub use reply_drafts::{
     reply_draft, reply_draft_for_files, save_reply_text, writing, SavedReply, Stranded,
 };
 pub use templates::{create_template, delete_template, templates, update_template};
-pub use thread::{add_internal_note, mark_complete, open_thread, reply, UNOPENED_MESSAGE};
+pub use thread::{
+    add_internal_note, mark_complete, open_thread, print_thread, reopen, reply, UNOPENED_MESSAGE,
+};
 
 use super::business_days::due_time_ms;
 use super::types::{Coverage, NotificationKind, Person, ThreadEventKind};

@@ -220,6 +220,8 @@ pub enum ThreadEventKind {
     Unassigned,
     Reassigned,
     Completed,
+    /// A completed thread put back in the team's open work ("Reopen").
+    Reopened,
 }
 
 impl ThreadEventKind {
@@ -230,6 +232,7 @@ impl ThreadEventKind {
             ThreadEventKind::Unassigned => "unassigned",
             ThreadEventKind::Reassigned => "reassigned",
             ThreadEventKind::Completed => "completed",
+            ThreadEventKind::Reopened => "reopened",
         }
     }
 
@@ -239,6 +242,7 @@ impl ThreadEventKind {
             ThreadEventKind::Unassigned,
             ThreadEventKind::Reassigned,
             ThreadEventKind::Completed,
+            ThreadEventKind::Reopened,
         ]
         .into_iter()
         .find(|k| k.as_str() == value)

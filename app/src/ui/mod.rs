@@ -1,11 +1,13 @@
 //! The kit every page and form is built from, shared by all features: how a page is
 //! gated and loaded ([`page`]), how errors show ([`errors`]), how a plain form post
 //! comes back to its page with what was typed ([`kept`]), the status line after a success
-//! ([`status`]), "Attach file" ([`attach_files`]), and a form that saves itself as a draft
-//! ([`autosave`]). Features use these; none of them reaches into another feature.
+//! ([`status`]), "Attach file" ([`attach_files`]), a form that saves itself as a draft
+//! ([`autosave`]), and how a conversation's messages and printouts look
+//! ([`conversation`]). Features use these; none of them reaches into another feature.
 
 pub mod attach_files;
 pub mod autosave;
+pub mod conversation;
 pub mod errors;
 #[cfg(feature = "ssr")]
 pub mod kept;

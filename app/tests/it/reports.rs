@@ -25,9 +25,12 @@
 //! 16:00: within target.
 
 use crate::common::admin;
+use app::admin::ssr::Origin;
+use app::auth::{Role, SignedInUser};
 use app::error::AppError;
-use app::reports::ssr::{date_range, report};
+use app::reports::ssr::{choices, date_range, record_view, report, ReportRead};
 use app::reports::types::{ReportRow, ReportScope};
+use app::server::access::{team_lead, trusted, TeamCapability};
 use app::server::db::Db;
 use chrono::TimeZone;
 
@@ -442,10 +445,101 @@ async fn reports_hold_no_message_content_and_unknown_scopes_are_not_found(db: &D
     );
 }
 
+/// A clinician as the team workspace knows them, joined to `team` as `team_role`.
+async fn clinician_on(db: &Db, email: &'static str, team: i64, team_role: &str) -> TeamCapability {
+    let id = insert_id(
+        db,
+        "INSERT INTO users (email, name, role, created_at, updated_at) \
+         VALUES ($1, $1, 'clinician', 0, 0) RETURNING id",
+        &[email],
+    )
+    .await;
+    join(db, team, id, team_role).await;
+    trusted::team(SignedInUser {
+        id,
+        name: email.to_string(),
+        email: email.to_string(),
+        role: Role::Clinician,
+    })
+    .unwrap()
+}
+
+async fn join(db: &Db, team: i64, user: i64, team_role: &str) {
+    sqlx::query(
+        "INSERT INTO team_members (team_id, user_id, team_role, created_at) VALUES ($1, $2, $3, 0)",
+    )
+    .bind(team)
+    .bind(user)
+    .bind(team_role)
+    .execute(&db.pool)
+    .await
+    .unwrap();
+}
+
+/// A care team lead reads the administrator's report on the teams they lead, with the
+/// same figures, and nothing else: not a team they are only a member of, not another
+/// team, not a facility. A clinician who leads no team has no lead capability at all.
+async fn a_team_lead_sees_the_reports_of_the_teams_they_lead_only(db: &Db) {
+    let w = november(db).await;
+    let (from, to) = range("2026-11-01", "2026-11-30");
+    let lead = clinician_on(db, "lead@example.com", w.podiatry, "lead").await;
+    join(db, w.audiology, lead.user().id, "member").await;
+    let lead = team_lead(db, &lead).await.unwrap().expect("leads Podiatry");
+    assert_eq!(lead.teams(), [w.podiatry]);
+
+    let offered = choices(db, &lead).await.unwrap();
+    assert_eq!(offered.len(), 1);
+    assert_eq!(offered[0].scope, ReportScope::Team(w.podiatry));
+    assert_eq!(offered[0].label, "Podiatry — Test VA Medical Center");
+
+    let theirs = report(db, &lead, ReportScope::Team(w.podiatry), from, to)
+        .await
+        .unwrap();
+    let admins = report(db, &admin(), ReportScope::Team(w.podiatry), from, to)
+        .await
+        .unwrap();
+    assert_eq!(theirs, admins, "the administrator's figures");
+    for elsewhere in [
+        ReportScope::Team(w.audiology),
+        ReportScope::Facility(w.facility),
+        ReportScope::Team(9_999),
+    ] {
+        assert_eq!(
+            report(db, &lead, elsewhere, from, to).await,
+            Err(AppError::NotFound),
+            "{elsewhere:?}"
+        );
+    }
+    // Reading is on the record, as the administrator's is.
+    record_view(
+        db,
+        &lead,
+        &Origin(None),
+        &theirs,
+        ReportScope::Team(w.podiatry),
+        ReportRead::Page,
+    )
+    .await
+    .unwrap();
+    let recorded: (i64, String) = sqlx::query_as(
+        "SELECT actor_id, target FROM audit_events WHERE action = 'report_viewed' \
+         ORDER BY id DESC LIMIT 1",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    assert_eq!(recorded, (lead.user().id, format!("team:{}", w.podiatry)));
+
+    // A member who leads nothing, here or anywhere: no reports.
+    let member = clinician_on(db, "member@example.com", w.podiatry, "member").await;
+    assert!(team_lead(db, &member).await.unwrap().is_none());
+}
+
 on_both_databases!(
     team_report_counts_business_hours_across_weekends_and_holidays,
     facility_report_has_a_row_per_team_and_a_total,
     a_short_range_ignores_what_happened_after_it,
     the_backlog_on_every_day_matches_its_definition,
     reports_hold_no_message_content_and_unknown_scopes_are_not_found,
+    a_team_lead_sees_the_reports_of_the_teams_they_lead_only,
 );

@@ -656,6 +656,155 @@ async fn a_new_veteran_message_reopens_a_completed_thread(db: &Db) {
     assert!(open.contains(&"Swelling".to_string()));
 }
 
+/// "Reopen": a completed thread goes back to the team's open work, waiting on the team
+/// from the moment it was reopened, with a due time; the history and the audit trail say
+/// who did it. Another team cannot; an open thread stays as it is.
+async fn reopening_puts_a_completed_thread_back_in_open_work(db: &Db) {
+    let w = world(db).await;
+    let thread = send(db, &w, w.primary_care, "Rash", "A rash on my arm.").await;
+    team::open_thread(db, &w.casey, thread, FROM).await.unwrap();
+    team::assign_to_me(db, &w.casey, thread, FROM)
+        .await
+        .unwrap();
+    // Reopening an open thread changes nothing.
+    team::reopen(db, &w.casey, thread, FROM).await.unwrap();
+    let column = |column: &'static str| {
+        let sql = format!("SELECT {column} FROM threads WHERE id = $1");
+        async move { scalar(db, &sql, thread).await }
+    };
+    let waiting_before = column("waiting_since").await;
+    assert!(waiting_before.is_some());
+    team::mark_complete(db, &w.casey, thread, FROM)
+        .await
+        .unwrap();
+    assert!(is_not_found(team::reopen(db, &w.pat, thread, FROM).await));
+    assert!(
+        column("completed_at").await.is_some(),
+        "another team changed nothing"
+    );
+
+    let before = now_ms();
+    team::reopen(db, &w.morgan, thread, FROM).await.unwrap();
+    assert_eq!(column("completed_at").await, None);
+    let since = column("waiting_since")
+        .await
+        .expect("waits on the team again");
+    assert!(since >= before, "waiting from the moment it was reopened");
+    assert_eq!(
+        column("due_at").await,
+        Some(due_time_ms(since, 3, chrono_tz::America::New_York))
+    );
+    assert_eq!(
+        column("assigned_to").await,
+        Some(w.casey_id),
+        "assignment kept"
+    );
+    let open = subjects(
+        db,
+        &w.morgan,
+        &query(InboxFilter::Open, Some(w.primary_care)),
+    )
+    .await;
+    assert!(open.contains(&"Rash".to_string()));
+    let completed = subjects(
+        db,
+        &w.morgan,
+        &query(InboxFilter::Completed, Some(w.primary_care)),
+    )
+    .await;
+    assert!(!completed.contains(&"Rash".to_string()));
+
+    let history = team::open_thread(db, &w.morgan, thread, FROM)
+        .await
+        .unwrap()
+        .history;
+    let last = history.last().unwrap();
+    assert_eq!(last.kind, ThreadEventKind::Reopened);
+    assert_eq!(last.actor.id, w.morgan_id);
+    let audited = count_for(
+        db,
+        "SELECT COUNT(*) FROM audit_events WHERE action = 'thread_reopened' \
+         AND target = 'thread:' || CAST($1 AS TEXT)",
+        thread,
+    )
+    .await;
+    assert_eq!(audited, 1);
+    // Reopening twice records nothing more.
+    team::reopen(db, &w.morgan, thread, FROM).await.unwrap();
+    let events = count_for(
+        db,
+        "SELECT COUNT(*) FROM thread_events WHERE kind = 'reopened' AND thread_id = $1",
+        thread,
+    )
+    .await;
+    assert_eq!(events, 1);
+}
+
+/// A team printout: internal notes only when the printer chooses them; a read of health
+/// information, audited with what was printed; another team's thread is not found.
+async fn a_printout_includes_internal_notes_only_when_asked(db: &Db) {
+    let w = world(db).await;
+    let thread = send(db, &w, w.primary_care, "Print me", "My blood sugar log.").await;
+    team::add_internal_note(
+        db,
+        &w.casey,
+        thread,
+        &note("Review at the next visit."),
+        FROM,
+    )
+    .await
+    .unwrap();
+    let bodies = |thread: app::team::types::TeamThread| -> Vec<String> {
+        thread.messages.into_iter().map(|m| m.body).collect()
+    };
+    let without = team::print_thread(db, &w.morgan, thread, false, FROM)
+        .await
+        .unwrap();
+    assert_eq!(without.veteran_name, "Alex Rivera");
+    assert_eq!(bodies(without), ["My blood sugar log."]);
+    let with = team::print_thread(db, &w.morgan, thread, true, FROM)
+        .await
+        .unwrap();
+    assert_eq!(
+        bodies(with),
+        ["My blood sugar log.", "Review at the next visit."]
+    );
+    assert!(is_not_found(
+        team::print_thread(db, &w.pat, thread, true, FROM).await
+    ));
+
+    let details: Vec<(String, Option<String>)> = sqlx::query_as(
+        "SELECT outcome, detail FROM audit_events WHERE action = 'thread_read' \
+         AND target = 'thread:' || CAST($1 AS TEXT) AND detail IS NOT NULL ORDER BY id",
+    )
+    .bind(thread)
+    .fetch_all(&db.pool)
+    .await
+    .unwrap();
+    let printed: Vec<serde_json::Value> = details
+        .iter()
+        .map(|(outcome, detail)| {
+            assert_eq!(outcome, "success");
+            serde_json::from_str(detail.as_deref().unwrap()).unwrap()
+        })
+        .collect();
+    assert_eq!(
+        printed,
+        [
+            serde_json::json!({ "printed": true, "internal_notes": false }),
+            serde_json::json!({ "printed": true, "internal_notes": true }),
+        ]
+    );
+    let patient = scalar(
+        db,
+        "SELECT patient_id FROM audit_events WHERE action = 'thread_read' \
+         AND target = 'thread:' || CAST($1 AS TEXT) AND detail IS NOT NULL ORDER BY id LIMIT 1",
+        thread,
+    )
+    .await;
+    assert_eq!(patient, Some(w.alex_id));
+}
+
 /// The race made certain: a Veteran message is being stored (its transaction has written
 /// the message and the thread) when "Mark complete" starts, and commits while completion
 /// waits. Completion must see it and leave the thread open.
@@ -1188,6 +1337,8 @@ on_both_databases!(
     concurrent_assignments_end_with_one_assignee,
     reassigning_moves_the_thread_to_another_team,
     a_new_veteran_message_reopens_a_completed_thread,
+    reopening_puts_a_completed_thread_back_in_open_work,
+    a_printout_includes_internal_notes_only_when_asked,
     a_message_committing_during_completion_keeps_the_thread_open,
     coverage_sends_new_assignments_to_the_covering_member,
     only_leads_manage_templates,

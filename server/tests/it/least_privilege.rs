@@ -260,7 +260,13 @@ async fn an_administrator_gets_nothing_from_the_veteran_and_team_functions() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn only_administrators_may_call_the_report_and_audit_functions() {
     let app = demo_app(&[]).await;
-    let admin_functions = endpoints(&["reports", "audit_log"]);
+    // A team lead's reports (`team_report…`) live beside the administrator's; they are
+    // checked below.
+    let (lead_functions, admin_functions): (Vec<Endpoint>, Vec<Endpoint>) =
+        endpoints(&["reports", "audit_log"])
+            .into_iter()
+            .partition(|e| e.name.starts_with("team_report"));
+    assert_eq!(lead_functions.len(), 2);
     let names: Vec<&str> = admin_functions.iter().map(|e| e.name.as_str()).collect();
     for known in [
         "admin_report",
@@ -303,6 +309,41 @@ async fn only_administrators_may_call_the_report_and_audit_functions() {
             endpoint.name,
             answer.body
         );
+    }
+    // A team lead's reports: refused to everyone but a clinician who leads a team, and
+    // even then never a whole facility (it holds other teams).
+    let lead = app.sign_in("clinician@example.com").await;
+    for email in [
+        "veteran@example.com",
+        "caregiver@example.com",
+        "nurse@example.com",
+        "admin@example.com",
+    ] {
+        let cookie = app.sign_in(email).await;
+        for endpoint in &lead_functions {
+            let answer = app
+                .call_endpoint(endpoint, &form(endpoint, 1, 1), &cookie)
+                .await;
+            assert_eq!(
+                answer.status,
+                StatusCode::FORBIDDEN,
+                "{email} {}",
+                endpoint.name
+            );
+            assert_eq!(AppError::de(answer.bytes.into()), AppError::Forbidden);
+        }
+    }
+    for endpoint in &lead_functions {
+        let answer = app
+            .call_endpoint(endpoint, &form(endpoint, 1, 1), &lead)
+            .await;
+        // The page asked for nothing gets the lead's own first team; the download asked
+        // for a facility is not found.
+        let expected = match endpoint.name.as_str() {
+            "team_report" => StatusCode::OK,
+            _ => StatusCode::NOT_FOUND,
+        };
+        assert_eq!(answer.status, expected, "{}", endpoint.name);
     }
 }
 

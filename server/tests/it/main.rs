@@ -18,4 +18,5 @@ mod reply_drafts;
 mod routes;
 mod serving;
 mod sessions;
+mod team_workspace;
 mod two_processes;

@@ -143,3 +143,46 @@ async fn the_reports_page_records_one_view() {
          {written:?} (all events of the first: {all})"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_team_printout_records_one_read() {
+    let app = demo_app(&[]).await;
+    let thread = app
+        .count(
+            "SELECT MIN(t.id) FROM threads t JOIN team_members m ON m.team_id = t.team_id \
+             WHERE m.user_id = (SELECT id FROM users WHERE email = 'nurse@example.com')",
+        )
+        .await;
+    let target = format!("thread:{thread}");
+    let (written, all) = events_per_load(
+        &app,
+        "nurse@example.com",
+        &format!("/team/threads/{thread}/print?notes=yes"),
+        "thread_read",
+        Some(&target),
+    )
+    .await;
+    assert_eq!(
+        written, ONE_EACH,
+        "each GET of a team printout should write one thread_read event; {LOADS} GETs wrote \
+         {written:?} (all events of the first: {all})"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_leads_reports_page_records_one_view() {
+    let app = demo_app(&[]).await;
+    let (written, all) = events_per_load(
+        &app,
+        "clinician@example.com",
+        "/team/reports",
+        "report_viewed",
+        None,
+    )
+    .await;
+    assert_eq!(
+        written, ONE_EACH,
+        "each GET of /team/reports should write one report_viewed event; {LOADS} GETs wrote \
+         {written:?} (all events of the first: {all})"
+    );
+}

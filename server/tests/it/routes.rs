@@ -661,6 +661,86 @@ async fn a_clinician_hears_of_her_teams_threads_only() {
     );
 }
 
+/// A message from the other side is announced ("message_arrived"); one from the person's
+/// own side (their own, a colleague's) only reloads.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_message_is_announced_to_the_other_side_only() {
+    use app::server::events::HubEvent;
+    let app = demo_app(&[]).await;
+    let pool = app.state.db.pool.clone();
+    let id_of = |email: &'static str| {
+        let pool = pool.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>("SELECT id FROM users WHERE email = $1")
+                .bind(email)
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+        }
+    };
+    let (alex, nurse, morgan) = (
+        id_of("veteran@example.com").await,
+        id_of("nurse@example.com").await,
+        id_of("clinician@example.com").await,
+    );
+    let team: i64 = sqlx::query_scalar("SELECT team_id FROM team_members WHERE user_id = $1")
+        .bind(nurse)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let stream = |email: &'static str| {
+        let app = &app;
+        async move {
+            let cookie = app.sign_in(email).await;
+            let request = Request::get("/events")
+                .header(header::COOKIE, cookie)
+                .body(Body::empty())
+                .unwrap();
+            app.router
+                .clone()
+                .oneshot(request)
+                .await
+                .unwrap()
+                .into_body()
+        }
+    };
+    let mut nurse_hears = stream("nurse@example.com").await;
+    let mut alex_hears = stream("veteran@example.com").await;
+    let arrived = |thread_id, author_id, from_team| HubEvent::MessageArrived {
+        thread_id,
+        team_id: team,
+        veteran_id: alex,
+        author_id,
+        from_team,
+    };
+    // Alex writes; then Morgan (the nurse's colleague) replies; then the nurse replies.
+    app.state.events.publish(arrived(301, alex, false)).await;
+    app.state.events.publish(arrived(302, morgan, true)).await;
+    app.state.events.publish(arrived(303, nurse, true)).await;
+    let wait = Duration::from_secs(10);
+    let said = |thread: i64, kind: &str| format!(r#"{{"kind":"{kind}","thread_id":{thread}}}"#);
+    for (thread, kind) in [
+        (301, "message_arrived"),
+        (302, "thread_changed"),
+        (303, "thread_changed"),
+    ] {
+        assert_eq!(
+            next_event(&mut nurse_hears, wait).await,
+            Some(said(thread, kind))
+        );
+    }
+    for (thread, kind) in [
+        (301, "thread_changed"),
+        (302, "message_arrived"),
+        (303, "message_arrived"),
+    ] {
+        assert_eq!(
+            next_event(&mut alex_hears, wait).await,
+            Some(said(thread, kind))
+        );
+    }
+}
+
 #[tokio::test]
 async fn request_ids_are_always_the_servers_own() {
     let app = demo_app(&[]).await;

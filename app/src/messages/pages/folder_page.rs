@@ -115,6 +115,7 @@ fn FolderContent() -> impl IntoView {
     let no_mailbox = builtin
         && crate::ui::viewer().is_some_and(|user| user.role == crate::auth::Role::Caregiver);
     view! {
+        <crate::live::NewMessageNotice />
         <Transition fallback=|| view! { <p>"Loading your messages…"</p> }>
             {move || Suspend::new(async move {
                 match page.await {

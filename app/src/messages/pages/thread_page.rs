@@ -5,7 +5,8 @@
 use super::reply_box::{ReplyForm, TypedReply};
 use crate::auth::Area;
 use crate::error::AppError;
-use crate::messages::{MessageView, ThreadView};
+use crate::messages::ThreadView;
+use crate::ui::conversation::{MessageItem, PrintFrame};
 use crate::ui::Gate;
 use leptos::prelude::*;
 #[cfg(feature = "ssr")]
@@ -103,7 +104,8 @@ pub async fn send_reply(
         },
     )
     .await?;
-    crate::live::ssr::thread_changed(&asking.state, thread_id).await;
+    let author = asking.capability.user().id;
+    crate::live::ssr::message_arrived(&asking.state, thread_id, author, false).await;
     leptos_axum::redirect(&format!("/messages/{thread_id}"));
     Ok(())
 }
@@ -198,6 +200,7 @@ fn Conversation(
     });
     view! {
         <Title text=thread.subject.clone() />
+        <crate::live::NewMessageNotice />
         {move || {
             let (thread, sent_at) = shown.get();
             view! { <MessageList thread sent_at /> }
@@ -221,26 +224,12 @@ fn MessageList(thread: ThreadView, sent_at: Vec<String>) -> impl IntoView {
                 .messages
                 .into_iter()
                 .zip(sent_at)
-                .map(|(message, when)| view! { <Message message when /> })
+                .map(|(message, when)| {
+                    let status = message.opened_status();
+                    view! { <MessageItem message when status /> }
+                })
                 .collect_view()}
         </ol>
-    }
-}
-
-#[component]
-fn Message(message: MessageView, when: String) -> impl IntoView {
-    let from = message.sent_by_line();
-    let status = message.opened_status();
-    view! {
-        <li class="sm-message" class:sm-message--team=message.from_team>
-            <p class="sm-message__from"><strong>{from}</strong></p>
-            <p class="sm-message__date">{when}</p>
-            // Plain text, escaped by the renderer; CSS keeps the line breaks as typed.
-            <div class="sm-message__body">{message.body}</div>
-            {message.signature.map(|signature| view! { <p class="sm-message__signature">{signature}</p> })}
-            <crate::attachments::list::AttachmentList attachments=message.attachments />
-            {status.map(|status| view! { <p class="sm-message__status">{status}</p> })}
-        </li>
     }
 }
 
@@ -266,13 +255,9 @@ fn PrintThread() -> impl IntoView {
         let back = format!("/messages/{}", page.thread.thread_id);
         view! {
             <Title text=format!("Print: {}", page.thread.subject) />
-            <div class="sm-print">
-                <p class="sm-no-print">
-                    "Use your browser's Print command to print this page. "
-                    <a href=back>"Back to the conversation"</a>
-                </p>
+            <PrintFrame back>
                 <MessageList thread=page.thread sent_at=page.sent_at />
-            </div>
+            </PrintFrame>
         }
     })
 }

@@ -55,6 +55,7 @@ fn TeamInbox() -> impl IntoView {
         </div>
         <ErrorSummary error=Signal::stored(error) />
         <DoneNotice />
+        <crate::live::NewMessageNotice />
         {crate::ui::loaded_live(inbox, "Loading the team inbox…", move |data| view! { <InboxView data query=query() /> })}
     }
 }

@@ -1,5 +1,5 @@
 //! The care team's pages (issue 4): the team inbox (`/team`), a thread beside the list
-//! (`/team/threads/:thread_id`), reply templates (`/team/templates`), notifications
+//! (`/team/threads/:thread_id`) and its printout (`/team/threads/:thread_id/print`), reply templates (`/team/templates`), notifications
 //! (`/team/notifications`) and the "Away" section of the settings page. Forms are plain form
 //! posts to `team::api` (they work without the wasm); the wasm adds the keyboard shortcuts, filling a reply from a template in place,
 //! and live reloads (`crate::live::use_live_tick` in every resource's key).
@@ -8,6 +8,7 @@ pub mod coverage;
 pub mod inbox;
 pub mod keys;
 pub mod notifications;
+pub mod print;
 pub mod templates;
 pub mod thread;
 
@@ -79,6 +80,7 @@ pub(crate) fn DoneNotice() -> impl IntoView {
             "replied" => "Your reply was sent.",
             "noted" => "Your internal note was added.",
             "completed" => "The conversation is marked complete.",
+            "reopened" => "The conversation is open again and waits on the team.",
             "moved" => "The conversation was moved to the other care team.",
             "template_added" => "The template was added.",
             "template_saved" => "The template was saved.",

@@ -4,9 +4,10 @@
 //! Veteran's other recent threads with the team, the thread's history, and the actions as
 //! plain forms: "Assign to me", assign to a member, "Unassign", move to another team (with
 //! a reason), "Reply" (from a template or not, with files: "Attach file"), "Add internal
-//! note" (text only: a note carries no files), "Mark complete". The reply box is the
-//! person's own draft (`crate::team::reply_draft`): saved as they type, back on the next
-//! visit; colleagues see "{Name} is writing a reply" under the thread's facts.
+//! note" (text only: a note carries no files), "Mark complete", and "Reopen" once complete.
+//! The reply box is the person's own draft (`crate::team::reply_draft`): saved as they
+//! type, back on the next visit; colleagues see "{Name} is writing a reply" under the
+//! thread's facts.
 //!
 //! Two resources: the thread itself, reloaded by live events, and the forms' tools
 //! (templates, keys, kept text), which are not, so a colleague's change never wipes what
@@ -20,12 +21,14 @@ use crate::error::AppError;
 use crate::messages::MessageView;
 use crate::team::api::{
     load_team_thread, team_thread_tools, TeamAddNote, TeamAssignMember, TeamAssignToMe,
-    TeamMarkComplete, TeamReassign, TeamSendReply, TeamThreadData, TeamUnassign, ThreadTools,
+    TeamMarkComplete, TeamReassign, TeamReopen, TeamSendReply, TeamThreadData, TeamUnassign,
+    ThreadTools,
 };
 use crate::team::reply_draft::TeamReplyFields;
 use crate::team::reply_with_files::TeamSendReplyWithFiles;
 use crate::ui::attach_files::ATTACHMENTS_FIELD;
 use crate::ui::attach_files::{AttachFiles, DraftFor};
+use crate::ui::conversation::MessageItem;
 use crate::ui::posted_error;
 use crate::ui::ErrorSummary;
 use crate::ui::FieldError;
@@ -41,7 +44,7 @@ type ReplyAutosave = crate::ui::autosave::Autosave<TeamReplyFields>;
 
 /// Every server function this page posts to (and `TeamSendReply`, the reply without
 /// files, which other clients may post).
-const PATHS: [&str; 8] = [
+const PATHS: [&str; 9] = [
     TeamAssignToMe::PATH,
     TeamAssignMember::PATH,
     TeamUnassign::PATH,
@@ -50,6 +53,7 @@ const PATHS: [&str; 8] = [
     TeamSendReplyWithFiles::PATH,
     TeamAddNote::PATH,
     TeamMarkComplete::PATH,
+    TeamReopen::PATH,
 ];
 
 #[component]
@@ -131,6 +135,7 @@ fn TeamThread() -> impl IntoView {
                 </div>
                 <ErrorSummary error=Signal::stored(error) />
                 <DoneNotice />
+                <crate::live::NewMessageNotice />
                 <Transition fallback=|| view! { <p>"Loading the conversation…"</p> }>
                     {move || Suspend::new(async move {
                         match thread.await {
@@ -203,7 +208,10 @@ fn ThreadDetails(data: TeamThreadData) -> impl IntoView {
         .messages
         .into_iter()
         .zip(sent_at)
-        .map(|(message, when)| view! { <TeamMessage message when /> })
+        .map(|(message, when)| {
+            let status = team_status(&message);
+            view! { <MessageItem message when status /> }
+        })
         .collect_view();
     let others = thread
         .other_threads
@@ -262,6 +270,12 @@ fn ThreadDetails(data: TeamThreadData) -> impl IntoView {
                         <button type="submit" class="usa-button usa-button--secondary" id="mark-complete">"Mark complete"</button>
                     </form>
                 })}
+                {(!open).then(|| view! {
+                    <form method="post" action=TeamReopen::PATH class="sm-inline-form">
+                        <input type="hidden" name="thread_id" value=id.to_string() />
+                        <button type="submit" class="usa-button usa-button--secondary" id="reopen">"Reopen"</button>
+                    </form>
+                })}
                 <form method="post" action=TeamAssignMember::PATH class="sm-inline-form sm-assign-member" novalidate>
                     <input type="hidden" name="thread_id" value=id.to_string() />
                     <input type="hidden" name="seen" value=seen />
@@ -278,6 +292,7 @@ fn ThreadDetails(data: TeamThreadData) -> impl IntoView {
 
             <h2 class="usa-sr-only">"Messages"</h2>
             <ol class="sm-messages" aria-label="Messages">{messages}</ol>
+            <p class="sm-no-print"><a href=format!("{here}/print")>"Print this conversation"</a></p>
 
             <div class="sm-team-thread__aside">
                 <section aria-labelledby="others-heading">
@@ -301,31 +316,15 @@ fn ThreadDetails(data: TeamThreadData) -> impl IntoView {
     }
 }
 
-#[component]
-fn TeamMessage(message: MessageView, when: String) -> impl IntoView {
-    let from = message.sent_by_line();
-    let note = message.internal_note;
-    let status = (!message.from_team).then(|| {
+/// "Opened by the care team" on the Veteran's side's messages, as the team reads it.
+pub(super) fn team_status(message: &MessageView) -> Option<&'static str> {
+    (!message.from_team).then(|| {
         if message.opened_by_team == Some(true) {
             "Opened by the care team"
         } else {
             "Not yet opened by the care team"
         }
-    });
-    view! {
-        <li class="sm-message" class:sm-message--team=message.from_team && !note class:sm-message--note=note>
-            {note.then(|| view! {
-                <p class="sm-note-label"><strong>"Internal note — not visible to the Veteran"</strong></p>
-            })}
-            <p class="sm-message__from"><strong>{from}</strong></p>
-            <p class="sm-message__date">{when}</p>
-            // Plain text, escaped by the renderer; CSS keeps the line breaks as typed.
-            <div class="sm-message__body">{message.body}</div>
-            {message.signature.map(|signature| view! { <p class="sm-message__signature">{signature}</p> })}
-            <crate::attachments::list::AttachmentList attachments=message.attachments />
-            {status.map(|status| view! { <p class="sm-message__status">{status}</p> })}
-        </li>
-    }
+    })
 }
 
 /// The escaped text of a textarea's initial content (a child text node would render an

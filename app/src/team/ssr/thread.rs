@@ -36,6 +36,35 @@ pub async fn open_thread(
     thread_id: i64,
     from: Option<&str>,
 ) -> Result<TeamThread, AppError> {
+    read_thread(db, capability, thread_id, from, None).await
+}
+
+/// Opens a thread to print it: a read like `open_thread` (audited `thread_read`, its
+/// `detail` saying it was printed and whether internal notes were included), with the
+/// internal notes left out unless `internal_notes`.
+pub async fn print_thread(
+    db: &Db,
+    capability: &TeamCapability,
+    thread_id: i64,
+    internal_notes: bool,
+    from: Option<&str>,
+) -> Result<TeamThread, AppError> {
+    let detail = serde_json::json!({ "printed": true, "internal_notes": internal_notes });
+    let mut thread = read_thread(db, capability, thread_id, from, Some(detail)).await?;
+    if !internal_notes {
+        thread.messages.retain(|m| !m.internal_note);
+    }
+    Ok(thread)
+}
+
+/// `open_thread`, with `detail` on the audit event of the read.
+async fn read_thread(
+    db: &Db,
+    capability: &TeamCapability,
+    thread_id: i64,
+    from: Option<&str>,
+    detail: Option<serde_json::Value>,
+) -> Result<TeamThread, AppError> {
     let now = db.now_ms();
     let mut reading = db.begin_read().await?;
     let thread: Option<ThreadRecord> = sqlx::query_as(&format!(
@@ -93,11 +122,11 @@ pub async fn open_thread(
         sql.push(&ids.join(", ")).push(")");
         opened_now = sql.query().execute(&mut *tx).await?.rows_affected() > 0;
     }
-    audit::record(
-        &mut *tx,
-        &audit_event(capability, Action::ThreadRead, veteran_id, thread_id, from),
-    )
-    .await?;
+    let mut read = audit_event(capability, Action::ThreadRead, veteran_id, thread_id, from);
+    if let Some(detail) = detail {
+        read = read.detail(detail);
+    }
+    audit::record(&mut *tx, &read).await?;
     tx.commit().await?;
     for message in messages
         .iter_mut()
@@ -419,6 +448,56 @@ pub async fn mark_complete(
         &audit_event(
             capability,
             Action::ThreadCompleted,
+            head.veteran_id,
+            head.thread_id,
+            from,
+        ),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// "Reopen": a completed thread goes back to the team's open work. Someone reopens a
+/// thread because something is left to do, so it waits on the team again from now, with a
+/// new due time from the team's response target (the Overdue filter and the leads' notice
+/// then keep it from being forgotten); a reply from the team ends the wait as usual. Who
+/// had it assigned keeps it. Already open: nothing changes.
+pub async fn reopen(
+    db: &Db,
+    capability: &TeamCapability,
+    thread_id: i64,
+    from: Option<&str>,
+) -> Result<(), AppError> {
+    let now = db.now_ms();
+    let mut tx = db.begin_write().await?;
+    let head = head(db, &mut tx, capability, thread_id, true).await?;
+    if head.completed_at.is_none() {
+        return Ok(());
+    }
+    sqlx::query(
+        "UPDATE threads SET completed_at = NULL, waiting_since = $1, due_at = NULL, \
+         overdue_notified_at = NULL WHERE id = $2",
+    )
+    .bind(now)
+    .bind(thread_id)
+    .execute(&mut *tx)
+    .await?;
+    crate::team::ssr::start_due_clock(&mut tx, thread_id).await?;
+    sqlx::query(
+        "INSERT INTO thread_events (thread_id, at, actor_id, kind) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(thread_id)
+    .bind(now)
+    .bind(capability.user().id)
+    .bind(ThreadEventKind::Reopened.as_str())
+    .execute(&mut *tx)
+    .await?;
+    audit::record(
+        &mut *tx,
+        &audit_event(
+            capability,
+            Action::ThreadReopened,
             head.veteran_id,
             head.thread_id,
             from,

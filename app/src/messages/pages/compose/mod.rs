@@ -121,7 +121,9 @@ mod send {
         };
         match sent {
             Ok(sent) => {
-                crate::live::ssr::thread_changed(&asking.state, sent.thread_id).await;
+                let author = asking.capability.user().id;
+                crate::live::ssr::message_arrived(&asking.state, sent.thread_id, author, false)
+                    .await;
                 ssr::forget_kept().await;
                 leptos_axum::redirect(&format!("/messages/{}", sent.thread_id));
                 Ok(sent)

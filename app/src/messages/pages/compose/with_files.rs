@@ -100,7 +100,9 @@ mod ssr {
         }
         match compose::send(asking, &message, fields.contains_key("crisis_confirmed")).await {
             Ok(sent) => {
-                crate::live::ssr::thread_changed(&asking.state, sent.thread_id).await;
+                let author = asking.capability.user().id;
+                crate::live::ssr::message_arrived(&asking.state, sent.thread_id, author, false)
+                    .await;
                 compose::forget_kept().await;
                 leptos_axum::redirect(&format!("/messages/{}", sent.thread_id));
                 Ok(SentMessageOrDraft::Sent(sent))

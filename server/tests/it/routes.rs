@@ -812,7 +812,7 @@ fn address_with_error(page: &str, path: &str, error: AppError) -> String {
         .to_url(&format!("http://localhost{page}"))
         .unwrap();
     format!(
-        "{}?{}&error=Call+555-0100&message=Call+555-0100",
+        "{}?{}&error=Call+555-0142&message=Call+555-0142",
         url.path(),
         url.query().unwrap_or_default()
     )
@@ -837,7 +837,7 @@ fn visible_text(html: &str) -> String {
 async fn words_in_the_address_never_reach_the_page() {
     let app = demo_app(&[]).await;
     let alex = app.sign_in("veteran@example.com").await;
-    let planted = "Call 555-0100 now to keep your account";
+    let planted = "Call 555-0142 now to keep your account";
     let planted_errors = [
         // Read by a ServerAction (the Inbox's row forms) and by `ui::posted_error`
         // (compose), in each of the shapes an error with words can take.
@@ -874,20 +874,20 @@ async fn words_in_the_address_never_reach_the_page() {
         // (a form's hidden "come back here" address may carry them, as typed).
         assert!(!answer.body.contains("keep your account"), "{page}");
         let text = visible_text(&answer.body);
-        assert!(!text.contains("555-0100"), "{page}: {text}");
+        assert!(!text.contains("555-0142"), "{page}: {text}");
         assert!(!text.contains("There is a problem"), "{page}");
     }
     // A status line takes only a number from the address.
     let riley = app.sign_in("admin@example.com").await;
     let answer = app
         .get(
-            "/admin/teams?done=imported&added=Call+555-0100",
+            "/admin/teams?done=imported&added=Call+555-0142",
             Some(&riley),
         )
         .await;
     assert_eq!(answer.status, StatusCode::OK);
     let text = visible_text(&answer.body);
-    assert!(!text.contains("555-0100"), "{text}");
+    assert!(!text.contains("555-0142"), "{text}");
     assert!(text.contains("Import complete: 0 new Veteran–team associations."));
 }
 

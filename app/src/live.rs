@@ -85,9 +85,9 @@ pub fn ReplyingNotice(thread_id: i64) -> impl IntoView {
 
 /// Says, for screen readers only, that a new message arrived while the page was open (the
 /// list or conversation reloads by itself; a sighted person sees it appear). A polite live
-/// region, present and empty from the first render so assistive technology watches it
-/// (WAI-ARIA 1.2 `status`); the count changes the words each time, so a second arrival is
-/// announced too.
+/// region (as `role="status"` is, without being one more "status" beside the page's own
+/// success line), present and empty from the first render so assistive technology watches
+/// it; the count changes the words each time, so a second arrival is announced too.
 #[component]
 pub fn NewMessageNotice() -> impl IntoView {
     let live = use_context::<Live>();
@@ -97,7 +97,7 @@ pub fn NewMessageNotice() -> impl IntoView {
         n => format!("{n} new messages arrived."),
     };
     view! {
-        <p class="usa-sr-only" role="status" aria-live="polite" id="new-message-notice">{text}</p>
+        <p class="usa-sr-only" aria-live="polite" aria-atomic="true" id="new-message-notice">{text}</p>
     }
 }
 

@@ -298,7 +298,9 @@ test("a Veteran downloads every conversation as one file that reads offline", as
     section.getByRole("button", { name: "Download my messages" }).click(),
   ]);
   expect(download.suggestedFilename()).toMatch(/^my-va-messages-\d{4}-\d{2}-\d{2}\.html$/);
-  const file = await download.path();
+  // Saved under its own name, so the browser opens it as the web page it is.
+  const file = test.info().outputPath(download.suggestedFilename());
+  await download.saveAs(file);
 
   // Opened from the disk with no network: everything is in the file.
   const offline = await browser.newContext({ offline: true });

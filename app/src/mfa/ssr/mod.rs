@@ -163,7 +163,7 @@ pub async fn confirm_set_up(
         audit::record(&db.pool, &event(Outcome::Failure)).await?;
         return Err(AppError::invalid("code", CODE_WRONG));
     };
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin_write().await?;
     // The confirming code is used up too: it cannot then sign anyone in.
     let done = sqlx::query(
         "UPDATE mfa_enrolments SET confirmed_at = $1, last_used_step = $2 \
@@ -271,7 +271,7 @@ pub async fn turn_off(
             return Err(AppError::invalid("code", CODE_WRONG));
         }
     }
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin_write().await?;
     sqlx::query("DELETE FROM mfa_enrolments WHERE user_id = $1")
         .bind(user.id)
         .execute(&mut *tx)

@@ -16,7 +16,7 @@ pub use types::YesNo;
 
 use sqlx::any::{install_default_drivers, AnyPoolOptions};
 use sqlx::migrate::Migrator;
-use sqlx::{Any, AnyConnection, AnyPool, Executor, Transaction};
+use sqlx::{Any, AnyConnection, AnyPool, Connection, Executor, Transaction};
 use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
 use std::time::Duration;
@@ -159,7 +159,21 @@ impl Db {
         }
         let mut options = AnyPoolOptions::new()
             .max_connections(max_connections)
-            .acquire_timeout(Duration::from_secs(10));
+            .acquire_timeout(Duration::from_secs(10))
+            .after_release(|connection, _| {
+                Box::pin(async move {
+                    // A transaction the database ended by itself (SQLite may roll one back
+                    // after SQLITE_BUSY, FULL or IOERR) stays counted as open by sqlx, and
+                    // the rollback on drop then fails. Reused, such a connection would turn
+                    // the next transaction into a savepoint that never ends, holding the
+                    // write lock against everyone. The ping waits out a queued rollback; a
+                    // connection still counted inside a transaction after it is closed.
+                    if connection.is_in_transaction() {
+                        connection.ping().await?;
+                    }
+                    Ok(!connection.is_in_transaction())
+                })
+            });
         if backend == Backend::Sqlite {
             let pragmas = format!(
                 "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; \

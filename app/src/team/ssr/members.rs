@@ -65,7 +65,7 @@ pub async fn team_members(
     capability: &TeamCapability,
     team_id: i64,
 ) -> Result<Vec<TeamMember>, AppError> {
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin_read().await?;
     membership(&mut tx, capability, team_id).await?;
     let members: Vec<MemberRecord> = sqlx::query_as(&format!(
         "SELECT u.id, u.name, tm.team_role, {COVERAGE_COLUMNS} FROM team_members tm \

@@ -19,7 +19,7 @@ pub async fn templates(
     capability: &TeamCapability,
     team_id: i64,
 ) -> Result<Vec<ReplyTemplate>, AppError> {
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin_read().await?;
     membership(&mut tx, capability, team_id).await?;
     let templates = sqlx::query_as(&format!(
         "{TEMPLATE_SELECT} WHERE team_id = $1 ORDER BY title, id"

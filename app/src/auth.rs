@@ -65,6 +65,9 @@ pub struct SignedInUser {
     pub email: String,
     #[cfg_attr(feature = "ssr", sqlx(try_from = "String"))]
     pub role: Role,
+    /// The IANA time zone every date and time is shown in for this person: their own
+    /// choice, else their facility's.
+    pub time_zone: String,
 }
 
 /// The parts of the site, each open to some roles only.

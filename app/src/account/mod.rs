@@ -13,6 +13,7 @@ mod sign_in;
 mod sign_out;
 #[cfg(feature = "ssr")]
 pub mod ssr;
+pub mod time_zone;
 
 pub use change_password::{ChangePassword, ChangePasswordSettings};
 pub use other_devices::{OtherDevicesSettings, SignOutOtherDevices};

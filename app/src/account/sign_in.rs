@@ -15,6 +15,7 @@ pub async fn sign_in(
     email: String,
     password: String,
     next: Option<String>,
+    browser_time_zone: Option<String>,
 ) -> Result<(), AppError> {
     use super::ssr::{PasswordChecked, PendingSignIn, PENDING_SIGN_IN_KEY};
     use crate::auth::safe_next;
@@ -31,6 +32,9 @@ pub async fn sign_in(
     session.clear().await;
     session.cycle_id().await?;
     let next = safe_next(next.as_deref());
+    if let Some(zone) = browser_time_zone.as_deref().map(str::trim) {
+        crate::server::users::remember_browser_zone(&state.db, checked.user().id, zone).await?;
+    }
     match checked {
         PasswordChecked::SignedIn(user) => {
             crate::server::session_store::sign_in(&state.db, &session, user.id).await?;
@@ -76,6 +80,7 @@ pub fn SignInPage() -> impl IntoView {
             <ErrorSummary error=Signal::derive(error) />
             <form class="usa-form" method="post" action=SignIn::PATH novalidate>
                 <input type="hidden" name="next" value=next />
+                <BrowserTimeZone />
                 <FormField name="email" label="Email address" kind="email" autocomplete="username" error=Signal::derive(field_error("email")) />
                 <FormField name="password" label="Password" kind="password" autocomplete="current-password" error=Signal::derive(field_error("password")) />
                 <button type="submit" class="usa-button">"Sign in"</button>
@@ -83,6 +88,26 @@ pub fn SignInPage() -> impl IntoView {
             <p><a href=super::forgot::FORGOT_PATH>"Forgot your password?"</a></p>
         </div>
     }
+}
+
+/// The browser's time zone, sent with the sign-in, for people with no facility whose zone
+/// their dates would be shown in. Filled in once the page's script runs; empty without it.
+#[component]
+fn BrowserTimeZone() -> impl IntoView {
+    let input = NodeRef::<leptos::html::Input>::new();
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        use leptos::web_sys::js_sys::{Array, Intl, Object, Reflect};
+        let Some(input) = input.get() else { return };
+        let options = Intl::DateTimeFormat::new(&Array::new(), &Object::new()).resolved_options();
+        if let Some(zone) = Reflect::get(&options, &"timeZone".into())
+            .ok()
+            .and_then(|zone| zone.as_string())
+        {
+            input.set_value(&zone);
+        }
+    });
+    view! { <input type="hidden" name="browser_time_zone" node_ref=input /> }
 }
 
 /// A labelled input with its error message tied to it (USWDS `usa-form-group--error`).

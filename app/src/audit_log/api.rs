@@ -110,7 +110,7 @@ pub async fn admin_audit_log(
         error: None,
         chain: chain_status(&state.audit_chain),
     };
-    match super::ssr::check(&page.filter) {
+    match super::ssr::check(&page.filter, &capability.user().time_zone) {
         Ok(checked) => {
             super::ssr::record_read(
                 &state.db,
@@ -147,7 +147,7 @@ pub async fn admin_audit_csv(
     let capability = require_admin(AdminAuditCsv::PATH).await?;
     let state = app_state()?;
     let filter = filter_of(person, patient, action, outcome, from, to);
-    let checked = super::ssr::check(&filter)?;
+    let checked = super::ssr::check(&filter, &capability.user().time_zone)?;
     super::ssr::record_read(
         &state.db,
         &capability,

@@ -5,18 +5,18 @@
 //! delivers its events in that order (foundation: by actor, by patient; migration
 //! `20261127000006_reports`: by time and id, by action, by outcome).
 //!
-//! Days of the date filter are counted in the system's default time zone
-//! (`clock::DEFAULT_TIME_ZONE`): the log spans every facility.
+//! Days of the date filter are the administrator's days, in their own time zone, and times
+//! are shown in it.
 
 use super::types::{action_words, outcome_words, AuditCursor, AuditEntry, AuditFilter, OUTCOMES};
 use crate::admin::ssr::Origin;
 use crate::error::AppError;
 use crate::server::access::AdminCapability;
 use crate::server::audit::{self, Action, AuditEvent, Outcome};
-use crate::server::clock::{date_time, DEFAULT_TIME_ZONE};
+use crate::server::clock::{date_time, start_of_day_ms};
 use crate::server::db::Db;
 use crate::server::db::Sql;
-use chrono::{NaiveDate, TimeZone};
+use chrono::NaiveDate;
 use sqlx::FromRow;
 
 /// The filter checked: empty fields dropped, dates turned into times.
@@ -32,7 +32,7 @@ pub struct CheckedFilter {
 }
 
 /// Checks the form's values; each problem is a message at its field.
-pub fn check(filter: &AuditFilter) -> Result<CheckedFilter, AppError> {
+pub fn check(filter: &AuditFilter, zone: &str) -> Result<CheckedFilter, AppError> {
     let mut fields = std::collections::BTreeMap::new();
     let text = |value: &str| Some(value.trim().to_string()).filter(|v| !v.is_empty());
     let action = text(&filter.action);
@@ -88,16 +88,11 @@ pub fn check(filter: &AuditFilter) -> Result<CheckedFilter, AppError> {
         patient: text(&filter.patient).map(|v| v.to_lowercase()),
         action,
         outcome,
-        from_ms: from.and_then(start_of_day_ms),
-        until_ms: to.and_then(|to| to.succ_opt()).and_then(start_of_day_ms),
+        from_ms: from.and_then(|day| start_of_day_ms(day, zone)),
+        until_ms: to
+            .and_then(|to| to.succ_opt())
+            .and_then(|day| start_of_day_ms(day, zone)),
     })
-}
-
-fn start_of_day_ms(day: NaiveDate) -> Option<i64> {
-    let zone: chrono_tz::Tz = DEFAULT_TIME_ZONE.parse().ok()?;
-    zone.from_local_datetime(&day.and_hms_opt(0, 0, 0)?)
-        .earliest()
-        .map(|t| t.timestamp_millis())
 }
 
 /// `users.id IN (…)` for people whose email is `text` or whose name contains it.
@@ -143,7 +138,7 @@ pub async fn record_read(
 /// the next page when there is one.
 pub async fn events(
     db: &Db,
-    _capability: &AdminCapability,
+    capability: &AdminCapability,
     filter: &CheckedFilter,
     before: Option<AuditCursor>,
     limit: usize,
@@ -204,7 +199,12 @@ pub async fn events(
     } else {
         None
     };
-    Ok((records.into_iter().map(AuditEntry::from).collect(), next))
+    let zone = &capability.user().time_zone;
+    let entries = records
+        .into_iter()
+        .map(|event| entry(event, zone))
+        .collect();
+    Ok((entries, next))
 }
 
 /// An event as `events` reads it.
@@ -225,21 +225,20 @@ struct EventRecord {
     patient_email: Option<String>,
 }
 
-impl From<EventRecord> for AuditEntry {
-    fn from(event: EventRecord) -> AuditEntry {
-        AuditEntry {
-            id: event.id,
-            when: date_time(event.at, DEFAULT_TIME_ZONE),
-            person: someone(event.person_name, event.person_email),
-            on_behalf_of: someone(event.behalf_name, event.behalf_email),
-            patient: someone(event.patient_name, event.patient_email),
-            action_words: action_words(&event.action),
-            action: event.action,
-            target: event.target,
-            outcome: outcome_words(&event.outcome),
-            ip: event.ip,
-            detail: event.detail,
-        }
+/// An event in words, its time in the administrator's `zone`.
+fn entry(event: EventRecord, zone: &str) -> AuditEntry {
+    AuditEntry {
+        id: event.id,
+        when: date_time(event.at, zone),
+        person: someone(event.person_name, event.person_email),
+        on_behalf_of: someone(event.behalf_name, event.behalf_email),
+        patient: someone(event.patient_name, event.patient_email),
+        action_words: action_words(&event.action),
+        action: event.action,
+        target: event.target,
+        outcome: outcome_words(&event.outcome),
+        ip: event.ip,
+        detail: event.detail,
     }
 }
 

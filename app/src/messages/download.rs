@@ -28,7 +28,7 @@ pub mod ssr {
     use crate::messages::{Category, MessageView};
     use crate::server::access::MessagingCapability;
     use crate::server::audit::{self, Action};
-    use crate::server::clock::{date, date_time, DEFAULT_TIME_ZONE};
+    use crate::server::clock::{date, date_time, iso_date};
     use crate::server::db::{Db, Notes};
     use html_escape::encode_text;
     use std::fmt::Write;
@@ -75,12 +75,13 @@ pub mod ssr {
         .bind(veteran_id)
         .fetch_all(&mut *reading)
         .await?;
-        let mut html = head(&mailbox.veteran_name, now, conversations.len());
+        let zone = &capability.user().time_zone;
+        let mut html = head(&mailbox.veteran_name, now, conversations.len(), zone);
         for conversation in &conversations {
             let messages =
                 crate::messages::ssr::thread_messages(&mut reading, conversation.id, Notes::Left)
                     .await?;
-            write_conversation(&mut html, conversation, &messages);
+            write_conversation(&mut html, conversation, &messages, zone);
         }
         html.push_str("</main></body></html>\n");
         reading.commit().await?;
@@ -91,12 +92,7 @@ pub mod ssr {
         )
         .await?;
         Ok(File {
-            name: format!(
-                "my-va-messages-{}.html",
-                chrono::DateTime::<chrono::Utc>::from_timestamp_millis(now)
-                    .map(|t| t.format("%Y-%m-%d").to_string())
-                    .unwrap_or_default()
-            ),
+            name: format!("my-va-messages-{}.html", iso_date(now, zone)),
             html,
             conversations: conversations.len(),
         })
@@ -109,7 +105,8 @@ pub mod ssr {
          section{border-left:4px solid #dfe1e2;padding-left:1rem;margin:1rem 0}\
          .meta{color:#454545}.body{white-space:pre-wrap;overflow-wrap:anywhere}";
 
-    fn head(veteran_name: &str, now: i64, conversations: usize) -> String {
+    /// The file's heading; times are in the Veteran's `zone`.
+    fn head(veteran_name: &str, now: i64, conversations: usize, zone: &str) -> String {
         let mut html = String::new();
         let _ = write!(
             html,
@@ -122,7 +119,7 @@ pub mod ssr {
              attached to messages are named here; download them from the conversation while \
              you're signed in.</p>",
             name = encode_text(veteran_name),
-            when = encode_text(&date_time(now, DEFAULT_TIME_ZONE)),
+            when = encode_text(&date_time(now, zone)),
             count = match conversations {
                 1 => "1 conversation".to_string(),
                 n => format!("{n} conversations"),
@@ -144,6 +141,7 @@ pub mod ssr {
         html: &mut String,
         conversation: &Conversation,
         messages: &[MessageView],
+        zone: &str,
     ) {
         let category = Category::parse(&conversation.category)
             .map(Category::label)
@@ -156,7 +154,7 @@ pub mod ssr {
             subject = encode_text(&conversation.subject),
             team = encode_text(&conversation.care_team),
             category = encode_text(category),
-            started = encode_text(&date(first, DEFAULT_TIME_ZONE)),
+            started = encode_text(&date(first, zone)),
             folder = encode_text(&folder_label(conversation)),
         );
         for message in messages {
@@ -168,7 +166,7 @@ pub mod ssr {
                 html,
                 "<section><h3>{from}</h3><p class=\"meta\">{when}</p><div class=\"body\">{body}</div>",
                 from = encode_text(&from),
-                when = encode_text(&date_time(message.sent_at, DEFAULT_TIME_ZONE)),
+                when = encode_text(&date_time(message.sent_at, zone)),
                 body = encode_text(&message.body),
             );
             if let Some(signature) = &message.signature {

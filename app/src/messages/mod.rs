@@ -237,6 +237,16 @@ pub struct ThreadView {
     pub messages: Vec<MessageView>,
     /// The reader's own saved reply to this thread, if any (one per author and thread).
     pub reply_draft: Option<Draft>,
+    /// While the Veteran's side waits for the team's answer: when it is expected.
+    pub reply_expected: Option<ReplyExpected>,
+}
+
+/// When a care team's reply is expected: the team's response target and the due time it
+/// gives the waiting thread (counted in the team facility's business days).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReplyExpected {
+    pub business_days: i64,
+    pub due_at: i64,
 }
 
 /// A saved, unsent message: a new message, or a reply to `thread_id`.

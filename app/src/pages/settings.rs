@@ -1,5 +1,6 @@
 //! `/settings`: one page for every kind of account, made of each feature's own section:
 //! the signature added to outgoing messages, new-message emails for Veterans and caregivers,
+//! the time zone dates are shown in,
 //! "Away" for clinicians, two-step verification, for a Veteran who has caregiver access to
 //! their messages and downloading them, changing one's email address and password, and
 //! signing out elsewhere.
@@ -20,6 +21,7 @@ pub fn SettingsPage() -> impl IntoView {
             <h1>"Settings"</h1>
             <SignatureSettings />
             <crate::email::settings::EmailSettings />
+            <crate::account::time_zone::TimeZoneSettings />
             <crate::team::pages::coverage::CoverageSettings />
             <crate::mfa::pages::settings::TwoStepSettings />
             <VeteranSections />

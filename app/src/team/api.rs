@@ -75,12 +75,13 @@ pub async fn team_inbox(
     let page = super::ssr::list_inbox(db, &capability, &query, after).await?;
     let counts = super::ssr::inbox_counts(db, &capability, query.team_id).await?;
     let now = crate::server::now_ms();
+    let viewer_zone = &capability.user().time_zone;
     let items = page
         .rows
         .into_iter()
         .map(|row| {
-            let zone = ssr::zone_of(&teams, row.team_id);
-            ssr::item(row, &zone, now)
+            let facility_zone = ssr::zone_of(&teams, row.team_id);
+            ssr::item(row, &facility_zone, viewer_zone, now)
         })
         .collect();
     Ok(TeamInboxData {
@@ -138,7 +139,8 @@ pub async fn load_team_thread(thread_id: i64) -> Result<TeamThreadData, AppError
         .into_iter()
         .map(|(_, name)| name)
         .collect();
-    let zone = thread.facility_time_zone.clone();
+    // Times are shown in the viewer's zone; business time counts in the facility's.
+    let zone = capability.user().time_zone.clone();
     let now = crate::server::now_ms();
     let sent_at = thread
         .messages
@@ -157,7 +159,12 @@ pub async fn load_team_thread(thread_id: i64) -> Result<TeamThreadData, AppError
         .collect();
     Ok(TeamThreadData {
         waiting_since: thread.waiting_since.map(|at| date_time(at, &zone)),
-        due: ssr::due_words(thread.due_at, thread.completed_at, now, &zone),
+        due: ssr::due_words(
+            thread.due_at,
+            thread.completed_at,
+            now,
+            &thread.facility_time_zone,
+        ),
         completed: thread
             .completed_at
             .map(|at| format!("Completed {}", date_time(at, &zone))),
@@ -233,13 +240,10 @@ pub async fn team_thread_tools(
     let reply_unsaved = saved_text.as_deref() != Some(reply_text.as_str())
         && (saved_text.is_some() || !reply_text.is_empty());
     let reply_saved = match &reply_draft {
-        Some(draft) if !reply_unsaved => {
-            let zone = ssr::thread_zone(db, team_id).await?;
-            Some(format!(
-                "Draft saved at {}",
-                crate::server::clock::date_time(draft.updated_at, &zone)
-            ))
-        }
+        Some(draft) if !reply_unsaved => Some(format!(
+            "Draft saved at {}",
+            crate::server::clock::date_time(draft.updated_at, &capability.user().time_zone)
+        )),
         _ => None,
     };
     let signature = crate::messages::ssr::signature(db, &capability)
@@ -556,9 +560,9 @@ pub async fn team_coverage() -> Result<CoverageData, AppError> {
     }
     colleagues.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(CoverageData {
-        away_until: coverage.as_ref().map(|c| {
-            crate::server::clock::date_time(c.away_until, crate::server::clock::DEFAULT_TIME_ZONE)
-        }),
+        away_until: coverage
+            .as_ref()
+            .map(|c| crate::server::clock::date_time(c.away_until, &capability.user().time_zone)),
         coverage,
         colleagues,
     })
@@ -567,12 +571,13 @@ pub async fn team_coverage() -> Result<CoverageData, AppError> {
 /// "I'm away until [date], covered by [member]": away until the start of that day.
 #[server(endpoint = "team_set_coverage", output = leptos::server_fn::codec::Postcard)]
 pub async fn team_set_coverage(away_until: String, covered_by: String) -> Result<(), AppError> {
-    use crate::messages::pages::thread_list::dates::{parse_iso_date, start_of_day_ms};
     use crate::server::access::{app_state, require_team};
+    use crate::server::clock::{parse_iso_date, start_of_day_ms};
     let capability = require_team(TeamSetCoverage::PATH).await?;
     let state = app_state()?;
     let mut fields = std::collections::BTreeMap::new();
-    let until = parse_iso_date(&away_until).and_then(start_of_day_ms);
+    let until = parse_iso_date(&away_until)
+        .and_then(|day| start_of_day_ms(day, &capability.user().time_zone));
     if until.is_none() {
         fields.insert(
             "away_until".to_string(),
@@ -750,17 +755,7 @@ pub mod ssr {
         team.ok_or(AppError::NotFound)
     }
 
-    /// The time zone of a team's facility (the caller checked the team is the person's).
-    pub async fn thread_zone(db: &Db, team_id: i64) -> Result<String, AppError> {
-        Ok(sqlx::query_scalar(
-            "SELECT f.time_zone FROM care_teams ct JOIN facilities f ON f.id = ct.facility_id \
-             WHERE ct.id = $1",
-        )
-        .bind(team_id)
-        .fetch_one(&db.pool)
-        .await?)
-    }
-
+    /// The zone of the facility of one of the person's teams, where its business days count.
     pub fn zone_of(teams: &[MyTeam], team_id: i64) -> String {
         teams
             .iter()
@@ -769,7 +764,9 @@ pub mod ssr {
             .unwrap_or_else(|| DEFAULT_TIME_ZONE.to_string())
     }
 
-    pub fn item(row: InboxRow, zone: &str, now: i64) -> InboxItem {
+    /// An inbox row in words: times in the viewer's zone, business time until or past due
+    /// in the team facility's.
+    pub fn item(row: InboxRow, facility_zone: &str, viewer_zone: &str, now: i64) -> InboxItem {
         let assignee = match (&row.assignee, &row.assignee_coverage) {
             (Some(who), Some(cover)) => {
                 format!("{} (away; {} covers)", who.name, cover.covered_by.name)
@@ -778,11 +775,11 @@ pub mod ssr {
             (None, _) => "Unassigned".to_string(),
         };
         InboxItem {
-            waiting_since: row.waiting_since.map(|at| date_time(at, zone)),
-            due: due_words(row.due_at, row.completed_at, now, zone),
+            waiting_since: row.waiting_since.map(|at| date_time(at, viewer_zone)),
+            due: due_words(row.due_at, row.completed_at, now, facility_zone),
             completed: row
                 .completed_at
-                .map(|at| format!("Completed {}", crate::server::clock::date(at, zone))),
+                .map(|at| format!("Completed {}", crate::server::clock::date(at, viewer_zone))),
             assignee,
             row,
         }

@@ -55,7 +55,7 @@ pub async fn team_save_reply_draft(thread_id: i64, body: String) -> Result<Saved
     }
     Ok(SavedDraft {
         draft_id: saved.draft.draft_id,
-        saved: date_time(saved.draft.updated_at, &saved.time_zone),
+        saved: date_time(saved.draft.updated_at, &capability.user().time_zone),
     })
 }
 

@@ -53,7 +53,7 @@ async fn event(db: &Db, at: i64, actor: i64, patient: Option<i64>, action: &str,
 fn filter(change: impl FnOnce(&mut AuditFilter)) -> CheckedFilter {
     let mut filter = AuditFilter::default();
     change(&mut filter);
-    check(&filter).unwrap()
+    check(&filter, "America/New_York").unwrap()
 }
 
 async fn all(db: &Db, filter: &CheckedFilter) -> Vec<AuditEntry> {
@@ -165,11 +165,14 @@ async fn filters_find_events_by_person_patient_action_outcome_and_day(db: &Db) {
 }
 
 async fn a_filter_that_needs_correcting_says_which_field(_db: &Db) {
-    let error = check(&AuditFilter {
-        from: "yesterday".into(),
-        outcome: "maybe".into(),
-        ..AuditFilter::default()
-    })
+    let error = check(
+        &AuditFilter {
+            from: "yesterday".into(),
+            outcome: "maybe".into(),
+            ..AuditFilter::default()
+        },
+        "America/New_York",
+    )
     .unwrap_err();
     assert_eq!(
         error.field("from").as_deref(),
@@ -179,11 +182,14 @@ async fn a_filter_that_needs_correcting_says_which_field(_db: &Db) {
         error.field("outcome").as_deref(),
         Some("Choose an outcome from the list.")
     );
-    let backwards = check(&AuditFilter {
-        from: "2026-11-05".into(),
-        to: "2026-11-01".into(),
-        ..AuditFilter::default()
-    })
+    let backwards = check(
+        &AuditFilter {
+            from: "2026-11-05".into(),
+            to: "2026-11-01".into(),
+            ..AuditFilter::default()
+        },
+        "America/New_York",
+    )
     .unwrap_err();
     assert!(backwards.field("to").is_some());
     assert!(matches!(backwards, AppError::Invalid { .. }));
@@ -362,6 +368,7 @@ async fn reading_the_log_is_itself_recorded_with_the_filter(db: &Db) {
         name: "Riley Admin".into(),
         email: "admin@example.com".into(),
         role: Role::Administrator,
+        time_zone: "America/New_York".into(),
     })
     .unwrap();
     record_read(

@@ -218,8 +218,12 @@ async fn a_team_reply_is_emailed_by_each_persons_choice_without_its_words(db: &D
     .fetch_one(&db.pool)
     .await
     .unwrap();
-    // Sam, Alex's caregiver, wants one email a day; Alex keeps the default, each time.
+    // Sam, Alex's caregiver, wants one email a day, and lives in Honolulu; Alex keeps the
+    // default, each time.
     set_choice(db, sam.id, NewMessageEmail::Daily)
+        .await
+        .unwrap();
+    app::server::users::set_time_zone(db, sam.id, "Pacific/Honolulu")
         .await
         .unwrap();
     let words = "Your A1C came back at 6.1, metformin stays the same.";
@@ -249,8 +253,10 @@ async fn a_team_reply_is_emailed_by_each_persons_choice_without_its_words(db: &D
         assert!(!body.contains(health), "{health} in {body}");
         assert!(!email_subject.contains(health));
     }
-    // Sam's digest: at the next 7 am at the team's facility (New York), not before.
-    let seven = next_digest_at(now, chrono_tz::America::New_York);
+    // Sam's digest: at the next 7 am in Sam's own time zone (not the team's New York), not
+    // before.
+    let seven = next_digest_at(now, chrono_tz::Pacific::Honolulu);
+    assert_ne!(seven, next_digest_at(now, chrono_tz::America::New_York));
     assert!(seven > now);
     assert_eq!(email_due_notices(db, &site(), seven - 1).await.unwrap(), 0);
     assert_eq!(email_due_notices(db, &site(), seven).await.unwrap(), 1);

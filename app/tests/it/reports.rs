@@ -460,6 +460,7 @@ async fn clinician_on(db: &Db, email: &'static str, team: i64, team_role: &str) 
         name: email.to_string(),
         email: email.to_string(),
         role: Role::Clinician,
+        time_zone: "America/New_York".into(),
     })
     .unwrap()
 }

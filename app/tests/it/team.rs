@@ -55,6 +55,7 @@ async fn clinician(db: &Db, email: &str, name: &str, team: i64, team_role: &str)
         name: name.to_string(),
         email: email.to_string(),
         role: Role::Clinician,
+        time_zone: "America/New_York".into(),
     }
 }
 

@@ -9,8 +9,8 @@
 //! member of the team not away hears of it) or a thread gone overdue (the team's leads), noted
 //! in the transaction that causes it, emailed by the same job.
 //!
-//! The 7 am is in the time zone of the facility whose team wrote: the place the person gets
-//! their care, the nearest thing to their own zone the system knows.
+//! The 7 am is in each person's own time zone (Settings → "Time zone", else their
+//! facility's).
 
 use super::outbox::enqueue;
 use super::{letters, PublicUrl};
@@ -45,40 +45,41 @@ pub fn next_digest_at(now_ms: i64, zone: chrono_tz::Tz) -> i64 {
     instant.map_or(now_ms + 24 * 3_600_000, |i| i.timestamp_millis())
 }
 
-/// Notes, inside the transaction of the care team's message in `thread_id`, that the
+/// Notes, inside the transaction of a care team's message to `veteran_id`, that the
 /// Veteran and each caregiver with live access (active accounts that want email) have
 /// something new.
-pub async fn note_new_message(
-    tx: &mut Tx,
-    thread_id: i64,
-    veteran_id: i64,
-) -> Result<(), AppError> {
-    let zone: String = sqlx::query_scalar(
-        "SELECT f.time_zone FROM threads t JOIN care_teams ct ON ct.id = t.team_id \
-         JOIN facilities f ON f.id = ct.facility_id WHERE t.id = $1",
-    )
-    .bind(thread_id)
-    .fetch_one(&mut **tx)
-    .await?;
+pub async fn note_new_message(tx: &mut Tx, veteran_id: i64) -> Result<(), AppError> {
     let now = tx.now_ms();
-    let digest_at = next_digest_at(now, zone.parse().unwrap_or(chrono_tz::UTC));
-    // An earlier due time wins, so a person who switched to "Each time" is not kept waiting
-    // for a digest noted before.
-    sqlx::query(
-        "INSERT INTO new_message_notices (user_id, due_at) \
-         SELECT u.id, CASE WHEN u.new_message_email = 'daily' THEN $3 ELSE $2 END FROM users u \
+    // Who hears of it, with how they want to and the zone their 7 am is in.
+    let recipients: Vec<(i64, String, String)> = sqlx::query_as(&format!(
+        "SELECT u.id, u.new_message_email, {} FROM users u \
          WHERE u.active = 1 AND u.new_message_email <> 'never' AND (u.id = $1 OR u.id IN \
          (SELECT g.caregiver_id FROM caregiver_grants g \
-          WHERE g.veteran_id = $1 AND g.revoked_at IS NULL)) \
-         ON CONFLICT (user_id) DO UPDATE SET due_at = CASE \
-         WHEN excluded.due_at < new_message_notices.due_at THEN excluded.due_at \
-         ELSE new_message_notices.due_at END",
-    )
+          WHERE g.veteran_id = $1 AND g.revoked_at IS NULL)) ORDER BY u.id",
+        crate::server::users::time_zone_of_u()
+    ))
     .bind(veteran_id)
-    .bind(now)
-    .bind(digest_at)
-    .execute(&mut **tx)
+    .fetch_all(&mut **tx)
     .await?;
+    for (user_id, choice, zone) in recipients {
+        let due_at = if choice == "daily" {
+            next_digest_at(now, zone.parse().unwrap_or(chrono_tz::UTC))
+        } else {
+            now
+        };
+        // An earlier due time wins, so a person who switched to "Each time" is not kept
+        // waiting for a digest noted before.
+        sqlx::query(
+            "INSERT INTO new_message_notices (user_id, due_at) VALUES ($1, $2) \
+             ON CONFLICT (user_id) DO UPDATE SET due_at = CASE \
+             WHEN excluded.due_at < new_message_notices.due_at THEN excluded.due_at \
+             ELSE new_message_notices.due_at END",
+        )
+        .bind(user_id)
+        .bind(due_at)
+        .execute(&mut **tx)
+        .await?;
+    }
     Ok(())
 }
 

@@ -57,7 +57,7 @@ pub struct DraftsData {
 #[server(endpoint = "list_my_drafts", output = leptos::server_fn::codec::Postcard)]
 pub async fn list_my_drafts(after: Option<String>) -> Result<DraftsData, AppError> {
     use crate::messages::{PageCursor, Sort};
-    use crate::server::clock::{date_time, DEFAULT_TIME_ZONE};
+    use crate::server::clock::date_time;
     let asking = crate::messages::acting::ssr::asking(ListMyDrafts::PATH).await?;
     let page = crate::messages::ssr::list_drafts(
         &asking.state.db,
@@ -76,7 +76,7 @@ pub async fn list_my_drafts(after: Option<String>) -> Result<DraftsData, AppErro
                 thread_id: draft.thread_id,
                 subject: draft.subject,
                 care_team: draft.care_team,
-                saved: date_time(draft.updated_at, DEFAULT_TIME_ZONE),
+                saved: date_time(draft.updated_at, &asking.capability.user().time_zone),
             })
             .collect(),
         next: page.next.map(|cursor| cursor.to_token()),

@@ -48,6 +48,7 @@ pub async fn folder_listing(
         .map(|summary| summary.name.clone())
         .ok_or(AppError::NotFound)?;
     let listing = listing(
+        &capability.user().time_zone,
         summaries,
         Sort::NewestFirst,
         after,

@@ -22,7 +22,7 @@ pub async fn save_reply_draft(
     body: String,
     acting_for: Option<String>,
 ) -> Result<SavedDraft, AppError> {
-    use crate::server::clock::{date_time, DEFAULT_TIME_ZONE};
+    use crate::server::clock::date_time;
     let asking = crate::messages::acting::ssr::asking(SaveReplyDraft::PATH).await?;
     asking.check_form_for(acting_for.as_deref())?;
     let input = crate::messages::DraftInput {
@@ -39,7 +39,7 @@ pub async fn save_reply_draft(
     .await?;
     Ok(SavedDraft {
         draft_id: draft.draft_id,
-        saved: date_time(draft.updated_at, DEFAULT_TIME_ZONE),
+        saved: date_time(draft.updated_at, &asking.capability.user().time_zone),
     })
 }
 

@@ -89,7 +89,7 @@ pub async fn search_messages(
             found: Ok(None),
         });
     }
-    let query = match ssr::query(&params) {
+    let query = match ssr::query(&params, &capability.user().time_zone) {
         Ok(query) => query,
         Err(error) => {
             return refused(error).map(|results| SearchResults { folders, ..results });
@@ -105,14 +105,24 @@ pub async fn search_messages(
         }
     }
     let sort = query.sort;
-    let found = listing(summaries, sort, after, before, |sort, after| {
-        let query = crate::messages::SearchQuery {
+    let found =
+        listing(
+            &capability.user().time_zone,
+            summaries,
             sort,
-            ..query.clone()
-        };
-        async move { crate::messages::ssr::search(db, capability, veteran_id, &query, after).await }
-    })
-    .await;
+            after,
+            before,
+            |sort, after| {
+                let query = crate::messages::SearchQuery {
+                    sort,
+                    ..query.clone()
+                };
+                async move {
+                    crate::messages::ssr::search(db, capability, veteran_id, &query, after).await
+                }
+            },
+        )
+        .await;
     match found {
         Ok(found) => Ok(SearchResults {
             folders,
@@ -124,16 +134,18 @@ pub async fn search_messages(
 
 #[cfg(feature = "ssr")]
 mod ssr {
-    use super::super::thread_list::{dates, folder_from_value};
+    use super::super::thread_list::folder_from_value;
     use super::SearchParams;
     use crate::error::AppError;
     use crate::messages::{Category, DateRange, Folder, SearchQuery, Sort};
+    use crate::server::clock;
     use std::collections::BTreeMap;
 
     pub const CHOOSE_FOLDER: &str = "Choose a folder from the list.";
 
     /// Turns the form into a data-layer query, naming every field that needs fixing.
-    pub fn query(params: &SearchParams) -> Result<SearchQuery, AppError> {
+    /// Custom dates are whole days in the viewer's `zone`.
+    pub fn query(params: &SearchParams, zone: &str) -> Result<SearchQuery, AppError> {
         let mut fields = BTreeMap::new();
         let folder = match params.folder.trim() {
             "" => None,
@@ -163,7 +175,7 @@ mod ssr {
             "3" => DateRange::Last3Months,
             "6" => DateRange::Last6Months,
             "12" => DateRange::Last12Months,
-            "custom" => custom_dates(params, &mut fields),
+            "custom" => custom_dates(params, zone, &mut fields),
             _ => {
                 fields.insert(
                     "dates".to_string(),
@@ -190,14 +202,18 @@ mod ssr {
     }
 
     /// Custom days, inclusive, from the start of `from` to the end of `to`, in the
-    /// facility's time zone. Either may be left empty; not both.
-    fn custom_dates(params: &SearchParams, fields: &mut BTreeMap<String, String>) -> DateRange {
+    /// viewer's time zone. Either may be left empty; not both.
+    fn custom_dates(
+        params: &SearchParams,
+        zone: &str,
+        fields: &mut BTreeMap<String, String>,
+    ) -> DateRange {
         let mut day = |field: &str, text: &str| {
             let text = text.trim();
             if text.is_empty() {
                 return None;
             }
-            let parsed = dates::parse_iso_date(text);
+            let parsed = clock::parse_iso_date(text);
             if parsed.is_none() {
                 fields.insert(
                     field.to_string(),
@@ -214,8 +230,8 @@ mod ssr {
                 "Enter a start date, an end date, or both.".to_string(),
             );
         }
-        let from_ms = from.and_then(dates::start_of_day_ms);
-        let to_ms = to.and_then(dates::end_of_day_ms);
+        let from_ms = from.and_then(|day| clock::start_of_day_ms(day, zone));
+        let to_ms = to.and_then(|day| clock::end_of_day_ms(day, zone));
         if let (Some(start), Some(end)) = (from_ms, to_ms) {
             if start > end {
                 fields.insert(
@@ -230,6 +246,8 @@ mod ssr {
     #[cfg(test)]
     mod tests {
         use super::*;
+
+        const NEW_YORK: &str = "America/New_York";
 
         fn params(pairs: &[(&str, &str)]) -> SearchParams {
             let mut params = SearchParams::default();
@@ -251,31 +269,37 @@ mod ssr {
 
         #[test]
         fn a_form_becomes_a_query() {
-            let query = query(&params(&[
-                ("q", "refill"),
-                ("folder", "inbox"),
-                ("category", "medication"),
-                ("dates", "6"),
-                ("sort", "oldest"),
-            ]))
+            let query = query(
+                &params(&[
+                    ("q", "refill"),
+                    ("folder", "inbox"),
+                    ("category", "medication"),
+                    ("dates", "6"),
+                    ("sort", "oldest"),
+                ]),
+                NEW_YORK,
+            )
             .unwrap();
             assert_eq!(query.keywords, "refill");
             assert_eq!(query.folder, Some(Folder::Inbox));
             assert_eq!(query.category, Some(Category::Medication));
             assert_eq!(query.dates, DateRange::Last6Months);
             assert_eq!(query.sort, Sort::OldestFirst);
-            let everywhere = super::query(&params(&[("q", "x")])).unwrap();
+            let everywhere = super::query(&params(&[("q", "x")]), NEW_YORK).unwrap();
             assert_eq!(everywhere.folder, None);
             assert_eq!(everywhere.sort, Sort::NewestFirst);
         }
 
         #[test]
         fn custom_days_cover_whole_local_days() {
-            let query = query(&params(&[
-                ("dates", "custom"),
-                ("from", "2026-07-01"),
-                ("to", "2026-07-01"),
-            ]))
+            let query = query(
+                &params(&[
+                    ("dates", "custom"),
+                    ("from", "2026-07-01"),
+                    ("to", "2026-07-01"),
+                ]),
+                NEW_YORK,
+            )
             .unwrap();
             let DateRange::Custom {
                 from_ms: Some(from),
@@ -285,29 +309,53 @@ mod ssr {
                 panic!("custom dates expected");
             };
             assert_eq!(to + 1 - from, 24 * 60 * 60 * 1000);
-            assert_eq!(dates::iso_date(from), "2026-07-01");
-            assert_eq!(dates::iso_date(to), "2026-07-01");
+            assert_eq!(clock::iso_date(from, NEW_YORK), "2026-07-01");
+            assert_eq!(clock::iso_date(to, NEW_YORK), "2026-07-01");
+            // The same days chosen by someone in Honolulu start six hours later.
+            let honolulu = super::query(
+                &params(&[
+                    ("dates", "custom"),
+                    ("from", "2026-07-01"),
+                    ("to", "2026-07-01"),
+                ]),
+                "Pacific/Honolulu",
+            )
+            .unwrap();
+            let DateRange::Custom {
+                from_ms: Some(honolulu_from),
+                ..
+            } = honolulu.dates
+            else {
+                panic!("custom dates expected");
+            };
+            assert_eq!(honolulu_from - from, 6 * 60 * 60 * 1000);
         }
 
         #[test]
         fn bad_choices_are_named_at_their_fields() {
-            let error = query(&params(&[
-                ("folder", "drafts"),
-                ("category", "gossip"),
-                ("dates", "custom"),
-                ("from", "2026-02-30"),
-            ]))
+            let error = query(
+                &params(&[
+                    ("folder", "drafts"),
+                    ("category", "gossip"),
+                    ("dates", "custom"),
+                    ("from", "2026-02-30"),
+                ]),
+                NEW_YORK,
+            )
             .unwrap_err();
             assert_eq!(error.field("folder").as_deref(), Some(CHOOSE_FOLDER));
             assert!(error.field("category").is_some());
             assert!(error.field("from").is_some());
-            let error = query(&params(&[("dates", "custom")])).unwrap_err();
+            let error = query(&params(&[("dates", "custom")]), NEW_YORK).unwrap_err();
             assert!(error.field("from").is_some());
-            let error = query(&params(&[
-                ("dates", "custom"),
-                ("from", "2026-05-02"),
-                ("to", "2026-05-01"),
-            ]))
+            let error = query(
+                &params(&[
+                    ("dates", "custom"),
+                    ("from", "2026-05-02"),
+                    ("to", "2026-05-01"),
+                ]),
+                NEW_YORK,
+            )
             .unwrap_err();
             assert!(error.field("to").is_some());
         }

@@ -43,7 +43,7 @@ pub mod ssr {
     use crate::error::AppError;
     use crate::server::access::MessagingCapability;
     use crate::server::audit::{self, Action, AuditEvent, Outcome};
-    use crate::server::clock::{self, DEFAULT_TIME_ZONE};
+    use crate::server::clock;
     use crate::server::db::Db;
     use crate::server::now_ms;
 
@@ -71,7 +71,7 @@ pub mod ssr {
                 grant_id,
                 name,
                 email,
-                since: clock::date(granted_at, DEFAULT_TIME_ZONE),
+                since: clock::date(granted_at, &veteran.time_zone),
             })
             .collect())
     }

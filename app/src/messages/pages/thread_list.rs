@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ListedThread {
     pub thread: ThreadRow,
-    /// "Nov 27, 2026": the latest message's day in the facility's time zone.
+    /// "Nov 27, 2026": the latest message's day in the viewer's time zone.
     pub date: String,
     /// The same day as `2026-11-27`, for `<time datetime>`.
     pub date_iso: String,
@@ -178,7 +178,7 @@ pub async fn restore_thread_from_trash(thread_id: i64, back: String) -> Result<(
 
 #[cfg(feature = "ssr")]
 pub mod ssr {
-    use super::{dates, query_without, with_query, ListedThread, Listing, Place, TRANSIENT_KEYS};
+    use super::{query_without, with_query, ListedThread, Listing, Place, TRANSIENT_KEYS};
     use crate::error::AppError;
     use crate::messages::{FolderSummary, Page, PageCursor, Sort, ThreadRow};
     use std::future::Future;
@@ -210,6 +210,7 @@ pub mod ssr {
     /// page query. A page before which nothing is left is answered with the first page, so
     /// "Newer messages" always ends on the same page the folder opens with.
     pub async fn listing<F, Fut>(
+        zone: &str,
         summaries: Vec<FolderSummary>,
         sort: Sort,
         after: Option<String>,
@@ -235,7 +236,7 @@ pub mod ssr {
                 return Ok(Listing {
                     previous: rows.first().map(|row| cursor_of(row).to_token()),
                     next: rows.last().map(|row| cursor_of(row).to_token()),
-                    rows: listed(rows),
+                    rows: listed(rows, zone),
                     places,
                 });
             }
@@ -244,7 +245,7 @@ pub mod ssr {
             return Ok(Listing {
                 previous: None,
                 next: page.next.map(PageCursor::to_token),
-                rows: listed(page.rows),
+                rows: listed(page.rows, zone),
                 places,
             });
         }
@@ -256,109 +257,21 @@ pub mod ssr {
         Ok(Listing {
             previous,
             next: page.next.map(PageCursor::to_token),
-            rows: listed(page.rows),
+            rows: listed(page.rows, zone),
             places,
         })
     }
 
-    fn listed(rows: Vec<ThreadRow>) -> Vec<ListedThread> {
+    /// The rows with their dates in the viewer's `zone`.
+    fn listed(rows: Vec<ThreadRow>, zone: &str) -> Vec<ListedThread> {
+        use crate::server::clock::{date, iso_date};
         rows.into_iter()
             .map(|thread| ListedThread {
-                date: dates::plain_date(thread.last_message_at),
-                date_iso: dates::iso_date(thread.last_message_at),
+                date: date(thread.last_message_at, zone),
+                date_iso: iso_date(thread.last_message_at, zone),
                 thread,
             })
             .collect()
-    }
-}
-
-/// Dates as people read them, in the zone of the shared clock (`server::clock`, the demo
-/// facility's America/New_York until a person's facility is known), so list dates read
-/// like the thread page's. Formatted on the server: the wasm carries no time-zone data.
-#[cfg(feature = "ssr")]
-pub mod dates {
-    use crate::server::clock::{self, DEFAULT_TIME_ZONE};
-    use chrono::{DateTime, NaiveDate, TimeZone, Utc};
-    use chrono_tz::Tz;
-
-    fn zone() -> Tz {
-        DEFAULT_TIME_ZONE
-            .parse()
-            .unwrap_or(chrono_tz::America::New_York)
-    }
-
-    /// "Nov 27, 2026".
-    pub fn plain_date(utc_ms: i64) -> String {
-        clock::date(utc_ms, DEFAULT_TIME_ZONE)
-    }
-
-    /// "2026-11-27", for `<time datetime>`.
-    pub fn iso_date(utc_ms: i64) -> String {
-        DateTime::<Utc>::from_timestamp_millis(utc_ms)
-            .map(|utc| utc.with_timezone(&zone()).format("%Y-%m-%d").to_string())
-            .unwrap_or_default()
-    }
-
-    /// Reads "2026-11-27" (what a date field sends); `None` for anything else, including
-    /// days that do not exist.
-    pub fn parse_iso_date(text: &str) -> Option<NaiveDate> {
-        NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").ok()
-    }
-
-    /// The first millisecond of a local day, in UTC.
-    pub fn start_of_day_ms(day: NaiveDate) -> Option<i64> {
-        zone()
-            .from_local_datetime(&day.and_hms_opt(0, 0, 0)?)
-            .earliest()
-            .map(|start| start.timestamp_millis())
-    }
-
-    /// The last millisecond of a local day, in UTC.
-    pub fn end_of_day_ms(day: NaiveDate) -> Option<i64> {
-        start_of_day_ms(day.succ_opt()?).map(|next| next - 1)
-    }
-
-    #[cfg(test)]
-    mod tests {
-        use super::*;
-
-        const HOUR_MS: i64 = 60 * 60 * 1000;
-
-        fn day(text: &str) -> NaiveDate {
-            parse_iso_date(text).unwrap()
-        }
-
-        #[test]
-        fn dates_are_new_york_days() {
-            // 2026-07-01 03:30 UTC is still June 30 in New York (EDT, -4).
-            assert_eq!(plain_date(1_782_876_600_000), "Jun 30, 2026");
-            // 2026-12-01 04:30 UTC is still November 30 (EST, -5); 05:00 UTC is midnight.
-            assert_eq!(iso_date(1_796_099_400_000), "2026-11-30");
-            assert_eq!(plain_date(1_796_101_200_000), "Dec 1, 2026");
-        }
-
-        #[test]
-        fn local_days_run_midnight_to_midnight_across_daylight_saving() {
-            let july_1 = start_of_day_ms(day("2026-07-01")).unwrap();
-            assert_eq!(iso_date(july_1), "2026-07-01");
-            assert_eq!(iso_date(july_1 - 1), "2026-06-30");
-            let length = |text: &str| {
-                end_of_day_ms(day(text)).unwrap() + 1 - start_of_day_ms(day(text)).unwrap()
-            };
-            assert_eq!(length("2026-07-01"), 24 * HOUR_MS);
-            // Daylight time starts on March 8, 2026 (23 hours) and ends November 1 (25).
-            assert_eq!(length("2026-03-08"), 23 * HOUR_MS);
-            assert_eq!(length("2026-11-01"), 25 * HOUR_MS);
-        }
-
-        #[test]
-        fn only_real_days_parse() {
-            assert!(parse_iso_date("2028-02-29").is_some());
-            assert!(parse_iso_date("2026-02-29").is_none());
-            assert!(parse_iso_date("2026-13-01").is_none());
-            assert!(parse_iso_date("11/27/2026").is_none());
-            assert!(parse_iso_date("").is_none());
-        }
     }
 }
 

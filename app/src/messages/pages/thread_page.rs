@@ -30,14 +30,31 @@ pub struct ThreadPageData {
     pub reply_files: Vec<crate::attachments::Attachment>,
     /// "Draft saved at Nov 27, 2026, 3:42 PM EST", when the box holds a saved draft.
     pub reply_saved: Option<String>,
+    /// "Your care team usually replies within 3 business days. Expected by Dec 10, 2026.",
+    /// while the conversation waits for the team.
+    pub reply_expected: Option<String>,
+}
+
+/// When the care team's answer is expected, in words, its day in the reader's `zone`.
+#[cfg(feature = "ssr")]
+pub fn expected_words(expected: crate::messages::ReplyExpected, zone: &str) -> String {
+    let days = match expected.business_days {
+        1 => "1 business day".to_string(),
+        n => format!("{n} business days"),
+    };
+    format!(
+        "Your care team usually replies within {days}. Expected by {}.",
+        crate::server::clock::date(expected.due_at, zone)
+    )
 }
 
 /// Opens a thread for the Veteran's side (marks it read; audited by the data layer).
 #[server(endpoint = "load_thread", output = leptos::server_fn::codec::Postcard)]
 pub async fn load_thread(thread_id: i64) -> Result<ThreadPageData, AppError> {
     use crate::messages::acting::ssr::asking;
-    use crate::server::clock::{date_time, DEFAULT_TIME_ZONE};
+    use crate::server::clock::date_time;
     let asking = asking(LoadThread::PATH).await?;
+    let zone = &asking.capability.user().time_zone;
     let thread = crate::messages::ssr::open_thread(
         &asking.state.db,
         &asking.capability,
@@ -48,7 +65,7 @@ pub async fn load_thread(thread_id: i64) -> Result<ThreadPageData, AppError> {
     let sent_at = thread
         .messages
         .iter()
-        .map(|m| date_time(m.sent_at, DEFAULT_TIME_ZONE))
+        .map(|m| date_time(m.sent_at, zone))
         .collect();
     let reply_files = match &thread.reply_draft {
         Some(draft) => {
@@ -60,18 +77,20 @@ pub async fn load_thread(thread_id: i64) -> Result<ThreadPageData, AppError> {
         }
         None => Vec::new(),
     };
-    let reply_saved = thread.reply_draft.as_ref().map(|draft| {
-        format!(
-            "Draft saved at {}",
-            date_time(draft.updated_at, DEFAULT_TIME_ZONE)
-        )
-    });
+    let reply_saved = thread
+        .reply_draft
+        .as_ref()
+        .map(|draft| format!("Draft saved at {}", date_time(draft.updated_at, zone)));
+    let reply_expected = thread
+        .reply_expected
+        .map(|expected| expected_words(expected, zone));
     Ok(ThreadPageData {
         thread,
         sent_at,
         reply_key: uuid::Uuid::new_v4().to_string(),
         reply_files,
         reply_saved,
+        reply_expected,
     })
 }
 
@@ -161,6 +180,7 @@ fn Conversation(
         reply_key,
         reply_files,
         reply_saved,
+        reply_expected,
     } = page;
     let print_link = format!("/messages/{}/print", thread.thread_id);
     let after = if thread.can_reply {
@@ -185,14 +205,14 @@ fn Conversation(
     // Only the messages are loaded again; the reply box, and whatever is being typed in
     // it, stays as it is.
     let thread_id = thread.thread_id;
-    let shown = RwSignal::new((thread.clone(), sent_at));
+    let shown = RwSignal::new((thread.clone(), sent_at, reply_expected));
     let live = crate::live::use_live_tick();
     Effect::new(move |previous: Option<u64>| {
         let tick = live.get();
         if previous.is_some_and(|seen| seen != tick) {
             leptos::task::spawn_local(async move {
                 if let Ok(page) = load_thread(thread_id).await {
-                    shown.set((page.thread, page.sent_at));
+                    shown.set((page.thread, page.sent_at, page.reply_expected));
                 }
             });
         }
@@ -202,8 +222,8 @@ fn Conversation(
         <Title text=thread.subject.clone() />
         <crate::live::NewMessageNotice />
         {move || {
-            let (thread, sent_at) = shown.get();
-            view! { <MessageList thread sent_at /> }
+            let (thread, sent_at, expected) = shown.get();
+            view! { <MessageList thread sent_at expected /> }
         }}
         <p class="sm-no-print"><a href=print_link>"Print this conversation"</a></p>
         {after}
@@ -212,7 +232,11 @@ fn Conversation(
 
 /// The heading and every message: shared by the thread page and its print layout.
 #[component]
-fn MessageList(thread: ThreadView, sent_at: Vec<String>) -> impl IntoView {
+fn MessageList(
+    thread: ThreadView,
+    sent_at: Vec<String>,
+    expected: Option<String>,
+) -> impl IntoView {
     view! {
         <h1>{thread.subject}</h1>
         <p class="sm-thread-facts">
@@ -230,6 +254,7 @@ fn MessageList(thread: ThreadView, sent_at: Vec<String>) -> impl IntoView {
                 })
                 .collect_view()}
         </ol>
+        {expected.map(|words| view! { <p class="sm-reply-expected">{words}</p> })}
     }
 }
 
@@ -256,7 +281,7 @@ fn PrintThread() -> impl IntoView {
         view! {
             <Title text=format!("Print: {}", page.thread.subject) />
             <PrintFrame back>
-                <MessageList thread=page.thread sent_at=page.sent_at />
+                <MessageList thread=page.thread sent_at=page.sent_at expected=page.reply_expected />
             </PrintFrame>
         }
     })

@@ -4,7 +4,7 @@
 use super::super::rules;
 use super::super::{
     CareTeamOption, Category, Draft, Folder, FolderSummary, MessageView, NewMessage, Page,
-    PageCursor, Reply, SentMessage, Sort, ThreadRow, ThreadView,
+    PageCursor, Reply, ReplyExpected, SentMessage, Sort, ThreadRow, ThreadView,
 };
 use super::drafts::{DraftRecord, DRAFT_SELECT};
 use super::signatures::signature_text;
@@ -293,6 +293,9 @@ struct ThreadHead {
     category: Category,
     created_at: i64,
     last_message_at: i64,
+    response_target_days: i64,
+    /// The team's due time while the thread waits for its answer.
+    reply_due_at: Option<i64>,
     /// Where the viewer keeps it (`ViewerHead`); `None` for a care team member.
     #[sqlx(skip)]
     folder: Option<Folder>,
@@ -324,7 +327,8 @@ const HEAD_COLUMNS: &str = "SELECT t.id, t.veteran_id, u.name AS veteran_name, t
      (SELECT f.phone FROM facilities f WHERE f.id = ct.facility_id) AS facility_phone, \
      (SELECT vt.blocked FROM veteran_teams vt \
       WHERE vt.veteran_id = t.veteran_id AND vt.team_id = t.team_id) AS blocked, \
-     t.subject, t.category, t.created_at, t.last_message_at";
+     t.subject, t.category, t.created_at, t.last_message_at, ct.response_target_days, \
+     CASE WHEN t.waiting_since IS NOT NULL THEN t.due_at END AS reply_due_at";
 
 /// A thread of the mailbox, as its viewer sees it, or `NotFound`.
 async fn head_for_viewer<'e, E>(
@@ -457,6 +461,10 @@ fn view_from(
         reply_closed_reason: reply_problem.map(|why| rules::with_phone(why, &head.facility_phone)),
         messages,
         reply_draft,
+        reply_expected: head.reply_due_at.map(|due_at| ReplyExpected {
+            business_days: head.response_target_days,
+            due_at,
+        }),
     }
 }
 
@@ -836,7 +844,7 @@ pub async fn team_reply(
     };
     let message_id = appended.message_id;
     // The Veteran and their caregivers hear of it by email, by their choice in Settings.
-    crate::email::ssr::notices::note_new_message(&mut tx, thread_id, head.veteran_id).await?;
+    crate::email::ssr::notices::note_new_message(&mut tx, head.veteran_id).await?;
     // The files attached to the reply travel with it, and its draft is done.
     crate::attachments::ssr::records::link_reply_draft(
         &mut tx,

@@ -14,7 +14,7 @@ use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use serde::{Deserialize, Serialize};
 
-/// A notification with its time in words, in its team's facility zone.
+/// A notification with its time in words, in the viewer's time zone.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct NotificationItem {
     pub notification: Notification,
@@ -28,15 +28,11 @@ pub async fn team_notifications() -> Result<Vec<NotificationItem>, AppError> {
     use crate::server::clock::date_time;
     let capability = require_team(TeamNotifications::PATH).await?;
     let state = app_state()?;
-    let teams = crate::team::ssr::my_teams(&state.db, &capability).await?;
     let notifications = crate::team::ssr::notifications(&state.db, &capability).await?;
     Ok(notifications
         .into_iter()
         .map(|notification| NotificationItem {
-            when: date_time(
-                notification.created_at,
-                &crate::team::api::ssr::zone_of(&teams, notification.team_id),
-            ),
+            when: date_time(notification.created_at, &capability.user().time_zone),
             notification,
         })
         .collect())

@@ -24,7 +24,7 @@ pub struct TeamPrintData {
     pub veteran_name: String,
     pub team_name: String,
     pub category: Category,
-    /// "Dec 6, 2026, 7:51 PM EST", in the team's facility zone.
+    /// "Dec 6, 2026, 7:51 PM EST", in the printer's time zone.
     pub printed_at: String,
     pub internal_notes: bool,
     /// Internal notes only when `internal_notes`.
@@ -58,7 +58,7 @@ pub async fn load_team_print(
         // As on the thread page: the Veteran's open pages show "Opened by your care team".
         crate::team::api::ssr::changed(&state, thread_id).await;
     }
-    let zone = thread.facility_time_zone.clone();
+    let zone = capability.user().time_zone.clone();
     let sent_at = thread
         .messages
         .iter()

@@ -78,9 +78,8 @@ pub async fn reply_draft(
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SavedReply {
     pub draft: TeamReplyDraft,
-    /// The thread's team, and its facility's time zone (for "Draft saved at …").
+    /// The thread's team.
     pub team_id: i64,
-    pub time_zone: String,
     /// Colleagues' "… is writing a reply" changes with this save (the person began, or
     /// emptied the box): their pages should hear of it.
     pub writing_changed: bool,
@@ -123,13 +122,6 @@ pub async fn save_reply_text(
     .bind(now)
     .fetch_one(&mut *tx)
     .await?;
-    let time_zone: String = sqlx::query_scalar(
-        "SELECT f.time_zone FROM care_teams ct JOIN facilities f ON f.id = ct.facility_id \
-         WHERE ct.id = $1",
-    )
-    .bind(head.team_id)
-    .fetch_one(&mut *tx)
-    .await?;
     tx.commit().await?;
     let was_writing = before.is_some_and(|(body, at)| is_writing(&body, at, now));
     Ok(SavedReply {
@@ -139,7 +131,6 @@ pub async fn save_reply_text(
             updated_at,
         },
         team_id: head.team_id,
-        time_zone,
         writing_changed: was_writing != is_writing(body, updated_at, now),
     })
 }

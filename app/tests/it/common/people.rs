@@ -45,6 +45,7 @@ pub fn admin() -> AdminCapability {
         name: "Riley Admin".into(),
         email: "admin@example.com".into(),
         role: Role::Administrator,
+        time_zone: "America/New_York".into(),
     })
     .unwrap()
 }

@@ -190,7 +190,7 @@ pub async fn save_compose_draft(
         draft_id: draft.draft_id,
         saved: crate::server::clock::date_time(
             draft.updated_at,
-            crate::server::clock::DEFAULT_TIME_ZONE,
+            &asking.capability.user().time_zone,
         ),
     })
 }
@@ -202,7 +202,7 @@ mod ssr {
     use crate::messages::acting::ssr::Asking;
     use crate::messages::ssr as data;
     use crate::messages::{rules, NewMessage, SentMessage};
-    use crate::server::clock::{date_time, DEFAULT_TIME_ZONE};
+    use crate::server::clock::date_time;
     use crate::ui::kept::plain_form_post;
 
     /// What the crisis prompt says (DESIGN.md §2 "Urgent needs"); the page shows the
@@ -265,7 +265,7 @@ mod ssr {
             draft_saved: draft.as_ref().map(|d| {
                 format!(
                     "Draft last saved {}",
-                    date_time(d.updated_at, DEFAULT_TIME_ZONE)
+                    date_time(d.updated_at, &asking.capability.user().time_zone)
                 )
             }),
             signature,

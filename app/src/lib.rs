@@ -103,6 +103,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/messages/:thread_id/print") view={Lazy::<routes::conversation::PrintThread>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/settings") view={Lazy::<routes::settings::Settings>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/settings/email") view={Lazy::<routes::settings::ConfirmEmail>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/caregiver-invitation") view={Lazy::<routes::settings::AcceptCaregiverInvitation>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/demo/mail") view={Lazy::<routes::settings::DemoMail>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/team") view={Lazy::<routes::team::TeamHome>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/team/threads/:thread_id") view={Lazy::<routes::team_thread::TeamThread>::new()} ssr=SsrMode::Async />

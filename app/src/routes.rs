@@ -149,11 +149,12 @@ page_group! {
 }
 
 page_group! {
-    /// Everyone's settings, the page a new email address's link opens, and the demo's
-    /// mail page.
+    /// Everyone's settings, the pages a new email address's link and a caregiver
+    /// invitation's link open, and the demo's mail page.
     settings {
         Settings => crate::pages::settings::SettingsPage,
         ConfirmEmail => crate::account::change_email::ConfirmEmailPage,
+        AcceptCaregiverInvitation => crate::messages::caregiver_invitations::AcceptInvitationPage,
         DemoMail => crate::email::demo_mail::DemoMailPage,
     }
 }

@@ -44,7 +44,7 @@ pub struct AuditEntry {
 }
 
 /// The stored action names the filter offers, with the words people see.
-pub const ACTIONS: [(&str, &str); 47] = [
+pub const ACTIONS: [(&str, &str); 49] = [
     ("sign_in", "Signed in"),
     ("sign_out", "Signed out"),
     ("access_refused", "Was refused access"),
@@ -94,6 +94,14 @@ pub const ACTIONS: [(&str, &str); 47] = [
     ),
     ("email_changed", "Changed their email address"),
     ("caregiver_access_granted", "Gave a caregiver access"),
+    (
+        "caregiver_invited",
+        "Invited someone to help with their messages",
+    ),
+    (
+        "caregiver_invitation_withdrawn",
+        "Withdrew an invitation to help with their messages",
+    ),
     ("attachment_downloaded", "Downloaded an attachment"),
     ("audit_log_viewed", "Viewed the audit log"),
     ("audit_log_exported", "Downloaded the audit log"),

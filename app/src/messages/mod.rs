@@ -11,6 +11,7 @@
 //! `AppError::NotFound`.
 
 pub mod acting;
+pub mod caregiver_invitations;
 pub mod download;
 pub mod pages;
 pub mod rules;

@@ -69,7 +69,13 @@ pub enum Action {
     /// "Forgot your password?": someone asked for a reset link for an address (whether or
     /// not an account uses it; the target says which address).
     PasswordResetRequested,
+    /// Given by an administrator, or by a caregiver accepting a Veteran's invitation (the
+    /// caregiver is the actor then).
     CaregiverAccessGranted,
+    /// A Veteran invited someone, by email address, to act for them.
+    CaregiverInvited,
+    /// A Veteran withdrew an invitation before it was accepted.
+    CaregiverInvitationWithdrawn,
     /// Someone downloaded an attachment (or was refused one: outcome `denied`).
     AttachmentDownloaded,
     /// An administrator opened a page of the audit log, which names patients; the filter
@@ -147,6 +153,8 @@ impl Action {
             Action::EmailChangeRequested => "email_change_requested",
             Action::EmailChanged => "email_changed",
             Action::CaregiverAccessGranted => "caregiver_access_granted",
+            Action::CaregiverInvited => "caregiver_invited",
+            Action::CaregiverInvitationWithdrawn => "caregiver_invitation_withdrawn",
             Action::AttachmentDownloaded => "attachment_downloaded",
             Action::AuditLogViewed => "audit_log_viewed",
             Action::AuditLogExported => "audit_log_exported",

@@ -9,6 +9,7 @@ mod attachment_storage;
 mod attachments;
 mod audit_chain;
 mod audit_log;
+mod caregiver_invitations;
 mod data_layer;
 mod email;
 mod email_change;

@@ -79,6 +79,31 @@ pub fn mfa_reset(site: &PublicUrl, to: &str) -> Email {
     )
 }
 
+/// To the person a Veteran invited to act for them: the one-time link to accept (`path` is
+/// `/caregiver-invitation?token=…`). It does not name the Veteran: whose care it is shows
+/// only after signing in with this address.
+pub fn caregiver_invitation(site: &PublicUrl, to: &str, path: &str, days: i64) -> Email {
+    letter(
+        to,
+        EmailKind::CaregiverInvitation,
+        "You're invited to help with someone's VA secure messages",
+        &[
+            "A Veteran asked for you to be able to read and send their VA secure messages for \
+             them.",
+            &format!(
+                "To accept, sign in to VA Secure Messaging with this email address and follow \
+                 this link. It works once, for {days} days:"
+            ),
+        ],
+        &site.link(path),
+        &[
+            "If you don't have an account with this email address, the Veteran's VA facility \
+             can make one for you.",
+            "If you weren't expecting this email, you can ignore it.",
+        ],
+    )
+}
+
 /// To a new address: the one-time link that makes it the one the person signs in with.
 pub fn confirm_new_email(site: &PublicUrl, to: &str, path: &str, hours: i64) -> Email {
     letter(

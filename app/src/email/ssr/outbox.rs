@@ -31,6 +31,8 @@ pub enum EmailKind {
     UrgentMessage,
     /// A thread of a team the clinician leads went past its response target.
     Overdue,
+    /// A Veteran invited the person to act for them: a link to accept.
+    CaregiverInvitation,
 }
 
 impl EmailKind {
@@ -47,6 +49,7 @@ impl EmailKind {
             EmailKind::NewMessageDigest => "new_message_digest",
             EmailKind::UrgentMessage => "urgent_message",
             EmailKind::Overdue => "overdue",
+            EmailKind::CaregiverInvitation => "caregiver_invitation",
         }
     }
 }

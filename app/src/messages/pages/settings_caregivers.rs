@@ -1,4 +1,5 @@
-//! "Who can see my messages": a Veteran sees each caregiver with access and can revoke it.
+//! "Who can see my messages": a Veteran sees each caregiver with access and can revoke it,
+//! and gives someone access by email (`caregiver_invitations`).
 //! A revoked caregiver loses access on their very next request, because every messaging
 //! call checks the grant afresh (`veterans_for`).
 
@@ -134,6 +135,7 @@ pub fn CaregiverAccess() -> impl IntoView {
                     }
                 })}
             </Suspense>
+            <crate::messages::caregiver_invitations::InviteCaregiver />
         </section>
     }
 }

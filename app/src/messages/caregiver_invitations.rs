@@ -268,15 +268,25 @@ pub mod ssr {
         .await?;
         audit::record(
             &mut *tx,
-            &AuditEvent::new(Action::CaregiverInvited, Outcome::Success)
-                .actor(veteran.id)
-                .patient(veteran.id)
-                .target(format!("caregiver_invitation:{invitation_id}"))
-                .from_address(capability.address().unwrap_or_default()),
+            &veteran_event(Action::CaregiverInvited, capability, invitation_id),
         )
         .await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// What the asking Veteran did to one of their invitations, for the audit trail.
+    fn veteran_event(
+        action: Action,
+        capability: &MessagingCapability,
+        invitation_id: i64,
+    ) -> AuditEvent {
+        let veteran = capability.user().id;
+        AuditEvent::new(action, Outcome::Success)
+            .actor(veteran)
+            .patient(veteran)
+            .target(format!("caregiver_invitation:{invitation_id}"))
+            .from_address(capability.address().unwrap_or_default())
     }
 
     /// Ends one of the asking Veteran's waiting invitations (`NotFound` for anyone else's).
@@ -302,11 +312,11 @@ pub mod ssr {
         }
         audit::record(
             &mut *tx,
-            &AuditEvent::new(Action::CaregiverInvitationWithdrawn, Outcome::Success)
-                .actor(veteran.id)
-                .patient(veteran.id)
-                .target(format!("caregiver_invitation:{invitation_id}"))
-                .from_address(capability.address().unwrap_or_default()),
+            &veteran_event(
+                Action::CaregiverInvitationWithdrawn,
+                capability,
+                invitation_id,
+            ),
         )
         .await?;
         tx.commit().await?;

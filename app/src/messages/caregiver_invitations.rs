@@ -502,7 +502,7 @@ fn InviteForm(data: InvitationsData, field_error: Option<String>) -> impl IntoVi
                         <form method="post" action=WithdrawCaregiverInvitation::PATH>
                             <input type="hidden" name="invitation_id" value=invitation.invitation_id.to_string() />
                             <button type="submit" class="usa-button usa-button--outline"
-                                aria-label=format!("Withdraw the invitation to {}", invitation.email)>
+                                aria-label=format!("Withdraw invitation to {}", invitation.email)>
                                 "Withdraw invitation"
                             </button>
                         </form>

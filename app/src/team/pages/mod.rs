@@ -9,6 +9,7 @@ pub mod inbox;
 pub mod keys;
 pub mod notifications;
 pub mod print;
+pub mod start;
 pub mod templates;
 pub mod thread;
 
@@ -78,6 +79,7 @@ pub(crate) fn DoneNotice() -> impl IntoView {
             }
             "unassigned" => "The conversation is unassigned.",
             "replied" => "Your reply was sent.",
+            "started" => "Your message was sent. The Veteran finds it in their Inbox.",
             "noted" => "Your internal note was added.",
             "completed" => "The conversation is marked complete.",
             "reopened" => "The conversation is open again and waits on the team.",

@@ -59,7 +59,7 @@ pub async fn team_new_message(
         data.body = field("body");
     } else if !q.is_empty() {
         let mut found = super::ssr::find_veterans(db, &capability, &q).await?;
-        data.more = found.len() >= super::ssr::FIND_VETERANS_LIMIT;
+        data.more = found.len() > super::ssr::FIND_VETERANS_LIMIT;
         found.truncate(super::ssr::FIND_VETERANS_LIMIT);
         data.found = found;
     }

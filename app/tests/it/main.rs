@@ -21,3 +21,4 @@ mod postgres_tls;
 mod reply_drafts;
 mod reports;
 mod team;
+mod team_writes_first;

@@ -146,8 +146,8 @@ fn parse(csv_text: &str) -> Result<Vec<Row>, AppError> {
                     [email, team, station, born] => (*email, *team, *station, *born),
                     _ => ("", "", "", ""),
                 };
-                match fields.as_slice() {
-                    _ if !email.is_empty() && !team.is_empty() && !station.is_empty() => Row {
+                if !email.is_empty() && !team.is_empty() && !station.is_empty() {
+                    Row {
                         line,
                         fields: Ok([
                             email.to_string(),
@@ -155,11 +155,12 @@ fn parse(csv_text: &str) -> Result<Vec<Row>, AppError> {
                             station.to_string(),
                             born.to_string(),
                         ]),
-                    },
-                    _ => Row {
+                    }
+                } else {
+                    Row {
                         line,
                         fields: Err(fields.join(",")),
-                    },
+                    }
                 }
             }
             Err(error) => Row {

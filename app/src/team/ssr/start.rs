@@ -26,8 +26,9 @@ const CHOICE_SQL: &str = "SELECT v.id AS veteran_id, v.name, v.date_of_birth, \
 const CHOICE_ORDER: &str = " ORDER BY LOWER(v.name), v.id, ct.name, ct.id";
 
 /// Veterans of the person's teams whose name holds every word typed (ignoring case), by
-/// name; none for no words. The search is audited (how many words and results, never the
-/// words, which name a person).
+/// name: at most [`FIND_VETERANS_LIMIT`], and one more when more match (so the page can say
+/// to type more); none for no words. The search is audited (how many words and results,
+/// never the words, which name a person).
 pub async fn find_veterans(
     db: &Db,
     capability: &TeamCapability,
@@ -47,13 +48,16 @@ pub async fn find_veterans(
         sql.push_str(&format!(" AND LOWER(v.name) LIKE ${}", n + 2));
     }
     sql.push_str(CHOICE_ORDER);
+    // Rows are one per Veteran and shared team: enough for the Veterans shown, and bounded
+    // whatever a short word matches.
+    sql.push_str(&format!(" LIMIT {}", (FIND_VETERANS_LIMIT + 1) * 20));
     let mut query = sqlx::query_as::<_, ChoiceRecord>(&sql).bind(capability.user().id);
     for word in &words {
         query = query.bind(format!("%{word}%"));
     }
     let records = query.fetch_all(&db.pool).await?;
     let mut found = gather(records);
-    found.truncate(FIND_VETERANS_LIMIT);
+    found.truncate(FIND_VETERANS_LIMIT + 1);
     let event = audit_event_for(capability, Action::VeteransSearched).detail(serde_json::json!({
         "words": words.len(),
         "found": found.len(),

@@ -156,17 +156,24 @@ async fn csv_import_sets_dates_of_birth(db: &Db) {
     let bad = "veteran_email,team_name,facility_station,date_of_birth\n\
                veteran2@example.com,Mental Health,999,1975-02-29\n\
                veteran@example.com,Pharmacy,999,1961-03-04\n";
-    let preview = administration::preview_import(db, &riley, bad).await.unwrap();
+    let preview = administration::preview_import(db, &riley, bad)
+        .await
+        .unwrap();
     let ImportVerdict::Rejected(why) = &preview.lines[0].verdict else {
         panic!("an impossible date was accepted: {:?}", preview.lines[0]);
     };
     assert_eq!(preview.lines[0].line, 2, "the preview names the line");
-    assert!(why.starts_with("Date of birth:") && why.contains("not a real date"), "{why}");
+    assert!(
+        why.starts_with("Date of birth:") && why.contains("not a real date"),
+        "{why}"
+    );
     // Alex is associated with Pharmacy already and the date is already on the record.
     assert_eq!(preview.lines[1].sets_date_of_birth, None);
-    assert!(administration::import_associations(db, &riley, &from(), bad)
-        .await
-        .is_err());
+    assert!(
+        administration::import_associations(db, &riley, &from(), bad)
+            .await
+            .is_err()
+    );
     assert_eq!(
         stored_date_of_birth(db, w.jordan_id).await.as_deref(),
         Some("1975-09-18")
@@ -176,7 +183,9 @@ async fn csv_import_sets_dates_of_birth(db: &Db) {
                 veteran2@example.com,Mental Health,999,1975-09-19\n\
                 veteran2@example.com,Pharmacy,999,1975-09-19\n\
                 veteran@example.com,Pharmacy,999,\n";
-    let preview = administration::preview_import(db, &riley, good).await.unwrap();
+    let preview = administration::preview_import(db, &riley, good)
+        .await
+        .unwrap();
     assert_eq!(
         preview.lines[0].sets_date_of_birth.as_deref(),
         Some("1975-09-19")
@@ -210,13 +219,16 @@ async fn csv_import_sets_dates_of_birth(db: &Db) {
     let clash = "veteran_email,team_name,facility_station,date_of_birth\n\
                  veteran2@example.com,Mental Health,999,1975-09-19\n\
                  veteran2@example.com,Pharmacy,999,1975-09-20\n";
-    let preview = administration::preview_import(db, &riley, clash).await.unwrap();
+    let preview = administration::preview_import(db, &riley, clash)
+        .await
+        .unwrap();
     let ImportVerdict::Rejected(why) = &preview.lines[1].verdict else {
         panic!("two dates for one Veteran were accepted");
     };
     assert!(why.contains("line 2"), "{why}");
     // The file without the column still imports.
-    let plain = "veteran_email,team_name,facility_station\nveteran2@example.com,Mental Health,999\n";
+    let plain =
+        "veteran_email,team_name,facility_station\nveteran2@example.com,Mental Health,999\n";
     assert_eq!(
         administration::preview_import(db, &riley, plain)
             .await
@@ -244,11 +256,29 @@ async fn search_finds_only_veterans_of_my_teams(db: &Db) {
         false,
     )
     .await;
-    let blocked = veteran(db, "lee.b@example.com", "Robin Lee", "1950-01-02", w.primary_care, true).await;
-    let elsewhere = veteran(db, "lee.d@example.com", "Drew Lee", "1955-05-05", dermatology, false).await;
+    let blocked = veteran(
+        db,
+        "lee.b@example.com",
+        "Robin Lee",
+        "1950-01-02",
+        w.primary_care,
+        true,
+    )
+    .await;
+    let elsewhere = veteran(
+        db,
+        "lee.d@example.com",
+        "Drew Lee",
+        "1955-05-05",
+        dermatology,
+        false,
+    )
+    .await;
 
     // Two Veterans named Alex Rivera: told apart by date of birth; facility shown.
-    let found = team::find_veterans(db, &w.morgan, "alex RIV").await.unwrap();
+    let found = team::find_veterans(db, &w.morgan, "alex RIV")
+        .await
+        .unwrap();
     let seen: Vec<(i64, Option<&str>)> = found
         .iter()
         .map(|v| (v.veteran_id, v.born.as_deref()))
@@ -257,7 +287,10 @@ async fn search_finds_only_veterans_of_my_teams(db: &Db) {
     assert!(seen.contains(&(w.alex_id, Some("Mar 4, 1961"))));
     assert!(seen.contains(&(other_alex, Some("Jul 1, 1980"))));
     for veteran in &found {
-        assert_eq!(veteran.facilities, vec!["Demo VA Medical Center".to_string()]);
+        assert_eq!(
+            veteran.facilities,
+            vec!["Demo VA Medical Center".to_string()]
+        );
     }
     // Alex shares only Primary Care with Morgan, whatever other teams Alex writes to.
     let alex = found.iter().find(|v| v.veteran_id == w.alex_id).unwrap();
@@ -279,8 +312,14 @@ async fn search_finds_only_veterans_of_my_teams(db: &Db) {
         ));
     }
     // Wildcards are words, not patterns; nothing typed finds nobody.
-    assert!(team::find_veterans(db, &w.morgan, "%").await.unwrap().is_empty());
-    assert!(team::find_veterans(db, &w.morgan, "  ").await.unwrap().is_empty());
+    assert!(team::find_veterans(db, &w.morgan, "%")
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(team::find_veterans(db, &w.morgan, "  ")
+        .await
+        .unwrap()
+        .is_empty());
 
     // Casey, once on Pharmacy too, finds Jordan.
     let casey = trusted::team(user(db, "nurse@example.com").await).unwrap();
@@ -311,16 +350,21 @@ async fn team_started_thread_reaches_the_veteran(db: &Db) {
         db,
         &w.morgan,
         w.alex_id,
-        &message(w.primary_care, "Your new prescription", "Please pick it up on Monday."),
+        &message(
+            w.primary_care,
+            "Your new prescription",
+            "Please pick it up on Monday.",
+        ),
     )
     .await
     .unwrap();
 
     // In the Inbox of Alex and of Sam (caregiver), unread, from the team.
     for who in [&w.alex, &w.sam] {
-        let inbox = messaging::list_folder(db, who, w.alex_id, Folder::Inbox, Sort::NewestFirst, None)
-            .await
-            .unwrap();
+        let inbox =
+            messaging::list_folder(db, who, w.alex_id, Folder::Inbox, Sort::NewestFirst, None)
+                .await
+                .unwrap();
         let row = inbox
             .rows
             .iter()
@@ -339,15 +383,28 @@ async fn team_started_thread_reaches_the_veteran(db: &Db) {
     assert!(view.can_reply);
 
     // Nothing waits on the team until Alex answers.
-    let thread = team::open_thread(db, &w.morgan, sent.thread_id, None).await.unwrap();
-    assert_eq!(thread.waiting_since, None);
-    assert_eq!(thread.veteran_born.as_deref(), Some("Mar 4, 1961"));
-    messaging::reply(db, &w.alex, w.alex_id, sent.thread_id, &reply("Thank you, I will."))
+    let thread = team::open_thread(db, &w.morgan, sent.thread_id, None)
         .await
         .unwrap();
-    let thread = team::open_thread(db, &w.morgan, sent.thread_id, None).await.unwrap();
+    assert_eq!(thread.waiting_since, None);
+    assert_eq!(thread.veteran_born.as_deref(), Some("Mar 4, 1961"));
+    messaging::reply(
+        db,
+        &w.alex,
+        w.alex_id,
+        sent.thread_id,
+        &reply("Thank you, I will."),
+    )
+    .await
+    .unwrap();
+    let thread = team::open_thread(db, &w.morgan, sent.thread_id, None)
+        .await
+        .unwrap();
     assert_eq!(thread.messages.len(), 2);
-    assert!(thread.waiting_since.is_some(), "Alex's reply waits on the team");
+    assert!(
+        thread.waiting_since.is_some(),
+        "Alex's reply waits on the team"
+    );
 
     // On the record like every send: who, which patient, a new thread the team started.
     let (actor, patient, detail): (i64, i64, String) = sqlx::query_as(
@@ -363,8 +420,12 @@ async fn team_started_thread_reaches_the_veteran(db: &Db) {
 
     // The same form posted twice makes one conversation.
     let first = message(w.primary_care, "Lab results", "Your results are normal.");
-    let a = team::start_thread(db, &w.morgan, w.alex_id, &first).await.unwrap();
-    let b = team::start_thread(db, &w.morgan, w.alex_id, &first).await.unwrap();
+    let a = team::start_thread(db, &w.morgan, w.alex_id, &first)
+        .await
+        .unwrap();
+    let b = team::start_thread(db, &w.morgan, w.alex_id, &first)
+        .await
+        .unwrap();
     assert_eq!(a.thread_id, b.thread_id);
     assert!(b.already_sent);
 }
@@ -388,8 +449,12 @@ async fn team_cannot_write_outside_its_teams(db: &Db) {
         (w.alex_id, w.pharmacy),
         (999_999, w.primary_care),
     ] {
-        let refused = team::start_thread(db, &w.morgan, veteran, &message(team, "Hello", "Hi")).await;
-        assert!(matches!(refused, Err(AppError::NotFound)), "{veteran} {team}: {refused:?}");
+        let refused =
+            team::start_thread(db, &w.morgan, veteran, &message(team, "Hello", "Hi")).await;
+        assert!(
+            matches!(refused, Err(AppError::NotFound)),
+            "{veteran} {team}: {refused:?}"
+        );
     }
     // Fields are checked, each with its own sentence.
     let mut empty = message(w.primary_care, " ", "");
@@ -402,7 +467,9 @@ async fn team_cannot_write_outside_its_teams(db: &Db) {
         assert!(error.field(field).is_some(), "{field}: {error:?}");
     }
     let long = message(w.primary_care, &"s".repeat(51), "Hi");
-    let error = team::start_thread(db, &w.morgan, w.alex_id, &long).await.unwrap_err();
+    let error = team::start_thread(db, &w.morgan, w.alex_id, &long)
+        .await
+        .unwrap_err();
     assert!(error.field("subject").unwrap().contains("50 characters"));
     assert_eq!(threads(db).await, before, "nothing was sent");
 }

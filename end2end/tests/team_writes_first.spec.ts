@@ -123,3 +123,33 @@ test("a Veteran's address cannot open another team's Veteran", async ({ page }) 
     await expect(page.getByRole("button", { name: "Send", exact: true })).toHaveCount(0);
   }
 });
+
+test("the administrator sets a Veteran's date of birth, a wrong one refused at the field", async ({ page }) => {
+  const name = `Taylor Brooks ${unique()}`;
+  const email = `taylor.${unique()}@example.com`;
+  await signInAs(page, "admin@example.com");
+  await page.goto("/admin/users");
+  await page.getByLabel("Email address").fill(email);
+  await page.getByLabel("Full name").fill(name);
+  await page.getByLabel("Role").selectOption({ label: "Veteran" });
+  await page.getByRole("button", { name: "Invite" }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText(name);
+
+  const field = page.getByRole("textbox", { name: "Date of birth" });
+  await field.fill("1958-02-30");
+  await page.getByRole("button", { name: "Save date of birth" }).click();
+  await expect(page.locator("#date_of_birth-error")).toContainText("1958-02-30 is not a real date.");
+  await expect(field).toHaveAttribute("aria-invalid", "true");
+  await expect(field).toHaveValue("1958-02-30");
+  await expectNoAxeViolations(page);
+
+  await field.fill("2999-01-01");
+  await page.getByRole("button", { name: "Save date of birth" }).click();
+  await expect(page.locator("#date_of_birth-error")).toContainText("can't be in the future");
+
+  await field.fill("1958-11-23");
+  await page.getByRole("button", { name: "Save date of birth" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "The date of birth was saved." })).toBeVisible();
+  await expect(field).toHaveValue("1958-11-23");
+  await expect(field).not.toHaveAttribute("aria-invalid", "true");
+});

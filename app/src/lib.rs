@@ -108,6 +108,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/team") view={Lazy::<routes::team::TeamHome>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/team/threads/:thread_id") view={Lazy::<routes::team_thread::TeamThread>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/team/threads/:thread_id/print") view={Lazy::<routes::team_thread::TeamPrintThread>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/team/new") view={Lazy::<routes::team_tools::StartMessage>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/team/templates") view={Lazy::<routes::team_tools::Templates>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/team/notifications") view={Lazy::<routes::team_tools::Notifications>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/team/reports") view={Lazy::<routes::team_tools::TeamReports>::new()} ssr=SsrMode::Async />

@@ -167,8 +167,10 @@ page_group! {
 }
 
 page_group! {
-    /// The care team's reply templates and notifications, and a lead's reports.
+    /// The care team's reply templates and notifications, a lead's reports, and starting a
+    /// message to a Veteran.
     team_tools {
+        StartMessage => crate::team::pages::start::StartMessagePage,
         Templates => crate::team::pages::templates::TemplatesPage,
         Notifications => crate::team::pages::notifications::NotificationsPage,
         TeamReports => crate::reports::page::TeamReportsPage,

@@ -69,7 +69,7 @@ test("a team lead sees an overdue conversation under Notifications and marks it 
   const item = page.locator(".sm-notification").filter({ hasText: SUBJECT });
   await expect(item).toContainText("New");
   await expect(item).toContainText("Overdue:");
-  await expect(item).toContainText("Alex Rivera · Primary Care – Blue Team");
+  await expect(item).toContainText("Alex Rivera (born Mar 4, 1961) · Primary Care – Blue Team");
   await expectNoAxeViolations(page);
   const before = Number((await nav.locator(".sm-count").innerText()).match(/\d+/)?.[0]);
   await item.getByRole("button", { name: new RegExp(`^Mark as read\\s+about ${SUBJECT}$`) }).click();

@@ -528,6 +528,27 @@ pub async fn admin_grant_caregiver(user: i64, veteran_email: String) -> Result<(
     .await
 }
 
+/// "Save date of birth" on a Veteran's page (an empty field clears it).
+#[server(endpoint = "admin_set_date_of_birth", output = leptos::server_fn::codec::Postcard)]
+pub async fn admin_set_date_of_birth(user: i64, date_of_birth: String) -> Result<(), AppError> {
+    use crate::server::access::{app_state, require_admin};
+    let capability = require_admin(AdminSetDateOfBirth::PATH).await?;
+    let state = app_state()?;
+    let saved =
+        super::ssr::set_date_of_birth(&state.db, &capability, &ssr::origin(), user, &date_of_birth)
+            .await
+            .map(|_| "date_of_birth_saved");
+    let back = format!("/admin/users/{user}");
+    ssr::answer(
+        saved,
+        &back,
+        &back,
+        AdminSetDateOfBirth::PATH,
+        &[("date_of_birth", &date_of_birth)],
+    )
+    .await
+}
+
 /// Ends a caregiver grant; `user` is the person whose page the button was on.
 #[server(endpoint = "admin_revoke_caregiver", output = leptos::server_fn::codec::Postcard)]
 pub async fn admin_revoke_caregiver(user: i64, grant: i64) -> Result<(), AppError> {

@@ -14,6 +14,9 @@ pub const RESPONSE_TARGET_MAX_DAYS: i64 = 30;
 pub const PASSWORD_LINK_HOURS: i64 = 24;
 /// The header a Veteran–team import file starts with (issue 6).
 pub const IMPORT_HEADER: [&str; 3] = ["veteran_email", "team_name", "facility_station"];
+/// The column an import file may add after [`IMPORT_HEADER`]: the Veteran's date of birth
+/// (`YYYY-MM-DD`, or empty to leave the record as it is).
+pub const IMPORT_DATE_OF_BIRTH: &str = "date_of_birth";
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
@@ -144,6 +147,9 @@ pub struct ImportLine {
     pub team_name: String,
     pub facility_station: String,
     pub verdict: ImportVerdict,
+    /// The date of birth (`YYYY-MM-DD`) the import writes on the Veteran's record: given on
+    /// the line, valid, and not what the record holds already.
+    pub sets_date_of_birth: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -177,6 +183,8 @@ pub struct UserRow {
     pub has_password: bool,
     /// Two-step verification is on (set up and confirmed with a code).
     pub mfa_on: bool,
+    /// A Veteran's date of birth, `YYYY-MM-DD`, when on the record.
+    pub date_of_birth: Option<String>,
 }
 
 /// A live caregiver grant, seen from either side.

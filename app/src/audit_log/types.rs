@@ -44,7 +44,7 @@ pub struct AuditEntry {
 }
 
 /// The stored action names the filter offers, with the words people see.
-pub const ACTIONS: [(&str, &str); 49] = [
+pub const ACTIONS: [(&str, &str); 51] = [
     ("sign_in", "Signed in"),
     ("sign_out", "Signed out"),
     ("access_refused", "Was refused access"),
@@ -81,6 +81,10 @@ pub const ACTIONS: [(&str, &str); 49] = [
     ("user_role_changed", "Changed a person's role"),
     ("user_deactivated", "Deactivated a person"),
     ("user_reactivated", "Reactivated a person"),
+    (
+        "user_date_of_birth_changed",
+        "Changed a Veteran's date of birth",
+    ),
     ("password_reset_issued", "Issued a password reset link"),
     (
         "password_reset_requested",
@@ -117,6 +121,7 @@ pub const ACTIONS: [(&str, &str); 49] = [
     ("messages_searched", "Searched their messages"),
     ("messages_downloaded", "Downloaded their messages"),
     ("team_inbox_listed", "Listed the team inbox"),
+    ("veterans_searched", "Searched for a Veteran to write to"),
     (
         "administrator_created",
         "Created an administrator from the command line",

@@ -15,6 +15,7 @@ mod drafts;
 mod organize;
 mod search;
 mod signatures;
+mod team_start;
 mod threads;
 
 pub use drafts::{
@@ -25,6 +26,7 @@ pub use organize::{
 };
 pub use search::search;
 pub use signatures::{set_signature, signature, Signer};
+pub use team_start::team_start_thread;
 pub use threads::{
     care_teams, folders, list_folder, open_thread, reply, send_message, team_reply, thread_messages,
 };

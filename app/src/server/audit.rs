@@ -53,6 +53,8 @@ pub enum Action {
     UserRoleChanged,
     UserDeactivated,
     UserReactivated,
+    /// An administrator set, changed or cleared a Veteran's date of birth.
+    UserDateOfBirthChanged,
     /// An administrator issued a one-time set-password link for an existing account.
     PasswordResetIssued,
     /// A person set their password through a one-time link.
@@ -113,6 +115,10 @@ pub enum Action {
     /// A care team member listed the team inbox. `detail` holds the team, filter and
     /// category asked for, and how many words were searched for; never the words.
     TeamInboxListed,
+    /// A care team member searched, by name, for a Veteran of their teams to write to.
+    /// `detail` holds how many words were searched for and how many Veterans were found;
+    /// never the words.
+    VeteransSearched,
 }
 
 impl Action {
@@ -146,6 +152,7 @@ impl Action {
             Action::UserRoleChanged => "user_role_changed",
             Action::UserDeactivated => "user_deactivated",
             Action::UserReactivated => "user_reactivated",
+            Action::UserDateOfBirthChanged => "user_date_of_birth_changed",
             Action::PasswordResetIssued => "password_reset_issued",
             Action::PasswordResetRequested => "password_reset_requested",
             Action::PasswordSet => "password_set",
@@ -167,6 +174,7 @@ impl Action {
             Action::MessagesSearched => "messages_searched",
             Action::MessagesDownloaded => "messages_downloaded",
             Action::TeamInboxListed => "team_inbox_listed",
+            Action::VeteransSearched => "veterans_searched",
             Action::AdministratorCreated => "administrator_created",
         }
     }

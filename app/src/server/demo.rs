@@ -33,6 +33,13 @@ pub const PEOPLE: [(&str, &str, &str); 6] = [
     ("admin@example.com", "Riley Admin", "administrator"),
 ];
 
+/// The demo Veterans' dates of birth (email, `YYYY-MM-DD`), which the care team's pages show
+/// beside their names.
+pub const DATES_OF_BIRTH: [(&str, &str); 2] = [
+    ("veteran@example.com", "1961-03-04"),
+    ("veteran2@example.com", "1975-09-18"),
+];
+
 /// Seeds the demo data when the database has no users yet; does nothing on a database it
 /// seeded before; refuses any other database (real people's accounts). Returns whether it
 /// seeded.
@@ -110,6 +117,13 @@ async fn seed(tx: &mut Tx, hash: &str) -> Result<(), sqlx::Error> {
         .fetch_one(&mut **tx)
         .await?;
         user_ids.push(id);
+    }
+    for (email, date_of_birth) in DATES_OF_BIRTH {
+        sqlx::query("UPDATE users SET date_of_birth = $1 WHERE email = $2")
+            .bind(date_of_birth)
+            .bind(email)
+            .execute(&mut **tx)
+            .await?;
     }
     let [alex, jordan, sam, morgan, casey, _riley] = user_ids[..] else {
         return Err(sqlx::Error::Protocol("demo users missing".into()));

@@ -8,6 +8,7 @@ pub mod bootstrap;
 pub mod bulk;
 pub mod clock;
 pub mod common_passwords;
+pub mod date_of_birth;
 pub mod db;
 pub mod demo;
 pub mod download;

@@ -9,4 +9,5 @@ pub mod reply_draft;
 pub mod reply_with_files;
 #[cfg(feature = "ssr")]
 pub mod ssr;
+pub mod start;
 pub mod types;

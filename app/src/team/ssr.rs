@@ -21,6 +21,7 @@ mod inbox;
 mod members;
 mod overdue;
 mod reply_drafts;
+mod start;
 mod templates;
 mod thread;
 
@@ -36,6 +37,7 @@ pub(crate) use reply_drafts::drop_stranded_reply_drafts;
 pub use reply_drafts::{
     reply_draft, reply_draft_for_files, save_reply_text, writing, SavedReply, Stranded,
 };
+pub use start::{find_veterans, start_thread, veteran_choice, FIND_VETERANS_LIMIT};
 pub use templates::{create_template, delete_template, templates, update_template};
 pub use thread::{
     add_internal_note, mark_complete, open_thread, print_thread, reopen, reply, UNOPENED_MESSAGE,
@@ -118,6 +120,15 @@ fn audit_event(
         .patient(veteran_id)
         .target(format!("thread:{thread_id}"));
     match from {
+        Some(address) => event.from_address(address),
+        None => event,
+    }
+}
+
+/// An audit event by the clinician that is about no one thread, from where they asked.
+fn audit_event_for(capability: &TeamCapability, action: Action) -> AuditEvent {
+    let event = AuditEvent::new(action, Outcome::Success).actor(capability.user().id);
+    match capability.address() {
         Some(address) => event.from_address(address),
         None => event,
     }

@@ -125,6 +125,8 @@ pub struct InboxRow {
     pub thread_id: i64,
     pub veteran_id: i64,
     pub veteran_name: String,
+    /// "Mar 4, 1961", when the Veteran's date of birth is on the record.
+    pub veteran_born: Option<String>,
     pub subject: String,
     pub category: Category,
     pub team_id: i64,
@@ -189,6 +191,20 @@ pub struct TeamChoice {
     pub team_id: i64,
     pub name: String,
     pub facility: String,
+}
+
+/// A Veteran a clinician may write to first: associated (not blocked) with at least one of
+/// the clinician's teams. Date of birth and facility tell two people of the same name apart.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VeteranChoice {
+    pub veteran_id: i64,
+    pub name: String,
+    /// "Mar 4, 1961", when on the record.
+    pub born: Option<String>,
+    /// The facilities of `teams`, each once.
+    pub facilities: Vec<String>,
+    /// The clinician's teams the Veteran is associated with.
+    pub teams: Vec<TeamChoice>,
 }
 
 /// A member of a care team, for "assign to" and the coverage list.
@@ -279,6 +295,8 @@ pub struct TeamThread {
     pub thread_id: i64,
     pub veteran_id: i64,
     pub veteran_name: String,
+    /// "Mar 4, 1961", when the Veteran's date of birth is on the record.
+    pub veteran_born: Option<String>,
     pub team_id: i64,
     pub team_name: String,
     pub facility_time_zone: String,
@@ -349,6 +367,8 @@ pub struct Notification {
     pub thread_id: i64,
     pub subject: String,
     pub veteran_name: String,
+    /// The Veteran's date of birth: read as stored, given to the page as "Mar 4, 1961".
+    pub veteran_born: Option<String>,
     pub team_id: i64,
     pub team_name: String,
     pub created_at: i64,

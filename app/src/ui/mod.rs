@@ -13,14 +13,23 @@ pub mod errors;
 pub mod kept;
 pub mod page;
 pub mod status;
+pub mod veteran_name;
 
 pub use errors::{focus_soon, posted_error, ErrorSummary, FieldError, LoadError, PostedError};
 pub use page::{loaded, loaded_live, page_data, viewer, Forbidden, Gate, NotFound, PageData};
 pub use status::SuccessStatus;
+pub use veteran_name::VeteranName;
 
 /// The media type of postcard, the encoding server functions answer in: the browser's own
 /// `fetch` calls ask for it too, so the wasm carries one decoder and no JSON parser.
 pub const POSTCARD: &str = "application/x-postcard";
+
+/// Escapes text for a `<textarea>`'s `inner_html` (its value is its content).
+pub fn textarea_text(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
 
 /// Percent-encodes a query value (letters, digits and `-_.~` stay as they are; a space
 /// becomes `+`, as forms send it).

@@ -22,4 +22,5 @@ mod postgres_tls;
 mod reply_drafts;
 mod reports;
 mod team;
+mod team_writes_first;
 mod time_zones;

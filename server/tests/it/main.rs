@@ -19,4 +19,5 @@ mod routes;
 mod serving;
 mod sessions;
 mod team_workspace;
+mod team_writes_first;
 mod two_processes;

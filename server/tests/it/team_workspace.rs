@@ -137,6 +137,10 @@ async fn a_team_printout_leaves_out_internal_notes_unless_asked() {
         .await;
     assert_eq!(plain.status, StatusCode::OK);
     assert!(plain.body.contains("Alex Rivera"));
+    assert!(
+        plain.body.contains("(born Mar 4, 1961)"),
+        "the printout tells the Veteran apart by date of birth"
+    );
     assert!(plain.body.contains("Printed"));
     assert!(plain.body.contains("Include internal notes"));
     assert!(!plain.body.contains("Printable note text"));

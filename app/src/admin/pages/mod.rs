@@ -56,13 +56,6 @@ pub(crate) fn TextField(
     }
 }
 
-/// Escapes text for a `<textarea>`'s `inner_html` (its value is its content).
-pub(crate) fn textarea_text(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-}
-
 /// The status line after a successful change (`done=<what>` in the address).
 #[component]
 pub(crate) fn AdminDone() -> impl IntoView {
@@ -98,6 +91,7 @@ pub(crate) fn AdminDone() -> impl IntoView {
             "reactivated" => "The account was reactivated.".to_string(),
             "mfa_reset" => "Two-step verification was reset and the person was signed out everywhere. We emailed them that it was. They can sign in with their password, then set it up again.".to_string(),
             "access_granted" => "Caregiver access was granted.".to_string(),
+            "date_of_birth_saved" => "The date of birth was saved.".to_string(),
             "access_revoked" => "Caregiver access was revoked.".to_string(),
             _ => return None,
         })

@@ -2,15 +2,16 @@
 //! open, overdue and unassigned counts; "Add a care team"; and the Veteran–team CSV import
 //! with its preview (`?preview=<token>`).
 
-use super::{kept_or, textarea_text, AdminDone, BackTo, TextField};
+use super::{kept_or, AdminDone, BackTo, TextField};
 use crate::admin::api::{admin_teams, AdminImport, AdminPreviewImport, AdminSaveTeam, TeamsData};
 use crate::admin::types::{
-    Facility, ImportPreview, ImportVerdict, TeamSummary, IMPORT_HEADER, RESPONSE_TARGET_MAX_DAYS,
-    RESPONSE_TARGET_MIN_DAYS,
+    Facility, ImportPreview, ImportVerdict, TeamSummary, IMPORT_DATE_OF_BIRTH, IMPORT_HEADER,
+    RESPONSE_TARGET_MAX_DAYS, RESPONSE_TARGET_MIN_DAYS,
 };
 use crate::auth::Area;
 use crate::error::AppError;
 use crate::ui::posted_error;
+use crate::ui::textarea_text;
 use crate::ui::ErrorSummary;
 use crate::ui::FieldError;
 use crate::ui::Gate;
@@ -240,7 +241,7 @@ fn ImportForm(error: Option<AppError>) -> impl IntoView {
             <form method="post" action=AdminPreviewImport::PATH enctype="multipart/form-data" class="usa-form usa-form--large" novalidate>
                 <div class="usa-form-group" class:usa-form-group--error=message.is_some()>
                     <label class="usa-label" for="csv">"CSV file"</label>
-                    <span class="usa-hint" id="csv-hint">{format!("The first line must be {}. At most 1 MB, saved as CSV UTF-8.", IMPORT_HEADER.join(","))}</span>
+                    <span class="usa-hint" id="csv-hint">{format!("The first line must be {}, optionally followed by ,{IMPORT_DATE_OF_BIRTH} (year-month-day, like 1961-03-04). At most 1 MB, saved as CSV UTF-8.", IMPORT_HEADER.join(","))}</span>
                     <FieldError id="csv" message=message.clone() />
                     <input class="usa-file-input" type="file" id="csv" name="csv" accept=".csv,text/csv"
                         aria-invalid=message.is_some().to_string()
@@ -264,6 +265,10 @@ fn PreviewView(token: String, preview: ImportPreview) -> impl IntoView {
                 ImportVerdict::WillAdd => ("Will be added".to_string(), "sm-import--add"),
                 ImportVerdict::NoChange(why) => (format!("No change: {why}"), "sm-import--same"),
                 ImportVerdict::Rejected(why) => (format!("Rejected: {why}"), "sm-import--rejected"),
+            };
+            let what = match line.sets_date_of_birth {
+                Some(day) => format!("{what} Date of birth will be set to {day}."),
+                None => what,
             };
             view! {
                 <tr class=class>

@@ -7,7 +7,7 @@ use super::users::{status, ROLES};
 use super::{kept_or, AdminDone, BackTo, TextField};
 use crate::admin::api::{
     admin_user, AdminChangeRole, AdminGrantCaregiver, AdminResetMfa, AdminResetPassword,
-    AdminRevokeCaregiver, AdminSetActive, UserData,
+    AdminRevokeCaregiver, AdminSetActive, AdminSetDateOfBirth, UserData,
 };
 use crate::admin::types::PASSWORD_LINK_HOURS;
 use crate::auth::{Area, Role};
@@ -55,6 +55,7 @@ fn User() -> impl IntoView {
         AdminResetMfa::PATH,
         AdminGrantCaregiver::PATH,
         AdminRevokeCaregiver::PATH,
+        AdminSetDateOfBirth::PATH,
     ]);
     let errors = StoredValue::new(error);
     view! {
@@ -82,6 +83,16 @@ fn UserView(page: UserData, error: Option<AppError>) -> impl IntoView {
     let role_error = error.as_ref().and_then(|e| e.field("role"));
     let status = status(&user);
     let caregiver = user.role == Role::Caregiver;
+    let veteran = user.role == Role::Veteran;
+    // What was typed comes back after a refused post; otherwise what is on the record.
+    let date_of_birth = if error
+        .as_ref()
+        .is_some_and(|e| e.field("date_of_birth").is_some())
+    {
+        kept_or(&kept, "date_of_birth", "")
+    } else {
+        user.date_of_birth.clone().unwrap_or_default()
+    };
     let veteran_email = if error.is_some() {
         kept_or(&kept, "veteran_email", "")
     } else {
@@ -144,6 +155,18 @@ fn UserView(page: UserData, error: Option<AppError>) -> impl IntoView {
                 <button type="submit" class="usa-button">"Change role"</button>
             </form>
         </section>
+        {veteran.then(|| view! {
+            <section aria-labelledby="date-of-birth-heading" class="sm-admin-form">
+                <h2 id="date-of-birth-heading">"Date of birth"</h2>
+                <form method="post" action=AdminSetDateOfBirth::PATH class="usa-form" novalidate>
+                    <input type="hidden" name="user" value=id.clone() />
+                    <TextField id="date_of_birth" label="Date of birth"
+                        hint="Year, month and day, like 1961-03-04. Care teams see it beside the Veteran's name. Leave it empty to remove it.".to_string()
+                        value=date_of_birth error=error.clone() />
+                    <button type="submit" class="usa-button">"Save date of birth"</button>
+                </form>
+            </section>
+        })}
         <section aria-labelledby="account-heading" class="sm-admin-form">
             <h2 id="account-heading">"Account"</h2>
             <form method="post" action=AdminSetActive::PATH class="sm-inline-form">

@@ -1,5 +1,8 @@
 //! Bulk import of Veteran–team associations from a CSV file
-//! (`veteran_email,team_name,facility_station`, issue 6), read with the `csv` crate.
+//! (`veteran_email,team_name,facility_station`, issue 6, optionally `,date_of_birth`), read
+//! with the `csv` crate. A date of birth on a line is checked like the user page checks it
+//! (a real date, not in the future, not before 1900) and written on the Veteran's record,
+//! audited, with the import.
 //!
 //! The preview says what every line would do: add an association, change nothing (already
 //! associated), or be rejected with its reason. "Import" works it out again inside one write
@@ -9,7 +12,9 @@
 
 use super::associations::insert_association;
 use super::Origin;
-use crate::admin::types::{ImportLine, ImportPreview, ImportVerdict, IMPORT_HEADER};
+use crate::admin::types::{
+    ImportLine, ImportPreview, ImportVerdict, IMPORT_DATE_OF_BIRTH, IMPORT_HEADER,
+};
 use crate::error::AppError;
 use crate::server::access::AdminCapability;
 use crate::server::db::Db;
@@ -28,7 +33,7 @@ pub async fn preview_import(
 ) -> Result<ImportPreview, AppError> {
     let rows = parse(csv_text)?;
     let mut tx = db.begin_write().await?;
-    let preview = judge(&mut tx, rows).await?;
+    let preview = judge(&mut tx, rows, db.now_ms()).await?;
     tx.commit().await?;
     Ok(preview)
 }
@@ -42,8 +47,9 @@ pub async fn import_associations(
     csv_text: &str,
 ) -> Result<ImportPreview, AppError> {
     let rows = parse(csv_text)?;
+    let now = db.now_ms();
     let mut tx = db.begin_write().await?;
-    let preview = judge(&mut tx, rows).await?;
+    let preview = judge(&mut tx, rows, now).await?;
     let rejected = preview.rejected();
     if rejected > 0 {
         return Err(AppError::invalid(
@@ -56,21 +62,37 @@ pub async fn import_associations(
         ));
     }
     for line in &preview.lines {
-        if let (ImportVerdict::WillAdd, Some((veteran_id, team_id))) =
-            (&line.verdict, line_ids(&mut tx, line).await?)
-        {
+        let ids = line_ids(&mut tx, line).await?;
+        if let (ImportVerdict::WillAdd, Some((veteran_id, team_id))) = (&line.verdict, ids) {
             insert_association(&mut tx, capability, from, veteran_id, team_id, "csv import")
                 .await?;
+        }
+        if let (Some(day), Some((veteran_id, _))) = (&line.sets_date_of_birth, ids) {
+            let before = stored_date_of_birth(&mut tx, veteran_id).await?;
+            // A Veteran on several lines with the same date is written once.
+            if before.as_deref() != Some(day.as_str()) {
+                super::write_date_of_birth(
+                    &mut tx,
+                    capability,
+                    from,
+                    veteran_id,
+                    before,
+                    Some(day.clone()),
+                    now,
+                )
+                .await?;
+            }
         }
     }
     tx.commit().await?;
     Ok(preview)
 }
 
-/// One line of the file as read, or why it could not be read.
+/// One line of the file as read (email, team, station, date of birth or ""), or why it
+/// could not be read.
 struct Row {
     line: u64,
-    fields: Result<[String; 3], String>,
+    fields: Result<[String; 4], String>,
 }
 
 /// Reads the file: the header, then one row per line (blank lines skipped).
@@ -86,7 +108,11 @@ fn parse(csv_text: &str) -> Result<Vec<Row>, AppError> {
     let mut records = reader.records();
     let header_ok = match records.next() {
         Some(Ok(header)) => {
-            header.len() == IMPORT_HEADER.len()
+            let dated = header.len() == IMPORT_HEADER.len() + 1
+                && header
+                    .get(IMPORT_HEADER.len())
+                    .is_some_and(|last| last.eq_ignore_ascii_case(IMPORT_DATE_OF_BIRTH));
+            (header.len() == IMPORT_HEADER.len() || dated)
                 && header
                     .iter()
                     .zip(IMPORT_HEADER)
@@ -97,7 +123,10 @@ fn parse(csv_text: &str) -> Result<Vec<Row>, AppError> {
     if !header_ok {
         return Err(AppError::invalid(
             "csv",
-            format!("The first line must be {}.", IMPORT_HEADER.join(",")),
+            format!(
+                "The first line must be {}, optionally followed by ,{IMPORT_DATE_OF_BIRTH}.",
+                IMPORT_HEADER.join(",")
+            ),
         ));
     }
     let mut rows = Vec::new();
@@ -112,19 +141,26 @@ fn parse(csv_text: &str) -> Result<Vec<Row>, AppError> {
             Ok(record) => {
                 let line = record.position().map_or(0, |p| p.line());
                 let fields: Vec<&str> = record.iter().collect();
-                match fields.as_slice() {
-                    [email, team, station]
-                        if !email.is_empty() && !team.is_empty() && !station.is_empty() =>
-                    {
-                        Row {
-                            line,
-                            fields: Ok([email.to_string(), team.to_string(), station.to_string()]),
-                        }
+                let (email, team, station, born) = match fields.as_slice() {
+                    [email, team, station] => (*email, *team, *station, ""),
+                    [email, team, station, born] => (*email, *team, *station, *born),
+                    _ => ("", "", "", ""),
+                };
+                if !email.is_empty() && !team.is_empty() && !station.is_empty() {
+                    Row {
+                        line,
+                        fields: Ok([
+                            email.to_string(),
+                            team.to_string(),
+                            station.to_string(),
+                            born.to_string(),
+                        ]),
                     }
-                    _ => Row {
+                } else {
+                    Row {
                         line,
                         fields: Err(fields.join(",")),
-                    },
+                    }
                 }
             }
             Err(error) => Row {
@@ -143,12 +179,14 @@ fn parse(csv_text: &str) -> Result<Vec<Row>, AppError> {
     Ok(rows)
 }
 
-/// The verdict on every row, looked up in this transaction.
-async fn judge(tx: &mut Tx, rows: Vec<Row>) -> Result<ImportPreview, AppError> {
+/// The verdict on every row, looked up in this transaction at `now` (for dates of birth).
+async fn judge(tx: &mut Tx, rows: Vec<Row>, now: i64) -> Result<ImportPreview, AppError> {
     let mut first_seen: HashMap<(String, String, String), u64> = HashMap::new();
+    // Each Veteran's date of birth in the file, and the line that first gave it.
+    let mut dates_given: HashMap<String, (String, u64)> = HashMap::new();
     let mut lines = Vec::with_capacity(rows.len());
     for row in rows {
-        let [email, team, station] = match row.fields {
+        let [email, team, station, born] = match row.fields {
             Ok(fields) => fields,
             Err(raw) => {
                 lines.push(ImportLine {
@@ -159,6 +197,7 @@ async fn judge(tx: &mut Tx, rows: Vec<Row>) -> Result<ImportPreview, AppError> {
                     verdict: ImportVerdict::Rejected(
                         "Malformed line: it needs a Veteran's email, a team name and a station number, separated by commas.".to_string(),
                     ),
+                    sets_date_of_birth: None,
                 });
                 continue;
             }
@@ -171,6 +210,7 @@ async fn judge(tx: &mut Tx, rows: Vec<Row>) -> Result<ImportPreview, AppError> {
             team_name: team,
             facility_station: station,
             verdict: ImportVerdict::WillAdd,
+            sets_date_of_birth: None,
         };
         line.verdict = match first_seen.get(&key) {
             Some(first) => ImportVerdict::Rejected(format!("Duplicate of line {first}.")),
@@ -179,6 +219,12 @@ async fn judge(tx: &mut Tx, rows: Vec<Row>) -> Result<ImportPreview, AppError> {
                 verdict(tx, &line).await?
             }
         };
+        if !matches!(line.verdict, ImportVerdict::Rejected(_)) {
+            match date_of_birth_on(tx, &line, &born, now, &mut dates_given).await? {
+                Ok(sets) => line.sets_date_of_birth = sets,
+                Err(why) => line.verdict = ImportVerdict::Rejected(why),
+            }
+        }
         lines.push(line);
     }
     Ok(ImportPreview { lines })
@@ -236,6 +282,53 @@ async fn verdict(tx: &mut Tx, line: &ImportLine) -> Result<ImportVerdict, AppErr
                 .to_string(),
         ),
     })
+}
+
+/// What a line's date of birth (`born`, as typed; empty for none) does: `Ok(Some(day))`
+/// when it is written on the record, `Ok(None)` when there is none or the record already
+/// holds it, `Err(why)` when the line must be refused for it (not a date the user page
+/// would take, or another date than an earlier line gave the same Veteran).
+async fn date_of_birth_on(
+    tx: &mut Tx,
+    line: &ImportLine,
+    born: &str,
+    now: i64,
+    dates_given: &mut HashMap<String, (String, u64)>,
+) -> Result<Result<Option<String>, String>, AppError> {
+    let day = match crate::server::date_of_birth::check(born, now) {
+        Ok(Some(day)) => day,
+        Ok(None) => return Ok(Ok(None)),
+        Err(why) => return Ok(Err(format!("Date of birth: {why}"))),
+    };
+    match dates_given.get(&line.veteran_email) {
+        Some((earlier, first)) if *earlier != day => {
+            return Ok(Err(format!(
+                "Date of birth: line {first} gives this Veteran another date ({earlier})."
+            )))
+        }
+        Some(_) => {}
+        None => {
+            dates_given.insert(line.veteran_email.clone(), (day.clone(), line.line));
+        }
+    }
+    let stored: Option<Option<String>> =
+        sqlx::query_scalar("SELECT date_of_birth FROM users WHERE email = $1")
+            .bind(&line.veteran_email)
+            .fetch_optional(&mut **tx)
+            .await?;
+    Ok(Ok(
+        (stored.flatten().as_deref() != Some(day.as_str())).then_some(day)
+    ))
+}
+
+/// The date of birth on a Veteran's record now.
+async fn stored_date_of_birth(tx: &mut Tx, veteran_id: i64) -> Result<Option<String>, AppError> {
+    let stored: Option<Option<String>> =
+        sqlx::query_scalar("SELECT date_of_birth FROM users WHERE id = $1")
+            .bind(veteran_id)
+            .fetch_optional(&mut **tx)
+            .await?;
+    Ok(stored.flatten())
 }
 
 fn rejected(reason: &str) -> ImportVerdict {

@@ -23,9 +23,10 @@ pub use import::{import_associations, preview_import};
 pub use mfa::reset_mfa;
 pub use teams::{add_member, add_team, edit_team, remove_member, team_detail, teams};
 pub(crate) use users::new_link;
+pub(crate) use users::write_date_of_birth;
 pub use users::{
     change_role, deactivate, find_users, grant_caregiver_access, invite, password_link_check,
-    password_link_holder, reactivate, reset_password, revoke_caregiver_access,
+    password_link_holder, reactivate, reset_password, revoke_caregiver_access, set_date_of_birth,
     set_password_with_link, user_detail,
 };
 

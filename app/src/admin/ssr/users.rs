@@ -34,7 +34,7 @@ pub const FIND_LIMIT: i64 = 50;
 const USER_SELECT: &str = "SELECT id, name, email, role, active, \
      CASE WHEN password_hash IS NULL THEN 0 ELSE 1 END AS has_password, \
      CASE WHEN EXISTS (SELECT 1 FROM mfa_enrolments m WHERE m.user_id = users.id \
-     AND m.confirmed_at IS NOT NULL) THEN 1 ELSE 0 END AS mfa_on FROM users";
+     AND m.confirmed_at IS NOT NULL) THEN 1 ELSE 0 END AS mfa_on, date_of_birth FROM users";
 
 /// People whose name or email contains `words` (ignoring case), by name; everyone (the first
 /// `FIND_LIMIT`) when `words` is empty.
@@ -202,6 +202,82 @@ pub async fn invite(
     .await?;
     tx.commit().await?;
     Ok(user_id)
+}
+
+/// Sets a Veteran's date of birth (`text` as typed: `YYYY-MM-DD`), or clears it when `text`
+/// is empty. Refused on the "date_of_birth" field when the date is not a real one, in the
+/// future or before 1900, or when the person is not a Veteran. Audited with the dates
+/// before and after, the Veteran as the patient.
+pub async fn set_date_of_birth(
+    db: &Db,
+    capability: &AdminCapability,
+    from: &Origin,
+    user_id: i64,
+    text: &str,
+) -> Result<(), AppError> {
+    let date_of_birth = crate::server::date_of_birth::check(text, db.now_ms())
+        .map_err(|message| AppError::invalid("date_of_birth", message))?;
+    let mut tx = db.begin_write().await?;
+    let (role, before) = sqlx::query_as::<_, (String, Option<String>)>(
+        "SELECT role, date_of_birth FROM users WHERE id = $1",
+    )
+    .bind(user_id)
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or(AppError::NotFound)?;
+    if role != Role::Veteran.as_str() {
+        return Err(AppError::invalid(
+            "date_of_birth",
+            "Only Veterans have a date of birth on their record.",
+        ));
+    }
+    if before == date_of_birth {
+        return Ok(());
+    }
+    write_date_of_birth(
+        &mut tx,
+        capability,
+        from,
+        user_id,
+        before,
+        date_of_birth,
+        db.now_ms(),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Stores a Veteran's date of birth and its audit event, inside the caller's transaction
+/// (the user page and the CSV import).
+pub(crate) async fn write_date_of_birth(
+    tx: &mut Tx,
+    capability: &AdminCapability,
+    from: &Origin,
+    user_id: i64,
+    before: Option<String>,
+    after: Option<String>,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET date_of_birth = $1, updated_at = $2 WHERE id = $3")
+        .bind(after.as_deref())
+        .bind(now)
+        .bind(user_id)
+        .execute(&mut **tx)
+        .await?;
+    audit_change(
+        tx,
+        capability,
+        from,
+        Change {
+            action: Action::UserDateOfBirthChanged,
+            target: format!("user:{user_id}"),
+            patient: Some(user_id),
+            before: serde_json::json!({ "date_of_birth": before }),
+            after: serde_json::json!({ "date_of_birth": after }),
+        },
+    )
+    .await
 }
 
 /// Gives the person another role, ending what the old one held (its teams, coverage,
@@ -715,6 +791,7 @@ struct UserRecord {
     has_password: bool,
     #[sqlx(try_from = "YesNo")]
     mfa_on: bool,
+    date_of_birth: Option<String>,
 }
 
 impl From<UserRecord> for UserRow {
@@ -727,6 +804,7 @@ impl From<UserRecord> for UserRow {
             active: user.active,
             has_password: user.has_password,
             mfa_on: user.mfa_on,
+            date_of_birth: user.date_of_birth,
         }
     }
 }

@@ -536,7 +536,7 @@ pub async fn open_thread(
 }
 
 /// The message this author already sent with this client key, if any.
-async fn already_sent(
+pub(super) async fn already_sent(
     db: &Db,
     author_id: i64,
     client_key: &str,

@@ -53,6 +53,7 @@ fn TeamInbox() -> impl IntoView {
             <h1>"Team inbox"</h1>
             <TeamKeys />
         </div>
+        <p class="sm-team-links"><a class="usa-button" href="/team/new">"Start a message"</a></p>
         <ErrorSummary error=Signal::stored(error) />
         <DoneNotice />
         <crate::live::NewMessageNotice />
@@ -253,7 +254,7 @@ fn InboxTableRow(item: InboxItem, href: String, back: Signal<String>) -> impl In
     let id = row.thread_id;
     view! {
         <tr class="sm-team-row" class:sm-team-row--unread=row.unread class:sm-team-row--urgent=row.urgent_language>
-            <th scope="row" data-label="Veteran">{row.veteran_name}</th>
+            <th scope="row" data-label="Veteran"><crate::ui::VeteranName name=row.veteran_name born=row.veteran_born /></th>
             <td data-label="Subject">
                 <Markers unread=row.unread urgent=row.urgent_language />
                 <a class="sm-team-row__open" href=href>{row.subject}</a>
@@ -323,7 +324,7 @@ pub(crate) fn InboxSideList(data: TeamInboxData, query: ListQuery, current: i64)
                         <a class="sm-team-row__open" href=href aria-current=is_current.then_some("page")>{row.subject}</a>
                     </p>
                     <p class="sm-side-row__facts">
-                        <span>{row.veteran_name}</span>
+                        <span><crate::ui::VeteranName name=row.veteran_name born=row.veteran_born /></span>
                         <span>{item.assignee}</span>
                         {item.due.map(|due| view! { <span class:sm-overdue=row.overdue>{due}</span> })}
                     </p>

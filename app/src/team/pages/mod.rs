@@ -1,5 +1,6 @@
 //! The care team's pages (issue 4): the team inbox (`/team`), a thread beside the list
-//! (`/team/threads/:thread_id`) and its printout (`/team/threads/:thread_id/print`), reply templates (`/team/templates`), notifications
+//! (`/team/threads/:thread_id`) and its printout (`/team/threads/:thread_id/print`), "Start a
+//! message" to a Veteran of the person's teams (`/team/new`), reply templates (`/team/templates`), notifications
 //! (`/team/notifications`) and the "Away" section of the settings page. Forms are plain form
 //! posts to `team::api` (they work without the wasm); the wasm adds the keyboard shortcuts, filling a reply from a template in place,
 //! and live reloads (`crate::live::use_live_tick` in every resource's key).
@@ -9,6 +10,7 @@ pub mod inbox;
 pub mod keys;
 pub mod notifications;
 pub mod print;
+pub mod start;
 pub mod templates;
 pub mod thread;
 
@@ -78,6 +80,7 @@ pub(crate) fn DoneNotice() -> impl IntoView {
             }
             "unassigned" => "The conversation is unassigned.",
             "replied" => "Your reply was sent.",
+            "started" => "Your message was sent. The Veteran finds it in their Inbox.",
             "noted" => "Your internal note was added.",
             "completed" => "The conversation is marked complete.",
             "reopened" => "The conversation is open again and waits on the team.",

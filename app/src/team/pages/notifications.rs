@@ -97,7 +97,8 @@ fn NotificationRow(item: NotificationItem) -> impl IntoView {
                 <a href=format!("/team/threads/{}", notification.thread_id)>{notification.subject}</a>
             </p>
             <p class="sm-notification__detail">
-                {format!("{} · {} · {when}", notification.veteran_name, notification.team_name)}
+                <crate::ui::VeteranName name=notification.veteran_name.clone() born=notification.veteran_born.clone() />
+                {format!(" · {} · {when}", notification.team_name)}
             </p>
             {unread.then(|| view! {
                 <form method="post" action=TeamMarkNotificationRead::PATH class="sm-inline-form">

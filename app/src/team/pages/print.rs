@@ -22,6 +22,8 @@ pub struct TeamPrintData {
     pub thread_id: i64,
     pub subject: String,
     pub veteran_name: String,
+    /// "Mar 4, 1961", when the Veteran's date of birth is on the record.
+    pub veteran_born: Option<String>,
     pub team_name: String,
     pub category: Category,
     /// "Dec 6, 2026, 7:51 PM EST", in the printer's time zone.
@@ -68,6 +70,7 @@ pub async fn load_team_print(
         thread_id: thread.thread_id,
         subject: thread.subject,
         veteran_name: thread.veteran_name,
+        veteran_born: thread.veteran_born,
         team_name: thread.team_name,
         category: thread.category,
         printed_at: date_time(state.db.now_ms(), &zone),
@@ -133,9 +136,8 @@ fn Printout(page: TeamPrintData) -> impl IntoView {
         <Title text=format!("Print: {}", page.subject) />
         <PrintFrame back=here tools>
             <h1>{page.subject}</h1>
-            // Date of birth joins the name once Veterans' records hold it.
             <dl class="sm-thread-status sm-print__head">
-                <div><dt>"Veteran"</dt><dd>{page.veteran_name}</dd></div>
+                <div><dt>"Veteran"</dt><dd><crate::ui::VeteranName name=page.veteran_name born=page.veteran_born /></dd></div>
                 <div><dt>"Care team"</dt><dd>{page.team_name}</dd></div>
                 <div><dt>"Category"</dt><dd>{page.category.label()}</dd></div>
                 <div><dt>"Printed"</dt><dd>{page.printed_at}</dd></div>

@@ -239,7 +239,7 @@ fn ThreadDetails(data: TeamThreadData) -> impl IntoView {
                 {thread.subject.clone()}
             </h1>
             <dl class="sm-thread-status">
-                <div><dt>"Veteran"</dt><dd>{thread.veteran_name.clone()}</dd></div>
+                <div><dt>"Veteran"</dt><dd><crate::ui::VeteranName name=thread.veteran_name.clone() born=thread.veteran_born.clone() /></dd></div>
                 <div><dt>"Care team"</dt><dd>{thread.team_name.clone()}</dd></div>
                 <div><dt>"Category"</dt><dd>{thread.category.label()}</dd></div>
                 <div><dt>"Assigned to"</dt><dd>{assigned_words}</dd></div>

@@ -68,7 +68,8 @@ pub async fn list_inbox(
     let me = sql.int(capability.user().id);
     let now_p = sql.int(now);
     sql.push(&format!(
-        "SELECT t.id, t.veteran_id, u.name AS veteran_name, t.subject, t.category, t.team_id, \
+        "SELECT t.id, t.veteran_id, u.name AS veteran_name, \
+         u.date_of_birth AS veteran_date_of_birth, t.subject, t.category, t.team_id, \
          ct.name AS team_name, t.assigned_to, a.name AS assignee_name, {COVERAGE_COLUMNS}, \
          t.waiting_since, t.due_at, t.completed_at, t.last_message_at, t.urgent_language, \
          CAST(CASE WHEN EXISTS (SELECT 1 FROM messages m WHERE m.thread_id = t.id \
@@ -215,6 +216,7 @@ struct InboxRecord {
     id: i64,
     veteran_id: i64,
     veteran_name: String,
+    veteran_date_of_birth: Option<String>,
     subject: String,
     #[sqlx(try_from = "String")]
     category: Category,
@@ -243,6 +245,9 @@ impl InboxRecord {
             thread_id: self.id,
             veteran_id: self.veteran_id,
             veteran_name: self.veteran_name,
+            veteran_born: crate::server::date_of_birth::words(
+                self.veteran_date_of_birth.as_deref(),
+            ),
             subject: self.subject,
             category: self.category,
             team_id: self.team_id,

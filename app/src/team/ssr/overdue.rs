@@ -103,7 +103,7 @@ pub async fn notifications(
 ) -> Result<Vec<Notification>, AppError> {
     let notifications = sqlx::query_as(&format!(
         "SELECT n.id, n.kind, n.thread_id, t.subject, u.name AS veteran_name, \
-         t.team_id, ct.name AS team_name, n.created_at, n.read_at \
+         u.date_of_birth AS veteran_born, t.team_id, ct.name AS team_name, n.created_at, n.read_at \
          FROM notifications n JOIN threads t ON t.id = n.thread_id \
          JOIN users u ON u.id = t.veteran_id JOIN care_teams ct ON ct.id = t.team_id \
          WHERE n.user_id = $1 AND t.team_id IN ({}) \
@@ -113,7 +113,13 @@ pub async fn notifications(
     .bind(capability.user().id)
     .fetch_all(&db.pool)
     .await?;
-    Ok(notifications)
+    Ok(notifications
+        .into_iter()
+        .map(|notification: Notification| Notification {
+            veteran_born: crate::server::date_of_birth::words(notification.veteran_born.as_deref()),
+            ..notification
+        })
+        .collect())
 }
 
 /// How many of the person's notifications (about threads still on one of their teams) are

@@ -68,7 +68,8 @@ async fn read_thread(
     let now = db.now_ms();
     let mut reading = db.begin_read().await?;
     let thread: Option<ThreadRecord> = sqlx::query_as(&format!(
-        "SELECT t.id, t.veteran_id, u.name AS veteran_name, t.team_id, ct.name AS team_name, \
+        "SELECT t.id, t.veteran_id, u.name AS veteran_name, \
+         u.date_of_birth AS veteran_date_of_birth, t.team_id, ct.name AS team_name, \
          f.time_zone, t.subject, t.category, t.created_at, t.last_message_at, t.waiting_since, \
          t.due_at, t.completed_at, t.urgent_language, t.assigned_to, a.name AS assignee_name, \
          {COVERAGE_COLUMNS} \
@@ -144,6 +145,7 @@ struct ThreadRecord {
     thread_id: i64,
     veteran_id: i64,
     veteran_name: String,
+    veteran_date_of_birth: Option<String>,
     team_id: i64,
     team_name: String,
     time_zone: String,
@@ -177,6 +179,9 @@ impl ThreadRecord {
             thread_id: self.thread_id,
             veteran_id: self.veteran_id,
             veteran_name: self.veteran_name,
+            veteran_born: crate::server::date_of_birth::words(
+                self.veteran_date_of_birth.as_deref(),
+            ),
             team_id: self.team_id,
             team_name: self.team_name,
             facility_time_zone: self.time_zone,

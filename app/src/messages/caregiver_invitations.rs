@@ -97,13 +97,14 @@ pub async fn withdraw_caregiver_invitation(invitation_id: i64) -> Result<(), App
 }
 
 /// The name of the Veteran whose invitation `token` is, when the asker may accept it; else
-/// why not, in words.
+/// why not, in words. Only Veterans and caregivers are answered: clinicians and
+/// administrators are refused like every other messaging function.
 #[server(endpoint = "caregiver_invitation_offer", output = leptos::server_fn::codec::Postcard)]
 pub async fn caregiver_invitation_offer(token: String) -> Result<Result<String, String>, AppError> {
-    use crate::server::access::{app_state, signed_in};
-    let person = signed_in()?;
+    use crate::server::access::{app_state, require_messaging};
+    let capability = require_messaging(CaregiverInvitationOffer::PATH).await?;
     let state = app_state()?;
-    ssr::offer(&state.db, &person, &token).await
+    ssr::offer(&state.db, capability.user(), &token).await
 }
 
 /// Accepts the invitation `token` for the signed-in caregiver.

@@ -44,12 +44,16 @@ pub fn time_zone_of_u() -> String {
     )
 }
 
-/// The columns of a [`SignedInUser`], from `users u`.
-fn signed_in_columns() -> String {
-    format!(
-        "u.id, u.name, u.email, u.role, {} AS time_zone",
-        time_zone_of_u()
-    )
+/// The columns of a [`SignedInUser`], from `users u`: read on every request, so written
+/// out once.
+fn signed_in_columns() -> &'static str {
+    static COLUMNS: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        format!(
+            "u.id, u.name, u.email, u.role, {} AS time_zone",
+            time_zone_of_u()
+        )
+    });
+    &COLUMNS
 }
 
 /// Sets the person's own time zone (an IANA name the caller has checked).

@@ -1175,7 +1175,9 @@ async fn only_the_clinician_attaches_to_the_message_they_start() {
     let made = app.team_start_draft(&morgan, alex_id).await;
     assert_eq!(made.status, StatusCode::OK, "{}", made.body);
     let draft: i64 = PostcardEncoding::decode(made.bytes.clone().into()).expect("the draft's id");
-    let answer = app.upload(&morgan, draft, &[("care plan.pdf", &pdf())]).await;
+    let answer = app
+        .upload(&morgan, draft, &[("care plan.pdf", &pdf())])
+        .await;
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
     assert_eq!(ids(&answer).len(), 1);
 

@@ -148,3 +148,19 @@ pub async fn remove_file(
         Err(error) => Err(error),
     }
 }
+
+/// Whether `path` is one of the server functions that take a post with files: the server
+/// gives them an upload's body limit and time (`server::body_limit`,
+/// `server::request_timeout`).
+pub fn carries_files(path: &str) -> bool {
+    use crate::messages::pages::compose::SendNewMessageWithFiles;
+    use crate::team::reply_with_files::TeamSendReplyWithFiles;
+    use crate::team::start_with_files::TeamStartMessageWithFiles;
+    use leptos::server_fn::ServerFn;
+    [
+        SendNewMessageWithFiles::PATH,
+        TeamSendReplyWithFiles::PATH,
+        TeamStartMessageWithFiles::PATH,
+    ]
+    .contains(&path)
+}

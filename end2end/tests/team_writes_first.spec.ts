@@ -1,4 +1,5 @@
 import { Browser, expect, Page, test } from "@playwright/test";
+import { readFileSync } from "fs";
 import { expectNoAxeViolations, hydrated, signIn } from "./helpers";
 
 // Care teams write first. Demo data (app/src/server/demo.rs): Dr. Morgan Patel works on
@@ -25,6 +26,48 @@ async function search(page: Page, name: string) {
 }
 
 test.describe.configure({ mode: "serial" });
+
+// A minimal valid PDF, and a Windows program renamed to look like one.
+const PDF = Buffer.from(
+  "%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n" +
+    "2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n" +
+    "3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 72 72]>>endobj\n" +
+    "trailer<</Root 1 0 R>>\n%%EOF\n",
+);
+const EXE = Buffer.concat([Buffer.from("MZ\x90\x00\x03\x00\x00\x00"), Buffer.alloc(256, 0)]);
+const file = (name: string, mimeType: string, buffer: Buffer) => ({ name, mimeType, buffer });
+const attachInput = (page: Page) => page.getByLabel("Attach file");
+const attached = (page: Page) => page.getByRole("list", { name: "Attached files" });
+
+/** Someone at their own screen who may download files (the config's `use` is not taken). */
+async function downloader(browser: Browser, email: string, javaScriptEnabled = true): Promise<Page> {
+  const context = await browser.newContext({
+    acceptDownloads: true,
+    javaScriptEnabled,
+    baseURL: test.info().project.use.baseURL,
+  });
+  const page = await context.newPage();
+  await signInAs(page, email);
+  return page;
+}
+
+/** Clicks the file's link in the message's "Attachments" and answers the bytes downloaded. */
+async function download(page: Page, name: string): Promise<Buffer> {
+  const files = page.getByRole("list", { name: "Attachments" });
+  await expect(files.getByRole("link", { name })).toBeVisible();
+  const [saved] = await Promise.all([
+    page.waitForEvent("download"),
+    files.getByRole("link", { name, exact: true }).click(),
+  ]);
+  expect(saved.suggestedFilename()).toBe(name);
+  return readFileSync(await saved.path());
+}
+
+async function chooseAlex(page: Page) {
+  await page.goto("/team/new?q=rivera");
+  await page.getByRole("link", { name: "Alex Rivera (born Mar 4, 1961)" }).click();
+  await expect(page.getByRole("region", { name: "To" })).toContainText("Alex Rivera");
+}
 
 test("a clinician starts a message to Alex Rivera, who finds it in the Inbox and replies", async ({
   browser,
@@ -152,4 +195,102 @@ test("the administrator sets a Veteran's date of birth, a wrong one refused at t
   await expect(page.getByRole("status").filter({ hasText: "The date of birth was saved." })).toBeVisible();
   await expect(field).toHaveValue("1958-11-23");
   await expect(field).not.toHaveAttribute("aria-invalid", "true");
+});
+
+test("a clinician starts a message with a file; Alex and the clinician's colleague download it", async ({
+  browser,
+  page,
+}) => {
+  const subject = `Care plan ${unique()}`;
+  const body = "Your new care plan is attached. Call us with any questions.";
+  await signInAs(page, "clinician@example.com");
+  await chooseAlex(page);
+  await hydrated(page);
+  await page.getByLabel("Category").selectOption({ label: "Education" });
+  await page.getByRole("textbox", { name: "Subject" }).fill(subject);
+  await page.getByRole("textbox", { name: "Message" }).fill(body);
+  await attachInput(page).setInputFiles([file("care plan.pdf", "application/pdf", PDF)]);
+  await expect(page.getByRole("button", { name: "Remove care plan.pdf" })).toBeVisible();
+
+  // A refused file says which and why; what was typed and the kept file stay.
+  await attachInput(page).setInputFiles([file("labs.pdf", "application/pdf", EXE)]);
+  await expect(page.locator("#attachments-error")).toHaveText("Error: labs.pdf: the content isn't a PDF file");
+  await expect(page.getByRole("textbox", { name: "Message" })).toHaveValue(body);
+  await expect(page.getByRole("textbox", { name: "Subject" })).toHaveValue(subject);
+  await expect(attached(page).getByRole("listitem")).toHaveCount(1);
+  await expectNoAxeViolations(page);
+
+  // The file waits on the server: after a reload it is listed again.
+  await page.reload();
+  await hydrated(page);
+  await expect(page.getByRole("button", { name: "Remove care plan.pdf" })).toBeVisible();
+  await page.getByLabel("Category").selectOption({ label: "Education" });
+  await page.getByRole("textbox", { name: "Subject" }).fill(subject);
+  await page.getByRole("textbox", { name: "Message" }).fill(body);
+  await page.getByRole("button", { name: "Send", exact: true }).click();
+  await expect(page.getByRole("status").filter({ hasText: "Your message was sent." })).toBeVisible();
+  await expect(page.getByRole("heading", { level: 1 })).toContainText(subject);
+  await expect(page.getByRole("list", { name: "Attachments" }).getByRole("link", { name: "care plan.pdf" })).toBeVisible();
+  const teamThread = page.url();
+  // Dr. Patel moves on; the next message to Alex starts with no files.
+  await chooseAlex(page);
+  await expect(attached(page).getByRole("listitem")).toHaveCount(0);
+
+  // Alex opens it from the Inbox and downloads exactly the bytes attached.
+  const veteran = await downloader(browser, "veteran@example.com");
+  await veteran.getByRole("link", { name: subject, exact: true }).click();
+  await expect(veteran.getByRole("heading", { level: 1 })).toHaveText(subject);
+  expect(await download(veteran, "care plan.pdf")).toEqual(PDF);
+  await veteran.context().close();
+
+  // Dr. Patel's colleague downloads it on the team's thread page.
+  const nurse = await downloader(browser, "nurse@example.com");
+  await nurse.goto(teamThread);
+  await expect(nurse.getByRole("heading", { level: 1 })).toContainText(subject);
+  expect(await download(nurse, "care plan.pdf")).toEqual(PDF);
+  await nurse.context().close();
+});
+
+test("without JavaScript, a started message posts its files; a refused file comes back with the text", async ({
+  browser,
+}) => {
+  const subject = `Referral ${unique()}`;
+  const body = "The referral letter is attached.";
+  const clinician = await downloader(browser, "clinician@example.com", false);
+  await chooseAlex(clinician);
+  await clinician.getByLabel("Category").selectOption({ label: "Education" });
+  await clinician.getByRole("textbox", { name: "Subject" }).fill(subject);
+  await clinician.getByRole("textbox", { name: "Message" }).fill(body);
+  await attachInput(clinician).setInputFiles([
+    file("referral.pdf", "application/pdf", PDF),
+    file("letter.pdf", "application/pdf", EXE),
+  ]);
+  await clinician.getByRole("button", { name: "Send", exact: true }).click();
+
+  // The form again: the refusal at the field and in the summary, everything typed, the
+  // good file kept, nothing sent.
+  await expect(clinician).toHaveURL(/\/team\/new\?veteran=\d+&kept=/);
+  await expect(clinician.locator("#attachments-error")).toHaveText("Error: letter.pdf: the content isn't a PDF file");
+  await expect(clinician.getByRole("alert").filter({ hasText: "There is a problem" })).toContainText(
+    "letter.pdf: the content isn't a PDF file",
+  );
+  await expect(clinician.getByRole("textbox", { name: "Message" })).toHaveValue(body);
+  await expect(clinician.getByRole("textbox", { name: "Subject" })).toHaveValue(subject);
+  await expect(clinician.getByLabel("Category")).toHaveValue("education");
+  await expect(attached(clinician).getByRole("listitem")).toHaveCount(1);
+  await expect(attached(clinician)).toContainText("referral.pdf");
+
+  // "Send" again with nothing chosen: the kept file goes with the message.
+  await clinician.getByRole("button", { name: "Send", exact: true }).click();
+  await expect(clinician.getByRole("status").filter({ hasText: "Your message was sent." })).toBeVisible();
+  await expect(
+    clinician.getByRole("list", { name: "Attachments" }).getByRole("link", { name: "referral.pdf" }),
+  ).toBeVisible();
+  await clinician.context().close();
+
+  const veteran = await downloader(browser, "veteran@example.com");
+  await veteran.getByRole("link", { name: subject, exact: true }).click();
+  expect(await download(veteran, "referral.pdf")).toEqual(PDF);
+  await expect(veteran.getByRole("link", { name: "letter.pdf" })).toHaveCount(0);
+  await veteran.context().close();
 });

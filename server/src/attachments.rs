@@ -4,8 +4,8 @@
 //! off at the body limit, and downloads answer with the file's own bytes and headers. The
 //! gate has already checked who is asking; each handler then checks what they may do.
 //! The draft routes serve the Veteran's side (their drafts, for the Veteran they act for)
-//! and care team members (their reply draft in a thread of a team they are on); anyone
-//! else's draft answers 404.
+//! and care team members (their reply draft in a thread of a team they are on, and their
+//! new-conversation draft for a Veteran of their teams); anyone else's draft answers 404.
 
 use crate::gate::error_response;
 use app::attachments::rules::MAX_TOTAL_BYTES;
@@ -110,7 +110,7 @@ impl From<AppError> for Failure {
 enum Drafter {
     /// A Veteran or caregiver, in the mailbox they are working in.
     Mailbox(Mailbox),
-    /// A care team member, on their team replies.
+    /// A care team member, on their team replies and the conversations they start.
     TeamMember(TeamCapability),
 }
 
@@ -123,8 +123,8 @@ impl Drafter {
     }
 }
 
-/// A clinician works on their team replies; anyone else in a mailbox (an administrator is
-/// refused there, and audited).
+/// A clinician works on their team replies and new conversations; anyone else in a mailbox
+/// (an administrator is refused there, and audited).
 async fn drafter(
     state: &AppState,
     person: SignedInUser,

@@ -1,5 +1,5 @@
 //! How much of a request body the server reads. Server functions read their whole body
-//! before they run, so without a limit one request could fill the server's memory. The two
+//! before they run, so without a limit one request could fill the server's memory. The
 //! posts that carry files without the wasm may hold a message's 10 MB of files, the CSV
 //! import its 1 MiB file; every other server function takes a form or a few fields.
 //!
@@ -8,9 +8,8 @@
 //! files stream on to their handler, which counts what it reads, behind a cut-off here.
 
 use app::admin::api::AdminPreviewImport;
+use app::attachments::ssr::form_post::carries_files;
 use app::error::AppError;
-use app::messages::pages::compose::SendNewMessageWithFiles;
-use app::team::reply_with_files::TeamSendReplyWithFiles;
 use axum::body::Body;
 use axum::extract::Request;
 use axum::middleware::Next;
@@ -38,7 +37,7 @@ pub fn limit_for(path: &str) -> Option<usize> {
     if !path.starts_with("/api/") {
         return None;
     }
-    if path == SendNewMessageWithFiles::PATH || path == TeamSendReplyWithFiles::PATH {
+    if carries_files(path) {
         Some(FILE_POST_LIMIT)
     } else if path == AdminPreviewImport::PATH {
         Some(IMPORT_LIMIT)
@@ -127,6 +126,10 @@ mod tests {
         );
         assert_eq!(
             limit_for("/api/team_send_reply_with_files"),
+            Some(FILE_POST_LIMIT)
+        );
+        assert_eq!(
+            limit_for("/api/team_start_message_with_files"),
             Some(FILE_POST_LIMIT)
         );
         assert_eq!(limit_for("/api/admin_preview_import"), Some(IMPORT_LIMIT));

@@ -8,14 +8,12 @@
 //! The limit covers the request up to its answer's headers; a download's body then streams
 //! at the client's pace.
 
+use app::attachments::ssr::form_post::carries_files;
 use app::error::AppError;
-use app::messages::pages::compose::SendNewMessageWithFiles;
-use app::team::reply_with_files::TeamSendReplyWithFiles;
 use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use http::{header, Method, StatusCode};
-use leptos::server_fn::ServerFn;
 use std::time::Duration;
 
 /// The two limits, from `SM_REQUEST_TIMEOUT_SECONDS` and `SM_UPLOAD_TIMEOUT_SECONDS`.
@@ -31,8 +29,7 @@ impl RequestTimeouts {
         if path == "/events" {
             return None;
         }
-        let upload = path == SendNewMessageWithFiles::PATH
-            || path == TeamSendReplyWithFiles::PATH
+        let upload = carries_files(path)
             || (method == Method::POST && path.starts_with("/attachments/drafts/"));
         Some(if upload { self.upload } else { self.ordinary })
     }
@@ -115,6 +112,7 @@ mod tests {
         for upload in [
             "/api/send_new_message_with_files",
             "/api/team_send_reply_with_files",
+            "/api/team_start_message_with_files",
             "/attachments/drafts/7",
         ] {
             assert_eq!(

@@ -10,4 +10,5 @@ pub mod reply_with_files;
 #[cfg(feature = "ssr")]
 pub mod ssr;
 pub mod start;
+pub mod start_with_files;
 pub mod types;

@@ -27,9 +27,7 @@ pub async fn team_send_reply_with_files(data: MultipartData) -> Result<(), AppEr
 #[cfg(feature = "ssr")]
 mod ssr {
     use super::TeamSendReplyWithFiles;
-    use crate::attachments::ssr::form_post::{self, broke_off, PostSize};
-    use crate::attachments::ssr::records;
-    use crate::attachments::ssr::upload::{self, Received};
+    use crate::attachments::ssr::form_post;
     use crate::error::AppError;
     use crate::messages::Reply;
     use crate::server::access::TeamCapability;
@@ -46,7 +44,29 @@ mod ssr {
         data: MultipartData,
     ) -> Result<(), AppError> {
         let mut fields: HashMap<String, String> = HashMap::new();
-        let received = receive(state, capability, data, &mut fields).await;
+        // Each file goes onto the person's reply draft in the thread, made when the first
+        // file comes (the form puts the thread's id and the text first).
+        let received = form_post::receive(
+            state,
+            capability.into(),
+            data,
+            &mut fields,
+            &mut None,
+            |fields, draft| async move {
+                match draft {
+                    Some(id) => Ok(id),
+                    None => {
+                        let thread_id = fields
+                            .get("thread_id")
+                            .and_then(|id| id.trim().parse::<i64>().ok())
+                            .ok_or(AppError::NotFound)?;
+                        crate::team::ssr::reply_draft_for_files(&state.db, capability, thread_id)
+                            .await
+                    }
+                }
+            },
+        )
+        .await;
         let text = |key: &str| fields.get(key).cloned().unwrap_or_default();
         let Ok(thread_id) = text("thread_id").trim().parse::<i64>() else {
             return Err(AppError::NotFound);
@@ -63,7 +83,7 @@ mod ssr {
             }
         };
         if let Some(file) = fields.get(REMOVE_FILE) {
-            if let Err(error) = remove(state, capability, file).await {
+            if let Err(error) = form_post::remove_file(state, capability.into(), file).await {
                 team_api::fail(thread_id, path, error.clone(), &typed).await;
                 return Err(error);
             }
@@ -90,92 +110,5 @@ mod ssr {
         team_api::replied(state, capability, thread_id).await;
         crate::ui::kept::go_back(&format!("/team/threads/{thread_id}"), "replied");
         Ok(())
-    }
-
-    /// Reads the post: the text fields into `fields`, and each file onto the person's reply
-    /// draft in the thread (made when the first file comes; the form puts the thread's id
-    /// and the text first). Answers the refusals.
-    async fn receive(
-        state: &AppState,
-        capability: &TeamCapability,
-        data: MultipartData,
-        fields: &mut HashMap<String, String>,
-    ) -> Result<Vec<String>, AppError> {
-        let mut multipart = data.into_inner().ok_or_else(broke_off)?;
-        let mut refused: Vec<String> = Vec::new();
-        let mut size = PostSize::default();
-        let mut draft_id: Option<i64> = None;
-
-        while let Some(mut field) = multipart.next_field().await.map_err(|_| broke_off())? {
-            let name = field.name().unwrap_or_default().to_string();
-            if name != "file" {
-                let text = form_post::read_text(&mut field, &mut size).await?;
-                fields.insert(name, text);
-                continue;
-            }
-            // A form sent with no file chosen has one empty, nameless part.
-            let file_name = field.file_name().unwrap_or_default().to_string();
-            if file_name.is_empty() {
-                continue;
-            }
-            let draft = match draft_id {
-                Some(id) => id,
-                None => {
-                    let thread_id = fields
-                        .get("thread_id")
-                        .and_then(|id| id.trim().parse::<i64>().ok())
-                        .ok_or(AppError::NotFound)?;
-                    let id =
-                        crate::team::ssr::reply_draft_for_files(&state.db, capability, thread_id)
-                            .await?;
-                    draft_id = Some(id);
-                    id
-                }
-            };
-            let mut incoming = match upload::start(state, capability, draft, &file_name).await? {
-                Ok(incoming) => incoming,
-                Err(refusal) => {
-                    refused.push(refusal.to_string());
-                    continue;
-                }
-            };
-            loop {
-                let chunk = match field.chunk().await {
-                    Ok(chunk) => chunk,
-                    Err(_) => {
-                        incoming.abort().await;
-                        return Err(broke_off());
-                    }
-                };
-                let Some(bytes) = chunk else { break };
-                if let Err(error) = size.add(bytes.len()) {
-                    incoming.abort().await;
-                    return Err(error);
-                }
-                if let Err(error) = incoming.feed(&bytes).await {
-                    incoming.abort().await;
-                    return Err(error);
-                }
-            }
-            if let Received::Refused(refusal) = incoming.finish(state, capability, draft).await? {
-                refused.push(refusal.to_string());
-            }
-        }
-        Ok(refused)
-    }
-
-    /// "Remove" on one of the reply draft's files. A file already gone (the button pressed
-    /// twice) is what was asked for; one on another person's draft is untouched either way.
-    async fn remove(
-        state: &AppState,
-        capability: &TeamCapability,
-        file: &str,
-    ) -> Result<(), AppError> {
-        match records::remove_from_draft(&state.db, &state.attachments, capability, file.trim())
-            .await
-        {
-            Ok(()) | Err(AppError::NotFound) => Ok(()),
-            Err(error) => Err(error),
-        }
     }
 }

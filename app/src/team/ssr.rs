@@ -22,6 +22,7 @@ mod members;
 mod overdue;
 mod reply_drafts;
 mod start;
+mod start_draft;
 mod templates;
 mod thread;
 
@@ -38,6 +39,7 @@ pub use reply_drafts::{
     reply_draft, reply_draft_for_files, save_reply_text, writing, SavedReply, Stranded,
 };
 pub use start::{find_veterans, start_thread, veteran_choice, FIND_VETERANS_LIMIT};
+pub use start_draft::{start_draft, start_draft_for_files};
 pub use templates::{create_template, delete_template, templates, update_template};
 pub use thread::{
     add_internal_note, mark_complete, open_thread, print_thread, reopen, reply, UNOPENED_MESSAGE,

@@ -1,10 +1,13 @@
 //! "Start a message" (`/team/new`): a care team member writes first to a Veteran of one of
 //! their teams. The page finds the Veteran by name on the server (only Veterans of the
-//! member's teams), then posts the message here as a plain form post, so it works before
-//! the wasm arrives. Both server functions authorize with `require_team`, and the data layer
-//! scopes every lookup to the member's teams (`team::ssr::start`).
+//! member's teams), then posts the message as a form post (`start_with_files`, multipart
+//! so files can go with it), so it works before the wasm arrives. Files wait on the
+//! member's new-conversation draft for the Veteran (`team::ssr::start_draft`) until the
+//! send moves them onto the first message. Every server function authorizes with
+//! `require_team`, and the data layer scopes every lookup to the member's teams.
 
 use super::types::VeteranChoice;
+use crate::attachments::Attachment;
 use crate::error::AppError;
 use leptos::prelude::*;
 #[cfg(feature = "ssr")]
@@ -27,6 +30,9 @@ pub struct StartData {
     pub body: String,
     /// Made once per form, so a send posted twice makes one conversation.
     pub client_key: String,
+    /// The files on the person's new-conversation draft for the chosen Veteran, attached
+    /// before "Send" (listed again under "Attach file").
+    pub files: Vec<Attachment>,
 }
 
 /// The page's data: Veterans of the person's teams whose name holds `q`, or the Veteran
@@ -48,6 +54,9 @@ pub async fn team_new_message(
     };
     if let Some(veteran) = veteran {
         data.chosen = Some(super::ssr::veteran_choice(db, &capability, veteran).await?);
+        if let Some((_, files)) = super::ssr::start_draft(db, &capability, veteran).await? {
+            data.files = files;
+        }
         let kept = match kept {
             Some(token) => crate::ui::kept::kept_fields(&token).await?,
             None => Default::default(),
@@ -68,7 +77,10 @@ pub async fn team_new_message(
 }
 
 /// "Send": a new conversation from the care team. Goes to the new thread; a refused post
-/// goes back to the form with the error and what was typed.
+/// goes back to the form with the error and what was typed. The files on the person's
+/// new-conversation draft for the Veteran go with it. (The page posts
+/// `team_start_message_with_files`, which can carry files too; this one serves posts of
+/// text alone.)
 #[server(endpoint = "team_start_message", output = leptos::server_fn::codec::Postcard)]
 pub async fn team_start_message(
     veteran: i64,
@@ -78,40 +90,114 @@ pub async fn team_start_message(
     body: String,
     client_key: String,
 ) -> Result<(), AppError> {
-    use crate::messages::{Category, NewMessage};
     use crate::server::access::{app_state, require_team};
     let capability = require_team(TeamStartMessage::PATH).await?;
     let state = app_state()?;
-    let message = NewMessage {
-        care_team_id: care_team.trim().parse().ok(),
-        category: Category::parse(category.trim()),
-        subject: subject.clone(),
-        body: body.clone(),
+    let form = ssr::StartForm {
+        veteran,
+        care_team,
+        category,
+        subject,
+        body,
         client_key,
-        draft_id: None,
     };
-    match super::ssr::start_thread(&state.db, &capability, veteran, &message).await {
-        Ok(sent) => {
-            // The Veteran's and their caregivers' open pages hear of it, as of a reply.
-            crate::live::ssr::message_arrived(&state, sent.thread_id, capability.user().id, true)
+    ssr::send(&state, &capability, &form, TeamStartMessage::PATH).await
+}
+
+/// The person's new-conversation draft for a Veteran of one of their teams, made when there
+/// is none: attaching the first file to a new message makes it, and the upload route
+/// (`/attachments/drafts/{id}`) puts the files on it. Answers its id.
+#[server(endpoint = "team_start_draft_for_files", output = leptos::server_fn::codec::Postcard)]
+pub async fn team_start_draft_for_files(veteran: i64) -> Result<i64, AppError> {
+    use crate::server::access::{app_state, require_team};
+    let capability = require_team(TeamStartDraftForFiles::PATH).await?;
+    let state = app_state()?;
+    super::ssr::start_draft_for_files(&state.db, &capability, veteran).await
+}
+
+#[cfg(feature = "ssr")]
+pub(crate) mod ssr {
+    use crate::error::AppError;
+    use crate::messages::{Category, NewMessage};
+    use crate::server::access::TeamCapability;
+    use crate::server::state::AppState;
+
+    /// The "Start a message" form as posted.
+    #[derive(Clone, Debug, Default)]
+    pub(crate) struct StartForm {
+        pub(crate) veteran: i64,
+        pub(crate) care_team: String,
+        pub(crate) category: String,
+        pub(crate) subject: String,
+        pub(crate) body: String,
+        pub(crate) client_key: String,
+    }
+
+    impl StartForm {
+        /// What was typed, kept when a post is refused.
+        fn typed(&self) -> [(&'static str, &str); 4] {
+            [
+                ("care_team", &self.care_team),
+                ("category", &self.category),
+                ("subject", &self.subject),
+                ("body", &self.body),
+            ]
+        }
+    }
+
+    /// Starts the conversation (with the files of the person's new-conversation draft for
+    /// the Veteran) and goes to it; a refusal goes back to the form with what was typed.
+    pub(crate) async fn send(
+        state: &AppState,
+        capability: &TeamCapability,
+        form: &StartForm,
+        path: &str,
+    ) -> Result<(), AppError> {
+        let message = NewMessage {
+            care_team_id: form.care_team.trim().parse().ok(),
+            category: Category::parse(form.category.trim()),
+            subject: form.subject.clone(),
+            body: form.body.clone(),
+            client_key: form.client_key.clone(),
+            draft_id: None,
+        };
+        match crate::team::ssr::start_thread(&state.db, capability, form.veteran, &message).await {
+            Ok(sent) => {
+                // The Veteran's and their caregivers' open pages hear of it, as of a reply.
+                crate::live::ssr::message_arrived(
+                    state,
+                    sent.thread_id,
+                    capability.user().id,
+                    true,
+                )
                 .await;
-            crate::ui::kept::go_back(&format!("/team/threads/{}", sent.thread_id), "started");
-            Ok(())
+                crate::ui::kept::go_back(&format!("/team/threads/{}", sent.thread_id), "started");
+                Ok(())
+            }
+            Err(error) => {
+                fail(form, path, error.clone()).await;
+                Err(error)
+            }
         }
-        Err(error) => {
-            crate::ui::kept::fail_to(
-                &format!("/team/new?veteran={veteran}"),
-                TeamStartMessage::PATH,
-                error.clone(),
-                &[
-                    ("care_team", &care_team),
-                    ("category", &category),
-                    ("subject", &subject),
-                    ("body", &body),
-                ],
-            )
-            .await;
-            Err(error)
-        }
+    }
+
+    /// Back to the form for the Veteran with the error and what was typed.
+    pub(crate) async fn fail(form: &StartForm, path: &str, error: AppError) {
+        crate::ui::kept::fail_to(
+            &format!("/team/new?veteran={}", form.veteran),
+            path,
+            error,
+            &form.typed(),
+        )
+        .await;
+    }
+
+    /// Back to the form for the Veteran with what was typed, and no error ("Remove").
+    pub(crate) async fn keep(form: &StartForm) {
+        crate::ui::kept::keep_and_go_back(
+            &format!("/team/new?veteran={}", form.veteran),
+            &form.typed(),
+        )
+        .await;
     }
 }

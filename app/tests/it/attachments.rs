@@ -139,6 +139,7 @@ on_both_databases!(
     a_caregivers_draft_files_stay_with_their_veteran,
     a_persons_drafts_are_limited_in_number_and_size,
     drafts_untouched_for_90_days_go_with_their_files,
+    a_team_started_messages_files_reach_the_veterans_thread,
 );
 
 async fn a_drafts_files_are_its_authors_alone_until_sent(db: &Db) {
@@ -1206,5 +1207,185 @@ async fn drafts_untouched_for_90_days_go_with_their_files(db: &Db) {
             .await
             .unwrap(),
         0
+    );
+}
+
+// ---- Files on a message the care team starts ("Start a message") ----
+
+async fn a_team_started_messages_files_reach_the_veterans_thread(db: &Db) {
+    let w = world(db).await;
+    let casey = user(db, "nurse@example.com").await;
+    let pat = pharmacist(db).await;
+    let (morgan, casey_can, pat_can) = (team_can(&w.morgan), team_can(&casey), team_can(&pat));
+    assert_eq!(
+        team::start_draft(db, &morgan, w.alex.id).await.unwrap(),
+        None
+    );
+    // Only for a Veteran of the clinician's teams: Jordan is Pharmacy's alone.
+    assert_eq!(
+        team::start_draft_for_files(db, &morgan, w.jordan.id)
+            .await
+            .unwrap_err(),
+        AppError::NotFound
+    );
+    let draft = team::start_draft_for_files(db, &morgan, w.alex.id)
+        .await
+        .unwrap();
+    // One per clinician and Veteran: asking again finds the same one.
+    assert_eq!(
+        team::start_draft_for_files(db, &morgan, w.alex.id)
+            .await
+            .unwrap(),
+        draft
+    );
+    let plan = team_attach(db, &w, &morgan, draft, "care plan.pdf", b"%PDF-1.7 plan")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        team::start_draft(db, &morgan, w.alex.id).await.unwrap(),
+        Some((draft, vec![plan.clone()]))
+    );
+
+    // Nobody else attaches to it, lists it or removes from it: not a colleague on the same
+    // team, not a clinician of another of Alex's teams, not the Veteran or the caregiver.
+    for other in [&casey_can, &pat_can] {
+        assert_eq!(
+            team_attach(db, &w, other, draft, "x.txt", b"text")
+                .await
+                .unwrap_err(),
+            AppError::NotFound,
+            "{}",
+            other.user().email
+        );
+        assert_eq!(
+            records::draft_attachments(db, other, draft)
+                .await
+                .unwrap_err(),
+            AppError::NotFound
+        );
+        assert_eq!(
+            records::remove_from_draft(db, &w.store, other, &plan.id)
+                .await
+                .unwrap_err(),
+            AppError::NotFound
+        );
+    }
+    for person in [&w.alex, &w.sam] {
+        let can = trusted::messaging(person.clone()).unwrap();
+        let mailbox = messaging::mailbox(db, &can, w.alex.id).await.unwrap();
+        let mut writer = w.store.begin().unwrap();
+        writer.write(b"text").await.unwrap();
+        let sealed = writer.finish().await.unwrap();
+        let refused = records::attach_to_draft(
+            db,
+            &mailbox,
+            draft,
+            &StoredUpload {
+                display_name: "x.txt",
+                file_type: FileType::from_name("x.txt").unwrap(),
+                sealed: &sealed,
+            },
+        )
+        .await;
+        w.store.delete(&sealed.id).await.unwrap();
+        assert_eq!(refused.unwrap_err(), AppError::NotFound, "{}", person.email);
+        assert_eq!(
+            records::draft_attachments(db, &mailbox, draft)
+                .await
+                .unwrap_err(),
+            AppError::NotFound
+        );
+        // Never in the Veteran's or the caregiver's Drafts.
+        let (listed, count) = alex_drafts(db, &w, person).await;
+        assert!(!listed.contains(&draft), "{} lists it", person.email);
+        assert_eq!(count, 0, "{} counts it", person.email);
+    }
+    // Until sent, its file is Morgan's alone.
+    assert_eq!(
+        downloads(db, &w.morgan, &plan.id).await.unwrap(),
+        "care plan.pdf"
+    );
+    for other in [&w.alex, &w.sam, &casey, &pat] {
+        assert_eq!(
+            downloads(db, other, &plan.id).await.unwrap_err(),
+            AppError::NotFound,
+            "{}",
+            other.email
+        );
+    }
+
+    // "Send": the file goes with the first message of the new thread; the draft is done.
+    let sent = team::start_thread(
+        db,
+        &morgan,
+        w.alex.id,
+        &NewMessage {
+            care_team_id: Some(w.primary_care),
+            category: Some(Category::TestResults),
+            subject: "Your care plan".to_string(),
+            body: "Your care plan is attached.".to_string(),
+            client_key: uuid::Uuid::new_v4().to_string(),
+            draft_id: None,
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        records::message_attachments(&db.pool, &[sent.message_id])
+            .await
+            .unwrap(),
+        vec![(sent.message_id, plan.clone())]
+    );
+    assert_eq!(
+        team::start_draft(db, &morgan, w.alex.id).await.unwrap(),
+        None
+    );
+    let drafts: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM drafts WHERE id = $1")
+        .bind(draft)
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(drafts, 0);
+    // The Veteran sees it on the message in their conversation.
+    let seen = messaging::open_thread(db, &w.alex_can, w.alex.id, sent.thread_id)
+        .await
+        .unwrap();
+    assert_eq!(seen.messages.len(), 1);
+    assert_eq!(seen.messages[0].attachments, vec![plan.clone()]);
+    // The Veteran, the caregiver and Morgan's colleagues download it; another team's
+    // clinician and another Veteran do not.
+    for participant in [&w.alex, &w.sam, &casey, &w.morgan] {
+        assert_eq!(
+            downloads(db, participant, &plan.id).await.unwrap(),
+            "care plan.pdf",
+            "{}",
+            participant.email
+        );
+    }
+    for outsider in [&w.jordan, &pat] {
+        assert_eq!(
+            downloads(db, outsider, &plan.id).await.unwrap_err(),
+            AppError::NotFound,
+            "{}",
+            outsider.email
+        );
+    }
+    // The send is audited with how many files went with it.
+    let detail: String = sqlx::query_scalar(
+        "SELECT detail FROM audit_events WHERE action = 'message_sent' AND target = $1",
+    )
+    .bind(format!("thread:{}", sent.thread_id))
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    assert!(detail.contains("\"attachments\":1"), "{detail}");
+    // A next message to Alex starts from an empty draft.
+    let next = team::start_draft_for_files(db, &morgan, w.alex.id)
+        .await
+        .unwrap();
+    assert_eq!(
+        records::draft_attachments(db, &morgan, next).await.unwrap(),
+        Vec::new()
     );
 }

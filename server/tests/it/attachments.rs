@@ -1142,3 +1142,192 @@ async fn without_the_wasm_a_team_reply_posts_its_files_and_a_refusal_keeps_the_t
     .unwrap();
     assert_eq!(app.download(&alex, &sent).await.bytes, pdf());
 }
+
+// ---- Files on a message the care team starts ("Start a message") ----
+
+impl TestApp {
+    /// The person's new-conversation draft for the Veteran, as attaching the first file on
+    /// "Start a message" makes it.
+    async fn team_start_draft(&self, cookie: &str, veteran: i64) -> Answer {
+        let form = format!("veteran={veteran}");
+        self.call("/api/team_start_draft_for_files", &form, Some(cookie))
+            .await
+    }
+
+    /// The "Start a message" form, posted as the browser posts it (multipart).
+    async fn post_team_start(&self, cookie: &str, form: Multipart) -> Answer {
+        self.post_multipart("/api/team_start_message_with_files", form, Some(cookie))
+            .await
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_the_clinician_attaches_to_the_message_they_start() {
+    let app = demo_app(&[]).await;
+    let morgan = app.sign_in("clinician@example.com").await;
+    let casey = app.sign_in("nurse@example.com").await;
+    let alex = app.sign_in("veteran@example.com").await;
+    let sam = app.sign_in("caregiver@example.com").await;
+    let riley = app.sign_in("admin@example.com").await;
+    let alex_id = app.person("veteran@example.com").await.id;
+    let jordan_id = app.person("veteran2@example.com").await.id;
+
+    let made = app.team_start_draft(&morgan, alex_id).await;
+    assert_eq!(made.status, StatusCode::OK, "{}", made.body);
+    let draft: i64 = PostcardEncoding::decode(made.bytes.clone().into()).expect("the draft's id");
+    let answer = app
+        .upload(&morgan, draft, &[("care plan.pdf", &pdf())])
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    assert_eq!(ids(&answer).len(), 1);
+
+    // Nobody else attaches to it: a colleague, the Veteran, the caregiver (404, as for no
+    // draft), an administrator (refused outright).
+    for (who, cookie) in [("Casey", &casey), ("Alex", &alex), ("Sam", &sam)] {
+        assert_eq!(
+            app.upload(cookie, draft, &[("x.pdf", &pdf())]).await.status,
+            StatusCode::NOT_FOUND,
+            "{who}: upload"
+        );
+        assert_eq!(
+            app.list_draft(cookie, draft).await.status,
+            StatusCode::NOT_FOUND,
+            "{who}: list"
+        );
+    }
+    assert_eq!(
+        app.upload(&riley, draft, &[("x.pdf", &pdf())]).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(app.rows().await, 1);
+    // The draft is made only by care team members, and only for Veterans of their teams.
+    for (who, cookie) in [("Alex", &alex), ("Sam", &sam), ("Riley", &riley)] {
+        assert_eq!(
+            app.team_start_draft(cookie, alex_id).await.status,
+            StatusCode::FORBIDDEN,
+            "{who}"
+        );
+    }
+    assert_eq!(
+        app.team_start_draft(&morgan, jordan_id).await.status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_the_wasm_a_started_message_posts_its_files_and_a_refusal_keeps_the_text() {
+    let app = demo_app(&[]).await;
+    let morgan = app.sign_in("clinician@example.com").await;
+    let casey = app.sign_in("nurse@example.com").await;
+    let alex = app.sign_in("veteran@example.com").await;
+    let alex_id = app.person("veteran@example.com").await.id;
+    let team = app.primary_care().await;
+    let exe = b"MZ\x90\0\x03\0\0\0\x04\0\0\0\xff\xffThis program cannot be run".to_vec();
+    let key = uuid::Uuid::new_v4().to_string();
+    let fields = |body: &str| {
+        vec![
+            ("veteran", alex_id.to_string()),
+            ("client_key", key.clone()),
+            ("care_team", team.to_string()),
+            ("category", "test_results".to_string()),
+            ("subject", "Your lab results".to_string()),
+            ("body", body.to_string()),
+        ]
+    };
+    let text = "Your results are attached.\nCall us with questions.";
+
+    // A refused file: back to the form with the refusal and everything typed; the good
+    // file is kept on Morgan's draft; nothing is sent.
+    let answer = app
+        .post_team_start(
+            &morgan,
+            compose_form(
+                &pairs(&fields(text)),
+                &[("results.pdf", &pdf()), ("results2.pdf", &exe)],
+                None,
+            ),
+        )
+        .await;
+    assert!(answer.status.is_redirection(), "{}", answer.status);
+    let back = answer.header("location").to_string();
+    assert!(
+        back.starts_with(&format!("/team/new?veteran={alex_id}&kept=")),
+        "{back}"
+    );
+    assert_posted_error_named(&back);
+    assert_eq!(app.messages_with_subject("Your lab results").await, 0);
+    assert_eq!(app.rows().await, 1);
+    let html = app.get(&back, Some(&morgan)).await.body;
+    assert!(
+        html.contains("results2.pdf: the content isn't a PDF file"),
+        "the refusal: {html}"
+    );
+    assert!(html.contains(text), "the text");
+    assert!(html.contains("Your lab results"), "the subject");
+    assert!(
+        html.contains("aria-label=\"Remove results.pdf\""),
+        "the kept file"
+    );
+    assert!(html.contains(">Attach file</label>"));
+
+    // "Remove" posts the form naming the file: it goes, the text comes back.
+    let file: String = sqlx::query_scalar("SELECT id FROM attachments")
+        .fetch_one(&app.state.db.pool)
+        .await
+        .unwrap();
+    let mut removing = fields("Only the text now.");
+    removing.push(("remove_file", file));
+    let answer = app
+        .post_team_start(&morgan, compose_form(&pairs(&removing), &[], None))
+        .await;
+    let back = answer.header("location").to_string();
+    assert!(
+        back.starts_with(&format!("/team/new?veteran={alex_id}&kept=")),
+        "{back}"
+    );
+    assert!(!back.contains("__err"), "{back}");
+    assert_eq!(app.rows().await, 0);
+    let html = app.get(&back, Some(&morgan)).await.body;
+    assert!(html.contains("Only the text now."), "the text is back");
+
+    // The files and the text in one post: the conversation starts with them.
+    let answer = app
+        .post_team_start(
+            &morgan,
+            compose_form(&pairs(&fields(text)), &[("results.pdf", &pdf())], None),
+        )
+        .await;
+    assert!(answer.status.is_redirection(), "{}", answer.status);
+    let location = answer.header("location").to_string();
+    assert!(
+        location.starts_with("/team/threads/") && location.ends_with("?done=started"),
+        "{location}"
+    );
+    assert_eq!(app.messages_with_subject("Your lab results").await, 1);
+    let (thread, sent): (i64, String) = sqlx::query_as(
+        "SELECT m.thread_id, a.id FROM attachments a JOIN messages m ON m.id = a.message_id \
+         WHERE a.draft_id IS NULL",
+    )
+    .fetch_one(&app.state.db.pool)
+    .await
+    .unwrap();
+    let drafts: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM drafts WHERE starts_thread = 1")
+        .fetch_one(&app.state.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(drafts, 0, "the draft is done");
+    // The Veteran sees it in the conversation and downloads the same bytes; Morgan's
+    // colleague downloads it from the team's thread page.
+    let html = app
+        .get(&format!("/messages/{thread}"), Some(&alex))
+        .await
+        .body;
+    assert!(html.contains(&format!("href=\"/attachments/{sent}\"")));
+    assert_eq!(app.download(&alex, &sent).await.bytes, pdf());
+    let html = app
+        .get(&format!("/team/threads/{thread}"), Some(&casey))
+        .await
+        .body;
+    assert!(html.contains(&format!("href=\"/attachments/{sent}\"")));
+    assert_eq!(app.download(&casey, &sent).await.bytes, pdf());
+}

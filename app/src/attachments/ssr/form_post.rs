@@ -1,10 +1,17 @@
-//! What the two posts that carry files with their text share (compose, and the care team's
-//! reply, when the page runs without the wasm): the limits of one post, and reading its
-//! parts while they stream, so no part is ever held whole past its limit.
+//! What the posts that carry files with their text share (compose, the care team's reply
+//! and the message a care team starts, when the page runs without the wasm): the limits of
+//! one post, and reading its parts while they stream, so no part is ever held whole past
+//! its limit and each file goes through the same checks as an upload.
 
+use super::owner::DraftOwner;
+use super::upload::{self, Received};
 use crate::attachments::rules::MAX_TOTAL_BYTES;
 use crate::error::AppError;
+use crate::server::state::AppState;
 use crate::ui::attach_files::ATTACHMENTS_FIELD;
+use leptos::server_fn::codec::MultipartData;
+use std::collections::HashMap;
+use std::future::Future;
 
 /// The most a post may carry: the 10 MB of files a message may have, and room for the text.
 /// A longer post is cut off, as the upload route does.
@@ -57,4 +64,103 @@ pub async fn read_text(
         text.extend_from_slice(&chunk);
     }
     String::from_utf8(text).map_err(|_| broke_off())
+}
+
+/// Reads a post that carries files: the text fields into `fields`, and each file onto the
+/// draft (the form puts its text fields before the file input). Before each file,
+/// `draft_for` is given the fields so far and the draft the post's files went to so far
+/// (none before the first): it checks what it must and answers the draft for this file,
+/// making it when there is none. That draft's id is left in `draft_id`. Answers the
+/// refusals, one sentence per file refused; the files kept stay on the draft.
+pub async fn receive<'a, D, F>(
+    state: &AppState,
+    owner: DraftOwner<'a>,
+    data: MultipartData,
+    fields: &mut HashMap<String, String>,
+    draft_id: &mut Option<i64>,
+    mut draft_for: D,
+) -> Result<Vec<String>, AppError>
+where
+    D: FnMut(HashMap<String, String>, Option<i64>) -> F,
+    F: Future<Output = Result<i64, AppError>>,
+{
+    let mut multipart = data.into_inner().ok_or_else(broke_off)?;
+    let mut refused: Vec<String> = Vec::new();
+    let mut size = PostSize::default();
+
+    while let Some(mut field) = multipart.next_field().await.map_err(|_| broke_off())? {
+        let name = field.name().unwrap_or_default().to_string();
+        if name != "file" {
+            let text = read_text(&mut field, &mut size).await?;
+            fields.insert(name, text);
+            continue;
+        }
+        // A form sent with no file chosen has one empty, nameless part.
+        let file_name = field.file_name().unwrap_or_default().to_string();
+        if file_name.is_empty() {
+            continue;
+        }
+        let draft = draft_for(fields.clone(), *draft_id).await?;
+        *draft_id = Some(draft);
+        let mut incoming = match upload::start(state, owner, draft, &file_name).await? {
+            Ok(incoming) => incoming,
+            Err(refusal) => {
+                refused.push(refusal.to_string());
+                continue;
+            }
+        };
+        loop {
+            let chunk = match field.chunk().await {
+                Ok(chunk) => chunk,
+                Err(_) => {
+                    incoming.abort().await;
+                    return Err(broke_off());
+                }
+            };
+            let Some(bytes) = chunk else { break };
+            if let Err(error) = size.add(bytes.len()) {
+                incoming.abort().await;
+                return Err(error);
+            }
+            if let Err(error) = incoming.feed(&bytes).await {
+                incoming.abort().await;
+                return Err(error);
+            }
+        }
+        if let Received::Refused(refusal) = incoming.finish(state, owner, draft).await? {
+            refused.push(refusal.to_string());
+        }
+    }
+    Ok(refused)
+}
+
+/// "Remove" on one of the draft's files, posted with the form. A file already gone (the
+/// button pressed twice) is what was asked for; one on another person's draft is untouched
+/// either way.
+pub async fn remove_file(
+    state: &AppState,
+    owner: DraftOwner<'_>,
+    file: &str,
+) -> Result<(), AppError> {
+    match super::records::remove_from_draft(&state.db, &state.attachments, owner, file.trim()).await
+    {
+        Ok(()) | Err(AppError::NotFound) => Ok(()),
+        Err(error) => Err(error),
+    }
+}
+
+/// Whether `path` is one of the server functions that take a post with files: the server
+/// gives them an upload's body limit and time (`server::body_limit`,
+/// `server::request_timeout`).
+pub fn carries_files(path: &str) -> bool {
+    use crate::messages::pages::compose::SendNewMessageWithFiles;
+    use crate::team::reply_with_files::TeamSendReplyWithFiles;
+    use crate::team::start_with_files::TeamStartMessageWithFiles;
+    use leptos::server_fn::ServerFn;
+    [
+        SendNewMessageWithFiles::PATH,
+        TeamSendReplyWithFiles::PATH,
+        TeamStartMessageWithFiles::PATH,
+    ]
+    .contains(&path)
 }

@@ -6,7 +6,9 @@
 //! - A care team member: their own reply draft in a thread of a team they belong to now.
 //!   Membership is part of every query, so a member taken off the team, or a thread moved
 //!   to another team, puts the files out of reach at once (and the change that did it
-//!   deletes them: `team::ssr::drop_stranded_reply_drafts`).
+//!   deletes them: `team::ssr::drop_stranded_reply_drafts`). Or their own new-conversation
+//!   draft ("Start a message"), while they share a team with its Veteran that the Veteran
+//!   is not blocked from.
 //!
 //! Anything else answers `NotFound`, like a draft that does not exist (DESIGN.md §3).
 
@@ -53,9 +55,13 @@ impl DraftOwner<'_> {
                 n + 1
             ),
             DraftOwner::TeamMember(_) => format!(
-                "SELECT d.id FROM drafts d JOIN threads t ON t.id = d.thread_id \
-                 JOIN team_members tm ON tm.team_id = t.team_id AND tm.user_id = d.author_id \
-                 WHERE d.author_id = ${n}"
+                "SELECT d.id FROM drafts d WHERE d.author_id = ${n} AND (EXISTS ( \
+                 SELECT 1 FROM threads t JOIN team_members tm ON tm.team_id = t.team_id \
+                 WHERE t.id = d.thread_id AND tm.user_id = d.author_id) \
+                 OR (d.starts_thread = 1 AND d.thread_id IS NULL AND EXISTS ( \
+                 SELECT 1 FROM veteran_teams vt JOIN team_members tm ON tm.team_id = vt.team_id \
+                 WHERE vt.veteran_id = d.veteran_id AND vt.blocked = 0 \
+                 AND tm.user_id = d.author_id)))"
             ),
         }
     }

@@ -308,6 +308,28 @@ pub async fn link_reply_draft(
     Ok(())
 }
 
+/// The same for a conversation a care team member starts: their new-conversation draft for
+/// the Veteran (the caller has checked, in the send's transaction, that they may write to
+/// them). Answers how many files moved, for the send's audit event.
+pub async fn link_team_start_draft(
+    tx: &mut Tx,
+    author_id: i64,
+    veteran_id: i64,
+    message_id: i64,
+) -> Result<u64, sqlx::Error> {
+    let moved = sqlx::query(
+        "UPDATE attachments SET message_id = $1, draft_id = NULL WHERE owner_id = $2 \
+         AND draft_id IN (SELECT id FROM drafts WHERE author_id = $2 AND veteran_id = $3 \
+         AND starts_thread = 1)",
+    )
+    .bind(message_id)
+    .bind(author_id)
+    .bind(veteran_id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(moved.rows_affected())
+}
+
 /// Deletes the rows of the author's draft in the draft's own deletion transaction and
 /// returns their ids, so the caller removes the stored files once that has committed.
 pub async fn detach_draft(
@@ -353,7 +375,8 @@ pub struct Download {
 /// The file `attachment_id` for the person asking, or `NotFound` unless they are a
 /// participant of its thread in the role that makes them one: a clinician on the thread's
 /// team, the Veteran, a caregiver with live access (for a draft's file: its author; a care
-/// team member's only while they are on the thread's team). Administrators read no files.
+/// team member's only while they are on the thread's team, or for a new-conversation
+/// draft while they share a team with its Veteran). Administrators read no files.
 /// Every answer is audited, refusals as `denied`.
 pub async fn for_download(
     db: &Db,
@@ -371,7 +394,10 @@ pub async fn for_download(
          WHERE a.id = $1 AND $4 <> 'administrator' AND ( \
            (a.draft_id IS NOT NULL AND a.owner_id = $2 AND ($3 = 0 OR EXISTS ( \
              SELECT 1 FROM threads dt JOIN team_members dtm ON dtm.team_id = dt.team_id \
-             WHERE dt.id = d.thread_id AND dtm.user_id = $2))) \
+             WHERE dt.id = d.thread_id AND dtm.user_id = $2) \
+             OR (d.starts_thread = 1 AND EXISTS (SELECT 1 FROM veteran_teams dvt \
+             JOIN team_members dtm ON dtm.team_id = dvt.team_id \
+             WHERE dvt.veteran_id = d.veteran_id AND dvt.blocked = 0 AND dtm.user_id = $2)))) \
            OR (a.message_id IS NOT NULL AND ( \
              ($3 = 1 AND EXISTS (SELECT 1 FROM team_members tm \
                WHERE tm.team_id = t.team_id AND tm.user_id = $2)) \

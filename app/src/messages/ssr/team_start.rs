@@ -21,7 +21,10 @@ use crate::server::db::{is_unique_violation, Db};
 /// signature), every viewer's unread mark, the new-message email note and the
 /// `message_sent` audit event (`new_thread`, `started_by_team`) commit together. Nothing
 /// waits on the team afterwards: the team spoke last. A retry with the same client key
-/// returns the first thread and makes nothing new. `message.draft_id` is not used.
+/// returns the first thread and makes nothing new. The files on the clinician's
+/// new-conversation draft for this Veteran (`team::ssr::start_draft_for_files`) move onto
+/// the message, and the draft is deleted, in the same transaction. `message.draft_id` is
+/// not used: there is one such draft per clinician and Veteran.
 pub async fn team_start_thread(
     db: &Db,
     capability: &TeamCapability,
@@ -99,6 +102,22 @@ pub async fn team_start_thread(
         Err(error) => return Err(error.into()),
     };
     let message_id = appended.message_id;
+    // The files the clinician attached while writing travel with the message, and their
+    // new-conversation draft is done with.
+    let files = crate::attachments::ssr::records::link_team_start_draft(
+        &mut tx,
+        clinician.id,
+        veteran_id,
+        message_id,
+    )
+    .await?;
+    sqlx::query(
+        "DELETE FROM drafts WHERE author_id = $1 AND veteran_id = $2 AND starts_thread = 1",
+    )
+    .bind(clinician.id)
+    .bind(veteran_id)
+    .execute(&mut *tx)
+    .await?;
     // The Veteran and their caregivers hear of it by email, by their choice in Settings.
     crate::email::ssr::notices::note_new_message(&mut tx, veteran_id).await?;
     let mut sent = AuditEvent::new(Action::MessageSent, Outcome::Success)
@@ -109,6 +128,7 @@ pub async fn team_start_thread(
             "message_id": message_id,
             "new_thread": true,
             "started_by_team": true,
+            "attachments": files,
         }));
     if let Some(address) = capability.address() {
         sent = sent.from_address(address);

@@ -2,14 +2,20 @@
 //! (`?q=`, a GET form, searched on the server), choose them (`?veteran=`), then the team
 //! (when you share several with them), category, subject and message. Each Veteran found
 //! shows their date of birth and facility, so two people with the same name are not
-//! confused. The form is a plain post to `team::start::team_start_message`; a refused post
-//! comes back here with the error at each field and what was typed.
+//! confused. The form is a multipart post to
+//! `team::start_with_files::team_start_message_with_files`, with "Attach file" (the files
+//! wait on the person's new-conversation draft for the Veteran until "Send"); a refused
+//! post comes back here with the error at each field and what was typed.
 
 use crate::auth::Area;
 use crate::error::AppError;
 use crate::messages::Category;
-use crate::team::start::{team_new_message, StartData, TeamStartMessage};
+use crate::team::start::{
+    team_new_message, team_start_draft_for_files, StartData, TeamStartMessage,
+};
+use crate::team::start_with_files::TeamStartMessageWithFiles;
 use crate::team::types::VeteranChoice;
+use crate::ui::attach_files::{AttachFiles, DraftFor, ATTACHMENTS_FIELD};
 use crate::ui::{encode, posted_error, ErrorSummary, FieldError, Gate, VeteranName};
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
@@ -41,7 +47,10 @@ fn StartMessage() -> impl IntoView {
         )
     };
     let data = crate::ui::page_data(key, |(q, veteran, kept)| team_new_message(q, veteran, kept));
-    let error = StoredValue::new(posted_error(&[TeamStartMessage::PATH]));
+    let error = StoredValue::new(posted_error(&[
+        TeamStartMessage::PATH,
+        TeamStartMessageWithFiles::PATH,
+    ]));
     view! {
         <p class="sm-back"><a href="/team">"Team inbox"</a></p>
         <h1>"Start a message"</h1>
@@ -170,6 +179,11 @@ fn MessageForm(data: StartData, error: Option<AppError>) -> impl IntoView {
         .map(|c| view! { <option value=c.as_str() selected=data.category == c.as_str()>{c.label()}</option> })
         .collect_view();
     let body = crate::ui::textarea_text(&data.body);
+    let attachments_error = field(ATTACHMENTS_FIELD);
+    let veteran_id = veteran.veteran_id;
+    // Files chosen with the wasm upload at once onto the person's new-conversation draft
+    // for this Veteran, made by the first one.
+    let draft = DraftFor::new(move || team_start_draft_for_files(veteran_id));
     view! {
         <section class="sm-start-to" aria-labelledby="to-heading">
             <h2 id="to-heading">"To"</h2>
@@ -179,7 +193,11 @@ fn MessageForm(data: StartData, error: Option<AppError>) -> impl IntoView {
             </p>
             <p><a href=back>"Choose another Veteran"</a></p>
         </section>
-        <form method="post" action=TeamStartMessage::PATH class="usa-form usa-form--large sm-compose" novalidate>
+        // Multipart, so the files chosen go with the text when the wasm is not there; with
+        // it they upload as chosen and the post carries the text alone. The Veteran comes
+        // first: the first file makes the draft for them.
+        <form method="post" action=TeamStartMessageWithFiles::PATH enctype="multipart/form-data"
+            class="usa-form usa-form--large sm-compose" novalidate>
             <input type="hidden" name="veteran" value=veteran.veteran_id.to_string() />
             <input type="hidden" name="client_key" value=data.client_key.clone() />
             {team_field}
@@ -211,6 +229,12 @@ fn MessageForm(data: StartData, error: Option<AppError>) -> impl IntoView {
                     aria-invalid=body_error.is_some().to_string()
                     aria-describedby=described("body", true, body_error.is_some())></textarea>
             </div>
+            <AttachFiles
+                attachments=data.files.clone()
+                draft
+                error=attachments_error
+                posts_without_wasm=true
+            />
             <button type="submit" class="usa-button">"Send"</button>
         </form>
     }

@@ -206,6 +206,9 @@ impl Stranded {
 /// as `draft_deleted` by `actor`. Returns the attachments' ids: the caller removes the
 /// stored files once the transaction has committed (`records::delete_files`).
 ///
+/// A member taken off a team also loses their new-conversation drafts ("Start a message")
+/// for Veterans they no longer share a team with.
+///
 /// Only clinicians' drafts: a Veteran's or caregiver's reply draft never depends on a team.
 pub(crate) async fn drop_stranded_reply_drafts(
     tx: &mut Tx,
@@ -213,8 +216,9 @@ pub(crate) async fn drop_stranded_reply_drafts(
     actor: i64,
     from: Option<&str>,
 ) -> Result<Vec<String>, sqlx::Error> {
+    let stranded_by = stranded;
     let (filter, value, why) = stranded.filter();
-    let stranded: Vec<(i64, i64, i64, i64)> = sqlx::query_as(&format!(
+    let mut stranded: Vec<(i64, i64, i64, Option<i64>)> = sqlx::query_as(&format!(
         "SELECT d.id, d.author_id, d.veteran_id, d.thread_id FROM drafts d \
          JOIN threads t ON t.id = d.thread_id JOIN users u ON u.id = d.author_id \
          WHERE {filter} AND u.role = 'clinician' AND NOT EXISTS \
@@ -223,6 +227,22 @@ pub(crate) async fn drop_stranded_reply_drafts(
     .bind(value)
     .fetch_all(&mut **tx)
     .await?;
+    if let Stranded::Member(user_id) = stranded_by {
+        // Their new-conversation drafts for Veterans they no longer share a team with.
+        stranded.extend(
+            sqlx::query_as::<_, (i64, i64, i64, Option<i64>)>(
+                "SELECT d.id, d.author_id, d.veteran_id, d.thread_id FROM drafts d \
+                 JOIN users u ON u.id = d.author_id \
+                 WHERE d.author_id = $1 AND d.starts_thread = 1 AND u.role = 'clinician' \
+                 AND NOT EXISTS (SELECT 1 FROM veteran_teams vt JOIN team_members tm \
+                 ON tm.team_id = vt.team_id AND tm.user_id = d.author_id \
+                 WHERE vt.veteran_id = d.veteran_id AND vt.blocked = 0)",
+            )
+            .bind(user_id)
+            .fetch_all(&mut **tx)
+            .await?,
+        );
+    }
     let mut files = Vec::new();
     for (draft_id, author_id, veteran_id, thread_id) in stranded {
         files.extend(records::detach_draft(tx, draft_id, author_id).await?);

@@ -32,8 +32,7 @@ pub async fn send_new_message_with_files(
 #[cfg(feature = "ssr")]
 mod ssr {
     use super::{SendNewMessageWithFiles, SentMessageOrDraft};
-    use crate::attachments::ssr::form_post::{self, broke_off, PostSize};
-    use crate::attachments::ssr::upload::{self, Received};
+    use crate::attachments::ssr::form_post;
     use crate::error::AppError;
     use crate::messages::acting::ssr::{Asking, ACTING_FOR_FIELD};
     use crate::messages::pages::compose::ssr as compose;
@@ -123,88 +122,34 @@ mod ssr {
         fields: &mut HashMap<String, String>,
         draft_id: &mut Option<i64>,
     ) -> Result<Vec<String>, AppError> {
-        let mut multipart = data.into_inner().ok_or_else(broke_off)?;
         let db = &asking.state.db;
         let mailbox =
             crate::messages::ssr::mailbox(db, &asking.capability, asking.veteran_id).await?;
-        let mut refused: Vec<String> = Vec::new();
-        let mut size = PostSize::default();
-
-        while let Some(mut field) = multipart.next_field().await.map_err(|_| broke_off())? {
-            let name = field.name().unwrap_or_default().to_string();
-            if name != "file" {
-                let text = form_post::read_text(&mut field, &mut size).await?;
-                fields.insert(name, text);
-                continue;
-            }
-            // A form sent with no file chosen has one empty, nameless part.
-            let file_name = field.file_name().unwrap_or_default().to_string();
-            if file_name.is_empty() {
-                continue;
-            }
-            // The fields come before the files in the form: the draft can be made now,
-            // for the Veteran the form was drawn for only.
-            asking.check_form_for(fields.get(ACTING_FOR_FIELD).map(String::as_str))?;
-            let draft = match *draft_id {
-                Some(id) => id,
-                None => {
-                    let id = save_draft(asking, &typed(fields)).await?;
-                    *draft_id = Some(id);
-                    id
+        form_post::receive(
+            &asking.state,
+            (&mailbox).into(),
+            data,
+            fields,
+            draft_id,
+            |fields, draft| async move {
+                // The fields come before the files in the form: the draft can be made now,
+                // for the Veteran the form was drawn for only.
+                asking.check_form_for(fields.get(ACTING_FOR_FIELD).map(String::as_str))?;
+                match draft {
+                    Some(id) => Ok(id),
+                    None => save_draft(asking, &typed(&fields)).await,
                 }
-            };
-            let mut incoming =
-                match upload::start(&asking.state, &mailbox, draft, &file_name).await? {
-                    Ok(incoming) => incoming,
-                    Err(refusal) => {
-                        refused.push(refusal.to_string());
-                        continue;
-                    }
-                };
-            loop {
-                let chunk = match field.chunk().await {
-                    Ok(chunk) => chunk,
-                    Err(_) => {
-                        incoming.abort().await;
-                        return Err(broke_off());
-                    }
-                };
-                let Some(bytes) = chunk else { break };
-                if let Err(error) = size.add(bytes.len()) {
-                    incoming.abort().await;
-                    return Err(error);
-                }
-                if let Err(error) = incoming.feed(&bytes).await {
-                    incoming.abort().await;
-                    return Err(error);
-                }
-            }
-            if let Received::Refused(refusal) =
-                incoming.finish(&asking.state, &mailbox, draft).await?
-            {
-                refused.push(refusal.to_string());
-            }
-        }
-        Ok(refused)
+            },
+        )
+        .await
     }
 
-    /// "Remove" on one of the draft's files. A file already gone (the button pressed twice)
-    /// is what was asked for; one on another person's draft is untouched either way.
+    /// "Remove" on one of the draft's files.
     async fn remove(asking: &Asking, file: &str) -> Result<(), AppError> {
         let state = &asking.state;
         let mailbox =
             crate::messages::ssr::mailbox(&state.db, &asking.capability, asking.veteran_id).await?;
-        match crate::attachments::ssr::records::remove_from_draft(
-            &state.db,
-            &state.attachments,
-            &mailbox,
-            file.trim(),
-        )
-        .await
-        {
-            Ok(()) | Err(AppError::NotFound) => Ok(()),
-            Err(error) => Err(error),
-        }
+        form_post::remove_file(state, (&mailbox).into(), file).await
     }
 
     /// The message as typed, from the post's text fields.

@@ -320,7 +320,11 @@ fn start_when_needed(parts: TimerParts, left: Signal<Option<TimeLeft>>) {
         }
     });
     for name in ["keydown", "pointerdown"] {
-        let handle = window_event_listener_untyped(name, move |_| start(true));
+        let handle = window_event_listener_untyped(name, move |event| {
+            if !is_signing_out(&event) {
+                start(true)
+            }
+        });
         // The layout lives as long as the page: so do its listeners.
         std::mem::forget(handle);
     }
@@ -330,6 +334,20 @@ fn start_when_needed(parts: TimerParts, left: Signal<Option<TimeLeft>>) {
         }
     });
     std::mem::forget(handle);
+}
+
+/// A press on "Sign out" is the end of the session, not activity to report: a report sent
+/// with it would race the sign-out and be refused once the session is gone.
+#[cfg(feature = "hydrate")]
+pub(super) fn is_signing_out(event: &web_sys::Event) -> bool {
+    use leptos::server_fn::ServerFn;
+    use leptos::wasm_bindgen::JsCast;
+    let sign_out = format!("form[action='{}']", super::SignOut::PATH);
+    event
+        .target()
+        .and_then(|target| target.dyn_into::<web_sys::Element>().ok())
+        .and_then(|pressed| pressed.closest(&sign_out).ok().flatten())
+        .is_some()
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 //! it is needed, so a page's first download does not carry it.
 
 use super::session_time::{
-    session_time_left, still_here, TimeLeft, TimerParts, SESSION_ENDING_EVENT,
+    is_signing_out, session_time_left, still_here, TimeLeft, TimerParts, SESSION_ENDING_EVENT,
 };
 use crate::error::AppError;
 use leptos::prelude::*;
@@ -24,7 +24,11 @@ pub fn start(parts: TimerParts, active: bool) {
     };
     timer.ask(active);
     for name in ["keydown", "pointerdown"] {
-        let handle = window_event_listener_untyped(name, move |_| timer.active());
+        let handle = window_event_listener_untyped(name, move |event| {
+            if !is_signing_out(&event) {
+                timer.active()
+            }
+        });
         // The layout lives as long as the page: so do its listeners.
         std::mem::forget(handle);
     }

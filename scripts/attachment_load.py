@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Attachment throughput and the server's memory under parallel uploads (issue 5 figures).
+"""Attachment throughput and the server's memory under parallel uploads.
 
 Usage: python3 scripts/attachment_load.py http://127.0.0.1:3161 SERVER_PID [PARALLEL]
 

@@ -7,7 +7,7 @@ prints p50 / p95 / max in milliseconds.
 
 `veteran` (the default): the Veteran's inbox, a thread, the inbox's second page.
 `team`: the nurse's team inbox (all her teams), its filters, a team thread.
-`admin`: the administrator's report and audit log pages (issue 6).
+`admin`: the administrator's report and audit log pages.
 
 Start the server first on the database to measure (e.g. one filled by `seed-bulk`)."""
 import http.client

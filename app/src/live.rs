@@ -1,4 +1,4 @@
-//! Live updates (issue 4): lists and conversations change while people look at them.
+//! Live updates: lists and conversations change while people look at them.
 //!
 //! The server sends a small event on `/events` (server-sent events) whenever a thread a
 //! signed-in person may see changes: a new message, an assignment, a completion. The event

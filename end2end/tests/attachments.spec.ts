@@ -2,7 +2,7 @@ import { Browser, expect, Page, test } from "@playwright/test";
 import { readFileSync } from "fs";
 import { expectNoAxeViolations, hydrated, signIn } from "./helpers";
 
-// Attachments (issue 5): a Veteran attaches files on "Start a new message", the browser and
+// Attachments: a Veteran attaches files on "Start a new message", the browser and
 // the server refuse what breaks a rule with the rule's sentence, the draft keeps its files
 // across a reload, and the care team downloads exactly the bytes sent; nobody else can.
 // Runs first on the shared demo database: it sends one message of its own (unique subject)

@@ -1,8 +1,8 @@
 import { expect, Page, test } from "@playwright/test";
 import { collectConsoleErrors, expectNoAxeViolations, hydrated, scrollsSideways, signIn } from "./helpers";
 
-// "Start a new message" (/messages/new), drafts (/drafts) and the signature in /settings
-// (issue 3). Every test uses its own subject, so the tests share one demo database safely.
+// "Start a new message" (/messages/new), drafts (/drafts) and the signature in /settings.
+// Every test uses its own subject, so the tests share one demo database safely.
 
 const unique = () => `${Date.now().toString(36)}${Math.floor(Math.random() * 1000)}`;
 

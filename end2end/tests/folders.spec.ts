@@ -1,7 +1,7 @@
 import { expect, Locator, Page, test } from "@playwright/test";
 import { collectConsoleErrors, expectNoAxeViolations, hydrated, signIn, teamReplies } from "./helpers";
 
-// Folder pages, My folders, Trash and search (issue 3), on the demo data
+// Folder pages, My folders, Trash and search, on the demo data
 // (app/src/server/demo.rs). Every test that moves a thread puts it back, so the demo
 // mailbox looks the same to the tests that follow.
 

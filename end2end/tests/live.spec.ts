@@ -1,7 +1,7 @@
 import { expect, Page, test } from "@playwright/test";
 import { collectConsoleErrors, hydrated, signIn } from "./helpers";
 
-// Live updates (issue 4): what one person sends appears on another person's open page,
+// Live updates: what one person sends appears on another person's open page,
 // without reloading. Sam Rivera (caregiver) writes for Alex Rivera while Alex looks on.
 
 const unique = () => `${Date.now().toString(36)}${Math.floor(Math.random() * 1000)}`;

@@ -2,7 +2,7 @@ import { expect, Page, test } from "@playwright/test";
 import { readFileSync } from "node:fs";
 import { expectNoAxeViolations, hydrated, signIn } from "./helpers";
 
-// Reports and the audit log (issue 6). Runs on the shared demo database after admin.spec
+// Reports and the audit log. Runs on the shared demo database after admin.spec
 // and the Veteran specs, and changes nothing other specs rely on: it only reads, and the
 // thread Casey opens ("Lab results", answered long ago) has nothing left to mark opened.
 //

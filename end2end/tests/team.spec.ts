@@ -1,7 +1,7 @@
 import { Browser, expect, Page, test } from "@playwright/test";
 import { collectConsoleErrors, expectNoAxeViolations, hydrated, scrollsSideways, signIn } from "./helpers";
 
-// The care team workspace (issue 4). Demo data (app/src/server/demo.rs): Dr. Morgan Patel
+// The care team workspace. Demo data (app/src/server/demo.rs): Dr. Morgan Patel
 // leads "Primary Care – Blue Team", Casey Nguyen is a member; Alex Rivera's "Rescheduling my
 // visit" waits on that team.
 

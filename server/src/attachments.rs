@@ -1,4 +1,4 @@
-//! `/attachments`: uploading files onto a draft, and downloading them (issue 5).
+//! `/attachments`: uploading files onto a draft, and downloading them.
 //!
 //! Plain axum routes rather than server functions: uploads stream as multipart and are cut
 //! off at the body limit, and downloads answer with the file's own bytes and headers. The

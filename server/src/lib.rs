@@ -303,7 +303,7 @@ async fn readyz(State(state): State<AppState>) -> Response {
 }
 
 /// The start-up check of attachments: logs stored files that no row names and rows whose
-/// file is missing (issue 5). It only reports; see `find_orphans`.
+/// file is missing. It only reports; see `find_orphans`.
 pub fn spawn_attachment_check(state: &AppState) {
     let state = state.clone();
     tokio::spawn(async move {
@@ -387,7 +387,7 @@ pub fn spawn_audit_sealer(state: &AppState) {
     });
 }
 
-/// The response-target job (issue 4): gives due times to threads that waited before due
+/// The response-target job: gives due times to threads that waited before due
 /// times were stored, then every minute marks threads waiting past their due time as
 /// overdue and notifies their team's leads once. On PostgreSQL several processes may run
 /// it at once: each claims its threads with `FOR UPDATE SKIP LOCKED`.

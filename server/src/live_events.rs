@@ -1,4 +1,4 @@
-//! `/events`: the live-update stream of one open page (server-sent events, issue 4).
+//! `/events`: the live-update stream of one open page (server-sent events).
 //!
 //! The gate has already checked who is asking. Each event from the hub is passed on only
 //! to those allowed to see its thread: the members of its team (and of the team it left),

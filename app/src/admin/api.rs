@@ -1,4 +1,4 @@
-//! The administration console's server functions (issue 6 part A). Each one starts with
+//! The administration console's server functions. Each one starts with
 //! `require_admin`: they are a public HTTP API, whatever the pages show (STYLE.md habit 2),
 //! so a clinician or a Veteran calling one directly gets 403. Then one call into
 //! `admin::ssr`, and for a plain form post a redirect back to the page: with `done=…` on

@@ -1,4 +1,4 @@
-//! The administration console (issue 6 part A): "Facilities", "Care teams" with members
+//! The administration console: "Facilities", "Care teams" with members
 //! and Veteran–team associations (one at a time or by CSV import), and "Users" with
 //! invitations, roles, deactivation, password resets and caregiver access. Reports and the
 //! audit log are their own features (`reports`, `audit_log`).

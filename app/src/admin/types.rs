@@ -12,7 +12,7 @@ pub const RESPONSE_TARGET_MAX_DAYS: i64 = 30;
 /// so a link left in a mailbox or a browser's history soon stops opening the account
 /// (ASVS 2.3.1, 2.5.x).
 pub const PASSWORD_LINK_HOURS: i64 = 24;
-/// The header a Veteran–team import file starts with (issue 6).
+/// The header a Veteran–team import file starts with.
 pub const IMPORT_HEADER: [&str; 3] = ["veteran_email", "team_name", "facility_station"];
 /// The column an import file may add after [`IMPORT_HEADER`]: the Veteran's date of birth
 /// (`YYYY-MM-DD`, or empty to leave the record as it is).

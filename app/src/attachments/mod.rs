@@ -1,4 +1,4 @@
-//! Attachments (issue 5): files on compose and reply, checked, stored encrypted, and
+//! Attachments: files on compose and reply, checked, stored encrypted, and
 //! downloaded only by the thread's participants (DESIGN.md §2–3).
 
 use serde::{Deserialize, Serialize};

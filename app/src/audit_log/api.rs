@@ -1,4 +1,4 @@
-//! The audit log viewer's server functions (issue 6): each starts with `require_admin` and
+//! The audit log viewer's server functions: each starts with `require_admin` and
 //! makes one call into `audit_log::ssr`. A clinician or a Veteran calling one gets 403.
 
 use super::types::{AuditEntry, AuditFilter};

@@ -1,4 +1,4 @@
-//! The audit log viewer's data layer (issue 6): server only, read only.
+//! The audit log viewer's data layer: server only, read only.
 //!
 //! Events come newest first (by time, then id), a page at a time with a keyset cursor, so a
 //! page costs the same with a million events as with ten: each filter has an index that

@@ -1,4 +1,4 @@
-//! Veteran messaging (issue 3): threads between a Veteran and a care team, folders, drafts,
+//! Veteran messaging: threads between a Veteran and a care team, folders, drafts,
 //! search, read status, signatures.
 //!
 //! This module holds what both sides share: the typed models the pages render and the
@@ -20,7 +20,7 @@ pub mod ssr;
 
 use serde::{Deserialize, Serialize};
 
-/// Threads per page in every folder and search result (issue 3).
+/// Threads per page in every folder and search result.
 pub const PAGE_SIZE: usize = 10;
 
 /// What a message is about (DESIGN.md §2). The team sees it when triaging.
@@ -154,7 +154,7 @@ pub struct Page<T> {
 }
 
 /// One thread in a folder list or search result. "Urgent language" is deliberately not
-/// here: the Veteran never sees it (issue 3).
+/// here: the Veteran never sees it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ThreadRow {
     pub thread_id: i64,
@@ -190,13 +190,13 @@ pub struct MessageView {
     /// For messages from the Veteran's side: whether the care team has opened it.
     /// `None` for messages from the team.
     pub opened_by_team: Option<bool>,
-    /// The files sent with it (issue 5).
+    /// The files sent with it.
     #[serde(default)]
     pub attachments: Vec<crate::attachments::Attachment>,
 }
 
 impl MessageView {
-    /// "Sent by Sam Rivera on behalf of Alex Rivera", or "Sent by Alex Rivera" (issue 3).
+    /// "Sent by Sam Rivera on behalf of Alex Rivera", or "Sent by Alex Rivera".
     pub fn sent_by_line(&self) -> String {
         match &self.on_behalf_of_name {
             Some(veteran) => format!("Sent by {} on behalf of {}", self.sender_name, veteran),
@@ -327,7 +327,7 @@ pub struct CareTeamOption {
     pub name: String,
     pub facility: String,
     /// Whether a new message may be started now; `why_not` says why when not. Such teams
-    /// are explained, not hidden (issue 3).
+    /// are explained, not hidden.
     pub can_write: bool,
     /// The Veteran may not write to this team (rather than the team not taking messages).
     pub blocked: bool,

@@ -51,5 +51,5 @@ pub mod ssr {
     }
 }
 
-/// `/team` is the team inbox (issue 4).
+/// `/team` is the team inbox.
 pub use crate::team::pages::inbox::TeamInboxPage as TeamHome;

@@ -1,4 +1,4 @@
-//! The reports' data layer (issue 6): server only, counts and times only.
+//! The reports' data layer: server only, counts and times only.
 //!
 //! Definitions, for a range of whole days in the facility's time zone (`from` 00:00 to the
 //! end of `to`, the "end of the range"):
@@ -458,7 +458,7 @@ async fn first_responses(
 /// Threads waiting on the team at `end`, and how many of them were overdue.
 ///
 /// Read in two parts, so the work grows with the threads waiting now and the threads active
-/// since `end`, not with every thread the team ever had (issue 6 figures):
+/// since `end`, not with every thread the team ever had:
 /// - A thread with no message and no "Mark complete" at or after `end` is at `end` as it is
 ///   now, and the thread's own bookkeeping says whether it waits and since when
 ///   (`waiting_since`, kept by `messages::ssr` and `team::ssr::thread` on every message and

@@ -38,7 +38,7 @@ pub enum Action {
     ThreadReopened,
     /// A care team member added an internal note (team only) to a thread.
     InternalNoteAdded,
-    // Administration (issue 6): each holds the values before and after in `detail`.
+    // Administration: each holds the values before and after in `detail`.
     FacilityAdded,
     FacilityChanged,
     CareTeamAdded,

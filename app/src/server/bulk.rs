@@ -1,4 +1,4 @@
-//! A large database for measuring speed (issue 3's figures): many Veterans, each with
+//! A large database for measuring speed: many Veterans, each with
 //! threads to Primary Care, through the same bookkeeping as real sends. Never run in
 //! production; `seed-bulk` refuses a database that has no demo data.
 

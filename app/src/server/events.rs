@@ -1,4 +1,4 @@
-//! The one event hub behind live updates (issue 4, DESIGN.md §4).
+//! The one event hub behind live updates (DESIGN.md §4).
 //!
 //! Whatever changes a thread publishes here; every open `/events` stream of this process
 //! hears it and passes on what its person may see. With one server process that is all

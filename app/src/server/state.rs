@@ -36,7 +36,7 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     /// Live updates (server-sent events) for every open page.
     pub events: EventHub,
-    /// Where attachment files are stored, sealed (issue 5).
+    /// Where attachment files are stored, sealed.
     pub attachments: AttachmentStore,
     /// The virus scanner uploads must pass, when one is configured, and its private
     /// directory.

@@ -1,4 +1,4 @@
-//! The care team workspace's server functions (issue 4): thin, as STYLE.md habit 2 asks.
+//! The care team workspace's server functions: thin, as STYLE.md habit 2 asks.
 //! Each one starts with `require_team`, makes one call into `team::ssr`, and, after a change,
 //! tells the live-update hub which thread changed.
 //!

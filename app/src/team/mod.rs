@@ -1,4 +1,4 @@
-//! The care team's side: the shared team inbox, assignment and response targets (issue 4).
+//! The care team's side: the shared team inbox, assignment and response targets.
 
 pub mod api;
 // Server-only: chrono and chrono-tz are `ssr` dependencies, so the wasm carries no zone data.

@@ -1,4 +1,4 @@
-//! The team's "Reply" form as one `multipart/form-data` post (issue 5): it works the same
+//! The team's "Reply" form as one `multipart/form-data` post: it works the same
 //! with and without the wasm.
 //!
 //! With the wasm, files upload as they are chosen onto the person's reply draft

@@ -1,4 +1,4 @@
-//! The care team workspace's data layer (issue 4): server only (STYLE.md habit 3).
+//! The care team workspace's data layer: server only (STYLE.md habit 3).
 //!
 //! Every public function but the overdue job starts from a `TeamCapability` and scopes
 //! every query to the care teams the capability's person belongs to (`team_members`): a

@@ -6,7 +6,7 @@
 use crate::messages::{Category, MessageView};
 use serde::{Deserialize, Serialize};
 
-/// Threads per page of the team inbox (issue 4: a dense list for a desktop).
+/// Threads per page of the team inbox (a dense list for a desktop).
 pub const TEAM_PAGE_SIZE: usize = 25;
 
 /// Longest reason for moving a thread to another team.

@@ -1,4 +1,4 @@
-//! Administration console data layer (issue 6 part A): every scenario runs on SQLite and on
+//! Administration console data layer: every scenario runs on SQLite and on
 //! PostgreSQL, from the demo data (DESIGN.md §5): Riley is the only administrator; Alex
 //! writes to all four teams, Jordan to Pharmacy only; Sam is Alex's caregiver; Morgan
 //! (lead) and Casey are on Primary Care.

@@ -1,4 +1,4 @@
-//! Attachments data layer (issue 5): who may download what, the limits under concurrent
+//! Attachments data layer: who may download what, the limits under concurrent
 //! uploads, files travelling from draft to message, and the start-up orphan check. Every
 //! scenario runs on SQLite and on PostgreSQL, with real sealed files in a local store.
 
@@ -438,7 +438,7 @@ async fn a_reply_drafts_files_travel_with_the_reply(db: &Db) {
     );
 }
 
-// ---- A care team member's files on their reply (issue 5: "for clinicians" too) ----
+// ---- A care team member's files on their reply (clinicians attach files too) ----
 
 /// Alex's most recent thread with Primary Care (Morgan's and Casey's team).
 async fn alex_primary_care_thread(db: &Db, w: &World) -> i64 {

@@ -1,4 +1,4 @@
-//! Audit log viewer data layer (issue 6): filters, newest-first keyset paging and the CSV
+//! Audit log viewer data layer: filters, newest-first keyset paging and the CSV
 //! export, on SQLite and on PostgreSQL; and proof that no audit event holds message content.
 
 use crate::common::admin;

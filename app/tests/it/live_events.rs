@@ -1,4 +1,4 @@
-//! The live-update hub (issue 4): events reach this process's streams at once, and, on
+//! The live-update hub: events reach this process's streams at once, and, on
 //! PostgreSQL, the streams of other server processes through LISTEN/NOTIFY.
 
 use app::server::events::{thread_changed, EventHub, HubEvent};

@@ -1,4 +1,4 @@
-//! Veteran messaging data layer (issue 3): every scenario runs on SQLite and on PostgreSQL.
+//! Veteran messaging data layer: every scenario runs on SQLite and on PostgreSQL.
 //!
 //! The demo data is the starting point (DESIGN.md §5): Alex has four threads, Sam is Alex's
 //! caregiver, Morgan and Casey are on Primary Care, Jordan writes only to Pharmacy.

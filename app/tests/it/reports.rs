@@ -1,4 +1,4 @@
-//! Reports data layer (issue 6): figures on hand-made data with known answers, on SQLite
+//! Reports data layer: figures on hand-made data with known answers, on SQLite
 //! and on PostgreSQL.
 //!
 //! The data: a facility in New York, November 2026 (Eastern Standard Time from Nov 2, UTC−5).

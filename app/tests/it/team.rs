@@ -1,4 +1,4 @@
-//! Care team workspace data layer (issue 4): every scenario runs on SQLite and on PostgreSQL.
+//! Care team workspace data layer: every scenario runs on SQLite and on PostgreSQL.
 //!
 //! The demo data is the starting point (DESIGN.md §5): Morgan (lead) and Casey are on
 //! Primary Care; Alex writes to every team. Scenarios that need a clean inbox make a team

@@ -1,7 +1,7 @@
-//! Fills a database with many threads for speed measurements (issue 3 figures):
+//! Fills a database with many threads for speed measurements:
 //!   cargo run --release -p server --bin seed-bulk -- --database-url sqlite://data/bulk.db?mode=rwc --threads 100000
-//! and, for the team inbox (issue 4), `--teams 50` spreads them over 50 care teams.
-//! With `--audit-events 1000000` it adds audit events too (issue 6 figures); `--threads 0`
+//! and, for the team inbox, `--teams 50` spreads them over 50 care teams.
+//! With `--audit-events 1000000` it adds audit events too (for the audit log viewer); `--threads 0`
 //! adds only those.
 //! Migrates and seeds the demo data first when the database is empty.
 
@@ -19,11 +19,11 @@ struct Args {
     #[arg(long, default_value_t = 2_000)]
     for_alex: usize,
     /// Spread the threads over this many new care teams, all with the demo nurse as a
-    /// member, a third of them waiting on the team (issue 4's team inbox figure). Without
-    /// it, they all go to "Pharmacy", answered (issue 3's figure).
+    /// member, a third of them waiting on the team (for measuring the team inbox). Without
+    /// it, they all go to "Pharmacy", answered (for measuring the Veteran's inbox).
     #[arg(long)]
     teams: Option<usize>,
-    /// How many audit events to add (issue 6 figures: the audit log viewer).
+    /// How many audit events to add (for measuring the audit log viewer).
     #[arg(long, default_value_t = 0)]
     audit_events: i64,
 }

@@ -1,4 +1,4 @@
-//! Attachment routes (issue 5), through the whole router with `oneshot`: uploads onto a
+//! Attachment routes, through the whole router with `oneshot`: uploads onto a
 //! draft (multipart), downloads by thread participants only, the content and size rules,
 //! the 413 cut-off, tampering and the virus-scanner hook. Demo mode on a fresh SQLite file,
 //! with the files in a temporary directory.
@@ -784,7 +784,7 @@ async fn without_the_wasm_remove_takes_the_file_off_the_draft_and_keeps_the_text
     assert_eq!(app.messages_with_subject("Rash photo").await, 0);
 }
 
-// ---- A care team member's files on their reply (issue 5: "for clinicians" too) ----
+// ---- A care team member's files on their reply (clinicians attach files too) ----
 
 impl TestApp {
     /// Alex's most recent thread with Primary Care (Morgan's and Casey's team).

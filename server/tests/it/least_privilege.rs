@@ -1,4 +1,4 @@
-//! Least privilege (issue 6): the whole router, in process (`oneshot`), on a fresh SQLite
+//! Least privilege: the whole router, in process (`oneshot`), on a fresh SQLite
 //! database in demo mode.
 //!
 //! - An administrator calling any server function of the Veteran and care team pages gets

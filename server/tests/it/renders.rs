@@ -2,9 +2,9 @@
 //!
 //! Building the router finds the app's routes by running the app once with data loading
 //! switched off, and Leptos switches it off for the whole process: a page whose data
-//! started loading at that moment waited forever (leptos-rs/leptos#4773), and the page
-//! deadline answered 503. Every test builds its own router, so with tests in parallel this
-//! struck now and then; `server::router` now finds the routes once per process.
+//! starts loading at that moment would wait forever (leptos-rs/leptos#4773), and the page
+//! deadline would answer 503. Every test builds its own router, so with tests in parallel
+//! that would strike now and then; `server::router` finds the routes once per process.
 
 use axum::http::StatusCode;
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -1,4 +1,4 @@
-//! Two server processes on one PostgreSQL database (issue 4: "test it with two processes"):
+//! Two server processes on one PostgreSQL database:
 //! a care team member typing on one server is seen by a colleague whose live-update stream
 //! is open on the other. The real server binary, started twice; real HTTP between them and
 //! this test; the fan-out between them is PostgreSQL LISTEN/NOTIFY.

@@ -1,5 +1,5 @@
 //! Bulk import of Veteran–team associations from a CSV file
-//! (`veteran_email,team_name,facility_station`, issue 6, optionally `,date_of_birth`), read
+//! (`veteran_email,team_name,facility_station`, optionally `,date_of_birth`), read
 //! with the `csv` crate. A date of birth on a line is checked like the user page checks it
 //! (a real date, not in the future, not before 1900) and written on the Veteran's record,
 //! audited, with the import.

@@ -1,4 +1,4 @@
-//! "Reset MFA" (issue 6, Users): for a person who lost their phone or authenticator app.
+//! "Reset MFA" (Users): for a person who lost their phone or authenticator app.
 //! Their two-step verification goes off and its secret is deleted, and every one of their
 //! sessions ends in the same transaction, like a deactivation: whoever holds an open
 //! session loses it. They then sign in with their password alone and, if their role

@@ -1,4 +1,4 @@
-//! The administration console's data layer (issue 6 part A): server only (STYLE.md habit 3).
+//! The administration console's data layer: server only (STYLE.md habit 3).
 //!
 //! Every public function takes an `AdminCapability`, so it cannot run before `require_admin`
 //! has passed. Every change writes its audit event, with the values before and after, in

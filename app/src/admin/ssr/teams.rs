@@ -322,7 +322,7 @@ pub async fn add_member(
 
 /// Takes a person off the team. Threads assigned to them stay assigned, so nothing is lost;
 /// the team sees who has them and can reassign. Their unsent reply drafts in the team's
-/// threads go, with the files attached to them (issue 5: they could no longer reach them);
+/// threads go, with the files attached to them (they could no longer reach them);
 /// returns those files' ids, for the caller to remove from storage after this has
 /// committed.
 pub async fn remove_member(

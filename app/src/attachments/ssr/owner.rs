@@ -1,5 +1,5 @@
 //! Whose draft a file may be put on, listed from or removed from: the two kinds of people
-//! who write with files (issue 5, "for Veterans, caregivers and clinicians").
+//! who write with files (Veterans and their caregivers, and clinicians).
 //!
 //! - The Veteran's side: a draft of the person asking, for the Veteran they act for (a
 //!   caregiver's grant is checked when the `Mailbox` is made).

@@ -1,4 +1,4 @@
-//! The virus-scanning hook (DESIGN.md §2 via issue 5): a scanner command given the file's
+//! The virus-scanning hook (DESIGN.md §2): a scanner command given the file's
 //! path (`SM_SCAN_COMMAND`, exit status 0 = clean) or a clamd daemon (`SM_CLAMD_ADDRESS`).
 //! When one is configured, a file is accepted only on a clean answer: a finding, a crash, a
 //! timeout or an unreachable daemon all refuse it (fail closed).

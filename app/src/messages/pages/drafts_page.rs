@@ -1,4 +1,4 @@
-//! `/drafts`: the person's saved, unsent messages, newest first, 10 a page (issue 3).
+//! `/drafts`: the person's saved, unsent messages, newest first, 10 a page.
 //!
 //! Deleting a draft is permanent, so it asks first. The question is a step of the page
 //! itself (`/drafts?delete=<id>`), not `window.confirm`: it works without the wasm, can be

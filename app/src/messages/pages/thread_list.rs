@@ -6,7 +6,7 @@
 //! The row forms are plain form posts to server functions that redirect back to the page
 //! they came from, so they work before (or without) the wasm, and the reloaded page brings
 //! fresh unread counts in the navigation. "Urgent language" is never shown here: the
-//! Veteran does not see it (issue 3), and `ThreadRow` does not carry it.
+//! Veteran does not see it, and `ThreadRow` does not carry it.
 
 use crate::error::AppError;
 use crate::messages::{Folder, ThreadRow};

@@ -798,8 +798,8 @@ pub async fn reply(
     })
 }
 
-/// A care team member's reply (the team workspace comes in its own issue; this is what it
-/// and the tests use). The clinician must be on the thread's team (`NotFound` otherwise).
+/// A care team member's reply (what the team workspace and the tests use). The clinician
+/// must be on the thread's team (`NotFound` otherwise).
 /// The message carries their signature and the files of their reply draft in the thread,
 /// marks the Veteran's messages opened, stops the team's clock, is unread for the Veteran
 /// and their caregivers, and is noted for their new-message emails.

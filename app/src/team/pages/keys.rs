@@ -1,4 +1,4 @@
-//! Keyboard shortcuts for the team inbox and the thread page (issue 4): j/k move between
+//! Keyboard shortcuts for the team inbox and the thread page: j/k move between
 //! conversations, Enter opens (the focused link does that itself), r goes to the reply box,
 //! a is "Assign to me", e is "Mark complete", ? shows the list of keys. Keys typed into a
 //! field are left alone. Each shortcut only moves focus or presses a button that is on the

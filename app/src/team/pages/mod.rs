@@ -1,4 +1,4 @@
-//! The care team's pages (issue 4): the team inbox (`/team`), a thread beside the list
+//! The care team's pages: the team inbox (`/team`), a thread beside the list
 //! (`/team/threads/:thread_id`) and its printout (`/team/threads/:thread_id/print`), "Start a
 //! message" to a Veteran of the person's teams (`/team/new`), reply templates (`/team/templates`), notifications
 //! (`/team/notifications`) and the "Away" section of the settings page. Forms are plain form

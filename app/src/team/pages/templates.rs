@@ -1,5 +1,5 @@
 //! `/team/templates`: reply templates of the teams the person leads (DESIGN.md §2: reply
-//! templates per team; issue 4: managed by team leads). Add, edit (`?edit=<id>`), and delete
+//! templates per team, managed by team leads). Add, edit (`?edit=<id>`), and delete
 //! after a "Delete this template?" step (`?delete=<id>`): every step is an address and a
 //! plain form, so it works without the wasm.
 

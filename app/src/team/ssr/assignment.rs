@@ -246,7 +246,7 @@ async fn person_named(tx: &mut Tx, user_id: i64) -> Result<Person, sqlx::Error> 
 /// `thread_reassigned` (without it: the reason may hold health information).
 ///
 /// Reply drafts of members of the old team who are not on the new one go, with their
-/// files (issue 5: nobody could reach them any more). Returns those files' ids, for the
+/// files (nobody could reach them any more). Returns those files' ids, for the
 /// caller to remove from storage after this has committed.
 pub async fn reassign_team(
     db: &Db,

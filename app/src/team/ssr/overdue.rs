@@ -1,5 +1,5 @@
-//! The overdue job and the in-app notifications it leaves for team leads (issue 4
-//! "Response targets").
+//! The overdue job and the in-app notifications it leaves for team leads when a
+//! thread waits past its response target.
 //!
 //! `mark_overdue` runs in the server process on a timer. Each open thread waiting past its
 //! due time is claimed once (`threads.overdue_notified_at`), and each active lead of its team
@@ -73,7 +73,7 @@ pub async fn mark_overdue(db: &Db, now_ms: i64) -> Result<u64, AppError> {
 }
 
 /// Gives a due time to open threads that wait on the team without one: threads that began
-/// waiting before due times were stored (this issue's migration). Run once at server start;
+/// waiting before due times were stored. Run once at server start;
 /// returns how many it filled.
 pub async fn backfill_due_times(db: &Db) -> Result<u64, AppError> {
     let mut filled = 0;

@@ -81,8 +81,8 @@ pub(super) fn ComposeForm(data: ComposeData) -> impl IntoView {
     // Says when this form's handlers are live (autosave, "Go back and edit"): the page
     // marks `<body>` hydrated before the form inside its suspense is, and tests wait here.
     // Rendered again after a navigation inside the app (the crisis prompt's round trip), the
-    // form is enhanced from the start rather than waiting on an effect: a browser test saw
-    // that effect not run once in three runs, leaving the form on its no-wasm action.
+    // form is enhanced from the start rather than waiting on an effect: that effect does
+    // not always run there, and the form would stay on its no-wasm action.
     let enhanced = RwSignal::new(crate::layout::page_hydrated());
     Effect::new(move |_| enhanced.set(true));
 
@@ -254,7 +254,7 @@ fn described_by(name: &str, has_error: bool) -> String {
 }
 
 /// "To": every care team of the Veteran. Teams that cannot be written to now are listed
-/// but disabled, and a note under the list says why (issue 3: explained, not missing).
+/// but disabled, and a note under the list says why (explained, not missing).
 #[component]
 fn TeamField(
     teams: Vec<CareTeamOption>,

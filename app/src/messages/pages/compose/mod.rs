@@ -1,4 +1,4 @@
-//! `/messages/new`: "Start a new message" (issue 3, DESIGN.md §2 and §5).
+//! `/messages/new`: "Start a new message" (DESIGN.md §2 and §5).
 //!
 //! The form is a real form: "Send" and "Save draft" post to their server functions and the
 //! server answers with a redirect, with or without the wasm (DESIGN.md §4: forms work before
@@ -43,7 +43,7 @@ pub const CRISIS_FIELD: &str = "crisis";
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ComposeData {
     /// Every team the Veteran is associated with; those that cannot be written to now say
-    /// why (issue 3: explained, not missing).
+    /// why (explained, not missing).
     pub teams: Vec<CareTeamOption>,
     /// The team chosen when the form opens (from the draft, or `?team=`).
     pub team: Option<i64>,

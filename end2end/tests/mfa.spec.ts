@@ -1,11 +1,12 @@
 import { test, expect, Page, Browser } from "@playwright/test";
+import * as fs from "node:fs";
 import * as OTPAuth from "otpauth";
 import { emailedLink, expectNoAxeViolations, hydrated, signIn } from "./helpers";
 
 // Two-step verification, as people use it. The demo accounts keep it off (the other spec
 // files sign in with the password alone), so this file invites a Veteran of its own: they
-// set it up in Settings reading the key as text, sign in with a code, and the administrator
-// resets it at the end. Codes come from `otpauth`, as an authenticator app makes them.
+// set it up in Settings reading the key as text, sign in with a code and with a recovery
+// code, and the administrator resets it at the end. Codes come from `otpauth`, as an authenticator app makes them.
 
 const STAMP = Date.now().toString(36);
 const EMAIL = `two.step.${STAMP}@example.com`;
@@ -97,6 +98,25 @@ test("a Veteran sets up two-step verification, signs in with a code, and the adm
   await section.getByRole("button", { name: "Turn on" }).click();
   await expect(section.getByText("Two-step verification is on.").first()).toBeVisible();
   await expect(section.getByTestId("two-step-key")).toHaveCount(0);
+
+  // Ten recovery codes, shown this once, to download or print.
+  const shown = section.getByRole("region", { name: "Save your recovery codes" });
+  const codes = (await shown.getByRole("listitem").allTextContents()).map((code) => code.trim());
+  expect(codes).toHaveLength(10);
+  for (const code of codes) expect(code).toMatch(/^[0-9a-z]{5}-[0-9a-z]{5}$/);
+  const [download] = await Promise.all([
+    veteran.waitForEvent("download"),
+    shown.getByRole("link", { name: "Download codes" }).click(),
+  ]);
+  expect(download.suggestedFilename()).toBe("secure-messaging-recovery-codes.txt");
+  const file = fs.readFileSync(await download.path(), "utf8");
+  for (const code of codes) expect(file).toContain(code);
+  await hydrated(veteran);
+  await expect(shown.getByRole("button", { name: "Print codes" })).toBeVisible();
+  await expectNoAxeViolations(veteran);
+  await veteran.reload();
+  await expect(section.getByText("You have 10 recovery codes left.")).toBeVisible();
+  await expect(veteran.getByTestId("recovery-codes")).toHaveCount(0);
   await signOut(veteran);
 
   // Signing in: the password, then "Authentication code".
@@ -127,6 +147,36 @@ test("a Veteran sets up two-step verification, signs in with a code, and the adm
   await expect(veteran).toHaveURL("/inbox");
   await expect(veteran.getByRole("banner")).toContainText(NAME);
   await signOut(veteran);
+
+  // No phone at hand: a recovery code instead, once; it says how many are left.
+  await signInAs(veteran, EMAIL, PASSWORD);
+  await expect(veteran).toHaveURL("/sign-in/code");
+  const recovery = veteran.getByLabel("Recovery code");
+  await recovery.fill("abcde-12345");
+  await veteran.getByRole("button", { name: "Sign in with a recovery code" }).click();
+  await expect(veteran.getByText("That recovery code didn't work.").first()).toBeVisible();
+  await expect(veteran.getByLabel("Recovery code")).toHaveAttribute("aria-invalid", "true");
+  await hydrated(veteran);
+  await expectNoAxeViolations(veteran);
+  await veteran.getByLabel("Recovery code").fill(codes[0].toUpperCase());
+  await veteran.getByRole("button", { name: "Sign in with a recovery code" }).click();
+  await expect(veteran).toHaveURL(/\/settings\?recovery=used/);
+  await expect(veteran.getByRole("status").filter({ hasText: "You signed in with a recovery code" })).toContainText(
+    "You have 9 codes left.",
+  );
+  // New codes, with the password: shown once, and the old ones stop working.
+  const twoStep = veteran.getByRole("region", { name: "Two-step verification" });
+  await twoStep.getByLabel("Your password").fill(PASSWORD);
+  await twoStep.getByRole("button", { name: "Make new codes" }).click();
+  await expect(twoStep.getByText("You have new recovery codes. Your old codes no longer work.")).toBeVisible();
+  await expect(twoStep.getByTestId("recovery-codes").getByRole("listitem")).toHaveCount(10);
+  await hydrated(veteran);
+  await expectNoAxeViolations(veteran);
+  await signOut(veteran);
+  await signInAs(veteran, EMAIL, PASSWORD);
+  await veteran.getByLabel("Recovery code").fill(codes[1]);
+  await veteran.getByRole("button", { name: "Sign in with a recovery code" }).click();
+  await expect(veteran.getByText("That recovery code didn't work.").first()).toBeVisible();
 
   // The administrator resets it: "Reset MFA" shows only while it is on.
   await admin.goto(`/admin/users?q=${encodeURIComponent(EMAIL)}`);

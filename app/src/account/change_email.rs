@@ -9,8 +9,8 @@
 //! used to find out who has an account. Both steps are plain form posts and work without
 //! the wasm.
 
-use super::current_password::PasswordField;
 use crate::error::AppError;
+use crate::ui::current_password::PasswordField;
 use crate::ui::{posted_error, ErrorSummary, FieldError, SuccessStatus};
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
@@ -136,13 +136,13 @@ pub async fn confirm_email_change(token: String) -> Result<(), AppError> {
 #[cfg(feature = "ssr")]
 pub mod ssr {
     use super::{CONFIRM_PATH, LINK_HOURS};
-    use crate::account::current_password::ssr as current_password;
     use crate::email::ssr::{enqueue, letters, PublicUrl};
     use crate::error::AppError;
     use crate::server::audit::{self, Action, Outcome};
     use crate::server::db::{is_unique_violation, Db};
     use crate::server::link_tokens::{new_token, token_hash};
     use crate::server::users::{self, email_format_problem, normalize_email};
+    use crate::ui::current_password::ssr as current_password;
     use std::collections::BTreeMap;
 
     /// Links one person may ask for in an hour: enough for a typo or two, too few to flood

@@ -8,9 +8,9 @@
 //! one is set). A change ends every other session
 //! of the person, keeps this one, and voids any unused set-password link.
 
-use super::current_password::PasswordField;
 use crate::admin::rules::PASSWORD_MIN_CHARS;
 use crate::error::AppError;
+use crate::ui::current_password::PasswordField;
 use crate::ui::{posted_error, ErrorSummary};
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
@@ -70,12 +70,12 @@ pub async fn change_password(
 
 #[cfg(feature = "ssr")]
 pub mod ssr {
-    use crate::account::current_password::ssr as current_password;
     use crate::error::AppError;
     use crate::server::audit::{self, Action, AuditEvent, Outcome};
     use crate::server::common_passwords::new_password_problem;
     use crate::server::db::Db;
     use crate::server::{passwords, session_store, users};
+    use crate::ui::current_password::ssr as current_password;
     use std::collections::BTreeMap;
 
     /// The three fields as typed.
@@ -94,7 +94,7 @@ pub mod ssr {
         pub generation: i64,
     }
 
-    pub use crate::account::current_password::ssr::CURRENT_WRONG;
+    pub use crate::ui::current_password::ssr::CURRENT_WRONG;
     pub const CONFIRM_DIFFERS: &str = "The passwords don't match. Type the same password twice.";
     pub const SAME_AS_CURRENT: &str =
         "Your new password is the same as your current one. Choose a different password.";

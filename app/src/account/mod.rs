@@ -3,7 +3,6 @@
 
 pub mod change_email;
 pub mod change_password;
-mod current_password;
 pub mod forgot;
 mod other_devices;
 pub mod session_time;

@@ -216,3 +216,65 @@ pub async fn attempt_code(
     audit::record(&db.pool, &event(Outcome::Failure, detail)).await?;
     Err(AppError::invalid("code", crate::mfa::CODE_WRONG))
 }
+
+/// The code step with one of the person's recovery codes instead of an authenticator code:
+/// the same limits and audit as a code (`"step": "recovery_code"`). A right one is used up;
+/// the answer says how many are left.
+pub async fn attempt_recovery_code(
+    db: &Db,
+    key: &crate::mfa::ssr::sealing::MfaKey,
+    pending: &PendingSignIn,
+    code: &str,
+    ip: &str,
+) -> Result<(SignedInUser, u32), AppError> {
+    use crate::mfa::ssr::{recovery, turned_on};
+    if !pending.is_current(now_ms()) {
+        return Err(sign_in_again());
+    }
+    if recovery::typed(code).is_none() {
+        return Err(AppError::invalid(
+            "recovery_code",
+            crate::mfa::RECOVERY_MISSING,
+        ));
+    }
+    let Some(user) = users::active_user(&db.pool, pending.user_id).await? else {
+        return Err(sign_in_again());
+    };
+    let target = sign_in_guard::account_target(&user.email);
+    let event = |outcome, detail: serde_json::Value| {
+        AuditEvent::new(Action::SignIn, outcome)
+            .actor(user.id)
+            .target(target.clone())
+            .from_address(ip)
+            .detail(detail)
+    };
+    let (guess, gate) = sign_in_guard::begin(db, &user.email, ip).await?;
+    match gate {
+        Gate::Refuse => {
+            guess.not_counted(&db.pool).await?;
+            let detail = serde_json::json!({ "step": "recovery_code" });
+            audit::record(&db.pool, &event(Outcome::Denied, detail)).await?;
+            return Err(AppError::TooManyAttempts {
+                minutes: sign_in_guard::WINDOW_MINUTES,
+            });
+        }
+        Gate::Slow(wait) => tokio::time::sleep(wait).await,
+        Gate::Open => {}
+    }
+    // An administrator's reset removed the codes with the secret: start again.
+    if !turned_on(&db.pool, user.id).await? {
+        guess.not_counted(&db.pool).await?;
+        return Err(sign_in_again());
+    }
+    if recovery::use_code(db, key, user.id, code).await? {
+        guess.not_counted(&db.pool).await?;
+        let left = recovery::left(&db.pool, user.id).await?;
+        let detail = serde_json::json!({ "step": "recovery_code", "codes_left": left });
+        audit::record(&db.pool, &event(Outcome::Success, detail)).await?;
+        return Ok((user, left));
+    }
+    guess.failed();
+    let detail = serde_json::json!({ "step": "recovery_code", "reason": "wrong_or_used" });
+    audit::record(&db.pool, &event(Outcome::Failure, detail)).await?;
+    Err(recovery::wrong())
+}

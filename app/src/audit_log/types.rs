@@ -44,7 +44,7 @@ pub struct AuditEntry {
 }
 
 /// The stored action names the filter offers, with the words people see.
-pub const ACTIONS: [(&str, &str); 51] = [
+pub const ACTIONS: [(&str, &str); 52] = [
     ("sign_in", "Signed in"),
     ("sign_out", "Signed out"),
     ("access_refused", "Was refused access"),
@@ -117,6 +117,7 @@ pub const ACTIONS: [(&str, &str); 51] = [
     ("mfa_turned_on", "Turned on two-step verification"),
     ("mfa_turned_off", "Turned off two-step verification"),
     ("mfa_reset", "Reset a person's two-step verification"),
+    ("mfa_recovery_codes_made", "Made new recovery codes"),
     ("other_sessions_ended", "Signed out of all other devices"),
     ("messages_searched", "Searched their messages"),
     ("messages_downloaded", "Downloaded their messages"),

@@ -31,14 +31,63 @@ fn query_pair(name: &str, value: &str) -> String {
     format!("{name}={}", crate::ui::encode(value))
 }
 
-/// The asker's two-step verification: on or off, required or not, and the key while a
-/// set-up is in progress.
+/// Where new recovery codes wait, sealed, between the post that made them and the one page
+/// load that shows them.
+#[cfg(feature = "ssr")]
+const NEW_CODES_KEY: &str = "mfa_new_recovery_codes";
+
+/// Keeps `codes`, just made for `user_id`, for the next page load to show.
+#[cfg(feature = "ssr")]
+async fn keep_new_codes(
+    key: &super::ssr::sealing::MfaKey,
+    user_id: i64,
+    codes: &[String],
+) -> Result<(), AppError> {
+    if codes.is_empty() {
+        return Ok(());
+    }
+    let session: tower_sessions::Session =
+        leptos_axum::extract().await.map_err(AppError::internal)?;
+    let sealed = key
+        .seal_new_codes(user_id, codes.join(" ").as_bytes())
+        .map_err(AppError::internal)?;
+    session.insert(NEW_CODES_KEY, sealed).await?;
+    Ok(())
+}
+
+/// The codes waiting to be shown, taken out of the session: shown once, never again.
+#[cfg(feature = "ssr")]
+async fn take_new_codes(
+    key: &super::ssr::sealing::MfaKey,
+    user_id: i64,
+) -> Result<Vec<String>, AppError> {
+    let session: tower_sessions::Session =
+        leptos_axum::extract().await.map_err(AppError::internal)?;
+    let Some(sealed) = session.remove::<String>(NEW_CODES_KEY).await? else {
+        return Ok(Vec::new());
+    };
+    // Sealed for someone else (cannot happen within one session) shows nothing.
+    let opened = key.open_new_codes(user_id, &sealed).unwrap_or_default();
+    Ok(String::from_utf8(opened)
+        .unwrap_or_default()
+        .split_whitespace()
+        .map(str::to_string)
+        .collect())
+}
+
+/// The asker's two-step verification: on or off, required or not, the key while a set-up
+/// is in progress, how many recovery codes are left, and new ones to show once.
 #[server(endpoint = "my_two_step", output = leptos::server_fn::codec::Postcard)]
 pub async fn my_two_step() -> Result<TwoStepStatus, AppError> {
     use crate::server::access::{app_state, signed_in};
     let user = signed_in()?;
     let state = app_state()?;
-    super::ssr::status(&state.db, &state.mfa_key, &user, state.config.require_mfa).await
+    let mut status =
+        super::ssr::status(&state.db, &state.mfa_key, &user, state.config.require_mfa).await?;
+    if status.turned_on {
+        status.new_recovery_codes = take_new_codes(&state.mfa_key, user.id).await?;
+    }
+    Ok(status)
 }
 
 /// "Set up": a new secret for the asker, then back to the page that shows it.
@@ -82,21 +131,23 @@ pub async fn two_step_confirm(
             let now = super::ssr::codes::unix_seconds();
             super::ssr::confirm_set_up(&state.db, &state.mfa_key, &user, &code, &ip, now)
                 .await
-                .map(|()| user)
+                .map(|codes| (user, codes))
         }
         Err(error) => Err(error),
     };
     match confirmed {
-        Ok(user) => {
+        Ok((user, codes)) => {
             // The session now stands for a second factor: a new id, so one seen before
             // the set-up (over a shoulder, in a log) is worth nothing (ASVS 3.2.1).
             let session: tower_sessions::Session =
                 leptos_axum::extract().await.map_err(AppError::internal)?;
             session.cycle_id().await?;
+            keep_new_codes(&app_state()?.mfa_key, user.id, &codes).await?;
+            // Back to the page it was turned on from, which shows the recovery codes once;
+            // from the required set-up, its "Continue" goes on to where the person was
+            // going.
             let done = match from.as_deref() {
-                Some("required") => crate::auth::safe_next(next.as_deref())
-                    .unwrap_or(user.role.home())
-                    .to_string(),
+                Some("required") => back,
                 _ => "/settings?two_step=on#two-step".to_string(),
             };
             leptos_axum::redirect(&done);
@@ -104,6 +155,48 @@ pub async fn two_step_confirm(
         }
         Err(error) => {
             crate::ui::kept::fail_to(&back, TwoStepConfirm::PATH, error.clone(), &[]).await;
+            Err(error)
+        }
+    }
+}
+
+/// "Make new codes", with the current password: ten new recovery codes replace the old
+/// ones, shown once on the settings page.
+#[server(endpoint = "two_step_new_recovery_codes", output = leptos::server_fn::codec::Postcard)]
+pub async fn two_step_new_recovery_codes(current_password: String) -> Result<(), AppError> {
+    use crate::server::access::{app_state, requester, signed_in};
+    use crate::server::audit::Action;
+    use crate::ui::current_password::ssr::{check, Typed};
+    let back = "/settings#two-step";
+    let made = async {
+        let user = signed_in()?;
+        let state = app_state()?;
+        let ip = requester().ip;
+        let typed = Typed {
+            field: "current_password",
+            password: &current_password,
+        };
+        check(
+            &state.db,
+            user.id,
+            &user.email,
+            &typed,
+            &ip,
+            Action::MfaRecoveryCodesMade,
+        )
+        .await?;
+        let codes =
+            super::ssr::make_new_recovery_codes(&state.db, &state.mfa_key, &user, &ip).await?;
+        keep_new_codes(&state.mfa_key, user.id, &codes).await
+    }
+    .await;
+    match made {
+        Ok(()) => {
+            leptos_axum::redirect("/settings?two_step=codes#two-step");
+            Ok(())
+        }
+        Err(error) => {
+            crate::ui::kept::fail_to(back, TwoStepNewRecoveryCodes::PATH, error.clone(), &[]).await;
             Err(error)
         }
     }
@@ -189,6 +282,46 @@ pub async fn sign_in_code(code: String) -> Result<(), AppError> {
             // Back to a clean code page: after a second mistake the address must carry
             // this error, not the first one still in the page's own address.
             crate::ui::kept::fail_to(super::CODE_PATH, SignInCode::PATH, error.clone(), &[]).await;
+            Err(error)
+        }
+    }
+}
+
+/// The code step with a recovery code: completes the sign-in like a code does, then goes
+/// to the settings section that says how many codes are left and offers new ones.
+#[server(endpoint = "sign_in_recovery_code", output = leptos::server_fn::codec::Postcard)]
+pub async fn sign_in_recovery_code(recovery_code: String) -> Result<(), AppError> {
+    use crate::account::ssr::{
+        attempt_recovery_code, sign_in_again, PendingSignIn, PENDING_SIGN_IN_KEY,
+    };
+    use crate::server::access::{app_state, requester};
+    let state = app_state()?;
+    let ip = requester().ip;
+    let session: tower_sessions::Session =
+        leptos_axum::extract().await.map_err(AppError::internal)?;
+    let Some(pending) = session.get::<PendingSignIn>(PENDING_SIGN_IN_KEY).await? else {
+        return Err(sign_in_again());
+    };
+    match attempt_recovery_code(&state.db, &state.mfa_key, &pending, &recovery_code, &ip).await {
+        Ok((user, _left)) => {
+            // A new session id at sign-in (ASVS 3.2.1), as with a code.
+            session.cycle_id().await?;
+            session.remove::<PendingSignIn>(PENDING_SIGN_IN_KEY).await?;
+            crate::server::session_store::sign_in(&state.db, &session, user.id).await?;
+            leptos_axum::redirect(super::RECOVERY_USED_PATH);
+            Ok(())
+        }
+        Err(error) => {
+            if error == sign_in_again() {
+                session.remove::<PendingSignIn>(PENDING_SIGN_IN_KEY).await?;
+            }
+            crate::ui::kept::fail_to(
+                super::CODE_PATH,
+                SignInRecoveryCode::PATH,
+                error.clone(),
+                &[],
+            )
+            .await;
             Err(error)
         }
     }

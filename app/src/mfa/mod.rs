@@ -48,6 +48,16 @@ pub const CODE_MISSING: &str = "Enter the 6-digit code from your authenticator a
 /// The code field's message when the code is wrong, too old, or was already used.
 pub const CODE_WRONG: &str = "That code didn't work. Check your authenticator app and try again.";
 
+/// The recovery code field's message when it is empty or not shaped like a code.
+pub const RECOVERY_MISSING: &str =
+    "Enter one of your recovery codes: 10 letters and numbers, like abcde-12345.";
+/// The recovery code field's message when the code is not one of the person's unused codes.
+pub const RECOVERY_WRONG: &str =
+    "That recovery code didn't work. Check it against your list: each code works only once.";
+/// Where signing in with a recovery code lands: the settings section that says how many
+/// are left and offers new ones.
+pub const RECOVERY_USED_PATH: &str = "/settings?recovery=used#two-step";
+
 /// Whether the role must use two-step verification when the server requires it.
 pub fn required_for(role: Role) -> bool {
     matches!(role, Role::Clinician | Role::Administrator)
@@ -80,6 +90,10 @@ pub struct TwoStepStatus {
     pub required: bool,
     /// The set-up in progress: shown only until the person confirms it with a code.
     pub set_up: Option<SetUpKey>,
+    /// Unused recovery codes.
+    pub recovery_codes_left: u32,
+    /// Recovery codes just made, shown on this one page load and never again.
+    pub new_recovery_codes: Vec<String>,
 }
 
 impl TwoStepStatus {
@@ -150,7 +164,7 @@ mod tests {
         let mut status = TwoStepStatus {
             turned_on: true,
             required: false,
-            set_up: None,
+            ..TwoStepStatus::default()
         };
         assert!(status.can_turn_off());
         status.required = true;

@@ -100,6 +100,10 @@ pub enum Action {
     MfaTurnedOff,
     /// An administrator's "Reset MFA": the secret removed and the person signed out.
     MfaReset,
+    /// A person's "Make new codes": ten new recovery codes replaced the old ones. (Signing
+    /// in with a recovery code is a `SignIn` event whose `detail` says
+    /// `"step": "recovery_code"`.)
+    MfaRecoveryCodesMade,
     /// A person's "Sign out of all other devices"; how many sessions ended is in `detail`.
     OtherSessionsEnded,
     /// A Veteran or caregiver searched their messages. `detail` holds what was asked for
@@ -170,6 +174,7 @@ impl Action {
             Action::MfaTurnedOn => "mfa_turned_on",
             Action::MfaTurnedOff => "mfa_turned_off",
             Action::MfaReset => "mfa_reset",
+            Action::MfaRecoveryCodesMade => "mfa_recovery_codes_made",
             Action::OtherSessionsEnded => "other_sessions_ended",
             Action::MessagesSearched => "messages_searched",
             Action::MessagesDownloaded => "messages_downloaded",

@@ -2,12 +2,14 @@
 //! gated and loaded ([`page`]), how errors show ([`errors`]), how a plain form post
 //! comes back to its page with what was typed ([`kept`]), the status line after a success
 //! ([`status`]), "Attach file" ([`attach_files`]), a form that saves itself as a draft
-//! ([`autosave`]), and how a conversation's messages and printouts look
-//! ([`conversation`]). Features use these; none of them reaches into another feature.
+//! ([`autosave`]), how a conversation's messages and printouts look
+//! ([`conversation`]), and asking for the current password before a change to the account
+//! ([`current_password`]). Features use these; none of them reaches into another feature.
 
 pub mod attach_files;
 pub mod autosave;
 pub mod conversation;
+pub mod current_password;
 pub mod errors;
 #[cfg(feature = "ssr")]
 pub mod kept;

@@ -3,14 +3,16 @@
 //! made the way a person's authenticator app makes them: with `totp-rs`, from the key the
 //! set-up shows as text.
 
-use crate::common::{count, user};
-use app::account::ssr::{attempt, attempt_code, PasswordChecked, PendingSignIn};
+use crate::common::{count, count_for, user};
+use app::account::ssr::{
+    attempt, attempt_code, attempt_recovery_code, sign_in_again, PasswordChecked, PendingSignIn,
+};
 use app::admin::ssr::{self as admin, Origin};
 use app::auth::SignedInUser;
 use app::error::AppError;
 use app::mfa::ssr::sealing::MfaKey;
 use app::mfa::ssr::{self as mfa, CodeCheck, State};
-use app::mfa::{CODE_MISSING, CODE_WRONG};
+use app::mfa::{CODE_MISSING, CODE_WRONG, RECOVERY_MISSING, RECOVERY_WRONG};
 use app::server::access::trusted;
 use app::server::audit::{self, Action, Outcome};
 use app::server::db::Db;
@@ -493,7 +495,160 @@ async fn a_secret_opens_only_with_its_key_and_on_its_own_row(db: &Db) {
     ));
 }
 
+fn recovery_error<T: std::fmt::Debug>(result: Result<T, AppError>) -> String {
+    match result {
+        Err(error @ AppError::Invalid { .. }) => {
+            error.field("recovery_code").expect("a recovery code error")
+        }
+        other => panic!("expected a recovery code error, got {other:?}"),
+    }
+}
+
+async fn recovery_codes_sign_in_once_each_and_go_with_the_secret(db: &Db) {
+    let key = MfaKey::generate();
+    let (alex, morgan, riley) = seeded(db).await;
+    let app = start(db, &key, &alex).await;
+    let codes = mfa::confirm_set_up(db, &key, &alex, &code(&app, T0 / 30), IP, T0)
+        .await
+        .unwrap();
+    assert_eq!(codes.len(), 10);
+    // Stored as keyed digests only.
+    let stored: Vec<String> =
+        sqlx::query_scalar("SELECT code_hash FROM mfa_recovery_codes WHERE user_id = $1")
+            .bind(alex.id)
+            .fetch_all(&db.pool)
+            .await
+            .unwrap();
+    assert_eq!(stored.len(), 10);
+    for code in &codes {
+        let plain = code.replace('-', "");
+        assert!(stored.iter().all(|digest| !digest.contains(&plain)));
+    }
+    let status = mfa::status(db, &key, &alex, true).await.unwrap();
+    assert_eq!(status.recovery_codes_left, 10);
+
+    let pending = PendingSignIn::new(alex.id, None);
+    let failures = || {
+        audit::count_since_for_target(
+            &db.pool,
+            Action::SignIn,
+            Outcome::Failure,
+            "account:veteran@example.com",
+            None,
+            0,
+        )
+    };
+    // Not shaped like a code: the field's message, not counted as a guess.
+    let typo = attempt_recovery_code(db, &key, &pending, "123456", IP).await;
+    assert_eq!(recovery_error(typo), RECOVERY_MISSING);
+    assert_eq!(failures().await.unwrap(), 0);
+    // Copied by hand (capitals, a space for the dash): signs in once, 9 left.
+    let by_hand = codes[0].to_uppercase().replace('-', " ");
+    let (user, left) = attempt_recovery_code(db, &key, &pending, &by_hand, IP)
+        .await
+        .unwrap();
+    assert_eq!((user, left), (alex.clone(), 9));
+    let detail: String = sqlx::query_scalar(
+        "SELECT detail FROM audit_events WHERE action = 'sign_in' AND outcome = 'success'",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    assert!(detail.contains("recovery_code"), "{detail}");
+    assert!(!detail.contains(&codes[0]), "the code is not in the audit");
+    // The same code again: refused, and counted.
+    let again = attempt_recovery_code(db, &key, &pending, &codes[0], IP).await;
+    assert_eq!(recovery_error(again), RECOVERY_WRONG);
+    assert_eq!(failures().await.unwrap(), 1);
+    // Someone else's code, or Alex's under another server key, does not sign Alex in.
+    let morgan_app = start(db, &key, &morgan).await;
+    let morgan_codes = mfa::confirm_set_up(db, &key, &morgan, &code(&morgan_app, T0 / 30), IP, T0)
+        .await
+        .unwrap();
+    let theirs = attempt_recovery_code(db, &key, &pending, &morgan_codes[0], IP).await;
+    assert_eq!(recovery_error(theirs), RECOVERY_WRONG);
+    let other_key = attempt_recovery_code(db, &MfaKey::generate(), &pending, &codes[1], IP).await;
+    assert_eq!(recovery_error(other_key), RECOVERY_WRONG);
+    // One code raced from two places signs in once.
+    let (first, second) = tokio::join!(
+        attempt_recovery_code(db, &key, &pending, &codes[2], IP),
+        attempt_recovery_code(db, &key, &pending, &codes[2], IP),
+    );
+    assert_eq!(u8::from(first.is_ok()) + u8::from(second.is_ok()), 1);
+    assert_eq!(
+        mfa::status(db, &key, &alex, true)
+            .await
+            .unwrap()
+            .recovery_codes_left,
+        8
+    );
+
+    // "Make new codes": ten new ones, the old ones (used or not) no longer work.
+    let new = mfa::make_new_recovery_codes(db, &key, &alex, IP)
+        .await
+        .unwrap();
+    assert_eq!(new.len(), 10);
+    assert!(new.iter().all(|code| !codes.contains(code)));
+    assert_eq!(
+        mfa::status(db, &key, &alex, true)
+            .await
+            .unwrap()
+            .recovery_codes_left,
+        10
+    );
+    let old = attempt_recovery_code(db, &key, &pending, &codes[3], IP).await;
+    assert_eq!(recovery_error(old), RECOVERY_WRONG);
+    assert_eq!(
+        count(
+            db,
+            "SELECT COUNT(*) FROM audit_events WHERE action = 'mfa_recovery_codes_made'"
+        )
+        .await,
+        1
+    );
+    // Morgan's codes were not touched by Alex's new ones.
+    assert_eq!(
+        mfa::status(db, &key, &morgan, true)
+            .await
+            .unwrap()
+            .recovery_codes_left,
+        10
+    );
+
+    // Turned off: the codes go with the secret, and new ones cannot be made.
+    let later = T0 + 3_000;
+    mfa::turn_off(db, &key, &alex, &code(&app, later / 30), IP, false, later)
+        .await
+        .unwrap();
+    let alex_codes = "SELECT COUNT(*) FROM mfa_recovery_codes WHERE user_id = $1";
+    assert_eq!(count_for(db, alex_codes, alex.id).await, 0);
+    assert!(matches!(
+        mfa::make_new_recovery_codes(db, &key, &alex, IP).await,
+        Err(AppError::Conflict { .. })
+    ));
+    // An administrator's reset removes them too.
+    let riley = trusted::admin(riley).unwrap();
+    admin::reset_mfa(
+        db,
+        &riley,
+        &Origin(Some(IP.to_string())),
+        &crate::email::site(),
+        morgan.id,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        count(db, "SELECT COUNT(*) FROM mfa_recovery_codes").await,
+        0
+    );
+    let pending = PendingSignIn::new(morgan.id, None);
+    let after_reset = attempt_recovery_code(db, &key, &pending, &morgan_codes[1], IP).await;
+    // Two-step verification is off for Morgan now: the sign-in starts again.
+    assert_eq!(after_reset.unwrap_err(), sign_in_again());
+}
+
 on_both_databases!(
+    recovery_codes_sign_in_once_each_and_go_with_the_secret,
     set_up_turns_on_only_with_a_right_code,
     codes_from_one_step_either_side_are_accepted,
     a_used_code_is_refused,

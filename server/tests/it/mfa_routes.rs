@@ -112,6 +112,31 @@ fn code_now(app: &TOTP, steps: u64) -> String {
     app.generate(now + steps * 30)
 }
 
+/// The recovery codes a page shows (none once they have been shown).
+fn codes_on(page: &str) -> Vec<String> {
+    let Some(at) = page.find("data-testid=\"recovery-codes\"") else {
+        return Vec::new();
+    };
+    let list = &page[at..at + page[at..].find("</ol>").unwrap()];
+    list.split("<code>")
+        .skip(1)
+        .map(|part| part[..part.find("</code>").unwrap()].to_string())
+        .collect()
+}
+
+impl TestApp {
+    /// The code step with a recovery code, from the code page.
+    async fn recovery_code(&self, code: &str, cookie: &str) -> Answer {
+        self.post_form_from(
+            "/api/sign_in_recovery_code",
+            &format!("recovery_code={code}"),
+            Some(cookie),
+            "/sign-in/code",
+        )
+        .await
+    }
+}
+
 fn wrong(code: &str) -> String {
     format!("{:06}", (code.parse::<u32>().unwrap() + 1) % 1_000_000)
 }
@@ -201,6 +226,90 @@ async fn the_password_alone_no_longer_opens_an_account_with_two_step_verificatio
         )
         .await,
         4
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_recovery_code_signs_in_once_and_new_codes_replace_the_old() {
+    let app = mfa_app(false).await;
+    let (_, mut cookie) = app.password("veteran@example.com", "").await;
+    app.set_up(&mut cookie, "/settings", "settings").await;
+    // Shown once, on the page the set-up returns to; then only how many are left.
+    let settings = app.get("/settings?two_step=on", Some(&cookie)).await;
+    let codes = codes_on(&settings.body);
+    assert_eq!(codes.len(), 10, "ten codes");
+    assert!(settings.body.contains("Download codes"));
+    let again = app.get("/settings", Some(&cookie)).await;
+    assert!(codes_on(&again.body).is_empty(), "never shown again");
+    assert!(again.body.contains("You have 10 recovery codes left."));
+    app.post_form_from("/api/sign_out", "", Some(&cookie), "/inbox")
+        .await;
+
+    // The code page offers a recovery code instead of the app's code.
+    let (_, pending) = app.password("veteran@example.com", "").await;
+    let page = app.get("/sign-in/code", Some(&pending)).await;
+    assert!(page.body.contains("Recovery code"));
+    let refused = app.recovery_code("abcde-12345", &pending).await;
+    assert!(refused.location().starts_with("/sign-in/code?"));
+    assert!(refused.location().contains("__err"));
+    assert_eq!(
+        app.get("/inbox", Some(&pending)).await.status,
+        StatusCode::SEE_OTHER,
+        "a wrong code opens nothing"
+    );
+    let answer = app.recovery_code(&codes[0], &pending).await;
+    assert_eq!(answer.location(), "/settings?recovery=used#two-step");
+    let signed_in = answer.session_cookie().expect("a renewed session");
+    assert_ne!(signed_in, pending);
+    let settings = app.get("/settings?recovery=used", Some(&signed_in)).await;
+    assert!(settings.body.contains("You signed in with a recovery code"));
+    assert!(settings.body.contains("You have 9 codes left."));
+    assert_eq!(
+        app.get("/inbox", Some(&signed_in)).await.status,
+        StatusCode::OK
+    );
+
+    // A used code does not sign in again.
+    let (_, pending) = app.password("veteran@example.com", "").await;
+    let replayed = app.recovery_code(&codes[0], &pending).await;
+    assert!(replayed.location().contains("__err"));
+
+    // "Make new codes" asks for the current password, then shows ten new ones once.
+    let wrong_password = app
+        .post_form_from(
+            "/api/two_step_new_recovery_codes",
+            "current_password=not-my-password",
+            Some(&signed_in),
+            "/settings",
+        )
+        .await;
+    assert!(wrong_password.location().contains("__err"));
+    let made = app
+        .post_form_from(
+            "/api/two_step_new_recovery_codes",
+            "current_password=demo-password-2026",
+            Some(&signed_in),
+            "/settings",
+        )
+        .await;
+    assert_eq!(made.location(), "/settings?two_step=codes#two-step");
+    let page = app.get("/settings?two_step=codes", Some(&signed_in)).await;
+    let new = codes_on(&page.body);
+    assert_eq!(new.len(), 10);
+    assert!(page.body.contains("Your old codes no longer work."));
+    // An old, unused code no longer works; a new one does.
+    let (_, pending) = app.password("veteran@example.com", "").await;
+    let old = app.recovery_code(&codes[1], &pending).await;
+    assert!(old.location().contains("__err"));
+    let answer = app.recovery_code(&new[0], &pending).await;
+    assert_eq!(answer.location(), "/settings?recovery=used#two-step");
+    assert_eq!(
+        app.count(
+            "SELECT COUNT(*) FROM audit_events WHERE action = 'sign_in' AND outcome = 'success' \
+             AND detail LIKE '%recovery_code%'"
+        )
+        .await,
+        2
     );
 }
 
@@ -342,11 +451,18 @@ async fn when_required_a_clinician_is_held_at_the_set_up_until_it_is_done() {
             "/two-step-verification?next=%2Fteam",
         )
         .await;
-    assert_eq!(confirmed.location(), "/team");
+    // Back to the set-up page, which shows the recovery codes once, then "Continue".
+    assert_eq!(confirmed.location(), "/two-step-verification?next=%2Fteam");
     // A new session id now that it stands for two factors; the old one is gone.
     let before = nurse.clone();
     let nurse = confirmed.session_cookie().expect("a new session id");
     assert_ne!(nurse, before);
+    let shown = app.get(confirmed.location(), Some(&nurse)).await;
+    assert_eq!(codes_on(&shown.body).len(), 10);
+    assert!(
+        shown.body.contains("href=\"/team\""),
+        "Continue goes on to /team"
+    );
     assert_eq!(
         app.get("/team", Some(&before)).await.status,
         StatusCode::SEE_OTHER

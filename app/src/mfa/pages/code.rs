@@ -1,9 +1,10 @@
 //! `/sign-in/code`: the second step of signing in, after the right password, for an account
-//! with two-step verification on. A plain form post, like `/sign-in`: it works without the
-//! wasm.
+//! with two-step verification on: a code from the authenticator app, or one of the
+//! person's recovery codes. Plain form posts, like `/sign-in`: they work without the wasm.
 
+use super::recovery::RecoveryCodeForm;
 use super::CodeField;
-use crate::mfa::api::{sign_in_code_expected, SignInCode};
+use crate::mfa::api::{sign_in_code_expected, SignInCode, SignInRecoveryCode};
 use crate::ui::posted_error;
 use crate::ui::ErrorSummary;
 use leptos::prelude::*;
@@ -13,7 +14,7 @@ use leptos_meta::Title;
 #[component]
 pub fn SignInCodePage() -> impl IntoView {
     let expected = crate::ui::page_data(|| (), |_| sign_in_code_expected());
-    let error = StoredValue::new(posted_error(&[SignInCode::PATH]));
+    let error = StoredValue::new(posted_error(&[SignInCode::PATH, SignInRecoveryCode::PATH]));
     view! {
         <Title text="Enter your authentication code" />
         <div class="sm-sign-in">
@@ -34,6 +35,7 @@ pub fn SignInCodePage() -> impl IntoView {
 #[component]
 fn CodeForm(error: Option<crate::error::AppError>) -> impl IntoView {
     let code_error = error.as_ref().and_then(|e| e.field("code"));
+    let recovery_error = error.as_ref().and_then(|e| e.field("recovery_code"));
     view! {
         <ErrorSummary error=Signal::stored(error.clone()) />
         <p>"Your password was right. Now open the authenticator app on your phone and enter the code it shows for Secure Messaging."</p>
@@ -41,8 +43,9 @@ fn CodeForm(error: Option<crate::error::AppError>) -> impl IntoView {
             <CodeField hint="6 digits. The code changes every 30 seconds." error=code_error />
             <button type="submit" class="usa-button">"Verify"</button>
         </form>
+        <RecoveryCodeForm error=recovery_error />
         <p>
-            "Lost your phone, or no longer have the app? Ask your administrator to reset your two-step verification. "
+            "No recovery codes either? Ask your administrator to reset your two-step verification. "
             <a href="/sign-in" rel="external">"Sign in as someone else"</a>
         </p>
     }

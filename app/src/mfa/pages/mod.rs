@@ -1,7 +1,8 @@
 //! The pages and page parts of two-step verification: the sign-in code step, the required
-//! set-up page, and the section of `/settings`.
+//! set-up page, the section of `/settings`, and recovery codes.
 
 pub mod code;
+pub mod recovery;
 pub mod set_up;
 pub mod settings;
 

@@ -2,6 +2,7 @@
 //! anyone who cannot scan, or uses a screen reader), shared by `/settings` and by
 //! `/two-step-verification`, the page a clinician or administrator is held at until it is on.
 
+use super::recovery::NewRecoveryCodes;
 use super::CodeField;
 use crate::auth::Area;
 use crate::error::AppError;
@@ -117,10 +118,16 @@ fn SetUp() -> impl IntoView {
                 let error = error.get_value();
                 let next = next.get_value();
                 match status.await {
-                    Ok(status) if status.turned_on => view! {
-                        <p>"Two-step verification is on for your account."</p>
-                        <p><a href=next.unwrap_or_else(|| "/".to_string())>"Continue"</a></p>
-                    }.into_any(),
+                    Ok(status) if status.turned_on => {
+                        let codes = (!status.new_recovery_codes.is_empty()).then(|| {
+                            view! { <NewRecoveryCodes codes=status.new_recovery_codes.clone() /> }
+                        });
+                        view! {
+                            <p>"Two-step verification is on for your account."</p>
+                            {codes}
+                            <p><a class="usa-button" href=next.unwrap_or_else(|| "/".to_string())>"Continue"</a></p>
+                        }.into_any()
+                    }
                     Ok(status) => {
                         let why = if status.required {
                             "Your account needs two-step verification before you can continue. After your password, you'll also enter a 6-digit code from an app on your phone, so a stolen password alone can't open your account."

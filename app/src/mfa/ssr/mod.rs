@@ -5,6 +5,7 @@
 //! reset is `admin::ssr::reset_mfa`, behind the admin capability.
 
 pub mod codes;
+pub mod recovery;
 pub mod sealing;
 
 use crate::auth::SignedInUser;
@@ -101,10 +102,18 @@ pub async fn status(
         )?),
         _ => None,
     };
+    let turned_on = row.is_some_and(|r| r.confirmed);
+    let recovery_codes_left = if turned_on {
+        recovery::left(&db.pool, user.id).await?
+    } else {
+        0
+    };
     Ok(TwoStepStatus {
-        turned_on: row.is_some_and(|r| r.confirmed),
+        turned_on,
         required,
         set_up,
+        recovery_codes_left,
+        new_recovery_codes: Vec::new(),
     })
 }
 
@@ -130,9 +139,10 @@ pub async fn start_set_up(db: &Db, key: &MfaKey, user: &SignedInUser) -> Result<
     Ok(())
 }
 
-/// Turns it on when `code` was made from the secret being set up. A wrong code is audited
-/// but not counted against sign-in: the person is already signed in, and the secret was
-/// only just shown to them.
+/// Turns it on when `code` was made from the secret being set up, with ten new recovery
+/// codes, which it answers (to be shown once). A wrong code is audited but not counted
+/// against sign-in: the person is already signed in, and the secret was only just shown
+/// to them.
 pub async fn confirm_set_up(
     db: &Db,
     key: &MfaKey,
@@ -140,7 +150,7 @@ pub async fn confirm_set_up(
     code: &str,
     ip: &str,
     unix_seconds: u64,
-) -> Result<(), AppError> {
+) -> Result<Vec<String>, AppError> {
     let code = typed_code(code)?;
     let Some(row) = row(&db.pool, user.id).await? else {
         return Err(AppError::Conflict {
@@ -149,8 +159,9 @@ pub async fn confirm_set_up(
         });
     };
     if row.confirmed {
-        // A second press of the button: the first already turned it on.
-        return Ok(());
+        // A second press of the button: the first already turned it on (and its page
+        // shows the codes it made).
+        return Ok(Vec::new());
     }
     let secret = open(key, user.id, &row.sealed_secret)?;
     let event = |outcome| {
@@ -179,9 +190,46 @@ pub async fn confirm_set_up(
         // "Set up" was chosen again meanwhile (another tab): this code was for the old key.
         return Err(AppError::invalid("code", CODE_WRONG));
     }
+    let codes = recovery::replace_in(db, &mut tx, key, user.id).await?;
     audit::record(&mut *tx, &event(Outcome::Success)).await?;
     tx.commit().await?;
-    Ok(())
+    Ok(codes)
+}
+
+/// "Make new codes": ten new recovery codes replace all the old ones, used or not. The
+/// caller has checked the person's current password.
+pub async fn make_new_recovery_codes(
+    db: &Db,
+    key: &MfaKey,
+    user: &SignedInUser,
+    ip: &str,
+) -> Result<Vec<String>, AppError> {
+    let mut tx = db.begin_write().await?;
+    let lock = db.lock_rows();
+    let on: Option<Option<i64>> = sqlx::query_scalar(&format!(
+        "SELECT confirmed_at FROM mfa_enrolments WHERE user_id = $1{lock}"
+    ))
+    .bind(user.id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    if on.flatten().is_none() {
+        return Err(AppError::Conflict {
+            message: "Two-step verification is off, so there are no recovery codes to make. \
+                      Set it up first."
+                .to_string(),
+        });
+    }
+    let codes = recovery::replace_in(db, &mut tx, key, user.id).await?;
+    audit::record(
+        &mut *tx,
+        &AuditEvent::new(Action::MfaRecoveryCodesMade, Outcome::Success)
+            .actor(user.id)
+            .target(sign_in_guard::account_target(&user.email))
+            .from_address(ip),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(codes)
 }
 
 /// Checks a code for a person whose two-step verification is on and, when it is right, uses
@@ -276,6 +324,7 @@ pub async fn turn_off(
         .bind(user.id)
         .execute(&mut *tx)
         .await?;
+    recovery::remove_in(&mut tx, user.id).await?;
     audit::record(&mut *tx, &event(Outcome::Success)).await?;
     tx.commit().await?;
     Ok(())
@@ -295,6 +344,7 @@ pub async fn remove_in(db: &Db, tx: &mut Tx, user_id: i64) -> Result<bool, sqlx:
         .bind(user_id)
         .execute(&mut **tx)
         .await?;
+    recovery::remove_in(tx, user_id).await?;
     Ok(confirmed.flatten().is_some())
 }
 

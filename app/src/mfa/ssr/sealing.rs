@@ -54,9 +54,50 @@ impl MfaKey {
 
     /// Seals `user_id`'s secret: base64 of the random nonce, then ciphertext and tag.
     pub fn seal(&self, user_id: i64, secret: &[u8]) -> Result<String, Unreadable> {
+        self.seal_with(&associated_data(user_id), secret)
+    }
+
+    pub fn open(&self, user_id: i64, stored: &str) -> Result<Vec<u8>, Unreadable> {
+        self.open_with(&associated_data(user_id), stored)
+    }
+
+    /// Seals `user_id`'s new recovery codes for the moment between the post that made them
+    /// and the page that shows them once (they wait in the session). Another associated
+    /// data than the secret's: neither opens as the other.
+    pub fn seal_new_codes(&self, user_id: i64, codes: &[u8]) -> Result<String, Unreadable> {
+        self.seal_with(&new_codes_data(user_id), codes)
+    }
+
+    pub fn open_new_codes(&self, user_id: i64, stored: &str) -> Result<Vec<u8>, Unreadable> {
+        self.open_with(&new_codes_data(user_id), stored)
+    }
+
+    /// The stored digest of `user_id`'s recovery code `code`: HMAC-SHA-256 under a key
+    /// derived from this one, so the database alone cannot test a guess.
+    pub fn recovery_digest(&self, user_id: i64, code: &str) -> String {
+        use hmac::{Hmac, Mac};
+        type HmacSha256 = Hmac<sha2::Sha256>;
+        // HMAC takes a key of any length: `new_from_slice` cannot fail here.
+        let keyed = |key: &[u8]| {
+            <HmacSha256 as Mac>::new_from_slice(key)
+                .unwrap_or_else(|_| unreachable!("HMAC takes a key of any length"))
+        };
+        let derived = keyed(self.0.as_slice())
+            .chain_update(b"secure-messaging:recovery-codes")
+            .finalize()
+            .into_bytes();
+        keyed(&derived)
+            .chain_update(format!("user:{user_id}:{code}").as_bytes())
+            .finalize()
+            .into_bytes()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+
+    fn seal_with(&self, aad: &str, secret: &[u8]) -> Result<String, Unreadable> {
         let mut nonce = [0u8; NONCE_BYTES];
         rand::rngs::OsRng.fill_bytes(&mut nonce);
-        let aad = associated_data(user_id);
         let sealed = Aes256Gcm::new(&self.0)
             .encrypt(
                 Nonce::from_slice(&nonce),
@@ -71,13 +112,12 @@ impl MfaKey {
         Ok(BASE64.encode(stored))
     }
 
-    pub fn open(&self, user_id: i64, stored: &str) -> Result<Vec<u8>, Unreadable> {
+    fn open_with(&self, aad: &str, stored: &str) -> Result<Vec<u8>, Unreadable> {
         let stored = BASE64.decode(stored).map_err(|_| Unreadable)?;
         if stored.len() <= NONCE_BYTES {
             return Err(Unreadable);
         }
         let (nonce, sealed) = stored.split_at(NONCE_BYTES);
-        let aad = associated_data(user_id);
         Aes256Gcm::new(&self.0)
             .decrypt(
                 Nonce::from_slice(nonce),
@@ -92,6 +132,10 @@ impl MfaKey {
 
 fn associated_data(user_id: i64) -> String {
     format!("secure-messaging:mfa-secret:user:{user_id}")
+}
+
+fn new_codes_data(user_id: i64) -> String {
+    format!("secure-messaging:new-recovery-codes:user:{user_id}")
 }
 
 #[cfg(test)]
@@ -109,6 +153,24 @@ mod tests {
         assert_eq!(key.open(7, "not base64!"), Err(Unreadable));
         // Two seals of one secret differ (fresh nonce each time).
         assert_ne!(sealed, key.seal(7, b"twenty bytes secret!").unwrap());
+        // New recovery codes waiting in the session do not open as a secret, nor back.
+        let codes = key.seal_new_codes(7, b"abcde-fghjk").unwrap();
+        assert_eq!(key.open_new_codes(7, &codes).unwrap(), b"abcde-fghjk");
+        assert_eq!(key.open(7, &codes), Err(Unreadable));
+        assert_eq!(key.open_new_codes(7, &sealed), Err(Unreadable));
+        assert_eq!(key.open_new_codes(8, &codes), Err(Unreadable));
+    }
+
+    #[test]
+    fn a_recovery_digest_depends_on_the_key_the_person_and_the_code() {
+        let key = MfaKey::generate();
+        let digest = key.recovery_digest(7, "abcdefghjk");
+        assert_eq!(digest.len(), 64);
+        assert!(!digest.contains("abcdefghjk"));
+        assert_eq!(digest, key.recovery_digest(7, "abcdefghjk"));
+        assert_ne!(digest, key.recovery_digest(8, "abcdefghjk"));
+        assert_ne!(digest, key.recovery_digest(7, "abcdefghjm"));
+        assert_ne!(digest, MfaKey::generate().recovery_digest(7, "abcdefghjk"));
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Asking for the current password before a change to the account (a new password, a new
-//! email address): the field, and the check. A wrong current password is a guess at it
-//! like one at the sign-in page (someone at an unlocked computer), so it is counted by the
-//! same limits (`server::sign_in_guard`).
+//! email address, new recovery codes): the field, and the check. A wrong current password
+//! is a guess at it like one at the sign-in page (someone at an unlocked computer), so it
+//! is counted by the same limits (`server::sign_in_guard`).
 
 use crate::ui::FieldError;
 use leptos::prelude::*;

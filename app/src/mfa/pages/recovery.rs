@@ -40,7 +40,7 @@ pub fn NewRecoveryCodes(codes: Vec<String>) -> impl IntoView {
     view! {
         <div class="usa-alert usa-alert--warning" role="region" aria-labelledby="recovery-codes-heading">
             <div class="usa-alert__body">
-                <h3 class="usa-alert__heading" id="recovery-codes-heading">"Save your recovery codes"</h3>
+                <h2 class="usa-alert__heading" id="recovery-codes-heading">"Save your recovery codes"</h2>
                 <p class="usa-alert__text">
                     "If you lose your phone or can't use your authenticator app, you can sign in with one of these codes instead. Each code works once. Download or print them now and keep them somewhere safe: this is the only time they're shown."
                 </p>

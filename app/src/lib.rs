@@ -19,6 +19,7 @@ pub mod reports;
 pub mod routes;
 #[cfg(feature = "ssr")]
 pub mod server;
+pub mod sso;
 pub mod team;
 pub mod ui;
 

@@ -186,6 +186,45 @@ pub struct Config {
     /// address.
     #[arg(long, env = "SM_PUBLIC_URL")]
     pub public_url: Option<String>,
+
+    /// Single sign-on: the OpenID Connect provider's issuer (its discovery document is at
+    /// `{issuer}/.well-known/openid-configuration`), e.g. `https://secure.login.gov`. Off
+    /// when unset. Register `{SM_PUBLIC_URL}/sign-in/sso/callback` with the provider.
+    #[arg(long, env = "SM_OIDC_ISSUER")]
+    pub oidc_issuer: Option<String>,
+
+    /// The client id the provider gave this site. Required with SM_OIDC_ISSUER.
+    #[arg(long, env = "SM_OIDC_CLIENT_ID")]
+    pub oidc_client_id: Option<String>,
+
+    /// The client secret the provider gave this site, if it gave one (PKCE is used either
+    /// way).
+    #[arg(long, env = "SM_OIDC_CLIENT_SECRET")]
+    pub oidc_client_secret: Option<String>,
+
+    /// The words on the sign-in page's button, e.g. "Sign in with Login.gov".
+    #[arg(
+        long,
+        env = "SM_OIDC_LABEL",
+        default_value = "Sign in with your sign-in service"
+    )]
+    pub oidc_label: String,
+
+    /// A person with a verified email address and no account gets a Veteran account (with
+    /// no care team until an administrator associates one). Off: only people an
+    /// administrator has invited can sign in through the provider.
+    #[arg(long, env = "SM_OIDC_SELF_REGISTER")]
+    pub oidc_self_register: bool,
+
+    /// `amr` values in the provider's ID token that mean it asked for a second factor
+    /// itself, so the app's own two-step code is not asked again (comma-separated).
+    #[arg(
+        long,
+        env = "SM_OIDC_SECOND_FACTOR_AMR",
+        default_value = "mfa",
+        value_delimiter = ','
+    )]
+    pub oidc_second_factor_amr: Vec<String>,
 }
 
 /// A one-off task, run instead of the server.
@@ -259,6 +298,8 @@ pub enum ConfigError {
     BadMail(String),
     #[error("SM_SMTP_URL reaches {0} without TLS, and emails carry set-up and reset links: use smtps:// or add ?tls=required, or set SM_SMTP_ALLOW_PLAINTEXT=true on a private network you trust")]
     PlaintextSmtp(String),
+    #[error("SM_OIDC_CLIENT_ID is required with SM_OIDC_ISSUER")]
+    MissingOidcClientId,
     #[error("SM_DATABASE_URL reaches PostgreSQL on {0} without TLS: add `?sslmode=verify-full&sslrootcert=/path/to/ca.pem` (or `sslmode=require`), or set SM_DATABASE_ALLOW_PLAINTEXT=true on a private network you trust")]
     PlaintextDatabase(String),
 }
@@ -292,6 +333,8 @@ pub struct Settings {
     /// The breached-password range service, when set.
     pub pwned_range: Option<app::server::pwned_range::PwnedRange>,
     pub mail: MailSettings,
+    /// Single sign-on, when set up.
+    pub sso: Option<app::sso::ssr::SsoSettings>,
 }
 
 /// Where emails go and what their links point to.
@@ -362,7 +405,9 @@ impl Config {
         let audit_key = self.audit_key()?;
         let pwned_range = self.pwned_range()?;
         let mail = self.mail_settings(site_addr)?;
+        let sso = self.sso_settings(&mail.public_url)?;
         Ok(Settings {
+            sso,
             pwned_range,
             mail,
             attachments,
@@ -391,6 +436,38 @@ impl Config {
 }
 
 impl Config {
+    /// Single sign-on, when an issuer is set.
+    fn sso_settings(
+        &self,
+        public_url: &app::email::ssr::PublicUrl,
+    ) -> Result<Option<app::sso::ssr::SsoSettings>, ConfigError> {
+        let filled = |value: &Option<String>| {
+            value
+                .as_deref()
+                .map(str::trim)
+                .filter(|value| !value.is_empty())
+                .map(str::to_string)
+        };
+        let Some(issuer) = filled(&self.oidc_issuer) else {
+            return Ok(None);
+        };
+        let client_id = filled(&self.oidc_client_id).ok_or(ConfigError::MissingOidcClientId)?;
+        Ok(Some(app::sso::ssr::SsoSettings {
+            issuer,
+            client_id,
+            client_secret: filled(&self.oidc_client_secret),
+            label: self.oidc_label.trim().to_string(),
+            self_register: self.oidc_self_register,
+            second_factor_amr: self
+                .oidc_second_factor_amr
+                .iter()
+                .map(|amr| amr.trim().to_string())
+                .filter(|amr| !amr.is_empty())
+                .collect(),
+            redirect_url: public_url.link(app::sso::CALLBACK_PATH),
+        }))
+    }
+
     /// The SMTP client and the public address. A demo may go without the server (its
     /// emails wait at `/demo/mail`) and links to its own address.
     fn mail_settings(&self, site_addr: SocketAddr) -> Result<MailSettings, ConfigError> {

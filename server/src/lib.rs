@@ -12,6 +12,7 @@ pub mod page_deadline;
 pub mod posted_errors;
 pub mod request_timeout;
 pub mod security;
+pub mod single_sign_on;
 pub mod static_files;
 
 use app::attachments::ssr::scan::{ScanDirectory, Scanning};
@@ -127,6 +128,7 @@ pub async fn build_state(
             session_limits: settings.session_limits,
             pwned_range: settings.pwned_range.clone(),
             public_url: settings.mail.public_url.clone(),
+            sso: settings.sso.clone(),
         }),
         mfa_key: settings.mfa_key.clone(),
         audit_chain: app::server::audit_chain::AuditChain::new(settings.audit_key.clone()),
@@ -209,11 +211,13 @@ pub fn router(state: AppState, settings: &Settings) -> Router {
         .route("/events", get(live_events::events))
         .with_state(state.clone());
     let files = attachments::routes(state.clone());
+    let single_sign_on = single_sign_on::routes(state.clone());
     let pages = Router::new()
         .fallback(page_deadline::render)
         .with_state(renderer)
         .merge(live)
         .merge(files)
+        .merge(single_sign_on)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             gate::gate,

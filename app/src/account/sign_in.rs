@@ -65,6 +65,13 @@ pub fn SignInPage() -> impl IntoView {
             .get("ended")
             .and_then(|why| super::session_time::Ended::parse(&why))
     };
+    // Why a sign-in through the provider did not sign anyone in.
+    let sso_refused = move || {
+        query
+            .read()
+            .get(crate::sso::REFUSED_PARAM)
+            .and_then(|why| crate::sso::Refusal::parse(&why))
+    };
 
     view! {
         <Title text="Sign in" />
@@ -77,7 +84,15 @@ pub fn SignInPage() -> impl IntoView {
                     </div>
                 </div>
             })}
+            {move || sso_refused().map(|why| view! {
+                <div class="usa-alert usa-alert--error usa-alert--slim" role="alert">
+                    <div class="usa-alert__body">
+                        <p class="usa-alert__text">{why.sentence()}</p>
+                    </div>
+                </div>
+            })}
             <ErrorSummary error=Signal::derive(error) />
+            <crate::sso::SingleSignOnButton next=Signal::derive(next) />
             <form class="usa-form" method="post" action=SignIn::PATH novalidate>
                 <input type="hidden" name="next" value=next />
                 <BrowserTimeZone />

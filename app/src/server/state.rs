@@ -27,6 +27,8 @@ pub struct AppConfig {
     pub pwned_range: Option<super::pwned_range::PwnedRange>,
     /// The site's address as people reach it, for links in emails (`SM_PUBLIC_URL`).
     pub public_url: crate::email::ssr::PublicUrl,
+    /// Single sign-on through an OpenID Connect provider, when set up (`SM_OIDC_*`).
+    pub sso: Option<crate::sso::ssr::SsoSettings>,
 }
 
 #[derive(Clone, FromRef)]

@@ -18,6 +18,7 @@ mod reply_drafts;
 mod routes;
 mod serving;
 mod sessions;
+mod single_sign_on;
 mod team_workspace;
 mod team_writes_first;
 mod two_processes;

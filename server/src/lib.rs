@@ -175,6 +175,19 @@ fn page_routes() -> Vec<AxumRouteListing> {
 
 /// The whole application: pages, server functions, static files and health checks, inside
 /// the security layers.
+/// CSP `form-action` sources besides the site: the single sign-on provider's origin.
+fn form_targets(settings: &Settings) -> security::FormTargets {
+    let origin = settings.sso.as_ref().and_then(|sso| {
+        let (scheme, rest) = sso.issuer.split_once("://")?;
+        let host = rest.split('/').next()?;
+        // Only characters an origin has: nothing that could end the directive.
+        host.chars()
+            .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
+            .then(|| format!(" {scheme}://{host}"))
+    });
+    security::FormTargets(origin.unwrap_or_default().into())
+}
+
 pub fn router(state: AppState, settings: &Settings) -> Router {
     let leptos_options = state.leptos_options.clone();
     let routes = page_routes();
@@ -250,7 +263,10 @@ pub fn router(state: AppState, settings: &Settings) -> Router {
         .layer(CatchPanicLayer::custom(panic_response))
         .layer(axum::middleware::from_fn(security::server_function_status))
         .layer(axum::middleware::from_fn(security::refuse_cross_origin))
-        .layer(axum::middleware::from_fn(security::headers))
+        .layer(axum::middleware::from_fn_with_state(
+            form_targets(settings),
+            security::headers,
+        ))
         // Outside `server_function_status`, which reads the error bodies it is given.
         .layer(static_files::compression())
         .layer(PropagateRequestIdLayer::x_request_id())

@@ -14,8 +14,17 @@ use leptos::server_fn::Decodes;
 #[derive(Clone, Debug)]
 pub struct CspNonce(pub String);
 
+/// Where forms may lead besides this site, for CSP's `form-action`: the single sign-on
+/// provider's origin, where "Sign out" goes on to sign out there too.
+#[derive(Clone, Debug, Default)]
+pub struct FormTargets(pub std::sync::Arc<str>);
+
 /// Security headers on every response (after kanidm's `security_headers.rs`).
-pub async fn headers(mut request: Request, next: Next) -> Response {
+pub async fn headers(
+    axum::extract::State(targets): axum::extract::State<FormTargets>,
+    mut request: Request,
+    next: Next,
+) -> Response {
     let nonce = leptos::nonce::Nonce::new().to_string();
     request.extensions_mut().insert(CspNonce(nonce.clone()));
     let path = request.uri().path();
@@ -30,7 +39,9 @@ pub async fn headers(mut request: Request, next: Next) -> Response {
     let csp = format!(
         "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
          style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; \
-         object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+         object-src 'none'; base-uri 'none'; form-action 'self'{targets}; \
+         frame-ancestors 'none'",
+        targets = targets.0
     );
     if let Ok(value) = HeaderValue::from_str(&csp) {
         headers.insert(header::CONTENT_SECURITY_POLICY, value);

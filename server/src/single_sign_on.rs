@@ -84,6 +84,9 @@ async fn signed_in(
     // A new session id, and nothing of whoever used this browser before (ASVS 3.2.1).
     session.clear().await;
     session.cycle_id().await?;
+    session
+        .insert(app::sso::ssr::ID_TOKEN_KEY, &finished.id_token)
+        .await?;
     if finished.code_needed {
         let pending = PendingSignIn::new(finished.user.id, finished.next);
         session.insert(PENDING_SIGN_IN_KEY, pending).await?;

@@ -1,4 +1,5 @@
 //! "Sign out": a form post, so it works without the wasm and cannot be triggered by a link.
+//! Someone who signed in through the single sign-on provider is signed out there too.
 
 use crate::error::AppError;
 use leptos::prelude::*;
@@ -22,9 +23,18 @@ pub async fn sign_out() -> Result<(), AppError> {
         )
         .await?;
     }
+    let provider_token: Option<String> = session.get(crate::sso::ssr::ID_TOKEN_KEY).await?;
     // `flush` clears the data too, so the session is not saved again on the way out.
     session.flush().await?;
-    leptos_axum::redirect("/sign-in");
+    // Signed in through the provider: signed out there too, then back to `/sign-in`.
+    let provider = match (provider_token, state.config.sso.as_ref()) {
+        (Some(token), Some(sso)) => {
+            let after = state.config.public_url.link("/sign-in");
+            crate::sso::ssr::provider_sign_out(sso, &token, &after).await
+        }
+        _ => None,
+    };
+    leptos_axum::redirect(provider.as_deref().unwrap_or("/sign-in"));
     Ok(())
 }
 

@@ -15,6 +15,9 @@ use openidconnect::{
     PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, Scope, TokenResponse,
 };
 
+/// Where the session keeps the provider's ID token, for signing out there too.
+pub const ID_TOKEN_KEY: &str = "sso_id_token";
+
 /// How long the provider may take to send the browser back.
 const SIGN_IN_MINUTES: i64 = 10;
 
@@ -44,6 +47,8 @@ pub struct Finished {
     /// The app's own two-step verification is on and the provider did not ask for a
     /// second factor: the code step comes next.
     pub code_needed: bool,
+    /// The provider's ID token, the hint its sign-out asks for.
+    pub id_token: String,
 }
 
 /// What the provider sent back to the callback.
@@ -160,7 +165,7 @@ pub async fn finish(
     ip: &str,
 ) -> Result<Finished, Refusal> {
     let outcome = check(db, settings, browser, callback).await;
-    let (vouched, next) = match outcome {
+    let (vouched, next, id_token) = match outcome {
         Ok(found) => found,
         Err(refusal) => {
             record_refusal(db, None, "sso", refusal, ip).await;
@@ -199,6 +204,7 @@ pub async fn finish(
                 user,
                 next,
                 code_needed,
+                id_token,
             })
         }
         Err(refusal) => {
@@ -236,7 +242,7 @@ async fn check(
     settings: &SsoSettings,
     browser: Option<&str>,
     callback: &Callback,
-) -> Result<(Vouched, Option<String>), Refusal> {
+) -> Result<(Vouched, Option<String>, String), Refusal> {
     let started: Option<(String, String, String, Option<String>, i64)> = match browser {
         Some(browser) => sqlx::query_as(
             "DELETE FROM sso_sign_ins WHERE browser_hash = $1 \
@@ -316,7 +322,35 @@ async fn check(
     Ok((
         vouched,
         crate::auth::safe_next(next.as_deref()).map(str::to_string),
+        id_token.to_string(),
     ))
+}
+
+/// The provider's sign-out address for a person who signed in there (RP-initiated
+/// logout), coming back to `after`; `None` when the provider offers none or cannot be
+/// reached, and the person is only signed out here.
+pub async fn provider_sign_out(
+    settings: &SsoSettings,
+    id_token: &str,
+    after: &str,
+) -> Option<String> {
+    let http = http_client().ok()?;
+    let issuer = IssuerUrl::new(settings.issuer.clone()).ok()?;
+    let metadata = openidconnect::ProviderMetadataWithLogout::discover_async(issuer, &http)
+        .await
+        .map_err(|e| failed("discovery for sign-out", e))
+        .ok()?;
+    let mut end = metadata
+        .additional_metadata()
+        .end_session_endpoint
+        .clone()?
+        .url()
+        .clone();
+    end.query_pairs_mut()
+        .append_pair("id_token_hint", id_token)
+        .append_pair("post_logout_redirect_uri", after)
+        .append_pair("client_id", &settings.client_id);
+    Some(end.to_string())
 }
 
 /// Whether the provider's `amr` (authentication methods) names one of the `trusted`

@@ -225,6 +225,27 @@ async fn a_veteran_signs_in_through_the_provider_linked_by_verified_email() {
         .await,
         1
     );
+    // Signing out ends the session here and goes on to the provider's sign-out, which
+    // comes back to /sign-in; the page's CSP lets the sign-out form lead there.
+    assert!(inbox
+        .header("content-security-policy")
+        .contains(&format!("form-action 'self' {};", provider.issuer)));
+    let out = app
+        .post_form_from("/api/sign_out", "", Some(&session), "/inbox")
+        .await;
+    let end = out.location();
+    assert!(
+        end.starts_with(&format!("{}/session/end?", provider.issuer)),
+        "{end}"
+    );
+    assert!(end.contains("id_token_hint="));
+    assert!(end.contains("post_logout_redirect_uri=http%3A%2F%2Fapp.test%2Fsign-in"));
+    assert_eq!(
+        app.get("/inbox", Some(&session)).await.status,
+        StatusCode::SEE_OTHER,
+        "signed out here"
+    );
+
     // The same callback again (a replay, or the back button): refused, nobody signed in.
     let replayed = app.get(&callback, Some(&cookie)).await;
     assert_eq!(replayed.location(), "/sign-in?sso=failed");

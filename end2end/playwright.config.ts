@@ -22,6 +22,24 @@ const target = process.env.CARGO_TARGET_DIR ?? `${root}/target`;
 // demo on its own SQLite database.
 const shortSessionPort = Number(process.env.E2E_SHORT_SESSION_PORT ?? 3199);
 
+// The test OpenID Connect provider (oidc/provider.mjs, the npm oidc-provider) for the
+// single sign-on spec, on a port of its own; the first stage's server signs in through it.
+const oidcPort = Number(process.env.E2E_OIDC_PORT ?? 3198);
+const oidcIssuer = `http://127.0.0.1:${oidcPort}`;
+const oidcProvider = {
+  command: `exec node "${__dirname}/oidc/provider.mjs"`,
+  url: `${oidcIssuer}/.well-known/openid-configuration`,
+  reuseExistingServer: false,
+  timeout: 30_000,
+  stdout: "pipe" as const,
+  stderr: "pipe" as const,
+  env: {
+    OIDC_PORT: String(oidcPort),
+    OIDC_REDIRECT_URIS: `${baseURL}/sign-in/sso/callback`,
+    OIDC_POST_LOGOUT_URIS: `${baseURL}/sign-in`,
+  },
+};
+
 /** The release server's environment, listening on `serverPort`, keeping its data in `data`. */
 function serverEnv(serverPort: number, data: string, extra: Record<string, string> = {}) {
   return {
@@ -88,8 +106,14 @@ export default defineConfig({
       // failed query), shown beside the test that met it.
       stdout: "pipe",
       stderr: "pipe",
-      env: serverEnv(port, "e2e-data"),
+      env: serverEnv(port, "e2e-data", {
+        SM_OIDC_ISSUER: oidcIssuer,
+        SM_OIDC_CLIENT_ID: "secure-messaging",
+        SM_OIDC_CLIENT_SECRET: "test-client-secret",
+        SM_OIDC_LABEL: "Sign in with Test ID",
+      }),
     },
     shortSessionServer,
+    oidcProvider,
   ],
 });

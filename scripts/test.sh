@@ -43,6 +43,7 @@ free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1
 export E2E_PORT=${E2E_PORT:-$(free_port)}
 # The second server, whose sessions time out after 20 idle seconds (session-timeout.spec.ts).
 export E2E_SHORT_SESSION_PORT=${E2E_SHORT_SESSION_PORT:-$(free_port)}
+export E2E_OIDC_PORT=${E2E_OIDC_PORT:-$(free_port)}
 (cd end2end && npx playwright test)
 
 step "the audit chain of the browser tests' database verifies, and a change behind the app's back is named"

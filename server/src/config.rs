@@ -628,6 +628,36 @@ mod tests {
     }
 
     #[test]
+    fn single_sign_on_needs_a_client_id_and_calls_back_on_the_public_address() {
+        let demo = config(&["--demo"]).settings(local()).unwrap();
+        assert!(demo.sso.is_none(), "off unless an issuer is set");
+        let error = config(&["--demo", "--oidc-issuer", "https://id.example"])
+            .settings(local())
+            .unwrap_err();
+        assert_eq!(error, ConfigError::MissingOidcClientId);
+        let settings = config(&[
+            "--demo",
+            "--public-url",
+            "https://messages.va.example",
+            "--oidc-issuer",
+            "https://id.example",
+            "--oidc-client-id",
+            "sm",
+            "--oidc-second-factor-amr",
+            "mfa, hwk",
+        ])
+        .settings(local())
+        .unwrap();
+        let sso = settings.sso.unwrap();
+        assert_eq!(
+            sso.redirect_url,
+            "https://messages.va.example/sign-in/sso/callback"
+        );
+        assert_eq!(sso.second_factor_amr, ["mfa", "hwk"]);
+        assert!(!sso.self_register);
+    }
+
+    #[test]
     fn production_cookies_are_always_secure() {
         let secrets = production_secrets();
         let args: Vec<&str> = secrets.iter().map(String::as_str).collect();

@@ -13,7 +13,7 @@
 //! that took a lower id can commit after a higher one, so the sealer looks a little way
 //! below the newest sealed event for such late arrivals.
 
-use super::db::{Backend, Db};
+use super::db::Db;
 use super::now_ms;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
@@ -155,14 +155,9 @@ pub async fn seal_pending(db: &Db, key: &AuditKey) -> Result<u64, sqlx::Error> {
     let mut sealed = 0;
     loop {
         let mut tx = db.begin_write().await?;
-        // One sealer at a time across processes. An advisory lock, not a table lock: the
-        // app's role may only insert into and read the audit tables (README).
-        if db.backend == Backend::Postgres {
-            sqlx::query("SELECT pg_advisory_xact_lock($1)")
-                .bind(SEALER_LOCK)
-                .execute(&mut *tx)
-                .await?;
-        }
+        // One sealer at a time across processes (the app's role may only insert into and
+        // read the audit tables, so not a table lock).
+        db.take_turn(&mut tx, SEALER_LOCK).await?;
         let last = sqlx::query("SELECT event_id, chain FROM audit_seals ORDER BY seq DESC LIMIT 1")
             .fetch_optional(&mut *tx)
             .await?;

@@ -283,6 +283,20 @@ impl Db {
         }
     }
 
+    /// Makes `tx` wait for its turn at `lock`, so one transaction at a time across every
+    /// process does what it guards (until `tx` ends). On PostgreSQL an advisory lock, not a
+    /// table lock (the app's role may only insert into and read some tables); on SQLite
+    /// `begin_write` already holds the database's only write lock.
+    pub async fn take_turn(&self, tx: &mut Tx, lock: i64) -> Result<(), sqlx::Error> {
+        if self.backend == Backend::Postgres {
+            sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                .bind(lock)
+                .execute(&mut **tx)
+                .await?;
+        }
+        Ok(())
+    }
+
     /// The clause that ends a `SELECT` claiming rows of a job several instances run at once:
     /// on PostgreSQL each instance takes rows no other holds (`FOR UPDATE SKIP LOCKED`); on
     /// SQLite there is one writer at a time, so a claim is never contended.

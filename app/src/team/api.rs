@@ -805,7 +805,7 @@ pub mod ssr {
         if due_at > now {
             Some(format!(
                 "Due in {}",
-                business_span(business_ms_between(now, due_at, zone))
+                business_span_left(business_ms_between(now, due_at, zone))
             ))
         } else {
             Some(format!(
@@ -832,6 +832,21 @@ pub mod ssr {
             plural(ms / hour, "business hour")
         } else {
             "less than a business hour".to_string()
+        }
+    }
+
+    /// Business time still left, in words: to the nearest whole business day (a message
+    /// that arrived a minute ago with a 3-day target is due in 3 business days, not 2),
+    /// under a day to the nearest business hour.
+    pub fn business_span_left(ms: i64) -> String {
+        let hour = 60 * 60 * 1000;
+        let day = (BUSINESS_DAY_END - BUSINESS_DAY_START).num_milliseconds();
+        if day > 0 && ms >= day {
+            business_span((ms + day / 2) / day * day)
+        } else if ms >= hour {
+            business_span((ms + hour / 2) / hour * hour)
+        } else {
+            business_span(ms)
         }
     }
 
@@ -884,6 +899,20 @@ pub mod ssr {
             assert_eq!(business_span(3 * hour), "3 business hours");
             assert_eq!(business_span(hour), "1 business hour");
             assert_eq!(business_span(10), "less than a business hour");
+        }
+
+        #[test]
+        fn time_left_reads_to_the_nearest_day_or_hour() {
+            let hour = 60 * 60 * 1000;
+            let day = 17 * hour / 2;
+            // Arrived a minute ago with 3 business days to go.
+            assert_eq!(business_span_left(3 * day - 60_000), "3 business days");
+            assert_eq!(business_span_left(2 * day + day / 2), "3 business days");
+            assert_eq!(business_span_left(2 * day + day / 3), "2 business days");
+            assert_eq!(business_span_left(day), "1 business day");
+            assert_eq!(business_span_left(day - 60_000), "8 business hours");
+            assert_eq!(business_span_left(hour + 60_000), "1 business hour");
+            assert_eq!(business_span_left(30 * 60_000), "less than a business hour");
         }
     }
 }

@@ -113,14 +113,13 @@ pub fn area_for_path(path: &str) -> Area {
     // frame, which says "nobody" to a signed-out visitor, and setting a password through
     // a one-time link (the link's token is the proof; the person has no password yet), the
     // code step of signing in, with a code or a recovery code (the pending sign-in in the
-    // session is the proof), asking for a reset link by email ("Forgot your password?":
-    // the email is the proof), and whether single sign-on is offered.
-    const PUBLIC_API: [&str; 9] = [
+    // session is the proof), and asking for a reset link by email ("Forgot your
+    // password?": the email is the proof).
+    const PUBLIC_API: [&str; 8] = [
         "/api/sign_in",
         "/api/forgot_password",
         "/api/sign_in_code",
         "/api/sign_in_recovery_code",
-        "/api/single_sign_on_offer",
         "/api/sign_in_code_expected",
         "/api/load_page_context",
         "/api/password_link_check",

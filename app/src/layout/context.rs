@@ -28,6 +28,8 @@ pub struct PageContext {
     pub session_left: Option<TimeLeft>,
     /// The error a plain form post came back to this page with (`ui::posted_error`).
     pub posted_error: Option<crate::ui::PostedError>,
+    /// For someone not signed in, when single sign-on is set up: the words on its button.
+    pub single_sign_on: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -77,6 +79,10 @@ pub async fn load_page_context() -> Result<PageContext, AppError> {
         }
         _ => (0, false),
     };
+    let single_sign_on = match &user {
+        None => state.config.sso.as_ref().map(|sso| sso.label.clone()),
+        Some(_) => None,
+    };
     Ok(PageContext {
         user,
         demo: state.config.demo,
@@ -86,6 +92,7 @@ pub async fn load_page_context() -> Result<PageContext, AppError> {
         two_step_set_up_needed: false,
         session_left,
         posted_error,
+        single_sign_on,
     })
 }
 

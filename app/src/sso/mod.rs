@@ -18,7 +18,6 @@
 #[cfg(feature = "ssr")]
 pub mod ssr;
 
-use crate::error::AppError;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -80,23 +79,19 @@ impl Refusal {
     }
 }
 
-/// The button's words when single sign-on is set up (public: it says nothing about any
-/// account).
-#[server(endpoint = "single_sign_on_offer", output = leptos::server_fn::codec::Postcard)]
-pub async fn single_sign_on_offer() -> Result<Option<String>, AppError> {
-    let state = crate::server::access::app_state()?;
-    Ok(state.config.sso.as_ref().map(|sso| sso.label.clone()))
-}
-
 /// The provider's button, above the password form, with `next` carried through; nothing
-/// when single sign-on is not set up.
+/// when single sign-on is not set up. Its words come with the page context.
 #[component]
 pub fn SingleSignOnButton(next: Signal<String>) -> impl IntoView {
-    let offer = crate::ui::page_data(|| (), |_| single_sign_on_offer());
+    let context = use_context::<crate::layout::PageContextResource>();
     view! {
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
-                offer.await.ok().flatten().map(|label| {
+                let label = match context {
+                    Some(context) => context.await.ok().and_then(|c| c.single_sign_on),
+                    None => None,
+                };
+                label.map(|label| {
                     let href = move || match next.get() {
                         next if next.is_empty() => START_PATH.to_string(),
                         next => format!("{START_PATH}?next={}", crate::ui::encode(&next)),

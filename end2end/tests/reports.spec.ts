@@ -20,12 +20,16 @@ function daysAgo(days: number): string {
 }
 
 async function signInAs(page: Page, email: string) {
-  // Leave the page first: its last requests (the live-update stream, the icon) would
-  // otherwise be answered after the cookies are cleared, and set the old session's cookie
-  // again, so /sign-in would open as the previous person's home.
+  // Leave the page first, then clear the cookies until /sign-in opens signed out: a last
+  // request of the page before (the live-update stream, whose answer renews the session
+  // cookie) can be answered after the cookies are cleared and set the old session's cookie
+  // again, and /sign-in would then open as the previous person's home.
   await page.goto("about:blank");
-  await page.context().clearCookies();
-  await page.goto("/sign-in");
+  await expect(async () => {
+    await page.context().clearCookies();
+    await page.goto("/sign-in");
+    await expect(page.getByLabel("Email address")).toBeVisible({ timeout: 2_000 });
+  }).toPass({ timeout: 20_000 });
   await signIn(page, email);
 }
 

@@ -6,6 +6,7 @@ use crate::server::audit::{self, Action, AuditEvent, Outcome};
 use crate::server::db::Db;
 use crate::server::sign_in_guard::{self, Gate};
 use crate::server::{now_ms, passwords, users};
+use serde_json::json;
 use std::collections::BTreeMap;
 
 /// What a right password leads to.
@@ -176,32 +177,16 @@ pub async fn attempt_code(
     let Some(user) = users::active_user(&db.pool, pending.user_id).await? else {
         return Err(sign_in_again());
     };
-    let target = sign_in_guard::account_target(&user.email);
-    let event = |outcome, detail: serde_json::Value| {
-        AuditEvent::new(Action::SignIn, outcome)
-            .actor(user.id)
-            .target(target.clone())
-            .from_address(ip)
-            .detail(detail)
+    let second = SecondStep {
+        user: &user,
+        ip,
+        step: "authentication_code",
     };
-    let (guess, gate) = sign_in_guard::begin(db, &user.email, ip).await?;
-    match gate {
-        Gate::Refuse => {
-            guess.not_counted(&db.pool).await?;
-            let detail = serde_json::json!({ "step": "authentication_code" });
-            audit::record(&db.pool, &event(Outcome::Denied, detail)).await?;
-            return Err(AppError::TooManyAttempts {
-                minutes: sign_in_guard::WINDOW_MINUTES,
-            });
-        }
-        Gate::Slow(wait) => tokio::time::sleep(wait).await,
-        Gate::Open => {}
-    }
+    let guess = second.turn(db).await?;
     let reason = match use_code(db, key, user.id, &code, unix_seconds).await? {
         CodeCheck::Accepted => {
             guess.not_counted(&db.pool).await?;
-            let detail = serde_json::json!({ "step": "authentication_code" });
-            audit::record(&db.pool, &event(Outcome::Success, detail)).await?;
+            audit::record(&db.pool, &second.event(Outcome::Success, json!({}))).await?;
             return Ok(user);
         }
         CodeCheck::NotOn => {
@@ -212,8 +197,8 @@ pub async fn attempt_code(
         CodeCheck::Reused => "already_used",
     };
     guess.failed();
-    let detail = serde_json::json!({ "step": "authentication_code", "reason": reason });
-    audit::record(&db.pool, &event(Outcome::Failure, detail)).await?;
+    let failed = second.event(Outcome::Failure, json!({ "reason": reason }));
+    audit::record(&db.pool, &failed).await?;
     Err(AppError::invalid("code", crate::mfa::CODE_WRONG))
 }
 
@@ -240,27 +225,12 @@ pub async fn attempt_recovery_code(
     let Some(user) = users::active_user(&db.pool, pending.user_id).await? else {
         return Err(sign_in_again());
     };
-    let target = sign_in_guard::account_target(&user.email);
-    let event = |outcome, detail: serde_json::Value| {
-        AuditEvent::new(Action::SignIn, outcome)
-            .actor(user.id)
-            .target(target.clone())
-            .from_address(ip)
-            .detail(detail)
+    let second = SecondStep {
+        user: &user,
+        ip,
+        step: "recovery_code",
     };
-    let (guess, gate) = sign_in_guard::begin(db, &user.email, ip).await?;
-    match gate {
-        Gate::Refuse => {
-            guess.not_counted(&db.pool).await?;
-            let detail = serde_json::json!({ "step": "recovery_code" });
-            audit::record(&db.pool, &event(Outcome::Denied, detail)).await?;
-            return Err(AppError::TooManyAttempts {
-                minutes: sign_in_guard::WINDOW_MINUTES,
-            });
-        }
-        Gate::Slow(wait) => tokio::time::sleep(wait).await,
-        Gate::Open => {}
-    }
+    let guess = second.turn(db).await?;
     // An administrator's reset removed the codes with the secret: start again.
     if !turned_on(&db.pool, user.id).await? {
         guess.not_counted(&db.pool).await?;
@@ -269,12 +239,56 @@ pub async fn attempt_recovery_code(
     if recovery::use_code(db, key, user.id, code).await? {
         guess.not_counted(&db.pool).await?;
         let left = recovery::left(&db.pool, user.id).await?;
-        let detail = serde_json::json!({ "step": "recovery_code", "codes_left": left });
-        audit::record(&db.pool, &event(Outcome::Success, detail)).await?;
+        let signed_in = second.event(Outcome::Success, json!({ "codes_left": left }));
+        audit::record(&db.pool, &signed_in).await?;
         return Ok((user, left));
     }
     guess.failed();
-    let detail = serde_json::json!({ "step": "recovery_code", "reason": "wrong_or_used" });
-    audit::record(&db.pool, &event(Outcome::Failure, detail)).await?;
+    let failed = second.event(Outcome::Failure, json!({ "reason": "wrong_or_used" }));
+    audit::record(&db.pool, &failed).await?;
     Err(recovery::wrong())
+}
+
+/// The second step of a sign-in (`step`: a code from the app, or a recovery code) for
+/// `user`: its audit events, and its turn under the same limits as passwords.
+struct SecondStep<'a> {
+    user: &'a SignedInUser,
+    ip: &'a str,
+    step: &'static str,
+}
+
+impl SecondStep<'_> {
+    /// A `sign_in` event of this step, its `detail` the step and `extra`.
+    fn event(&self, outcome: Outcome, extra: serde_json::Value) -> AuditEvent {
+        let mut detail = json!({ "step": self.step });
+        if let (Some(detail), serde_json::Value::Object(extra)) = (detail.as_object_mut(), extra) {
+            detail.extend(extra);
+        }
+        AuditEvent::new(Action::SignIn, outcome)
+            .actor(self.user.id)
+            .target(sign_in_guard::account_target(&self.user.email))
+            .from_address(self.ip)
+            .detail(detail)
+    }
+
+    /// Waits this step's turn under the sign-in limits: refused, and audited, when over
+    /// them; answered later the closer it is. The attempt is then settled by the check.
+    async fn turn(&self, db: &Db) -> Result<sign_in_guard::Attempt, AppError> {
+        let (guess, gate) = sign_in_guard::begin(db, &self.user.email, self.ip).await?;
+        match gate {
+            Gate::Refuse => {
+                guess.not_counted(&db.pool).await?;
+                let refused = self.event(Outcome::Denied, json!({}));
+                audit::record(&db.pool, &refused).await?;
+                Err(AppError::TooManyAttempts {
+                    minutes: sign_in_guard::WINDOW_MINUTES,
+                })
+            }
+            Gate::Slow(wait) => {
+                tokio::time::sleep(wait).await;
+                Ok(guess)
+            }
+            Gate::Open => Ok(guess),
+        }
+    }
 }

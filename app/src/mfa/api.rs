@@ -253,37 +253,22 @@ pub async fn sign_in_code_expected() -> Result<bool, AppError> {
 /// session id, then on to `next` or the role's home.
 #[server(endpoint = "sign_in_code", output = leptos::server_fn::codec::Postcard)]
 pub async fn sign_in_code(code: String) -> Result<(), AppError> {
-    use crate::account::ssr::{attempt_code, sign_in_again, PendingSignIn, PENDING_SIGN_IN_KEY};
-    use crate::auth::safe_next;
+    use crate::account::ssr::attempt_code;
     use crate::server::access::{app_state, requester};
     let state = app_state()?;
     let ip = requester().ip;
-    let session: tower_sessions::Session =
-        leptos_axum::extract().await.map_err(AppError::internal)?;
-    let Some(pending) = session.get::<PendingSignIn>(PENDING_SIGN_IN_KEY).await? else {
-        return Err(sign_in_again());
-    };
+    let (session, pending) = pending_sign_in().await?;
     let now = super::ssr::codes::unix_seconds();
-    match attempt_code(&state.db, &state.mfa_key, &pending, &code, &ip, now).await {
+    let checked = attempt_code(&state.db, &state.mfa_key, &pending, &code, &ip, now).await;
+    match checked {
         Ok(user) => {
-            // A new session id at sign-in, so an id planted before cannot ride along
-            // (ASVS 3.2.1).
-            session.cycle_id().await?;
-            session.remove::<PendingSignIn>(PENDING_SIGN_IN_KEY).await?;
-            crate::server::session_store::sign_in(&state.db, &session, user.id).await?;
-            let destination = safe_next(pending.next.as_deref()).unwrap_or(user.role.home());
+            let home = user.role.home();
+            complete_sign_in(&session, &state.db, user.id).await?;
+            let destination = crate::auth::safe_next(pending.next.as_deref()).unwrap_or(home);
             leptos_axum::redirect(destination);
             Ok(())
         }
-        Err(error) => {
-            if error == sign_in_again() {
-                session.remove::<PendingSignIn>(PENDING_SIGN_IN_KEY).await?;
-            }
-            // Back to a clean code page: after a second mistake the address must carry
-            // this error, not the first one still in the page's own address.
-            crate::ui::kept::fail_to(super::CODE_PATH, SignInCode::PATH, error.clone(), &[]).await;
-            Err(error)
-        }
+        Err(error) => Err(code_refused(&session, SignInCode::PATH, error).await),
     }
 }
 
@@ -291,38 +276,61 @@ pub async fn sign_in_code(code: String) -> Result<(), AppError> {
 /// to the settings section that says how many codes are left and offers new ones.
 #[server(endpoint = "sign_in_recovery_code", output = leptos::server_fn::codec::Postcard)]
 pub async fn sign_in_recovery_code(recovery_code: String) -> Result<(), AppError> {
-    use crate::account::ssr::{
-        attempt_recovery_code, sign_in_again, PendingSignIn, PENDING_SIGN_IN_KEY,
-    };
+    use crate::account::ssr::attempt_recovery_code;
     use crate::server::access::{app_state, requester};
     let state = app_state()?;
     let ip = requester().ip;
-    let session: tower_sessions::Session =
-        leptos_axum::extract().await.map_err(AppError::internal)?;
-    let Some(pending) = session.get::<PendingSignIn>(PENDING_SIGN_IN_KEY).await? else {
-        return Err(sign_in_again());
-    };
-    match attempt_recovery_code(&state.db, &state.mfa_key, &pending, &recovery_code, &ip).await {
+    let (session, pending) = pending_sign_in().await?;
+    let checked =
+        attempt_recovery_code(&state.db, &state.mfa_key, &pending, &recovery_code, &ip).await;
+    match checked {
         Ok((user, _left)) => {
-            // A new session id at sign-in (ASVS 3.2.1), as with a code.
-            session.cycle_id().await?;
-            session.remove::<PendingSignIn>(PENDING_SIGN_IN_KEY).await?;
-            crate::server::session_store::sign_in(&state.db, &session, user.id).await?;
+            complete_sign_in(&session, &state.db, user.id).await?;
             leptos_axum::redirect(super::RECOVERY_USED_PATH);
             Ok(())
         }
-        Err(error) => {
-            if error == sign_in_again() {
-                session.remove::<PendingSignIn>(PENDING_SIGN_IN_KEY).await?;
-            }
-            crate::ui::kept::fail_to(
-                super::CODE_PATH,
-                SignInRecoveryCode::PATH,
-                error.clone(),
-                &[],
-            )
-            .await;
-            Err(error)
+        Err(error) => Err(code_refused(&session, SignInRecoveryCode::PATH, error).await),
+    }
+}
+
+/// This browser's session and the sign-in waiting in it for its second step.
+#[cfg(feature = "ssr")]
+async fn pending_sign_in(
+) -> Result<(tower_sessions::Session, crate::account::ssr::PendingSignIn), AppError> {
+    use crate::account::ssr::{sign_in_again, PendingSignIn, PENDING_SIGN_IN_KEY};
+    let session: tower_sessions::Session =
+        leptos_axum::extract().await.map_err(AppError::internal)?;
+    match session.get::<PendingSignIn>(PENDING_SIGN_IN_KEY).await? {
+        Some(pending) => Ok((session, pending)),
+        None => Err(sign_in_again()),
+    }
+}
+
+/// The second step passed: a new session id, so an id planted before cannot ride along
+/// (ASVS 3.2.1), and the person signed in.
+#[cfg(feature = "ssr")]
+async fn complete_sign_in(
+    session: &tower_sessions::Session,
+    db: &crate::server::db::Db,
+    user_id: i64,
+) -> Result<(), AppError> {
+    use crate::account::ssr::{PendingSignIn, PENDING_SIGN_IN_KEY};
+    session.cycle_id().await?;
+    session.remove::<PendingSignIn>(PENDING_SIGN_IN_KEY).await?;
+    crate::server::session_store::sign_in(db, session, user_id).await
+}
+
+/// The second step refused, for the form posted to `path`: back to a clean code page with
+/// the error (after a second mistake the address must carry this error, not the first one
+/// still in the page's own address); a timed-out sign-in is forgotten.
+#[cfg(feature = "ssr")]
+async fn code_refused(session: &tower_sessions::Session, path: &str, error: AppError) -> AppError {
+    use crate::account::ssr::{sign_in_again, PendingSignIn, PENDING_SIGN_IN_KEY};
+    if error == sign_in_again() {
+        if let Err(lost) = session.remove::<PendingSignIn>(PENDING_SIGN_IN_KEY).await {
+            return AppError::from(lost);
         }
     }
+    crate::ui::kept::fail_to(super::CODE_PATH, path, error.clone(), &[]).await;
+    error
 }

@@ -114,13 +114,17 @@ pub fn area_for_path(path: &str) -> Area {
     // a one-time link (the link's token is the proof; the person has no password yet), the
     // code step of signing in, with a code or a recovery code (the pending sign-in in the
     // session is the proof), and asking for a reset link by email ("Forgot your
-    // password?": the email is the proof).
-    const PUBLIC_API: [&str; 8] = [
+    // password?": the email is the proof), and signing in with a passkey (the passkey is
+    // the proof).
+    const PUBLIC_API: [&str; 11] = [
         "/api/sign_in",
         "/api/forgot_password",
         "/api/sign_in_code",
         "/api/sign_in_recovery_code",
         "/api/sign_in_code_expected",
+        "/api/passkey_sign_in_options",
+        "/api/passkey_second_step_options",
+        "/api/passkey_sign_in",
         "/api/load_page_context",
         "/api/password_link_check",
         "/api/set_password",

@@ -15,6 +15,7 @@ pub mod live;
 pub mod messages;
 pub mod mfa;
 pub mod pages;
+pub mod passkeys;
 pub mod reports;
 pub mod routes;
 #[cfg(feature = "ssr")]

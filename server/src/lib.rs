@@ -129,6 +129,8 @@ pub async fn build_state(
             pwned_range: settings.pwned_range.clone(),
             public_url: settings.mail.public_url.clone(),
             sso: settings.sso.clone(),
+            passkeys: app::passkeys::ssr::relying_party(&settings.mail.public_url.link(""))
+                .map(Arc::new),
         }),
         mfa_key: settings.mfa_key.clone(),
         audit_chain: app::server::audit_chain::AuditChain::new(settings.audit_key.clone()),

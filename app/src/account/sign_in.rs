@@ -93,10 +93,11 @@ pub fn SignInPage() -> impl IntoView {
             })}
             <ErrorSummary error=Signal::derive(error) />
             <crate::sso::SingleSignOnButton next=Signal::derive(next) />
+            <crate::passkeys::PasskeySignIn />
             <form class="usa-form" method="post" action=SignIn::PATH novalidate>
                 <input type="hidden" name="next" value=next />
                 <BrowserTimeZone />
-                <FormField name="email" label="Email address" kind="email" autocomplete="username" error=Signal::derive(field_error("email")) />
+                <FormField name="email" label="Email address" kind="email" autocomplete="username webauthn" error=Signal::derive(field_error("email")) />
                 <FormField name="password" label="Password" kind="password" autocomplete="current-password" error=Signal::derive(field_error("password")) />
                 <button type="submit" class="usa-button">"Sign in"</button>
             </form>

@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 pub enum PasswordChecked {
     /// Signed in: the account does not use two-step verification.
     SignedIn(SignedInUser),
-    /// Two-step verification is on: not signed in until the code is given.
+    /// A second step follows (a code, or a passkey): not signed in until it is taken.
     CodeNeeded(SignedInUser),
 }
 
@@ -123,7 +123,9 @@ pub async fn attempt(
     match account {
         Some(account) if matches && account.active => {
             guess.not_counted(&db.pool).await?;
-            let code_needed = crate::mfa::ssr::turned_on(&db.pool, account.user.id).await?;
+            let code_needed = crate::mfa::ssr::second_step(&db.pool, &account.user)
+                .await?
+                .any();
             let action = if code_needed {
                 Action::SignInPasswordAccepted
             } else {
@@ -249,17 +251,17 @@ pub async fn attempt_recovery_code(
     Err(recovery::wrong())
 }
 
-/// The second step of a sign-in (`step`: a code from the app, or a recovery code) for
+/// The second step of a sign-in (`step`: a code from the app, a recovery code, a passkey) for
 /// `user`: its audit events, and its turn under the same limits as passwords.
-struct SecondStep<'a> {
-    user: &'a SignedInUser,
-    ip: &'a str,
-    step: &'static str,
+pub(crate) struct SecondStep<'a> {
+    pub user: &'a SignedInUser,
+    pub ip: &'a str,
+    pub step: &'static str,
 }
 
 impl SecondStep<'_> {
     /// A `sign_in` event of this step, its `detail` the step and `extra`.
-    fn event(&self, outcome: Outcome, extra: serde_json::Value) -> AuditEvent {
+    pub fn event(&self, outcome: Outcome, extra: serde_json::Value) -> AuditEvent {
         let mut detail = json!({ "step": self.step });
         if let (Some(detail), serde_json::Value::Object(extra)) = (detail.as_object_mut(), extra) {
             detail.extend(extra);
@@ -273,7 +275,7 @@ impl SecondStep<'_> {
 
     /// Waits this step's turn under the sign-in limits: refused, and audited, when over
     /// them; answered later the closer it is. The attempt is then settled by the check.
-    async fn turn(&self, db: &Db) -> Result<sign_in_guard::Attempt, AppError> {
+    pub async fn turn(&self, db: &Db) -> Result<sign_in_guard::Attempt, AppError> {
         let (guess, gate) = sign_in_guard::begin(db, &self.user.email, self.ip).await?;
         match gate {
             Gate::Refuse => {

@@ -44,7 +44,7 @@ pub struct AuditEntry {
 }
 
 /// The stored action names the filter offers, with the words people see.
-pub const ACTIONS: [(&str, &str); 52] = [
+pub const ACTIONS: [(&str, &str); 54] = [
     ("sign_in", "Signed in"),
     ("sign_out", "Signed out"),
     ("access_refused", "Was refused access"),
@@ -118,6 +118,8 @@ pub const ACTIONS: [(&str, &str); 52] = [
     ("mfa_turned_off", "Turned off two-step verification"),
     ("mfa_reset", "Reset a person's two-step verification"),
     ("mfa_recovery_codes_made", "Made new recovery codes"),
+    ("passkey_added", "Added a passkey"),
+    ("passkey_removed", "Removed a passkey"),
     ("other_sessions_ended", "Signed out of all other devices"),
     ("messages_searched", "Searched their messages"),
     ("messages_downloaded", "Downloaded their messages"),

@@ -238,15 +238,24 @@ pub async fn two_step_turn_off(code: String) -> Result<(), AppError> {
     }
 }
 
-/// Whether this browser has a sign-in waiting for its code (public: it says nothing about
-/// any account, only about this session).
+/// The ways this browser's sign-in waiting for its second step may take it; none when
+/// no sign-in is waiting (public: it says nothing about any account but the one whose
+/// password this session just gave).
 #[server(endpoint = "sign_in_code_expected", output = leptos::server_fn::codec::Postcard)]
-pub async fn sign_in_code_expected() -> Result<bool, AppError> {
+pub async fn sign_in_code_expected() -> Result<super::SecondStepWays, AppError> {
     use crate::account::ssr::{PendingSignIn, PENDING_SIGN_IN_KEY};
+    use crate::server::access::app_state;
     let session: tower_sessions::Session =
         leptos_axum::extract().await.map_err(AppError::internal)?;
     let pending = session.get::<PendingSignIn>(PENDING_SIGN_IN_KEY).await?;
-    Ok(pending.is_some_and(|p| p.is_current(crate::server::now_ms())))
+    let Some(pending) = pending.filter(|p| p.is_current(crate::server::now_ms())) else {
+        return Ok(super::SecondStepWays::default());
+    };
+    let state = app_state()?;
+    match crate::server::users::active_user(&state.db.pool, pending.user_id).await? {
+        Some(user) => Ok(super::ssr::second_step(&state.db.pool, &user).await?),
+        None => Ok(super::SecondStepWays::default()),
+    }
 }
 
 /// The code step of signing in: completes the sign-in the password started, with a new

@@ -29,10 +29,13 @@ pub const PENDING_SIGN_IN_MINUTES: i64 = 5;
 
 /// What a person held at the set-up may still open: the set-up page and its server
 /// functions, the page frame, and signing out. Public paths (sign-in, static files) are
-/// open anyway.
-const OPEN_WHILE_SETTING_UP: [&str; 6] = [
+/// open anyway. A passkey meets the requirement too, so adding one is open.
+const OPEN_WHILE_SETTING_UP: [&str; 9] = [
     SET_UP_PATH,
     "/api/my_two_step",
+    "/api/my_passkeys",
+    "/api/passkey_add_options",
+    "/api/passkey_add",
     "/api/two_step_start",
     "/api/two_step_confirm",
     "/api/load_page_context",
@@ -79,6 +82,22 @@ pub fn typed_code(code: &str) -> Result<String, AppError> {
         Ok(digits)
     } else {
         Err(AppError::invalid("code", CODE_MISSING))
+    }
+}
+
+/// The ways a sign-in's second step may be taken, after the right password.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecondStepWays {
+    /// A code from the authenticator app, or a recovery code.
+    pub code: bool,
+    /// One of the person's passkeys.
+    pub passkey: bool,
+}
+
+impl SecondStepWays {
+    /// Whether there is a second step at all.
+    pub fn any(self) -> bool {
+        self.code || self.passkey
     }
 }
 

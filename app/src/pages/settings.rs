@@ -1,7 +1,7 @@
 //! `/settings`: one page for every kind of account, made of each feature's own section:
 //! the signature added to outgoing messages, new-message emails for Veterans and caregivers,
 //! the time zone dates are shown in,
-//! "Away" for clinicians, two-step verification, for a Veteran who has caregiver access to
+//! "Away" for clinicians, two-step verification, passkeys, for a Veteran who has caregiver access to
 //! their messages and downloading them, changing one's email address and password, and
 //! signing out elsewhere.
 //! Each section loads its own data and shows only to the people it is for.
@@ -24,6 +24,7 @@ pub fn SettingsPage() -> impl IntoView {
             <crate::account::time_zone::TimeZoneSettings />
             <crate::team::pages::coverage::CoverageSettings />
             <crate::mfa::pages::settings::TwoStepSettings />
+            <crate::passkeys::PasskeySettings />
             <VeteranSections />
             <crate::account::change_email::ChangeEmailSettings />
             <crate::account::ChangePasswordSettings />

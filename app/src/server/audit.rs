@@ -104,6 +104,11 @@ pub enum Action {
     /// in with a recovery code is a `SignIn` event whose `detail` says
     /// `"step": "recovery_code"`.)
     MfaRecoveryCodesMade,
+    /// A person added a passkey to their account (`target` `passkey:<id>`). Signing in with
+    /// one is a `SignIn` event whose `detail` says `"step": "passkey"`.
+    PasskeyAdded,
+    /// A person removed one of their passkeys.
+    PasskeyRemoved,
     /// A person's "Sign out of all other devices"; how many sessions ended is in `detail`.
     OtherSessionsEnded,
     /// A Veteran or caregiver searched their messages. `detail` holds what was asked for
@@ -175,6 +180,8 @@ impl Action {
             Action::MfaTurnedOff => "mfa_turned_off",
             Action::MfaReset => "mfa_reset",
             Action::MfaRecoveryCodesMade => "mfa_recovery_codes_made",
+            Action::PasskeyAdded => "passkey_added",
+            Action::PasskeyRemoved => "passkey_removed",
             Action::OtherSessionsEnded => "other_sessions_ended",
             Action::MessagesSearched => "messages_searched",
             Action::MessagesDownloaded => "messages_downloaded",

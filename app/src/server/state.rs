@@ -29,6 +29,9 @@ pub struct AppConfig {
     pub public_url: crate::email::ssr::PublicUrl,
     /// Single sign-on through an OpenID Connect provider, when set up (`SM_OIDC_*`).
     pub sso: Option<crate::sso::ssr::SsoSettings>,
+    /// The relying party passkeys belong to, named by `public_url`; `None` when that is an
+    /// IP address other than a loopback one (WebAuthn needs a domain name).
+    pub passkeys: Option<Arc<webauthn_rs::prelude::Webauthn>>,
 }
 
 #[derive(Clone, FromRef)]

@@ -17,6 +17,7 @@ mod live_events;
 mod messaging;
 mod mfa;
 mod migration_parity;
+mod passkeys;
 mod passwords;
 mod postgres_tls;
 mod reply_drafts;

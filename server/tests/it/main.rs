@@ -12,6 +12,7 @@ mod email;
 mod least_privilege;
 mod mfa_routes;
 mod page_reads;
+mod passkeys;
 mod passwords;
 mod renders;
 mod reply_drafts;

@@ -1,5 +1,6 @@
 //! "Reset MFA" (Users): for a person who lost their phone or authenticator app.
-//! Their two-step verification goes off and its secret is deleted, and every one of their
+//! Their two-step verification goes off and its secret is deleted, their passkeys are
+//! removed (a lost phone may hold one), and every one of their
 //! sessions ends in the same transaction, like a deactivation: whoever holds an open
 //! session loses it. They then sign in with their password alone and, if their role
 //! requires it, must set it up again at once. They are told by email, written in the same
@@ -26,7 +27,8 @@ pub async fn reset_mfa(
         .await?;
     let email = email.ok_or(AppError::NotFound)?;
     let was_on = crate::mfa::ssr::remove_in(db, &mut tx, user_id).await?;
-    if !was_on {
+    let passkeys = crate::passkeys::ssr::remove_all_in(&mut tx, user_id).await?;
+    if !was_on && passkeys == 0 {
         // Nothing to reset (a set-up in progress, if any, is gone too: it was never in use).
         tx.commit().await?;
         return Ok(());
@@ -46,8 +48,8 @@ pub async fn reset_mfa(
             action: Action::MfaReset,
             target: format!("user:{user_id}"),
             patient: None,
-            before: serde_json::json!({ "mfa": true }),
-            after: serde_json::json!({ "mfa": false, "sessions_ended": sessions }),
+            before: serde_json::json!({ "mfa": was_on, "passkeys": passkeys }),
+            after: serde_json::json!({ "mfa": false, "passkeys": 0, "sessions_ended": sessions }),
         },
     )
     .await?;

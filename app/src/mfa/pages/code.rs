@@ -1,10 +1,13 @@
 //! `/sign-in/code`: the second step of signing in, after the right password, for an account
 //! with two-step verification on: a code from the authenticator app, or one of the
-//! person's recovery codes. Plain form posts, like `/sign-in`: they work without the wasm.
+//! person's recovery codes, or a passkey for those who have one (the only way for a
+//! clinician or administrator who met the required second step with a passkey). The codes
+//! are plain form posts, like `/sign-in`: they work without the wasm.
 
 use super::recovery::RecoveryCodeForm;
 use super::CodeField;
 use crate::mfa::api::{sign_in_code_expected, SignInCode, SignInRecoveryCode};
+use crate::passkeys::PasskeySecondStep;
 use crate::ui::posted_error;
 use crate::ui::ErrorSummary;
 use leptos::prelude::*;
@@ -21,10 +24,21 @@ pub fn SignInCodePage() -> impl IntoView {
             <h1>"Enter your authentication code"</h1>
             <Suspense fallback=|| view! { <p>"Loading…"</p> }>
                 {move || Suspend::new(async move {
-                    if expected.await.unwrap_or(false) {
-                        view! { <CodeForm error=error.get_value() /> }.into_any()
-                    } else {
-                        view! { <TimedOut /> }.into_any()
+                    let ways = expected.await.unwrap_or_default();
+                    match (ways.code, ways.passkey) {
+                        (true, passkey) => view! {
+                            <CodeForm error=error.get_value() />
+                            {passkey.then(|| view! { <PasskeySecondStep only_way=false /> })}
+                            <NoWayLeft />
+                        }.into_any(),
+                        (false, true) => view! {
+                            <PasskeySecondStep only_way=true />
+                            <p>
+                                "Lost your passkey? Ask your administrator to reset your two-step verification. "
+                                <a href="/sign-in" rel="external">"Sign in as someone else"</a>
+                            </p>
+                        }.into_any(),
+                        (false, false) => view! { <TimedOut /> }.into_any(),
                     }
                 })}
             </Suspense>
@@ -44,6 +58,12 @@ fn CodeForm(error: Option<crate::error::AppError>) -> impl IntoView {
             <button type="submit" class="usa-button">"Verify"</button>
         </form>
         <RecoveryCodeForm error=recovery_error />
+    }
+}
+
+#[component]
+fn NoWayLeft() -> impl IntoView {
+    view! {
         <p>
             "No recovery codes either? Ask your administrator to reset your two-step verification. "
             <a href="/sign-in" rel="external">"Sign in as someone else"</a>

@@ -141,6 +141,10 @@ fn SetUp() -> impl IntoView {
                                 Some(key) => view! { <SetUpSteps key from=SetUpFrom::Required next error /> }.into_any(),
                                 None => view! { <StartSetUpForm from=SetUpFrom::Required next /> }.into_any(),
                             }}
+                            {status.required.then(|| view! {
+                                <p>"Or add a passkey instead: your phone's or computer's screen lock, or a security key, then signs you in after your password."</p>
+                                <crate::passkeys::PasskeySettings />
+                            })}
                         }.into_any()
                     }
                     Err(error) => view! { <LoadError error /> }.into_any(),

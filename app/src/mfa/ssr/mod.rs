@@ -73,7 +73,8 @@ pub async fn turned_on(pool: &AnyPool, user_id: i64) -> Result<bool, sqlx::Error
     Ok(state(pool, user_id).await? == State::On)
 }
 
-/// Whether this signed-in person must set it up before anything else (the gate asks).
+/// Whether this signed-in person must set it up before anything else (the gate asks). A
+/// passkey meets the requirement as well as the authenticator app.
 pub async fn must_set_up(
     pool: &AnyPool,
     user: &SignedInUser,
@@ -82,7 +83,22 @@ pub async fn must_set_up(
     if !set_up_needed(user.role, false, required_by_server) {
         return Ok(false);
     }
-    Ok(!turned_on(pool, user.id).await?)
+    Ok(!turned_on(pool, user.id).await? && !crate::passkeys::ssr::has_any(pool, user.id).await?)
+}
+
+/// What a right password must be followed by, if anything: the app's code when two-step
+/// verification is on, and a passkey for a person who has one, when their role must use a
+/// second step (they may have met that with a passkey alone) or the code is asked anyway.
+pub async fn second_step(
+    pool: &AnyPool,
+    user: &SignedInUser,
+) -> Result<crate::mfa::SecondStepWays, sqlx::Error> {
+    let code = turned_on(pool, user.id).await?;
+    let has_passkey = crate::passkeys::ssr::has_any(pool, user.id).await?;
+    Ok(crate::mfa::SecondStepWays {
+        code,
+        passkey: has_passkey && (code || crate::mfa::required_for(user.role)),
+    })
 }
 
 /// The section of the settings page: on or off, required or not, and the key while a

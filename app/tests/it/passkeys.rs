@@ -15,7 +15,10 @@ use app::server::db::Db;
 use app::server::demo::{self, DEMO_PASSWORD};
 use webauthn_authenticator_rs::softpasskey::SoftPasskey;
 use webauthn_authenticator_rs::WebauthnAuthenticator;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
 use webauthn_rs::prelude::{Url, Webauthn};
+use webauthn_rs_proto::AllowCredentials;
 
 const IP: &str = "198.51.100.7";
 const SITE: &str = "https://messages.va.example";
@@ -106,6 +109,12 @@ async fn passkeys_are_kept_per_person_and_a_device_signs_in_only_its_own(db: &Db
 
     // Removing is one's own only; somebody else's passkey looks missing.
     let phone_id = listed[0].id;
+    let phone_credential: String =
+        sqlx::query_scalar("SELECT credential_id FROM passkeys WHERE id = $1")
+            .bind(phone_id)
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
     assert_eq!(
         passkeys::remove(db, sam.id, phone_id, IP)
             .await
@@ -114,9 +123,19 @@ async fn passkeys_are_kept_per_person_and_a_device_signs_in_only_its_own(db: &Db
     );
     passkeys::remove(db, alex.id, phone_id, IP).await.unwrap();
     assert_eq!(count(db, "SELECT COUNT(*) FROM passkeys").await, 1);
-    // The removed phone signs in no more; the laptop still does.
-    let removed = second_step(db, &rp, &alex, &mut phone).await;
-    assert!(removed.is_err());
+    // The removed phone signs in no more, even offered where the server did not ask for
+    // it; the laptop still does.
+    let (mut options, waiting) = passkeys::start_second_step(&rp, db, alex.id).await.unwrap();
+    options.public_key.allow_credentials = vec![AllowCredentials {
+        type_: "public-key".to_string(),
+        id: URL_SAFE_NO_PAD.decode(phone_credential).unwrap().into(),
+        transports: None,
+    }];
+    let answer = phone.do_authentication(site(), options).unwrap();
+    let removed =
+        passkeys::finish_signing_in(&rp, db, waiting, &serde_json::to_string(&answer).unwrap(), IP)
+            .await;
+    assert_eq!(removed.unwrap_err().field("passkey").as_deref(), Some(DID_NOT_WORK));
     assert!(second_step(db, &rp, &alex, &mut laptop).await.is_ok());
 }
 

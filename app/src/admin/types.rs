@@ -181,7 +181,8 @@ pub struct UserRow {
     pub active: bool,
     /// False for an invited person who has not set a password yet (or after a reset).
     pub has_password: bool,
-    /// Two-step verification is on (set up and confirmed with a code).
+    /// Two-step verification is on (set up and confirmed with a code), or the person has a
+    /// passkey: "Reset MFA" then removes both, for a lost phone.
     pub mfa_on: bool,
     /// A Veteran's date of birth, `YYYY-MM-DD`, when on the record.
     pub date_of_birth: Option<String>,

@@ -34,7 +34,8 @@ pub const FIND_LIMIT: i64 = 50;
 const USER_SELECT: &str = "SELECT id, name, email, role, active, \
      CASE WHEN password_hash IS NULL THEN 0 ELSE 1 END AS has_password, \
      CASE WHEN EXISTS (SELECT 1 FROM mfa_enrolments m WHERE m.user_id = users.id \
-     AND m.confirmed_at IS NOT NULL) THEN 1 ELSE 0 END AS mfa_on, date_of_birth FROM users";
+     AND m.confirmed_at IS NOT NULL) OR EXISTS (SELECT 1 FROM passkeys p \
+     WHERE p.user_id = users.id) THEN 1 ELSE 0 END AS mfa_on, date_of_birth FROM users";
 
 /// People whose name or email contains `words` (ignoring case), by name; everyone (the first
 /// `FIND_LIMIT`) when `words` is empty.

@@ -68,7 +68,7 @@ test("a wrong password and an unknown email get the same message", async ({ page
 
 test("empty fields are named next to each field", async ({ page }) => {
   await page.goto("/sign-in");
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await expect(page.getByText("Enter your email address.").first()).toBeVisible();
   await expect(page.getByText("Enter your password.").first()).toBeVisible();
   await expect(page.getByLabel("Email address")).toHaveAttribute("aria-invalid", "true");

@@ -60,6 +60,8 @@ pub enum Waiting {
     /// Settings → "Add a passkey", for the signed-in person.
     Adding {
         user_id: i64,
+        /// The id the new passkey keeps for the account, kept with it.
+        handle: Uuid,
         state: PasskeyRegistration,
     },
     /// "Sign in with a passkey": anyone's discoverable passkey.
@@ -130,6 +132,7 @@ pub async fn start_adding(
         options,
         Waiting::Adding {
             user_id: user.id,
+            handle,
             state,
         },
     ))
@@ -145,7 +148,12 @@ pub async fn finish_adding(
     name: &str,
     ip: &str,
 ) -> Result<(), AppError> {
-    let Waiting::Adding { user_id, state } = waiting else {
+    let Waiting::Adding {
+        user_id,
+        handle,
+        state,
+    } = waiting
+    else {
         return Err(AppError::invalid("passkey", TOO_LATE));
     };
     if user_id != user.id {
@@ -165,9 +173,6 @@ pub async fn finish_adding(
             tracing::info!(%error, "a new passkey was refused");
             not_added()
         })?;
-    let handle = user_handle(&db.pool, user.id)
-        .await?
-        .unwrap_or_else(Uuid::new_v4);
     let id = add(db, user.id, handle, name, &passkey).await?;
     audit::record(
         &db.pool,

@@ -13,10 +13,10 @@ use app::passkeys::DID_NOT_WORK;
 use app::server::access::trusted;
 use app::server::db::Db;
 use app::server::demo::{self, DEMO_PASSWORD};
-use webauthn_authenticator_rs::softpasskey::SoftPasskey;
-use webauthn_authenticator_rs::WebauthnAuthenticator;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
+use webauthn_authenticator_rs::softpasskey::SoftPasskey;
+use webauthn_authenticator_rs::WebauthnAuthenticator;
 use webauthn_rs::prelude::{Url, Webauthn};
 use webauthn_rs_proto::AllowCredentials;
 
@@ -34,11 +34,21 @@ fn relying_party() -> Webauthn {
 /// Adds a passkey made by `device` to `person`'s account, as "Add a passkey" does.
 async fn add(db: &Db, rp: &Webauthn, person: &SignedInUser, device: &mut SoftPasskey, name: &str) {
     let (options, waiting) = passkeys::start_adding(rp, db, person).await.unwrap();
+    // The id the device keeps for the account, returned when it signs in without an
+    // email address: it must be the one stored, or that sign-in finds nobody.
+    let kept_by_device = uuid::Uuid::from_slice(&options.public_key.user.id).unwrap();
     let made = device.do_registration(site(), options).unwrap();
     let credential = serde_json::to_string(&made).unwrap();
     passkeys::finish_adding(rp, db, person, waiting, &credential, name, IP)
         .await
         .unwrap();
+    let stored: Vec<String> =
+        sqlx::query_scalar("SELECT DISTINCT user_handle FROM passkeys WHERE user_id = $1")
+            .bind(person.id)
+            .fetch_all(&db.pool)
+            .await
+            .unwrap();
+    assert_eq!(stored, [kept_by_device.to_string()]);
 }
 
 /// The device's answer to the second step's challenge for `person`.
@@ -132,10 +142,18 @@ async fn passkeys_are_kept_per_person_and_a_device_signs_in_only_its_own(db: &Db
         transports: None,
     }];
     let answer = phone.do_authentication(site(), options).unwrap();
-    let removed =
-        passkeys::finish_signing_in(&rp, db, waiting, &serde_json::to_string(&answer).unwrap(), IP)
-            .await;
-    assert_eq!(removed.unwrap_err().field("passkey").as_deref(), Some(DID_NOT_WORK));
+    let removed = passkeys::finish_signing_in(
+        &rp,
+        db,
+        waiting,
+        &serde_json::to_string(&answer).unwrap(),
+        IP,
+    )
+    .await;
+    assert_eq!(
+        removed.unwrap_err().field("passkey").as_deref(),
+        Some(DID_NOT_WORK)
+    );
     assert!(second_step(db, &rp, &alex, &mut laptop).await.is_ok());
 }
 

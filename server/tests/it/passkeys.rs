@@ -40,27 +40,33 @@ impl TestApp {
         (serde_json::from_str(&answer.body).unwrap(), cookie)
     }
 
-    /// Adds a passkey made by `device` at `at` to the account signed in with `cookie`.
+    /// Adds a passkey made by `device` at `at` to the account signed in with `cookie`;
+    /// answers the server's answer and the user handle the device keeps with the passkey
+    /// (what it returns when it signs in without an email address).
     async fn add_passkey(
         &self,
         device: &mut SoftPasskey,
         at: Url,
         name: &str,
         cookie: &str,
-    ) -> PasskeyAnswer {
+    ) -> (PasskeyAnswer, Vec<u8>) {
         let (options, _) = self
             .passkey_call("passkey_add_options", "", Some(cookie))
             .await;
         let options: CreationChallengeResponse =
             serde_json::from_str(options.options.as_deref().expect("options")).unwrap();
+        let handle = options.public_key.user.id.to_vec();
         let made = device
             .do_registration(at, options)
             .expect("the device makes a passkey");
         let credential = serde_json::to_string(&made).unwrap();
         let form = encoded(&[("name", name), ("credential", &credential)]);
-        self.passkey_call("passkey_add", &form, Some(cookie))
-            .await
-            .0
+        (
+            self.passkey_call("passkey_add", &form, Some(cookie))
+                .await
+                .0,
+            handle,
+        )
     }
 
     /// Asks for a sign-in challenge (`passkey_sign_in_options`, or the second step's) in
@@ -76,18 +82,6 @@ impl TestApp {
             options,
             set.or(cookie.map(str::to_string)).expect("a session"),
         )
-    }
-
-    /// The user handle the authenticators keep for `email`'s account.
-    async fn user_handle(&self, email: &str) -> Vec<u8> {
-        let handle: String = sqlx::query_scalar(
-            "SELECT p.user_handle FROM passkeys p JOIN users u ON u.id = p.user_id WHERE u.email = $1 LIMIT 1",
-        )
-        .bind(email)
-        .fetch_one(&self.state.db.pool)
-        .await
-        .unwrap();
-        uuid::Uuid::parse_str(&handle).unwrap().as_bytes().to_vec()
     }
 }
 
@@ -136,7 +130,7 @@ async fn a_passkey_added_in_settings_signs_in_without_a_password_once_per_challe
     let app = demo_app(&[]).await;
     let cookie = app.sign_in("veteran@example.com").await;
     let mut phone = SoftPasskey::new(true);
-    let added = app
+    let (added, handle) = app
         .add_passkey(&mut phone, origin(), "My phone", &cookie)
         .await;
     assert_eq!(added.error, None);
@@ -150,7 +144,6 @@ async fn a_passkey_added_in_settings_signs_in_without_a_password_once_per_challe
     // Signed out, a new browser: the passkey alone signs in.
     let (options, session) = app.passkey_challenge("passkey_sign_in_options", None).await;
     let chosen = credential_id(&app, "veteran@example.com").await;
-    let handle = app.user_handle("veteran@example.com").await;
     let answer = answer_with(&mut phone, origin(), options, &chosen, Some(handle));
     let form = encoded(&[("credential", &answer)]);
     let (signed_in, cookie) = app
@@ -196,20 +189,19 @@ async fn a_passkey_made_or_used_on_another_site_is_refused() {
     // A look-alike site under the same name (a phishing page) cannot add one...
     let look_alike = Url::parse("https://messages.localhost:3000").unwrap();
     let mut phone = SoftPasskey::new(true);
-    let refused = app
+    let (refused, _) = app
         .add_passkey(&mut phone, look_alike.clone(), "Phished", &cookie)
         .await;
     assert!(refused.error.unwrap().contains("wasn't added"));
     assert_eq!(app.count("SELECT COUNT(*) FROM passkeys").await, 0);
 
     // ...nor use a real one.
-    let added = app
+    let (added, handle) = app
         .add_passkey(&mut phone, origin(), "My phone", &cookie)
         .await;
     assert_eq!(added.error, None);
     let (options, session) = app.passkey_challenge("passkey_sign_in_options", None).await;
     let chosen = credential_id(&app, "veteran@example.com").await;
-    let handle = app.user_handle("veteran@example.com").await;
     let answer = answer_with(&mut phone, look_alike, options, &chosen, Some(handle));
     let form = encoded(&[("credential", &answer)]);
     let (refused, cookie) = app
@@ -228,15 +220,12 @@ async fn an_answer_after_its_challenge_expired_is_refused() {
     let (app, clock) = demo_app_with_clock(&[]).await;
     let cookie = app.sign_in("veteran@example.com").await;
     let mut phone = SoftPasskey::new(true);
-    assert_eq!(
-        app.add_passkey(&mut phone, origin(), "My phone", &cookie)
-            .await
-            .error,
-        None
-    );
+    let (added, handle) = app
+        .add_passkey(&mut phone, origin(), "My phone", &cookie)
+        .await;
+    assert_eq!(added.error, None);
     let (options, session) = app.passkey_challenge("passkey_sign_in_options", None).await;
     let chosen = credential_id(&app, "veteran@example.com").await;
-    let handle = app.user_handle("veteran@example.com").await;
     let answer = answer_with(&mut phone, origin(), options, &chosen, Some(handle));
     clock.advance((app::passkeys::CEREMONY_MINUTES * 60 + 1) * 1000);
     let form = encoded(&[("credential", &answer)]);
@@ -251,12 +240,10 @@ async fn a_passkey_nobody_added_and_a_passkey_claiming_someone_else_sign_nobody_
     let app = demo_app(&[]).await;
     let cookie = app.sign_in("veteran@example.com").await;
     let mut phone = SoftPasskey::new(true);
-    assert_eq!(
-        app.add_passkey(&mut phone, origin(), "My phone", &cookie)
-            .await
-            .error,
-        None
-    );
+    let (added, handle) = app
+        .add_passkey(&mut phone, origin(), "My phone", &cookie)
+        .await;
+    assert_eq!(added.error, None);
     let chosen = credential_id(&app, "veteran@example.com").await;
 
     // A device whose passkey was made for this site but never added to an account.
@@ -268,7 +255,6 @@ async fn a_passkey_nobody_added_and_a_passkey_claiming_someone_else_sign_nobody_
     let options = serde_json::from_str(options.options.as_deref().unwrap()).unwrap();
     let never_added = stranger.do_registration(origin(), options).unwrap();
     let (options, session) = app.passkey_challenge("passkey_sign_in_options", None).await;
-    let handle = app.user_handle("veteran@example.com").await;
     let answer = answer_with(
         &mut stranger,
         origin(),
@@ -310,7 +296,7 @@ async fn a_clinician_may_meet_the_required_second_step_with_a_passkey_and_then_m
     assert_eq!(held.status, StatusCode::SEE_OTHER);
     assert!(held.location().starts_with("/two-step-verification"));
     let mut key = SoftPasskey::new(true);
-    let added = app
+    let (added, _) = app
         .add_passkey(&mut key, origin(), "Security key", &cookie)
         .await;
     assert_eq!(added.error, None);
@@ -379,6 +365,7 @@ async fn a_second_step_challenge_needs_a_right_password_first_and_takes_only_tha
     assert_eq!(
         app.add_passkey(&mut phone, origin(), "Phone", &veteran)
             .await
+            .0
             .error,
         None
     );
@@ -387,6 +374,7 @@ async fn a_second_step_challenge_needs_a_right_password_first_and_takes_only_tha
     assert_eq!(
         app.add_passkey(&mut key, origin(), "Key", &clinician)
             .await
+            .0
             .error,
         None
     );
@@ -421,6 +409,7 @@ async fn only_ones_own_passkey_can_be_removed() {
     assert_eq!(
         app.add_passkey(&mut phone, origin(), "Phone", &veteran)
             .await
+            .0
             .error,
         None
     );

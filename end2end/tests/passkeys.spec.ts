@@ -105,7 +105,7 @@ test("a clinician takes the second step of signing in with a passkey instead of 
   await admin.goto("/admin/users");
   await admin.getByLabel("Email address").fill(email);
   await admin.getByLabel("Full name").fill(name);
-  await admin.getByLabel("Role").selectOption({ label: "Clinician" });
+  await admin.getByLabel("Role").selectOption({ label: "Care team" });
   await admin.getByRole("button", { name: "Invite" }).click();
   await expect(heading(admin)).toHaveText(name);
   const link = await emailedLink(admin, email, "Set up your VA Secure Messaging account");

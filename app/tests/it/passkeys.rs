@@ -138,7 +138,7 @@ async fn passkeys_are_kept_per_person_and_a_device_signs_in_only_its_own(db: &Db
     let (mut options, waiting) = passkeys::start_second_step(&rp, db, alex.id).await.unwrap();
     options.public_key.allow_credentials = vec![AllowCredentials {
         type_: "public-key".to_string(),
-        id: URL_SAFE_NO_PAD.decode(phone_credential).unwrap().into(),
+        id: URL_SAFE_NO_PAD.decode(phone_credential).unwrap(),
         transports: None,
     }];
     let answer = phone.do_authentication(site(), options).unwrap();

@@ -100,7 +100,7 @@ fn answer_with(
     if options.public_key.allow_credentials.is_empty() {
         options.public_key.allow_credentials = vec![AllowCredentials {
             type_: "public-key".to_string(),
-            id: chosen.to_vec().into(),
+            id: chosen.to_vec(),
             transports: None,
         }];
     }

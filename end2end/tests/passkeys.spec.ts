@@ -41,7 +41,7 @@ async function addPasskey(page: Page, name: string) {
   await page.goto("/settings");
   await hydrated(page);
   const section = page.getByRole("region", { name: "Passkeys" });
-  await section.getByLabel("Name").fill(name);
+  await section.getByLabel("Passkey name").fill(name);
   await section.getByRole("button", { name: "Add a passkey" }).click();
   await expect(page).toHaveURL(/\/settings\?passkey=added#passkeys$/);
   await expect(page.getByText("Your passkey was added.")).toBeVisible();

@@ -121,7 +121,7 @@ pub fn PasskeySettings() -> impl IntoView {
             <p hidden=move || ready.get()>"Adding a passkey needs your browser's JavaScript, which hasn't loaded."</p>
             <form class="usa-form" hidden=move || !ready.get()>
                 <div class="usa-form-group">
-                    <label class="usa-label" for="passkey_name">"Name"</label>
+                    <label class="usa-label" for="passkey_name">"Passkey name"</label>
                     <span class="usa-hint" id="passkey_name-hint">"To tell your passkeys apart, like \u{201c}My phone\u{201d} or \u{201c}Work laptop\u{201d}."</span>
                     <PasskeyError />
                     <input

@@ -150,7 +150,7 @@ pub async fn passkey_second_step_options() -> Result<PasskeyAnswer, AppError> {
             .filter(|pending| pending.is_current(crate::server::now_ms()))
             .ok_or_else(sign_in_again)?;
         let (options, waiting) =
-            super::ssr::start_second_step(&rp, &state.db, pending.user_id).await?;
+            super::ssr::start_second_step(&rp, &state.db, pending.user_id, pending.next).await?;
         super::ssr::keep(&session, &state.db, waiting).await?;
         options_json(&options)
     };
@@ -162,7 +162,6 @@ pub async fn passkey_second_step_options() -> Result<PasskeyAnswer, AppError> {
 /// going, or their role's home.
 #[server(endpoint = "passkey_sign_in", output = Json)]
 pub async fn passkey_sign_in(credential: String) -> Result<PasskeyAnswer, AppError> {
-    use crate::account::ssr::{PendingSignIn, PENDING_SIGN_IN_KEY};
     use crate::server::access::{app_state, requester};
     let signed_in = async {
         let state = app_state()?;
@@ -170,16 +169,12 @@ pub async fn passkey_sign_in(credential: String) -> Result<PasskeyAnswer, AppErr
         let session = session().await?;
         let waiting = super::ssr::take(&session, &state.db).await?;
         let ip = requester().ip;
-        let pending = session.get::<PendingSignIn>(PENDING_SIGN_IN_KEY).await?;
         let (user, next) =
             super::ssr::finish_signing_in(&rp, &state.db, waiting, &credential, &ip).await?;
-        // A second step goes where its password's sign-in was going.
-        let next = next.or_else(|| pending.and_then(|pending| pending.next));
-        // Nothing of whoever used this browser before carries over, and an id planted
-        // before cannot ride along (ASVS 3.2.1).
+        // Nothing of whoever used this browser before carries over (the pending sign-in
+        // included), and an id planted before cannot ride along (ASVS 3.2.1).
         session.clear().await;
         session.cycle_id().await?;
-        session.remove::<PendingSignIn>(PENDING_SIGN_IN_KEY).await?;
         crate::server::session_store::sign_in(&state.db, &session, user.id).await?;
         let home = user.role.home();
         let go_to = crate::auth::safe_next(next.as_deref()).unwrap_or(home);

@@ -12,7 +12,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use sqlx::{AnyPool, Row};
+use sqlx::AnyPool;
 use webauthn_rs::prelude::{
     CreationChallengeResponse, DiscoverableAuthentication, Passkey, PasskeyAuthentication,
     PasskeyRegistration, PublicKeyCredential, RegisterPublicKeyCredential,
@@ -69,9 +69,11 @@ pub enum Waiting {
         next: Option<String>,
         state: DiscoverableAuthentication,
     },
-    /// The second step of a sign-in whose password was right: one of that person's passkeys.
+    /// The second step of a sign-in whose password was right: one of that person's
+    /// passkeys; `next` is where that sign-in was going.
     SecondStep {
         user_id: i64,
+        next: Option<String>,
         state: PasskeyAuthentication,
     },
 }
@@ -196,11 +198,13 @@ pub fn start_signing_in(
     Ok((options, Waiting::SigningIn { next, state }))
 }
 
-/// The options for the second step of `user_id`'s sign-in: one of their passkeys.
+/// The options for the second step of `user_id`'s sign-in, going on to `next`: one of
+/// their passkeys.
 pub async fn start_second_step(
     rp: &Webauthn,
     db: &Db,
     user_id: i64,
+    next: Option<String>,
 ) -> Result<(RequestChallengeResponse, Waiting), AppError> {
     let passkeys: Vec<Passkey> = of_user(&db.pool, user_id)
         .await?
@@ -213,11 +217,18 @@ pub async fn start_second_step(
     let (options, state) = rp
         .start_passkey_authentication(&passkeys)
         .map_err(AppError::internal)?;
-    Ok((options, Waiting::SecondStep { user_id, state }))
+    Ok((
+        options,
+        Waiting::SecondStep {
+            user_id,
+            next,
+            state,
+        },
+    ))
 }
 
-/// Checks the browser's answer to a sign-in ceremony: who it signs in, and (for "Sign in
-/// with a passkey") where they were going. Runs under the same limits as passwords and
+/// Checks the browser's answer to a sign-in ceremony: who it signs in, and where they were
+/// going. Runs under the same limits as passwords and
 /// codes once the passkey names an account, and is audited as a `sign_in` with
 /// `"step": "passkey"`. Every refusal says the same.
 pub async fn finish_signing_in(
@@ -253,9 +264,14 @@ pub async fn finish_signing_in(
             };
             (next.clone(), checked)
         }
-        Waiting::SecondStep { user_id, state } if *user_id == stored.user_id => {
-            (None, rp.finish_passkey_authentication(&credential, state))
-        }
+        Waiting::SecondStep {
+            user_id,
+            next,
+            state,
+        } if *user_id == stored.user_id => (
+            next.clone(),
+            rp.finish_passkey_authentication(&credential, state),
+        ),
         _ => return Err(refused()),
     };
     let Some(user) = users::active_user(&db.pool, stored.user_id).await? else {
@@ -312,32 +328,48 @@ pub struct Stored {
 
 const COLUMNS: &str = "id, user_id, user_handle, name, created_at, last_used_at, passkey";
 
-fn stored(row: &sqlx::any::AnyRow) -> Result<Stored, sqlx::Error> {
-    let text: String = row.try_get("passkey")?;
-    let passkey = serde_json::from_str(&text).map_err(|error| sqlx::Error::ColumnDecode {
-        index: "passkey".to_string(),
-        source: Box::new(error),
-    })?;
-    Ok(Stored {
-        id: row.try_get("id")?,
-        user_id: row.try_get("user_id")?,
-        user_handle: row.try_get("user_handle")?,
-        name: row.try_get("name")?,
-        created_at: row.try_get("created_at")?,
-        last_used_at: row.try_get("last_used_at")?,
-        passkey,
-    })
+/// A `passkeys` row as read; its `passkey` column is webauthn-rs's record as JSON.
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: i64,
+    user_id: i64,
+    user_handle: String,
+    name: String,
+    created_at: i64,
+    last_used_at: Option<i64>,
+    passkey: String,
+}
+
+impl TryFrom<Row> for Stored {
+    type Error = sqlx::Error;
+
+    fn try_from(row: Row) -> Result<Stored, sqlx::Error> {
+        let passkey =
+            serde_json::from_str(&row.passkey).map_err(|error| sqlx::Error::ColumnDecode {
+                index: "passkey".to_string(),
+                source: Box::new(error),
+            })?;
+        Ok(Stored {
+            id: row.id,
+            user_id: row.user_id,
+            user_handle: row.user_handle,
+            name: row.name,
+            created_at: row.created_at,
+            last_used_at: row.last_used_at,
+            passkey,
+        })
+    }
 }
 
 /// `user_id`'s passkeys, oldest first.
 pub async fn of_user(pool: &AnyPool, user_id: i64) -> Result<Vec<Stored>, sqlx::Error> {
-    let rows = sqlx::query(&format!(
+    let rows: Vec<Row> = sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM passkeys WHERE user_id = $1 ORDER BY id"
     ))
     .bind(user_id)
     .fetch_all(pool)
     .await?;
-    rows.iter().map(stored).collect()
+    rows.into_iter().map(Stored::try_from).collect()
 }
 
 /// Whether `user_id` has any passkey.
@@ -354,13 +386,13 @@ pub async fn by_credential(
     pool: &AnyPool,
     credential_id: &str,
 ) -> Result<Option<Stored>, sqlx::Error> {
-    let row = sqlx::query(&format!(
+    let row: Option<Row> = sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM passkeys WHERE credential_id = $1"
     ))
     .bind(credential_id)
     .fetch_optional(pool)
     .await?;
-    row.as_ref().map(stored).transpose()
+    row.map(Stored::try_from).transpose()
 }
 
 /// The id the authenticators keep for `user_id`'s account, once they have a passkey.

@@ -58,7 +58,7 @@ async fn second_step(
     person: &SignedInUser,
     device: &mut SoftPasskey,
 ) -> Result<SignedInUser, AppError> {
-    let (options, waiting) = passkeys::start_second_step(rp, db, person.id).await?;
+    let (options, waiting) = passkeys::start_second_step(rp, db, person.id, None).await?;
     let answer = device.do_authentication(site(), options).unwrap();
     let credential = serde_json::to_string(&answer).unwrap();
     passkeys::finish_signing_in(rp, db, waiting, &credential, IP)
@@ -93,14 +93,16 @@ async fn passkeys_are_kept_per_person_and_a_device_signs_in_only_its_own(db: &Db
     assert!(listed[0].last_used.is_some() && listed[1].last_used.is_none());
 
     // Sam has no passkey: there is no challenge to answer.
-    let refused = passkeys::start_second_step(&rp, db, sam.id).await;
+    let refused = passkeys::start_second_step(&rp, db, sam.id, None).await;
     assert_eq!(
         refused.unwrap_err().field("passkey").as_deref(),
         Some(DID_NOT_WORK)
     );
 
     // An answer checked against a ceremony of another kind signs nobody in.
-    let (options, _) = passkeys::start_second_step(&rp, db, alex.id).await.unwrap();
+    let (options, _) = passkeys::start_second_step(&rp, db, alex.id, None)
+        .await
+        .unwrap();
     let answer = phone.do_authentication(site(), options).unwrap();
     let (_, adding) = passkeys::start_adding(&rp, db, &alex).await.unwrap();
     assert!(matches!(adding, Waiting::Adding { .. }));
@@ -135,7 +137,9 @@ async fn passkeys_are_kept_per_person_and_a_device_signs_in_only_its_own(db: &Db
     assert_eq!(count(db, "SELECT COUNT(*) FROM passkeys").await, 1);
     // The removed phone signs in no more, even offered where the server did not ask for
     // it; the laptop still does.
-    let (mut options, waiting) = passkeys::start_second_step(&rp, db, alex.id).await.unwrap();
+    let (mut options, waiting) = passkeys::start_second_step(&rp, db, alex.id, None)
+        .await
+        .unwrap();
     options.public_key.allow_credentials = vec![AllowCredentials {
         type_: "public-key".to_string(),
         id: URL_SAFE_NO_PAD.decode(phone_credential).unwrap(),

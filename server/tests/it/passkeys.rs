@@ -69,6 +69,14 @@ impl TestApp {
         )
     }
 
+    /// Sends the device's `answer` to a sign-in challenge of the session `session`, as
+    /// `passkeys.js` does.
+    async fn send_answer(&self, answer: &str, session: &str) -> (PasskeyAnswer, Option<String>) {
+        let form = encoded(&[("credential", answer)]);
+        self.passkey_call("passkey_sign_in", &form, Some(session))
+            .await
+    }
+
     /// Asks for a sign-in challenge (`passkey_sign_in_options`, or the second step's) in
     /// the session `cookie`, or a new one; answers the options and the session cookie.
     async fn passkey_challenge(
@@ -145,10 +153,7 @@ async fn a_passkey_added_in_settings_signs_in_without_a_password_once_per_challe
     let (options, session) = app.passkey_challenge("passkey_sign_in_options", None).await;
     let chosen = credential_id(&app, "veteran@example.com").await;
     let answer = answer_with(&mut phone, origin(), options, &chosen, Some(handle));
-    let form = encoded(&[("credential", &answer)]);
-    let (signed_in, cookie) = app
-        .passkey_call("passkey_sign_in", &form, Some(&session))
-        .await;
+    let (signed_in, cookie) = app.send_answer(&answer, &session).await;
     assert_eq!(signed_in.error, None);
     assert_eq!(signed_in.go_to.as_deref(), Some("/inbox"));
     let cookie = cookie.expect("a new session id");
@@ -159,9 +164,7 @@ async fn a_passkey_added_in_settings_signs_in_without_a_password_once_per_challe
     );
 
     // The same answer again (replayed) finds no challenge waiting.
-    let (replayed, _) = app
-        .passkey_call("passkey_sign_in", &form, Some(&session))
-        .await;
+    let (replayed, _) = app.send_answer(&answer, &session).await;
     assert_eq!(replayed.error.as_deref(), Some(DID_NOT_WORK));
     assert_eq!(
         app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'passkey_added'")
@@ -203,10 +206,7 @@ async fn a_passkey_made_or_used_on_another_site_is_refused() {
     let (options, session) = app.passkey_challenge("passkey_sign_in_options", None).await;
     let chosen = credential_id(&app, "veteran@example.com").await;
     let answer = answer_with(&mut phone, look_alike, options, &chosen, Some(handle));
-    let form = encoded(&[("credential", &answer)]);
-    let (refused, cookie) = app
-        .passkey_call("passkey_sign_in", &form, Some(&session))
-        .await;
+    let (refused, cookie) = app.send_answer(&answer, &session).await;
     assert_eq!(refused.error.as_deref(), Some(DID_NOT_WORK));
     assert!(refused.go_to.is_none());
     let still_out = app
@@ -228,10 +228,7 @@ async fn an_answer_after_its_challenge_expired_is_refused() {
     let chosen = credential_id(&app, "veteran@example.com").await;
     let answer = answer_with(&mut phone, origin(), options, &chosen, Some(handle));
     clock.advance((app::passkeys::CEREMONY_MINUTES * 60 + 1) * 1000);
-    let form = encoded(&[("credential", &answer)]);
-    let (late, _) = app
-        .passkey_call("passkey_sign_in", &form, Some(&session))
-        .await;
+    let (late, _) = app.send_answer(&answer, &session).await;
     assert_eq!(late.error.as_deref(), Some(TOO_LATE));
 }
 
@@ -262,20 +259,14 @@ async fn a_passkey_nobody_added_and_a_passkey_claiming_someone_else_sign_nobody_
         &never_added.raw_id,
         Some(handle),
     );
-    let form = encoded(&[("credential", &answer)]);
-    let (refused, _) = app
-        .passkey_call("passkey_sign_in", &form, Some(&session))
-        .await;
+    let (refused, _) = app.send_answer(&answer, &session).await;
     assert_eq!(refused.error.as_deref(), Some(DID_NOT_WORK));
 
     // The right passkey, but its answer names another account's handle.
     let (options, session) = app.passkey_challenge("passkey_sign_in_options", None).await;
     let wrong_handle = uuid::Uuid::new_v4().as_bytes().to_vec();
     let answer = answer_with(&mut phone, origin(), options, &chosen, Some(wrong_handle));
-    let form = encoded(&[("credential", &answer)]);
-    let (refused, _) = app
-        .passkey_call("passkey_sign_in", &form, Some(&session))
-        .await;
+    let (refused, _) = app.send_answer(&answer, &session).await;
     assert_eq!(refused.error.as_deref(), Some(DID_NOT_WORK));
     assert_eq!(
         app.count(
@@ -336,10 +327,7 @@ async fn a_clinician_may_meet_the_required_second_step_with_a_passkey_and_then_m
     );
     let chosen = credential_id(&app, "clinician@example.com").await;
     let answer = answer_with(&mut key, origin(), options, &chosen, None);
-    let form = encoded(&[("credential", &answer)]);
-    let (signed_in, cookie) = app
-        .passkey_call("passkey_sign_in", &form, Some(&session))
-        .await;
+    let (signed_in, cookie) = app.send_answer(&answer, &session).await;
     assert_eq!(signed_in.error, None);
     assert_eq!(signed_in.go_to.as_deref(), Some("/team"));
     assert_eq!(
@@ -394,10 +382,7 @@ async fn a_second_step_challenge_needs_a_right_password_first_and_takes_only_tha
     let mut options = options;
     options.public_key.allow_credentials = Vec::new();
     let answer = answer_with(&mut phone, origin(), options, &veterans, None);
-    let form = encoded(&[("credential", &answer)]);
-    let (refused, _) = app
-        .passkey_call("passkey_sign_in", &form, Some(&session))
-        .await;
+    let (refused, _) = app.send_answer(&answer, &session).await;
     assert_eq!(refused.error.as_deref(), Some(DID_NOT_WORK));
 }
 

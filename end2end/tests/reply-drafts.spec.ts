@@ -1,5 +1,5 @@
 import { Browser, expect, Page, test } from "@playwright/test";
-import { collectConsoleErrors, expectNoAxeViolations, hydrated, signIn } from "./helpers";
+import { collectConsoleErrors, expectNoAxeViolations, hydrated, openTeamThread, signIn } from "./helpers";
 
 // Nothing typed in a reply box is lost: the Veteran's (or caregiver's) reply and a care team
 // member's reply are drafts of their own, saved about 3 seconds after typing stops, back
@@ -34,13 +34,6 @@ async function startConversation(page: Page, subject: string) {
   await page.getByRole("button", { name: "Send", exact: true }).click();
   await expect(page).toHaveURL(/\/messages\/\d+$/);
   await expect(page.getByRole("heading", { level: 1 })).toHaveText(subject);
-  await hydrated(page);
-}
-
-async function openTeamThread(page: Page, subject: string) {
-  await page.goto(`/team?q=${encodeURIComponent(subject)}`);
-  await page.getByRole("link", { name: subject, exact: true }).first().click();
-  await expect(page.getByRole("heading", { level: 1 })).toContainText(subject);
   await hydrated(page);
 }
 

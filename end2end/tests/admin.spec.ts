@@ -1,5 +1,5 @@
 import { test, expect, Page, Browser } from "@playwright/test";
-import { emailedLink, expectNoAxeViolations, hydrated, scrollsSideways, signIn } from "./helpers";
+import { expectNoAxeViolations, hydrated, invite, scrollsSideways, setPassword, signIn } from "./helpers";
 
 // The administration console. This file runs first, on the same demo
 // database as the other specs, so it only adds data of its own (a care team, invited
@@ -39,33 +39,6 @@ async function addTeam(page: Page, name: string) {
  * Invites a person and returns the one-time set-password address from their email: the
  * administrator's page says where it went and never shows it.
  */
-async function invite(page: Page, email: string, name: string, role: string): Promise<string> {
-  await page.goto("/admin/users");
-  await page.getByLabel("Email address").fill(email);
-  await page.getByLabel("Full name").fill(name);
-  await page.getByLabel("Role").selectOption({ label: role });
-  await page.getByRole("button", { name: "Invite" }).click();
-  await expect(heading(page)).toHaveText(name);
-  await expect(page.getByText(`We emailed a set-up link to ${email}.`)).toBeVisible();
-  expect(await page.content()).not.toContain("token=");
-  const userPage = page.url();
-  const link = await emailedLink(page, email, "Set up your VA Secure Messaging account");
-  expect(link).toMatch(/^\/set-password\?token=[0-9a-f]{64}$/);
-  // Back on the person's page, where the caller left off.
-  await page.goto(userPage);
-  await expect(heading(page)).toHaveText(name);
-  return link;
-}
-
-async function setPassword(page: Page, link: string) {
-  await page.goto(link);
-  await expect(heading(page)).toHaveText("Set your password");
-  await page.getByLabel("New password", { exact: true }).fill(NEW_PASSWORD);
-  await page.getByLabel("Confirm new password").fill(NEW_PASSWORD);
-  await page.getByRole("button", { name: "Set password" }).click();
-  await expect(page).toHaveURL(/\/sign-in/);
-}
-
 test("the administrator adds a team with the nurse, and veteran2 can then write to it", async ({ browser }) => {
   const admin = await asAdmin(browser);
   await admin.getByRole("link", { name: "Care teams" }).first().click();
@@ -159,7 +132,7 @@ test("deactivating a clinician ends their open session at once", async ({ browse
   const userPage = admin.url().split("?")[0];
 
   const clinician = await (await browser.newContext()).newPage();
-  await setPassword(clinician, link);
+  await setPassword(clinician, link, NEW_PASSWORD);
   await signIn(clinician, email, NEW_PASSWORD);
   await expect(clinician).toHaveURL("/team");
 

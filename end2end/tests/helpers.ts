@@ -81,6 +81,39 @@ export function collectConsoleErrors(page: Page): string[] {
 }
 
 /**
+ * The administrator (signed in on `page`) invites a person from Users; answers the path of
+ * the set-up link the demo's outbox holds for them, and leaves `page` on the person's page.
+ */
+export async function invite(page: Page, email: string, name: string, role: string): Promise<string> {
+  const heading = page.getByRole("heading", { level: 1 });
+  await page.goto("/admin/users");
+  await page.getByLabel("Email address").fill(email);
+  await page.getByLabel("Full name").fill(name);
+  await page.getByLabel("Role").selectOption({ label: role });
+  await page.getByRole("button", { name: "Invite" }).click();
+  await expect(heading).toHaveText(name);
+  await expect(page.getByText(`We emailed a set-up link to ${email}.`)).toBeVisible();
+  // The link travels only by email, never on the administrator's page.
+  expect(await page.content()).not.toContain("token=");
+  const personPage = page.url();
+  const link = await emailedLink(page, email, "Set up your VA Secure Messaging account");
+  expect(link).toMatch(/^\/set-password\?token=[0-9a-f]{64}$/);
+  await page.goto(personPage);
+  await expect(heading).toHaveText(name);
+  return link;
+}
+
+/** The invited person opens their set-up link and chooses `password`. */
+export async function setPassword(page: Page, link: string, password: string) {
+  await page.goto(link);
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Set your password");
+  await page.getByLabel("New password", { exact: true }).fill(password);
+  await page.getByLabel("Confirm new password").fill(password);
+  await page.getByRole("button", { name: "Set password" }).click();
+  await expect(page).toHaveURL(/\/sign-in/);
+}
+
+/**
  * The link in the newest email to `to` whose subject is `subject`, as the demo's `/demo/mail`
  * page shows it (the demo keeps its emails when no SMTP server is configured), as a path on
  * this site: the demo puts its own listening address in links, which behind a proxy is not

@@ -1,7 +1,7 @@
 import { test, expect, Page, Browser } from "@playwright/test";
 import * as fs from "node:fs";
 import * as OTPAuth from "otpauth";
-import { emailedLink, expectNoAxeViolations, hydrated, signIn } from "./helpers";
+import { expectNoAxeViolations, hydrated, invite, setPassword, signIn } from "./helpers";
 
 // Two-step verification, as people use it. The demo accounts keep it off (the other spec
 // files sign in with the password alone), so this file invites a Veteran of its own: they
@@ -54,23 +54,12 @@ test("a Veteran sets up two-step verification, signs in with a code, and the adm
   const admin = await newPage(browser);
   await signInAs(admin, "admin@example.com");
   await expect(admin).toHaveURL("/admin");
-  await admin.goto("/admin/users");
-  await admin.getByLabel("Email address").fill(EMAIL);
-  await admin.getByLabel("Full name").fill(NAME);
-  await admin.getByLabel("Role").selectOption({ label: "Veteran" });
-  await admin.getByRole("button", { name: "Invite" }).click();
-  await expect(heading(admin)).toHaveText(NAME);
+  const link = await invite(admin, EMAIL, NAME, "Veteran");
   await expect(admin.getByText("Two-step verification (MFA): off")).toBeVisible();
   await expect(admin.getByRole("button", { name: "Reset MFA" })).toHaveCount(0);
-  await expect(admin.getByText(`We emailed a set-up link to ${EMAIL}.`)).toBeVisible();
-  const link = await emailedLink(admin, EMAIL, "Set up your VA Secure Messaging account");
 
   const veteran = await newPage(browser);
-  await veteran.goto(link);
-  await veteran.getByLabel("New password", { exact: true }).fill(PASSWORD);
-  await veteran.getByLabel("Confirm new password").fill(PASSWORD);
-  await veteran.getByRole("button", { name: "Set password" }).click();
-  await expect(veteran).toHaveURL(/\/sign-in/);
+  await setPassword(veteran, link, PASSWORD);
   await signInAs(veteran, EMAIL, PASSWORD);
   await expect(veteran).toHaveURL("/inbox");
 

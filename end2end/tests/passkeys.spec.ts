@@ -1,5 +1,5 @@
 import { test, expect, Browser, BrowserContext, Page } from "@playwright/test";
-import { emailedLink, expectNoAxeViolations, hydrated, signIn } from "./helpers";
+import { emailedLink, expectNoAxeViolations, hydrated, invite, setPassword, signIn } from "./helpers";
 
 // Passkeys, as people use them, with Chromium's virtual authenticator (a platform
 // authenticator that keeps its passkeys on the device and verifies the person at once).
@@ -11,7 +11,6 @@ test.skip(process.env.E2E_EXTERNAL_SERVER === "1", "the two-instance stage is re
 
 const SITE = `http://localhost:${process.env.E2E_PORT ?? 3100}`;
 const STAMP = Date.now().toString(36);
-const heading = (page: Page) => page.getByRole("heading", { level: 1 });
 
 /** A browser at the site's `localhost` address with its own device that keeps passkeys. */
 async function withPasskeyDevice(browser: Browser): Promise<{ context: BrowserContext; page: Page }> {
@@ -102,24 +101,16 @@ test("a clinician takes the second step of signing in with a passkey instead of 
   await admin.goto("/sign-in");
   await signIn(admin, "admin@example.com");
   await expect(admin).toHaveURL("/admin");
-  await admin.goto("/admin/users");
-  await admin.getByLabel("Email address").fill(email);
-  await admin.getByLabel("Full name").fill(name);
-  await admin.getByLabel("Role").selectOption({ label: "Care team" });
-  await admin.getByRole("button", { name: "Invite" }).click();
-  await expect(heading(admin)).toHaveText(name);
-  const link = await emailedLink(admin, email, "Set up your VA Secure Messaging account");
+  const link = await invite(admin, email, name, "Care team");
 
   const { context, page } = await withPasskeyDevice(browser);
-  await page.goto(link);
-  await page.getByLabel("New password", { exact: true }).fill(password);
-  await page.getByLabel("Confirm new password").fill(password);
-  await page.getByRole("button", { name: "Set password" }).click();
-  await expect(page).toHaveURL(/\/sign-in/);
+  await setPassword(page, link, password);
   await signIn(page, email, password);
   await expect(page).toHaveURL("/team");
   await addPasskey(page, "Work laptop");
   await signOut(page);
+  // They hear of the new passkey by email, with the way to their passkeys in Settings.
+  expect(await emailedLink(admin, email, "A passkey was added to your account")).toBe("/settings");
 
   // The password is now the first step only; the passkey is the second.
   await signIn(page, email, password);

@@ -82,7 +82,12 @@ pub async fn passkey_add(name: String, credential: String) -> Result<PasskeyAnsw
         let name = super::typed_name(&name)?;
         let waiting = super::ssr::take(&session().await?, &state.db).await?;
         let ip = requester().ip;
-        super::ssr::finish_adding(&rp, &state.db, &user, waiting, &credential, &name, &ip).await?;
+        let site = &state.config.public_url;
+        let new = super::ssr::NewPasskey {
+            credential: &credential,
+            name: &name,
+        };
+        super::ssr::finish_adding(&rp, &state.db, site, &user, waiting, new, &ip).await?;
         Ok(PasskeyAnswer {
             go_to: Some("/settings?passkey=added#passkeys".to_string()),
             ..PasskeyAnswer::default()

@@ -4,9 +4,10 @@
 use super::{CEREMONY_MINUTES, DID_NOT_WORK, TOO_LATE};
 use crate::account::ssr::SecondStep;
 use crate::auth::SignedInUser;
+use crate::email::ssr::{enqueue, letters, PublicUrl};
 use crate::error::AppError;
 use crate::server::audit::{self, Action, AuditEvent, Outcome};
-use crate::server::db::{is_unique_violation, Db};
+use crate::server::db::{is_unique_violation, Db, Tx};
 use crate::server::users;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -140,16 +141,25 @@ pub async fn start_adding(
     ))
 }
 
-/// Checks the browser's new passkey against the ceremony and keeps it under `name`.
+/// What the person sent to add a passkey: the browser's new credential (JSON) and the
+/// name they gave it.
+pub struct NewPasskey<'a> {
+    pub credential: &'a str,
+    pub name: &'a str,
+}
+
+/// Checks the browser's new passkey against the ceremony and keeps it under its name;
+/// the person is emailed (links in it point at `site`).
 pub async fn finish_adding(
     rp: &Webauthn,
     db: &Db,
+    site: &PublicUrl,
     user: &SignedInUser,
     waiting: Waiting,
-    credential: &str,
-    name: &str,
+    new: NewPasskey<'_>,
     ip: &str,
 ) -> Result<(), AppError> {
+    let NewPasskey { credential, name } = new;
     let Waiting::Adding {
         user_id,
         handle,
@@ -175,15 +185,24 @@ pub async fn finish_adding(
             tracing::info!(%error, "a new passkey was refused");
             not_added()
         })?;
-    let id = add(db, user.id, handle, name, &passkey).await?;
+    // Stored, audited and told by email together: a passkey nobody was told of is never
+    // left behind.
+    let mut tx = db.begin_write().await?;
+    let id = add(&mut tx, user.id, handle, name, &passkey).await?;
+    let email: String = sqlx::query_scalar("SELECT email FROM users WHERE id = $1")
+        .bind(user.id)
+        .fetch_one(&mut *tx)
+        .await?;
+    enqueue(&mut tx, site, &letters::passkey_added(site, &email)).await?;
     audit::record(
-        &db.pool,
+        &mut *tx,
         &AuditEvent::new(Action::PasskeyAdded, Outcome::Success)
             .actor(user.id)
             .target(format!("passkey:{id}"))
             .from_address(ip),
     )
     .await?;
+    tx.commit().await?;
     Ok(())
 }
 
@@ -416,7 +435,7 @@ async fn credential_ids(pool: &AnyPool, user_id: i64) -> Result<Vec<Vec<u8>>, sq
 /// Keeps a new passkey of `user_id`; answers its id. A passkey already kept (for anyone)
 /// is refused: a credential belongs to one account.
 pub async fn add(
-    db: &Db,
+    tx: &mut Tx,
     user_id: i64,
     handle: Uuid,
     name: &str,
@@ -433,8 +452,8 @@ pub async fn add(
     .bind(URL_SAFE_NO_PAD.encode(passkey.cred_id()))
     .bind(&name)
     .bind(json)
-    .bind(db.now_ms())
-    .fetch_one(&db.pool)
+    .bind(tx.now_ms())
+    .fetch_one(&mut **tx)
     .await;
     match added {
         Ok(id) => Ok(id),

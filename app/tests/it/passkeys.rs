@@ -3,6 +3,7 @@
 //! (`webauthn-authenticator-rs`'s software passkey), at the site's own origin.
 
 use crate::common::{count, user};
+use crate::email::site as email_site;
 use app::account::ssr::{attempt, PasswordChecked};
 use app::admin::ssr::{self as admin, Origin};
 use app::auth::SignedInUser;
@@ -39,7 +40,11 @@ async fn add(db: &Db, rp: &Webauthn, person: &SignedInUser, device: &mut SoftPas
     let kept_by_device = uuid::Uuid::from_slice(&options.public_key.user.id).unwrap();
     let made = device.do_registration(site(), options).unwrap();
     let credential = serde_json::to_string(&made).unwrap();
-    passkeys::finish_adding(rp, db, person, waiting, &credential, name, IP)
+    let new = passkeys::NewPasskey {
+        credential: &credential,
+        name,
+    };
+    passkeys::finish_adding(rp, db, &email_site(), person, waiting, new, IP)
         .await
         .unwrap();
     let stored: Vec<String> =
@@ -84,6 +89,28 @@ async fn passkeys_are_kept_per_person_and_a_device_signs_in_only_its_own(db: &Db
     assert_eq!(
         count(db, "SELECT COUNT(DISTINCT user_handle) FROM passkeys").await,
         1
+    );
+    // Alex is told of each one by email, which names neither passkey; Sam of none.
+    let told: Vec<String> = sqlx::query_scalar(
+        "SELECT text_body || html_body FROM email_outbox \
+         WHERE recipient = 'veteran@example.com' AND kind = 'passkey_added'",
+    )
+    .fetch_all(&db.pool)
+    .await
+    .unwrap();
+    assert_eq!(told.len(), 2);
+    for email in &told {
+        assert!(email.contains("https://messages.va.example/settings#passkeys"));
+        assert!(!email.contains("My phone") && !email.contains("Laptop"));
+    }
+    assert_eq!(
+        count(
+            db,
+            "SELECT COUNT(*) FROM email_outbox WHERE kind = 'passkey_added' \
+             AND recipient <> 'veteran@example.com'"
+        )
+        .await,
+        0
     );
 
     // Alex's phone answers Alex's second step, once per challenge.
@@ -217,7 +244,9 @@ async fn a_passkey_is_kept_for_one_account_only(db: &Db) {
         .await
         .unwrap();
     let passkey: webauthn_rs::prelude::Passkey = serde_json::from_str(&stored).unwrap();
-    let again = passkeys::add(db, sam.id, uuid::Uuid::new_v4(), "Copied", &passkey).await;
+    let mut tx = db.begin_write().await.unwrap();
+    let again = passkeys::add(&mut tx, sam.id, uuid::Uuid::new_v4(), "Copied", &passkey).await;
+    drop(tx);
     assert_eq!(
         again.unwrap_err().field("passkey").as_deref(),
         Some("This passkey is already added to an account.")

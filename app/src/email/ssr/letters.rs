@@ -152,6 +152,25 @@ pub fn email_changed(site: &PublicUrl, to: &str) -> Email {
     )
 }
 
+/// A passkey was added to the account. A passkey signs in without the password, so someone
+/// holding an open session could keep a way in with one: the person learns of it here. The
+/// passkey's name is left out (it is whatever was typed).
+pub fn passkey_added(site: &PublicUrl, to: &str) -> Email {
+    letter(
+        to,
+        EmailKind::PasskeyAdded,
+        "A passkey was added to your account",
+        &[
+            "A passkey was added to your VA Secure Messaging account. It can now be used to \
+             sign in.",
+            "If you didn't do this, call your VA facility right away. You can see and remove \
+             your passkeys in Settings:",
+        ],
+        &site.link("/settings#passkeys"),
+        &[],
+    )
+}
+
 /// "You have a new secure message": that the care team wrote, and nothing of what, to whom
 /// or about what (DESIGN.md §2).
 pub fn new_message(site: &PublicUrl, to: &str) -> Email {

@@ -33,6 +33,8 @@ pub enum EmailKind {
     Overdue,
     /// A Veteran invited the person to act for them: a link to accept.
     CaregiverInvitation,
+    /// A passkey was added to the account: who did not add it learns of it.
+    PasskeyAdded,
 }
 
 impl EmailKind {
@@ -50,6 +52,7 @@ impl EmailKind {
             EmailKind::UrgentMessage => "urgent_message",
             EmailKind::Overdue => "overdue",
             EmailKind::CaregiverInvitation => "caregiver_invitation",
+            EmailKind::PasskeyAdded => "passkey_added",
         }
     }
 }

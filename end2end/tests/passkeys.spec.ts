@@ -12,13 +12,20 @@ test.skip(process.env.E2E_EXTERNAL_SERVER === "1", "the two-instance stage is re
 const SITE = `http://localhost:${process.env.E2E_PORT ?? 3100}`;
 const STAMP = Date.now().toString(36);
 
-/** A browser at the site's `localhost` address with its own device that keeps passkeys. */
-async function withPasskeyDevice(browser: Browser): Promise<{ context: BrowserContext; page: Page }> {
+/**
+ * A browser at the site's `localhost` address with its own device that keeps passkeys.
+ * `touches(false)` makes the device wait for a touch that never comes, as a person who
+ * ignores the browser's passkey suggestion: the device would otherwise answer the
+ * suggestions the email field asks for while the person signs in with their password.
+ */
+async function withPasskeyDevice(
+  browser: Browser,
+): Promise<{ context: BrowserContext; page: Page; touches: (yes: boolean) => Promise<void> }> {
   const context = await browser.newContext({ baseURL: SITE });
   const page = await context.newPage();
   const cdp = await context.newCDPSession(page);
   await cdp.send("WebAuthn.enable");
-  await cdp.send("WebAuthn.addVirtualAuthenticator", {
+  const { authenticatorId } = await cdp.send("WebAuthn.addVirtualAuthenticator", {
     options: {
       protocol: "ctap2",
       transport: "internal",
@@ -28,7 +35,10 @@ async function withPasskeyDevice(browser: Browser): Promise<{ context: BrowserCo
       automaticPresenceSimulation: true,
     },
   });
-  return { context, page };
+  const touches = async (yes: boolean) => {
+    await cdp.send("WebAuthn.setAutomaticPresenceSimulation", { authenticatorId, enabled: yes });
+  };
+  return { context, page, touches };
 }
 
 async function signOut(page: Page) {
@@ -103,7 +113,7 @@ test("a clinician takes the second step of signing in with a passkey instead of 
   await expect(admin).toHaveURL("/admin");
   const link = await invite(admin, email, name, "Care team");
 
-  const { context, page } = await withPasskeyDevice(browser);
+  const { context, page, touches } = await withPasskeyDevice(browser);
   await setPassword(page, link, password);
   await signIn(page, email, password);
   await expect(page).toHaveURL("/team");
@@ -113,11 +123,13 @@ test("a clinician takes the second step of signing in with a passkey instead of 
   expect(await emailedLink(admin, email, "A passkey was added to your account")).toBe("/settings");
 
   // The password is now the first step only; the passkey is the second.
+  await touches(false);
   await signIn(page, email, password);
   await expect(page).toHaveURL("/sign-in/code");
   await expect(page.getByLabel("Authentication code")).toHaveCount(0);
   await hydrated(page);
   await expectNoAxeViolations(page);
+  await touches(true);
   await page.getByRole("button", { name: "Use a passkey" }).click();
   await expect(page).toHaveURL("/team");
   await expect(page.getByRole("banner")).toContainText(name);

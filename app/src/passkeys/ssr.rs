@@ -188,12 +188,9 @@ pub async fn finish_adding(
     // Stored, audited and told by email together: a passkey nobody was told of is never
     // left behind.
     let mut tx = db.begin_write().await?;
+    // `user` was read from the database for this request: its address is the current one.
     let id = add(&mut tx, user.id, handle, name, &passkey).await?;
-    let email: String = sqlx::query_scalar("SELECT email FROM users WHERE id = $1")
-        .bind(user.id)
-        .fetch_one(&mut *tx)
-        .await?;
-    enqueue(&mut tx, site, &letters::passkey_added(site, &email)).await?;
+    enqueue(&mut tx, site, &letters::passkey_added(site, &user.email)).await?;
     audit::record(
         &mut *tx,
         &AuditEvent::new(Action::PasskeyAdded, Outcome::Success)

@@ -12,6 +12,7 @@ pub mod page_deadline;
 pub mod posted_errors;
 pub mod request_timeout;
 pub mod security;
+pub mod session_cookie;
 pub mod single_sign_on;
 pub mod static_files;
 
@@ -239,7 +240,11 @@ pub fn router(state: AppState, settings: &Settings) -> Router {
         ))
         // Inside the sessions, whose session it keeps refused posts' errors in.
         .layer(axum::middleware::from_fn(posted_errors::layer))
-        .layer(sessions);
+        .layer(sessions)
+        .layer(axum::middleware::from_fn_with_state(
+            session_cookie_name(settings.secure_cookies),
+            session_cookie::layer,
+        ));
 
     let assets_dir = format!("{}/assets", leptos_options.site_root);
     let open = Router::new()

@@ -211,3 +211,49 @@ async fn a_busy_session_still_ends_at_the_absolute_limit() {
     let page = app.get("/inbox", Some(&cookie)).await;
     assert_eq!(page.location(), "/sign-in?ended=max&next=%2Finbox");
 }
+
+/// A call the page's script makes, as Chromium sends it (`Sec-Fetch-Mode: cors`).
+async fn background_call(app: &TestApp, path: &str, cookie: &str) -> crate::common::Answer {
+    let request = axum::http::Request::post(path)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("sec-fetch-site", "same-origin")
+        .header("sec-fetch-mode", "cors")
+        .header("cookie", cookie)
+        .body(axum::body::Body::empty())
+        .unwrap();
+    app.send(request).await
+}
+
+#[tokio::test]
+async fn a_page_call_answered_after_the_session_was_renewed_does_not_sign_the_person_out() {
+    let app = demo_app(&[]).await;
+    let before = app.sign_in(ALEX).await;
+    // Signing in again from that browser renews the session: a new id, the old one gone.
+    let renewed = app
+        .post_form(
+            "/api/sign_in",
+            &format!("email={ALEX}&password={}", crate::common::PASSWORD),
+            Some(&before),
+        )
+        .await
+        .session_cookie()
+        .expect("a renewed session cookie");
+    assert_ne!(renewed, before);
+    // The page's timer asked with the old cookie just before, and is answered after: its
+    // answer neither removes the browser's cookie nor puts the old one back.
+    let late = background_call(&app, "/api/session_time_left", &before).await;
+    assert_eq!(late.session_cookie(), None, "{:?}", late.headers);
+    assert!(inbox_opens(&app, &renewed).await);
+    // A page opened with the old cookie still clears it, as before.
+    let page = app.get("/inbox", Some(&before)).await;
+    assert_eq!(page.session_cookie().as_deref(), Some("sm_session="));
+
+    // A call with the current cookie leaves it to the pages to refresh it.
+    let call = background_call(&app, "/api/session_time_left", &renewed).await;
+    assert_eq!(call.status, StatusCode::OK);
+    assert_eq!(call.session_cookie(), None);
+    assert_eq!(
+        app.get("/inbox", Some(&renewed)).await.session_cookie(),
+        Some(renewed.clone())
+    );
+}

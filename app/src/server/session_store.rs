@@ -149,6 +149,10 @@ type Data = std::collections::HashMap<String, serde_json::Value>;
 /// can tell what its request changed. Never stored.
 const LOADED_KEY: &str = "__loaded";
 
+/// The key under which a loaded record keeps its stored expiry as loaded, so that saving an
+/// unchanged session whose expiry has not moved far asks the database nothing. Never stored.
+const LOADED_EXPIRY_KEY: &str = "__loaded_expires_at";
+
 /// How many times a save merges again when other requests of its session keep saving first.
 const MERGE_TRIES: usize = 8;
 
@@ -163,6 +167,7 @@ enum Change {
 impl Change {
     fn of(record: &Record) -> Change {
         let mut now = record.data.clone();
+        now.remove(LOADED_EXPIRY_KEY);
         let Some(serde_json::Value::Object(loaded)) = now.remove(LOADED_KEY) else {
             return Change::Whole(now);
         };
@@ -173,6 +178,11 @@ impl Change {
             .collect();
         now.retain(|key, value| loaded.get(key) != Some(value));
         Change::Keys { set: now, removed }
+    }
+
+    /// Nothing set, nothing removed.
+    fn is_none(&self) -> bool {
+        matches!(self, Change::Keys { set, removed } if set.is_empty() && removed.is_empty())
     }
 
     fn onto(&self, mut stored: Data) -> Data {
@@ -193,6 +203,7 @@ impl Change {
 fn stored_data(record: &Record) -> Data {
     let mut data = record.data.clone();
     data.remove(LOADED_KEY);
+    data.remove(LOADED_EXPIRY_KEY);
     data
 }
 
@@ -231,12 +242,22 @@ impl SessionStore for DbSessionStore {
     /// An unchanged session is written again only once its expiry has moved by
     /// [`EXPIRY_SLACK_MS`]: the session layer saves after every request (so an idle timeout
     /// slides), and a write per request would make every page and every send wait for one
-    /// more durable commit; reading the row instead costs no commit. A session that is no
+    /// more durable commit. Most requests change nothing and come within that slack of the
+    /// expiry they loaded, and those ask the database nothing at all. A session that is no
     /// longer stored (signed out, or ended by a reset meanwhile) stays gone: only `create`
     /// makes a session.
     async fn save(&self, record: &Record) -> Result<()> {
         let expires_at = expires_ms(record);
         let change = Change::of(record);
+        let loaded_expiry = record
+            .data
+            .get(LOADED_EXPIRY_KEY)
+            .and_then(serde_json::Value::as_i64);
+        if change.is_none()
+            && loaded_expiry.is_some_and(|loaded| expires_at - loaded < EXPIRY_SLACK_MS)
+        {
+            return Ok(());
+        }
         for _ in 0..MERGE_TRIES {
             let stored: Option<(String, i64)> =
                 sqlx::query_as("SELECT data, expires_at FROM sessions WHERE id = $1")
@@ -296,6 +317,7 @@ impl SessionStore for DbSessionStore {
             serde_json::from_str(&data).map_err(|e| Error::Decode(e.to_string()))?;
         let loaded = serde_json::Value::Object(data.clone().into_iter().collect());
         data.insert(LOADED_KEY.to_string(), loaded);
+        data.insert(LOADED_EXPIRY_KEY.to_string(), expires_at.into());
         Ok(Some(Record {
             id: *id,
             data,

@@ -417,6 +417,24 @@ async fn an_unchanged_session_is_written_again_only_once_a_minute(db: &Db) {
         Some(&serde_json::json!(true)),
         "changed data is written at once"
     );
+
+    // A request's session, as loaded: the same, whatever it asks of the database.
+    let stored = stored_expiry(db, &session.id).await;
+    let mut request = store.load(&session.id).await.unwrap().unwrap();
+    request.expiry_date += time::Duration::seconds(30);
+    store.save(&request).await.unwrap();
+    assert_eq!(
+        stored_expiry(db, &session.id).await,
+        stored,
+        "loaded, 30 s later: not written"
+    );
+    request.expiry_date += time::Duration::seconds(40);
+    store.save(&request).await.unwrap();
+    assert_eq!(
+        stored_expiry(db, &session.id).await,
+        stored + 70_000,
+        "loaded, 70 s later: the idle timeout slides"
+    );
 }
 
 /// Two requests of one session run side by side, each with the session as it loaded it

@@ -148,7 +148,8 @@ test("a Veteran revokes caregiver access and the caregiver loses it at once", as
   await hydrated(veteran);
   await expectNoAxeViolations(veteran);
   await veteran.getByRole("link", { name: "Revoke access" }).click();
-  await expect(veteran.getByRole("alert")).toContainText("Revoke Sam Rivera's access?");
+  const access = veteran.getByRole("region", { name: "Who can see my messages" });
+  await expect(access.getByRole("alert")).toContainText("Revoke Sam Rivera's access?");
   await veteran.getByRole("button", { name: "Yes, revoke access" }).click();
   await expect(veteran.getByText("Nobody else has access to your messages.")).toBeVisible();
 

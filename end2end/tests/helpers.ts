@@ -16,7 +16,14 @@ export const ACCOUNTS = [
 export async function signIn(page: Page, email: string, password = PASSWORD) {
   await page.getByLabel("Email address").fill(email);
   await page.getByLabel("Password").fill(password);
+  // Returns once the server has answered the sign-in (and its cookie is set), so the test's
+  // next `goto` cannot cut it short. The page may hold the post back a moment while a
+  // passkey challenge is fetched, so the click alone does not start it.
+  const answered = page.waitForResponse(
+    (response) => response.request().method() === "POST" && new URL(response.url()).pathname === "/api/sign_in",
+  );
   await page.getByRole("button", { name: "Sign in", exact: true }).click();
+  await answered;
 }
 
 /**

@@ -121,10 +121,22 @@ async function finish(form, name, fields) {
 async function offerSuggestions() {
   const field = document.querySelector("input[autocomplete~=webauthn]");
   if (!field || suggestions || !supported()) return;
-  if (!(await PublicKeyCredential.isConditionalMediationAvailable?.())) return;
   suggestions = new AbortController();
   const signal = suggestions.signal;
+  // The password form waits from the first moment, while the browser is still asked whether
+  // it offers suggestions: the challenge fetched after that answer would race the sign-in.
+  let asked;
+  const asking = new Promise((resolve) => (asked = resolve));
+  fetching = asking;
+  const doneAsking = () => {
+    if (fetching === asking) fetching = null;
+    asked();
+  };
   try {
+    const available = await PublicKeyCredential.isConditionalMediationAvailable?.();
+    // `options` below takes over `fetching` before anything else runs.
+    doneAsking();
+    if (!available) return;
     const next = new URLSearchParams(location.search).get("next") || "";
     const answer = await options("passkey_sign_in_options", { next });
     if (answer.error || signal.aborted) return;
@@ -136,6 +148,7 @@ async function offerSuggestions() {
   } catch {
     // Stopped by a button or by leaving the page: nothing to say.
   } finally {
+    doneAsking();
     suggestions = null;
   }
 }

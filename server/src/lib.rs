@@ -6,6 +6,7 @@ pub mod attachments;
 pub mod body_limit;
 pub mod client_address;
 pub mod config;
+pub mod cookies;
 pub mod gate;
 pub mod live_events;
 pub mod page_deadline;

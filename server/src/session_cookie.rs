@@ -21,7 +21,7 @@ use tower_sessions::cookie::Cookie;
 pub async fn layer(State(name): State<&'static str>, request: Request, next: Next) -> Response {
     let background = is_background(request.headers());
     let came_with = background
-        .then(|| request_cookie(request.headers(), name))
+        .then(|| crate::cookies::request_cookie(request.headers(), name))
         .flatten();
     let mut response = next.run(request).await;
     if background {
@@ -38,18 +38,6 @@ fn is_background(headers: &HeaderMap) -> bool {
         .get("sec-fetch-mode")
         .and_then(|value| value.to_str().ok())
         .is_some_and(|mode| !mode.eq_ignore_ascii_case("navigate"))
-}
-
-/// The value of the cookie `name` the request carried.
-fn request_cookie(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(';'))
-        .filter_map(|pair| Cookie::parse(pair.trim()).ok())
-        .find(|cookie| cookie.name() == name)
-        .map(|cookie| cookie.value().to_string())
 }
 
 /// Drops the answer's `Set-Cookie` for `name` when it only refreshes the cookie the request

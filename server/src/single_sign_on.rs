@@ -129,13 +129,5 @@ fn cookie(state: &AppState, value: &str, max_age: u32) -> String {
 }
 
 fn browser_cookie(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == COOKIE)
-        .map(|(_, value)| value.to_string())
-        .filter(|value| !value.is_empty())
+    crate::cookies::request_cookie(headers, COOKIE)
 }

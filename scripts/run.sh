@@ -8,9 +8,8 @@ cd "$(dirname "$0")/.."
 source scripts/env.sh
 scripts/setup.sh
 # --precompress: a brotli and a gzip copy of each built file, which /pkg sends to browsers
-# that take them (server/src/static_files.rs). --split: each page group's code in its own
-# wasm chunk, fetched with its pages (app/src/routes.rs); the app's wasm needs it.
-cargo leptos build --release --precompress --split
+# that take them (server/src/static_files.rs).
+cargo leptos build --release --precompress
 target_dir=${CARGO_TARGET_DIR:-target}
 export LEPTOS_OUTPUT_NAME=secure-messaging
 export LEPTOS_SITE_ROOT="$target_dir/site"

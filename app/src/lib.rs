@@ -17,7 +17,6 @@ pub mod mfa;
 pub mod pages;
 pub mod passkeys;
 pub mod reports;
-pub mod routes;
 #[cfg(feature = "ssr")]
 pub mod server;
 pub mod sso;
@@ -27,7 +26,7 @@ pub mod ui;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::{path, Lazy, SsrMode};
+use leptos_router::{path, SsrMode};
 
 /// The HTML document around every page, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -42,7 +41,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 // The built CSS under its hashed name (hash-files in Cargo.toml), like the
                 // wasm and JavaScript that HydrationScripts names.
                 <HashedStylesheet id="leptos" options=options.clone() />
-                <HydrationScripts options defer=true />
+                <HydrationScripts options islands=true />
                 <MetaTags />
             </head>
             <body>
@@ -64,65 +63,59 @@ fn with_app_name(page: String) -> String {
     }
 }
 
-/// The title shown until a page's own `<Title>` is in place. Hydration waits for the page's
-/// chunk (`routes.rs`), and meanwhile the tab keeps the title the server sent instead of
-/// going blank; on the server every page sets its own.
-fn first_title() -> String {
-    #[cfg(feature = "hydrate")]
-    {
-        document().title()
-    }
-    #[cfg(not(feature = "hydrate"))]
-    {
-        "Secure Messaging".to_string()
-    }
+/// A route's page, drawn with the error its forms start from vouched for by the server
+/// (`ui::errors::with_vouched_errors`), not read from the address.
+fn page<V: IntoView + 'static>(
+    component: fn() -> V,
+) -> impl Fn() -> AnyView + Clone + Send + 'static {
+    move || ui::errors::with_vouched_errors(move || component().into_any())
 }
 
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
     view! {
-        <Title text=first_title() formatter=with_app_name />
+        <Title text="Secure Messaging" formatter=with_app_name />
         // Every page renders fully on the server before it is sent (`SsrMode::Async`): the
         // pages are small, and the title, the status code (403/404) and the content then
         // arrive together, which phones without the wasm yet and screen readers need.
         <Router>
             <layout::Layout>
                 <Routes fallback=ui::NotFound>
-                    <Route path=path!("/sign-in") view={Lazy::<routes::sign_in::SignIn>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/sign-in/forgot") view={Lazy::<routes::account_set_up::ForgotPassword>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/sign-in/code") view={Lazy::<routes::sign_in_code::SignInCode>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/two-step-verification") view={Lazy::<routes::account_set_up::SetUpTwoStep>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/inbox") view={Lazy::<routes::mailbox::Inbox>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/sent") view={Lazy::<routes::mailbox::Sent>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/trash") view={Lazy::<routes::mailbox::Trash>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/folders/:folder_id") view={Lazy::<routes::mailbox::Folder>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/folders") view={Lazy::<routes::mailbox_tools::MyFolders>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/drafts") view={Lazy::<routes::mailbox_tools::Drafts>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/search") view={Lazy::<routes::mailbox_tools::Search>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/messages/new") view={Lazy::<routes::compose::Compose>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/messages/:thread_id") view={Lazy::<routes::conversation::Thread>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/messages/:thread_id/print") view={Lazy::<routes::conversation::PrintThread>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/settings") view={Lazy::<routes::settings::Settings>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/settings/email") view={Lazy::<routes::settings::ConfirmEmail>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/caregiver-invitation") view={Lazy::<routes::settings::AcceptCaregiverInvitation>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/demo/mail") view={Lazy::<routes::settings::DemoMail>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/team") view={Lazy::<routes::team::TeamHome>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/team/threads/:thread_id") view={Lazy::<routes::team_thread::TeamThread>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/team/threads/:thread_id/print") view={Lazy::<routes::team_thread::TeamPrintThread>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/team/new") view={Lazy::<routes::team_tools::StartMessage>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/team/templates") view={Lazy::<routes::team_tools::Templates>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/team/notifications") view={Lazy::<routes::team_tools::Notifications>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/team/reports") view={Lazy::<routes::team_tools::TeamReports>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/admin") view={Lazy::<routes::admin_home::AdminHome>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/admin/facilities") view={Lazy::<routes::admin::Facilities>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/admin/teams") view={Lazy::<routes::admin::Teams>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/admin/teams/:id") view={Lazy::<routes::admin::Team>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/admin/users") view={Lazy::<routes::admin::Users>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/admin/users/:id") view={Lazy::<routes::admin::User>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/set-password") view={Lazy::<routes::account_set_up::SetPassword>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/admin/reports") view={Lazy::<routes::admin::Reports>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/admin/audit") view={Lazy::<routes::admin::AuditLog>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/sign-in") view=page(crate::account::SignInPage) ssr=SsrMode::Async />
+                    <Route path=path!("/sign-in/forgot") view=page(crate::account::forgot::ForgotPasswordPage) ssr=SsrMode::Async />
+                    <Route path=path!("/sign-in/code") view=page(crate::mfa::pages::code::SignInCodePage) ssr=SsrMode::Async />
+                    <Route path=path!("/two-step-verification") view=page(crate::mfa::pages::set_up::SetUpPage) ssr=SsrMode::Async />
+                    <Route path=path!("/inbox") view=page(crate::messages::pages::folder_page::FolderPage) ssr=SsrMode::Async />
+                    <Route path=path!("/sent") view=page(crate::messages::pages::folder_page::FolderPage) ssr=SsrMode::Async />
+                    <Route path=path!("/trash") view=page(crate::messages::pages::folder_page::FolderPage) ssr=SsrMode::Async />
+                    <Route path=path!("/folders/:folder_id") view=page(crate::messages::pages::folder_page::FolderPage) ssr=SsrMode::Async />
+                    <Route path=path!("/folders") view=page(crate::messages::pages::my_folders::MyFoldersPage) ssr=SsrMode::Async />
+                    <Route path=path!("/drafts") view=page(crate::messages::pages::drafts_page::DraftsPage) ssr=SsrMode::Async />
+                    <Route path=path!("/search") view=page(crate::messages::pages::search_page::SearchPage) ssr=SsrMode::Async />
+                    <Route path=path!("/messages/new") view=page(crate::messages::pages::compose::ComposePage) ssr=SsrMode::Async />
+                    <Route path=path!("/messages/:thread_id") view=page(crate::messages::pages::thread_page::ThreadPage) ssr=SsrMode::Async />
+                    <Route path=path!("/messages/:thread_id/print") view=page(crate::messages::pages::thread_page::PrintThreadPage) ssr=SsrMode::Async />
+                    <Route path=path!("/settings") view=page(crate::pages::settings::SettingsPage) ssr=SsrMode::Async />
+                    <Route path=path!("/settings/email") view=page(crate::account::change_email::ConfirmEmailPage) ssr=SsrMode::Async />
+                    <Route path=path!("/caregiver-invitation") view=page(crate::messages::caregiver_invitations::AcceptInvitationPage) ssr=SsrMode::Async />
+                    <Route path=path!("/demo/mail") view=page(crate::email::demo_mail::DemoMailPage) ssr=SsrMode::Async />
+                    <Route path=path!("/team") view=page(crate::pages::TeamHome) ssr=SsrMode::Async />
+                    <Route path=path!("/team/threads/:thread_id") view=page(crate::team::pages::thread::TeamThreadPage) ssr=SsrMode::Async />
+                    <Route path=path!("/team/threads/:thread_id/print") view=page(crate::team::pages::print::TeamPrintPage) ssr=SsrMode::Async />
+                    <Route path=path!("/team/new") view=page(crate::team::pages::start::StartMessagePage) ssr=SsrMode::Async />
+                    <Route path=path!("/team/templates") view=page(crate::team::pages::templates::TemplatesPage) ssr=SsrMode::Async />
+                    <Route path=path!("/team/notifications") view=page(crate::team::pages::notifications::NotificationsPage) ssr=SsrMode::Async />
+                    <Route path=path!("/team/reports") view=page(crate::reports::page::TeamReportsPage) ssr=SsrMode::Async />
+                    <Route path=path!("/admin") view=page(crate::pages::AdminHome) ssr=SsrMode::Async />
+                    <Route path=path!("/admin/facilities") view=page(crate::admin::pages::facilities::FacilitiesPage) ssr=SsrMode::Async />
+                    <Route path=path!("/admin/teams") view=page(crate::admin::pages::teams::TeamsPage) ssr=SsrMode::Async />
+                    <Route path=path!("/admin/teams/:id") view=page(crate::admin::pages::team::TeamPage) ssr=SsrMode::Async />
+                    <Route path=path!("/admin/users") view=page(crate::admin::pages::users::UsersPage) ssr=SsrMode::Async />
+                    <Route path=path!("/admin/users/:id") view=page(crate::admin::pages::user::UserPage) ssr=SsrMode::Async />
+                    <Route path=path!("/set-password") view=page(crate::admin::pages::set_password::SetPasswordPage) ssr=SsrMode::Async />
+                    <Route path=path!("/admin/reports") view=page(crate::reports::page::ReportsPage) ssr=SsrMode::Async />
+                    <Route path=path!("/admin/audit") view=page(crate::audit_log::page::AuditLogPage) ssr=SsrMode::Async />
                 </Routes>
             </layout::Layout>
         </Router>

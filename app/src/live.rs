@@ -3,10 +3,10 @@
 //! The server sends a small event on `/events` (server-sent events) whenever a thread a
 //! signed-in person may see changes: a new message, an assignment, a completion. The event
 //! names the thread only, never its content (no health information leaves through it);
-//! the page then loads what changed through its own server functions, which authorize as
-//! always. Every page that shows threads puts `use_live_tick()` in its resources' keys, so
-//! they reload by themselves. One `EventSource` per page, opened by `Layout` once someone is
-//! signed in; the browser reconnects by itself when the connection drops.
+//! the page then fetches a fresh copy of itself, which the server renders and authorizes as
+//! always, and puts its live regions (`LiveRegion`) in place of the ones shown. One
+//! `EventSource` per page, opened by `LiveUpdates`, which the layout renders once someone
+//! is signed in.
 
 use leptos::prelude::*;
 #[cfg(feature = "ssr")]
@@ -29,43 +29,58 @@ pub enum LiveEvent {
 /// How long "… is replying" stays up after the last sign of typing.
 pub const REPLYING_SHOWN_FOR_MS: f64 = 10_000.0;
 
-/// The live state of one page: a counter bumped by every relevant event, and who is
-/// replying where (name, thread, when last seen in browser milliseconds).
+/// The live state of one page: how many messages arrived, and who is replying where (name, thread, when last seen in browser milliseconds). One per page in
+/// the browser, shared by every island on it (`live()`).
 #[derive(Clone, Copy)]
 pub struct Live {
-    tick: RwSignal<u64>,
     /// Messages that arrived live since the page loaded.
     arrived: RwSignal<u32>,
     replying: RwSignal<Vec<(i64, String, f64)>>,
 }
 
-/// Made once per page by `Layout`. `signed_in` says when to connect.
-pub fn provide_live(signed_in: Signal<bool>) {
-    let live = Live {
-        tick: RwSignal::new(0),
-        arrived: RwSignal::new(0),
-        replying: RwSignal::new(Vec::new()),
-    };
-    provide_context(live);
+/// The page's live state in the browser; `None` on the server, where nothing is live.
+fn live() -> Option<Live> {
     #[cfg(feature = "hydrate")]
-    browser::connect_when(signed_in, live);
+    {
+        thread_local! {
+            static LIVE: Live = Live {
+                arrived: RwSignal::new(0),
+                replying: RwSignal::new(Vec::new()),
+            };
+        }
+        Some(LIVE.with(|live| *live))
+    }
     #[cfg(not(feature = "hydrate"))]
-    let _ = signed_in;
-}
-
-/// Bumped whenever a thread this person may see changes. Put it in a resource's key so the
-/// resource reloads. Zero on the server and until the first event.
-pub fn use_live_tick() -> Signal<u64> {
-    match use_context::<Live>() {
-        Some(live) => live.tick.into(),
-        None => Signal::stored(0),
+    {
+        None
     }
 }
 
-/// Who else is writing a reply in `thread_id` right now, as "Casey Nguyen is replying".
+/// Connects the page to `/events`: rendered by the layout once someone is signed in (and
+/// past the two-step verification set-up). Each event bumps the page's live state, and
+/// the page's live regions (`LiveRegion`) are drawn again from a fresh copy of the
+/// page, so lists, conversations and the navigation's counts follow without a reload.
+#[island]
+pub fn LiveUpdates() -> impl IntoView {
+    #[cfg(feature = "hydrate")]
+    if let Some(live) = live() {
+        browser::connect(live);
+    }
+}
+
+/// Marks a part of a page that a live update draws again: the same part of a fresh copy of
+/// the page replaces it. What is inside must be plain HTML (links and form posts), no
+/// islands and nothing typed, since it is replaced as a whole; `name` must be unique on the
+/// page.
 #[component]
+pub fn LiveRegion(name: &'static str, children: Children) -> impl IntoView {
+    view! { <div data-live-region=name>{children()}</div> }
+}
+
+/// Who else is writing a reply in `thread_id` right now, as "Casey Nguyen is replying".
+#[island]
 pub fn ReplyingNotice(thread_id: i64) -> impl IntoView {
-    let live = use_context::<Live>();
+    let live = live();
     let text = move || {
         let live = live?;
         let names: Vec<String> = live.replying.with(|all| {
@@ -84,13 +99,14 @@ pub fn ReplyingNotice(thread_id: i64) -> impl IntoView {
 }
 
 /// Says, for screen readers only, that a new message arrived while the page was open (the
-/// list or conversation reloads by itself; a sighted person sees it appear). A polite live
-/// region (as `role="status"` is, without being one more "status" beside the page's own
-/// success line), present and empty from the first render so assistive technology watches
-/// it; the count changes the words each time, so a second arrival is announced too.
-#[component]
+/// list or conversation is drawn again by itself; a sighted person sees it appear). A
+/// polite live region (as `role="status"` is, without being one more "status" beside the
+/// page's own success line), present and empty from the first render so assistive
+/// technology watches it; the count changes the words each time, so a second arrival is
+/// announced too.
+#[island]
 pub fn NewMessageNotice() -> impl IntoView {
-    let live = use_context::<Live>();
+    let live = live();
     let text = move || match live.map(|live| live.arrived.get()).unwrap_or(0) {
         0 => String::new(),
         1 => "A new message arrived.".to_string(),
@@ -207,47 +223,91 @@ mod browser {
     use std::time::Duration;
     use web_sys::{EventSource, MessageEvent};
 
-    /// Opens the event stream once `signed_in` is true; closes it when the page goes.
-    pub fn connect_when(signed_in: Signal<bool>, live: Live) {
-        let source = StoredValue::new_local(None::<EventSource>);
-        Effect::new(move |_| {
-            if !signed_in.get() || source.with_value(Option::is_some) {
-                return;
-            }
-            let Ok(events) = EventSource::new("/events") else {
+    /// Opens the event stream for the rest of the page's life (the browser reconnects by
+    /// itself when the connection drops).
+    pub fn connect(live: Live) {
+        let Ok(events) = EventSource::new("/events") else {
+            return;
+        };
+        let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |message: MessageEvent| {
+            let Some(data) = message.data().as_string() else {
                 return;
             };
-            let on_message =
-                Closure::<dyn FnMut(MessageEvent)>::new(move |message: MessageEvent| {
-                    let Some(data) = message.data().as_string() else {
-                        return;
-                    };
-                    match read_event(&data) {
-                        Some(LiveEvent::ThreadChanged { .. }) => live.tick.update(|n| *n += 1),
-                        Some(LiveEvent::MessageArrived { .. }) => {
-                            live.tick.update(|n| *n += 1);
-                            live.arrived.update(|n| *n += 1);
-                        }
-                        Some(LiveEvent::Replying { thread_id, name }) => {
-                            seen_replying(live, thread_id, name)
-                        }
-                        None => {}
-                    }
-                });
-            events.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-            // Lives as long as the page: the source calls it until it is closed.
-            on_message.forget();
-            source.set_value(Some(events));
-        });
-        on_cleanup(move || {
-            if let Some(Some(events)) = source.try_update_value(Option::take) {
-                events.close();
+            match read_event(&data) {
+                Some(LiveEvent::ThreadChanged { .. }) => changed(),
+                Some(LiveEvent::MessageArrived { .. }) => {
+                    changed();
+                    live.arrived.update(|n| *n += 1);
+                }
+                Some(LiveEvent::Replying { thread_id, name }) => {
+                    seen_replying(live, thread_id, name)
+                }
+                None => {}
             }
         });
+        events.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        // Lives as long as the page: the source calls it until the page goes.
+        on_message.forget();
+        std::mem::forget(events);
     }
 
-    /// An event's JSON, read by the browser's own `JSON.parse`: the page frame, where this
-    /// runs, then carries no JSON decoder of its own.
+    /// Something this person may see changed: the page's live regions are drawn again.
+    fn changed() {
+        leptos::task::spawn_local(redraw_live_regions());
+    }
+
+    /// Fetches this page again and puts the fresh copy of each live region in place of
+    /// the one shown. The fetch asks for no particular type, so the server does not count
+    /// it as something the person did (the session's idle clock keeps running).
+    async fn redraw_live_regions() {
+        use wasm_bindgen_futures::JsFuture;
+        use web_sys::{DomParser, Response, SupportedType};
+        let href = window().location().href().unwrap_or_default();
+        let Ok(answer) = JsFuture::from(window().fetch_with_str(&href)).await else {
+            return;
+        };
+        let Ok(answer) = answer.dyn_into::<Response>() else {
+            return;
+        };
+        if !answer.ok() || answer.redirected() {
+            return;
+        }
+        let Some(html) = answer.text().ok().map(JsFuture::from) else {
+            return;
+        };
+        let Some(html) = html.await.ok().and_then(|text| text.as_string()) else {
+            return;
+        };
+        let Ok(parser) = DomParser::new() else {
+            return;
+        };
+        let Ok(fresh) = parser.parse_from_string(&html, SupportedType::TextHtml) else {
+            return;
+        };
+        let Ok(shown) = document().query_selector_all("[data-live-region]") else {
+            return;
+        };
+        for index in 0..shown.length() {
+            let Some(region) = shown
+                .item(index)
+                .and_then(|node| node.dyn_into::<web_sys::Element>().ok())
+            else {
+                continue;
+            };
+            let Some(name) = region.get_attribute("data-live-region") else {
+                continue;
+            };
+            let selector = format!("[data-live-region=\"{name}\"]");
+            if let Ok(Some(new)) = fresh.query_selector(&selector) {
+                if region.inner_html() != new.inner_html() {
+                    region.set_inner_html(&new.inner_html());
+                }
+            }
+        }
+    }
+
+    /// An event's JSON, read by the browser's own `JSON.parse`: the wasm then carries no
+    /// JSON decoder of its own for it.
     fn read_event(data: &str) -> Option<LiveEvent> {
         use web_sys::js_sys::{Reflect, JSON};
         let event = JSON::parse(data).ok()?;

@@ -213,13 +213,13 @@ pub mod ssr {
 }
 
 /// The warning before a session ends, and what happens at the end. Rendered (closed) on
-/// every page. In the browser its timer is a chunk of its own (`session_timer.rs`), loaded
-/// once it is needed: when the warning is near by the time the page came with (`left`), or
-/// at the person's first key press or touch, which the server must hear about.
-#[component]
-pub fn SessionTimeout(signed_in: Signal<bool>, left: Signal<Option<TimeLeft>>) -> impl IntoView {
+/// every page of someone signed in, with the time left as the page was made (`left`). In
+/// the browser its timer (`session_timer.rs`) starts once it is needed: when the warning is
+/// near, or at the person's first key press or touch, which the server must hear about.
+#[island]
+pub fn SessionTimeout(left: Option<TimeLeft>) -> impl IntoView {
     let parts = TimerParts {
-        signed_in,
+        signed_in: Signal::stored(true),
         warning: RwSignal::new(None),
         dialog: NodeRef::new(),
         stay: NodeRef::new(),
@@ -288,14 +288,13 @@ pub struct TimerParts {
 /// forms with typed text save it as a draft.
 pub const SESSION_ENDING_EVENT: &str = "sm-session-ending";
 
-/// How long before the warning the timer's chunk is fetched, so it is in when the warning
-/// is due.
+/// How long before the warning the timer starts asking the server.
 #[cfg(feature = "hydrate")]
 const LOAD_LEAD_MS: i64 = 10_000;
 
-/// Loads and starts the timer (once) when it is first needed.
+/// Starts the timer (once) when it is first needed.
 #[cfg(feature = "hydrate")]
-fn start_when_needed(parts: TimerParts, left: Signal<Option<TimeLeft>>) {
+fn start_when_needed(parts: TimerParts, left: Option<TimeLeft>) {
     use std::time::Duration;
     let started = StoredValue::new(false);
     let start = move |active: bool| {
@@ -303,16 +302,13 @@ fn start_when_needed(parts: TimerParts, left: Signal<Option<TimeLeft>>) {
             return;
         }
         started.set_value(true);
-        // Scoped: the timer's own effects and values belong to the page, like the warning.
-        leptos::task::spawn_local_scoped(super::session_timer::start(parts, active));
+        super::session_timer::start(parts, active);
     };
     Effect::new(move |_| {
         if !parts.signed_in.get() {
             return;
         }
-        let wait = left
-            .get()
-            .map_or(0, |left| left.ends_in_ms() - left.warning_ms - LOAD_LEAD_MS);
+        let wait = left.map_or(0, |left| left.ends_in_ms() - left.warning_ms - LOAD_LEAD_MS);
         if wait <= 0 {
             start(false);
         } else {

@@ -1,7 +1,6 @@
 //! The page's session timer (browser only): asks the server how long the session has left,
 //! opens the warning in time, saves typed text as drafts just before the end, then goes to
-//! `/sign-in`. A wasm chunk of its own (`session_timer`), which `SessionTimeout` loads once
-//! it is needed, so a page's first download does not carry it.
+//! `/sign-in`. `SessionTimeout` starts it once it is needed.
 
 use super::session_time::{
     is_signing_out, session_time_left, still_here, TimeLeft, TimerParts, SESSION_ENDING_EVENT,
@@ -15,7 +14,6 @@ const SAVE_LEAD_MS: i64 = 15_000;
 
 /// Starts the timer; `active` when the person's key press or touch started it, which the
 /// server is told about.
-#[leptos::wasm_split::wasm_split(session_timer, wasm_split_path = ::leptos::wasm_split)]
 pub fn start(parts: TimerParts, active: bool) {
     let timer = Timer {
         parts,

@@ -12,30 +12,23 @@ use leptos::prelude::*;
 
 #[component]
 pub fn Layout(children: Children) -> impl IntoView {
-    // Fetched again on every navigation, so the unread counts in the navigation and the
-    // person acted for stay true as people move around without reloading.
-    let location = leptos_router::hooks::use_location();
-    let context: PageContextResource =
-        crate::ui::page_data(move || location.pathname.get(), |_| load_page_context());
+    // Pages render on the server only: the context is loaded once per request.
+    let context: PageContextResource = crate::ui::page_data(|| (), |_| load_page_context());
     provide_context(context);
-    // Live updates, once someone is signed in (a browser-only effect).
-    let signed_in = RwSignal::new(false);
-    let session_left = RwSignal::new(None);
-    crate::live::provide_live(signed_in.into());
-    Effect::new(move |_| {
-        if let Some(Ok(context)) = context.get() {
-            // Held at the two-step verification set-up: no live updates until it is done.
-            signed_in.set(context.user.is_some() && !context.two_step_set_up_needed);
-            session_left.set(context.session_left);
-        }
-    });
     let frame = move || {
         Suspend::new(async move {
             let context = context.await.unwrap_or_default();
+            // Held at the two-step verification set-up: no live updates until it is done.
+            let signed_in = context.user.is_some() && !context.two_step_set_up_needed;
+            let left = context.session_left;
             view! {
                 <a class="usa-skipnav" href="#main-content">"Skip to main content"</a>
                 {context.demo.then(DemoBanner)}
                 <Header context=context.clone() />
+                {signed_in.then(|| view! {
+                    <crate::live::LiveUpdates />
+                    <crate::account::SessionTimeout left />
+                })}
             }
         })
     };
@@ -44,7 +37,6 @@ pub fn Layout(children: Children) -> impl IntoView {
         <main id="main-content" class="sm-main" tabindex="-1">
             {children()}
         </main>
-        <crate::account::SessionTimeout signed_in=signed_in.into() left=session_left.into() />
         <footer class="sm-footer">
             <p>
                 "Secure Messaging is for non-urgent needs. If you're in crisis, call the Veterans Crisis Line: dial 988 and press 1. In an emergency, call 911."
@@ -103,7 +95,11 @@ fn Header(context: PageContext) -> impl IntoView {
                 let folders = context.mailbox.map(|m| m.folders).unwrap_or_default();
                 let notifications = context.new_notifications;
                 let leads_team = context.leads_team;
-                view! { <nav::RoleNav role=user.role folders notifications leads_team /> }
+                view! {
+                    <crate::live::LiveRegion name="navigation">
+                        <nav::RoleNav role=user.role folders notifications leads_team />
+                    </crate::live::LiveRegion>
+                }
             })}
         </header>
     }

@@ -47,7 +47,8 @@ fn role_links(role: Role) -> &'static [(&'static str, &'static str)] {
 }
 
 /// The navigation; for Veterans and caregivers each system folder shows its unread count,
-/// for care team members "Notifications" shows how many are new.
+/// for care team members "Notifications" shows how many are new. The layout puts it in a
+/// live region, so the counts follow new messages without a reload.
 #[component]
 pub fn RoleNav(
     role: Role,
@@ -55,36 +56,15 @@ pub fn RoleNav(
     notifications: i64,
     leads_team: bool,
 ) -> impl IntoView {
-    // Live: the unread counts follow new messages without a reload (browser only; the
-    // server renders the counts it was given).
-    let folders = RwSignal::new(folders);
-    let notifications = RwSignal::new(notifications);
-    let live = crate::live::use_live_tick();
-    Effect::new(move |previous: Option<u64>| {
-        let tick = live.get();
-        if previous.is_some_and(|seen| seen != tick) {
-            leptos::task::spawn_local(async move {
-                if let Ok(context) = super::load_page_context().await {
-                    if let Some(mailbox) = context.mailbox {
-                        folders.set(mailbox.folders);
-                    }
-                    notifications.set(context.new_notifications);
-                }
-            });
-        }
-        tick
-    });
     let unread = move |path: &str| {
         if path == "/team/notifications" {
-            return Some(notifications.get()).filter(|n| *n > 0);
+            return Some(notifications).filter(|n| *n > 0);
         }
-        folders.with(|folders| {
-            folders
-                .iter()
-                .find(|f| f.folder.path() == path)
-                .map(|f| f.unread)
-                .filter(|n| *n > 0)
-        })
+        folders
+            .iter()
+            .find(|f| f.folder.path() == path)
+            .map(|f| f.unread)
+            .filter(|n| *n > 0)
     };
     view! {
         <nav class="sm-nav" aria-label="Main">
@@ -92,7 +72,7 @@ pub fn RoleNav(
                 {links(role, leads_team)
                     .into_iter()
                     .map(|(label, path)| {
-                        let count = move || unread(path).map(|n| view! {
+                        let count = unread(path).map(|n| view! {
                             " " <span class="sm-count">{n}<span class="usa-sr-only">{if path == "/team/notifications" { " new" } else { " unread" }}</span></span>
                         });
                         view! { <li><A href=path exact=true>{label}{count}</A></li> }

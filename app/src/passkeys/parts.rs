@@ -49,8 +49,9 @@ fn PasskeyError() -> impl IntoView {
     view! { <p class="usa-error-message" data-passkey-error="" role="alert" hidden></p> }
 }
 
-/// "Sign in with a passkey" on `/sign-in`, above the password form.
-#[component]
+/// "Sign in with a passkey" on `/sign-in`, above the password form. An island, as every
+/// part that needs the script is.
+#[island]
 pub fn PasskeySignIn() -> impl IntoView {
     let ready = use_passkey_script();
     view! {
@@ -64,7 +65,7 @@ pub fn PasskeySignIn() -> impl IntoView {
 }
 
 /// "Use a passkey" on the code step, for a person with a passkey.
-#[component]
+#[island]
 pub fn PasskeySecondStep(only_way: bool) -> impl IntoView {
     let ready = use_passkey_script();
     let text = if only_way {
@@ -96,7 +97,6 @@ pub fn PasskeySettings() -> impl IntoView {
         Some("removed") => Some("The passkey was removed. It can't be used to sign in any more."),
         _ => None,
     };
-    let ready = use_passkey_script();
     view! {
         <section class="sm-settings-section" aria-labelledby="passkeys-heading" id="passkeys">
             <h2 id="passkeys-heading">"Passkeys"</h2>
@@ -118,25 +118,34 @@ pub fn PasskeySettings() -> impl IntoView {
                 })}
             </Suspense>
             <h3>"Add a passkey"</h3>
-            <p hidden=move || ready.get()>"Adding a passkey needs your browser's JavaScript, which hasn't loaded."</p>
-            <form class="usa-form" hidden=move || !ready.get()>
-                <div class="usa-form-group">
-                    <label class="usa-label" for="passkey_name">"Passkey name"</label>
-                    <span class="usa-hint" id="passkey_name-hint">"To tell your passkeys apart, like \u{201c}My phone\u{201d} or \u{201c}Work laptop\u{201d}."</span>
-                    <PasskeyError />
-                    <input
-                        class="usa-input"
-                        id="passkey_name"
-                        name="passkey_name"
-                        type="text"
-                        maxlength=super::NAME_MAX
-                        autocomplete="off"
-                        aria-describedby="passkey_name-hint"
-                    />
-                </div>
-                <button type="button" class="usa-button" data-passkey="add">"Add a passkey"</button>
-            </form>
+            <PasskeyAdd />
         </section>
+    }
+}
+
+/// "Add a passkey": a name and the button, once the script runs.
+#[island]
+fn PasskeyAdd() -> impl IntoView {
+    let ready = use_passkey_script();
+    view! {
+            <p hidden=move || ready.get()>"Adding a passkey needs your browser's JavaScript, which hasn't loaded."</p>
+        <form class="usa-form" hidden=move || !ready.get()>
+            <div class="usa-form-group">
+                <label class="usa-label" for="passkey_name">"Passkey name"</label>
+                <span class="usa-hint" id="passkey_name-hint">"To tell your passkeys apart, like \u{201c}My phone\u{201d} or \u{201c}Work laptop\u{201d}."</span>
+                <PasskeyError />
+                <input
+                    class="usa-input"
+                    id="passkey_name"
+                    name="passkey_name"
+                    type="text"
+                    maxlength=super::NAME_MAX
+                    autocomplete="off"
+                    aria-describedby="passkey_name-hint"
+                />
+            </div>
+            <button type="button" class="usa-button" data-passkey="add">"Add a passkey"</button>
+        </form>
     }
 }
 

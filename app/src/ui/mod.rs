@@ -18,7 +18,7 @@ pub mod status;
 pub mod veteran_name;
 
 pub use errors::{focus_soon, posted_error, ErrorSummary, FieldError, LoadError, PostedError};
-pub use page::{loaded, loaded_live, page_data, viewer, Forbidden, Gate, NotFound, PageData};
+pub use page::{loaded, page_data, viewer, Forbidden, Gate, NotFound, PageData};
 pub use status::SuccessStatus;
 pub use veteran_name::VeteranName;
 

@@ -1,7 +1,7 @@
 //! One way to load a page.
 //!
 //! A page's data is a [`PageData`] resource made **once**, at the top of the page's
-//! component, and read in **one** boundary by [`loaded`] (or [`loaded_live`]), which also
+//! component, and read in **one** boundary by [`loaded`], which also
 //! gives every page the same loading line and the same error states (sign in, no access,
 //! not found, or the reason). Nothing that makes a resource ever runs inside a `Suspend`.
 //!
@@ -97,28 +97,6 @@ where
                 Suspend::new(async move { shown(data.await, &*ok) })
             }}
         </Suspense>
-    }
-}
-
-/// As [`loaded`], but a reload keeps what is shown until the new data is there (lists that
-/// update live, so a colleague's change never blanks the page).
-pub fn loaded_live<T, V>(
-    data: PageData<T>,
-    loading: &'static str,
-    ok: impl Fn(T) -> V + Send + Sync + 'static,
-) -> impl IntoView
-where
-    T: Clone + Send + Sync + 'static,
-    V: IntoView + 'static,
-{
-    let ok = Arc::new(ok);
-    view! {
-        <Transition fallback=move || view! { <p>{loading}</p> }>
-            {move || {
-                let ok = ok.clone();
-                Suspend::new(async move { shown(data.await, &*ok) })
-            }}
-        </Transition>
     }
 }
 

@@ -90,19 +90,12 @@ fn FolderContent() -> impl IntoView {
             .get("folder_id")
             .filter(|id| id.parse::<i64>().is_ok()),
     };
-    // Live: a new message or a change by the care team reloads the list by itself.
-    let live = crate::live::use_live_tick();
     let page = crate::ui::page_data(
         move || {
             let query = query.read();
-            (
-                folder(),
-                query.get("after"),
-                query.get("before"),
-                live.get(),
-            )
+            (folder(), query.get("after"), query.get("before"))
         },
-        |(folder, after, before, _)| async move {
+        |(folder, after, before)| async move {
             match folder {
                 Some(folder) => folder_listing(folder, after, before).await,
                 None => Err(AppError::NotFound),
@@ -117,7 +110,7 @@ fn FolderContent() -> impl IntoView {
         && crate::ui::viewer().is_some_and(|user| user.role == crate::auth::Role::Caregiver);
     view! {
         <crate::live::NewMessageNotice />
-        <Transition fallback=|| view! { <p>"Loading your messages…"</p> }>
+        <Suspense fallback=|| view! { <p>"Loading your messages…"</p> }>
             {move || Suspend::new(async move {
                 match page.await {
                     Ok(page) => view! { <FolderView page /> }.into_any(),
@@ -131,7 +124,7 @@ fn FolderContent() -> impl IntoView {
                     .into_any(),
                 }
             })}
-        </Transition>
+        </Suspense>
     }
 }
 
@@ -152,7 +145,10 @@ fn FolderView(page: FolderPageData) -> impl IntoView {
         </div>
         <RowNotice listing_places=places />
         <FolderSearch folder name />
-        <ThreadList listing empty words=FOLDER_PAGER />
+        // Live: a new message or a change by the care team shows by itself.
+        <crate::live::LiveRegion name="conversations">
+            <ThreadList listing empty words=FOLDER_PAGER />
+        </crate::live::LiveRegion>
     }
 }
 

@@ -81,9 +81,8 @@ impl DraftFields for ReplyFields {
 
 type Autosave = crate::ui::autosave::Autosave<ReplyFields>;
 
-/// What was typed in the reply box, kept above the page's reloads: a refused send loads
-/// the conversation again, and the box comes back with the text rather than the draft as
-/// last saved.
+/// What was typed in the reply box: a refused send comes back with the text rather than
+/// the draft as last saved.
 #[derive(Clone, Copy)]
 pub struct TypedReply(StoredValue<Option<String>>);
 
@@ -93,16 +92,19 @@ impl Default for TypedReply {
     }
 }
 
-#[component]
+/// An island: sends by `fetch`, saves as a draft while typing, uploads attachments. A sent
+/// reply opens the conversation again, with it.
+#[island]
 pub fn ReplyForm(
     thread: ThreadView,
     reply_key: String,
     reply_files: Vec<crate::attachments::Attachment>,
     /// "Draft saved at …" for the draft shown in the box.
     reply_saved: Option<String>,
-    reply: ServerAction<SendReply>,
-    typed: TypedReply,
 ) -> impl IntoView {
+    let reply = ServerAction::<SendReply>::new();
+    let typed = TypedReply::default();
+    let thread_id = thread.thread_id;
     let error = move || reply.value().get().and_then(Result::err);
     let crisis = move || error().and_then(|e| e.field("crisis"));
     let body_error = move || error().and_then(|e| e.field("body"));
@@ -149,6 +151,10 @@ pub fn ReplyForm(
                 if let Some(area) = textarea.get_untracked() {
                     area.set_value("");
                 }
+                // The conversation again, with the reply and a fresh reply key.
+                let _ = window()
+                    .location()
+                    .assign(&format!("/messages/{thread_id}"));
             }
             Some(Err(_)) => after_send.send_refused(),
             None => {}

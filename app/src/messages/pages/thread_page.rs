@@ -2,7 +2,7 @@
 //! past the 45-day window, the reason and "Start a new message" to the same team.
 //! `/messages/:thread_id/print`: the same conversation laid out for paper.
 
-use super::reply_box::{ReplyForm, TypedReply};
+use super::reply_box::ReplyForm;
 use crate::auth::Area;
 use crate::error::AppError;
 use crate::messages::ThreadView;
@@ -151,29 +151,19 @@ pub fn ThreadPage() -> impl IntoView {
 #[component]
 fn Thread() -> impl IntoView {
     let thread_id = thread_id_param();
-    let reply = ServerAction::<SendReply>::new();
-    let typed = TypedReply::default();
-    // Loaded again after each reply, which also brings a fresh reply key.
-    let data = crate::ui::page_data(
-        move || (thread_id(), reply.version().get()),
-        |(id, _)| async move {
-            match id {
-                Some(id) => load_thread(id).await,
-                None => Err(AppError::NotFound),
-            }
-        },
-    );
+    let data = crate::ui::page_data(thread_id, |id| async move {
+        match id {
+            Some(id) => load_thread(id).await,
+            None => Err(AppError::NotFound),
+        }
+    });
     crate::ui::loaded(data, "Loading the conversation…", move |page| {
-        view! { <Conversation page reply typed /> }
+        view! { <Conversation page /> }
     })
 }
 
 #[component]
-fn Conversation(
-    page: ThreadPageData,
-    reply: ServerAction<SendReply>,
-    typed: TypedReply,
-) -> impl IntoView {
+fn Conversation(page: ThreadPageData) -> impl IntoView {
     let ThreadPageData {
         thread,
         sent_at,
@@ -184,8 +174,7 @@ fn Conversation(
     } = page;
     let print_link = format!("/messages/{}/print", thread.thread_id);
     let after = if thread.can_reply {
-        view! { <ReplyForm thread=thread.clone() reply_key reply_files reply_saved reply typed /> }
-            .into_any()
+        view! { <ReplyForm thread=thread.clone() reply_key reply_files reply_saved /> }.into_any()
     } else {
         let reason = thread.reply_closed_reason.clone().unwrap_or_default();
         let new_message = format!("/messages/new?team={}", thread.care_team_id);
@@ -202,29 +191,14 @@ fn Conversation(
         .into_any()
     };
     // Live: a reply from the care team, or "Opened by your care team", appears by itself.
-    // Only the messages are loaded again; the reply box, and whatever is being typed in
-    // it, stays as it is.
-    let thread_id = thread.thread_id;
-    let shown = RwSignal::new((thread.clone(), sent_at, reply_expected));
-    let live = crate::live::use_live_tick();
-    Effect::new(move |previous: Option<u64>| {
-        let tick = live.get();
-        if previous.is_some_and(|seen| seen != tick) {
-            leptos::task::spawn_local(async move {
-                if let Ok(page) = load_thread(thread_id).await {
-                    shown.set((page.thread, page.sent_at, page.reply_expected));
-                }
-            });
-        }
-        tick
-    });
+    // Only the messages are drawn again; the reply box, and whatever is being typed in it,
+    // stays as it is.
     view! {
         <Title text=thread.subject.clone() />
         <crate::live::NewMessageNotice />
-        {move || {
-            let (thread, sent_at, expected) = shown.get();
-            view! { <MessageList thread sent_at expected /> }
-        }}
+        <crate::live::LiveRegion name="messages">
+            <MessageList thread sent_at expected=reply_expected />
+        </crate::live::LiveRegion>
         <p class="sm-no-print"><a href=print_link>"Print this conversation"</a></p>
         {after}
     }

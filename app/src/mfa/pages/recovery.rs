@@ -34,9 +34,6 @@ pub fn NewRecoveryCodes(codes: Vec<String>) -> impl IntoView {
         "data:text/plain;charset=utf-8,{}",
         crate::ui::encode(&file_text(&codes)).replace('+', "%20")
     );
-    // "Print" needs the browser's script; without it the browser's own Print works.
-    let can_print = RwSignal::new(false);
-    Effect::new(move |_| can_print.set(true));
     view! {
         <div class="usa-alert usa-alert--warning" role="region" aria-labelledby="recovery-codes-heading">
             <div class="usa-alert__body">
@@ -51,14 +48,25 @@ pub fn NewRecoveryCodes(codes: Vec<String>) -> impl IntoView {
                     <a class="usa-button usa-button--outline" href=download download=FILE_NAME>
                         "Download codes"
                     </a>
-                    <Show when=move || can_print.get()>
-                        <button type="button" class="usa-button usa-button--outline" on:click=|_| print_page()>
-                            "Print codes"
-                        </button>
-                    </Show>
+                    <PrintCodes />
                 </p>
             </div>
         </div>
+    }
+}
+
+/// "Print codes": it needs the browser's script, so it shows once that runs; without it the
+/// browser's own Print works.
+#[island]
+fn PrintCodes() -> impl IntoView {
+    let can_print = RwSignal::new(false);
+    Effect::new(move |_| can_print.set(true));
+    view! {
+        <Show when=move || can_print.get()>
+            <button type="button" class="usa-button usa-button--outline" on:click=|_| print_page()>
+                "Print codes"
+            </button>
+        </Show>
     }
 }
 

@@ -31,15 +31,13 @@ pub fn TeamInboxPage() -> impl IntoView {
     }
 }
 
-/// The inbox resource for the list part of the address, reloaded by live events.
+/// The inbox resource for the list part of the address.
 pub(crate) fn inbox_resource(
     query: impl Fn() -> ListQuery + Copy + Send + Sync + 'static,
 ) -> crate::ui::PageData<TeamInboxData> {
-    let tick = crate::live::use_live_tick();
-    crate::ui::page_data(
-        move || (query(), tick.get()),
-        |((filter, team, category, q, after), _)| team_inbox(filter, team, category, q, after),
-    )
+    crate::ui::page_data(query, |(filter, team, category, q, after)| {
+        team_inbox(filter, team, category, q, after)
+    })
 }
 
 /// Inside the gate, so a refused visitor never calls the server function.
@@ -57,7 +55,10 @@ fn TeamInbox() -> impl IntoView {
         <ErrorSummary error=Signal::stored(error) />
         <DoneNotice />
         <crate::live::NewMessageNotice />
-        {crate::ui::loaded_live(inbox, "Loading the team inbox…", move |data| view! { <InboxView data query=query() /> })}
+        // Live: drawn again, from a fresh copy of the page, as conversations change.
+        <crate::live::LiveRegion name="team-inbox">
+            {crate::ui::loaded(inbox, "Loading the team inbox…", move |data| view! { <InboxView data query=query() /> })}
+        </crate::live::LiveRegion>
     }
 }
 

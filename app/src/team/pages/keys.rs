@@ -17,7 +17,8 @@ pub const SHORTCUTS: [(&str, &str); 6] = [
     ("e", "Mark complete"),
 ];
 
-#[component]
+/// An island: its keys act on whatever list and buttons the page has.
+#[island]
 pub fn TeamKeys() -> impl IntoView {
     let open = RwSignal::new(false);
     let close_button = NodeRef::<leptos::html::Button>::new();

@@ -3,7 +3,7 @@
 //! message" to a Veteran of the person's teams (`/team/new`), reply templates (`/team/templates`), notifications
 //! (`/team/notifications`) and the "Away" section of the settings page. Forms are plain form
 //! posts to `team::api` (they work without the wasm); the wasm adds the keyboard shortcuts, filling a reply from a template in place,
-//! and live reloads (`crate::live::use_live_tick` in every resource's key).
+//! and live updates (`crate::live::LiveRegion` around what changes).
 
 pub mod coverage;
 pub mod inbox;

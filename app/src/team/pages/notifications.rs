@@ -60,12 +60,12 @@ pub fn NotificationsPage() -> impl IntoView {
 
 #[component]
 fn Notifications() -> impl IntoView {
-    let live = crate::live::use_live_tick();
-    let data = crate::ui::page_data(move || live.get(), |_| team_notifications());
+    let data = crate::ui::page_data(|| (), |_| team_notifications());
     view! {
         <h1>"Notifications"</h1>
         <DoneNotice />
         <p>"You hear here when a message that may need urgent attention arrives for one of your teams while you're on duty, and, once, when a conversation of a team you lead goes past its response target."</p>
+        <crate::live::LiveRegion name="notifications">
         {crate::ui::loaded(data, "Loading notifications…", |items| {
             if items.is_empty() {
                 return view! { <p>"You have no notifications."</p> }.into_any();
@@ -77,6 +77,7 @@ fn Notifications() -> impl IntoView {
             }
             .into_any()
         })}
+        </crate::live::LiveRegion>
     }
 }
 

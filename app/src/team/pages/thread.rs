@@ -9,9 +9,9 @@
 //! type, back on the next visit; colleagues see "{Name} is writing a reply" under the
 //! thread's facts.
 //!
-//! Two resources: the thread itself, reloaded by live events, and the forms' tools
-//! (templates, keys, kept text), which are not, so a colleague's change never wipes what
-//! is being typed.
+//! Two resources: the thread itself, drawn again by live updates (a live region), and the
+//! forms' tools (templates, keys, kept text), which are not, so a colleague's change never
+//! wipes what is being typed.
 
 use super::inbox::{inbox_resource, InboxSideList};
 use super::keys::TeamKeys;
@@ -77,18 +77,14 @@ fn TeamThread() -> impl IntoView {
             .and_then(|id| id.parse::<i64>().ok())
     };
     let query = list_query();
-    let tick = crate::live::use_live_tick();
     // Every resource here, at the top of the component (never inside a `Suspend`).
     let inbox = inbox_resource(query);
-    let thread = crate::ui::page_data(
-        move || (thread_id(), tick.get()),
-        |(id, _)| async move {
-            match id {
-                Some(id) => load_team_thread(id).await,
-                None => Err(AppError::NotFound),
-            }
-        },
-    );
+    let thread = crate::ui::page_data(thread_id, |id| async move {
+        match id {
+            Some(id) => load_team_thread(id).await,
+            None => Err(AppError::NotFound),
+        }
+    });
     let tools = crate::ui::page_data(
         move || {
             let q = query_map.read();
@@ -122,7 +118,11 @@ fn TeamThread() -> impl IntoView {
                     {move || Suspend::new(async move {
                         let current = thread_id().unwrap_or_default();
                         match inbox.await {
-                            Ok(data) => view! { <InboxSideList data query=query() current /> }.into_any(),
+                            Ok(data) => view! {
+                                <crate::live::LiveRegion name="team-inbox">
+                                    <InboxSideList data query=query() current />
+                                </crate::live::LiveRegion>
+                            }.into_any(),
                             Err(error) => view! { <LoadError error /> }.into_any(),
                         }
                     })}
@@ -139,7 +139,11 @@ fn TeamThread() -> impl IntoView {
                 <Transition fallback=|| view! { <p>"Loading the conversation…"</p> }>
                     {move || Suspend::new(async move {
                         match thread.await {
-                            Ok(data) => view! { <ThreadDetails data /> }.into_any(),
+                            Ok(data) => view! {
+                                <crate::live::LiveRegion name="conversation">
+                                    <ThreadDetails data />
+                                </crate::live::LiveRegion>
+                            }.into_any(),
                             Err(AppError::NotFound) => view! { <NotFound /> }.into_any(),
                             Err(error) => view! {
                                 <Title text="Conversation" />
@@ -342,7 +346,9 @@ fn escape_text(text: &str) -> String {
     escaped
 }
 
-#[component]
+/// An island: the reply box saves itself as a draft, uploads files and tells colleagues
+/// "… is replying"; the other forms are plain posts inside it.
+#[island]
 fn ThreadForms(tools: ThreadTools, error: Option<AppError>) -> impl IntoView {
     let ThreadTools {
         thread_id,

@@ -3,10 +3,10 @@
 
 use super::fields::Fields;
 use super::{ComposeData, SaveComposeDraft, SendNewMessage, SendNewMessageWithFiles, CRISIS_FIELD};
+use crate::error::AppError;
 use crate::messages::pages::urgent_notice::CrisisLineContacts;
 use crate::messages::{CareTeamOption, Category};
 use crate::ui::attach_files::{AttachFiles, DraftFor};
-use crate::ui::posted_error;
 use crate::ui::ErrorSummary;
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
@@ -15,8 +15,10 @@ use leptos::server_fn::ServerFn;
 /// The compose form's autosave.
 type Autosave = crate::ui::autosave::Autosave<Fields>;
 
-#[component]
-pub(super) fn ComposeForm(data: ComposeData) -> impl IntoView {
+/// An island: the whole form hydrates (autosave, attachments, the crisis prompt). `error`
+/// is the one a plain form post came back with, found by the server (`posted_error`).
+#[island]
+pub(super) fn ComposeForm(data: ComposeData, error: Option<AppError>) -> impl IntoView {
     let ComposeData {
         teams,
         team,
@@ -34,11 +36,6 @@ pub(super) fn ComposeForm(data: ComposeData) -> impl IntoView {
         attachments,
     } = data;
 
-    let error = posted_error(&[
-        SendNewMessage::PATH,
-        SaveComposeDraft::PATH,
-        SendNewMessageWithFiles::PATH,
-    ]);
     let field_error = |name: &str| error.as_ref().and_then(|e| e.field(name));
     let crisis_asked = error
         .as_ref()

@@ -30,7 +30,6 @@ use crate::ui::autosave::SavedDraft;
 use crate::ui::Gate;
 use form::ComposeForm;
 use leptos::prelude::*;
-#[cfg(feature = "ssr")]
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -380,7 +379,14 @@ fn ComposeLoader() -> impl IntoView {
         <Suspense fallback=|| view! { <p>"Loading the form…"</p> }>
             {move || Suspend::new(async move {
                 match data.await {
-                    Ok(data) => view! { <ComposeForm data /> }.into_any(),
+                    Ok(data) => {
+                        let error = crate::ui::posted_error(&[
+                            SendNewMessage::PATH,
+                            SaveComposeDraft::PATH,
+                            SendNewMessageWithFiles::PATH,
+                        ]);
+                        view! { <ComposeForm data error /> }.into_any()
+                    }
                     Err(AppError::NotFound) if wanted_draft() => view! {
                         <div class="usa-alert usa-alert--error" role="alert">
                             <div class="usa-alert__body">

@@ -6,7 +6,7 @@ the compose form with files (the form a browser without the wasm posts) whose me
 is 200 MB: once streamed without a length, once declaring its length. Each must be answered
 413, and the server's peak memory (VmHWM) must stay under 150 MiB. Exits 1 otherwise.
 
-Usage (after `cargo leptos build --release`): python3 scripts/body_limits.py
+Usage (after `cargo leptos build --release --split`): python3 scripts/body_limits.py
 """
 
 import socket

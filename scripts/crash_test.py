@@ -11,7 +11,7 @@ same database and checks:
   exactly once (never twice);
 - every attachment whose upload was answered with success downloads with the same bytes.
 
-Usage (after `cargo leptos build --release`):
+Usage (after `cargo leptos build --release --split`):
   python3 scripts/crash_test.py [--cycles 3] [--clients 16] [--postgres ADMIN_URL]
 With --postgres (e.g. postgres://postgres@127.0.0.1:5432/test) the test runs on a fresh
 PostgreSQL database made beside that one, and dropped at the end. Exits 1 on any loss.

@@ -9,7 +9,7 @@ source scripts/env.sh
 scripts/setup.sh
 # --precompress: a brotli and a gzip copy of each built file, which /pkg sends to browsers
 # that take them (server/src/static_files.rs).
-cargo leptos build --release --precompress
+cargo leptos build --release --precompress --split
 target_dir=${CARGO_TARGET_DIR:-target}
 export LEPTOS_OUTPUT_NAME=secure-messaging
 export LEPTOS_SITE_ROOT="$target_dir/site"

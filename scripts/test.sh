@@ -34,7 +34,7 @@ step "unit, data-layer (SQLite and PostgreSQL) and route tests"
 cargo test -p app -p server --features app/ssr
 
 step "release build for the browser tests"
-cargo leptos build --release --precompress
+cargo leptos build --release --precompress --split
 
 step "browser tests (Playwright + Debian Chromium)"
 # A free port of our own, so another server on the machine cannot get in the way.

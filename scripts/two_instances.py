@@ -18,7 +18,7 @@ then runs `npx playwright test` in end2end/ against nginx (E2E_EXTERNAL_SERVER=1
 starts no server of its own), tears everything down (also on failure and Ctrl-C) and exits
 with Playwright's status. On failure the temporary folder is kept and the logs' ends shown.
 
-Usage (after `cargo leptos build --release --precompress`):
+Usage (after `cargo leptos build --release --precompress --split`):
   python3 scripts/two_instances.py [--postgres ADMIN_URL] [--keep] [-- PLAYWRIGHT ARGS...]
 ADMIN_URL defaults to $SM_TEST_POSTGRES_URL, else postgres://postgres@127.0.0.1:5432/test.
 Needs nginx (/usr/sbin/nginx), moto, openssl and psql: scripts/setup.sh installs the first two.
@@ -331,7 +331,7 @@ def main():
     for path in (SERVER, os.path.join(TARGET, "release", "hash.txt"),
                  os.path.join(TARGET, "site", "pkg")):
         if not os.path.exists(path):
-            sys.exit(f"{path} is missing: run `cargo leptos build --release --precompress` first")
+            sys.exit(f"{path} is missing: run `cargo leptos build --release --precompress --split` first")
     if not os.access(NGINX, os.X_OK):
         sys.exit(f"{NGINX} is missing: run scripts/setup.sh (installs Debian's nginx)")
 

@@ -60,7 +60,7 @@ fn live() -> Option<Live> {
 /// past the two-step verification set-up). Each event bumps the page's live state, and
 /// the page's live regions (`LiveRegion`) are drawn again from a fresh copy of the
 /// page, so lists, conversations and the navigation's counts follow without a reload.
-#[island]
+#[island(lazy)]
 pub fn LiveUpdates() -> impl IntoView {
     #[cfg(feature = "hydrate")]
     if let Some(live) = live() {
@@ -78,7 +78,7 @@ pub fn LiveRegion(name: &'static str, children: Children) -> impl IntoView {
 }
 
 /// Who else is writing a reply in `thread_id` right now, as "Casey Nguyen is replying".
-#[island]
+#[island(lazy)]
 pub fn ReplyingNotice(thread_id: i64) -> impl IntoView {
     let live = live();
     let text = move || {
@@ -104,7 +104,7 @@ pub fn ReplyingNotice(thread_id: i64) -> impl IntoView {
 /// page's own success line), present and empty from the first render so assistive
 /// technology watches it; the count changes the words each time, so a second arrival is
 /// announced too.
-#[island]
+#[island(lazy)]
 pub fn NewMessageNotice() -> impl IntoView {
     let live = live();
     let text = move || match live.map(|live| live.arrived.get()).unwrap_or(0) {

@@ -216,7 +216,7 @@ pub mod ssr {
 /// every page of someone signed in, with the time left as the page was made (`left`). In
 /// the browser its timer (`session_timer.rs`) starts once it is needed: when the warning is
 /// near, or at the person's first key press or touch, which the server must hear about.
-#[island]
+#[island(lazy)]
 pub fn SessionTimeout(left: Option<TimeLeft>) -> impl IntoView {
     let parts = TimerParts {
         signed_in: Signal::stored(true),

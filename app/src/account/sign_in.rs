@@ -108,7 +108,7 @@ pub fn SignInPage() -> impl IntoView {
 
 /// The browser's time zone, sent with the sign-in, for people with no facility whose zone
 /// their dates would be shown in. Filled in once the page's script runs; empty without it.
-#[island]
+#[island(lazy)]
 fn BrowserTimeZone() -> impl IntoView {
     let input = NodeRef::<leptos::html::Input>::new();
     #[cfg(feature = "hydrate")]

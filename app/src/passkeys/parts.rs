@@ -51,7 +51,7 @@ fn PasskeyError() -> impl IntoView {
 
 /// "Sign in with a passkey" on `/sign-in`, above the password form. An island, as every
 /// part that needs the script is.
-#[island]
+#[island(lazy)]
 pub fn PasskeySignIn() -> impl IntoView {
     let ready = use_passkey_script();
     view! {
@@ -65,7 +65,7 @@ pub fn PasskeySignIn() -> impl IntoView {
 }
 
 /// "Use a passkey" on the code step, for a person with a passkey.
-#[island]
+#[island(lazy)]
 pub fn PasskeySecondStep(only_way: bool) -> impl IntoView {
     let ready = use_passkey_script();
     let text = if only_way {
@@ -124,7 +124,7 @@ pub fn PasskeySettings() -> impl IntoView {
 }
 
 /// "Add a passkey": a name and the button, once the script runs.
-#[island]
+#[island(lazy)]
 fn PasskeyAdd() -> impl IntoView {
     let ready = use_passkey_script();
     view! {

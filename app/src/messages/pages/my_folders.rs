@@ -86,8 +86,10 @@ pub fn MyFoldersPage() -> impl IntoView {
     }
 }
 
-/// Inside the gate, so a refused visitor never calls the server functions.
-#[component]
+/// Inside the gate, so a refused visitor never calls the server functions. An island: the
+/// forms send by `fetch`, and the list is loaded again after each change, so a refused
+/// rename keeps what was typed in its box.
+#[island(lazy)]
 fn FolderManager() -> impl IntoView {
     let create = ServerAction::<CreateFolder>::new();
     let rename = ServerAction::<RenameFolder>::new();

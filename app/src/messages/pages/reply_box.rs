@@ -6,7 +6,6 @@
 
 use super::thread_page::SendReply;
 use crate::error::AppError;
-use crate::messages::ThreadView;
 use crate::ui::attach_files::{AttachFiles, DraftFor};
 use crate::ui::autosave::{DraftFields, SavedDraft};
 use crate::ui::ErrorSummary;
@@ -94,9 +93,13 @@ impl Default for TypedReply {
 
 /// An island: sends by `fetch`, saves as a draft while typing, uploads attachments. A sent
 /// reply opens the conversation again, with it.
-#[island]
+#[island(lazy)]
 pub fn ReplyForm(
-    thread: ThreadView,
+    thread_id: i64,
+    /// The Veteran the page was drawn for.
+    acting_for: i64,
+    /// The writer's reply draft in the thread: its id and text.
+    draft: Option<(i64, String)>,
     reply_key: String,
     reply_files: Vec<crate::attachments::Attachment>,
     /// "Draft saved at …" for the draft shown in the box.
@@ -104,24 +107,23 @@ pub fn ReplyForm(
 ) -> impl IntoView {
     let reply = ServerAction::<SendReply>::new();
     let typed = TypedReply::default();
-    let thread_id = thread.thread_id;
     let error = move || reply.value().get().and_then(Result::err);
     let crisis = move || error().and_then(|e| e.field("crisis"));
     let body_error = move || error().and_then(|e| e.field("body"));
     let other_error = move || error().filter(|e| e.field("crisis").is_none());
-    let saved_draft = thread.reply_draft.as_ref().map(|d| d.body.clone());
+    let saved_draft = draft.as_ref().map(|(_, body)| body.clone());
     let kept = typed.0.get_value();
     let text = kept.clone().or(saved_draft.clone()).unwrap_or_default();
     let unsaved = kept.is_some() && kept != saved_draft;
     let fresh = ReplyFields {
-        thread_id: thread.thread_id,
-        acting_for: thread.veteran_id,
+        thread_id,
+        acting_for,
         ..ReplyFields::default()
     };
     let autosave = Autosave::new(
         ReplyFields {
             body: text.clone(),
-            draft_id: thread.reply_draft.as_ref().map(|d| d.draft_id),
+            draft_id: draft.as_ref().map(|(id, _)| *id),
             ..fresh.clone()
         },
         reply_saved.filter(|_| !unsaved),
@@ -192,9 +194,9 @@ pub fn ReplyForm(
                 </div>
             })}
             <ActionForm action=reply attr:class="usa-form usa-form--large" attr:novalidate="true">
-                <input type="hidden" name="thread_id" value=thread.thread_id.to_string() />
+                <input type="hidden" name="thread_id" value=thread_id.to_string() />
                 <input type="hidden" name="reply_key" value=reply_key />
-                <input type="hidden" name="acting_for" value=thread.veteran_id.to_string() />
+                <input type="hidden" name="acting_for" value=acting_for.to_string() />
                 {move || crisis().map(|_| view! { <input type="hidden" name="crisis_confirmed" value="yes" /> })}
                 <div class="usa-form-group" class:usa-form-group--error=move || body_error().is_some()>
                     <label class="usa-label" for="body">"Message"</label>

@@ -174,7 +174,21 @@ fn Conversation(page: ThreadPageData) -> impl IntoView {
     } = page;
     let print_link = format!("/messages/{}/print", thread.thread_id);
     let after = if thread.can_reply {
-        view! { <ReplyForm thread=thread.clone() reply_key reply_files reply_saved /> }.into_any()
+        let draft = thread
+            .reply_draft
+            .as_ref()
+            .map(|draft| (draft.draft_id, draft.body.clone()));
+        view! {
+            <ReplyForm
+                thread_id=thread.thread_id
+                acting_for=thread.veteran_id
+                draft
+                reply_key
+                reply_files
+                reply_saved
+            />
+        }
+        .into_any()
     } else {
         let reason = thread.reply_closed_reason.clone().unwrap_or_default();
         let new_message = format!("/messages/new?team={}", thread.care_team_id);

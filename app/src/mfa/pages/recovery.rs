@@ -57,7 +57,7 @@ pub fn NewRecoveryCodes(codes: Vec<String>) -> impl IntoView {
 
 /// "Print codes": it needs the browser's script, so it shows once that runs; without it the
 /// browser's own Print works.
-#[island]
+#[island(lazy)]
 fn PrintCodes() -> impl IntoView {
     let can_print = RwSignal::new(false);
     Effect::new(move |_| can_print.set(true));

@@ -18,7 +18,7 @@ pub const SHORTCUTS: [(&str, &str); 6] = [
 ];
 
 /// An island: its keys act on whatever list and buttons the page has.
-#[island]
+#[island(lazy)]
 pub fn TeamKeys() -> impl IntoView {
     let open = RwSignal::new(false);
     let close_button = NodeRef::<leptos::html::Button>::new();

@@ -348,7 +348,7 @@ fn escape_text(text: &str) -> String {
 
 /// An island: the reply box saves itself as a draft, uploads files and tells colleagues
 /// "… is replying"; the other forms are plain posts inside it.
-#[island]
+#[island(lazy)]
 fn ThreadForms(tools: ThreadTools, error: Option<AppError>) -> impl IntoView {
     let ThreadTools {
         thread_id,

@@ -17,7 +17,7 @@ type Autosave = crate::ui::autosave::Autosave<Fields>;
 
 /// An island: the whole form hydrates (autosave, attachments, the crisis prompt). `error`
 /// is the one a plain form post came back with, found by the server (`posted_error`).
-#[island]
+#[island(lazy)]
 pub(super) fn ComposeForm(data: ComposeData, error: Option<AppError>) -> impl IntoView {
     let ComposeData {
         teams,

@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 source scripts/env.sh
 scripts/setup.sh
 # --precompress: a brotli and a gzip copy of each built file, which /pkg sends to browsers
-# that take them (server/src/static_files.rs).
+# that take them (server/src/static_files.rs). --split: each island (app, `#[island(lazy)]`)
+# is a wasm chunk of its own, fetched by the pages that show it; the app's wasm needs it.
 cargo leptos build --release --precompress --split
 target_dir=${CARGO_TARGET_DIR:-target}
 export LEPTOS_OUTPUT_NAME=secure-messaging

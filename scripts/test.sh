@@ -34,6 +34,7 @@ step "unit, data-layer (SQLite and PostgreSQL) and route tests"
 cargo test -p app -p server --features app/ssr
 
 step "release build for the browser tests"
+# --split: each island is a lazy wasm chunk of its own; required.
 cargo leptos build --release --precompress --split
 
 step "browser tests (Playwright + Debian Chromium)"

@@ -62,6 +62,7 @@ fn live() -> Option<Live> {
 /// page, so lists, conversations and the navigation's counts follow without a reload.
 #[island(lazy)]
 pub fn LiveUpdates() -> impl IntoView {
+    crate::layout::island_hydrated();
     #[cfg(feature = "hydrate")]
     if let Some(live) = live() {
         browser::connect(live);
@@ -78,7 +79,8 @@ pub fn LiveRegion(name: &'static str, children: Children) -> impl IntoView {
 }
 
 /// Who else is writing a reply in `thread_id` right now, as "Casey Nguyen is replying".
-#[island(lazy)]
+/// Drawn inside the care team's reply form, an island.
+#[component]
 pub fn ReplyingNotice(thread_id: i64) -> impl IntoView {
     let live = live();
     let text = move || {
@@ -106,6 +108,7 @@ pub fn ReplyingNotice(thread_id: i64) -> impl IntoView {
 /// announced too.
 #[island(lazy)]
 pub fn NewMessageNotice() -> impl IntoView {
+    crate::layout::island_hydrated();
     let live = live();
     let text = move || match live.map(|live| live.arrived.get()).unwrap_or(0) {
         0 => String::new(),

@@ -218,6 +218,7 @@ pub mod ssr {
 /// near, or at the person's first key press or touch, which the server must hear about.
 #[island(lazy)]
 pub fn SessionTimeout(left: Option<TimeLeft>) -> impl IntoView {
+    crate::layout::island_hydrated();
     let parts = TimerParts {
         signed_in: Signal::stored(true),
         warning: RwSignal::new(None),

@@ -110,6 +110,7 @@ pub fn SignInPage() -> impl IntoView {
 /// their dates would be shown in. Filled in once the page's script runs; empty without it.
 #[island(lazy)]
 fn BrowserTimeZone() -> impl IntoView {
+    crate::layout::island_hydrated();
     let input = NodeRef::<leptos::html::Input>::new();
     #[cfg(feature = "hydrate")]
     Effect::new(move |_| {

@@ -105,9 +105,8 @@ fn Header(context: PageContext) -> impl IntoView {
     }
 }
 
-/// Whether the page finished its first hydration (browser only: false on the server and
-/// while that hydration runs, so what it renders matches the server's HTML). A component
-/// rendered afterwards, after a navigation inside the app, can start in its enhanced state.
+/// Whether the page finished hydrating its islands (browser only: false on the server and
+/// while that hydration runs, so what an island renders then matches the server's HTML).
 pub fn page_hydrated() -> bool {
     #[cfg(feature = "hydrate")]
     {
@@ -123,8 +122,27 @@ pub fn page_hydrated() -> bool {
     }
 }
 
-/// Sets `data-hydrated="true"` on `<body>`: the browser entry calls it once the first
-/// hydration, the page's lazily loaded chunk included, is done.
+/// Called first in every island: counts the island as hydrated once its first render is in
+/// place (its effects run after it). Islands are lazy, each hydrating once its chunk is in,
+/// so the browser entry waits for all of them before it marks the page hydrated.
+pub fn island_hydrated() {
+    #[cfg(feature = "hydrate")]
+    Effect::new(|_| HYDRATED_ISLANDS.with(|count| count.set(count.get() + 1)));
+}
+
+#[cfg(feature = "hydrate")]
+thread_local! {
+    static HYDRATED_ISLANDS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// How many islands of the page have hydrated (`island_hydrated`).
+#[cfg(feature = "hydrate")]
+pub fn hydrated_islands() -> usize {
+    HYDRATED_ISLANDS.with(std::cell::Cell::get)
+}
+
+/// Sets `data-hydrated="true"` on `<body>`: the browser entry calls it once every island
+/// of the page has hydrated.
 #[cfg(feature = "hydrate")]
 pub fn mark_hydrated() {
     if let Some(body) = document().body() {

@@ -53,6 +53,7 @@ fn PasskeyError() -> impl IntoView {
 /// part that needs the script is.
 #[island(lazy)]
 pub fn PasskeySignIn() -> impl IntoView {
+    crate::layout::island_hydrated();
     let ready = use_passkey_script();
     view! {
         <form class="sm-passkey-sign-in" hidden=move || !ready.get()>
@@ -67,6 +68,7 @@ pub fn PasskeySignIn() -> impl IntoView {
 /// "Use a passkey" on the code step, for a person with a passkey.
 #[island(lazy)]
 pub fn PasskeySecondStep(only_way: bool) -> impl IntoView {
+    crate::layout::island_hydrated();
     let ready = use_passkey_script();
     let text = if only_way {
         "Your password was right. Now use your passkey: your phone or computer will ask you to unlock it, or to touch your security key."
@@ -126,6 +128,7 @@ pub fn PasskeySettings() -> impl IntoView {
 /// "Add a passkey": a name and the button, once the script runs.
 #[island(lazy)]
 fn PasskeyAdd() -> impl IntoView {
+    crate::layout::island_hydrated();
     let ready = use_passkey_script();
     view! {
             <p hidden=move || ready.get()>"Adding a passkey needs your browser's JavaScript, which hasn't loaded."</p>

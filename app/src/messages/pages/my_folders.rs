@@ -91,6 +91,7 @@ pub fn MyFoldersPage() -> impl IntoView {
 /// rename keeps what was typed in its box.
 #[island(lazy)]
 fn FolderManager() -> impl IntoView {
+    crate::layout::island_hydrated();
     let create = ServerAction::<CreateFolder>::new();
     let rename = ServerAction::<RenameFolder>::new();
     let delete = ServerAction::<DeleteFolder>::new();

@@ -105,6 +105,7 @@ pub fn ReplyForm(
     /// "Draft saved at …" for the draft shown in the box.
     reply_saved: Option<String>,
 ) -> impl IntoView {
+    crate::layout::island_hydrated();
     let reply = ServerAction::<SendReply>::new();
     let typed = TypedReply::default();
     let error = move || reply.value().get().and_then(Result::err);

@@ -59,6 +59,7 @@ pub fn NewRecoveryCodes(codes: Vec<String>) -> impl IntoView {
 /// browser's own Print works.
 #[island(lazy)]
 fn PrintCodes() -> impl IntoView {
+    crate::layout::island_hydrated();
     let can_print = RwSignal::new(false);
     Effect::new(move |_| can_print.set(true));
     view! {

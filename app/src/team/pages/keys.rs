@@ -20,6 +20,7 @@ pub const SHORTCUTS: [(&str, &str); 6] = [
 /// An island: its keys act on whatever list and buttons the page has.
 #[island(lazy)]
 pub fn TeamKeys() -> impl IntoView {
+    crate::layout::island_hydrated();
     let open = RwSignal::new(false);
     let close_button = NodeRef::<leptos::html::Button>::new();
     let opener = NodeRef::<leptos::html::Button>::new();

@@ -117,6 +117,7 @@ fn facts(veteran: &VeteranChoice) -> String {
 /// The message to the chosen Veteran. An island: "Attach file" uploads as files are chosen.
 #[island(lazy)]
 fn MessageForm(data: StartData, error: Option<AppError>) -> impl IntoView {
+    crate::layout::island_hydrated();
     let Some(veteran) = data.chosen.clone() else {
         return ().into_any();
     };

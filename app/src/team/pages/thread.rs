@@ -350,6 +350,7 @@ fn escape_text(text: &str) -> String {
 /// "… is replying"; the other forms are plain posts inside it.
 #[island(lazy)]
 fn ThreadForms(tools: ThreadTools, error: Option<AppError>) -> impl IntoView {
+    crate::layout::island_hydrated();
     let ThreadTools {
         thread_id,
         templates,

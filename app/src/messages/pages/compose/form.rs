@@ -19,6 +19,7 @@ type Autosave = crate::ui::autosave::Autosave<Fields>;
 /// is the one a plain form post came back with, found by the server (`posted_error`).
 #[island(lazy)]
 pub(super) fn ComposeForm(data: ComposeData, error: Option<AppError>) -> impl IntoView {
+    crate::layout::island_hydrated();
     let ComposeData {
         teams,
         team,

@@ -254,9 +254,45 @@ mod browser {
         std::mem::forget(events);
     }
 
+    /// Where the page's redraw is: a burst of events (a send tells each page more than once)
+    /// costs the server one fresh copy of the page, and one more if anything arrived while
+    /// that copy was on its way (it may have been made before the change).
+    #[derive(Clone, Copy, PartialEq)]
+    enum Redraw {
+        Idle,
+        Running,
+        Again,
+    }
+
+    thread_local! {
+        static REDRAW: std::cell::Cell<Redraw> = const { std::cell::Cell::new(Redraw::Idle) };
+    }
+
     /// Something this person may see changed: the page's live regions are drawn again.
     fn changed() {
-        leptos::task::spawn_local(redraw_live_regions());
+        let start = REDRAW.with(|state| {
+            let idle = state.get() == Redraw::Idle;
+            state.set(if idle { Redraw::Running } else { Redraw::Again });
+            idle
+        });
+        if start {
+            leptos::task::spawn_local(redraw_until_current());
+        }
+    }
+
+    /// Redraws, and again while events came in during the last redraw.
+    async fn redraw_until_current() {
+        loop {
+            redraw_live_regions().await;
+            let again = REDRAW.with(|state| {
+                let again = state.get() == Redraw::Again;
+                state.set(if again { Redraw::Running } else { Redraw::Idle });
+                again
+            });
+            if !again {
+                break;
+            }
+        }
     }
 
     /// Fetches this page again and puts the fresh copy of each live region in place of
